@@ -1,0 +1,80 @@
+"""Pluggable pieces a service definition names by key (like Open Forms' plugin registry).
+
+The catalogue stays data: a process definition says ``auto_approve_if: [name_clean]`` or
+``effects: [registry.register_entity]`` or ``outputs: [business_licence]``; the code behind each
+key is registered once by the app that owns it, in its ``AppConfig.ready``.
+
+- ``rules``: predicates for auto-accept/auto-approve (秒批): ``fn(ctx) -> RuleResult``
+- ``effects``: work done when a task or stage is approved: ``fn(ctx) -> dict`` (merged into the
+  case's data, e.g. the new USCC)
+- ``outputs``: results issued at the output window: ``fn(ctx) -> list[dict]`` (credential refs)
+- ``task_sources``: multi-instance routing, the department tasks computed from the application:
+  ``fn(ctx) -> list[dict]`` of ``{"key", "department", "name_zh", "name_en"}``
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+
+@dataclass
+class RuleResult:
+    passed: bool
+    reason_zh: str = ""
+    reason_en: str = ""
+
+
+@dataclass
+class CaseContext:
+    """What a plugin may know about a case: a snapshot, not the table (apps call services)."""
+
+    number: str
+    service_code: str
+    applicant_id: int | None
+    applicant_username: str
+    data: dict
+    outputs: list = field(default_factory=list)
+    task_key: str | None = None
+    actor: str = "system"
+
+
+@dataclass
+class Plugin:
+    key: str
+    label_zh: str
+    label_en: str
+    func: Callable
+
+
+class Registry:
+    def __init__(self, kind: str):
+        self.kind = kind
+        self._plugins: dict[str, Plugin] = {}
+
+    def register(self, key: str, label_zh: str = "", label_en: str = ""):
+        def decorator(func):
+            if key in self._plugins and self._plugins[key].func is not func:
+                raise ValueError(f"{self.kind} {key!r} registered twice")
+            self._plugins[key] = Plugin(key, label_zh or key, label_en or key, func)
+            return func
+
+        return decorator
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._plugins
+
+    def __getitem__(self, key: str) -> Plugin:
+        try:
+            return self._plugins[key]
+        except KeyError:
+            raise KeyError(f"no {self.kind} registered as {key!r}; known: {sorted(self._plugins)}") from None
+
+    def keys(self):
+        return sorted(self._plugins)
+
+
+rules = Registry("rule")
+effects = Registry("effect")
+outputs = Registry("output")
+task_sources = Registry("task source")

@@ -1,0 +1,41 @@
+"""API authentication: a logged-in browser session (with CSRF) or a bearer access token.
+
+Tokens are stored only as SHA-256 digests, so a database leak does not leak usable tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from ninja.security import APIKeyCookie, HttpBearer
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request, token):
+        from zimao.core.models import ApiToken
+
+        found = ApiToken.objects.select_related("user").filter(digest=token_digest(token), revoked=False).first()
+        if found and found.user.is_active:
+            request.user = found.user
+            return found.user
+        return None
+
+
+class SessionAuth(APIKeyCookie):
+    """Django session, with the CSRF check django-ninja performs for cookie auth."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request, key):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return user
+        return None
+
+
+def ApiKeyOrSession():  # noqa: N802 — reads like a class at the call site
+    return [BearerToken(), SessionAuth(csrf=True)]

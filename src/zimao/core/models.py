@@ -1,0 +1,117 @@
+"""Core tables: the audit chain, counters, the business-calendar overrides, signing keys and API
+tokens. Other apps reach them through the service modules beside this file (``audit``,
+``sequences``, ``calendar``, ``signing``), never directly."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEvent(models.Model):
+    """One change of anything that matters (append-only, hash-chained; 审计留痕).
+
+    ``hash`` = SHA-256 over the previous event's hash and this event's canonical content, so
+    editing or deleting any event breaks every link after it (``zimao audit verify``).
+    """
+
+    seq = models.BigIntegerField(unique=True)
+    at = models.DateTimeField()
+    actor = models.CharField(max_length=150, help_text="username, or system:<component>, or zone:<node>")
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["object_type", "object_id", "seq"])]
+        verbose_name = _("audit event")
+
+    def __str__(self):
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+
+class AuditHead(models.Model):
+    """The single row holding the chain's tip; locking it serialises appends on every database."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+
+class Sequence(models.Model):
+    """Named counters (case numbers, organisation-code bodies, licence serials). A value handed out
+    is never handed out again, even if the transaction that used it later rolls back."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+
+class CalendarDay(models.Model):
+    """An override of the business calendar for one date (节假日与调休).
+
+    ``is_workday`` False marks a public holiday; True marks a make-up workday on a weekend (调休).
+    Seeded from ``chinesecalendar``; administrators enter each new year's State Council notice.
+    """
+
+    date = models.DateField(unique=True)
+    is_workday = models.BooleanField()
+    name = models.CharField(max_length=100, blank=True)
+    source = models.CharField(max_length=20, default="admin", choices=[("package", "chinesecalendar"), ("admin", _("administrator"))])
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("calendar day")
+
+
+class CalendarYear(models.Model):
+    """A year whose official holiday arrangement is known. Dates in any other year fall back to
+    Monday–Friday and deadlines computed over them are marked provisional."""
+
+    year = models.PositiveIntegerField(unique=True)
+    source = models.CharField(max_length=200, blank=True, help_text="e.g. 国办发明电〔2025〕7号")
+    entered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = _("calendar year")
+
+
+class SigningKey(models.Model):
+    """A key the platform signs credentials with. The private half is stored encrypted with the
+    field key (never in the repository or a log); the public half is published as JWKS."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("active")
+        RETIRED = "retired", _("retired (verifies, no longer signs)")
+        REVOKED = "revoked", _("revoked (compromised: no longer verifies)")
+
+    kid = models.CharField(max_length=64, unique=True)
+    algorithm = models.CharField(max_length=20, default="EdDSA")
+    public_jwk = models.JSONField()
+    private_key_encrypted = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("signing key")
+
+    def __str__(self):
+        return f"{self.kid} ({self.algorithm}, {self.status})"
+
+
+class ApiToken(models.Model):
+    """A bearer token for API clients; only its SHA-256 digest is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked = models.BooleanField(default=False)

@@ -1,0 +1,20 @@
+"""Named counters that never hand out a value twice (case numbers, code bodies, serials)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+
+from zimao.core.models import Sequence
+
+
+def next_value(name: str) -> int:
+    """The next value of counter ``name`` (starting at 1).
+
+    The increment is one UPDATE inside the caller's transaction, so concurrent callers queue on
+    the row lock (PostgreSQL) or the write lock (SQLite) and each gets a distinct value.
+    """
+    with transaction.atomic():
+        Sequence.objects.get_or_create(name=name)
+        Sequence.objects.filter(name=name).update(value=F("value") + 1)
+        return Sequence.objects.get(name=name).value
