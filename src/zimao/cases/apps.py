@@ -5,3 +5,6 @@ class CasesConfig(AppConfig):
     name = "zimao.cases"
     label = "cases"
     verbose_name = "办件 Cases"
+
+    def ready(self):
+        from zimao.cases import rules  # noqa: F401 — registers the engine's own rules

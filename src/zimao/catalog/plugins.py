@@ -10,6 +10,10 @@ key is registered once by the app that owns it, in its ``AppConfig.ready``.
 - ``outputs``: results issued at the output window: ``fn(ctx) -> list[dict]`` (credential refs)
 - ``task_sources``: multi-instance routing, the department tasks computed from the application:
   ``fn(ctx) -> list[dict]`` of ``{"key", "department", "name_zh", "name_en"}``
+- ``checks``: submission checks a service lists in ``ServiceItem.checks``:
+  ``fn(data) -> list[Problem]`` (e.g. the company name is taken)
+- ``field_types``: extra form field types: ``fn(value, field) -> normalised value`` raising
+  ``ValueError((zh, en))`` when the value is wrong
 """
 
 from __future__ import annotations
@@ -35,6 +39,9 @@ class CaseContext:
     applicant_username: str
     data: dict
     outputs: list = field(default_factory=list)
+    results: dict = field(default_factory=dict)
+    materials: list = field(default_factory=list)
+    required_materials: list = field(default_factory=list)
     task_key: str | None = None
     actor: str = "system"
 
@@ -78,3 +85,5 @@ rules = Registry("rule")
 effects = Registry("effect")
 outputs = Registry("output")
 task_sources = Registry("task source")
+checks = Registry("check")
+field_types = Registry("field type")

@@ -5,3 +5,8 @@ class CoreConfig(AppConfig):
     name = "zimao.core"
     label = "core"
     verbose_name = "核心 Core"
+
+    def ready(self):
+        from zimao.core import calendar
+
+        calendar.connect_signals()

@@ -1,0 +1,59 @@
+"""Shared test fixtures: a Playwright browser on Debian's chromium for the journeys people take.
+
+Browser tests never skip: if chromium is missing the test fails and says how to install it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django then refuses ORM calls from
+# it unless told this is deliberate. The live server itself runs in its own thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("ZIMAO_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        pytest.fail(f"Debian chromium not found at {CHROMIUM}: apt-get install chromium (browser tests never skip)")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN")
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.console_errors = errors  # CSP violations and script errors show up here
+    yield page
+    context.close()
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_inline(settings):
+    """Tests run background tasks inline; the crash tests use the database queue explicitly."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def zone(db):
+    """The demo catalogue and one user per role (no report figures: tests make their own)."""
+    from zimao.testing import build_zone
+
+    return build_zone()

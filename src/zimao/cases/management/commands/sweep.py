@@ -1,0 +1,26 @@
+"""``zimao sweep``: fire due timers — escalate overdue tasks and cases, restart stalled cases.
+
+Run it from cron or a systemd timer (e.g. every 10 minutes), or ``--enqueue`` it for the worker.
+"""
+
+import json
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Escalate overdue tasks and cases (超期督办). 扫描到期计时器。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--enqueue", action="store_true", help="hand the sweep to the background worker")
+
+    def handle(self, *args, **options):
+        if options["enqueue"]:
+            from zimao.cases.tasks import sweep_timers
+
+            result = sweep_timers.enqueue()
+            self.stdout.write(f"enqueued {result.id}")
+            return
+        from zimao.cases.services import sweep
+
+        self.stdout.write(json.dumps(sweep(), ensure_ascii=False))

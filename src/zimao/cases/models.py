@@ -1,0 +1,188 @@
+"""Cases (办件), their department tasks, materials, timers, corrections and ratings.
+
+The lifecycle is the table in ``workflow.py``; everything that changes a case goes through
+``services.py``, which writes the audit chain in the same transaction.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from zimao.cases.workflow import CaseStatus
+
+
+class Case(models.Model):
+    number = models.CharField(max_length=32, unique=True)
+    service = models.ForeignKey("catalog.ServiceItem", on_delete=models.PROTECT, related_name="cases")
+    process = models.ForeignKey("catalog.ProcessDefinition", on_delete=models.PROTECT, related_name="cases")
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="cases")
+    status = models.CharField(max_length=12, choices=CaseStatus.choices, default=CaseStatus.SUBMITTED, db_index=True)
+    stage_index = models.PositiveSmallIntegerField(default=0)
+    data = models.JSONField(default=dict)
+    results = models.JSONField(default=dict, blank=True, help_text="what effects produced (e.g. the new USCC)")
+    outputs = models.JSONField(default=list, blank=True, help_text="issued credentials")
+    idempotency_key = models.CharField(max_length=64, blank=True, default="")
+    channel = models.CharField(max_length=16, default="web")
+    origin_zone = models.CharField(max_length=32, blank=True, default="")
+
+    submitted_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    closed_reason = models.TextField(blank=True, default="")
+
+    # The clock (时限): due dates in working days; paused while suspended for corrections (补正).
+    due_date = models.DateField(help_text="承诺办结日")
+    legal_due_date = models.DateField(help_text="法定办结日")
+    due_provisional = models.BooleanField(default=False, help_text="computed over a year whose holidays are not entered")
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    paused_days = models.PositiveIntegerField(default=0)
+    extension_days = models.PositiveIntegerField(default=0)
+
+    delivery_method = models.CharField(max_length=12, default="electronic",
+                                       choices=[("electronic", _("electronic licence")), ("window", _("collect at the window")), ("mail", _("free mail delivery"))])
+    mail_address = models.TextField(blank=True, default="")
+    tracking_number = models.CharField(max_length=40, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["applicant", "idempotency_key"], condition=~models.Q(idempotency_key=""),
+                                    name="one_case_per_idempotency_key"),
+        ]
+        indexes = [models.Index(fields=["applicant", "-submitted_at"])]
+        verbose_name = _("case")
+
+    def __str__(self):
+        return self.number
+
+
+class Task(models.Model):
+    """Work for one department on one case (部门审核任务), or intake at the window."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        APPROVED = "approved", _("approved")
+        REFUSED = "refused", _("refused")
+        CORRECTION = "correction", _("waiting for correction")
+        CANCELLED = "cancelled", _("cancelled")
+        DONE = "done", _("done")
+
+    class Kind(models.TextChoices):
+        INTAKE = "intake", _("intake")
+        REVIEW = "review", _("review")
+        RECTIFICATION = "rectification", _("rectification after a poor rating")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.REVIEW)
+    key = models.CharField(max_length=40)
+    stage_key = models.CharField(max_length=40)
+    department = models.ForeignKey("catalog.Department", on_delete=models.PROTECT, related_name="tasks")
+    name_zh = models.CharField(max_length=100)
+    name_en = models.CharField(max_length=150)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    due_date = models.DateField()
+    escalated = models.BooleanField(default=False)
+    auto_notes = models.JSONField(default=list, blank=True, help_text="why 秒批 did not apply")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "key"], name="one_task_per_case_key")]
+        # The worklist reads open tasks of one department by due date: one index keeps it flat.
+        indexes = [models.Index(fields=["department", "status", "due_date", "id"], name="worklist")]
+        verbose_name = _("task")
+
+    def __str__(self):
+        return f"{self.case.number}/{self.key}"
+
+
+class Material(models.Model):
+    """An uploaded material (申请材料), checked by content and size before it is kept."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="materials", null=True, blank=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    key = models.CharField(max_length=40)
+    file = models.FileField(upload_to="materials/%Y/%m/")
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+        verbose_name = _("material")
+
+
+class Correction(models.Model):
+    """A request to correct materials (补正): the clock stops until the applicant answers."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="corrections")
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="corrections")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    requested_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer = models.TextField(blank=True, default="")
+    paused_days = models.PositiveIntegerField(default=0)
+
+
+class Timer(models.Model):
+    """A deadline a worker must act on (like Camunda's timer jobs): claimed once, then fired."""
+
+    class Kind(models.TextChoices):
+        TASK_DUE = "task_due", _("task due")
+        CASE_DUE = "case_due", _("case due")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timers")
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, null=True, blank=True, related_name="timers")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    fire_on = models.DateField(help_text="fires when this working day has passed")
+    fired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["fired_at", "fire_on"], name="timer_due")]
+
+
+class Notification(models.Model):
+    """A message to a user or to a department's inbox (催办/督办)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    department = models.ForeignKey("catalog.Department", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications")
+    message_zh = models.TextField()
+    message_en = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class Rating(models.Model):
+    """好差评 (GB/T 39734-2020): one rating per case, five levels."""
+
+    class Level(models.IntegerChoices):
+        VERY_SATISFIED = 5, _("非常满意 very satisfied")
+        SATISFIED = 4, _("满意 satisfied")
+        BASICALLY = 3, _("基本满意 basically satisfied")
+        DISSATISFIED = 2, _("不满意 dissatisfied")
+        VERY_DISSATISFIED = 1, _("非常不满意 very dissatisfied")
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="rating")
+    level = models.PositiveSmallIntegerField(choices=Level.choices)
+    comment = models.TextField(blank=True, default="")
+    named = models.BooleanField(default=True, help_text="实名评价: a named poor rating must be rectified")
+    created_at = models.DateTimeField(auto_now_add=True)
+    rectification = models.OneToOneField(Task, null=True, blank=True, on_delete=models.SET_NULL, related_name="rating")
+    # After rectification the applicant is asked again (回访): their second answer.
+    follow_up_level = models.PositiveSmallIntegerField(choices=Level.choices, null=True, blank=True)
+    follow_up_at = models.DateTimeField(null=True, blank=True)

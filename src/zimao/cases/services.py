@@ -1,0 +1,740 @@
+"""The case engine (办件引擎): every service runs through these functions.
+
+A case is submitted against the current version of its service's process definition and keeps
+that version. ``advance`` moves it through the stages as far as the rules allow — that is how a
+case goes straight through (秒批) with no officer action — and stops where a person must act.
+Every change is one transaction with its audit event; a repeated request (same idempotency key,
+a second click on "approve") has no second effect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from zimao.cases.models import Case, Correction, Material, Notification, Rating, Task, Timer
+from zimao.cases.workflow import FINAL, WITHDRAWABLE, CaseStatus, can_transition
+from zimao.catalog import forms, plugins, process
+from zimao.catalog import services as catalog
+from zimao.catalog.models import Department, Officer
+from zimao.core import audit, calendar, sequences
+from zimao.core.errors import BusinessError, Conflict, Problem, forbidden, not_found
+from zimao.core.uploads import check_upload
+
+S = CaseStatus
+
+
+# ---------------------------------------------------------------- clock (时限)
+
+def _local_date(moment) -> date:
+    return timezone.localdate(moment)
+
+
+def deadline(start: date, days: int) -> calendar.Deadline:
+    """``days`` working days after ``start``; 0 means the same day (当日办结)."""
+    if days <= 0:
+        return calendar.Deadline(date=start, provisional=False)
+    return calendar.add_working_days(start, days)
+
+
+def _set_due_dates(case: Case) -> None:
+    start = _local_date(case.submitted_at)
+    extra = case.paused_days + case.extension_days
+    promised = deadline(start, case.service.promised_limit_days + extra)
+    legal = deadline(start, case.service.legal_limit_days + extra)
+    case.due_date, case.legal_due_date = promised.date, legal.date
+    case.due_provisional = promised.provisional or legal.provisional
+
+
+def _case_snapshot(case: Case) -> dict:
+    return {"status": case.status, "stage_index": case.stage_index, "due_date": case.due_date,
+            "paused_days": case.paused_days, "extension_days": case.extension_days}
+
+
+# ---------------------------------------------------------------- context for plugins
+
+def context(case: Case, task: Task | None = None, actor=None) -> plugins.CaseContext:
+    return plugins.CaseContext(
+        number=case.number, service_code=case.service.code, applicant_id=case.applicant_id,
+        applicant_username=case.applicant.username, data=case.data, outputs=list(case.outputs),
+        results=dict(case.results), materials=sorted(set(case.materials.values_list("key", flat=True))),
+        required_materials=[m["key"] for m in case.service.materials if m.get("required")],
+        task_key=task.key if task else None, actor=audit.actor_name(actor),
+    )
+
+
+def evaluate_rules(rule_names: list[str], ctx: plugins.CaseContext) -> list[dict]:
+    """Run the named rules; return the ones that failed with their reasons (empty = all pass)."""
+    failed = []
+    for name in rule_names:
+        result = plugins.rules[name].func(ctx)
+        if not result.passed:
+            failed.append({"rule": name, "zh": result.reason_zh, "en": result.reason_en})
+    return failed
+
+
+# ---------------------------------------------------------------- lifecycle
+
+def transition(case: Case, target: str, actor, action: str | None = None, **details) -> None:
+    if not can_transition(case.status, target):
+        raise Conflict(Problem("status", "invalid_transition",
+                               f"办件当前状态为“{S(case.status).label}”，不能变为“{S(target).label}”",
+                               f"A case that is {case.status} cannot become {target}"))
+    before = _case_snapshot(case)
+    now = timezone.now()
+    case.status = target
+    if target == S.ACCEPTED:
+        case.accepted_at = now
+    elif target in (S.APPROVED, S.REFUSED, S.REJECTED):
+        case.decided_at = now
+    elif target == S.ISSUED:
+        case.issued_at = now
+    elif target == S.DELIVERED:
+        case.delivered_at = now
+    if target in FINAL and target != S.DELIVERED:
+        case.closed_reason = details.get("reason", "")
+    case.save()
+    audit.record(actor, action or f"case.{target}", case, before=before, after={**_case_snapshot(case), **details})
+    if target in FINAL:
+        if target != S.DELIVERED:
+            # Undo what the submission held (e.g. the reserved name), in the same transaction.
+            for name in case.process.definition.get("on_close", []):
+                plugins.effects[name].func(context(case, actor=actor))
+        _on_finished(case)
+
+
+def _on_finished(case: Case) -> None:
+    """Indicators read finished cases; they are told on commit, never the other way round."""
+    from zimao.cases import signals
+
+    number, status, service = case.number, case.status, case.service.code
+    transaction.on_commit(lambda: signals.case_finished.send(sender=Case, case_id=case.pk, number=number,
+                                                             status=status, service_code=service))
+
+
+def _next_number() -> str:
+    today = timezone.localdate()
+    n = sequences.next_value(f"case-{settings.ZONE_CODE}-{today:%Y%m%d}")
+    return f"{settings.ZONE_CODE}{today:%Y%m%d}{n:05d}"
+
+
+@dataclass
+class Submission:
+    case: Case
+    created: bool
+
+
+def submit(applicant, service_code: str, data: dict, *, materials: dict[str, int] | None = None,
+           idempotency_key: str = "", delivery_method: str = "electronic", mail_address: str = "",
+           channel: str = "web", origin_zone: str = "") -> Submission:
+    """Accept an application (提交申请). Returns the existing case when the idempotency key was
+    seen before, so a double click or a retried request creates one case."""
+    idempotency_key = (idempotency_key or "").strip()[:64]
+    if idempotency_key:
+        existing = Case.objects.filter(applicant=applicant, idempotency_key=idempotency_key).first()
+        if existing:
+            return Submission(existing, False)
+    service = catalog.get_service(service_code)
+    proc = catalog.current_process(service)
+    cleaned, problems = forms.validate(service.form, data)
+    materials = materials or {}
+    owned = {m.pk: m for m in Material.objects.filter(pk__in=list(materials.values()), owner=applicant, case__isnull=True)}
+    for key, pk in materials.items():
+        if pk not in owned:
+            problems.append(Problem(f"materials.{key}", "unknown_material", "找不到这份上传的材料，请重新上传",
+                                    "This uploaded file was not found; upload it again"))
+    known_keys = {m["key"] for m in service.materials}
+    for key in materials:
+        if key not in known_keys:
+            problems.append(Problem(f"materials.{key}", "unknown_material_kind", "该事项不需要这种材料", "This service does not take this material"))
+    if delivery_method not in ("electronic", "window", "mail"):
+        problems.append(Problem("delivery_method", "invalid", "送达方式只能是电子、窗口领取或邮寄", "Delivery must be electronic, window or mail"))
+    if delivery_method == "mail" and len(mail_address.strip()) < 5:
+        problems.append(Problem("mail_address", "required", "选择邮寄时请填写邮寄地址", "Enter the mailing address for mail delivery"))
+    for name in service.checks:
+        problems += plugins.checks[name].func(cleaned)
+    if problems:
+        raise BusinessError(*problems, status=422)
+    try:
+        with transaction.atomic():
+            case = Case(
+                number=_next_number(), service=service, process=proc, applicant=applicant, data=cleaned,
+                idempotency_key=idempotency_key, submitted_at=timezone.now(), channel=channel,
+                delivery_method=delivery_method, mail_address=mail_address.strip(), origin_zone=origin_zone,
+            )
+            _set_due_dates(case)
+            case.save()
+            for key, pk in materials.items():
+                Material.objects.filter(pk=pk).update(case=case, key=key)
+            Timer.objects.create(case=case, kind=Timer.Kind.CASE_DUE, fire_on=case.due_date)
+            # Work that must happen with the submission itself (e.g. holding the company name).
+            for name in proc.definition.get("on_submit", []):
+                case.results.update(plugins.effects[name].func(context(case, actor=applicant)) or {})
+            if case.results:
+                case.save(update_fields=["results"])
+            audit.record(applicant, "case.submitted", case, after={
+                "service": service.code, "process_version": proc.version, "due_date": case.due_date,
+                "materials": sorted(materials), "idempotency_key": idempotency_key})
+            schedule_advance(case)
+    except IntegrityError:
+        # Two identical requests raced past the first check: the other one won.
+        existing = Case.objects.filter(applicant=applicant, idempotency_key=idempotency_key).first()
+        if existing and idempotency_key:
+            return Submission(existing, False)
+        raise
+    case.refresh_from_db()  # the engine may have moved it on already (秒批)
+    return Submission(case, True)
+
+
+def schedule_advance(case: Case) -> None:
+    """Queue the engine for this case in the same transaction (nothing accepted is lost)."""
+    from zimao.cases.tasks import advance_case
+
+    advance_case.enqueue(case.pk)
+
+
+def advance(case_id: int, actor=None) -> Case:
+    """Move the case through every stage the rules allow; stop where a person must act."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().select_related("service", "process", "applicant").get(pk=case_id)
+        definition = case.process.definition
+        for _ in range(len(definition.get("stages", [])) + 2):
+            if case.status in FINAL or case.status == S.SUSPENDED:
+                break
+            stage = process.stage_at(definition, case.stage_index)
+            if stage is None:
+                break
+            if not _run_stage(case, stage, actor):
+                break
+        return case
+
+
+def _advance_stage(case: Case) -> None:
+    case.stage_index += 1
+    case.save(update_fields=["stage_index", "updated_at"])
+
+
+def _run_stage(case: Case, stage: dict, actor) -> bool:
+    """Do what the current stage allows; True when it finished and the next may start."""
+    kind = stage["type"]
+    if kind == "intake":
+        if case.status == S.SUBMITTED:
+            failed = evaluate_rules(stage.get("auto_accept_if", []), context(case))
+            if stage.get("auto_accept_if") and not failed:
+                transition(case, S.ACCEPTED, "system:intake", "case.accepted.auto")
+            else:
+                dept = Department.objects.get(code=stage["department"])
+                _create_task(case, stage, {"key": "intake", "department": dept.code, "name_zh": "综合受理",
+                                           "name_en": "Intake at the window"}, kind=Task.Kind.INTAKE, notes=failed)
+                return False
+        _advance_stage(case)
+        return True
+    if kind == "review":
+        if case.status in (S.SUBMITTED, S.ACCEPTED):
+            if case.status == S.SUBMITTED:
+                transition(case, S.ACCEPTED, "system:intake", "case.accepted.auto")
+            transition(case, S.IN_REVIEW, "system")
+        tasks = list(case.tasks.filter(stage_key=stage["key"], kind=Task.Kind.REVIEW))
+        if not tasks:
+            for spec in _task_specs(case, stage):
+                tasks.append(_create_task(case, stage, spec))
+            for task in tasks:
+                _try_auto_approve(case, task, spec_for(stage, task.key, case))
+            tasks = list(case.tasks.filter(stage_key=stage["key"], kind=Task.Kind.REVIEW))
+        approved = [t for t in tasks if t.status == Task.Status.APPROVED]
+        done = (len(approved) == len(tasks)) if stage.get("join", "all") == "all" else bool(approved)
+        if not done:
+            return False
+        for t in tasks:
+            if t.status == Task.Status.OPEN:  # join "any": the others are no longer needed
+                _close_task(t, Task.Status.CANCELLED, "system", "join any satisfied")
+        _advance_stage(case)
+        return True
+    if kind == "issue":
+        if case.status == S.SUBMITTED:  # a process with no intake or review stage
+            transition(case, S.ACCEPTED, "system:intake", "case.accepted.auto")
+        if case.status == S.ACCEPTED:
+            transition(case, S.IN_REVIEW, "system")
+        if case.status == S.IN_REVIEW:
+            transition(case, S.APPROVED, "system")
+        if case.status == S.APPROVED:
+            ctx = context(case)
+            issued = list(case.outputs)
+            for name in stage.get("outputs", []):
+                if any(o.get("output") == name for o in issued):
+                    continue  # already issued on an earlier run: never twice
+                for ref in plugins.outputs[name].func(ctx):
+                    issued.append({"output": name, **ref})
+            case.outputs = issued
+            case.save(update_fields=["outputs", "updated_at"])
+            transition(case, S.ISSUED, "system:output-window", outputs=[o.get("identifier") for o in issued])
+            if case.delivery_method == "electronic":
+                transition(case, S.DELIVERED, "system:output-window", "case.delivered.electronic")
+        _advance_stage(case)
+        return True
+    raise ValueError(f"unknown stage type {kind}")
+
+
+def _task_specs(case: Case, stage: dict) -> list[dict]:
+    specs = list(stage.get("tasks", []))
+    multi = stage.get("tasks_from_field")
+    if multi:
+        chosen = process.lookup(case.data, multi["field"]) or []
+        chosen = chosen if isinstance(chosen, list) else [chosen]
+        specs += [dict(multi["tasks"][v], key=multi["tasks"][v].get("key", v)) for v in chosen if v in multi["tasks"]]
+    if stage.get("task_source"):
+        specs += plugins.task_sources[stage["task_source"]].func(context(case))
+    return specs
+
+
+def spec_for(stage: dict, key: str, case: Case) -> dict:
+    for spec in _task_specs(case, stage):
+        if spec["key"] == key:
+            return spec
+    return {}
+
+
+def _create_task(case: Case, stage: dict, spec: dict, kind=Task.Kind.REVIEW, notes=None) -> Task:
+    existing = case.tasks.filter(key=spec["key"]).first()
+    if existing:
+        return existing
+    start = timezone.localdate()
+    days = stage.get("deadline_days", case.service.promised_limit_days)
+    due = min(deadline(start, days).date, case.legal_due_date) if days else start
+    task = Task.objects.create(
+        case=case, kind=kind, key=spec["key"], stage_key=stage["key"],
+        department=Department.objects.get(code=spec["department"]),
+        name_zh=spec.get("name_zh", spec["key"]), name_en=spec.get("name_en", spec["key"]),
+        due_date=due, auto_notes=notes or [],
+    )
+    Timer.objects.create(case=case, task=task, kind=Timer.Kind.TASK_DUE, fire_on=due)
+    audit.record("system:router", "task.created", task, after={"case": case.number, "department": spec["department"], "due_date": due})
+    return task
+
+
+def _try_auto_approve(case: Case, task: Task, spec: dict) -> None:
+    rules = spec.get("auto_approve_if", [])
+    if not rules:
+        return
+    failed = evaluate_rules(rules, context(case, task))
+    if failed:
+        task.auto_notes = failed
+        task.save(update_fields=["auto_notes"])
+        return
+    _approve_task(case, task, None, "秒批：全部规则通过 / auto-approved: every rule passed", spec)
+
+
+def _approve_task(case: Case, task: Task, user, reason: str, spec: dict) -> None:
+    ctx = context(case, task, user or "system:rules")
+    for name in spec.get("effects", []):
+        produced = plugins.effects[name].func(ctx) or {}
+        case.results.update(produced)
+        ctx.results.update(produced)
+    case.save(update_fields=["results", "updated_at"])
+    _close_task(task, Task.Status.APPROVED, user, reason)
+
+
+def _close_task(task: Task, status: str, user, reason: str) -> None:
+    before = {"status": task.status}
+    task.status = status
+    task.reason = reason
+    task.decided_at = timezone.now()
+    task.decided_by = user if user is not None and not isinstance(user, str) else None
+    task.save(update_fields=["status", "reason", "decided_at", "decided_by"])
+    audit.record(user or "system:rules", f"task.{status}", task, before=before, after={"status": status, "reason": reason})
+
+
+# ---------------------------------------------------------------- people acting on cases
+
+def officer_can_act(user, task: Task) -> bool:
+    officer = catalog.officer_of(user)
+    if officer is None:
+        return False
+    if officer.role == Officer.Role.ADMIN:
+        return True
+    if task.kind == Task.Kind.INTAKE:
+        return officer.role == Officer.Role.CLERK and officer.department_id == task.department_id
+    return officer.department_id == task.department_id and officer.role in (Officer.Role.REVIEWER, Officer.Role.CLERK) \
+        and (task.kind != Task.Kind.REVIEW or officer.role == Officer.Role.REVIEWER)
+
+
+DECISIONS = {"approve", "refuse", "correct"}
+
+
+def decide(task_id: int, user, outcome: str, reason: str = "") -> Task:
+    """A reviewer's (or, at intake, a clerk's) decision. Deciding a task that is no longer open
+    is refused with 409, so two reviewers (or two clicks) cannot both decide it."""
+    reason = (reason or "").strip()
+    if outcome not in DECISIONS:
+        raise BusinessError.of("outcome", "invalid", "决定只能是批准、不予批准或要求补正", "The decision must be approve, refuse or correct", status=422)
+    if outcome in ("refuse", "correct") and not reason:
+        raise BusinessError.of("reason", "required", "不予批准或要求补正时必须说明理由", "Give a reason when refusing or asking for corrections", status=422)
+    if len(reason) > 2000:
+        raise BusinessError.of("reason", "too_long", "理由不能超过2000字", "The reason must be at most 2000 characters", status=422)
+    with transaction.atomic():
+        task = Task.objects.select_for_update().select_related("case").filter(pk=task_id).first()
+        if task is None or not (officer_can_act(user, task) or _rectification_owner(user, task)):
+            raise not_found("task") if task is None or not catalog.officer_of(user) else forbidden("task")
+        case = Case.objects.select_for_update().select_related("service", "process", "applicant").get(pk=task.case_id)
+        if task.status != Task.Status.OPEN:
+            raise Conflict(Problem("task", "already_decided", "该任务已经处理过了", "This task has already been decided"))
+        if task.kind == Task.Kind.RECTIFICATION:
+            raise BusinessError.of("task", "use_rectify", "整改任务请用整改答复", "Answer a rectification with rectify", status=409)
+        if task.kind == Task.Kind.INTAKE:
+            if outcome == "approve":
+                _close_task(task, Task.Status.APPROVED, user, reason or "受理 accepted")
+                transition(case, S.ACCEPTED, user)
+                _advance_stage(case)
+            else:
+                _close_task(task, Task.Status.REFUSED, user, reason)
+                transition(case, S.REJECTED, user, reason=reason)
+        else:
+            if case.status != S.IN_REVIEW:
+                raise Conflict(Problem("status", "not_in_review", "办件不在审核中", "The case is not being reviewed"))
+            stage = process.stage_at(case.process.definition, case.stage_index) or {}
+            if outcome == "approve":
+                _approve_task(case, task, user, reason or "同意 approved", spec_for(stage, task.key, case))
+            elif outcome == "refuse":
+                _close_task(task, Task.Status.REFUSED, user, reason)
+                for other in case.tasks.filter(status=Task.Status.OPEN).exclude(pk=task.pk):
+                    _close_task(other, Task.Status.CANCELLED, "system", "case refused")
+                transition(case, S.REFUSED, user, reason=reason)
+            else:
+                task.status = Task.Status.CORRECTION
+                task.save(update_fields=["status"])
+                Correction.objects.create(case=case, task=task, requested_by=user, reason=reason, requested_at=timezone.now())
+                case.suspended_at = timezone.now()
+                transition(case, S.SUSPENDED, user, "case.correction_requested", reason=reason)
+                notify(case, user=case.applicant, zh=f"办件 {case.number} 需要补正：{reason}", en=f"Case {case.number} needs corrections: {reason}")
+        schedule_advance(case)
+        task.refresh_from_db()
+        return task
+
+
+def _rectification_owner(user, task: Task) -> bool:
+    officer = catalog.officer_of(user)
+    return bool(officer and task.kind == Task.Kind.RECTIFICATION and officer.department_id == task.department_id)
+
+
+def answer_correction(case_number: str, applicant, answer: str, data: dict | None = None,
+                      materials: dict[str, int] | None = None) -> Case:
+    """The applicant corrects (补正); the clock resumes with the paused working days added."""
+    with transaction.atomic():
+        case = _applicant_case(case_number, applicant, lock=True)
+        if case.status != S.SUSPENDED:
+            raise Conflict(Problem("status", "not_suspended", "办件没有等待补正", "The case is not waiting for corrections"))
+        correction = case.corrections.filter(answered_at__isnull=True).select_related("task").first()
+        if data:
+            merged = {**case.data}
+            for section, values in data.items():
+                merged[section] = {**merged.get(section, {}), **(values or {})}
+            cleaned, problems = forms.validate(case.service.form, _revealed_for_revalidation(case.service.form, merged))
+            if problems:
+                raise BusinessError(*problems, status=422)
+            case.data = cleaned
+        for key, pk in (materials or {}).items():
+            updated = Material.objects.filter(pk=pk, owner=applicant, case__isnull=True).update(case=case, key=key)
+            if not updated:
+                raise BusinessError.of(f"materials.{key}", "unknown_material", "找不到这份上传的材料", "This uploaded file was not found", status=422)
+        paused, _prov = calendar.working_days_between(_local_date(case.suspended_at), timezone.localdate())
+        now = timezone.now()
+        correction.answered_at, correction.answer, correction.paused_days = now, (answer or "").strip()[:2000], paused
+        correction.save()
+        case.paused_days += paused
+        case.suspended_at = None
+        _set_due_dates(case)
+        case.save()
+        _shift_timers(case, paused)
+        task = correction.task
+        task.status = Task.Status.OPEN
+        if paused:
+            task.due_date = calendar.add_working_days(task.due_date, paused).date
+        task.save(update_fields=["status", "due_date"])
+        transition(case, S.IN_REVIEW, applicant, "case.corrected", paused_days=paused)
+        return case
+
+
+def _revealed_for_revalidation(form: dict, data: dict) -> dict:
+    """Protected values re-enter validation as their plain text (they were valid once)."""
+    out = {}
+    for section, values in data.items():
+        out[section] = {k: forms.reveal(v) for k, v in (values or {}).items()}
+    return out
+
+
+def _shift_timers(case: Case, days: int) -> None:
+    for timer in case.timers.filter(fired_at__isnull=True):
+        if timer.kind == Timer.Kind.CASE_DUE:
+            timer.fire_on = case.due_date
+        elif days:
+            timer.fire_on = calendar.add_working_days(timer.fire_on, days).date
+        timer.save(update_fields=["fire_on"])
+
+
+def extend(case_number: str, user, days: int, reason: str) -> Case:
+    """延长期限: an administrator extends the limits, with a reason, in working days."""
+    officer = catalog.officer_of(user)
+    if not officer or officer.role != Officer.Role.ADMIN:
+        raise forbidden("case")
+    if not 1 <= int(days) <= 30:
+        raise BusinessError.of("days", "out_of_range", "延长天数应在1到30个工作日之间", "Extend by 1 to 30 working days", status=422)
+    if not (reason or "").strip():
+        raise BusinessError.of("reason", "required", "请说明延期理由", "Give the reason for the extension", status=422)
+    with transaction.atomic():
+        case = Case.objects.select_for_update().select_related("service").get(number=case_number)
+        if case.status in FINAL:
+            raise Conflict(Problem("status", "finished", "已办结的办件不能延期", "A finished case cannot be extended"))
+        before = _case_snapshot(case)
+        case.extension_days += int(days)
+        _set_due_dates(case)
+        case.save()
+        _shift_timers(case, 0)
+        audit.record(user, "case.extended", case, before=before, after={**_case_snapshot(case), "reason": reason})
+        return case
+
+
+def withdraw(case_number: str, applicant, reason: str = "") -> Case:
+    with transaction.atomic():
+        case = _applicant_case(case_number, applicant, lock=True)
+        if case.status not in WITHDRAWABLE:
+            raise Conflict(Problem("status", "cannot_withdraw", "办件已决定，不能撤回", "The case has been decided and cannot be withdrawn"))
+        for task in case.tasks.filter(status__in=[Task.Status.OPEN, Task.Status.CORRECTION]):
+            _close_task(task, Task.Status.CANCELLED, applicant, "applicant withdrew")
+        transition(case, S.WITHDRAWN, applicant, reason=reason or "申请人撤回 withdrawn by the applicant")
+        return case
+
+
+TRACKING_OK = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
+
+
+def record_delivery(case_number: str, user, method: str, tracking_number: str = "") -> Case:
+    """统一窗口出件: the clerk hands the result over at the window or posts it (免费邮寄)."""
+    officer = catalog.officer_of(user)
+    if not officer or officer.role not in (Officer.Role.CLERK, Officer.Role.ADMIN):
+        raise forbidden("case")
+    tracking_number = (tracking_number or "").strip().upper()
+    if method not in ("window", "mail"):
+        raise BusinessError.of("method", "invalid", "出件方式只能是窗口领取或邮寄", "Delivery is at the window or by mail", status=422)
+    if method == "mail" and not (6 <= len(tracking_number) <= 40 and set(tracking_number) <= TRACKING_OK):
+        raise BusinessError.of("tracking_number", "invalid", "请填写有效的邮件运单号（6–40位字母或数字）",
+                               "Enter a valid mail tracking number (6–40 letters or digits)", status=422)
+    with transaction.atomic():
+        case = Case.objects.select_for_update().select_related("service").filter(number=case_number).first()
+        if case is None:
+            raise not_found("case")
+        if case.status != S.ISSUED:
+            raise Conflict(Problem("status", "not_issued", "办件尚未出证或已送达", "The case is not waiting to be handed out"))
+        case.delivery_method, case.tracking_number = method, tracking_number
+        case.save(update_fields=["delivery_method", "tracking_number", "updated_at"])
+        transition(case, S.DELIVERED, user, f"case.delivered.{method}", tracking_number=tracking_number)
+        if method == "mail":
+            notify(case, user=case.applicant, zh=f"办件 {case.number} 的结果已免费邮寄，运单号 {tracking_number}",
+                   en=f"The result of case {case.number} was mailed free of charge, tracking number {tracking_number}")
+        return case
+
+
+# ---------------------------------------------------------------- 好差评
+
+def rate(case_number: str, applicant, level: int, comment: str = "", named: bool = True) -> Rating:
+    """One rating per case (一事一评). A named poor rating (不满意 or worse) opens a
+    rectification task for the service's department with its own deadline."""
+    try:
+        level = int(level)
+    except (TypeError, ValueError):
+        level = 0
+    if level not in Rating.Level.values:
+        raise BusinessError.of("level", "invalid", "评价等级应为1到5", "The rating must be 1 to 5", status=422)
+    comment = (comment or "").strip()
+    if len(comment) > 1000:
+        raise BusinessError.of("comment", "too_long", "评价内容不能超过1000字", "The comment must be at most 1000 characters", status=422)
+    with transaction.atomic():
+        case = _applicant_case(case_number, applicant, lock=True)
+        if case.status not in FINAL or case.status == S.WITHDRAWN:
+            raise Conflict(Problem("status", "not_finished", "办结后才能评价", "You can rate a case once it is finished"))
+        if Rating.objects.filter(case=case).exists():
+            raise Conflict(Problem("level", "already_rated", "该办件已经评价过了", "This case has already been rated"))
+        rating = Rating.objects.create(case=case, level=level, comment=comment, named=bool(named))
+        audit.record(applicant, "case.rated", rating, after={"case": case.number, "level": level, "named": bool(named)})
+        if level <= Rating.Level.DISSATISFIED and named:
+            due = deadline(timezone.localdate(), case.service.rectification_days).date
+            task = Task.objects.create(case=case, kind=Task.Kind.RECTIFICATION, key="rectification", stage_key="rating",
+                                       department=case.service.department, name_zh="差评整改", name_en="Rectify a poor rating", due_date=due)
+            Timer.objects.create(case=case, task=task, kind=Timer.Kind.TASK_DUE, fire_on=due)
+            rating.rectification = task
+            rating.save(update_fields=["rectification"])
+            audit.record("system:rating", "task.created", task, after={"case": case.number, "kind": "rectification", "due_date": due})
+            notify(case, department=case.service.department, zh=f"办件 {case.number} 收到差评，请在 {due} 前整改",
+                   en=f"Case {case.number} was rated poorly; rectify by {due}")
+        from zimao.cases import signals
+
+        transaction.on_commit(lambda: signals.case_rated.send(sender=Rating, rating_id=rating.pk))
+        return rating
+
+
+def rectify(task_id: int, user, answer: str) -> Task:
+    answer = (answer or "").strip()
+    if not answer:
+        raise BusinessError.of("answer", "required", "请填写整改情况", "Describe what was rectified", status=422)
+    with transaction.atomic():
+        task = Task.objects.select_for_update().select_related("case").filter(pk=task_id, kind=Task.Kind.RECTIFICATION).first()
+        if task is None or not (_rectification_owner(user, task) or officer_can_act(user, task)):
+            raise not_found("task")
+        if task.status != Task.Status.OPEN:
+            raise Conflict(Problem("task", "already_decided", "该整改已答复", "This rectification was already answered"))
+        _close_task(task, Task.Status.DONE, user, answer[:2000])
+        notify(task.case, user=task.case.applicant, zh=f"您对办件 {task.case.number} 的差评已整改：{answer}。请再次评价。",
+               en=f"Your poor rating of case {task.case.number} was rectified: {answer}. Please rate again.")
+        return task
+
+
+def follow_up(case_number: str, applicant, level: int) -> Rating:
+    """The applicant's second answer after rectification (回访)."""
+    with transaction.atomic():
+        case = _applicant_case(case_number, applicant, lock=True)
+        rating = Rating.objects.filter(case=case).select_related("rectification").first()
+        if not rating or not rating.rectification or rating.rectification.status != Task.Status.DONE:
+            raise Conflict(Problem("level", "no_follow_up", "没有待回访的整改", "There is no rectification to answer"))
+        if rating.follow_up_level:
+            raise Conflict(Problem("level", "already_rated", "已经回访过了", "You have already answered"))
+        if int(level) not in Rating.Level.values:
+            raise BusinessError.of("level", "invalid", "评价等级应为1到5", "The rating must be 1 to 5", status=422)
+        rating.follow_up_level, rating.follow_up_at = int(level), timezone.now()
+        rating.save(update_fields=["follow_up_level", "follow_up_at"])
+        audit.record(applicant, "case.rating_follow_up", rating, after={"level": int(level)})
+        return rating
+
+
+# ---------------------------------------------------------------- timers and notifications
+
+def notify(case: Case, *, zh: str, en: str, user=None, department=None) -> Notification:
+    return Notification.objects.create(case=case, user=user, department=department, message_zh=zh, message_en=en)
+
+
+def sweep(today: date | None = None, limit: int = 500) -> dict:
+    """Fire every timer whose day has passed: escalate overdue tasks and cases (督办).
+
+    A timer is claimed by one conditional UPDATE, so two sweepers running at once fire it once.
+    """
+    today = today or timezone.localdate()
+    counts = {"fired": 0, "escalated_tasks": 0, "overdue_cases": 0, "restarted": 0}
+    due = list(Timer.objects.filter(fired_at__isnull=True, fire_on__lt=today).order_by("fire_on", "id").values_list("pk", flat=True)[:limit])
+    for pk in due:
+        with transaction.atomic():
+            if not Timer.objects.filter(pk=pk, fired_at__isnull=True).update(fired_at=timezone.now()):
+                continue  # another sweeper claimed it
+            timer = Timer.objects.select_related("case", "task", "case__process", "case__service").get(pk=pk)
+            counts["fired"] += 1
+            case = timer.case
+            if timer.kind == Timer.Kind.TASK_DUE and timer.task and timer.task.status == Task.Status.OPEN:
+                task = timer.task
+                task.escalated = True
+                task.save(update_fields=["escalated"])
+                stage = next((s for s in case.process.definition.get("stages", []) if s["key"] == task.stage_key), {})
+                zh = f"办件 {case.number} 的任务“{task.name_zh}”已超期（应于 {task.due_date} 完成）"
+                en = f"Task '{task.name_en}' of case {case.number} is overdue (due {task.due_date})"
+                notify(case, department=task.department, zh=zh, en=en)
+                if stage.get("escalate_to"):
+                    notify(case, department=Department.objects.get(code=stage["escalate_to"]), zh="督办：" + zh, en="Escalated: " + en)
+                audit.record("system:sweep", "task.overdue", task, after={"due_date": task.due_date, "escalated_to": stage.get("escalate_to")})
+                counts["escalated_tasks"] += 1
+            elif timer.kind == Timer.Kind.CASE_DUE and case.status not in FINAL and case.status != S.SUSPENDED:
+                notify(case, department=case.service.department, zh=f"办件 {case.number} 已超过承诺时限 {case.due_date}",
+                       en=f"Case {case.number} is past its promised date {case.due_date}")
+                audit.record("system:sweep", "case.overdue", case, after={"due_date": case.due_date})
+                counts["overdue_cases"] += 1
+    # A case whose engine run was lost (a worker died mid-way) is picked up again.
+    stale = timezone.now() - timedelta(minutes=2)
+    for case in Case.objects.filter(status__in=[S.SUBMITTED, S.ACCEPTED, S.IN_REVIEW, S.APPROVED], updated_at__lt=stale) \
+            .exclude(tasks__status=Task.Status.OPEN).only("pk")[:limit]:
+        advance(case.pk, "system:sweep")
+        counts["restarted"] += 1
+    return counts
+
+
+# ---------------------------------------------------------------- reading
+
+def _applicant_case(number: str, applicant, lock: bool = False) -> Case:
+    qs = Case.objects.select_related("service", "process", "applicant")
+    if lock:
+        qs = qs.select_for_update()
+    case = qs.filter(number=number, applicant=applicant).first()
+    if case is None:
+        raise not_found("case")
+    return case
+
+
+def can_view(user, case: Case) -> bool:
+    """An applicant sees their own cases; an officer sees the cases their department works on;
+    window clerks and administrators see every case (they hand results out)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if case.applicant_id == user.pk:
+        return True
+    officer = catalog.officer_of(user)
+    if officer is None:
+        return user.is_superuser
+    if officer.role == Officer.Role.ADMIN or officer.department.is_window:
+        return True
+    return case.tasks.filter(department_id=officer.department_id).exists()
+
+
+def get_case_for(user, number: str) -> Case:
+    case = Case.objects.select_related("service", "process", "applicant").filter(number=number).first()
+    if case is None or not can_view(user, case):
+        raise not_found("case")  # no difference between "absent" and "not yours": nothing leaks
+    return case
+
+
+def cases_of(applicant):
+    return Case.objects.filter(applicant=applicant).select_related("service").order_by("-submitted_at")
+
+
+def worklist(user, *, view: str = "open", service: str = "", after: tuple | None = None, limit: int = 50):
+    """A department's tasks (我的待办) by due date: ``open``, ``due_soon``, ``overdue`` or ``done``.
+
+    Keyset pagination on (due_date, id) over the ``worklist`` index keeps the cost flat however
+    many cases the zone holds.
+    """
+    officer = catalog.officer_of(user)
+    if officer is None:
+        raise forbidden("tasks")
+    qs = Task.objects.select_related("case", "case__service", "department")
+    if officer.role != Officer.Role.ADMIN:
+        qs = qs.filter(department_id=officer.department_id)
+    today = timezone.localdate()
+    if view == "done":
+        qs = qs.exclude(status__in=[Task.Status.OPEN, Task.Status.CORRECTION])
+    else:
+        qs = qs.filter(status=Task.Status.OPEN)
+        if view == "overdue":
+            qs = qs.filter(due_date__lt=today)
+        elif view == "due_soon":
+            qs = qs.filter(due_date__gte=today, due_date__lte=calendar.add_working_days(today, 1).date)
+    if service:
+        qs = qs.filter(case__service__code=service)
+    if after:
+        qs = qs.filter(Q(due_date__gt=after[0]) | Q(due_date=after[0], id__gt=after[1]))
+    return list(qs.order_by("due_date", "id")[:limit])
+
+
+def upload_material(owner, key: str, name: str, content: bytes) -> Material:
+    checked = check_upload(content, field=f"materials.{key or 'file'}")
+    material = Material(owner=owner, key=key or "", original_name=(name or "upload")[:200],
+                        content_type=checked.content_type, size=checked.size, sha256=checked.sha256)
+    material.file.save(f"{checked.sha256[:16]}.{checked.extension}", ContentFile(checked.content), save=False)
+    material.save()
+    audit.record(owner, "material.uploaded", material, after={"key": key, "sha256": checked.sha256, "size": checked.size,
+                                                               "content_type": checked.content_type})
+    return material
+
+
+def can_read_material(user, material: Material) -> bool:
+    if material.owner_id == getattr(user, "pk", None):
+        return True
+    return material.case is not None and can_view(user, material.case) and catalog.officer_of(user) is not None

@@ -1,0 +1,18 @@
+"""Background work (Django's tasks API; django-tasks-db stores the queue in the database, so a
+task enqueued in a transaction exists exactly when the transaction commits)."""
+
+from django_tasks import task
+
+
+@task()
+def advance_case(case_id: int) -> str:
+    from zimao.cases.services import advance
+
+    return advance(case_id, "system:worker").status
+
+
+@task()
+def sweep_timers() -> dict:
+    from zimao.cases.services import sweep
+
+    return sweep()

@@ -1,0 +1,45 @@
+"""The public service guide (办事指南) over REST."""
+
+from ninja import Router, Schema
+
+from zimao.catalog import services
+from zimao.core.errors import ErrorOut
+
+router = Router(tags=["catalogue"])
+
+
+class DepartmentOut(Schema):
+    code: str
+    name_zh: str
+    name_en: str
+
+
+class ServiceOut(Schema):
+    code: str
+    name_zh: str
+    name_en: str
+    department: DepartmentOut
+    reform_mode: str
+    legal_basis: str
+    legal_limit_days: int
+    promised_limit_days: int
+    materials: list
+    guide_zh: str
+    guide_en: str
+
+
+class ServiceDetailOut(ServiceOut):
+    form: dict
+    process_version: int | None = None
+
+
+@router.get("services", response={200: list[ServiceOut]}, auth=None, summary="Service items 事项目录")
+def list_services(request):
+    return list(services.published_services())
+
+
+@router.get("services/{code}", response={200: ServiceDetailOut, 404: ErrorOut}, auth=None, summary="Service guide 办事指南")
+def service_detail(request, code: str):
+    service = services.get_service(code)
+    proc = service.processes.filter(published=True).order_by("-version").first()
+    return {**ServiceOut.from_orm(service).dict(), "form": service.form, "process_version": proc.version if proc else None}

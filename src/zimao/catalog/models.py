@@ -1,0 +1,103 @@
+"""The catalogue (事项目录): departments, service items and their versioned process definitions.
+
+A government service is a row here, not code: its department, legal and promised time limits
+(法定时限/承诺时限), materials, form and process definition. Code only supplies the named
+rules, effects and outputs a definition refers to (``zimao.catalog.plugins``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Department(models.Model):
+    """A department that reviews tasks (部门), or the comprehensive window (综合窗口)."""
+
+    code = models.CharField(max_length=32, unique=True)
+    name_zh = models.CharField(max_length=100)
+    name_en = models.CharField(max_length=150)
+    is_window = models.BooleanField(default=False, help_text="综合窗口: accepts applications and hands out results")
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("department")
+
+    def __str__(self):
+        return f"{self.name_zh} {self.name_en}"
+
+
+class Officer(models.Model):
+    """A member of staff and the department they act for (经办人员)."""
+
+    class Role(models.TextChoices):
+        CLERK = "clerk", _("window clerk")
+        REVIEWER = "reviewer", _("department reviewer")
+        ADMIN = "admin", _("zone administrator")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="officer")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="officers")
+    role = models.CharField(max_length=10, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("officer")
+
+    def __str__(self):
+        return f"{self.user} @ {self.department.code} ({self.role})"
+
+
+class ReformMode(models.TextChoices):
+    """The four 证照分离 reform modes (国发〔2021〕7号), plus items outside the reform."""
+
+    NONE = "", _("not a permit item")
+    CANCELLED = "cancelled", _("直接取消审批 approval abolished")
+    FILING = "filing", _("审批改为备案 approval replaced by filing")
+    COMMITMENT = "commitment", _("实行告知承诺 notification-commitment")
+    OPTIMISED = "optimised", _("优化审批服务 approval simplified")
+
+
+class ServiceItem(models.Model):
+    """A service item (政务服务事项) as the public guide and the case engine see it."""
+
+    code = models.CharField(max_length=40, unique=True)
+    name_zh = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="services")
+    reform_mode = models.CharField(max_length=12, choices=ReformMode.choices, blank=True, default="")
+    legal_basis = models.TextField(blank=True)
+    legal_limit_days = models.PositiveIntegerField(help_text="法定时限, working days")
+    promised_limit_days = models.PositiveIntegerField(help_text="承诺时限, working days (0 = same day)")
+    rectification_days = models.PositiveIntegerField(default=10, help_text="差评整改时限, working days")
+    materials = models.JSONField(default=list, blank=True, help_text='[{"key", "name_zh", "name_en", "required"}]')
+    form = models.JSONField(default=dict, blank=True, help_text='{"sections": [{"key", "title_zh", "title_en", "fields": [...]}]}')
+    checks = models.JSONField(default=list, blank=True, help_text="names of submission checks (plugins.checks)")
+    guide_zh = models.TextField(blank=True)
+    guide_en = models.TextField(blank=True)
+    published = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("service item")
+
+    def __str__(self):
+        return f"{self.code} {self.name_zh}"
+
+
+class ProcessDefinition(models.Model):
+    """One version of how a service's cases move (流程定义). Versions are immutable once a case
+    uses them; a new version is a new row and running cases keep the one they started on."""
+
+    service = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="processes")
+    version = models.PositiveIntegerField()
+    definition = models.JSONField()
+    published = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["service", "-version"]
+        constraints = [models.UniqueConstraint(fields=["service", "version"], name="one_row_per_service_version")]
+        verbose_name = _("process definition")
+
+    def __str__(self):
+        return f"{self.service.code} v{self.version}"

@@ -1,0 +1,106 @@
+"""What other apps may ask of the catalogue."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from zimao.catalog import process
+from zimao.catalog.models import Department, Officer, ProcessDefinition, ServiceItem
+from zimao.core import audit
+from zimao.core.errors import BusinessError, Problem, not_found
+
+
+def get_service(code: str, *, published_only: bool = True) -> ServiceItem:
+    qs = ServiceItem.objects.select_related("department")
+    if published_only:
+        qs = qs.filter(published=True)
+    service = qs.filter(code=code).first()
+    if service is None:
+        raise BusinessError(Problem("service", "unknown_service", f"没有编号为 {code} 的服务事项", f"There is no service item {code}"), status=404)
+    return service
+
+
+def published_services():
+    return ServiceItem.objects.filter(published=True).select_related("department").order_by("code")
+
+
+def current_process(service: ServiceItem) -> ProcessDefinition:
+    proc = service.processes.filter(published=True).order_by("-version").first()
+    if proc is None:
+        raise BusinessError.of("service", "no_process", "该事项尚未配置办理流程", "This service has no published process yet", status=409)
+    return proc
+
+
+def department_codes() -> set[str]:
+    return set(Department.objects.values_list("code", flat=True))
+
+
+@transaction.atomic
+def publish_process(service: ServiceItem, definition: dict, actor=None) -> ProcessDefinition:
+    """Add a new version; running cases keep theirs. An identical definition is not re-published."""
+    problems = process.validate_definition(definition, department_codes())
+    if problems:
+        raise BusinessError(*problems)
+    latest = service.processes.order_by("-version").first()
+    if latest and latest.definition == definition:
+        return latest
+    version = (latest.version + 1) if latest else 1
+    proc = ProcessDefinition.objects.create(service=service, version=version, definition=definition)
+    audit.record(actor, "process.published", proc, after={"service": service.code, "version": version})
+    return proc
+
+
+def officer_of(user) -> Officer | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        return user.officer
+    except Officer.DoesNotExist:
+        return None
+
+
+def department(code: str) -> Department:
+    dept = Department.objects.filter(code=code).first()
+    if dept is None:
+        raise not_found("department")
+    return dept
+
+
+def window_department() -> Department | None:
+    return Department.objects.filter(is_window=True).order_by("code").first()
+
+
+@transaction.atomic
+def load_catalogue(data: dict, actor=None) -> dict:
+    """Load departments and services from catalogue data (e.g. ``data/establishment.json``).
+
+    Idempotent: loading the same data twice changes nothing; a changed process becomes a new
+    version while running cases keep theirs.
+    """
+    counts = {"departments": 0, "services": 0, "process_versions": 0}
+    for row in data.get("departments", []):
+        _, created = Department.objects.update_or_create(code=row["code"], defaults={
+            "name_zh": row["name_zh"], "name_en": row["name_en"], "is_window": row.get("is_window", False)})
+        counts["departments"] += created
+    for row in data.get("services", []):
+        fields = {k: row[k] for k in ("name_zh", "name_en", "legal_basis", "legal_limit_days", "promised_limit_days",
+                                      "materials", "form", "checks", "guide_zh", "guide_en", "reform_mode",
+                                      "rectification_days") if k in row}
+        fields["department"] = Department.objects.get(code=row["department"])
+        service, created = ServiceItem.objects.update_or_create(code=row["code"], defaults=fields)
+        counts["services"] += created
+        if "process" in row:
+            before = service.processes.count()
+            publish_process(service, row["process"], actor)
+            counts["process_versions"] += service.processes.count() - before
+    if any(counts.values()):
+        audit.record(actor, "catalogue.loaded", object_type="catalog.catalogue", object_id="-", after=counts)
+    return counts
+
+
+def load_packaged(name: str, actor=None) -> dict:
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).parent / "data" / f"{name}.json"
+    return load_catalogue(json.loads(path.read_text(encoding="utf-8")), actor)

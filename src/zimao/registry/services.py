@@ -1,0 +1,218 @@
+"""The registry's services and the pieces it plugs into the case engine for starting a company
+(企业开办): the name check, the 秒批 rules, registration with a new USCC, the parallel steps and
+the business licence as output.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from zimao.catalog import forms
+from zimao.catalog.plugins import RuleResult, checks, effects, outputs, rules
+from zimao.core import audit, identifiers
+from zimao.core.errors import Conflict, Problem
+from zimao.registry import names
+from zimao.registry.models import EstablishmentStep, MarketEntity, NameReservation
+
+# ---------------------------------------------------------------- reading
+
+
+def entity_by_uscc(uscc: str) -> MarketEntity | None:
+    return MarketEntity.objects.filter(uscc=uscc.strip().upper()).first()
+
+
+def entities_of(user):
+    return MarketEntity.objects.filter(applicant=user).order_by("-established_on")
+
+
+def name_taken(full_name: str, *, except_case: str = "") -> bool:
+    if MarketEntity.objects.filter(name=full_name).exists():
+        return True
+    return NameReservation.objects.filter(full_name=full_name, status=NameReservation.Status.RESERVED) \
+        .exclude(case_number=except_case).exists()
+
+
+def full_name_of(data: dict) -> str:
+    n = data.get("name") or {}
+    return names.compose(n.get("division", ""), n.get("trade_name", ""), n.get("industry", ""), n.get("org_form", ""))
+
+
+# ---------------------------------------------------------------- at submission
+
+@checks.register("registry.name_available", "名称可用", "The company name is free and allowed")
+def check_name(data: dict) -> list[Problem]:
+    n = data.get("name") or {}
+    trade = n.get("trade_name", "")
+    problems = []
+    if trade and not names.TRADE_NAME_RE.match(trade):
+        problems.append(Problem("name.trade_name", "invalid", "字号应为2至8个汉字", "The trade name must be 2 to 8 Chinese characters"))
+    bad = names.forbidden_words(trade)
+    if bad:
+        problems.append(Problem("name.trade_name", "forbidden", f"字号含有禁用字词：{'、'.join(bad)}",
+                                f"The trade name contains words that may not be used: {', '.join(bad)}"))
+    if not problems and n.get("division") and name_taken(full_name_of(data)):
+        full = full_name_of(data)
+        problems.append(Problem("name.trade_name", "taken", f"“{full}”已被登记或预留，请换一个字号",
+                                f"The name {full} is already registered or reserved; choose another trade name"))
+    return problems
+
+
+def reserve_name(case_number: str, data: dict) -> NameReservation:
+    n = data["name"]
+    try:
+        with transaction.atomic():
+            reservation, _ = NameReservation.objects.get_or_create(case_number=case_number, defaults={
+                "full_name": full_name_of(data), "division": n["division"], "trade_name": n["trade_name"],
+                "industry": n["industry"], "org_form": n["org_form"]})
+    except IntegrityError:
+        full = full_name_of(data)
+        raise Conflict(Problem("name.trade_name", "taken", f"“{full}”刚刚被其他申请预留，请换一个字号",
+                               f"The name {full} was just reserved by another application; choose another")) from None
+    return reservation
+
+
+@effects.register("registry.reserve_name", "预留名称", "Hold the company name for this application")
+def reserve_name_effect(ctx) -> dict:
+    return {"reserved_name": reserve_name(ctx.number, ctx.data).full_name}
+
+
+# ---------------------------------------------------------------- 秒批 rules
+
+@rules.register("registry.name_clean", "名称无需人工判断", "The name needs no officer's judgement")
+def name_clean(ctx) -> RuleResult:
+    n = ctx.data.get("name") or {}
+    words = names.sensitive_words(n.get("trade_name", ""), n.get("industry", ""))
+    if words:
+        return RuleResult(False, f"名称含有需审查的字词：{'、'.join(words)}", f"the name contains words an officer must check: {', '.join(words)}")
+    if name_taken(full_name_of(ctx.data), except_case=ctx.number):
+        return RuleResult(False, "名称已被占用", "the name is already taken")
+    return RuleResult(True)
+
+
+@rules.register("registry.standard_articles", "使用标准章程", "Standard articles of association")
+def standard_articles(ctx) -> RuleResult:
+    if (ctx.data.get("registration") or {}).get("articles") == "standard":
+        return RuleResult(True)
+    return RuleResult(False, "使用自拟章程，需人工审查", "custom articles of association need review")
+
+
+@rules.register("registry.entity_registered", "已完成设立登记", "The company is registered")
+def entity_registered(ctx) -> RuleResult:
+    if ctx.results.get("uscc"):
+        return RuleResult(True)
+    return RuleResult(False, "尚未完成设立登记", "the company is not registered yet")
+
+
+# ---------------------------------------------------------------- effects
+
+@effects.register("registry.register_entity", "设立登记并赋码", "Register the company and issue its USCC")
+def register_entity(ctx) -> dict:
+    """设立登记: the entity, its new USCC (never reused) and the name, used. Idempotent per case."""
+    existing = MarketEntity.objects.filter(case_number=ctx.number).first()
+    if existing:
+        return {"uscc": existing.uscc, "entity_name": existing.name, "established_on": existing.established_on.isoformat()}
+    n, reg = ctx.data["name"], ctx.data.get("registration") or {}
+    full = full_name_of(ctx.data)
+    with transaction.atomic():
+        reservation = reserve_name(ctx.number, ctx.data)
+        uscc = identifiers.issue_uscc(n["division"], authority="9", entity_type="1")
+        id_entry = reg.get("legal_rep_id")
+        entity = MarketEntity.objects.create(
+            uscc=uscc, name=full, org_form=n["org_form"], industry=n["industry"], division=n["division"],
+            registered_capital=Decimal(reg["registered_capital"]) if reg.get("registered_capital") else None,
+            address=reg.get("address", ""), business_scope=reg.get("business_scope", ""),
+            legal_rep_name=reg.get("legal_rep_name", ""), legal_rep_id=forms.reveal(id_entry) if id_entry else "",
+            legal_rep_id_masked=forms.display(id_entry) if id_entry else "",
+            established_on=timezone.localdate(), case_number=ctx.number,
+            applicant=get_user_model().objects.filter(pk=ctx.applicant_id).first(),
+        )
+        reservation.status = NameReservation.Status.USED
+        reservation.save(update_fields=["status"])
+        audit.record(ctx.actor, "entity.registered", entity, after={"uscc": uscc, "name": full, "case": ctx.number})
+    _tell_monitor(entity)
+    return {"uscc": uscc, "entity_name": full, "established_on": entity.established_on.isoformat()}
+
+
+def _tell_monitor(entity: MarketEntity) -> None:
+    try:
+        from zimao.monitor import services as monitor
+    except ImportError:  # the monitor app is optional for a registry-only node
+        return
+    hook = getattr(monitor, "record_event", None)
+    if hook:
+        transaction.on_commit(lambda: hook("market_entities.new", timezone.now(), dimension=entity.org_form,
+                                           event_key=f"entity:{entity.uscc}"))
+
+
+STEP_OUTPUTS = {
+    "seal": lambda e, d: {"seals": [f"{e.uscc}-{i:02d}" for i in range(1, int(d.get("seal_count") or 1) + 1)],
+                          "maker": d.get("maker", "")},
+    "tax": lambda e, d: {"taxpayer_id": e.uscc, "invoice_type": d.get("invoice_type", ""),
+                         "invoice_quantity": d.get("invoice_quantity", 0)},
+    "social_insurance": lambda e, d: {"employer_number": f"SI{e.uscc[8:17]}", "employees": d.get("employees", 0)},
+    "housing_fund": lambda e, d: {"account": f"HF{e.uscc[8:17]}", "employees": d.get("employees", 0)},
+    "bank": lambda e, d: {"bank": d.get("bank", ""), "appointment_date": d.get("appointment_date", ""),
+                          "reference": f"BK{e.uscc[-6:]}"},
+}
+
+
+@effects.register("registry.record_step", "记录开办环节", "Record an establishment step")
+def record_step(ctx) -> dict:
+    """Seal, tax, social insurance, housing fund, bank: what each step produced, once."""
+    entity = MarketEntity.objects.get(case_number=ctx.number)
+    step = ctx.task_key
+    details = STEP_OUTPUTS.get(step, lambda e, d: dict(d))(entity, ctx.data.get(step) or {})
+    record, created = EstablishmentStep.objects.get_or_create(entity=entity, step=step, defaults={"details": details, "case_number": ctx.number})
+    if created:
+        audit.record(ctx.actor, "entity.step_done", record, after={"step": step, **record.details})
+    return {f"step_{step}": record.details}
+
+
+# ---------------------------------------------------------------- the business licence
+
+@outputs.register("business_licence", "营业执照", "Business licence")
+def business_licence(ctx) -> list[dict]:
+    from zimao.licences import services as licences
+
+    entity = MarketEntity.objects.get(case_number=ctx.number)
+    cred = licences.issue_credential(
+        kind="business_licence", title_zh="营业执照", title_en="Business licence",
+        holder_uscc=entity.uscc, holder_name=entity.name, case_number=ctx.number, actor=ctx.actor,
+        valid_from=entity.established_on,
+        subject={
+            "name": entity.name, "uscc": entity.uscc, "type": entity.org_form,
+            "legal_representative": entity.legal_rep_name, "registered_capital_wan": str(entity.registered_capital or ""),
+            "address": entity.address, "business_scope": entity.business_scope,
+            "established_on": entity.established_on.isoformat(), "registration_authority": "洛阳市市场监督管理局",
+            "applicant_user_id": ctx.applicant_id,
+        },
+    )
+    return [{"identifier": cred.identifier, "kind": "business_licence", "title_zh": "营业执照", "title_en": "Business licence"}]
+
+
+@effects.register("registry.release_name", "释放名称", "Free the name held for this application")
+def release_name_effect(ctx) -> dict:
+    """A case that ends without a company frees its name (名称释放)."""
+    release_reservation(ctx.number)
+    return {}
+
+
+def release_reservation(case_number: str) -> None:
+    NameReservation.objects.filter(case_number=case_number, status=NameReservation.Status.RESERVED) \
+        .update(status=NameReservation.Status.RELEASED)
+
+
+def register_demo_entity(*, name: str, division: str, org_form: str, industry: str, established_on: date,
+                         uscc: str | None = None) -> MarketEntity:
+    """A demo company from the zone report: its USCC is generated and marked as such."""
+    entity = MarketEntity.objects.filter(name=name).first()
+    if entity:
+        return entity
+    return MarketEntity.objects.create(
+        uscc=uscc or identifiers.issue_uscc(division), name=name, org_form=org_form, industry=industry,
+        division=division, established_on=established_on, demo=True)

@@ -1,0 +1,82 @@
+"""The Luoyang demo zone: catalogue, one user per role, the companies the report names, and the
+report's figures (via the monitor app). Everything here is idempotent."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+DEMO_PASSWORD = "zimao-demo-2026"
+
+USERS = [
+    {"username": "applicant", "role_zh": "申请人", "role_en": "applicant (company)", "first_name": "李明"},
+    {"username": "applicant2", "role_zh": "申请人2", "role_en": "another applicant", "first_name": "王芳"},
+    {"username": "clerk", "role_zh": "综合窗口", "role_en": "window clerk", "department": "WINDOW", "officer_role": "clerk"},
+    {"username": "reviewer", "role_zh": "市场监管审核", "role_en": "reviewer, market regulation", "department": "AMR", "officer_role": "reviewer"},
+    {"username": "reviewer_tax", "role_zh": "税务审核", "role_en": "reviewer, taxation", "department": "TAX", "officer_role": "reviewer"},
+    {"username": "admin", "role_zh": "管委会管理员", "role_en": "zone administrator", "department": "ADMIN", "officer_role": "admin", "staff": True},
+]
+
+# Companies named in the zone report (一、（三）), with the industry it gives them.
+REPORT_COMPANIES = [
+    ("洛阳双瑞特种装备有限公司", "智能装备", "有限公司"),
+    ("洛阳北方玻璃技术股份有限公司", "智能装备", "股份有限公司"),
+    ("中航光电科技股份有限公司", "电子", "股份有限公司"),
+    ("麦斯克电子材料股份有限公司", "电子", "股份有限公司"),
+    ("洛阳鸿泰半导体有限公司", "电子", "有限公司"),
+    ("洛阳伟信电子科技有限公司", "电子", "有限公司"),
+    ("洛阳北方易初摩托车有限公司", "新能源", "有限公司"),
+    ("中航锂电（洛阳）有限公司", "新能源", "有限公司"),
+    ("普莱柯生物工程股份有限公司", "生物医药", "股份有限公司"),
+    ("洛阳普泰生物技术有限公司", "生物医药", "有限公司"),
+]
+
+
+@transaction.atomic
+def ensure_users() -> int:
+    from zimao.catalog.models import Department, Officer
+
+    User = get_user_model()
+    created = 0
+    for spec in USERS:
+        user, made = User.objects.get_or_create(username=spec["username"], defaults={"first_name": spec.get("first_name", "")})
+        if made:
+            user.set_password(DEMO_PASSWORD)
+            user.is_staff = user.is_superuser = bool(spec.get("staff"))
+            user.save()
+            created += 1
+        if spec.get("department"):
+            Officer.objects.update_or_create(user=user, defaults={
+                "department": Department.objects.get(code=spec["department"]), "role": spec["officer_role"]})
+            group, _ = Group.objects.get_or_create(name={"clerk": "window_clerk", "reviewer": "reviewer", "admin": "zone_admin"}[spec["officer_role"]])
+            user.groups.add(group)
+    return created
+
+
+def load() -> dict:
+    from zimao.catalog.services import load_packaged
+    from zimao.registry.services import register_demo_entity
+
+    summary = {}
+    counts = load_packaged("establishment", actor="system:demo")
+    summary["catalogue"] = sum(counts.values())
+    for extra in ("permits",):
+        try:
+            summary[extra] = sum(load_packaged(extra, actor="system:demo").values())
+        except FileNotFoundError:
+            pass
+    summary["users"] = ensure_users()
+    for name, industry, form in REPORT_COMPANIES:
+        register_demo_entity(name=name, division="410300", org_form=form, industry=industry,
+                             established_on=date(2017, 4, 1))  # the zone opened on 1 April 2017
+    summary["companies"] = len(REPORT_COMPANIES)
+    try:
+        from zimao.monitor.demo import load_demo
+    except ImportError:
+        load_demo = None
+    if load_demo:
+        summary["monitor"] = load_demo() or 0
+    return summary
