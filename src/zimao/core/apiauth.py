@@ -39,3 +39,14 @@ class SessionAuth(APIKeyCookie):
 
 def ApiKeyOrSession():  # noqa: N802 — reads like a class at the call site
     return [BearerToken(), SessionAuth(csrf=True)]
+
+
+def issue_token(user, name: str = "api") -> str:
+    """A new bearer token for ``user``; shown once, stored only as its digest."""
+    import secrets
+
+    from zimao.core.models import ApiToken
+
+    token = "zm_" + secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=user, name=name[:100], digest=token_digest(token))
+    return token

@@ -1,0 +1,290 @@
+"""Signing keys and signed payloads — 签名密钥与签名数据 (JWS, published as JWKS).
+
+Algorithms sit behind the ``Signer`` protocol, registered by their JWS ``alg`` name, so adding
+SM2 (国密, e.g. via ``gmssl-pyx``) later means writing one class and calling ``register``. Ed25519
+is registered under its RFC 9864 fully-specified name ``Ed25519``: the older polymorphic
+``EdDSA`` name is deprecated (joserfc warns on it) because it does not say which curve is used.
+
+Key lifecycle (密钥生命周期):
+
+- ``active`` — signs and verifies; exactly one at a time, created on first use;
+- ``retired`` — verifies what it signed before, never signs again (after a routine rotation);
+- ``revoked`` — compromised: signatures made with it no longer verify at all.
+
+The private half is stored encrypted with the field key (``zimao.core.protected``) and is never
+logged, printed or returned from this module; the public half is stored as a JWK with its
+``kid`` (the RFC 7638 thumbprint, so a kid cannot be claimed for another key).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Protocol, runtime_checkable
+
+from django.db import transaction
+from django.utils import timezone
+from joserfc import jws
+from joserfc.errors import JoseError
+from joserfc.jwk import OKPKey
+
+from zimao.core import audit
+from zimao.core.models import Sequence, SigningKey
+from zimao.core.protected import decrypt_text, encrypt_text
+
+DEFAULT_ALG = "Ed25519"
+# A row of core.Sequence used only as a mutex: creating or rotating the active key locks it, so
+# two workers starting at once cannot both create an "only" active key.
+_LOCK_NAME = "lock:core.signing"
+
+
+class SignatureError(ValueError):
+    """A token that does not verify — 签名无效. ``code`` says why (for logs and API errors)."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        super().__init__(message)
+
+
+class UnknownKey(LookupError):
+    """No signing key with that kid — 未找到该密钥."""
+
+
+@runtime_checkable
+class Signer(Protocol):
+    """One signature algorithm — 签名算法. Implementations never expose private material."""
+
+    alg: str  # the JWS "alg" header value, e.g. "Ed25519"
+
+    def generate(self) -> tuple[str, dict]:
+        """A new key pair: (private key as text, to be stored encrypted; public JWK without kid)."""
+
+    def kid_for(self, public_jwk: dict) -> str:
+        """The key id published in JWKS and JWS headers."""
+
+    def sign_compact(self, private_text: str, header: dict, payload: bytes) -> str:
+        """A compact JWS over ``payload`` with ``header`` (which already carries alg and kid)."""
+
+    def verify_compact(self, public_jwk: dict, token: str) -> bytes:
+        """The payload if ``token``'s signature is genuine for ``public_jwk``; raises SignatureError."""
+
+
+class Ed25519Signer:
+    """Ed25519 (RFC 8032) via ``cryptography``, serialised by ``joserfc`` — Ed25519 签名."""
+
+    alg = "Ed25519"
+
+    def generate(self) -> tuple[str, dict]:
+        key = OKPKey.generate_key("Ed25519")
+        private_pem = key.as_pem(private=True).decode()
+        return private_pem, key.as_dict(private=False)
+
+    def kid_for(self, public_jwk: dict) -> str:
+        return OKPKey.import_key(public_jwk).thumbprint()
+
+    def sign_compact(self, private_text: str, header: dict, payload: bytes) -> str:
+        return jws.serialize_compact(header, payload, _private_key(private_text), algorithms=[self.alg])
+
+    def verify_compact(self, public_jwk: dict, token: str) -> bytes:
+        try:
+            obj = jws.deserialize_compact(token, OKPKey.import_key(public_jwk), algorithms=[self.alg])
+        except JoseError as exc:
+            raise SignatureError("bad_signature", "signature does not verify / 签名验证失败") from exc
+        return obj.payload
+
+
+@lru_cache(maxsize=8)
+def _private_key(private_text: str) -> OKPKey:
+    # Parsing a PEM costs more than signing; cache by the text (which only lives in memory).
+    return OKPKey.import_key(private_text)
+
+
+_SIGNERS: dict[str, Signer] = {}
+
+
+def register(signer: Signer) -> None:
+    """Make an algorithm available for signing and verification — 注册签名算法."""
+    _SIGNERS[signer.alg] = signer
+
+
+def signer_for(alg: str) -> Signer:
+    try:
+        return _SIGNERS[alg]
+    except KeyError:
+        raise SignatureError("unsupported_alg", f"unsupported algorithm {alg!r} / 不支持的签名算法") from None
+
+
+def algorithms() -> list[str]:
+    return sorted(_SIGNERS)
+
+
+register(Ed25519Signer())
+
+
+# --- keys -------------------------------------------------------------------------------------
+
+def _lock() -> None:
+    Sequence.objects.get_or_create(name=_LOCK_NAME)
+    Sequence.objects.select_for_update().filter(name=_LOCK_NAME).first()
+
+
+def _key_facts(key: SigningKey) -> dict:
+    """What the audit trail and the command line may show about a key: never private material."""
+    return {"kid": key.kid, "alg": key.algorithm, "status": key.status}
+
+
+def _new_key(alg: str) -> SigningKey:
+    signer = signer_for(alg)
+    private_text, public = signer.generate()
+    kid = signer.kid_for(public)
+    public_jwk = {**public, "kid": kid, "alg": alg, "use": "sig"}
+    return SigningKey.objects.create(
+        kid=kid, algorithm=alg, public_jwk=public_jwk, private_key_encrypted=encrypt_text(private_text),
+        status=SigningKey.Status.ACTIVE,
+    )
+
+
+def _current_active() -> SigningKey | None:
+    return SigningKey.objects.filter(status=SigningKey.Status.ACTIVE).order_by("-created_at", "-id").first()
+
+
+def active_key(alg: str = DEFAULT_ALG) -> SigningKey:
+    """The key that signs now — 当前签名密钥; created (and audited) on first use."""
+    key = _current_active()
+    if key is not None:
+        return key
+    with transaction.atomic():
+        _lock()
+        key = _current_active()  # another worker may have created it while we waited
+        if key is None:
+            key = _new_key(alg)
+            audit.record("system:signing", "signing_key.create", key, after=_key_facts(key))
+    return key
+
+
+def rotate_key(actor, alg: str = DEFAULT_ALG) -> SigningKey:
+    """Create a new active key; every previously active key becomes retired — 密钥轮换.
+
+    Retired keys keep verifying what they signed, so credentials issued before the rotation stay
+    genuine.
+    """
+    with transaction.atomic():
+        _lock()
+        previous = list(SigningKey.objects.select_for_update().filter(status=SigningKey.Status.ACTIVE))
+        now = timezone.now()
+        for old in previous:
+            old.status = SigningKey.Status.RETIRED
+            old.retired_at = now
+            old.save(update_fields=["status", "retired_at"])
+        key = _new_key(alg)
+        audit.record(actor, "signing_key.rotate", key,
+                     before={"active": [k.kid for k in previous]},
+                     after={**_key_facts(key), "retired": [k.kid for k in previous]})
+    return key
+
+
+def _get(kid: str) -> SigningKey:
+    key = SigningKey.objects.select_for_update().filter(kid=kid).first()
+    if key is None:
+        raise UnknownKey(kid)
+    return key
+
+
+def retire_key(kid: str, actor=None) -> SigningKey:
+    """Stop signing with ``kid``; it still verifies — 停用密钥（仍可验签）.
+
+    Retiring the active key leaves none: the next signature creates a fresh one.
+    """
+    with transaction.atomic():
+        key = _get(kid)
+        if key.status == SigningKey.Status.REVOKED:
+            raise ValueError(f"key {kid} is revoked; a revoked key cannot be retired / 已吊销的密钥不能改为停用")
+        if key.status == SigningKey.Status.RETIRED:
+            return key
+        before = _key_facts(key)
+        key.status = SigningKey.Status.RETIRED
+        key.retired_at = timezone.now()
+        key.save(update_fields=["status", "retired_at"])
+        audit.record(actor or "system:signing", "signing_key.retire", key, before=before, after=_key_facts(key))
+    return key
+
+
+def revoke_key(kid: str, actor=None) -> SigningKey:
+    """Declare ``kid`` compromised: nothing it signed verifies any more — 吊销密钥."""
+    with transaction.atomic():
+        key = _get(kid)
+        if key.status == SigningKey.Status.REVOKED:
+            return key
+        before = _key_facts(key)
+        key.status = SigningKey.Status.REVOKED
+        key.retired_at = key.retired_at or timezone.now()
+        key.save(update_fields=["status", "retired_at"])
+        audit.record(actor or "system:signing", "signing_key.revoke", key, before=before, after=_key_facts(key))
+    return key
+
+
+def list_keys() -> list[dict]:
+    """kid, algorithm, status and dates of every key (for the command line and the admin)."""
+    return [
+        {**_key_facts(k), "created_at": k.created_at, "retired_at": k.retired_at}
+        for k in SigningKey.objects.order_by("created_at", "id")
+    ]
+
+
+# --- tokens -----------------------------------------------------------------------------------
+
+def canonical_json(payload: dict) -> bytes:
+    """The bytes that are signed: sorted keys, no spaces, UTF-8 (Chinese kept readable)."""
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def sign_jws(payload: dict) -> str:
+    """A compact JWS of ``payload`` signed with the active key; the header carries its kid."""
+    key = active_key()
+    signer = signer_for(key.algorithm)
+    header = {"alg": key.algorithm, "kid": key.kid}
+    return signer.sign_compact(decrypt_text(key.private_key_encrypted), header, canonical_json(payload))
+
+
+def token_header(token: str) -> dict:
+    """The unverified protected header (to read kid/alg before choosing the key)."""
+    try:
+        obj = jws.extract_compact(token.encode() if isinstance(token, str) else token)
+    except (JoseError, ValueError, TypeError) as exc:
+        raise SignatureError("malformed", "not a compact JWS / 不是有效的JWS格式") from exc
+    return dict(obj.headers())
+
+
+def verify_jws(token: str) -> dict:
+    """The payload of a genuine token — 验签; raises ``SignatureError`` otherwise.
+
+    The key is chosen by the header's kid and must be active or retired; its algorithm comes
+    from our own key record, never from the token, so a token cannot pick a weaker algorithm.
+    """
+    header = token_header(token)
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise SignatureError("missing_kid", "token has no kid / 签名缺少密钥标识")
+    key = SigningKey.objects.filter(kid=kid).first()
+    if key is None:
+        raise SignatureError("unknown_kid", "unknown signing key / 未知的签名密钥")
+    if key.status == SigningKey.Status.REVOKED:
+        raise SignatureError("revoked_kid", "signing key has been revoked / 签名密钥已吊销")
+    if header.get("alg") != key.algorithm:
+        raise SignatureError("alg_mismatch", "algorithm does not match the key / 签名算法与密钥不符")
+    payload = signer_for(key.algorithm).verify_compact(key.public_jwk, token)
+    try:
+        data = json.loads(payload)
+    except ValueError as exc:
+        raise SignatureError("malformed", "payload is not JSON / 签名内容不是JSON") from exc
+    if not isinstance(data, dict):
+        raise SignatureError("malformed", "payload is not an object / 签名内容不是对象")
+    return data
+
+
+def jwks() -> dict:
+    """The public keys that verify (active and retired) — 公钥集 (JWKS, RFC 7517)."""
+    keys = SigningKey.objects.filter(status__in=[SigningKey.Status.ACTIVE, SigningKey.Status.RETIRED]).order_by("-created_at", "-id")
+    # Copy only public members, so a row that somehow held more can never leak it here.
+    public_members = {"kty", "crv", "x", "y", "n", "e", "kid", "alg", "use"}
+    return {"keys": [{k: v for k, v in key.public_jwk.items() if k in public_members} for key in keys]}

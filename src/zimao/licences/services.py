@@ -1,0 +1,520 @@
+"""E-licence store services — 电子证照库服务: issue, verify, revoke, suspend, the integrated view.
+
+Other apps (registry, permits, trade…) call ``issue_credential`` when a case produces a licence;
+the public reaches ``verify`` through the QR code on the licence. Every change goes through
+``zimao.core.audit.record``.
+
+Trust model: the signed JWS fixes *what* was issued (identifier, kind, holder, subject, validity,
+issue time, issuer); the store says *whether it still stands* (revoked / suspended). Verification
+re-reads the store each time, so a revocation is visible at once, and compares the signed content
+with the stored row, so editing a row in the database turns the licence "not genuine" instead of
+silently changing what the public sees.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from zimao.core import audit, elicence, sequences, signing
+from zimao.core.errors import BusinessError, Conflict, Problem, not_found
+from zimao.core.protected import mask_id_number, mask_phone
+from zimao.licences.models import Credential
+
+log = logging.getLogger(__name__)
+
+# The zone's administrative committee (自贸片区管理委员会) as issuing authority: a well-formed
+# placeholder USCC — registration authority 1 (机构编制), type 1 (机关), division 410300 (Luoyang),
+# organisation code LY0000015 — until the deployment's real code is configured. It is a module
+# constant (not a setting) so identifiers never change because an environment variable did.
+ZONE_ISSUER_USCC = "11410300LY0000015U"
+ZONE_ISSUER_NAME = "中国（河南）自由贸易试验区洛阳片区管理委员会"
+
+# 证照类型代码 per kind: the defining authority's USCC + a 3-digit sequence (GB/T 36904-2018).
+# Until the national catalogue (全国一体化政务服务平台电子证照目录) codes are wired in, the zone
+# defines its own types under its own code. Apps add theirs with ``register_kind``.
+KIND_TYPE_CODES: dict[str, str] = {
+    "business_licence": ZONE_ISSUER_USCC + "001",          # 营业执照
+    "food_business_permit": ZONE_ISSUER_USCC + "002",      # 食品经营许可证
+    "construction_permit": ZONE_ISSUER_USCC + "003",       # 建筑工程施工许可证
+    "joint_acceptance_certificate": ZONE_ISSUER_USCC + "004",  # 联合验收意见书
+    "certificate_of_origin": ZONE_ISSUER_USCC + "005",     # 原产地证书
+    "filing_receipt": ZONE_ISSUER_USCC + "006",            # 备案回执
+    "commitment_permit": ZONE_ISSUER_USCC + "007",         # 告知承诺许可
+}
+# Kinds nobody registered still get a valid identifier (a case must not fail at its last step
+# because a catalogue entry is new); they share this "other licence" (其他证照) type code.
+OTHER_TYPE_CODE = ZONE_ISSUER_USCC + "999"
+
+def register_kind(kind: str, type_code: str) -> None:
+    """Declare the 证照类型代码 for ``kind`` (call from an AppConfig.ready)."""
+    elicence.make_identifier(type_code, ZONE_ISSUER_USCC, "1")  # raises if the code is malformed
+    KIND_TYPE_CODES[kind] = type_code
+
+
+def type_code_for(kind: str) -> str:
+    code = KIND_TYPE_CODES.get(kind)
+    if code is None:
+        log.warning("licence kind %r has no registered type code; using %s", kind, OTHER_TYPE_CODE)
+        return OTHER_TYPE_CODE
+    return code
+
+
+# --- status words ---------------------------------------------------------------------------
+
+# (zh, en, css tag) — plain status words shown on the licence, the verify page and the API.
+STATUS_LABELS = {
+    "valid": ("真实有效", "Genuine and current", "ok"),
+    "expired": ("已过期", "Expired", "warn"),
+    "not_yet_valid": ("尚未生效", "Not yet valid", "warn"),
+    "revoked": ("已吊销", "Revoked", "bad"),
+    "suspended": ("已暂扣", "Suspended", "bad"),
+    "not_genuine": ("无法核验", "Not genuine", "bad"),
+}
+
+
+def status_label(status: str) -> dict:
+    zh, en, tag = STATUS_LABELS.get(status, STATUS_LABELS["not_genuine"])
+    return {"status": status, "label_zh": zh, "label_en": en, "tag": tag}
+
+
+# --- masking ---------------------------------------------------------------------------------
+
+# Subject keys that are bookkeeping, not licence content: never shown outside the holder's page.
+INTERNAL_KEYS = {"applicant_user_id"}
+_ID_HINTS = ("id_number", "identity", "id_card", "passport", "身份证", "证件号")
+_PHONE_HINTS = ("phone", "mobile", "telephone", "tel", "电话", "手机")
+_PERSON_HINTS = ("representative", "person", "operator", "contact", "principal", "法定代表人",
+                 "负责人", "经营者", "联系人")
+_HOME_HINTS = ("home_address", "residence", "住址")
+_EMAIL_HINTS = ("email", "邮箱")
+
+FIELD_LABELS = {
+    "name": ("名称", "Name"),
+    "uscc": ("统一社会信用代码", "Unified social credit code"),
+    "type": ("类型", "Type"),
+    "entity_type": ("类型", "Type"),
+    "legal_representative": ("法定代表人", "Legal representative"),
+    "registered_capital": ("注册资本", "Registered capital"),
+    "registered_capital_wan": ("注册资本（万元）", "Registered capital (10,000 yuan)"),
+    "established_on": ("成立日期", "Date of establishment"),
+    "business_scope": ("经营范围", "Business scope"),
+    "address": ("住所", "Address"),
+    "business_term": ("营业期限", "Business term"),
+    "registration_authority": ("登记机关", "Registration authority"),
+    "permit_scope": ("许可范围", "Scope of permit"),
+    "project_name": ("项目名称", "Project"),
+    "reform_mode": ("改革方式", "Reform mode"),
+}
+
+
+def _mask_name(value: str) -> str:
+    value = value.strip()
+    return value[:1] + "*" * max(len(value) - 1, 1) if value else value
+
+
+def _mask_value(key: str, value):
+    lower = key.lower()
+    if isinstance(value, dict):
+        return mask_subject(value)
+    if not isinstance(value, str):
+        return value
+    if any(h in lower for h in _ID_HINTS):
+        return mask_id_number(value)
+    if any(h in lower for h in _PHONE_HINTS):
+        return mask_phone(value)
+    if any(h in lower for h in _EMAIL_HINTS):
+        local, _, domain = value.partition("@")
+        return (local[:1] + "***@" + domain) if domain else "***"
+    if any(h in lower for h in _HOME_HINTS):
+        return value[:6] + "****" if len(value) > 6 else "****"
+    if any(h in lower for h in _PERSON_HINTS):
+        return _mask_name(value)
+    return value
+
+
+def mask_subject(subject: dict) -> dict:
+    """The subject as the public may see it — 脱敏: personal values masked, bookkeeping removed."""
+    return {k: _mask_value(k, v) for k, v in (subject or {}).items()
+            if k not in INTERNAL_KEYS and not str(k).startswith("_")}
+
+
+def subject_fields(subject: dict, *, masked: bool, holder: Credential | None = None) -> list[dict]:
+    """Printable rows ``{key, label_zh, label_en, value}``: known fields first, in licence order.
+
+    With ``holder``, the subject's name and USCC are left out when they only repeat the holder's.
+    """
+    data = mask_subject(subject) if masked else {k: v for k, v in (subject or {}).items()
+                                                  if k not in INTERNAL_KEYS and not str(k).startswith("_")}
+    if holder is not None:
+        for key, same in (("name", holder.holder_name), ("uscc", holder.holder_uscc)):
+            if data.get(key) == same:
+                data.pop(key)
+    # PostgreSQL's jsonb does not keep key order, so print the known fields in licence order.
+    order = list(FIELD_LABELS)
+    keys = sorted(data, key=lambda k: (order.index(k) if k in order else len(order), str(k)))
+    rows = []
+    for key in keys:
+        value = data[key]
+        zh, en = FIELD_LABELS.get(key, (key, key.replace("_", " ").capitalize()))
+        rows.append({"key": key, "label_zh": zh, "label_en": en, "value": value})
+    return rows
+
+
+# --- payload ---------------------------------------------------------------------------------
+
+def _iso_utc(value: dt.datetime) -> str:
+    return value.astimezone(dt.timezone.utc).isoformat()
+
+
+def credential_payload(cred: Credential) -> dict:
+    """What is signed for ``cred`` — 签名内容 (rebuilt from the row, to compare at verification)."""
+    return {
+        "identifier": cred.identifier,
+        "kind": cred.kind,
+        "title": {"zh": cred.title_zh, "en": cred.title_en},
+        "holder": {"uscc": cred.holder_uscc, "name": cred.holder_name},
+        "subject": cred.subject,
+        "validity": {"from": cred.valid_from.isoformat(),
+                     "until": cred.valid_until.isoformat() if cred.valid_until else None},
+        "issued_at": _iso_utc(cred.issued_at),
+        "issuer": {"name": cred.issuer_name, "uscc": elicence.parse_identifier(cred.identifier).issuer_uscc},
+    }
+
+
+def verify_url(identifier: str) -> str:
+    """The absolute public verification address printed as the licence's QR code."""
+    return settings.SITE_URL.rstrip("/") + reverse("licences:verify", args=[identifier])
+
+
+# --- issuing ---------------------------------------------------------------------------------
+
+def _as_date(value, name: str) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise BusinessError.of(name, "invalid_date", "日期格式应为 YYYY-MM-DD。",
+                               "Dates are written YYYY-MM-DD.") from None
+
+
+def _issue_problems(kind, title_zh, title_en, holder_uscc, holder_name, subject, valid_from, valid_until):
+    problems = []
+    if not kind:
+        problems.append(Problem("kind", "required", "请指定证照种类。", "The licence kind is required."))
+    if not (title_zh or "").strip() or not (title_en or "").strip():
+        problems.append(Problem("title", "required", "证照名称（中英文）必填。",
+                                "The licence title is required in Chinese and English."))
+    if not elicence.uscc_check_ok(holder_uscc or ""):
+        problems.append(Problem("holder_uscc", "invalid_uscc", "持证主体统一社会信用代码不正确。",
+                                "The holder's unified social credit code is not valid."))
+    if not (holder_name or "").strip():
+        problems.append(Problem("holder_name", "required", "持证主体名称必填。", "The holder's name is required."))
+    if not isinstance(subject, dict):
+        problems.append(Problem("subject", "dict_type", "证照信息项应为键值对象。",
+                                "The licence fields must be an object of name → value."))
+    if valid_until is not None and valid_until < valid_from:
+        problems.append(Problem("valid_until", "before_start", "有效期截止日期早于起始日期。",
+                                "The validity ends before it starts."))
+    return problems
+
+
+def _next_serial(today: dt.date) -> str:
+    # Year + 7-digit counter per year, as in identifiers seen in use (e.g. 20230000403); the
+    # counter is shared by all kinds, so a serial is unique for this issuer whatever the type.
+    return f"{today.year}{sequences.next_value(f'licences.serial.{today.year}'):07d}"
+
+
+def issue_credential(*, kind: str, title_zh: str, title_en: str, holder_uscc: str, holder_name: str,
+                     subject: dict, valid_from=None, valid_until=None, case_number: str | None = None,
+                     actor=None, type_code: str | None = None, issuer_name: str | None = None) -> Credential:
+    """Issue and sign a credential — 签发电子证照.
+
+    Idempotent per (case_number, kind): issuing again for the same case returns the credential
+    already issued (a retried task or a double click never produces two licences).
+    """
+    holder_uscc = (holder_uscc or "").strip().upper()
+    today = timezone.localdate()
+    valid_from = _as_date(valid_from, "valid_from") or today
+    valid_until = _as_date(valid_until, "valid_until")
+    problems = _issue_problems(kind, title_zh, title_en, holder_uscc, holder_name, subject, valid_from, valid_until)
+    if problems:
+        raise BusinessError(*problems)
+    case_number = case_number or None
+    if case_number:
+        existing = Credential.objects.filter(case_number=case_number, kind=kind).first()
+        if existing is not None:
+            return existing
+
+    code = type_code or type_code_for(kind)
+    try:
+        identifier = elicence.make_identifier(code, ZONE_ISSUER_USCC, _next_serial(today))
+    except ValueError:
+        raise BusinessError.of("type_code", "invalid_type_code", "证照类型代码不正确。",
+                               "The licence type code is not valid.") from None
+    cred = Credential(
+        identifier=identifier, kind=kind, title_zh=title_zh.strip(), title_en=title_en.strip(),
+        holder_uscc=holder_uscc, holder_name=holder_name.strip(),
+        # Stored exactly as signed: dates/decimals become JSON strings once, here.
+        subject=audit.jsonable(subject) or {},
+        issuer_name=issuer_name or ZONE_ISSUER_NAME,
+        # Whole seconds: what is signed must equal what every database gives back.
+        issued_at=timezone.now().replace(microsecond=0),
+        valid_from=valid_from, valid_until=valid_until, status=Credential.Status.VALID,
+        case_number=case_number,
+    )
+    cred.jws = signing.sign_jws(credential_payload(cred))
+    cred.kid = signing.token_header(cred.jws)["kid"]
+    with transaction.atomic():
+        try:
+            with transaction.atomic():  # savepoint: a lost race leaves the outer transaction usable
+                cred.save()
+        except IntegrityError:
+            if case_number:
+                existing = Credential.objects.filter(case_number=case_number, kind=kind).first()
+                if existing is not None:
+                    return existing
+            raise
+        audit.record(actor, "credential.issue", cred, after={
+            "identifier": cred.identifier, "kind": kind, "holder_uscc": holder_uscc,
+            "case_number": case_number, "kid": cred.kid,
+            "valid_from": valid_from, "valid_until": valid_until,
+        })
+    return cred
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def get_credential(identifier: str) -> Credential:
+    """The credential with this identifier; raises ``NotFound`` (404) — 查询电子证照."""
+    cred = Credential.objects.filter(identifier=(identifier or "").strip()).first()
+    if cred is None:
+        raise not_found("identifier")
+    return cred
+
+
+def _kind_order(cred: Credential):
+    # 多证集成: the business licence leads, the permits it carries follow, newest first.
+    return (cred.kind != "business_licence", -cred.issued_at.timestamp())
+
+
+def credentials_for(uscc: str) -> list[Credential]:
+    """Every credential the holder holds, whatever its status — 持证主体的全部证照."""
+    creds = list(Credential.objects.filter(holder_uscc=(uscc or "").strip().upper()))
+    return sorted(creds, key=_kind_order)
+
+
+def credentials_of_user(user) -> list[Credential]:
+    """Credentials of the companies this user applied for (for now: subject.applicant_user_id)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return sorted(Credential.objects.filter(subject__applicant_user_id=user.id), key=_kind_order)
+
+
+def can_view(user, credential: Credential) -> bool:
+    """May ``user`` open the holder's licence page — 查看权限 (staff, or the applicant)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    return (credential.subject or {}).get("applicant_user_id") == user.id
+
+
+def signature_problem(cred: Credential) -> str | None:
+    """None if ``cred``'s JWS is genuine and matches the stored row, else a reason code."""
+    try:
+        payload = signing.verify_jws(cred.jws)
+    except signing.SignatureError as exc:
+        return exc.code
+    try:
+        expected = credential_payload(cred)
+    except ValueError:
+        return "bad_identifier"
+    if payload != expected:
+        return "content_mismatch"
+    return None
+
+
+def credential_summary(cred: Credential, *, masked: bool = False, today: dt.date | None = None,
+                       genuine: bool | None = None) -> dict:
+    """A JSON-ready description — 证照摘要. ``masked`` for the public (no case number, personal
+    values masked); ``genuine`` overrides the status with "not_genuine" when False."""
+    status = cred.effective_status(today) if genuine is not False else "not_genuine"
+    data = {
+        "identifier": cred.identifier,
+        "kind": cred.kind,
+        "title_zh": cred.title_zh,
+        "title_en": cred.title_en,
+        "holder_uscc": cred.holder_uscc,
+        "holder_name": cred.holder_name,
+        "issuer_name": cred.issuer_name,
+        "issued_at": cred.issued_at,
+        "valid_from": cred.valid_from,
+        "valid_until": cred.valid_until,
+        **status_label(status),
+        "status_reason": cred.status_reason if cred.status != Credential.Status.VALID else "",
+        "subject": mask_subject(cred.subject) if masked else cred.subject,
+        "verify_url": verify_url(cred.identifier),
+    }
+    if not masked:
+        data.update({"case_number": cred.case_number, "kid": cred.kid, "jws": cred.jws,
+                     "revoked_at": cred.revoked_at})
+    return data
+
+
+# --- verification ----------------------------------------------------------------------------
+
+NOT_GENUINE_REASONS = {
+    "invalid_identifier": ("标识格式或校验位不正确，可能被抄错或篡改。",
+                           "The identifier is malformed or its check character is wrong: mistyped or altered."),
+    "unknown": ("电子证照库中没有这个标识。", "No licence with this identifier is in the e-licence store."),
+    "signature": ("证照签名无法验证，内容可能被篡改。",
+                  "The licence's signature does not verify: its content may have been altered."),
+}
+
+
+@dataclass
+class VerificationResult:
+    """The answer to "is this licence genuine and current?" — 核验结果."""
+
+    identifier: str
+    format_ok: bool
+    problems: list[Problem] = field(default_factory=list)
+    credential: Credential | None = None
+    signature_ok: bool = False
+    signature_reason: str | None = None
+    status: str = "not_genuine"
+    holder_credentials: list[tuple[Credential, str]] = field(default_factory=list)
+    today: dt.date | None = None
+
+    @property
+    def found(self) -> bool:
+        return self.credential is not None
+
+    @property
+    def genuine(self) -> bool:
+        """真实: well-formed, in the store, and signed by a key that still verifies."""
+        return self.format_ok and self.found and self.signature_ok
+
+    @property
+    def current(self) -> bool:
+        """有效: genuine and neither revoked, suspended, expired nor not yet valid."""
+        return self.genuine and self.status == "valid"
+
+    @property
+    def reason(self) -> str | None:
+        if not self.format_ok:
+            return "invalid_identifier"
+        if not self.found:
+            return "unknown"
+        if not self.signature_ok:
+            return "signature"
+        return None
+
+    @property
+    def reason_zh(self) -> str:
+        return NOT_GENUINE_REASONS.get(self.reason, ("", ""))[0]
+
+    @property
+    def reason_en(self) -> str:
+        return NOT_GENUINE_REASONS.get(self.reason, ("", ""))[1]
+
+    @property
+    def label(self) -> dict:
+        return status_label(self.status)
+
+    @property
+    def other_credentials(self) -> list[tuple[Credential, str]]:
+        return [(c, s) for c, s in self.holder_credentials if self.credential is None or c.pk != self.credential.pk]
+
+
+def verify(identifier: str, *, today: dt.date | None = None) -> VerificationResult:
+    """Verify an identifier — 电子证照核验: format and check character, presence in the store,
+    signature and content, then current status; with every credential of the same holder
+    (多证集成、一照通行), each with its own status."""
+    identifier = (identifier or "").strip()
+    today = today or timezone.localdate()
+    ok, problems = elicence.validate_identifier(identifier)
+    result = VerificationResult(identifier=identifier, format_ok=ok, problems=problems, today=today)
+    if not ok:
+        return result
+    cred = Credential.objects.filter(identifier=identifier).first()
+    if cred is None:
+        return result
+    result.credential = cred
+    result.signature_reason = signature_problem(cred)
+    result.signature_ok = result.signature_reason is None
+    if not result.signature_ok:
+        # A tampered row says nothing trustworthy about its holder: show no integrated view.
+        return result
+    result.status = cred.effective_status(today)
+    result.holder_credentials = [
+        (c, c.effective_status(today) if (c.pk == cred.pk or signature_problem(c) is None) else "not_genuine")
+        for c in credentials_for(cred.holder_uscc)
+    ]
+    return result
+
+
+# --- changing status -------------------------------------------------------------------------
+
+def _locked(identifier: str) -> Credential:
+    cred = Credential.objects.select_for_update().filter(identifier=(identifier or "").strip()).first()
+    if cred is None:
+        raise not_found("identifier")
+    return cred
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise BusinessError.of("reason", "required", "请填写原因。", "Give the reason.")
+    return reason
+
+
+def _set_status(identifier: str, new: str, reason: str, actor, action: str, allowed_from: set[str]) -> Credential:
+    reason = _require_reason(reason)
+    with transaction.atomic():
+        cred = _locked(identifier)
+        if cred.status not in allowed_from:
+            zh, en, _tag = STATUS_LABELS.get(cred.status, ("", cred.status, ""))
+            raise Conflict(Problem("status", "invalid_transition", f"该证照当前状态为“{zh}”，不能执行此操作。",
+                                   f"The licence is {en.lower()}; this cannot be done now."))
+        before = {"status": cred.status, "status_reason": cred.status_reason}
+        cred.status = new
+        cred.status_reason = reason
+        fields = ["status", "status_reason"]
+        if new == Credential.Status.REVOKED:
+            cred.revoked_at = timezone.now()
+            fields.append("revoked_at")
+        cred.save(update_fields=fields)
+        audit.record(actor, action, cred, before=before, after={"status": new, "status_reason": reason})
+    return cred
+
+
+def revoke(identifier: str, reason: str, actor) -> Credential:
+    """Revoke for good — 吊销 (from valid or suspended); visible on verification at once."""
+    return _set_status(identifier, Credential.Status.REVOKED, reason, actor, "credential.revoke",
+                       {Credential.Status.VALID, Credential.Status.SUSPENDED})
+
+
+def suspend(identifier: str, reason: str, actor) -> Credential:
+    """Suspend for a time — 暂扣 (from valid); ``reinstate`` lifts it."""
+    return _set_status(identifier, Credential.Status.SUSPENDED, reason, actor, "credential.suspend",
+                       {Credential.Status.VALID})
+
+
+def reinstate(identifier: str, reason: str, actor) -> Credential:
+    """Lift a suspension — 恢复 (from suspended only; a revocation is final)."""
+    return _set_status(identifier, Credential.Status.VALID, reason, actor, "credential.reinstate",
+                       {Credential.Status.SUSPENDED})

@@ -1,0 +1,14 @@
+"""Licence pages, mounted at the site root (namespace "licences")."""
+
+from django.urls import path
+
+from zimao.licences import views
+
+prefix = ""
+
+urlpatterns = [
+    path("verify/<str:identifier>/", views.verify, name="verify"),
+    path("licences/<str:identifier>/", views.detail, name="detail"),
+    path("licences/<str:identifier>/qr.svg", views.qr, name="qr"),
+    path(".well-known/jwks.json", views.jwks, name="jwks"),
+]

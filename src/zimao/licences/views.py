@@ -1,0 +1,94 @@
+"""Licence pages — 电子证照页面: public verification (扫码核验), the holder's licence with its QR
+code, and the public keys (JWKS) for verifying offline."""
+
+from __future__ import annotations
+
+import segno
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from zimao.core import signing
+from zimao.licences import services
+from zimao.licences.models import Credential
+
+
+def _integrated(result: services.VerificationResult) -> list[dict]:
+    """Rows of the 多证集成 view: every credential of the holder with its own status."""
+    this = result.credential.pk if result.credential else None
+    return [{"cred": c, "label": services.status_label(s), "is_this": c.pk == this}
+            for c, s in result.holder_credentials]
+
+
+@require_safe
+def verify(request, identifier: str):
+    """Public verification — 电子证照核验. Not genuine (malformed, unknown, tampered) is a 404 page
+    that says so in plain words; revoked or expired licences are genuine and shown with 200."""
+    result = services.verify(identifier)
+    context = {"result": result, "label": result.label, "identifier": result.identifier}
+    if result.genuine:
+        cred = result.credential
+        context.update({
+            "cred": cred,
+            "fields": services.subject_fields(cred.subject, masked=True, holder=cred),
+            "integrated": _integrated(result),
+        })
+    response = render(request, "licences/verify.html", context, status=200 if result.genuine else 404)
+    # Status can change at any moment (revocation): never let a cache answer for the store.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _viewable(request, identifier: str) -> Credential:
+    cred = Credential.objects.filter(identifier=identifier).first()
+    # Someone else's licence looks exactly like a missing one: no existence oracle.
+    if cred is None or not services.can_view(request.user, cred):
+        raise Http404("not found")
+    return cred
+
+
+def _qr(identifier: str) -> segno.QRCode:
+    return segno.make(services.verify_url(identifier), error="m")
+
+
+@login_required
+@require_safe
+def detail(request, identifier: str):
+    """The holder's licence — 我的电子证照, with the QR code that leads to public verification."""
+    cred = _viewable(request, identifier)
+    result = services.verify(cred.identifier)
+    label = result.label if result.genuine else services.status_label("not_genuine")
+    context = {
+        "cred": cred,
+        "result": result,
+        "label": label,
+        "fields": services.subject_fields(cred.subject, masked=False, holder=cred),
+        "integrated": _integrated(result),
+        "verify_url": services.verify_url(cred.identifier),
+        # Rendered server-side as inline SVG: no script, nothing for the CSP to refuse.
+        "qr_svg": _qr(cred.identifier).svg_inline(scale=4, omitsize=True, title=services.verify_url(cred.identifier)),
+    }
+    return render(request, "licences/detail.html", context)
+
+
+@login_required
+@require_safe
+def qr(request, identifier: str):
+    """The licence's QR code as an SVG file (for printing or a document)."""
+    cred = _viewable(request, identifier)
+    svg = _qr(cred.identifier).svg_inline(scale=8, omitsize=False, title=services.verify_url(cred.identifier))
+    body = '<?xml version="1.0" encoding="utf-8"?>\n' + svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
+    response = HttpResponse(body, content_type="image/svg+xml")
+    response["Content-Disposition"] = f'inline; filename="{cred.identifier}.svg"'
+    return response
+
+
+@require_safe
+def jwks(request):
+    """Public signing keys — 公钥集 (JWKS), for verifying licences offline."""
+    response = JsonResponse(signing.jwks())
+    # Short cache: a revoked key must drop out of verifiers' key sets soon.
+    response["Cache-Control"] = "public, max-age=300"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
