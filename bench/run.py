@@ -1,0 +1,317 @@
+"""zimao benchmarks (``make bench``): every figure is a ratio to a baseline measured in the same run.
+
+1. Submission throughput: POST /api/v1/cases (企业开办, straight through) against GET /healthz, a
+   bare Django JSON view, on the same gunicorn server with the same client.
+2. Straight-through time: from sending the application to the signed licence being verifiable.
+3. Reviewer worklist latency at 10k and at 1M cases: the cost must stay flat as cases grow.
+
+The machine is small and noisy: medians and ratios are quoted, never absolute promises.
+Results go to docs/benchmarks.md between the markers of this benchmark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHARS = "智远航达信诚恒泰丰瑞安康宏博顺捷鑫源盛昌隆兴旺凯越鸿腾云星辰光明德金银海川山林森茂嘉佳美乐和春秋"
+
+
+def trade_names():
+    """Unique 2–4 character trade names that contain no forbidden or sensitive words."""
+    seen = set()
+    rng = random.Random(7)
+    while True:
+        name = "".join(rng.choice(CHARS) for _ in range(rng.choice((2, 3, 4))))
+        if name not in seen:
+            seen.add(name)
+            yield name
+
+
+def setup_django(data_dir: Path):
+    os.environ["ZIMAO_DATA_DIR"] = str(data_dir)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zimao.settings")
+    import django
+
+    django.setup()
+
+
+def load(port: int, method: str, path: str, bodies, headers, seconds: float, threads: int):
+    """Run ``threads`` keep-alive clients for ``seconds``; return (count, latencies, errors)."""
+    latencies, errors, lock = [], [0], threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def worker():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        local = []
+        while time.monotonic() < stop:
+            body = next(bodies) if bodies else None
+            started = time.perf_counter()
+            try:
+                conn.request(method, path, body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                ok = response.status < 300
+            except Exception:  # noqa: BLE001 — counted, then reconnect
+                ok = False
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            local.append(time.perf_counter() - started)
+            if not ok:
+                with lock:
+                    errors[0] += 1
+        with lock:
+            latencies.extend(local)
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return len(latencies), latencies, errors[0]
+
+
+def wait_for(port: int, timeout: float = 60):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("server did not start")
+
+
+def median_ms(values):
+    return statistics.median(values) * 1000 if values else float("nan")
+
+
+def p90_ms(values):
+    return statistics.quantiles(values, n=10)[-1] * 1000 if len(values) >= 10 else float("nan")
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.tmp = Path(tempfile.mkdtemp(prefix="zimao-bench-"))
+        self.port = args.port
+        self.results: dict = {}
+        self.names = trade_names()
+
+    def zimao(self, *argv):
+        subprocess.run([sys.executable, "-m", "zimao", *argv], check=True, env={**os.environ, "ZIMAO_DATA_DIR": str(self.tmp)},
+                       stdout=subprocess.DEVNULL)
+
+    def prepare(self):
+        self.zimao("migrate", "--noinput")
+        setup_django(self.tmp)
+        from zimao.core.apiauth import issue_token
+        from zimao.testing import build_zone
+
+        self.zone = build_zone()
+        self.token = issue_token(self.zone.applicant, "bench")
+        self.reviewer_token = issue_token(self.zone.reviewer, "bench")
+
+    def materials(self, n: int):
+        """Materials uploaded ahead (the upload is its own request, not part of submitting)."""
+        from zimao.cases.services import upload_material
+        from zimao.testing import PDF
+
+        return [{k: upload_material(self.zone.applicant, k, f"{k}.pdf", PDF).pk for k in ("articles", "id_copy", "premises")}
+                for _ in range(n)]
+
+    def application_bodies(self, materials):
+        from zimao.testing import application
+
+        for m in materials:
+            yield json.dumps({"service": "QYKB-001", "data": application(next(self.names)), "materials": m})
+
+    def serve(self):
+        env = {**os.environ, "ZIMAO_DATA_DIR": str(self.tmp)}
+        self.server = subprocess.Popen([sys.executable, "-m", "zimao", "serve", "--port", str(self.port), "--workers", "2",
+                                        "--threads", "4"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                       start_new_session=True)
+        wait_for(self.port)
+
+    def stop(self):
+        import signal
+
+        if getattr(self, "server", None):
+            os.killpg(self.server.pid, signal.SIGTERM)
+            self.server.wait(timeout=20)
+            self.server = None
+
+    def throughput(self):
+        seconds, threads = self.args.seconds, self.args.threads
+        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
+        load(self.port, "GET", "/healthz", None, {}, 1, threads)  # warm up
+        n, lat, err = load(self.port, "GET", "/healthz", None, {}, seconds, threads)
+        base = {"rps": n / seconds, "median_ms": median_ms(lat), "errors": err}
+        bodies = self.application_bodies(self.materials(int(seconds * 400)))
+        n, lat, err = load(self.port, "POST", "/api/v1/cases", bodies, headers, seconds, threads)
+        sub = {"rps": n / seconds, "median_ms": median_ms(lat), "p90_ms": p90_ms(lat), "errors": err}
+        self.results["throughput"] = {"baseline": base, "submission": sub, "ratio": sub["rps"] / base["rps"]}
+
+    def straight_through(self):
+        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
+        bodies = self.application_bodies(self.materials(self.args.samples))
+        times = []
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        for body in bodies:
+            started = time.perf_counter()
+            conn.request("POST", "/api/v1/cases", body=body, headers=headers)
+            case = json.loads(conn.getresponse().read())
+            while case.get("status") != "delivered":
+                if time.perf_counter() - started > 30:
+                    raise SystemExit(f"case {case.get('number')} not through in 30 s: {case.get('status')}")
+                time.sleep(0.01)
+                conn.request("GET", f"/api/v1/cases/{case['number']}", headers=headers)
+                case = json.loads(conn.getresponse().read())
+            conn.request("GET", f"/api/v1/licences/verify/{case['outputs'][0]['identifier']}")
+            assert json.loads(conn.getresponse().read())["genuine"]
+            times.append(time.perf_counter() - started)
+        self.results["straight_through"] = {"median_ms": median_ms(times), "p90_ms": p90_ms(times), "samples": len(times)}
+
+    def grow_cases(self, target: int):
+        """Bulk rows shaped like a zone's history: most tasks decided, a few open per department."""
+        from datetime import timedelta
+
+        from django.db import transaction
+        from django.utils import timezone
+
+        from zimao.cases.models import Case, Task
+        from zimao.catalog.models import Department, ProcessDefinition
+
+        proc = ProcessDefinition.objects.get(service__code="QYKB-001", version=1)
+        departments = list(Department.objects.exclude(is_window=True))
+        have = Case.objects.count()
+        today = timezone.localdate()
+        batch = 10_000
+        while have < target:
+            n = min(batch, target - have)
+            now = timezone.now()
+            with transaction.atomic():
+                cases = Case.objects.bulk_create([
+                    Case(number=f"BENCH{have + i:09d}", service_id=proc.service_id, process=proc, applicant=self.zone.applicant2,
+                         status="delivered", data={}, submitted_at=now, due_date=today, legal_due_date=today)
+                    for i in range(n)])
+                if not cases[0].pk:
+                    cases = list(Case.objects.filter(number__startswith="BENCH").order_by("-id")[:n])
+                tasks = []
+                for i, case in enumerate(cases):
+                    dept = departments[(have + i) % len(departments)]
+                    open_ = (have + i) % 20 == 0  # 5% still open
+                    tasks.append(Task(case=case, key="registration", stage_key="registration", department=dept,
+                                      name_zh="设立登记", name_en="Registration", status="open" if open_ else "approved",
+                                      due_date=today + timedelta(days=(have + i) % 30 - 10)))
+                Task.objects.bulk_create(tasks)
+            have += n
+            print(f"  cases: {have:,}", end="\r", flush=True)
+        print()
+
+    def worklist(self):
+        from django.db import connection
+        from django.test import Client
+
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {self.reviewer_token}")
+        results = {}
+        for size in (10_000, self.args.large):
+            self.grow_cases(size)
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cur:
+                    cur.execute("ANALYZE")
+            for _ in range(20):
+                client.get("/api/v1/tasks?view=open")
+                client.get("/healthz")
+            lat, base = [], []
+            for _ in range(self.args.samples * 4):
+                t = time.perf_counter()
+                response = client.get("/api/v1/tasks?view=open")
+                lat.append(time.perf_counter() - t)
+                assert response.status_code == 200 and len(response.json()) == 50
+                t = time.perf_counter()
+                client.get("/healthz")
+                base.append(time.perf_counter() - t)
+            results[size] = {"median_ms": median_ms(lat), "baseline_ms": median_ms(base),
+                             "ratio": statistics.median(lat) / statistics.median(base)}
+        small, large = results[10_000], results[self.args.large]
+        self.results["worklist"] = {"sizes": results, "growth": large["median_ms"] / small["median_ms"]}
+
+    def report(self):
+        from django.db import connection
+
+        r = self.results
+        t, s, w = r["throughput"], r["straight_through"], r["worklist"]
+        lines = [
+            "<!-- bench:establishment:start -->",
+            "## 企业开办 — the case engine (issue 2)",
+            "",
+            f"Run {time.strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} cores, database {connection.vendor}, gunicorn 2 workers × 4 threads "
+            f"+ 1 task worker, {self.args.threads} client threads for {self.args.seconds:.0f} s each.",
+            "",
+            "| measure | median | other | ratio to baseline |",
+            "| --- | --- | --- | --- |",
+            f"| baseline GET /healthz (bare Django JSON) | {t['baseline']['median_ms']:.1f} ms | {t['baseline']['rps']:.0f} req/s | 1 |",
+            f"| POST /api/v1/cases (企业开办, acknowledged) | {t['submission']['median_ms']:.1f} ms | {t['submission']['rps']:.0f} req/s, p90 {t['submission']['p90_ms']:.0f} ms, errors {t['submission']['errors']} | throughput ×{t['ratio']:.3f} |",
+            f"| straight-through: submit → signed licence verifiable | {s['median_ms']:.0f} ms | p90 {s['p90_ms']:.0f} ms over {s['samples']} cases | — |",
+        ]
+        for size, v in w["sizes"].items():
+            lines.append(f"| reviewer worklist (50 open tasks) at {size:,} cases | {v['median_ms']:.1f} ms | baseline {v['baseline_ms']:.1f} ms in-process | ×{v['ratio']:.1f} |")
+        lines += [
+            "",
+            f"Worklist cost at {self.args.large:,} cases ÷ cost at 10,000 cases: **{w['growth']:.2f}** (flat is 1.0).",
+            "<!-- bench:establishment:end -->",
+        ]
+        block = "\n".join(lines)
+        doc = ROOT / "docs" / "benchmarks.md"
+        text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n\nFigures written by `make bench`.\n"
+        start, end = "<!-- bench:establishment:start -->", "<!-- bench:establishment:end -->"
+        if start in text:
+            text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
+        else:
+            text = text.rstrip() + "\n\n" + block + "\n"
+        doc.parent.mkdir(exist_ok=True)
+        doc.write_text(text, encoding="utf-8")
+        print(block)
+
+    def run(self):
+        try:
+            self.prepare()
+            self.serve()
+            self.throughput()
+            self.straight_through()
+            self.stop()
+            self.worklist()
+            self.report()
+        finally:
+            self.stop()
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--samples", type=int, default=30)
+    parser.add_argument("--large", type=int, default=1_000_000, help="case count for the large worklist run")
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    Bench(args).run()
+
+
+if __name__ == "__main__":
+    main()
