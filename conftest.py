@@ -51,6 +51,16 @@ def _tasks_run_inline(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
+@pytest.fixture(autouse=True)
+def _fresh_calendar_cache():
+    """Rolled-back test transactions send no signals: start every test with an empty cache."""
+    from zimao.core import calendar
+
+    calendar.clear_cache()
+    yield
+    calendar.clear_cache()
+
+
 @pytest.fixture
 def zone(db):
     """The demo catalogue and one user per role (no report figures: tests make their own)."""

@@ -113,10 +113,12 @@ def _normalise(field: dict, raw):
             raise ValueError((p.zh, p.en))
         return result.value
     if kind == "division":
+        from django.utils import timezone
+
         from zimao.core.divisions import is_valid_division
 
         value = str(raw).strip()
-        if not is_valid_division(value):
+        if not is_valid_division(value, on=timezone.localdate()):  # a new application names a current division
             raise ValueError(("不是有效的行政区划代码（GB/T 2260）", "is not a valid administrative division code (GB/T 2260)"))
         return value
     if kind in plugins.field_types:

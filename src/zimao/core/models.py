@@ -45,8 +45,8 @@ class AuditHead(models.Model):
 
 
 class Sequence(models.Model):
-    """Named counters (case numbers, organisation-code bodies, licence serials). A value handed out
-    is never handed out again, even if the transaction that used it later rolls back."""
+    """Named counters (case numbers, organisation-code bodies, licence serials). A value that was
+    committed is never handed out again."""
 
     name = models.CharField(max_length=100, primary_key=True)
     value = models.BigIntegerField(default=0)

@@ -1,4 +1,4 @@
-"""Named counters that never hand out a value twice (case numbers, code bodies, serials)."""
+"""Named counters that never hand out a committed value twice (case numbers, code bodies, serials)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from zimao.core.models import Sequence
 def next_value(name: str) -> int:
     """The next value of counter ``name`` (starting at 1).
 
-    The increment is one UPDATE inside the caller's transaction, so concurrent callers queue on
+    A value is handed out once among committed transactions: if the caller's transaction rolls
+    back, the value was never issued and may be handed out again. The increment is one UPDATE inside the caller's transaction, so concurrent callers queue on
     the row lock (PostgreSQL) or the write lock (SQLite) and each gets a distinct value.
     """
     with transaction.atomic():
