@@ -114,8 +114,8 @@ def _on_finished(case: Case) -> None:
     from zimao.cases import signals
 
     number, status, service = case.number, case.status, case.service.code
-    transaction.on_commit(lambda: signals.case_finished.send(sender=Case, case_id=case.pk, number=number,
-                                                             status=status, service_code=service))
+    transaction.on_commit(lambda: signals.case_finished.send_robust(sender=Case, case_id=case.pk, number=number,
+                                                                    status=status, service_code=service), robust=True)
 
 
 def _next_number() -> str:
@@ -573,7 +573,7 @@ def rate(case_number: str, applicant, level: int, comment: str = "", named: bool
                    en=f"Case {case.number} was rated poorly; rectify by {due}")
         from zimao.cases import signals
 
-        transaction.on_commit(lambda: signals.case_rated.send(sender=Rating, rating_id=rating.pk))
+        transaction.on_commit(lambda: signals.case_rated.send_robust(sender=Rating, rating_id=rating.pk), robust=True)
         return rating
 
 

@@ -134,19 +134,19 @@ def register_entity(ctx) -> dict:
         reservation.status = NameReservation.Status.USED
         reservation.save(update_fields=["status"])
         audit.record(ctx.actor, "entity.registered", entity, after={"uscc": uscc, "name": full, "case": ctx.number})
-    _tell_monitor(entity)
+        _tell_monitor(entity)
     return {"uscc": uscc, "entity_name": full, "established_on": entity.established_on.isoformat()}
 
 
 def _tell_monitor(entity: MarketEntity) -> None:
+    """Report the new entity to the dashboard in this same transaction (an outbox row): it is
+    counted exactly when the registration commits."""
     try:
         from zimao.monitor import services as monitor
-    except ImportError:  # the monitor app is optional for a registry-only node
+    except ImportError:  # a node without the monitor app
         return
-    hook = getattr(monitor, "record_event", None)
-    if hook:
-        transaction.on_commit(lambda: hook("market_entities.new", timezone.now(), dimension=entity.org_form,
-                                           event_key=f"entity:{entity.uscc}"))
+    monitor.record_event("market.new_entities", timezone.now(), event_key=f"entity:{entity.uscc}",
+                         dimension=entity.entity_type, ref=entity.uscc, label=entity.name)
 
 
 STEP_OUTPUTS = {
