@@ -1,0 +1,93 @@
+"""Source registry — 数据源登记: how an owning app lets monitor recompute or drill into a stream.
+
+The app that owns the facts (cases, registry, trade…) registers, once, in its
+``AppConfig.ready``::
+
+    from zimao.monitor import sources
+    from zimao.monitor.catalogue import NEW_MARKET_ENTITIES
+
+    @sources.register(NEW_MARKET_ENTITIES)
+    def all_entities():
+        for e in Entity.objects.iterator():
+            yield sources.Event(at=e.registered_at, event_key=f"entity:{e.pk}",
+                                dimension=e.kind, ref=e.uscc, label=e.name)
+
+    @sources.register_drilldown(NEW_MARKET_ENTITIES)
+    def entity_rows(period_keys, dimension):   # optional; monitor's own event ledger is the default
+        ...
+
+``services.rebuild(code)`` replays the source; the same ``event_key`` scheme as live events keeps
+a replay and late live events from counting twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Callable, Iterable
+
+from zimao.monitor import catalogue
+
+
+@dataclass
+class Event:
+    """One fact for a stream. ``seconds`` makes it a duration (record_duration)."""
+
+    at: datetime
+    event_key: str
+    value: Decimal | int | float = 1
+    dimension: str = ""
+    ref: str = ""
+    label: str = ""
+    seconds: Decimal | int | float | None = None
+
+
+_sources: dict[str, Callable[[], Iterable[Event]]] = {}
+_drilldowns: dict[str, Callable] = {}
+
+
+def _check(code: str) -> str:
+    stream = catalogue.stream_of(code)
+    if stream is None:
+        raise LookupError(f"{code!r} is not a computed indicator stream: see zimao.monitor.catalogue.STREAMS")
+    return stream
+
+
+def register(code: str):
+    """Decorator: ``fn() -> Iterable[Event]`` yields every event of the stream, from scratch."""
+    stream = _check(code)
+
+    def decorate(fn):
+        _sources[stream] = fn
+        return fn
+
+    return decorate
+
+
+def register_drilldown(code: str):
+    """Decorator: ``fn(period_keys: list[str] | None, dimension: str) -> list[dict]`` rows with
+    ``at``, ``ref``, ``label`` and optionally ``url``, for the dashboard's drill-down list."""
+    stream = _check(code)
+
+    def decorate(fn):
+        _drilldowns[stream] = fn
+        return fn
+
+    return decorate
+
+
+def source_for(code: str):
+    return _sources.get(_check(code))
+
+
+def drilldown_for(code: str):
+    stream = catalogue.stream_of(code)
+    return _drilldowns.get(stream) if stream else None
+
+
+def unregister(code: str) -> None:
+    """For tests."""
+    stream = _check(code)
+    _sources.pop(stream, None)
+    _drilldowns.pop(stream, None)
