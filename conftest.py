@@ -52,6 +52,15 @@ def _tasks_run_inline(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Argon2 takes ~0.4 s a hash here by design; tests that are not about hashing use a fast one
+    (tests about hashing set PASSWORD_HASHERS back to the production list)."""
+    from zimao.settings import PASSWORD_HASHERS
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_calendar_cache():
     """Rolled-back test transactions send no signals: start every test with an empty cache."""
     from zimao.core import calendar

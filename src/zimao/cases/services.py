@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from zimao.cases import indicators
 from zimao.cases.models import Case, Correction, Material, Notification, Rating, Task, Timer
 from zimao.cases.workflow import FINAL, WITHDRAWABLE, CaseStatus, can_transition
 from zimao.catalog import forms, plugins, process
@@ -66,6 +67,7 @@ def context(case: Case, task: Task | None = None, actor=None) -> plugins.CaseCon
         results=dict(case.results), materials=sorted(set(case.materials.values_list("key", flat=True))),
         required_materials=[m["key"] for m in case.service.materials if m.get("required")],
         task_key=task.key if task else None, actor=audit.actor_name(actor),
+        submitted_at=case.submitted_at, delivered_at=case.delivered_at,
     )
 
 
@@ -102,10 +104,12 @@ def transition(case: Case, target: str, actor, action: str | None = None, **deta
     case.save()
     audit.record(actor, action or f"case.{target}", case, before=before, after={**_case_snapshot(case), **details})
     if target in FINAL:
-        if target != S.DELIVERED:
-            # Undo what the submission held (e.g. the reserved name), in the same transaction.
-            for name in case.process.definition.get("on_close", []):
-                plugins.effects[name].func(context(case, actor=actor))
+        # on_complete: work when a result was delivered (e.g. report the establishment time);
+        # on_close: undo what the submission held (e.g. the reserved name). Same transaction.
+        hooks = "on_complete" if target == S.DELIVERED else "on_close"
+        for name in case.process.definition.get(hooks, []):
+            plugins.effects[name].func(context(case, actor=actor))
+        indicators.case_finished(case)
         _on_finished(case)
 
 
@@ -561,6 +565,7 @@ def rate(case_number: str, applicant, level: int, comment: str = "", named: bool
             raise Conflict(Problem("level", "already_rated", "该办件已经评价过了", "This case has already been rated"))
         rating = Rating.objects.create(case=case, level=level, comment=comment, named=bool(named))
         audit.record(applicant, "case.rated", rating, after={"case": case.number, "level": level, "named": bool(named)})
+        indicators.rated(case, level)
         if level <= Rating.Level.DISSATISFIED and named:
             due = deadline(timezone.localdate(), case.service.rectification_days).date
             task = Task.objects.create(case=case, kind=Task.Kind.RECTIFICATION, key="rectification", stage_key="rating",

@@ -44,6 +44,8 @@ class CaseContext:
     required_materials: list = field(default_factory=list)
     task_key: str | None = None
     actor: str = "system"
+    submitted_at: object = None
+    delivered_at: object = None
 
 
 @dataclass

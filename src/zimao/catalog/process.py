@@ -10,7 +10,8 @@ A definition is ``{"stages": [...]}``; each stage has a ``key`` and a ``type``:
 - ``issue`` — 统一窗口出件: ``outputs`` (registered output names)
 
 ``on_submit`` lists effects run in the submission's own transaction (e.g. holding a name);
-``on_close`` those run when a case ends without a result (rejected, refused, withdrawn).
+``on_close`` those run when a case ends without a result (rejected, refused, withdrawn), and
+``on_complete`` those run when its result is delivered.
 
 A task is ``{"key", "department", "name_zh", "name_en", "auto_approve_if": [...],
 "effects": [...]}``: when every auto-approve rule passes the system approves it (秒批).
@@ -40,7 +41,7 @@ def validate_definition(definition: dict, department_codes: set[str]) -> list[Pr
     stages = definition.get("stages") if isinstance(definition, dict) else None
     if not stages:
         return [_problem("stages", "流程至少需要一个阶段", "a process needs at least one stage")]
-    for effect in definition.get("on_submit", []) + definition.get("on_close", []):
+    for effect in definition.get("on_submit", []) + definition.get("on_close", []) + definition.get("on_complete", []):
         if effect not in plugins.effects:
             problems.append(_problem("on_submit", f"未注册的处理 {effect}", f"effect {effect!r} is not registered"))
     seen = set()

@@ -52,10 +52,10 @@ ENTITY_TYPES = {
     "cooperative": ("农民专业合作社", "farmers' cooperative"),
 }
 REFORM_MODES = {  # 证照分离 four reform modes
-    "cancel": ("直接取消审批", "approval cancelled"),
+    "cancelled": ("直接取消审批", "approval cancelled"),
     "filing": ("审批改为备案", "approval replaced by filing"),
     "commitment": ("实行告知承诺", "notification and commitment"),
-    "optimise": ("优化审批服务", "approval services optimised"),
+    "optimised": ("优化审批服务", "approval services optimised"),
 }
 RATING_LEVELS = {  # GB/T 39734-2020 five levels
     "5": ("非常满意", "very satisfied"),

@@ -149,6 +149,19 @@ def _tell_monitor(entity: MarketEntity) -> None:
                          dimension=entity.entity_type, ref=entity.uscc, label=entity.name)
 
 
+@effects.register("registry.report_establishment", "上报开办用时", "Report the establishment time to the dashboard")
+def report_establishment(ctx) -> dict:
+    """企业开办用时: from submission to delivery, for the 24-hour / 60-minute indicators."""
+    try:
+        from zimao.monitor import services as monitor
+    except ImportError:
+        return {}
+    seconds = max((ctx.delivered_at - ctx.submitted_at).total_seconds(), 0)
+    monitor.record_duration("registry.establishments", ctx.delivered_at, seconds, event_key=f"establishment:{ctx.number}",
+                            ref=ctx.number, label=ctx.results.get("entity_name", ""))
+    return {"establishment_seconds": round(seconds, 3)}
+
+
 STEP_OUTPUTS = {
     "seal": lambda e, d: {"seals": [f"{e.uscc}-{i:02d}" for i in range(1, int(d.get("seal_count") or 1) + 1)],
                           "maker": d.get("maker", "")},

@@ -298,3 +298,14 @@ def test_audit_chain_detects_an_edited_event(zone):
     AuditEvent.objects.filter(pk=victim.pk).update(actor="mallory")
     result = audit.verify()
     assert not result.ok and result.broken_seq == victim.seq
+
+
+def test_finished_cases_feed_the_dashboard(zone):
+    from zimao.monitor import readout  # noqa: F401 — the dashboard app is installed
+    from zimao.monitor.models import MonitorEvent
+
+    case = submit(zone.applicant).case
+    services.rate(case.number, zone.applicant, 5)
+    keys = set(MonitorEvent.objects.values_list("event_key", flat=True))
+    assert {f"case:{case.number}", f"establishment:{case.number}", f"rating:{case.number}"} <= keys
+    assert any(k.startswith("entity:") for k in keys)

@@ -123,10 +123,10 @@ def test_rcep_certificates_and_fob_value():
 
 
 def test_permits_by_reform_mode_ratings_and_cross_zone_cases():
-    for i, mode in enumerate(["commitment", "commitment", "filing", "cancel", "optimise"]):
+    for i, mode in enumerate(["commitment", "commitment", "filing", "cancelled", "optimised"]):
         services.record_event(cat.PERMITS_ISSUED, at(2022, 5, 3), event_key=f"permit:{i}", dimension=mode)
     parts = {f.dimension: f.value for f in readout.breakdown(ind(cat.PERMITS_ISSUED), parse("2022-05"))}
-    assert parts == {"commitment": 2, "filing": 1, "cancel": 1, "optimise": 1}
+    assert parts == {"commitment": 2, "filing": 1, "cancelled": 1, "optimised": 1}
     for i, level in enumerate(["5", "5", "4", "3", "1"]):
         services.record_event(cat.RATINGS, at(2022, 5, 4), event_key=f"rating:{i}", dimension=level)
     assert value(cat.RATINGS, "2022-05") == 5
