@@ -1,7 +1,38 @@
-"""Template context every page gets: the zone this node serves."""
+"""Template context every page gets: the zone this node serves, and the links of the masthead for
+the person reading (an applicant's applications, an officer's workbench, the window's hand-outs,
+the administrator's dashboard)."""
 
 from django.conf import settings
+from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
+
+
+def nav_links(user) -> list[dict]:
+    from zimao.catalog.models import Officer
+    from zimao.catalog.services import officer_of
+
+    if not getattr(user, "is_authenticated", False):
+        return []
+    officer = officer_of(user)
+    links = []
+    if officer is None:
+        links.append({"key": "cases", "url": reverse("web:cases"), "label": _("My applications")})
+    else:
+        links.append({"key": "workbench", "url": reverse("web:workbench"), "label": _("Workbench")})
+        if officer.role in (Officer.Role.CLERK, Officer.Role.ADMIN) or officer.department.is_window:
+            links.append({"key": "window", "url": reverse("web:window"), "label": _("Window hand-out")})
+    if (officer is not None and officer.role == Officer.Role.ADMIN) or user.is_staff:
+        links.append({"key": "dashboard", "url": "/dashboard/", "label": _("Dashboard")})
+        links.append({"key": "admin", "url": reverse("admin:index"), "label": _("Administration")})
+    return links
 
 
 def zone(request):
-    return {"ZONE_CODE": settings.ZONE_CODE, "SITE_URL": settings.SITE_URL}
+    user = getattr(request, "user", None)
+    return {
+        "ZONE_CODE": settings.ZONE_CODE,
+        "SITE_URL": settings.SITE_URL,
+        # Lazy: pages that never draw the masthead cost no query.
+        "nav_links": SimpleLazyObject(lambda: nav_links(user)),
+    }

@@ -1,0 +1,351 @@
+"""The applicant's journey, for any service in the catalogue (nothing here knows about starting a
+company): a task list, one section per page, materials, check your answers, a confirmation with
+the case number; then the case's status page, corrections, withdrawal and the rating.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from zimao.cases import services as cases
+from zimao.cases.models import Notification, Rating, Task
+from zimao.cases.workflow import FINAL, WITHDRAWABLE, CaseStatus
+from zimao.catalog import forms as engine
+from zimao.catalog import plugins
+from zimao.catalog import services as catalog
+from zimao.core import audit
+from zimao.core.errors import BusinessError, Problem
+from zimao.web import forms as web_forms
+from zimao.web.drafts import Draft
+from zimao.web.pages import field_errors, login_required, page, read_upload
+from zimao.web.present import RATING_LEVELS, bi, is_en, problem_message
+
+# ---------------------------------------------------------------- the task list
+
+
+def _service(code: str):
+    return catalog.get_service(code)
+
+
+@page
+@login_required
+@require_safe
+def task_list(request, code: str):
+    from zimao.web.views import can_apply
+
+    service = _service(code)
+    if not can_apply(service):
+        return redirect("web:service", code)
+    draft = Draft(request, service)
+    sections = [{"key": s["key"], "title": bi(s, "title") or s["key"], "done": draft.section_done(s["key"]),
+                 "url": reverse("web:apply_section", args=[code, s["key"]])} for s in draft.form_sections]
+    done = sum(1 for s in sections if s["done"]) + (1 if draft.materials_done() else 0)
+    return render(request, "web/apply/task_list.html", {
+        "service": service, "sections": sections, "has_materials": bool(service.materials),
+        "materials_done": draft.materials_done(), "complete": draft.complete(),
+        "done_count": done, "total_count": len(sections) + (1 if service.materials else 0),
+    })
+
+
+# ---------------------------------------------------------------- one section per page
+
+
+def _section_problems(service, draft: Draft, section: dict, cleaned: dict) -> list[Problem]:
+    """The service's own checks (e.g. "the company name is taken") as early as the section they
+    concern, so the applicant hears it on that page, not at the end."""
+    if not service.checks:
+        return []
+    data = {**{k: v for k, v in draft.sections.items()}, section["key"]: cleaned.get(section["key"], {})}
+    found = []
+    for name in service.checks:
+        if name not in plugins.checks:
+            continue
+        try:
+            found += plugins.checks[name].func(data)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            continue  # a check written for the whole application: it runs again at submission
+    return [p for p in found if p.field.startswith(section["key"] + ".")]
+
+
+@page
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def section_page(request, code: str, section_key: str):
+    service = _service(code)
+    draft = Draft(request, service)
+    section = draft.section(section_key)
+    if section is None:
+        from django.http import Http404
+
+        raise Http404
+    saved = draft.sections.get(section_key)
+    typed, errors = None, {}
+    if request.method == "POST":
+        values, typed = web_forms.read_post(section, request.POST, saved or {})
+        cleaned, problems = engine.validate({"sections": [section]}, {section_key: values}, partial=False)
+        if not problems:
+            problems = _section_problems(service, draft, section, cleaned)
+        if not problems:
+            draft.save_section(section_key, web_forms.draft_values(section, cleaned.get(section_key, {})))
+            return redirect("web:apply", code)
+        for p in problems:
+            errors.setdefault(p.field.split(".", 1)[-1], problem_message(p))
+    fields = web_forms.bound_fields(section, saved=saved, typed=typed, errors=errors)
+    return render(request, "web/apply/section.html", {
+        "service": service, "section": section, "title": bi(section, "title") or section_key, "fields": fields,
+        "error_list": [{"href": f"#{f['id']}", "message": f["error"]} for f in fields if f["error"]],
+    })
+
+
+# ---------------------------------------------------------------- materials
+
+
+@page
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def materials_page(request, code: str):
+    service = _service(code)
+    draft = Draft(request, service)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        for item in service.materials:
+            upload = request.FILES.get(f"file-{item['key']}")
+            if upload is None:
+                continue
+            try:
+                material = cases.upload_material(request.user, item["key"], upload.name,
+                                                 read_upload(upload, settings.UPLOAD_MAX_BYTES))
+            except BusinessError as exc:
+                errors[item["key"]] = ("; " if is_en() else "；").join(field_errors(exc).values())
+                continue
+            draft.save_material(item["key"], material)
+        for m in service.materials:
+            if m.get("required") and m["key"] not in draft.materials and m["key"] not in errors:
+                errors[m["key"]] = _("Choose the file: %(name)s") % {"name": bi(m, "name")}
+        if not errors:
+            return redirect("web:apply", code)
+    rows = [{"key": m["key"], "id": f"m-{m['key']}", "name": bi(m, "name"), "required": bool(m.get("required")),
+             "uploaded": draft.materials.get(m["key"]), "error": errors.get(m["key"], "")} for m in service.materials]
+    return render(request, "web/apply/materials.html", {
+        "service": service, "rows": rows, "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
+        "error_list": [{"href": f"#{r['id']}", "message": f"{r['name']}{': ' if is_en() else '：'}{r['error']}"}
+                       for r in rows if r["error"]],
+    }, status=422 if errors else 200)
+
+
+# ---------------------------------------------------------------- check your answers and submit
+
+
+def _problem_link(code: str, field: str) -> str:
+    """Where the applicant fixes what a problem names."""
+    if field.startswith("materials."):
+        return reverse("web:apply_materials", args=[code]) + f"#m-{field.split('.', 1)[1]}"
+    if field in ("delivery_method", "mail_address"):
+        return f"#f-{field}"
+    if "." in field:
+        section, key = field.split(".", 1)
+        return reverse("web:apply_section", args=[code, section]) + f"#f-{key.split('.')[0]}"
+    return ""
+
+
+@page
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def check_page(request, code: str):
+    service = _service(code)
+    draft = Draft(request, service)
+    problems: list[dict] = []
+    delivery = {"method": "electronic", "mail_address": ""}
+    if request.method == "POST":
+        delivery = {"method": request.POST.get("delivery_method", ""), "mail_address": request.POST.get("mail_address", "")}
+        key = (request.POST.get("idempotency_key") or "").strip()
+        try:
+            result = cases.submit(request.user, service.code, draft.application_data(), materials=draft.material_ids(),
+                                  idempotency_key=key, delivery_method=delivery["method"],
+                                  mail_address=delivery["mail_address"], channel="web")
+        except BusinessError as exc:
+            if exc.status in (403, 404) and exc.problems[0].field == "service":
+                raise
+            problems = [{"field": p.field, "message": problem_message(p), "href": _problem_link(code, p.field)}
+                        for p in exc.problems]
+        else:
+            draft.clear()
+            return redirect("web:case_submitted", result.case.number)
+    groups = web_forms.grouped_summary(service.form, draft.sections, get_language() or "zh-hans")
+    for g in groups:
+        g["url"] = reverse("web:apply_section", args=[code, g["key"]])
+        g["done"] = draft.section_done(g["key"])
+    materials = [{"key": m["key"], "name": bi(m, "name"), "required": bool(m.get("required")),
+                  "uploaded": draft.materials.get(m["key"])} for m in service.materials]
+    field_msgs = {p["field"]: p["message"] for p in problems}
+    return render(request, "web/apply/check.html", {
+        "service": service, "groups": groups, "materials": materials, "complete": draft.complete(),
+        "incomplete": (", " if is_en() else "、").join(bi(s, "title") for s in draft.incomplete_sections()), "materials_done": draft.materials_done(),
+        "problems": problems, "delivery": delivery, "delivery_error": field_msgs.get("delivery_method", ""),
+        "mail_error": field_msgs.get("mail_address", ""),
+        # A fresh key each time the page is drawn: the same form sent twice makes one case.
+        "idempotency_key": uuid.uuid4().hex,
+        "delivery_choices": [("electronic", _("Electronic licence: download it here as soon as it is issued")),
+                             ("window", _("Collect the paper licence at the service centre window")),
+                             ("mail", _("Free mail delivery to your address"))],
+    }, status=422 if problems else 200)
+
+
+# ---------------------------------------------------------------- after submission
+
+
+def _own_case(request, number: str):
+    """The applicant's own case; anyone else's is "not found" (officers use the workbench)."""
+    case = cases.get_case_for(request.user, number)
+    if case.applicant_id != request.user.pk:
+        from django.http import Http404
+
+        raise Http404
+    return case
+
+
+@page
+@login_required
+@require_safe
+def submitted(request, number: str):
+    case = _own_case(request, number)
+    return render(request, "web/cases/submitted.html", {"case": case})
+
+
+@page
+@login_required
+@require_safe
+def my_cases(request):
+    return render(request, "web/cases/list.html", {"cases": cases.cases_of(request.user)[:200]})
+
+
+def _case_context(request, case, **extra) -> dict:
+    tasks = list(case.tasks.select_related("department").order_by("id"))
+    rating = Rating.objects.filter(case=case).select_related("rectification").first()
+    correction = case.corrections.filter(answered_at__isnull=True).order_by("-requested_at").first() \
+        if case.status == CaseStatus.SUSPENDED else None
+    finished = case.status in FINAL
+    follow_up = bool(rating and rating.rectification and rating.rectification.status == Task.Status.DONE
+                     and not rating.follow_up_level)
+    history = [e for e in audit.history("cases.case", case.pk)]
+    notes = Notification.objects.filter(case=case, user=request.user).order_by("-created_at")[:20]
+    context = {
+        "case": case,
+        "tasks": [t for t in tasks if t.kind != Task.Kind.RECTIFICATION],
+        "outputs": [o for o in case.outputs if o.get("identifier")],
+        "correction": correction,
+        "can_withdraw": case.status in WITHDRAWABLE,
+        "can_rate": finished and case.status != CaseStatus.WITHDRAWN and rating is None,
+        "rating": rating,
+        "follow_up": follow_up,
+        "rating_levels": [{"value": v, "label": bi((zh, en))} for v, zh, en in RATING_LEVELS],
+        "rating_label": {v: bi((zh, en)) for v, zh, en in RATING_LEVELS},
+        "history": history,
+        "notifications": notes,
+        "materials": [{"key": m["key"], "name": bi(m, "name"), "id": f"c-{m['key']}"} for m in case.service.materials],
+        "errors": {},
+        "form": {},
+    }
+    if rating:
+        context["rating_word"] = context["rating_label"].get(rating.level, rating.level)
+        context["follow_up_word"] = context["rating_label"].get(rating.follow_up_level, "")
+    context.update(extra)
+    return context
+
+
+@page
+@login_required
+@require_safe
+def case_page(request, number: str):
+    case = _own_case(request, number)
+    return render(request, "web/cases/detail.html", _case_context(request, case))
+
+
+def _after(request, case, done_message: str, call, form_name: str):
+    """Run an applicant's action on the case; on a refusal, show the case page again with the
+    problems beside the fields they name."""
+    try:
+        call()
+    except BusinessError as exc:
+        if exc.status in (403, 404):
+            raise
+        errors = field_errors(exc)
+        case.refresh_from_db()
+        return render(request, "web/cases/detail.html",
+                      _case_context(request, case, errors=errors, form_name=form_name, form=request.POST,
+                                    error_list=[{"href": f"#{form_name}-{k.replace('.', '-')}" if k != "status" else "",
+                                                 "message": v} for k, v in errors.items()]),
+                      status=409 if exc.status == 409 else 422)
+    messages.success(request, done_message)
+    return redirect("web:case", case.number)
+
+
+@page
+@login_required
+@require_POST
+def withdraw(request, number: str):
+    case = _own_case(request, number)
+    return _after(request, case, _("Your application has been withdrawn."),
+                  lambda: cases.withdraw(case.number, request.user, request.POST.get("reason", "")), "withdraw")
+
+
+@page
+@login_required
+@require_POST
+def correction(request, number: str):
+    """补正: the applicant's answer, and any materials uploaded again."""
+    case = _own_case(request, number)
+    uploaded: dict[str, int] = {}
+    upload_errors: dict[str, str] = {}
+    for item in case.service.materials:
+        upload = request.FILES.get(f"file-{item['key']}")
+        if upload is None:
+            continue
+        try:
+            uploaded[item["key"]] = cases.upload_material(request.user, item["key"], upload.name,
+                                                          read_upload(upload, settings.UPLOAD_MAX_BYTES)).pk
+        except BusinessError as exc:
+            upload_errors[f"materials.{item['key']}"] = "; ".join(field_errors(exc).values())
+    answer = (request.POST.get("answer") or "").strip()
+    if not answer and not uploaded and not upload_errors:
+        upload_errors["answer"] = _("Describe what you corrected, or upload the corrected materials")
+    if upload_errors:
+        return render(request, "web/cases/detail.html",
+                      _case_context(request, case, errors=upload_errors, form_name="correction", form=request.POST,
+                                    error_list=[{"href": f"#correction-{k.replace('.', '-')}", "message": v}
+                                                for k, v in upload_errors.items()]), status=422)
+    return _after(request, case, _("Thank you. Your corrections have been sent and the review continues."),
+                  lambda: cases.answer_correction(case.number, request.user, answer, materials=uploaded), "correction")
+
+
+@page
+@login_required
+@require_POST
+def rate(request, number: str):
+    case = _own_case(request, number)
+    return _after(request, case, _("Thank you for rating this service."),
+                  lambda: cases.rate(case.number, request.user, request.POST.get("level"),
+                                     request.POST.get("comment", ""), named=bool(request.POST.get("named"))), "rating")
+
+
+@page
+@login_required
+@require_POST
+def follow_up(request, number: str):
+    case = _own_case(request, number)
+
+    def call():
+        level = request.POST.get("level") or ""
+        if not level.isdigit():
+            raise BusinessError.of("level", "required", "请选择满意程度", "Choose how satisfied you are", status=422)
+        cases.follow_up(case.number, request.user, int(level))
+
+    return _after(request, case, _("Thank you for your answer."), call, "follow-up")

@@ -1,0 +1,252 @@
+"""The officers' pages: the workbench (my department's tasks: open, due soon, overdue, done),
+a task with everything needed to decide it, and the output window's hand-outs.
+
+Decisions take two clicks: "Approve" posts straight from the list (after a confirmation);
+refusing or asking for corrections needs a reason, given on the task's page.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from zimao.cases import services as cases
+from zimao.cases.models import Case, Rating, Task
+from zimao.cases.workflow import CaseStatus
+from zimao.catalog import services as catalog
+from zimao.catalog.models import Officer
+from zimao.core import audit
+from zimao.core.errors import BusinessError
+from zimao.web import forms as web_forms
+from zimao.web.pages import field_errors, forbidden, not_found, officer_required, page, safe_next
+from zimao.web.present import bi, problem_message
+
+VIEWS = [
+    ("open", "All open"),
+    ("due_soon", "Due soon"),
+    ("overdue", "Overdue"),
+    ("done", "Done"),
+]
+PAGE_SIZE = 50
+COUNT_CAP = 100
+
+
+def _tab_label(key: str) -> str:
+    return {"open": _("All open"), "due_soon": _("Due soon"), "overdue": _("Overdue"), "done": _("Done")}[key]
+
+
+def _actions(user, task: Task) -> dict:
+    """What this officer may do with this task, from the list."""
+    open_ = task.status == Task.Status.OPEN
+    can_decide = open_ and task.kind != Task.Kind.RECTIFICATION and cases.officer_can_act(user, task)
+    return {"can_decide": can_decide, "is_intake": task.kind == Task.Kind.INTAKE,
+            "is_rectification": task.kind == Task.Kind.RECTIFICATION}
+
+
+# ---------------------------------------------------------------- the workbench
+
+
+@page
+@officer_required
+@require_safe
+def workbench(request):
+    view = request.GET.get("view", "open")
+    if view not in dict(VIEWS):
+        view = "open"
+    service = (request.GET.get("service") or "").strip()[:40]
+    after = None
+    try:
+        if request.GET.get("after_due") and request.GET.get("after_id"):
+            after = (date.fromisoformat(request.GET["after_due"]), int(request.GET["after_id"]))
+    except ValueError:
+        after = None
+    tasks = cases.worklist(request.user, view=view, service=service, after=after, limit=PAGE_SIZE + 1)
+    more = len(tasks) > PAGE_SIZE
+    tasks = tasks[:PAGE_SIZE]
+    counts = {}
+    for key, _label in VIEWS:
+        if key == "done":
+            continue
+        n = len(cases.worklist(request.user, view=key, service=service, limit=COUNT_CAP))
+        counts[key] = f"{n}+" if n >= COUNT_CAP else str(n)
+    base = {"service": service} if service else {}
+    tabs = [{"key": key, "label": _tab_label(key), "count": counts.get(key),
+             "url": reverse("web:workbench") + "?" + urlencode({"view": key, **base}), "current": key == view}
+            for key, _label in VIEWS]
+    next_url = None
+    if more and tasks:
+        last = tasks[-1]
+        next_url = reverse("web:workbench") + "?" + urlencode({"view": view, **base, "after_due": last.due_date.isoformat(),
+                                                               "after_id": last.pk})
+    rows = [{"task": t, **_actions(request.user, t)} for t in tasks]
+    return render(request, "web/officer/workbench.html", {
+        "officer": request.officer, "view": view, "tabs": tabs, "rows": rows, "service": service,
+        "services": catalog.published_services(), "next_url": next_url, "today": timezone.localdate(),
+        "here": request.get_full_path(),
+    })
+
+
+# ---------------------------------------------------------------- one task
+
+
+def _task_for(request, task_id: int) -> Task | None:
+    """A task the officer's department works on (any task for an administrator); None otherwise,
+    which the pages show as "not found"."""
+    task = Task.objects.select_related("case", "case__service", "case__applicant", "department").filter(pk=task_id).first()
+    if task is None:
+        return None
+    officer = request.officer
+    if officer.role != Officer.Role.ADMIN and task.department_id != officer.department_id:
+        return None
+    return task
+
+
+def _task_context(request, task: Task, **extra) -> dict:
+    case = task.case
+    groups = web_forms.grouped_summary(case.service.form, case.data, get_language() or "zh-hans")
+    rating = Rating.objects.filter(rectification=task).first() if task.kind == Task.Kind.RECTIFICATION else None
+    context = {
+        "task": task,
+        "case": case,
+        "groups": [g for g in groups if g["rows"]],
+        "materials": list(case.materials.order_by("key", "uploaded_at")),
+        "material_names": {m["key"]: bi(m, "name") for m in case.service.materials},
+        "notes": [bi(n) for n in task.auto_notes or []],
+        "other_tasks": list(case.tasks.select_related("department").exclude(pk=task.pk).order_by("id")),
+        "history": audit.history("cases.case", case.pk),
+        "rating": rating,
+        "can_decide": task.status == Task.Status.OPEN and task.kind != Task.Kind.RECTIFICATION
+        and cases.officer_can_act(request.user, task),
+        "can_rectify": task.status == Task.Status.OPEN and task.kind == Task.Kind.RECTIFICATION,
+        "corrections": list(case.corrections.filter(task=task).order_by("requested_at")),
+        "errors": {},
+        "form": {},
+        "today": timezone.localdate(),
+    }
+    context.update(extra)
+    return context
+
+
+@page
+@officer_required
+@require_safe
+def task_page(request, task_id: int):
+    task = _task_for(request, task_id)
+    if task is None:
+        return not_found(request)
+    return render(request, "web/officer/task.html", _task_context(request, task))
+
+
+@page
+@officer_required
+@require_POST
+def decide(request, task_id: int):
+    task = _task_for(request, task_id)
+    if task is None:
+        return not_found(request)
+    outcome = request.POST.get("outcome", "")
+    reason = request.POST.get("reason", "")
+    try:
+        cases.decide(task.pk, request.user, outcome, reason)
+    except BusinessError as exc:
+        if exc.status == 404:
+            return not_found(request)
+        if exc.status == 403:
+            return forbidden(request)
+        if exc.status == 409:
+            messages.error(request, " ".join(problem_message(p) for p in exc.problems))
+            return redirect("web:task", task.pk)
+        errors = field_errors(exc)
+        task.refresh_from_db()
+        return render(request, "web/officer/task.html", _task_context(
+            request, task, errors=errors, form=request.POST,
+            error_list=[{"href": f"#decision-{k}", "message": v} for k, v in errors.items()]), status=422)
+    words = {
+        ("intake", "approve"): _("Accepted: %(number)s"), ("intake", "refuse"): _("Not accepted: %(number)s"),
+        ("review", "approve"): _("Approved: %(number)s"), ("review", "refuse"): _("Refused: %(number)s"),
+        ("review", "correct"): _("Corrections requested: %(number)s"),
+    }
+    kind = "intake" if task.kind == Task.Kind.INTAKE else "review"
+    messages.success(request, words.get((kind, outcome), _("Decided: %(number)s")) % {"number": task.case.number})
+    return redirect(safe_next(request, reverse("web:workbench")))
+
+
+@page
+@officer_required
+@require_POST
+def rectify(request, task_id: int):
+    task = _task_for(request, task_id)
+    if task is None:
+        return not_found(request)
+    try:
+        cases.rectify(task.pk, request.user, request.POST.get("answer", ""))
+    except BusinessError as exc:
+        if exc.status in (403, 404):
+            return not_found(request)
+        errors = field_errors(exc)
+        task.refresh_from_db()
+        return render(request, "web/officer/task.html", _task_context(
+            request, task, errors=errors, form=request.POST,
+            error_list=[{"href": f"#rectify-{k}", "message": v} for k, v in errors.items()]),
+            status=409 if exc.status == 409 else 422)
+    messages.success(request, _("Your answer has been sent to the applicant: %(number)s") % {"number": task.case.number})
+    return redirect("web:workbench")
+
+
+# ---------------------------------------------------------------- the output window (统一窗口出件)
+
+
+def _window_officer(request) -> bool:
+    officer = request.officer
+    return officer.role in (Officer.Role.CLERK, Officer.Role.ADMIN) or officer.department.is_window
+
+
+def _waiting_cases():
+    return list(Case.objects.filter(status=CaseStatus.ISSUED).select_related("service", "applicant").order_by("issued_at", "id")[:200])
+
+
+def _window_page(request, errors=None, form_case: str = "", status: int = 200):
+    return render(request, "web/officer/window.html", {
+        "cases": _waiting_cases(), "errors": errors or {}, "form_case": form_case, "form": request.POST if form_case else {},
+        "error_list": [{"href": f"#d-{form_case}-{k}" if k in ("method", "tracking_number") else "", "message": v}
+                       for k, v in (errors or {}).items()],
+    }, status=status)
+
+
+@page
+@officer_required
+@require_safe
+def window(request):
+    if not _window_officer(request):
+        return forbidden(request)
+    return _window_page(request)
+
+
+@page
+@officer_required
+@require_POST
+def deliver(request, number: str):
+    if not _window_officer(request):
+        return forbidden(request)
+    method = request.POST.get("method", "")
+    try:
+        case = cases.record_delivery(number, request.user, method, request.POST.get("tracking_number", ""))
+    except BusinessError as exc:
+        if exc.status == 404:
+            return not_found(request)
+        if exc.status == 403:
+            return forbidden(request)
+        return _window_page(request, field_errors(exc), number, status=409 if exc.status == 409 else 422)
+    if case.delivery_method == "mail":
+        messages.success(request, _("Mailed: %(number)s, tracking number %(tracking)s") % {"number": case.number, "tracking": case.tracking_number})
+    else:
+        messages.success(request, _("Handed over at the window: %(number)s") % {"number": case.number})
+    return redirect("web:window")
