@@ -17,6 +17,16 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM = os.environ.get("ZIMAO_CHROMIUM", "/usr/bin/chromium")
 
 
+def pytest_collection_modifyitems(items):
+    """Transactional tests (browser journeys, concurrency) flush the database when they end; with
+    serialized rollback Django puts back what migrations seeded (the holiday calendar), so the
+    tests after them see the same database as the tests before."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and "serialized_rollback" not in marker.kwargs:
+            item.add_marker(pytest.mark.django_db(**{**marker.kwargs, "serialized_rollback": True}), append=False)
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
