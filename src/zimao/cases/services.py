@@ -491,7 +491,9 @@ def extend(case_number: str, user, days: int, reason: str) -> Case:
     if not (reason or "").strip():
         raise BusinessError.of("reason", "required", "请说明延期理由", "Give the reason for the extension", status=422)
     with transaction.atomic():
-        case = Case.objects.select_for_update().select_related("service").get(number=case_number)
+        case = Case.objects.select_for_update().select_related("service").filter(number=case_number).first()
+        if case is None:
+            raise not_found("case")
         if case.status in FINAL:
             raise Conflict(Problem("status", "finished", "已办结的办件不能延期", "A finished case cannot be extended"))
         before = _case_snapshot(case)
@@ -743,3 +745,43 @@ def can_read_material(user, material: Material) -> bool:
     if material.owner_id == getattr(user, "pk", None):
         return True
     return material.case is not None and can_view(user, material.case) and catalog.officer_of(user) is not None
+
+
+def get_task_for(user, task_id: int) -> Task:
+    """A task the officer's department works on (any task for an administrator); "not found" for
+    anyone else, the same answer as for a task that does not exist."""
+    task = Task.objects.select_related("case", "case__service", "case__applicant", "department").filter(pk=task_id).first()
+    officer = catalog.officer_of(user)
+    if task is None or officer is None or (officer.role != Officer.Role.ADMIN and task.department_id != officer.department_id):
+        raise not_found("task")
+    return task
+
+
+def awaiting_handover(limit: int = 200) -> list[Case]:
+    """Issued results waiting at the output window (统一窗口出件) for collection or mailing."""
+    return list(Case.objects.filter(status=S.ISSUED).select_related("service", "applicant").order_by("issued_at", "id")[:limit])
+
+
+def rating_of(case: Case) -> Rating | None:
+    return Rating.objects.filter(case=case).select_related("rectification").first()
+
+
+def rating_for_rectification(task: Task) -> Rating | None:
+    return Rating.objects.filter(rectification=task).first() if task.kind == Task.Kind.RECTIFICATION else None
+
+
+def open_correction(case: Case) -> Correction | None:
+    if case.status != S.SUSPENDED:
+        return None
+    return case.corrections.filter(answered_at__isnull=True).order_by("-requested_at").first()
+
+
+def notifications_for(case: Case, user, limit: int = 20) -> list[Notification]:
+    return list(Notification.objects.filter(case=case, user=user).order_by("-created_at")[:limit])
+
+
+def get_material_for(user, pk: int) -> Material:
+    material = Material.objects.select_related("case").filter(pk=pk).first()
+    if material is None or not can_read_material(user, material):
+        raise not_found("material")
+    return material

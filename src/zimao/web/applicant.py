@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from zimao.cases import services as cases
-from zimao.cases.models import Notification, Rating, Task
+from zimao.cases.models import Task
 from zimao.cases.workflow import FINAL, WITHDRAWABLE, CaseStatus
 from zimao.catalog import forms as engine
 from zimao.catalog import plugins
@@ -229,14 +229,13 @@ def my_cases(request):
 
 def _case_context(request, case, **extra) -> dict:
     tasks = list(case.tasks.select_related("department").order_by("id"))
-    rating = Rating.objects.filter(case=case).select_related("rectification").first()
-    correction = case.corrections.filter(answered_at__isnull=True).order_by("-requested_at").first() \
-        if case.status == CaseStatus.SUSPENDED else None
+    rating = cases.rating_of(case)
+    correction = cases.open_correction(case)
     finished = case.status in FINAL
     follow_up = bool(rating and rating.rectification and rating.rectification.status == Task.Status.DONE
                      and not rating.follow_up_level)
     history = [e for e in audit.history("cases.case", case.pk)]
-    notes = Notification.objects.filter(case=case, user=request.user).order_by("-created_at")[:20]
+    notes = cases.notifications_for(case, request.user)
     context = {
         "case": case,
         "tasks": [t for t in tasks if t.kind != Task.Kind.RECTIFICATION],

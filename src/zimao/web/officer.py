@@ -19,12 +19,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from zimao.cases import services as cases
-from zimao.cases.models import Case, Rating, Task
-from zimao.cases.workflow import CaseStatus
+from zimao.cases.models import Task
 from zimao.catalog import services as catalog
 from zimao.catalog.models import Officer
 from zimao.core import audit
-from zimao.core.errors import BusinessError
+from zimao.core.errors import BusinessError, NotFound
 from zimao.web import forms as web_forms
 from zimao.web.pages import field_errors, forbidden, not_found, officer_required, page, safe_next
 from zimao.web.present import bi, problem_message
@@ -100,19 +99,16 @@ def workbench(request):
 def _task_for(request, task_id: int) -> Task | None:
     """A task the officer's department works on (any task for an administrator); None otherwise,
     which the pages show as "not found"."""
-    task = Task.objects.select_related("case", "case__service", "case__applicant", "department").filter(pk=task_id).first()
-    if task is None:
+    try:
+        return cases.get_task_for(request.user, task_id)
+    except NotFound:
         return None
-    officer = request.officer
-    if officer.role != Officer.Role.ADMIN and task.department_id != officer.department_id:
-        return None
-    return task
 
 
 def _task_context(request, task: Task, **extra) -> dict:
     case = task.case
     groups = web_forms.grouped_summary(case.service.form, case.data, get_language() or "zh-hans")
-    rating = Rating.objects.filter(rectification=task).first() if task.kind == Task.Kind.RECTIFICATION else None
+    rating = cases.rating_for_rectification(task)
     context = {
         "task": task,
         "case": case,
@@ -210,7 +206,7 @@ def _window_officer(request) -> bool:
 
 
 def _waiting_cases():
-    return list(Case.objects.filter(status=CaseStatus.ISSUED).select_related("service", "applicant").order_by("issued_at", "id")[:200])
+    return cases.awaiting_handover()
 
 
 def _window_page(request, errors=None, form_case: str = "", status: int = 200):

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from zimao.cases import services as cases
-from zimao.cases.models import Material
+from zimao.core.errors import NotFound
+
 from zimao.catalog import services as catalog
 from zimao.core import audit
 from zimao.core.protected import mask_phone
@@ -112,8 +113,9 @@ def verify_form(request):
 def material(request, pk: int):
     """An uploaded material, for its owner and the officers working on its case; 404 for anyone
     else (the same answer as for a material that does not exist)."""
-    item = Material.objects.select_related("case").filter(pk=pk).first()
-    if item is None or not cases.can_read_material(request.user, item):
+    try:
+        item = cases.get_material_for(request.user, pk)
+    except NotFound:
         return not_found(request)
     if item.case_id and item.owner_id != request.user.pk:
         audit.record(request.user, "material.read", item, after={"case": item.case.number, "key": item.key})
