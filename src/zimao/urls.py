@@ -21,3 +21,6 @@ for config in apps.get_app_configs():
     if config.name.startswith("zimao.") and find_spec(f"{config.name}.urls"):
         module = import_module(f"{config.name}.urls")
         urlpatterns.append(path(getattr(module, "prefix", ""), include((module.urlpatterns, config.label))))
+
+handler404 = "zimao.web.pages.not_found"
+handler403 = "zimao.web.pages.forbidden"

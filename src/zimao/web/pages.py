@@ -16,11 +16,13 @@ from zimao.core.errors import BusinessError
 from zimao.web.present import problem_message
 
 
-def not_found(request):
+def not_found(request, exception=None):
+    """Also the site-wide 404 page (``handler404``)."""
     return render(request, "web/not_found.html", status=404)
 
 
-def forbidden(request):
+def forbidden(request, exception=None):
+    """Also the site-wide 403 page (``handler403``)."""
     return render(request, "web/forbidden.html", status=403)
 
 
