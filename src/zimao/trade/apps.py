@@ -5,3 +5,24 @@ class TradeConfig(AppConfig):
     name = "zimao.trade"
     label = "trade"
     verbose_name = "国际贸易 Trade"
+
+    def ready(self):
+        # The sandbox agency registers itself with the adapter registry on import.
+        from zimao.trade.window import sandbox  # noqa: F401
+
+        _register_monitor_source()
+
+
+def _register_monitor_source() -> None:
+    """Let the dashboard rebuild the RCEP certificate figures from this app's rows (if it is here)."""
+    try:
+        from zimao.monitor import sources
+        from zimao.monitor.catalogue import RCEP_CERTIFICATES
+    except ImportError:
+        return
+    from zimao.trade.services import monitor_events
+
+    try:
+        sources.register(RCEP_CERTIFICATES)(monitor_events)
+    except LookupError:  # a monitor that does not know the stream
+        pass

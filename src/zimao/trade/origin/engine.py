@@ -37,6 +37,8 @@ DE_MINIMIS_PERCENT = Decimal(10)  # Art. 3.7.1: "does not exceed 10 per cent"
 TEXTILE_CHAPTERS = range(50, 64)  # Art. 3.7.1(b): Chapters 50 through 63
 _LEVEL_ZH = {"chapter": "章", "heading": "品目", "subheading": "子目"}
 _CTC_HEADNOTE = {"CC": "7(b)", "CTH": "7(c)", "CTSH": "7(d)"}
+# At most this many single-material "source it from a Party" trials (``_switch_hints``).
+SWITCH_TRIALS = 25
 
 
 # ---------------------------------------------------------------------------------------------
@@ -796,9 +798,15 @@ def _switch_hints(bom: BillOfMaterials, rule: Rule, ops: Operations) -> list[dic
     scn = Scenario(bom)
     product = bom.product
     hints = []
-    for m in bom.materials:
-        if m.role in ("packing", "indirect") or scn.originating(m):
-            continue
+    candidates = [m for m in bom.materials if m.role not in ("packing", "indirect") and not scn.originating(m)]
+    if len(candidates) > SWITCH_TRIALS:
+        # Each trial re-evaluates the whole bill: trying every material would make a failing
+        # determination quadratic in the bill's size (seconds for 1,000 materials). The largest
+        # values are the ones that can close an RVC gap; the ctc and all_originating hints still
+        # name every material at fault.
+        keep = {m.index for m in sorted(candidates, key=lambda m: (-m.value, m.index))[:SWITCH_TRIALS]}
+        candidates = [m for m in candidates if m.index in keep]
+    for m in candidates:
         country = m.country if m.country in PARTIES else product.country
         trial = replace(bom, materials=tuple(replace(x, originating=True, country=country, deductions=Decimal(0))
                                              if x.index == m.index else x for x in bom.materials))
