@@ -12,6 +12,20 @@ class TradeConfig(AppConfig):
 
         _register_monitor_source()
 
+    def nav_links(self, user, officer) -> list[dict]:
+        """Masthead links (web collects them from every app): trade for companies, the issuing desk
+        for the officers of an issuing body."""
+        from django.urls import reverse
+        from django.utils.translation import gettext as _
+
+        from zimao.trade.services import issuing_officer
+
+        if officer is None:
+            return [{"key": "trade", "url": reverse("trade:home"), "label": _("International trade")}]
+        if issuing_officer(user):
+            return [{"key": "trade_desk", "url": reverse("trade:desk"), "label": _("Certificate desk")}]
+        return []
+
 
 def _register_monitor_source() -> None:
     """Let the dashboard rebuild the RCEP certificate figures from this app's rows (if it is here)."""

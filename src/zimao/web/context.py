@@ -2,6 +2,7 @@
 the person reading (an applicant's applications, an officer's workbench, the window's hand-outs,
 the administrator's dashboard)."""
 
+from django.apps import apps
 from django.conf import settings
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
@@ -22,6 +23,11 @@ def nav_links(user) -> list[dict]:
         links.append({"key": "workbench", "url": reverse("web:workbench"), "label": _("Workbench")})
         if officer.role in (Officer.Role.CLERK, Officer.Role.ADMIN) or officer.department.is_window:
             links.append({"key": "window", "url": reverse("web:window"), "label": _("Window hand-out")})
+    # Each area of the platform adds its own links (AppConfig.nav_links), so a new app needs no
+    # edit here.
+    for config in apps.get_app_configs():
+        if config.name.startswith("zimao.") and hasattr(config, "nav_links"):
+            links.extend(config.nav_links(user, officer))
     if (officer is not None and officer.role == Officer.Role.ADMIN) or user.is_staff:
         links.append({"key": "dashboard", "url": "/dashboard/", "label": _("Dashboard")})
         links.append({"key": "admin", "url": reverse("admin:index"), "label": _("Administration")})

@@ -69,6 +69,9 @@ def load() -> dict:
         except FileNotFoundError:
             pass
     summary["users"] = ensure_users()
+    from zimao.trade.demo import load as load_trade
+
+    summary["trade"] = load_trade()
     for name, industry, form in REPORT_COMPANIES:
         register_demo_entity(name=name, division="410300", org_form=form, industry=industry,
                              established_on=date(2017, 4, 1))  # the zone opened on 1 April 2017

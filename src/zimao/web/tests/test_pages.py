@@ -145,7 +145,7 @@ def test_nav_links_per_role(client, zone):
         client.force_login(user)
         return set(re.findall(r'data-nav="(\w+)"', text(client.get("/"))))
 
-    assert links(zone.applicant) == {"cases"}
+    assert links(zone.applicant) == {"cases", "trade"}
     assert links(zone.reviewer) == {"workbench"}
     assert links(zone.clerk) == {"workbench", "window"}
     assert links(zone.admin) == {"workbench", "window", "dashboard", "admin"}
