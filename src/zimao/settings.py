@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # serves the API docs from local static files: no CDN, no inline script (CSP)
     "django_tasks",
     "django_tasks_db",
     "zimao.core",
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
     "zimao.cases",
     "zimao.registry",
     "zimao.licences",
+    "zimao.permits",
     "zimao.trade",
     "zimao.monitor",
     "zimao.web",
@@ -73,6 +75,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "zimao.core.middleware.SecurityHeadersMiddleware",
+    "zimao.core.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -82,7 +86,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "zimao.core.middleware.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "zimao.urls"
@@ -130,6 +133,8 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Log-in throttling: 5 failures per username+address in 15 minutes → refused (zimao.core.throttle).
+AUTHENTICATION_BACKENDS = ["zimao.core.throttle.ThrottledModelBackend"]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:home"

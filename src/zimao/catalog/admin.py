@@ -5,7 +5,7 @@ from django import forms as djforms
 from django.contrib import admin
 
 from zimao.catalog import process
-from zimao.catalog.models import Department, Officer, ProcessDefinition, ServiceItem
+from zimao.catalog.models import Activity, Department, Officer, ProcessDefinition, ServiceItem
 from zimao.catalog.services import department_codes
 
 
@@ -64,3 +64,11 @@ class ProcessDefinitionAdmin(admin.ModelAdmin):
         if obj and obj.cases.exists():
             return ("service", "version", "definition")
         return ()
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    """Business-scope activities (经营范围): what tells a company which permits it needs."""
+
+    list_display = ("key", "name_zh", "name_en", "industry_code", "position")
+    search_fields = ("key", "name_zh", "name_en")

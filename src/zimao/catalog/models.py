@@ -75,13 +75,45 @@ class ServiceItem(models.Model):
     guide_zh = models.TextField(blank=True)
     guide_en = models.TextField(blank=True)
     published = models.BooleanField(default=True)
+    # 证照分离 item list (事项清单) facts: what the public list publishes beside the mode.
+    conditions_zh = models.TextField(blank=True, help_text="告知承诺: the published conditions the applicant commits to")
+    conditions_en = models.TextField(blank=True)
+    validity_months = models.PositiveIntegerField(null=True, blank=True, help_text="有效期 in months; empty = long-term (长期)")
+    activities = models.JSONField(default=list, blank=True, help_text="business-scope activities (经营范围, Activity keys) that need this item")
+    permit = models.JSONField(default=dict, blank=True,
+                              help_text='what the item issues: {"kind", "title_zh", "title_en", "covers", "merged_into", "post_check_days"}')
+    bundle = models.JSONField(default=dict, blank=True,
+                              help_text='themed bundle (一件事一次办): {"members": [{"code", "phase"}], "skip_sections", "activities"}')
 
     class Meta:
         ordering = ["code"]
         verbose_name = _("service item")
 
+    @property
+    def is_bundle(self) -> bool:
+        return bool((self.bundle or {}).get("members"))
+
     def __str__(self):
         return f"{self.code} {self.name_zh}"
+
+
+class Activity(models.Model):
+    """A business-scope activity (经营范围规范表述条目), e.g. 餐饮服务: what a company says it will do,
+    and what tells it which permits it needs (``ServiceItem.activities``)."""
+
+    key = models.CharField(max_length=40, unique=True)
+    name_zh = models.CharField(max_length=100)
+    name_en = models.CharField(max_length=150)
+    industry_code = models.CharField(max_length=5, blank=True, help_text="GB/T 4754-2017 class, e.g. 6210")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "key"]
+        verbose_name = _("business-scope activity")
+        verbose_name_plural = _("business-scope activities")
+
+    def __str__(self):
+        return f"{self.key} {self.name_zh}"
 
 
 class ProcessDefinition(models.Model):

@@ -115,3 +115,17 @@ class ApiToken(models.Model):
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked = models.BooleanField(default=False)
+
+
+class LoginFailure(models.Model):
+    """One failed log-in, for throttling (``zimao.core.throttle``). Kept in the database so every
+    web process on every machine counts the same failures; rows older than the window are
+    deleted as new ones arrive. ``key`` is a keyed digest of username and address: what someone
+    typed as a username (perhaps an identity number) is never stored."""
+
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "at"], name="login_failure_key_at")]
+        verbose_name = _("failed log-in")

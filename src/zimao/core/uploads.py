@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import warnings
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -12,6 +13,12 @@ from django.conf import settings
 from zimao.core.errors import BusinessError, Problem
 
 ACCEPTED = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+# A scan of an A4 page at 600 dpi is ~35 megapixels; anything far beyond is a decompression bomb.
+MAX_PIXELS = 50_000_000
+
+
+class _TooManyPixels(Exception):
+    pass
 
 
 @dataclass
@@ -56,9 +63,18 @@ def check_upload(data: bytes, field: str = "file", max_bytes: int | None = None)
         from PIL import Image
 
         try:
-            Image.MAX_IMAGE_PIXELS = 50_000_000  # refuses decompression bombs
-            with Image.open(io.BytesIO(data)) as img:
-                img.verify()
+            with warnings.catch_warnings():
+                # Pillow only *warns* between 1× and 2× its pixel limit: here every bomb is refused.
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                with Image.open(io.BytesIO(data)) as img:
+                    width, height = img.size
+                    if width * height > MAX_PIXELS:
+                        raise _TooManyPixels
+                    img.verify()
+        except (_TooManyPixels, Image.DecompressionBombWarning, Image.DecompressionBombError):
+            mp = MAX_PIXELS // 1_000_000
+            raise _refuse(field, "too_many_pixels", f"图片像素过多（不能超过 {mp} 百万像素）",
+                          f"The image has too many pixels (at most {mp} megapixels)") from None
         except Exception:  # noqa: BLE001 — any decoder failure means a damaged image
             raise _refuse(field, "malformed", "图片文件已损坏", "The image is damaged") from None
     return CheckedUpload(data, kind, ACCEPTED[kind], hashlib.sha256(data).hexdigest(), len(data))

@@ -10,5 +10,6 @@ urlpatterns = [
     path("verify/<str:identifier>/", views.verify, name="verify"),
     path("licences/<str:identifier>/", views.detail, name="detail"),
     path("licences/<str:identifier>/qr.svg", views.qr, name="qr"),
+    path("licences/<str:identifier>/pdf/", views.pdf, name="pdf"),
     path(".well-known/jwks.json", views.jwks, name="jwks"),
 ]

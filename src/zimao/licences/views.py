@@ -84,6 +84,19 @@ def qr(request, identifier: str):
     return response
 
 
+@login_required
+@require_safe
+def pdf(request, identifier: str):
+    """The licence as a PDF (WeasyPrint, CJK fonts, QR code on the page) — 下载电子证照 PDF."""
+    from zimao.licences.pdf import render_pdf
+
+    cred = _viewable(request, identifier)
+    response = HttpResponse(render_pdf(cred), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{cred.identifier}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @require_safe
 def jwks(request):
     """Public signing keys — 公钥集 (JWKS), for verifying licences offline."""

@@ -1,0 +1,330 @@
+"""The pieces the permit catalogue names (registered once, read by key from catalogue data):
+
+- checks ``permits.company_registered`` — the company (``company.uscc``) is registered and
+  active (and, where the engine passes the applicant, theirs) — and ``permits.commitment_agreed``
+  (the commitment box is ticked, which the form engine cannot require of a yes/no field);
+- effect ``permits.holder_of_applicant`` (on submit) — refuses an application for a company that
+  is not the applicant's own (企业只能为自己申请许可);
+- effect ``permits.record_commitment`` (on submit) — records the signed notification-commitment
+  (告知承诺书): signer, time and the hash of the conditions as published;
+- rule ``permits.commitment_signed`` — 告知承诺 approves on the spot when the commitment is signed
+  against the conditions in force;
+- task source ``permits.covered_items`` — one task per department for what a merged (两证合一) or
+  industry (一业一证) permit covers;
+- outputs ``permit`` and ``filing_receipt`` — signed credentials in the licence store, read from
+  each item's catalogue entry (kind, title, validity…); a 告知承诺 permit also schedules its
+  post-approval check (事后核查).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from zimao.catalog.models import ReformMode, ServiceItem
+from zimao.catalog.plugins import RuleResult, checks, effects, outputs, rules, task_sources
+from zimao.core.errors import BusinessError, Problem
+from zimao.permits import catalogue
+from zimao.permits.models import Commitment
+
+# Labels for the subject fields a permit prints (the licence store prints unknown keys raw).
+PERMIT_FIELD_LABELS = {
+    "permit_item": ("许可事项", "Permit item"),
+    "competent_department": ("审批部门", "Competent department"),
+    "covers": ("涵盖事项", "Items covered"),
+    "premises": ("经营场所", "Business premises"),
+    "commitment": ("告知承诺", "Notification-commitment"),
+    "legal_basis": ("设定依据", "Legal basis"),
+}
+
+
+def register_licence_vocabulary() -> None:
+    from zimao.licences import services as licences
+
+    # 证照类型代码 under the zone's own code until the national catalogue codes are wired in:
+    # 1xx is kept for permits (a generic permit; items may name their own kind and sequence).
+    licences.register_kind("permit", licences.ZONE_ISSUER_USCC + "100")
+    for key, labels in PERMIT_FIELD_LABELS.items():
+        licences.FIELD_LABELS.setdefault(key, labels)
+
+
+def _service(code: str) -> ServiceItem:
+    return ServiceItem.objects.select_related("department").get(code=code)
+
+
+def _entity(uscc: str):
+    from zimao.registry import services as registry
+
+    return registry.entity_by_uscc(uscc) if uscc else None
+
+
+def _active(entity) -> bool:
+    return entity is not None and entity.status == "active"
+
+
+def holder_uscc(ctx) -> str:
+    """The company the permit is for: the one this case registered (一件事 with 企业开办), or the
+    one the applicant named."""
+    return (ctx.results.get("uscc") or ctx.results.get("holder_uscc")
+            or (ctx.data.get("company") or {}).get("uscc") or "")
+
+
+# ---------------------------------------------------------------- at submission
+
+NOT_YOURS = ("只能为您名下已登记的企业申请。请核对统一社会信用代码，或先办理企业开办。",
+             "You can apply only for a company registered in your name. Check the code, or start the company first.")
+
+
+@checks.register("permits.company_registered", "企业已登记", "The company is registered and active")
+def company_registered(data: dict, applicant=None) -> list[Problem]:
+    uscc = (data.get("company") or {}).get("uscc")
+    if not uscc:
+        return []
+    entity = _entity(uscc)
+    if not _active(entity):
+        return [Problem("company.uscc", "unknown_company", "没有查到以此代码登记的存续企业",
+                        "No active company is registered under this code")]
+    if applicant is not None and entity.applicant_id != getattr(applicant, "pk", None):
+        return [Problem("company.uscc", "not_your_company", *NOT_YOURS)]
+    return []
+
+
+@checks.register("permits.commitment_agreed", "已勾选告知承诺", "The commitment box is ticked")
+def commitment_agreed(data: dict) -> list[Problem]:
+    """A box the form engine cannot require to be *ticked* (a bool is answered either way)."""
+    if "commitment" not in data:
+        return []
+    if (data.get("commitment") or {}).get("agree") is not True:
+        return [Problem("commitment.agree", "required", "请阅读告知的许可条件，并勾选承诺",
+                        "Read the published conditions and tick the box to commit")]
+    return []
+
+
+@effects.register("permits.holder_of_applicant", "核对申请企业", "Check the company is the applicant's own")
+def holder_of_applicant(ctx) -> dict:
+    uscc = (ctx.data.get("company") or {}).get("uscc")
+    if not uscc:
+        return {}
+    entity = _entity(uscc)
+    if not _active(entity) or entity.applicant_id != ctx.applicant_id:
+        raise BusinessError(Problem("company.uscc", "not_your_company", *NOT_YOURS), status=422)
+    return {"holder_uscc": entity.uscc, "holder_name": entity.name}
+
+
+@effects.register("permits.record_commitment", "记录告知承诺书", "Record the signed commitment")
+def record_commitment(ctx) -> dict:
+    """告知承诺书: one row per item committed to, with the conditions exactly as read."""
+    from django.contrib.auth import get_user_model
+
+    from zimao.core import audit
+
+    items = catalogue.commitment_items(_service(ctx.service_code))
+    if not items:
+        return {}
+    signed = ctx.data.get("commitment") or {}
+    problems = []
+    if signed.get("agree") is not True:
+        problems.append(Problem("commitment.agree", "required", "请阅读告知的许可条件，并勾选承诺",
+                                "Read the published conditions and tick the box to commit"))
+    signer_name = str(signed.get("signer_name") or "").strip()
+    if not signer_name:
+        problems.append(Problem("commitment.signer_name", "required", "请填写承诺人姓名", "Enter the name of the person committing"))
+    if problems:
+        raise BusinessError(*problems, status=422)
+    signer = get_user_model().objects.get(pk=ctx.applicant_id)
+    now = timezone.now()
+    recorded = []
+    for item in items:
+        row, created = Commitment.objects.get_or_create(case_number=ctx.number, item_code=item.code, defaults={
+            "holder_uscc": (ctx.data.get("company") or {}).get("uscc", ""), "signer": signer,
+            "signer_name": signer_name, "signed_at": now, "text_hash": catalogue.conditions_hash(item),
+            "conditions_zh": item.conditions_zh, "conditions_en": item.conditions_en})
+        if created:
+            audit.record(ctx.actor, "commitment.signed", row, after={
+                "case": ctx.number, "item": item.code, "signer_name": signer_name, "text_hash": row.text_hash})
+        recorded.append({"item": item.code, "text_hash": row.text_hash})
+    return {"commitments": recorded}
+
+
+# ---------------------------------------------------------------- 秒批 rule
+
+def _items_for_rule(ctx, service: ServiceItem) -> list[ServiceItem]:
+    everything = catalogue.commitment_items(service)
+    key = ctx.task_key or ""
+    if not key or key == "intake":
+        return everything
+    if ":" in key:  # a task for what a merged or industry permit covers in one department
+        code, dept = key.split(":", 1)
+        owner = ServiceItem.objects.filter(code=code).first()
+        return [c for c in catalogue.covered_items(owner) if c.department.code == dept
+                and c.reform_mode == ReformMode.COMMITMENT] if owner else []
+    return [i for i in everything if i.code == key]
+
+
+@rules.register("permits.commitment_signed", "已签署告知承诺书", "The commitment is signed against the conditions in force")
+def commitment_signed(ctx) -> RuleResult:
+    service = _service(ctx.service_code)
+    items = _items_for_rule(ctx, service)
+    if not items:
+        return RuleResult(False, "该事项不实行告知承诺", "this item is not granted on a notification-commitment")
+    signed = {c.item_code: c for c in Commitment.objects.filter(case_number=ctx.number, item_code__in=[i.code for i in items])}
+    for item in items:
+        row = signed.get(item.code)
+        if row is None:
+            return RuleResult(False, f"尚未签署“{item.name_zh}”的告知承诺书", f"no signed commitment for {item.name_en}")
+        if row.text_hash != catalogue.conditions_hash(item):
+            return RuleResult(False, f"“{item.name_zh}”告知的条件已更新，需要审核", f"the conditions of {item.name_en} changed after signing")
+    return RuleResult(True)
+
+
+# ---------------------------------------------------------------- merged and industry permits
+
+@task_sources.register("permits.covered_items", "合并事项按部门审核", "One task per department for the items a permit covers")
+def covered_item_tasks(ctx) -> list[dict]:
+    """两证合一 / 一业一证: the departments of the covered items review in parallel. A department
+    whose items are all filings or commitments approves at once (备案即办 / 告知承诺)."""
+    specs = []
+    for item in catalogue.items_of(_service(ctx.service_code)):
+        groups: dict[str, list[ServiceItem]] = {}
+        for covered in catalogue.covered_items(item):
+            groups.setdefault(covered.department.code, []).append(covered)
+        for dept, group in groups.items():
+            modes = {c.reform_mode for c in group}
+            if modes <= {ReformMode.FILING, ReformMode.COMMITMENT}:
+                auto = ["permits.commitment_signed"] if ReformMode.COMMITMENT in modes else ["always"]
+            else:
+                auto = []
+            specs.append({
+                "key": catalogue.covered_task_key(item, dept), "department": dept,
+                "name_zh": ("、".join(c.name_zh for c in group))[:100],
+                "name_en": ("; ".join(c.name_en for c in group))[:150],
+                "auto_approve_if": auto,
+            })
+    return specs
+
+
+# ---------------------------------------------------------------- outputs
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` plus whole months (the 31st becomes the month's last day)."""
+    import calendar as cal
+
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return dt.date(year, month, min(day.day, cal.monthrange(year, month)[1]))
+
+
+def valid_until(item: ServiceItem, start: dt.date) -> dt.date | None:
+    """有效期: ``validity_months`` from the day of issue (inclusive); empty is long-term (长期)."""
+    if not item.validity_months:
+        return None
+    return add_months(start, item.validity_months) - dt.timedelta(days=1)
+
+
+def _choice_label(item: ServiceItem, dotted: str, value) -> str:
+    from zimao.catalog.forms import iter_fields
+
+    section_key, _, field_key = dotted.partition(".")
+    for section, field in iter_fields(item.form):
+        if section["key"] == section_key and field["key"] == field_key:
+            labels = {c[0]: c[1] for c in field.get("choices", []) if isinstance(c, (list, tuple)) and len(c) > 1}
+            values = value if isinstance(value, list) else [value]
+            return "、".join(str(labels.get(v, v)) for v in values)
+    return "、".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+def _subject(item: ServiceItem, entity, ctx, covered: list[ServiceItem], today: dt.date) -> dict:
+    from zimao.catalog.process import lookup
+
+    cfg = item.permit or {}
+    mode_zh, mode_en = catalogue.mode_words(item.reform_mode)
+    scope = cfg.get("scope_zh", "")
+    if cfg.get("scope_from"):
+        chosen = lookup(ctx.data, cfg["scope_from"])
+        if chosen:
+            scope = _choice_label(item, cfg["scope_from"], chosen)
+    subject = {
+        "name": entity.name,
+        "uscc": entity.uscc,
+        "permit_item": item.name_zh,
+        "reform_mode": f"{mode_zh} {mode_en}",
+        "competent_department": item.department.name_zh,
+        "legal_basis": item.legal_basis,
+        "applicant_user_id": ctx.applicant_id,
+    }
+    if scope:
+        subject["permit_scope"] = scope
+    premises = lookup(ctx.data, cfg.get("premises_from", "premises.address"))
+    if premises:
+        subject["premises"] = premises
+    if covered:
+        subject["covers"] = "；".join(c.name_zh for c in covered)
+    if item.reform_mode == ReformMode.COMMITMENT or any(c.reform_mode == ReformMode.COMMITMENT for c in covered):
+        subject["commitment"] = f"申请人已签署告知承诺书（{today.isoformat()}），审批部门将事后核查"
+    return subject
+
+
+def type_code(item: ServiceItem, kind: str) -> str:
+    from zimao.licences import services as licences
+
+    if kind in licences.KIND_TYPE_CODES:
+        return licences.KIND_TYPE_CODES[kind]
+    seq = (item.permit or {}).get("type_seq")
+    if seq:
+        return licences.ZONE_ISSUER_USCC + str(seq)
+    if item.reform_mode == ReformMode.FILING:
+        return licences.KIND_TYPE_CODES["filing_receipt"]
+    if item.reform_mode == ReformMode.COMMITMENT:
+        return licences.KIND_TYPE_CODES["commitment_permit"]
+    return licences.KIND_TYPE_CODES["permit"]
+
+
+def credential_kind(item: ServiceItem) -> str:
+    return (item.permit or {}).get("kind") or f"permit.{item.code}"
+
+
+def issue_permit(item: ServiceItem, ctx):
+    """Sign the item's credential for the case's company; a 告知承诺 grant schedules its check."""
+    from zimao.licences import services as licences
+    from zimao.permits import services
+
+    uscc = holder_uscc(ctx)
+    entity = _entity(uscc)
+    if entity is None:
+        raise BusinessError(Problem("company.uscc", "no_holder", "无法确定持证企业", "The permit holder is unknown"), status=409)
+    cfg = item.permit or {}
+    today = timezone.localdate()
+    covered = catalogue.covered_items(item)
+    kind = credential_kind(item)
+    cred = licences.issue_credential(
+        kind=kind, title_zh=cfg.get("title_zh") or item.name_zh, title_en=cfg.get("title_en") or item.name_en,
+        holder_uscc=entity.uscc, holder_name=entity.name, subject=_subject(item, entity, ctx, covered, today),
+        valid_from=today, valid_until=valid_until(item, today), case_number=ctx.number, actor=ctx.actor,
+        type_code=type_code(item, kind),
+    )
+    codes = [item.code] + [c.code for c in covered]
+    for commitment in Commitment.objects.filter(case_number=ctx.number, item_code__in=codes):
+        services.grant_commitment(commitment, cred)
+    return cred
+
+
+def _issue(ctx, output: str) -> list[dict]:
+    refs = []
+    for item in catalogue.items_of(_service(ctx.service_code)):
+        if not catalogue.is_permit_item(item) or output not in catalogue.item_outputs(item):
+            continue
+        cred = issue_permit(item, ctx)
+        refs.append({"identifier": cred.identifier, "kind": cred.kind, "title_zh": cred.title_zh,
+                     "title_en": cred.title_en, "item": item.code})
+    return refs
+
+
+@outputs.register("permit", "许可证", "Permit")
+def permit_output(ctx) -> list[dict]:
+    return _issue(ctx, "permit")
+
+
+@outputs.register("filing_receipt", "备案回执", "Filing receipt")
+def filing_receipt_output(ctx) -> list[dict]:
+    return _issue(ctx, "filing_receipt")
