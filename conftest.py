@@ -17,16 +17,6 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM = os.environ.get("ZIMAO_CHROMIUM", "/usr/bin/chromium")
 
 
-def pytest_collection_modifyitems(items):
-    """Transactional tests (browser journeys, concurrency) flush the database when they end; with
-    serialized rollback Django puts back what migrations seeded (the holiday calendar), so the
-    tests after them see the same database as the tests before."""
-    for item in items:
-        marker = item.get_closest_marker("django_db")
-        if marker and marker.kwargs.get("transaction") and "serialized_rollback" not in marker.kwargs:
-            item.add_marker(pytest.mark.django_db(**{**marker.kwargs, "serialized_rollback": True}), append=False)
-
-
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
@@ -68,6 +58,23 @@ def _fast_password_hashing(settings):
     from zimao.settings import PASSWORD_HASHERS
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+
+
+@pytest.fixture(autouse=True)
+def _seeded_calendar_for_transactional_tests(request):
+    """Transactional tests (browser journeys, concurrency) flush the database when they end, which
+    wipes what migrations seeded — the holiday calendar. Seed it again (idempotent) before each
+    one, so every test sees the database a fresh install has."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker and marker.kwargs.get("transaction")) or "live_server" in request.fixturenames
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        from zimao.core import calendar
+        from zimao.core.models import CalendarYear
+
+        if not CalendarYear.objects.exists():
+            calendar.seed_from_package()
+    yield
 
 
 @pytest.fixture(autouse=True)

@@ -76,6 +76,7 @@ class Task(models.Model):
         INTAKE = "intake", _("intake")
         REVIEW = "review", _("review")
         RECTIFICATION = "rectification", _("rectification after a poor rating")
+        FOLLOW_UP = "follow_up", _("follow-up after the result (e.g. post-approval check)")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.REVIEW)

@@ -9,6 +9,7 @@ a second click on "approve") has no second effect.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -29,6 +30,7 @@ from zimao.core.errors import BusinessError, Conflict, Problem, forbidden, not_f
 from zimao.core.uploads import check_upload
 
 S = CaseStatus
+logger = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------- clock (时限)
@@ -144,6 +146,22 @@ def submit(applicant, service_code: str, data: dict, *, materials: dict[str, int
         existing = Case.objects.filter(applicant=applicant, idempotency_key=idempotency_key).first()
         if existing:
             return Submission(existing, False)
+    try:
+        return _submit_new(applicant, service_code, data, materials, idempotency_key, delivery_method,
+                           mail_address, channel, origin_zone)
+    except (BusinessError, IntegrityError):
+        # A request with the same key may have committed since we looked (a double click, a
+        # retry racing the original): then that case is the answer, and whatever refused this
+        # copy — the unique key, or "the name is taken" by that very case — is no error.
+        if idempotency_key:
+            existing = Case.objects.filter(applicant=applicant, idempotency_key=idempotency_key).first()
+            if existing:
+                return Submission(existing, False)
+        raise
+
+
+def _submit_new(applicant, service_code, data, materials, idempotency_key, delivery_method, mail_address,
+                channel, origin_zone) -> Submission:
     service = catalog.get_service(service_code)
     proc = catalog.current_process(service)
     cleaned, problems = forms.validate(service.form, data)
@@ -162,36 +180,29 @@ def submit(applicant, service_code: str, data: dict, *, materials: dict[str, int
     if delivery_method == "mail" and len(mail_address.strip()) < 5:
         problems.append(Problem("mail_address", "required", "选择邮寄时请填写邮寄地址", "Enter the mailing address for mail delivery"))
     for name in service.checks:
-        problems += plugins.checks[name].func(cleaned)
+        problems += plugins.checks[name].func(cleaned, applicant=applicant)
     if problems:
         raise BusinessError(*problems, status=422)
-    try:
-        with transaction.atomic():
-            case = Case(
-                number=_next_number(), service=service, process=proc, applicant=applicant, data=cleaned,
-                idempotency_key=idempotency_key, submitted_at=timezone.now(), channel=channel,
-                delivery_method=delivery_method, mail_address=mail_address.strip(), origin_zone=origin_zone,
-            )
-            _set_due_dates(case)
-            case.save()
-            for key, pk in materials.items():
-                Material.objects.filter(pk=pk).update(case=case, key=key)
-            Timer.objects.create(case=case, kind=Timer.Kind.CASE_DUE, fire_on=case.due_date)
-            # Work that must happen with the submission itself (e.g. holding the company name).
-            for name in proc.definition.get("on_submit", []):
-                case.results.update(plugins.effects[name].func(context(case, actor=applicant)) or {})
-            if case.results:
-                case.save(update_fields=["results"])
-            audit.record(applicant, "case.submitted", case, after={
-                "service": service.code, "process_version": proc.version, "due_date": case.due_date,
-                "materials": sorted(materials), "idempotency_key": idempotency_key})
-            schedule_advance(case)
-    except IntegrityError:
-        # Two identical requests raced past the first check: the other one won.
-        existing = Case.objects.filter(applicant=applicant, idempotency_key=idempotency_key).first()
-        if existing and idempotency_key:
-            return Submission(existing, False)
-        raise
+    with transaction.atomic():
+        case = Case(
+            number=_next_number(), service=service, process=proc, applicant=applicant, data=cleaned,
+            idempotency_key=idempotency_key, submitted_at=timezone.now(), channel=channel,
+            delivery_method=delivery_method, mail_address=mail_address.strip(), origin_zone=origin_zone,
+        )
+        _set_due_dates(case)
+        case.save()
+        for key, pk in materials.items():
+            Material.objects.filter(pk=pk).update(case=case, key=key)
+        Timer.objects.create(case=case, kind=Timer.Kind.CASE_DUE, fire_on=case.due_date)
+        # Work that must happen with the submission itself (e.g. holding the company name).
+        for name in proc.definition.get("on_submit", []):
+            case.results.update(plugins.effects[name].func(context(case, actor=applicant)) or {})
+        if case.results:
+            case.save(update_fields=["results"])
+        audit.record(applicant, "case.submitted", case, after={
+            "service": service.code, "process_version": proc.version, "due_date": case.due_date,
+            "materials": sorted(materials), "idempotency_key": idempotency_key})
+        schedule_advance(case)
     case.refresh_from_db()  # the engine may have moved it on already (秒批)
     return Submission(case, True)
 
@@ -206,7 +217,7 @@ def schedule_advance(case: Case) -> None:
 def advance(case_id: int, actor=None) -> Case:
     """Move the case through every stage the rules allow; stop where a person must act."""
     with transaction.atomic():
-        case = Case.objects.select_for_update().select_related("service", "process", "applicant").get(pk=case_id)
+        case = Case.objects.select_for_update(of=("self",)).select_related("service", "process", "applicant").get(pk=case_id)
         definition = case.process.definition
         for _ in range(len(definition.get("stages", [])) + 2):
             if case.status in FINAL or case.status == S.SUSPENDED:
@@ -365,7 +376,7 @@ def officer_can_act(user, task: Task) -> bool:
     if task.kind == Task.Kind.INTAKE:
         return officer.role == Officer.Role.CLERK and officer.department_id == task.department_id
     return officer.department_id == task.department_id and officer.role in (Officer.Role.REVIEWER, Officer.Role.CLERK) \
-        and (task.kind != Task.Kind.REVIEW or officer.role == Officer.Role.REVIEWER)
+        and (task.kind not in (Task.Kind.REVIEW, Task.Kind.FOLLOW_UP) or officer.role == Officer.Role.REVIEWER)
 
 
 DECISIONS = {"approve", "refuse", "correct"}
@@ -381,11 +392,25 @@ def decide(task_id: int, user, outcome: str, reason: str = "") -> Task:
         raise BusinessError.of("reason", "required", "不予批准或要求补正时必须说明理由", "Give a reason when refusing or asking for corrections", status=422)
     if len(reason) > 2000:
         raise BusinessError.of("reason", "too_long", "理由不能超过2000字", "The reason must be at most 2000 characters", status=422)
+    follow_up = Task.objects.filter(pk=task_id, kind=Task.Kind.FOLLOW_UP).first()
+    if follow_up is not None:
+        # A follow-up on a finished case belongs to the area that scheduled it (e.g. permits).
+        if not officer_can_act(user, follow_up):
+            raise not_found("task") if not catalog.officer_of(user) else forbidden("task")
+        if follow_up.status != Task.Status.OPEN:
+            raise Conflict(Problem("task", "already_decided", "该任务已经处理过了", "This task has already been decided"))
+        plugins.follow_ups[follow_up.stage_key].func(follow_up, user, outcome, reason)
+        follow_up.refresh_from_db()
+        return follow_up
     with transaction.atomic():
-        task = Task.objects.select_for_update().select_related("case").filter(pk=task_id).first()
+        # Locks are taken case first, then task — the order every other writer of a case uses
+        # (advance, withdraw, corrections) — so two of them can never wait for each other.
+        case_id = Task.objects.filter(pk=task_id).values_list("case_id", flat=True).first()
+        case = Case.objects.select_for_update(of=("self",)).select_related("service", "process", "applicant") \
+            .filter(pk=case_id).first() if case_id else None
+        task = Task.objects.select_for_update(of=("self",)).select_related("case").filter(pk=task_id).first() if case else None
         if task is None or not (officer_can_act(user, task) or _rectification_owner(user, task)):
             raise not_found("task") if task is None or not catalog.officer_of(user) else forbidden("task")
-        case = Case.objects.select_for_update().select_related("service", "process", "applicant").get(pk=task.case_id)
         if task.status != Task.Status.OPEN:
             raise Conflict(Problem("task", "already_decided", "该任务已经处理过了", "This task has already been decided"))
         if task.kind == Task.Kind.RECTIFICATION:
@@ -491,7 +516,7 @@ def extend(case_number: str, user, days: int, reason: str) -> Case:
     if not (reason or "").strip():
         raise BusinessError.of("reason", "required", "请说明延期理由", "Give the reason for the extension", status=422)
     with transaction.atomic():
-        case = Case.objects.select_for_update().select_related("service").filter(number=case_number).first()
+        case = Case.objects.select_for_update(of=("self",)).select_related("service").filter(number=case_number).first()
         if case is None:
             raise not_found("case")
         if case.status in FINAL:
@@ -531,7 +556,7 @@ def record_delivery(case_number: str, user, method: str, tracking_number: str = 
         raise BusinessError.of("tracking_number", "invalid", "请填写有效的邮件运单号（6–40位字母或数字）",
                                "Enter a valid mail tracking number (6–40 letters or digits)", status=422)
     with transaction.atomic():
-        case = Case.objects.select_for_update().select_related("service").filter(number=case_number).first()
+        case = Case.objects.select_for_update(of=("self",)).select_related("service").filter(number=case_number).first()
         if case is None:
             raise not_found("case")
         if case.status != S.ISSUED:
@@ -589,7 +614,7 @@ def rectify(task_id: int, user, answer: str) -> Task:
     if not answer:
         raise BusinessError.of("answer", "required", "请填写整改情况", "Describe what was rectified", status=422)
     with transaction.atomic():
-        task = Task.objects.select_for_update().select_related("case").filter(pk=task_id, kind=Task.Kind.RECTIFICATION).first()
+        task = Task.objects.select_for_update(of=("self",)).select_related("case").filter(pk=task_id, kind=Task.Kind.RECTIFICATION).first()
         if task is None or not (_rectification_owner(user, task) or officer_can_act(user, task)):
             raise not_found("task")
         if task.status != Task.Status.OPEN:
@@ -623,13 +648,18 @@ def notify(case: Case, *, zh: str, en: str, user=None, department=None) -> Notif
     return Notification.objects.create(case=case, user=user, department=department, message_zh=zh, message_en=en)
 
 
-def sweep(today: date | None = None, limit: int = 500) -> dict:
-    """Fire every timer whose day has passed: escalate overdue tasks and cases (督办).
+def sweep(today: date | None = None, limit: int = 500, *, stale_after: timedelta = timedelta(minutes=2),
+          task_timeout: timedelta | None = None) -> dict:
+    """Fire every timer whose day has passed: escalate overdue tasks and cases (督办); recover
+    work a dead worker left behind.
 
     A timer is claimed by one conditional UPDATE, so two sweepers running at once fire it once.
     """
+    from zimao.core.recovery import DEFAULT_TASK_TIMEOUT, requeue_orphaned_tasks
+
     today = today or timezone.localdate()
-    counts = {"fired": 0, "escalated_tasks": 0, "overdue_cases": 0, "restarted": 0}
+    counts = {"fired": 0, "escalated_tasks": 0, "overdue_cases": 0, "restarted": 0, "requeued": 0}
+    counts["requeued"] = len(requeue_orphaned_tasks(DEFAULT_TASK_TIMEOUT if task_timeout is None else task_timeout))
     due = list(Timer.objects.filter(fired_at__isnull=True, fire_on__lt=today).order_by("fire_on", "id").values_list("pk", flat=True)[:limit])
     for pk in due:
         with transaction.atomic():
@@ -655,11 +685,15 @@ def sweep(today: date | None = None, limit: int = 500) -> dict:
                        en=f"Case {case.number} is past its promised date {case.due_date}")
                 audit.record("system:sweep", "case.overdue", case, after={"due_date": case.due_date})
                 counts["overdue_cases"] += 1
-    # A case whose engine run was lost (a worker died mid-way) is picked up again.
-    stale = timezone.now() - timedelta(minutes=2)
+    # A case whose engine run was lost (a worker died mid-way, a run failed) is picked up again.
+    stale = timezone.now() - stale_after
     for case in Case.objects.filter(status__in=[S.SUBMITTED, S.ACCEPTED, S.IN_REVIEW, S.APPROVED], updated_at__lt=stale) \
             .exclude(tasks__status=Task.Status.OPEN).only("pk")[:limit]:
-        advance(case.pk, "system:sweep")
+        try:
+            advance(case.pk, "system:sweep")
+        except Exception:  # noqa: BLE001 — one broken case must not stop the others; it is logged
+            logger.exception("sweep could not restart case %s", case.pk)
+            continue
         counts["restarted"] += 1
     return counts
 
@@ -669,7 +703,7 @@ def sweep(today: date | None = None, limit: int = 500) -> dict:
 def _applicant_case(number: str, applicant, lock: bool = False) -> Case:
     qs = Case.objects.select_related("service", "process", "applicant")
     if lock:
-        qs = qs.select_for_update()
+        qs = qs.select_for_update(of=("self",))
     case = qs.filter(number=number, applicant=applicant).first()
     if case is None:
         raise not_found("case")
@@ -745,6 +779,30 @@ def can_read_material(user, material: Material) -> bool:
     if material.owner_id == getattr(user, "pk", None):
         return True
     return material.case is not None and can_view(user, material.case) and catalog.officer_of(user) is not None
+
+
+def create_follow_up_task(case_number: str, *, stage_key: str, key: str, department_code: str, name_zh: str,
+                          name_en: str, due_days: int, actor="system") -> Task:
+    """A task on a case after its result, e.g. the post-approval check of a 告知承诺 permit
+    (事后核查): due in working days, escalated by the sweep like any task, decided on the
+    workbench and handed to the ``follow_ups`` plugin registered for ``stage_key``. Idempotent."""
+    if stage_key not in plugins.follow_ups:
+        raise KeyError(f"no follow-up handler registered for {stage_key!r}")
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(number=case_number)
+        existing = case.tasks.filter(key=key[:40]).first()
+        if existing:
+            return existing
+        due = deadline(timezone.localdate(), due_days).date
+        task = Task.objects.create(case=case, kind=Task.Kind.FOLLOW_UP, key=key[:40], stage_key=stage_key,
+                                   department=Department.objects.get(code=department_code), name_zh=name_zh[:100],
+                                   name_en=name_en[:150], due_date=due)
+        Timer.objects.create(case=case, task=task, kind=Timer.Kind.TASK_DUE, fire_on=due)
+        audit.record(actor, "task.created", task, after={"case": case.number, "department": department_code,
+                                                         "due_date": due, "kind": "follow_up", "stage": stage_key})
+        notify(case, department=task.department, zh=f"办件 {case.number} 有后续任务“{task.name_zh}”，请在 {due} 前完成",
+               en=f"Case {case.number} has a follow-up task '{task.name_en}' due {due}")
+        return task
 
 
 def get_task_for(user, task_id: int) -> Task:

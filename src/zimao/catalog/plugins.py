@@ -11,7 +11,9 @@ key is registered once by the app that owns it, in its ``AppConfig.ready``.
 - ``task_sources``: multi-instance routing, the department tasks computed from the application:
   ``fn(ctx) -> list[dict]`` of ``{"key", "department", "name_zh", "name_en"}``
 - ``checks``: submission checks a service lists in ``ServiceItem.checks``:
-  ``fn(data) -> list[Problem]`` (e.g. the company name is taken)
+  ``fn(data, applicant=None) -> list[Problem]`` (e.g. the company name is taken)
+- ``follow_ups``: who decides a follow-up task on a finished case (e.g. 告知承诺事后核查), keyed
+  by the task's ``stage_key``: ``fn(task, user, outcome, reason)``
 - ``field_types``: extra form field types: ``fn(value, field) -> normalised value`` raising
   ``ValueError((zh, en))`` when the value is wrong
 """
@@ -88,4 +90,5 @@ effects = Registry("effect")
 outputs = Registry("output")
 task_sources = Registry("task source")
 checks = Registry("check")
+follow_ups = Registry("follow-up")
 field_types = Registry("field type")

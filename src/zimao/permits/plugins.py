@@ -91,7 +91,7 @@ def company_registered(data: dict, applicant=None) -> list[Problem]:
 
 
 @checks.register("permits.commitment_agreed", "已勾选告知承诺", "The commitment box is ticked")
-def commitment_agreed(data: dict) -> list[Problem]:
+def commitment_agreed(data: dict, applicant=None) -> list[Problem]:
     """A box the form engine cannot require to be *ticked* (a bool is answered either way)."""
     if "commitment" not in data:
         return []

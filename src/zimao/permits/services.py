@@ -14,10 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from zimao.cases import services as cases
-from zimao.cases.models import Case, Task, Timer
+from zimao.cases.models import Case, Task
 from zimao.catalog import services as catalog
+from zimao.catalog.plugins import follow_ups
 from zimao.catalog.models import Activity, Officer, ReformMode, ServiceItem
-from zimao.core import audit, calendar
+from zimao.core import audit
 from zimao.core.errors import BusinessError, Conflict, Problem, forbidden, not_found
 from zimao.permits import catalogue
 from zimao.permits.models import ActivityNote, Commitment, CreditRecord, PostCheck
@@ -86,33 +87,31 @@ def grant_commitment(commitment: Commitment, credential) -> PostCheck:
 
 
 def schedule_post_check(commitment: Commitment) -> PostCheck:
-    """A task for the item's department, due in the item's ``post_check_days`` working days.
-
-    The engine has no public "follow-up task on a finished case" function yet, so this creates
-    the ``Task`` and its ``Timer`` the way the engine does (audited, with the department notified);
-    the sweep escalates it like any other overdue task.
-    """
+    """A follow-up task for the item's department, due in the item's ``post_check_days`` working
+    days; the sweep escalates it like any task and the workbench decides it (approve = the
+    commitment is true, refuse = false), which the engine hands to ``decide_post_check_task``."""
     existing = PostCheck.objects.filter(commitment=commitment).first()
     if existing:
         return existing
     item = ServiceItem.objects.select_related("department").get(code=commitment.item_code)
-    case = Case.objects.get(number=commitment.case_number)
     days = int((item.permit or {}).get("post_check_days", DEFAULT_POST_CHECK_DAYS))
-    due = calendar.add_working_days(timezone.localdate(), days).date
-    task = Task.objects.create(
-        case=case, kind=Task.Kind.REVIEW, key=f"postcheck:{item.code}"[:40], stage_key="post_check",
-        department=item.department, name_zh=f"告知承诺事后核查：{item.name_zh}"[:100],
-        name_en=f"Post-approval check of a commitment: {item.name_en}"[:150], due_date=due,
-    )
-    Timer.objects.create(case=case, task=task, kind=Timer.Kind.TASK_DUE, fire_on=due)
-    check = PostCheck.objects.create(commitment=commitment, task=task, department=item.department, due_date=due)
-    audit.record("system:permits", "task.created", task, after={
-        "case": case.number, "department": item.department.code, "due_date": due, "kind": "post_check",
-        "commitment": commitment.pk})
-    cases.notify(case, department=item.department,
-                 zh=f"办件 {case.number} 按告知承诺已发证，请在 {due} 前完成事后核查（{item.name_zh}）",
-                 en=f"Case {case.number} was granted on a commitment: check it by {due} ({item.name_en})")
-    return check
+    task = cases.create_follow_up_task(
+        commitment.case_number, stage_key="post_check", key=f"postcheck:{item.code}", department_code=item.department.code,
+        name_zh=f"告知承诺事后核查：{item.name_zh}", name_en=f"Post-approval check of a commitment: {item.name_en}",
+        due_days=days, actor="system:permits")
+    return PostCheck.objects.create(commitment=commitment, task=task, department=item.department, due_date=task.due_date)
+
+
+@follow_ups.register("post_check", "告知承诺事后核查", "Post-approval check of a commitment")
+def decide_post_check_task(task, user, outcome: str, reason: str) -> None:
+    """The workbench's two clicks on a post-check: approve → the commitment is true; refuse → false."""
+    check = PostCheck.objects.filter(task=task).first()
+    if check is None:
+        raise not_found("post_check")
+    if outcome == "correct":
+        raise BusinessError.of("outcome", "invalid", "事后核查的结论只能是属实或不实", "A post-approval check is true or false", status=422)
+    record_post_check(check.pk, user, "true" if outcome == "approve" else "false",
+                      reason or "核查属实 / the commitment was found true")
 
 
 # ---------------------------------------------------------------- the post-approval check

@@ -45,7 +45,7 @@ def full_name_of(data: dict) -> str:
 # ---------------------------------------------------------------- at submission
 
 @checks.register("registry.name_available", "名称可用", "The company name is free and allowed")
-def check_name(data: dict) -> list[Problem]:
+def check_name(data: dict, applicant=None) -> list[Problem]:
     n = data.get("name") or {}
     trade = n.get("trade_name", "")
     problems = []

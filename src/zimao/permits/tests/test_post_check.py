@@ -104,3 +104,30 @@ def test_a_revoked_permit_can_no_longer_be_revoked_twice(company, granted):
     licences.revoke(grant.credentials[0].identifier, "其他原因吊销", "system:test")
     permits.record_post_check(check.pk, reviewer_for("COMMERCE"), "false", "承诺不实")
     assert CreditRecord.objects.count() == 1  # still recorded against the company
+
+
+def test_the_workbench_decides_a_post_check_in_two_clicks(company, granted):
+    """The check is a follow-up task on the engine's workbench: refuse = the commitment is false."""
+    from zimao.cases import services as cases
+
+    grant, check, business = granted
+    officer = reviewer_for("COMMERCE")
+    task = check.task
+    assert task.kind == Task.Kind.FOLLOW_UP
+    assert task in cases.worklist(officer)
+    cases.decide(task.pk, officer, "refuse", "现场核查：承诺不实")
+    permit = grant.credentials[0]
+    permit.refresh_from_db()
+    assert permit.status == "revoked"
+    with pytest.raises(Conflict):
+        cases.decide(task.pk, officer, "approve")
+
+
+def test_a_true_post_check_from_the_workbench_keeps_the_permit(company, granted):
+    from zimao.cases import services as cases
+
+    grant, check, business = granted
+    cases.decide(check.task.pk, reviewer_for("COMMERCE"), "approve")
+    permit = grant.credentials[0]
+    permit.refresh_from_db()
+    assert permit.status == "valid" and Commitment.objects.get().status == "verified"
