@@ -31,6 +31,8 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/permits.py
+	$(BIN)/python bench/trade.py
 
 # Gather translatable text into each app's locale (or src/zimao/locale) and compile it.
 messages: $(STAMP)

@@ -12,3 +12,13 @@ class PermitsConfig(AppConfig):
         from zimao.permits import plugins  # noqa: F401
 
         plugins.register_licence_vocabulary()
+
+    def nav_links(self, user, officer) -> list[dict]:
+        """Masthead links (web collects them from every app): a company's permits; an officer's
+        post-approval checks (事后核查)."""
+        from django.urls import reverse
+        from django.utils.translation import gettext as _
+
+        if officer is None:
+            return [{"key": "permits", "url": reverse("permits:companies"), "label": _("My permits")}]
+        return [{"key": "post_checks", "url": reverse("permits:checks"), "label": _("Post-approval checks")}]

@@ -356,7 +356,7 @@ class VerifiedGoodsOut(Schema):
     rcep_country: str
 
 
-class VerificationOut(Schema):
+class CertificateVerificationOut(Schema):
     """``genuine``: issued here and the signature holds; ``status``: valid, expired,
     invalidated, withdrawn or not_genuine. Shows what Art. 3.17.7 requires and nothing more."""
 
@@ -381,7 +381,7 @@ class VerificationOut(Schema):
     goods: list[VerifiedGoodsOut] = []
 
 
-@router.get("verify/{number}", auth=None, response={200: VerificationOut, **PUBLIC_ERRORS},
+@router.get("verify/{number}", auth=None, response={200: CertificateVerificationOut, **PUBLIC_ERRORS},
             summary="Verify a certificate or declaration of origin 核验原产地证明")
 def verify(request: HttpRequest, number: str):
     """Public: every outcome, including "not genuine", is a 200 answer whose ``genuine`` says so."""

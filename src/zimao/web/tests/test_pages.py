@@ -145,10 +145,10 @@ def test_nav_links_per_role(client, zone):
         client.force_login(user)
         return set(re.findall(r'data-nav="(\w+)"', text(client.get("/"))))
 
-    assert links(zone.applicant) == {"cases", "trade"}
-    assert links(zone.reviewer) == {"workbench"}
-    assert links(zone.clerk) == {"workbench", "window"}
-    assert links(zone.admin) == {"workbench", "window", "dashboard", "admin"}
+    assert links(zone.applicant) == {"cases", "permits", "trade"}
+    assert links(zone.reviewer) == {"workbench", "post_checks"}
+    assert links(zone.clerk) == {"workbench", "window", "post_checks"}
+    assert links(zone.admin) == {"workbench", "window", "post_checks", "dashboard", "admin"}
 
 
 # ---------------------------------------------------------------- who may open what
