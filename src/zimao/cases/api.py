@@ -10,7 +10,7 @@ from typing import Literal
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import File, Form, Header, Router, Schema
+from ninja import File, Form, Header, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
@@ -173,7 +173,7 @@ def upload_material(request: HttpRequest, key: Form[str] = "", file: File[Upload
         raise BusinessError.of("file", "required", "请选择要上传的文件", "Choose a file to upload", status=422)
     content = file.read(settings.UPLOAD_MAX_BYTES + 1)  # one byte over the limit is enough to refuse
     material = services.upload_material(request.user, key[:40], file.name, content)
-    return 201, material
+    return Status(201, material)
 
 
 @router.post("cases", response={200: CaseOut, 201: CaseOut, **ERRORS}, summary="Apply 提交申请")
@@ -184,7 +184,7 @@ def submit(request: HttpRequest, payload: ApplicationIn, idempotency_key: str = 
                              idempotency_key=idempotency_key, delivery_method=payload.delivery_method,
                              mail_address=payload.mail_address, channel="api")
     case = services.get_case_for(request.user, result.case.number)
-    return (201 if result.created else 200), case_out(case)
+    return Status(201 if result.created else 200, case_out(case))
 
 
 @router.get("cases", response={200: list[CaseOut], **ERRORS}, summary="My applications 我的办件")
@@ -216,7 +216,7 @@ def correction(request: HttpRequest, number: str, payload: CorrectionIn):
 @router.post("cases/{number}/rating", response={201: dict, **ERRORS}, summary="Rate the service 好差评")
 def rating(request: HttpRequest, number: str, payload: RatingIn):
     r = services.rate(number, request.user, payload.level, payload.comment, payload.named)
-    return 201, {"case": number, "level": r.level, "rectification_task": r.rectification_id}
+    return Status(201, {"case": number, "level": r.level, "rectification_task": r.rectification_id})
 
 
 @router.post("cases/{number}/rating/follow-up", response={200: dict, **ERRORS}, summary="Answer again after rectification 回访")
