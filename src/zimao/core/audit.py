@@ -54,6 +54,20 @@ def actor_name(actor) -> str:
     return getattr(actor, "username", None) or str(actor)
 
 
+def lock_chain() -> None:
+    """Take the chain's lock now; it is held until the transaction ends.
+
+    Every transaction that writes anything worth recording appends to the chain, so the chain
+    head is the one lock every writer takes. A transaction that will also lock another shared
+    row (a counter in ``sequences``) takes the head *first*: then no two transactions can each
+    hold one of the two and wait for the other (on PostgreSQL that was a deadlock — a reviewer's
+    approval holding the USCC counter while waiting for the head, the worker holding the head
+    while waiting for the counter). SQLite takes its write lock at BEGIN and needs nothing here.
+    """
+    with transaction.atomic():
+        AuditHead.objects.select_for_update().get_or_create(id=1)
+
+
 def record(actor, action: str, obj=None, *, object_type: str | None = None, object_id=None,
            before=None, after=None) -> AuditEvent:
     """Append one event. ``obj`` may be a model instance (its type and pk are used)."""
