@@ -20,6 +20,12 @@ USERS = [
     {"username": "admin", "role_zh": "管委会管理员", "role_en": "zone administrator", "department": "ADMIN", "officer_role": "admin", "staff": True},
 ]
 
+# Officers the trade area creates with its own departments (trade.demo), listed with the rest.
+AREA_USERS = [
+    {"username": "reviewer_coo", "role_zh": "原产地签证审核", "role_en": "certificate reviewer (CCPIT)"},
+    {"username": "reviewer_customs", "role_zh": "海关审核", "role_en": "customs reviewer"},
+]
+
 # Companies named in the zone report (一、（三）), with the industry it gives them.
 REPORT_COMPANIES = [
     ("洛阳双瑞特种装备有限公司", "智能装备", "有限公司"),

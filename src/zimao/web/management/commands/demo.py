@@ -17,5 +17,5 @@ class Command(BaseCommand):
         self.stdout.write("演示数据已就绪 Demo zone ready: " + ", ".join(f"{k}={v}" for k, v in summary.items()))
         self.stdout.write("")
         self.stdout.write("演示账号 Demo logins (password 密码 for all: %s)" % demo.DEMO_PASSWORD)
-        for user in demo.USERS:
+        for user in demo.USERS + demo.AREA_USERS:
             self.stdout.write(f"  {user['role_zh']:<10} {user['role_en']:<28} {user['username']}")
