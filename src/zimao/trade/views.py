@@ -37,6 +37,7 @@ from zimao.trade.origin import PARTIES, OriginError
 from zimao.trade.origin.model import HS_VERSIONS, ROLES, parse_json
 from zimao.trade.window import services as window
 from zimao.trade.window.agencies import AGENCIES
+from zimao.web.pages import forbidden, login_required, not_found, page
 
 BOM_ROWS = 4
 MAX_ROWS = 40
@@ -59,41 +60,8 @@ def problem_text(p) -> str:
     return p.en if is_en() else p.zh
 
 
-def _not_found(request):
-    return render(request, "web/not_found.html", status=404)
-
-
-def _forbidden(request):
-    return render(request, "web/forbidden.html", status=403)
-
-
-def page(view):
-    """Not found and not yours look the same; not allowed is a 403 page."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except Http404:
-            return _not_found(request)
-        except BusinessError as exc:
-            if exc.status == 404:
-                return _not_found(request)
-            if exc.status == 403:
-                return _forbidden(request)
-            raise
-
-    return wrapper
-
-
-def login_required(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# The portal's own pages and guards: not found and not yours look the same; not allowed is 403.
+_not_found, _forbidden = not_found, forbidden
 
 
 def issuer_required(view):
