@@ -173,6 +173,9 @@ def report(args, inst, baseline, scenario, steps, peak) -> str:
         sub = stats.get("POST /api/v1/cases", {}).get("p95", 0)
         lines.append(f"| {users} | {stats['Aggregated']['rps']:.1f} | {stats['Aggregated']['p95']:.0f} | {sub:.0f} | "
                      f"{error_rate(stats) * 100:.2f} % |")
+    for users, stats in steps:
+        for name, reason, n in stats["Aggregated"].get("reasons", []):
+            lines.append(f"\nFailure at {users} users: `{name}` ×{n}: {reason}")
     if peak:
         lines += ["", f"**Peak held with an error rate under 0.1 %: {peak[1]:.1f} req/s at {peak[0]} users** "
                       f"(×{peak[1] / base['rps']:.2f} of the bare endpoint's throughput)."]
