@@ -24,6 +24,8 @@ import random
 import uuid
 
 from locust import HttpUser, between, constant, task
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 SAFE_CHARS = "智远航达信诚恒泰丰瑞安康宏博顺捷鑫源盛昌隆兴旺凯越鸿腾云星辰光明德金银海川山林森茂嘉佳美乐和春秋"
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
@@ -62,11 +64,32 @@ def application(name: str, articles: str) -> dict:
     }
 
 
-class ApplicantUser(HttpUser):
+def reconnecting(user: HttpUser) -> None:
+    """Retry once when a kept-alive connection was closed by the server at the same moment it was
+    reused (gunicorn closes idle connections after 2 s): what a browser or a reverse proxy does.
+    Only connection failures are retried, never an HTTP error; every POST here is safe to repeat
+    (an Idempotency-Key, a 409 for a decision already taken, an upload that is only kept when used)."""
+    retry = Retry(total=1, connect=1, read=1, status=0, other=0, allowed_methods=None, raise_on_status=False)
+    adapter = HTTPAdapter(max_retries=retry, pool_maxsize=4)
+    user.client.mount("http://", adapter)
+
+
+class ZoneUser(HttpUser):
+    abstract = True
+
+    def on_start(self):
+        reconnecting(self)
+        self.begin()
+
+    def begin(self):
+        pass
+
+
+class ApplicantUser(ZoneUser):
     weight = 6
     wait_time = between(0.5, 1.5)
 
-    def on_start(self):
+    def begin(self):
         self.client.headers["Authorization"] = f"Bearer {random.choice(tokens()['applicants'])}"
         self.cases: list[str] = []
         self.licences: list[str] = []
@@ -112,11 +135,11 @@ class ApplicantUser(HttpUser):
         self.client.get("/api/v1/catalog/services/QYKB-001", name="GET /api/v1/catalog/services/{code}")
 
 
-class OfficerUser(HttpUser):
+class OfficerUser(ZoneUser):
     weight = 2
     wait_time = between(0.5, 1.5)
 
-    def on_start(self):
+    def begin(self):
         self.client.headers["Authorization"] = f"Bearer {random.choice(tokens()['officers'])}"
         self.open: list[int] = []
 
@@ -139,7 +162,7 @@ class OfficerUser(HttpUser):
                 r.failure(f"{r.status_code} {r.text[:200]}")
 
 
-class BareUser(HttpUser):
+class BareUser(ZoneUser):
     weight = 1
     wait_time = constant(0.5)
 
@@ -148,7 +171,7 @@ class BareUser(HttpUser):
         self.client.get("/healthz", name="GET /healthz")
 
 
-class BareFloodUser(HttpUser):
+class BareFloodUser(ZoneUser):
     """``GET /healthz`` with no pause: what the server answers flat out (the baseline run only;
     name it on the command line, e.g. ``locust … BareFloodUser``)."""
 
