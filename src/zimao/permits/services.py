@@ -166,7 +166,7 @@ def record_post_check(check_id: int, user, outcome: str, findings: str) -> PostC
     if len(findings) > 2000:
         raise BusinessError.of("findings", "too_long", "核查情况不能超过2000字", "At most 2000 characters", status=422)
     with transaction.atomic():
-        check = PostCheck.objects.select_for_update().select_related("commitment", "task", "task__case").filter(pk=check_id).first()
+        check = PostCheck.objects.select_for_update(of=("self",)).select_related("commitment", "task", "task__case").filter(pk=check_id).first()
         if check is None or not can_check(user, check):
             raise not_found("post_check")
         if check.outcome:

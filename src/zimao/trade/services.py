@@ -964,7 +964,7 @@ def request_true_copy(user, number: str, reason: str) -> TrueCopy:
 
 
 def _locked_copy(reference: str) -> TrueCopy:
-    copy = TrueCopy.objects.select_for_update().select_related("certificate").filter(
+    copy = TrueCopy.objects.select_for_update(of=("self",)).select_related("certificate").filter(
         reference=(reference or "").strip().upper()).first()
     if copy is None:
         raise not_found("true_copy")

@@ -193,7 +193,7 @@ def process(submission_id: int, now: dt.datetime | None = None) -> AgencySubmiss
     """One step for one outbox row — 处理一条报文: send it or ask for the answer, if it is due."""
     now = now or timezone.now()
     with transaction.atomic():
-        sub = AgencySubmission.objects.select_for_update().select_related("declaration") \
+        sub = AgencySubmission.objects.select_for_update(of=("self",)).select_related("declaration") \
             .filter(pk=submission_id).first()
         if sub is None or sub.status in (Sub.ACCEPTED, Sub.REJECTED) or sub.next_attempt_at > now:
             return sub
@@ -215,7 +215,7 @@ def process(submission_id: int, now: dt.datetime | None = None) -> AgencySubmiss
         log.exception("agency adapter %s failed on %s", adapter_key, dispatch.message_id)
         error = f"adapter error: {exc!r}"
     with transaction.atomic():
-        sub = AgencySubmission.objects.select_for_update().select_related("declaration").get(pk=submission_id)
+        sub = AgencySubmission.objects.select_for_update(of=("self",)).select_related("declaration").get(pk=submission_id)
         if sub.status in (Sub.ACCEPTED, Sub.REJECTED):
             return sub  # another worker recorded the answer meanwhile
         if error:
