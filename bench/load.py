@@ -30,6 +30,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from run import write_block  # noqa: E402 — bench/run.py's shared helper
 BIN = Path(sys.executable).parent
 START, END = "<!-- bench:load:start -->", "<!-- bench:load:end -->"
 BARE = "GET /healthz"
@@ -195,15 +197,6 @@ def report(args, inst, baseline, scenario, steps, peak) -> str:
     return "\n".join(lines)
 
 
-def write(block: str, doc: Path) -> None:
-    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n\nFigures written by `make bench`.\n"
-    if START in text:
-        text = text[: text.index(START)] + block + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    doc.write_text(text, encoding="utf-8")
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=18, help="users in the scenario run")
@@ -238,7 +231,7 @@ def main():
         block = report(args, inst, baseline, scenario, steps, peak)
         print(block)
         if not args.quick:
-            write(block, Path(args.doc))
+            write_block(block, START, END, Path(args.doc))
         return {"baseline": baseline, "scenario": scenario, "steps": steps, "peak": peak}
     finally:
         inst.close()

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import ROOT, load, median_ms, p90_ms, setup_django, wait_for  # noqa: E402 — bench/run.py's helpers
+from run import load, median_ms, p90_ms, setup_django, wait_for, write_block  # noqa: E402 — bench/run.py's helpers
 
 START, END = "<!-- bench:permits:start -->", "<!-- bench:permits:end -->"
 PERMITS_ON_LICENCE = 20
@@ -205,14 +205,7 @@ class PermitsBench:
             END,
         ]
         block = "\n".join(lines)
-        doc = ROOT / "docs" / "benchmarks.md"
-        text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n\nFigures written by `make bench`.\n"
-        if START in text and END in text:
-            text = text[: text.index(START)] + block + text[text.index(END) + len(END):]
-        else:
-            text = text.rstrip() + "\n\n" + block + "\n"
-        doc.parent.mkdir(exist_ok=True)
-        doc.write_text(text, encoding="utf-8")
+        write_block(block, START, END)
         print(block)
 
     def run(self):

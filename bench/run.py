@@ -96,6 +96,19 @@ def wait_for(port: int, timeout: float = 60):
     raise SystemExit("server did not start")
 
 
+def write_block(block: str, start: str, end: str, doc: Path | None = None) -> None:
+    """Put one benchmark's block into docs/benchmarks.md, replacing its earlier figures (between
+    its ``start`` and ``end`` markers) and leaving every other benchmark's block alone."""
+    doc = doc or ROOT / "docs" / "benchmarks.md"
+    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n\nFigures written by `make bench`.\n"
+    if start in text and end in text:
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    doc.parent.mkdir(exist_ok=True)
+    doc.write_text(text, encoding="utf-8")
+
+
 def median_ms(values):
     return statistics.median(values) * 1000 if values else float("nan")
 
@@ -277,15 +290,7 @@ class Bench:
             "<!-- bench:establishment:end -->",
         ]
         block = "\n".join(lines)
-        doc = ROOT / "docs" / "benchmarks.md"
-        text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n\nFigures written by `make bench`.\n"
-        start, end = "<!-- bench:establishment:start -->", "<!-- bench:establishment:end -->"
-        if start in text:
-            text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
-        else:
-            text = text.rstrip() + "\n\n" + block + "\n"
-        doc.parent.mkdir(exist_ok=True)
-        doc.write_text(text, encoding="utf-8")
+        write_block(block, "<!-- bench:establishment:start -->", "<!-- bench:establishment:end -->")
         print(block)
 
     def run(self):

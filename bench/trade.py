@@ -29,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from run import load, median_ms, p90_ms, setup_django, wait_for  # noqa: E402  (the shared client helpers)
+from run import load, median_ms, p90_ms, setup_django, wait_for, write_block  # noqa: E402  (the shared client helpers)
 
 START, END = "<!-- bench:trade:start -->", "<!-- bench:trade:end -->"
 
@@ -274,16 +274,6 @@ def report(det: dict, iss: dict, args) -> str:
     return "\n".join(lines)
 
 
-def write(block: str) -> None:
-    doc = ROOT / "docs" / "benchmarks.md"
-    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n\nFigures written by `make bench`.\n"
-    if START in text:
-        text = text[: text.index(START)] + block + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    doc.write_text(text, encoding="utf-8")
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=10, help="load per measurement on the server")
@@ -296,7 +286,7 @@ def main():
     iss = issuance.run()  # sets Django up (in a temporary data directory) before the determinations
     det = determinations(args.budget)
     block = report(det, iss, args)
-    write(block)
+    write_block(block, START, END)
     print(block)
 
 
