@@ -67,7 +67,7 @@ def _login(client, username, password, address="203.0.113.7", path="/login/"):
 
 
 def test_five_failures_refuse_the_sixth_log_in_even_with_the_right_password(world):
-    from zimao.core.models import LoginFailure
+    from zimao.core.models import ThrottleEvent
 
     client = Client()
     for _ in range(5):
@@ -77,14 +77,16 @@ def test_five_failures_refuse_the_sixth_log_in_even_with_the_right_password(worl
     text = response.content.decode()
     assert response.status_code == 200 and "_auth_user_id" not in client.session
     assert "登录失败次数过多" in text and "Too many failed log-ins" in text  # refused, in both languages
-    # the refusal does not extend the lock-out, and nothing stores the username
-    assert LoginFailure.objects.count() == 5
-    assert not LoginFailure.objects.filter(key__icontains="applicant").exists()
+    # the refusal does not extend the lock-out (5 failures, each counted per username+address and
+    # per address), and nothing stores the username or the address
+    assert ThrottleEvent.objects.count() == 10
+    assert not ThrottleEvent.objects.filter(key__icontains="applicant").exists()
+    assert not ThrottleEvent.objects.filter(key__icontains="203.0.113").exists()
     # another address, or another username from this address, is not affected
     assert _login(Client(), "applicant", DEMO_PASSWORD, address="198.51.100.1").status_code == 302
     assert _login(Client(), "applicant2", DEMO_PASSWORD).status_code == 302
     # fifteen minutes after the failures, the right password works again
-    LoginFailure.objects.update(at=timezone.now() - timedelta(minutes=15, seconds=1))
+    ThrottleEvent.objects.update(at=timezone.now() - timedelta(minutes=15, seconds=1))
     assert _login(client, "applicant", DEMO_PASSWORD).status_code == 302
 
 
@@ -97,13 +99,55 @@ def test_the_admin_log_in_is_throttled_too(world):
 
 
 def test_a_successful_log_in_clears_earlier_failures(world):
-    from zimao.core.models import LoginFailure
+    from zimao.core.models import ThrottleEvent
 
     client = Client()
     for _ in range(4):
         _login(client, "applicant", "wrong-password")
     assert _login(client, "applicant", DEMO_PASSWORD).status_code == 302
-    assert LoginFailure.objects.count() == 0
+    # that username's failures are forgotten; the address's count (other usernames) stays
+    from zimao.core.throttle import address_key
+
+    assert list(ThrottleEvent.objects.values_list("key", flat=True).distinct()) == [address_key("203.0.113.7")]
+
+
+def test_one_address_guessing_across_many_usernames_is_refused(world, settings):
+    settings.LOGIN_FAILURE_ADDRESS_LIMIT = 6
+    for i in range(6):  # six usernames, one failure each: no single pair reaches its limit of 5
+        _login(Client(), f"nobody{i}", "wrong-password")
+    client = Client()
+    response = _login(client, "applicant", DEMO_PASSWORD)
+    text = response.content.decode()
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
+    assert "此地址登录失败次数过多" in text and "Too many failed log-ins from this address" in text
+    # another address is not affected
+    assert _login(Client(), "applicant", DEMO_PASSWORD, address="198.51.100.1").status_code == 302
+
+
+def _register(client, username, address="203.0.113.9"):
+    return client.post("/register/", {"username": username, "first_name": "张三", "phone": "",
+                                      "password1": "a-Long-passphrase-2026", "password2": "a-Long-passphrase-2026"},
+                       REMOTE_ADDR=address, HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+
+def test_registration_is_rate_limited_per_address(world, settings):
+    from django.contrib.auth import get_user_model
+
+    from zimao.core.models import ThrottleEvent
+
+    settings.REGISTRATION_LIMIT = 2
+    assert _register(Client(), "spam1").status_code == 302
+    assert _register(Client(), "spam2").status_code == 302
+    response = _register(Client(), "spam3")
+    text = response.content.decode()
+    assert response.status_code == 429
+    assert "注册账号过于频繁" in text and "Too many accounts registered from this address" in text
+    users = get_user_model().objects
+    assert not users.filter(username="spam3").exists()
+    assert _register(Client(), "spam3", address="198.51.100.2").status_code == 302  # another address may
+    # an hour later the address may register again
+    ThrottleEvent.objects.update(at=timezone.now() - timedelta(hours=1, seconds=1))
+    assert _register(Client(), "spam4").status_code == 302
 
 
 # ---------------------------------------------------------------- CSRF

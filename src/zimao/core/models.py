@@ -117,15 +117,16 @@ class ApiToken(models.Model):
     revoked = models.BooleanField(default=False)
 
 
-class LoginFailure(models.Model):
-    """One failed log-in, for throttling (``zimao.core.throttle``). Kept in the database so every
-    web process on every machine counts the same failures; rows older than the window are
-    deleted as new ones arrive. ``key`` is a keyed digest of username and address: what someone
-    typed as a username (perhaps an identity number) is never stored."""
+class ThrottleEvent(models.Model):
+    """One event a rate limit counts — 限流计数 (``zimao.core.throttle``): a failed log-in (per
+    username + address, and per address), an account registered (per address). Kept in the
+    database so every web process on every machine counts the same events; rows older than the
+    window are deleted as new ones arrive. ``key`` is a keyed digest: what someone typed as a
+    username (perhaps an identity number) and the address are never stored."""
 
     key = models.CharField(max_length=64)
     at = models.DateTimeField()
 
     class Meta:
-        indexes = [models.Index(fields=["key", "at"], name="login_failure_key_at")]
-        verbose_name = _("failed log-in")
+        indexes = [models.Index(fields=["key", "at"], name="throttle_event_key_at")]
+        verbose_name = _("rate-limited event")

@@ -20,7 +20,7 @@ from zimao.cases import services as cases
 from zimao.core.errors import NotFound
 
 from zimao.catalog import services as catalog
-from zimao.core import audit
+from zimao.core import audit, throttle
 from zimao.core.protected import mask_phone
 from zimao.web.forms import RegisterForm
 from zimao.web.pages import login_required, not_found, page
@@ -77,7 +77,12 @@ def register(request):
         return redirect("web:home")
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        address = throttle.client_address(request)
+        if not throttle.registration_allowed(address):
+            form.add_error(None, throttle.REGISTRATION_MESSAGE)
+            return render(request, "web/register.html", {"form": form}, status=429)
         with transaction.atomic():
+            throttle.record_registration(address)
             user = form.save()
             phone = form.cleaned_data.get("phone") or ""
             if phone:

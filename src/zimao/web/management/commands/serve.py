@@ -1,6 +1,11 @@
 """``zimao serve``: the web server (gunicorn) and the background worker, together.
 
 Stop it with Ctrl-C; both processes stop. Static files are served by WhiteNoise.
+
+Before its worker starts, ``serve`` puts back in the queue the tasks a dead worker left RUNNING
+(after a crash or a power cut — see ``zimao.core.recovery``): on a single node no other worker
+can hold them. Where several nodes share one task queue, pass ``--shared-queue``: only tasks
+running longer than any task takes are requeued, as ``zimao sweep`` does.
 """
 
 import os
@@ -21,11 +26,24 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=int(os.environ.get("ZIMAO_WEB_WORKERS", 2)))
         parser.add_argument("--threads", type=int, default=int(os.environ.get("ZIMAO_WEB_THREADS", 4)))
         parser.add_argument("--no-worker", action="store_true", help="do not start the background worker")
+        parser.add_argument("--shared-queue", action="store_true",
+                            help="other nodes' workers share this task queue: requeue only stale tasks at start")
+
+    def recover(self, *, shared_queue: bool) -> list[str]:
+        """Requeue the work a dead worker had claimed — 恢复中断的任务 — before ours starts."""
+        from zimao.core.recovery import DEFAULT_TASK_TIMEOUT, requeue_orphaned_tasks
+
+        ids = requeue_orphaned_tasks(DEFAULT_TASK_TIMEOUT if shared_queue else None, actor="system:serve")
+        if ids:
+            self.stdout.write(f"已重新排队 {len(ids)} 个中断的后台任务 requeued {len(ids)} task(s) left by a dead worker")
+        return ids
 
     def handle(self, *args, **options):
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "zimao.settings")}
         web = [sys.executable, "-m", "gunicorn", "zimao.wsgi:application", "--bind", f"{options['host']}:{options['port']}",
                "--workers", str(options["workers"]), "--threads", str(options["threads"]), "--access-logfile", "-"]
+        if not options["no_worker"]:
+            self.recover(shared_queue=options["shared_queue"])
         procs = [subprocess.Popen(web, env=env)]
         if not options["no_worker"]:
             procs.append(subprocess.Popen([sys.executable, "-m", "zimao", "db_worker", "--interval", "0.2"], env=env))
