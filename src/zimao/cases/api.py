@@ -146,7 +146,8 @@ def task_out(task: Task) -> dict:
 
 def case_out(case: Case) -> dict:
     zh, en = STATUS_WORDS[case.status]
-    rating = _rating_of(case)
+    services.with_progress(case)
+    rating = getattr(case, "rating", None)  # reverse one-to-one: absent → None (one query unless fetched)
     return {
         "number": case.number, "service": case.service.code, "service_name_zh": case.service.name_zh,
         "service_name_en": case.service.name_en, "process_version": case.process.version, "status": case.status,
@@ -154,15 +155,9 @@ def case_out(case: Case) -> dict:
         "legal_due_date": case.legal_due_date, "due_provisional": case.due_provisional, "paused_days": case.paused_days,
         "extension_days": case.extension_days, "delivery_method": case.delivery_method,
         "tracking_number": case.tracking_number, "results": case.results, "outputs": case.outputs,
-        "tasks": [task_out(t) for t in case.tasks.select_related("department", "case__service").order_by("id")],
+        "tasks": [task_out(t) for t in case.tasks.all()],
         "rating": rating.level if rating else None,
     }
-
-
-def _rating_of(case):
-    from zimao.cases.models import Rating
-
-    return Rating.objects.filter(case=case).first()
 
 
 @router.post("materials", response={201: MaterialOut, **ERRORS}, summary="Upload a material 上传材料")
@@ -189,7 +184,7 @@ def submit(request: HttpRequest, payload: ApplicationIn, idempotency_key: str = 
 
 @router.get("cases", response={200: list[CaseOut], **ERRORS}, summary="My applications 我的办件")
 def my_cases(request: HttpRequest, limit: int = 50):
-    return [case_out(c) for c in services.cases_of(request.user).select_related("process")[: max(1, min(limit, 200))]]
+    return [case_out(c) for c in services.cases_with_progress(request.user)[: max(1, min(limit, 200))]]
 
 
 @router.get("cases/{number}", response={200: CaseOut, **ERRORS}, summary="Case status 办件进度")

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 
 from zimao.cases import indicators
@@ -734,6 +734,23 @@ def get_case_for(user, number: str) -> Case:
 
 def cases_of(applicant):
     return Case.objects.filter(applicant=applicant).select_related("service").order_by("-submitted_at")
+
+
+def progress_prefetch() -> Prefetch:
+    """A case's tasks in order with their departments — what a status list shows for each case."""
+    return Prefetch("tasks", queryset=Task.objects.select_related("department").order_by("id"))
+
+
+def cases_with_progress(applicant):
+    """``cases_of`` with each case's process, tasks and 好差评 rating fetched in a fixed number of
+    queries, however many cases are listed (no query per case)."""
+    return cases_of(applicant).select_related("process", "rating").prefetch_related(progress_prefetch())
+
+
+def with_progress(case: Case) -> Case:
+    """Fetch one case's tasks as ``cases_with_progress`` does (nothing, if already fetched)."""
+    prefetch_related_objects([case], progress_prefetch())
+    return case
 
 
 def worklist(user, *, view: str = "open", service: str = "", after: tuple | None = None, limit: int = 50):

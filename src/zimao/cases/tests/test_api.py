@@ -142,3 +142,30 @@ def test_service_guide_is_public(zone):
     guide = Client().get("/api/v1/catalog/services/QYKB-001").json()
     assert guide["promised_limit_days"] == 1 and guide["form"]["sections"][0]["key"] == "name"
     assert Client().get("/api/v1/catalog/services/NOPE").status_code == 404
+
+
+def test_listing_cases_costs_the_same_queries_for_two_cases_as_for_six(zone):
+    """GET /api/v1/cases fetches tasks and ratings per page, not per case (no N+1)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from zimao.cases import services
+
+    client = client_for(zone.applicant)
+
+    def listing_queries(expected: int) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            cases = client.get("/api/v1/cases").json()
+        assert len(cases) == expected and all(c["tasks"] for c in cases)
+        return len(ctx.captured_queries)
+
+    names = iter(["智远", "航达", "信诚", "恒泰", "丰瑞", "安康"])
+    numbers = [apply(client, data=application(next(names))).json()["number"] for _ in range(2)]
+    services.rate(numbers[0], zone.applicant, 5, "", False)
+    two = listing_queries(2)
+    for _ in range(4):
+        apply(client, data=application(next(names)))
+    six = listing_queries(6)
+    assert six == two
+    rated = {c["number"]: c["rating"] for c in client.get("/api/v1/cases").json()}
+    assert rated[numbers[0]] == 5 and rated[numbers[1]] is None
