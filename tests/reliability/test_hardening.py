@@ -199,7 +199,7 @@ def test_every_response_carries_the_security_headers_and_csp(world):
     for directive in ("default-src 'self'", "script-src 'self'", "object-src 'none'", "frame-ancestors 'none'",
                       "base-uri 'self'", "form-action 'self'"):
         assert directive in csp
-    assert "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert "unsafe-inline" not in csp  # neither scripts nor styles
     assert "unsafe-eval" not in csp
 
 
@@ -207,6 +207,8 @@ INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)(?![^>]*type=[\"']applicati
 HANDLER_ATTR = re.compile(r"<[a-zA-Z][^>]*?\s(on[a-z]+|hx-on[:\w-]*)\s*=", re.IGNORECASE | re.DOTALL)
 JS_URL = re.compile(r"(?:href|src|action|formaction)\s*=\s*[\"']?\s*javascript:", re.IGNORECASE)
 HX_EVAL = re.compile(r"hx-(?:vals|headers)\s*=\s*[\"']\s*js:", re.IGNORECASE)
+STYLE_ATTR = re.compile(r"<[a-zA-Z][^>]*?\sstyle\s*=", re.IGNORECASE | re.DOTALL)
+STYLE_ELEMENT = re.compile(r"<style\b", re.IGNORECASE)
 
 
 def _template_files() -> list[Path]:
@@ -226,13 +228,26 @@ def inline_script_problems(html: str) -> list[str]:
     return found
 
 
+def inline_style_problems(html: str) -> list[str]:
+    """``style-src 'self'``: a style attribute or <style> element in a page is refused."""
+    return ([f"style attribute: {m.group(0)[:80]}" for m in STYLE_ATTR.finditer(html)]
+            + ["<style> element" for _ in STYLE_ELEMENT.finditer(html)])
+
+
+def _printed_only(path: Path) -> bool:
+    # Templates WeasyPrint turns into PDFs never reach a browser: their styles are not under the CSP.
+    return "pdf" in path.stem or "pdf" in path.parent.name
+
+
 def test_no_template_has_inline_scripts_or_event_handlers():
     """Every template of every installed app (enumerated from the template engine): no inline
-    script bodies, no on* handler attributes, no javascript: URLs — the CSP would block them and
-    the page would silently stop working."""
+    script bodies, no on* handler attributes, no javascript: URLs, no inline styles outside the
+    PDF templates — the CSP would block them and the page would silently stop working."""
     files = _template_files()
     assert len(files) > 20, "the template scan found too few templates to be looking in the right place"
     failures = [f"{f.relative_to(ROOT)}: {p}" for f in files for p in inline_script_problems(f.read_text(encoding="utf-8"))]
+    failures += [f"{f.relative_to(ROOT)}: {p}" for f in files if not _printed_only(f)
+                 for p in inline_style_problems(f.read_text(encoding="utf-8"))]
     assert not failures, "\n".join(failures)
 
 
@@ -260,7 +275,8 @@ def test_rendered_pages_have_no_inline_scripts(world):
                 continue
             result = perform(world, role, check, page.url, api=False)
             if "html" in result.headers.get("Content-Type", ""):
-                failures += [f"{page.name} as {role}: {p}" for p in inline_script_problems(result.text)]
+                failures += [f"{page.name} as {role}: {p}" for p in
+                             inline_script_problems(result.text) + inline_style_problems(result.text)]
     assert not failures, "\n".join(failures)
 
 
