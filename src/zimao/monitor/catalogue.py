@@ -25,7 +25,7 @@ from decimal import Decimal
 # ---------------------------------------------------------------------------------------------
 NEW_MARKET_ENTITIES = "market.new_entities"  # registry: a market entity registered; dimension = entity type
 ESTABLISHMENTS = "registry.establishments"  # registry: an enterprise establishment finished; record_duration(seconds)
-PERMITS_ISSUED = "permits.issued"  # permits/licences: a permit issued; dimension = reform mode
+PERMITS_ISSUED = "permits.issued"  # permits: a permit/filing receipt issued or a 取消审批 activity noted; dim = mode
 RCEP_CERTIFICATES = "trade.rcep_certificates"  # trade: an RCEP certificate of origin issued; value = FOB in CNY yuan
 CASES_COMPLETED = "cases.completed"  # cases: a case finished (办结); dimension = service code
 CASES_CROSS_ZONE = "cases.cross_zone"  # cases/alliance: a case handled for/with another zone; dimension = peer zone code
@@ -136,8 +136,14 @@ INDICATORS: list[dict] = [
        definition_en="Share of establishments finished within 24 hours (exact: 24 hours is a bucket edge)."),
     _i(PERMITS_ISSUED, "许可证发放数", "Permits issued", "件", "permits", category="services", source="computed",
        frequency="monthly", aggregation="count", stream=PERMITS_ISSUED, dimensions=REFORM_MODES,
-       definition_zh="本期发放的涉企经营许可数，按“证照分离”改革方式分列。",
-       definition_en="Business permits issued in the period, by 'separating permits from the licence' reform mode."),
+       definition_zh="本期签发的涉企经营许可证和备案凭证（电子证照）数，按“证照分离”改革方式（审批改为备案、"
+                     "实行告知承诺、优化审批服务）分列，含其后被撤销的；“直接取消审批”的事项不发证，计入企业"
+                     "在平台登记的经营活动记录数（每家企业每个事项计一次）。",
+       definition_en="Business permits and filing receipts (e-licences) issued in the period, by 'separating permits "
+                     "from the licence' reform mode (approval replaced by filing, notification and commitment, "
+                     "approval services optimised), including any later revoked; items whose approval was cancelled "
+                     "issue nothing and count the activities companies noted on the platform instead (once per "
+                     "company and item)."),
     _i(RCEP_CERTIFICATES, "RCEP原产地证书签发数", "RCEP certificates of origin issued", "份", "certificates",
        category="openness", source="computed", frequency="monthly", aggregation="count", stream=RCEP_CERTIFICATES,
        definition_zh="本期签发的RCEP原产地证书份数。", definition_en="RCEP certificates of origin issued in the period."),

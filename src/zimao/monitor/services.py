@@ -68,6 +68,21 @@ def record_event(indicator_code: str, at: datetime, *, event_key: str, value=1, 
                                     label or "", False)
 
 
+def report(indicator_code: str, at: datetime, **kw):
+    """``record_event`` for an app that treats the dashboard as optional — 上报（如已安装监测）.
+
+    Does nothing (returns None) when ``zimao.monitor`` is not an installed app on this node; every
+    other problem (unknown stream, naive ``at``…) raises like ``record_event``, so a mistake is
+    not silently lost. Call it inside the transaction of the change, like ``record_event``. (The
+    caller still guards ``ImportError`` for a deployment shipped without this package.)
+    """
+    from django.apps import apps
+
+    if not apps.is_installed("zimao.monitor"):
+        return None
+    return record_event(indicator_code, at, **kw)
+
+
 def record_duration(indicator_code: str, at: datetime, seconds, *, event_key: str, dimension: str = "",
                     ref: str = "", label: str = ""):
     """Report one duration — 上报用时 — e.g. an enterprise establishment that finished at ``at``

@@ -86,8 +86,20 @@ def drilldown_for(code: str):
     return _drilldowns.get(stream) if stream else None
 
 
+def snapshot() -> tuple[dict, dict]:
+    """What is registered now (for tests that register their own: ``restore`` puts it back)."""
+    return dict(_sources), dict(_drilldowns)
+
+
+def restore(saved: tuple[dict, dict]) -> None:
+    _sources.clear()
+    _sources.update(saved[0])
+    _drilldowns.clear()
+    _drilldowns.update(saved[1])
+
+
 def unregister(code: str) -> None:
-    """For tests."""
+    """For tests (``snapshot``/``restore`` around them keeps the apps' own registrations)."""
     stream = _check(code)
     _sources.pop(stream, None)
     _drilldowns.pop(stream, None)

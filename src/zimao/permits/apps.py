@@ -12,6 +12,7 @@ class PermitsConfig(AppConfig):
         from zimao.permits import plugins  # noqa: F401
 
         plugins.register_licence_vocabulary()
+        _register_monitor_source()
 
     def nav_links(self, user, officer) -> list[dict]:
         """Masthead links (web collects them from every app): a company's permits; an officer's
@@ -22,3 +23,18 @@ class PermitsConfig(AppConfig):
         if officer is None:
             return [{"key": "permits", "url": reverse("permits:companies"), "label": _("My permits")}]
         return [{"key": "post_checks", "url": reverse("permits:checks"), "label": _("Post-approval checks")}]
+
+
+def _register_monitor_source() -> None:
+    """Let the dashboard rebuild the permits.issued figures from this app's rows (if it is here)."""
+    try:
+        from zimao.monitor import sources
+        from zimao.monitor.catalogue import PERMITS_ISSUED
+    except ImportError:
+        return
+    from zimao.permits.indicators import monitor_events
+
+    try:
+        sources.register(PERMITS_ISSUED)(monitor_events)
+    except LookupError:  # a monitor that does not know the stream
+        pass

@@ -13,7 +13,7 @@
   industry (一业一证) permit covers;
 - outputs ``permit`` and ``filing_receipt`` — signed credentials in the licence store, read from
   each item's catalogue entry (kind, title, validity…); a 告知承诺 permit also schedules its
-  post-approval check (事后核查).
+  post-approval check (事后核查); each one is reported to the dashboard (``permits.indicators``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from django.utils import timezone
 from zimao.catalog.models import ReformMode, ServiceItem
 from zimao.catalog.plugins import RuleResult, checks, effects, outputs, rules, task_sources
 from zimao.core.errors import BusinessError, Problem
-from zimao.permits import catalogue
+from zimao.permits import catalogue, indicators
 from zimao.permits.models import Commitment
 
 # Labels for the subject fields a permit prints (the licence store prints unknown keys raw).
@@ -306,6 +306,8 @@ def issue_permit(item: ServiceItem, ctx):
     codes = [item.code] + [c.code for c in covered]
     for commitment in Commitment.objects.filter(case_number=ctx.number, item_code__in=codes):
         services.grant_commitment(commitment, cred)
+    # The dashboard's permits.issued, in the engine's transaction (counted once per credential).
+    indicators.permit_issued(item, cred)
     return cred
 
 

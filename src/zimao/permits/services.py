@@ -20,7 +20,7 @@ from zimao.catalog.plugins import follow_ups
 from zimao.catalog.models import Activity, Officer, ReformMode, ServiceItem
 from zimao.core import audit
 from zimao.core.errors import BusinessError, Conflict, Problem, forbidden, not_found
-from zimao.permits import catalogue
+from zimao.permits import catalogue, indicators
 from zimao.permits.models import ActivityNote, Commitment, CreditRecord, PostCheck
 
 DEFAULT_POST_CHECK_DAYS = 20  # working days, when the item does not say (核查时限)
@@ -231,6 +231,7 @@ def note_activity(user, uscc: str, code: str) -> ActivityNote:
         if created:
             audit.record(user, "activity.noted", note, after={"holder_uscc": entity.uscc, "item": item.code,
                                                               "activities": note.activities})
+            indicators.activity_noted(note, entity.name, item)
     return note
 
 

@@ -555,6 +555,9 @@ class SwDeclarationIn(Strict):
     goods: list[SwGoodsIn] = Field(min_length=1, max_length=50)
     certificate_number: str = Field(default="", max_length=40)
     agencies: list[Literal["customs", "commerce", "tax"]] | None = None
+    bonded_zone: bool = Field(default=False, strict=True,
+                              description="综合保税区申报 a declaration of goods into or out of the bonded zone "
+                                          "(true/false); once customs accepts it, the zone dashboard counts it")
 
 
 class AgencyStatusOut(Schema):

@@ -28,15 +28,18 @@ class TradeConfig(AppConfig):
 
 
 def _register_monitor_source() -> None:
-    """Let the dashboard rebuild the RCEP certificate figures from this app's rows (if it is here)."""
+    """Let the dashboard rebuild the RCEP certificate and bonded-declaration figures from this
+    app's rows (if it is here)."""
     try:
         from zimao.monitor import sources
-        from zimao.monitor.catalogue import RCEP_CERTIFICATES
+        from zimao.monitor.catalogue import BONDED_DECLARATIONS, RCEP_CERTIFICATES
     except ImportError:
         return
     from zimao.trade.services import monitor_events
+    from zimao.trade.window.services import monitor_events as bonded_events
 
-    try:
-        sources.register(RCEP_CERTIFICATES)(monitor_events)
-    except LookupError:  # a monitor that does not know the stream
-        pass
+    for code, source in ((RCEP_CERTIFICATES, monitor_events), (BONDED_DECLARATIONS, bonded_events)):
+        try:
+            sources.register(code)(source)
+        except LookupError:  # a monitor that does not know the stream
+            pass

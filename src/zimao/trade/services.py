@@ -903,30 +903,23 @@ def invalidate(number: str, user, reason: str) -> Certificate:
     return cert
 
 
-def _tell_monitor(cert: Certificate) -> None:
-    """One event per certificate on commit: counted, and its FOB in yuan summed, by destination."""
+def tell_monitor(code: str, at, **kw) -> None:
+    """Report one event to the dashboard — 上报监测 — inside the caller's transaction (the monitor's
+    task row is an outbox: it commits or rolls back with the change). Nothing when the monitor
+    app is not on this node; ``code`` is a ``zimao.monitor.catalogue`` stream code."""
     try:
-        from zimao.monitor import services as monitor
-        from zimao.monitor.catalogue import RCEP_CERTIFICATES
+        from zimao.monitor.services import report
     except ImportError:  # the monitor app is optional for a trade-only node
         return
-    hook = getattr(monitor, "record_event", None)
-    if hook is None:
-        return
-    at, number, value, country, label = cert.issued_at, cert.number, cert.fob_cny or Decimal(0), \
-        cert.importing_country, cert.exporter_name
+    report(code, at, **kw)
 
-    def send():
-        try:
-            hook(RCEP_CERTIFICATES, at, value=value, dimension=country, event_key=f"coo:{number}", ref=number,
-                 label=label)
-        except (LookupError, ValueError, AttributeError):
-            # Counting is informative; a monitor that does not know the stream must not undo an issue.
-            import logging
 
-            logging.getLogger(__name__).exception("monitor event for %s not recorded", number)
-
-    transaction.on_commit(send)
+def _tell_monitor(cert: Certificate) -> None:
+    """One event per certificate, in the issue's transaction: counted, and its FOB in yuan summed,
+    by destination."""
+    tell_monitor("trade.rcep_certificates", cert.issued_at, value=cert.fob_cny or Decimal(0),
+                 dimension=cert.importing_country, event_key=f"coo:{cert.number}", ref=cert.number,
+                 label=cert.exporter_name)
 
 
 def monitor_events():

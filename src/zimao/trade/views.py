@@ -789,6 +789,8 @@ def _declaration_fields(request, values, errors) -> dict:
                   width="short", hint=_("2-letter country code")),
             field("consignee.name", _("Consignee"), v("consignee.name"), errors=errors),
             field("consignee.address", _("Consignee's address"), v("consignee.address"), errors=errors),
+            field("bonded_zone", _("Bonded-zone declaration"), v("bonded_zone"), errors=errors, widget="checkboxes",
+                  required=False, choices=[("1", _("The goods enter or leave the comprehensive bonded zone"))]),
         ],
         "transport": [
             field("transport.mode", _("Mode of transport"), v("transport.mode", "sea"), errors=errors, widget="select",
@@ -832,6 +834,7 @@ def _declaration_from_post(post) -> dict:
         "currency": val("currency"), "invoice": {"number": val("invoice.number"), "date": val("invoice.date")},
         "goods": [goods], "certificate_number": val("certificate_number"),
         "agencies": post.getlist("agencies") or None,
+        "bonded_zone": val("bonded_zone") in ("1", "on", "true"),
     }
 
 

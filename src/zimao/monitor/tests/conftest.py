@@ -10,6 +10,16 @@ def immediate_tasks(settings):
     settings.TASKS = IMMEDIATE
 
 
+@pytest.fixture(autouse=True)
+def registered_sources():
+    """Tests here register and unregister stream sources; the apps' own are back afterwards."""
+    from zimao.monitor import sources
+
+    saved = sources.snapshot()
+    yield
+    sources.restore(saved)
+
+
 @pytest.fixture
 def admin_user(django_user_model):
     return django_user_model.objects.create_user("zoneadmin", password="pw-zone-admin-1", is_staff=True)

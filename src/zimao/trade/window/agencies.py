@@ -14,7 +14,7 @@ from dataclasses import dataclass
 def _customs(data: dict) -> dict:
     # 出口货物报关单: everything about the consignment.
     return {k: data.get(k) for k in ("trader", "direction", "destination_country", "consignee", "transport", "currency",
-                                     "goods", "invoice", "certificate_number")}
+                                     "goods", "invoice", "certificate_number", "bonded_zone")}
 
 
 def _commerce(data: dict) -> dict:

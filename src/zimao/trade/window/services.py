@@ -115,6 +115,13 @@ def _clean(user, data) -> tuple[dict, list[str]]:
             p.add("certificate_number", "unknown_certificate", "找不到本企业已签发的这份原产地证书",
                   "no issued certificate of origin of this company has this number")
     cleaned["certificate_number"] = number
+    # 综合保税区申报: goods declared into or out of the comprehensive bonded zone (customs counts it
+    # for the zone's dashboard once cleared). Optional; a JSON boolean, nothing else.
+    bonded = data.get("bonded_zone")
+    if bonded is not None and not isinstance(bonded, bool):
+        p.add("bonded_zone", "invalid", "“综合保税区申报”应为 true 或 false",
+              "the bonded-zone declaration flag must be true or false")
+    cleaned["bonded_zone"] = bonded is True
     agencies = data.get("agencies")
     if agencies is None:
         agencies = list(AGENCIES)
@@ -259,6 +266,11 @@ def _answered(sub: AgencySubmission, answer: Answer, now: dt.datetime) -> None:
     audit.record("system:single-window", f"trade.submission.{sub.status}", sub,
                  after={"agency": sub.agency, "reference": sub.reference, "message_en": answer.message_en,
                         "message_zh": answer.message_zh})
+    if sub.status == Sub.ACCEPTED and sub.agency == CUSTOMS and is_bonded(sub.declaration):
+        # Customs accepted = the declaration cleared: the dashboard counts it in this transaction.
+        from zimao.trade.services import tell_monitor
+
+        tell_monitor(BONDED_DECLARATIONS, now, **bonded_event(sub.declaration, now))
 
 
 def due(now: dt.datetime | None = None, limit: int = 500) -> list[int]:
@@ -358,6 +370,63 @@ def get_declaration(user, number: str) -> TradeDeclaration:
 
 def total_value(decl: TradeDeclaration) -> Decimal:
     return sum((Decimal(g["value"]) for g in decl.data.get("goods", []) if g.get("value")), Decimal(0))
+
+
+# ---------------------------------------------------------------------------------------------
+# The dashboard — 综保区报关票数与进出口额 (zimao.monitor stream ``bonded.declarations``)
+
+CUSTOMS = "customs"
+BONDED_DECLARATIONS = "bonded.declarations"  # = zimao.monitor.catalogue.BONDED_DECLARATIONS
+CENT = Decimal("0.01")
+
+
+def is_bonded(decl: TradeDeclaration) -> bool:
+    """A 综合保税区 declaration (``bonded_zone`` in the declared data)."""
+    return (decl.data or {}).get("bonded_zone") is True
+
+
+def usd_value(decl: TradeDeclaration, on: dt.date) -> Decimal | None:
+    """The goods' total value in US dollars at the customs monthly rates of ``on``'s month
+    (value × CNY per unit of the currency ÷ CNY per USD); None when a rate is not entered."""
+    from zimao.trade.services import rate_for
+
+    total = total_value(decl)
+    currency = (decl.data or {}).get("currency") or "USD"
+    if currency == "USD":
+        return total.quantize(CENT)
+    rate, usd = rate_for(currency, on), rate_for("USD", on)
+    if rate is None or usd is None or not usd:
+        return None
+    return (total * rate / usd).quantize(CENT)
+
+
+def bonded_event(decl: TradeDeclaration, cleared_at: dt.datetime) -> dict:
+    """The event of a cleared bonded declaration: counted by direction, its value in USD summed.
+
+    A missing rate does not hold the count back: the declaration is counted with value 0 and a
+    warning is logged; ``monitor.services.rebuild("bonded.declarations")`` after the rate is
+    entered corrects the sum."""
+    on = timezone.localtime(cleared_at).date()
+    value = usd_value(decl, on)
+    if value is None:
+        log.warning("bonded declaration %s: no customs rate of %s or USD for %s; counted with value 0 — rebuild "
+                    "bonded.declarations after entering the rate", decl.number, decl.data.get("currency"),
+                    f"{on:%Y-%m}")
+        value = Decimal(0)
+    return {"event_key": f"bonded:{decl.number}", "value": value, "dimension": decl.direction, "ref": decl.number,
+            "label": decl.trader_name}
+
+
+def monitor_events():
+    """Every cleared bonded declaration from scratch — for ``zimao.monitor`` rebuilds: the customs
+    submissions accepted, at the moment of the answer, under the live events' keys."""
+    from zimao.monitor.sources import Event
+
+    subs = AgencySubmission.objects.filter(agency=CUSTOMS, status=Sub.ACCEPTED, answered_at__isnull=False) \
+        .select_related("declaration").order_by("answered_at", "id")
+    for sub in subs.iterator():
+        if is_bonded(sub.declaration):
+            yield Event(at=sub.answered_at, **bonded_event(sub.declaration, sub.answered_at))
 
 
 __all__ = ["BusinessError", "declare", "process", "retry_due", "declaration_status", "declarations_of",
