@@ -97,6 +97,7 @@ def _admin(request):
         raise forbidden("indicators")
 
 
+@readout.snapshot()
 def _list(published_only: bool, q: WindowIn):
     since, until = _window(q)
     qs = Indicator.objects.all()
@@ -106,6 +107,7 @@ def _list(published_only: bool, q: WindowIn):
     return [readout.indicator_dict(i, until=until, since=since, language=lang) for i in qs]
 
 
+@readout.snapshot()
 def _series(code: str, published_only: bool, q: SeriesIn):
     since, until = _window(q)
     qs = Indicator.objects.filter(code=code)

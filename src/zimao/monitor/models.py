@@ -211,7 +211,9 @@ class MonitorEvent(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["stream", "event_key"], name="monitor_event_once")]
-        indexes = [models.Index(fields=["stream", "period", "dimension"])]
+        # The drill-down list: a stream's (or one dimension's) events in time order, first 500.
+        indexes = [models.Index(fields=["stream", "at", "id"], name="monitor_event_stream_at"),
+                   models.Index(fields=["stream", "dimension", "at", "id"], name="monitor_event_dim_at")]
         ordering = ["at", "id"]
 
 

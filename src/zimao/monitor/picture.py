@@ -293,6 +293,18 @@ def ledgers(language: str) -> dict:
     return {"outcomes": outcomes, "pilots": pilots, "talent": talent, "bonded": bonded, "chart": chart}
 
 
+def _month_start(month_key: str, *, after: bool = False):
+    """The first instant of a ``YYYY-MM`` month (or of the month after it) in the zone's time zone."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    y, m = (int(p) for p in month_key.split("-"))
+    if after:
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return timezone.make_aware(datetime(y, m, 1))
+
+
 def events(ind: Indicator, language: str, period: Period | None, dimension: str | None, limit: int = 500) -> list[dict]:
     """The events behind a computed figure (drill-down — 明细): the owning app's registered
     drill-down if there is one, else monitor's own event ledger."""
@@ -305,7 +317,13 @@ def events(ind: Indicator, language: str, period: Period | None, dimension: str 
         return list(fn(months, dimension or ""))[:limit]
     qs = MonitorEvent.objects.filter(stream=ind.stream)
     if period is not None:
-        qs = qs.filter(period__in=months) if months is not None else qs.filter(period__lte=period.end.strftime("%Y-%m"))
+        # As an instant range (an event's month is the zone-local month of its instant), so the
+        # (stream, [dimension,] at) index yields the first rows in order without sorting the period.
+        first = months[0] if months else None
+        last = months[-1] if months else period.end.strftime("%Y-%m")
+        if first:
+            qs = qs.filter(at__gte=_month_start(first))
+        qs = qs.filter(at__lt=_month_start(last, after=True))
     if dimension:
         qs = qs.filter(dimension=dimension)
     scale = ind.scale or Decimal(1)

@@ -7,6 +7,8 @@ the Excel export, the API and ``zimao indicators --json`` all show the same numb
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -18,6 +20,51 @@ from zimao.monitor.models import Indicator, IndicatorValue, Target
 from zimao.monitor.periods import Period, month_end
 
 HUNDRED = Decimal(100)
+
+# Inside ``snapshot()`` observations and targets are read once (one query each for the whole
+# page) and each stream's rollups once (``rollups.memoized``), instead of a few queries per
+# indicator, per month of a chart and per year-earlier base.
+_memo: ContextVar[dict | None] = ContextVar("monitor_readout_memo", default=None)
+
+
+@contextmanager
+def snapshot():
+    """Read the figures once for a whole page, export or command — 一次读取. For reading only:
+    changes made inside the block are not seen by it. Usable as a decorator on a GET view."""
+    token = _memo.set({})
+    try:
+        with rollups.memoized():
+            yield
+    finally:
+        _memo.reset(token)
+
+
+def _memo_list(name: str, load) -> dict[int, list] | None:
+    memo = _memo.get()
+    if memo is None:
+        return None
+    if name not in memo:
+        grouped: dict[int, list] = {}
+        for row in load():
+            grouped.setdefault(row.indicator_id, []).append(row)
+        memo[name] = grouped
+    return memo[name]
+
+
+def _values_of(ind: Indicator, dimension: str | None = None) -> list[IndicatorValue] | None:
+    """All observations of ``ind`` (of one dimension) from the snapshot, or None outside one."""
+    grouped = _memo_list("values", lambda: IndicatorValue.objects.all())
+    if grouped is None:
+        return None
+    rows = grouped.get(ind.pk, [])
+    return rows if dimension is None else [v for v in rows if v.dimension == dimension]
+
+
+def _targets_of(ind: Indicator, dimension: str) -> list[Target]:
+    grouped = _memo_list("targets", lambda: Target.objects.select_related("indicator"))
+    if grouped is None:
+        return list(Target.objects.filter(indicator=ind, dimension=dimension))
+    return [t for t in grouped.get(ind.pk, []) if t.dimension == dimension]
 
 
 @dataclass
@@ -83,17 +130,33 @@ def _computed_value(ind: Indicator, period: Period, dimension: str = "") -> tupl
 def _has_rollups(ind: Indicator, period: Period) -> bool:
     if ind.source != "computed" or not ind.stream:
         return False
-    months = period.month_keys()
-    from zimao.monitor.models import Rollup
-
-    qs = Rollup.objects.filter(stream=ind.stream, count__gt=0)
-    if months is None:
-        return qs.filter(period__lte=f"{period.end.year:04d}-{period.end.month:02d}").exists()
-    return qs.filter(period__in=months).exists()
+    return rollups.has_events(ind.stream, period.month_keys(), end_month=f"{period.end.year:04d}-{period.end.month:02d}")
 
 
 def _observation(ind: Indicator, period: Period, dimension: str = "") -> IndicatorValue | None:
+    values = _values_of(ind, dimension)
+    if values is not None:
+        return next((v for v in values if v.period_key == period.key), None)
     return IndicatorValue.objects.filter(indicator=ind, dimension=dimension, period_key=period.key).first()
+
+
+def _observations(ind: Indicator, dimension: str, *, since: date | None, until: date | None,
+                  kind: str | None = None) -> list[IndicatorValue]:
+    """Observations of one dimension within the window, by period end then start."""
+    values = _values_of(ind, dimension)
+    if values is None:
+        qs = IndicatorValue.objects.filter(indicator=ind, dimension=dimension)
+        if until:
+            qs = qs.filter(period_end__lte=until)
+        if since:
+            qs = qs.filter(period_end__gte=since)
+        if kind:
+            qs = qs.filter(period_kind=kind)
+        values = list(qs)
+    else:
+        values = [v for v in values if (not until or v.period_end <= until) and (not since or v.period_end >= since)
+                  and (not kind or v.period_kind == kind)]
+    return sorted(values, key=lambda o: (o.period_end, o.period_start or date.min))
 
 
 def _from_observation(ind: Indicator, obs: IndicatorValue) -> Figure:
@@ -152,12 +215,7 @@ def latest(ind: Indicator, dimension: str = "", *, until: date | None = None, si
             period = Period.months(y, first, m)
             value, count = _computed_value(ind, period, dimension)
             candidates.append(Figure(ind, period, value, "computed", dimension, count=count))
-    qs = IndicatorValue.objects.filter(indicator=ind, dimension=dimension)
-    if until:
-        qs = qs.filter(period_end__lte=until)
-    if since:
-        qs = qs.filter(period_end__gte=since)
-    obs = sorted(qs, key=lambda o: (o.period_end, o.period_start or date.min), reverse=True)[:1]
+    obs = _observations(ind, dimension, since=since, until=until)[-1:]
     candidates += [_from_observation(ind, o) for o in obs]
     if not candidates:
         return None
@@ -194,14 +252,7 @@ def series(ind: Indicator, dimension: str = "", *, since: date | None = None, un
         for p in periods:
             value, count = _computed_value(ind, p, dimension)
             points.append(attach_yoy(Figure(ind, p, value, "computed", dimension, count=count)))
-    qs = IndicatorValue.objects.filter(indicator=ind, dimension=dimension)
-    if until:
-        qs = qs.filter(period_end__lte=until)
-    if since:
-        qs = qs.filter(period_end__gte=since)
-    if kind:
-        qs = qs.filter(period_kind=kind)
-    for obs in qs.order_by("period_end", "period_start"):
+    for obs in _observations(ind, dimension, since=since, until=until, kind=kind):
         months = obs.period.month_keys()
         if months and covered.intersection(months):
             continue  # the platform's own figure for these months wins
@@ -221,7 +272,12 @@ def breakdown(ind: Indicator, period: Period) -> list[Figure]:
                 value, count = _computed_value(ind, period, dim)
                 out.append(attach_yoy(Figure(ind, period, value, "computed", dim, count=count)))
         return out
-    for obs in IndicatorValue.objects.filter(indicator=ind, period_key=period.key).exclude(dimension="").order_by("id"):
+    values = _values_of(ind)
+    if values is None:
+        values = IndicatorValue.objects.filter(indicator=ind, period_key=period.key).exclude(dimension="").order_by("id")
+    else:
+        values = sorted((v for v in values if v.period_key == period.key and v.dimension), key=lambda v: v.pk)
+    for obs in values:
         out.append(attach_yoy(_from_observation(ind, obs)))
     return out
 
@@ -229,7 +285,7 @@ def breakdown(ind: Indicator, period: Period) -> list[Figure]:
 def target_for(ind: Indicator, period: Period | None, dimension: str = "") -> Target | None:
     """The target that applies: the earliest deadline on or after the period's end, else a
     standing commitment (no deadline)."""
-    targets = list(Target.objects.filter(indicator=ind, dimension=dimension))
+    targets = _targets_of(ind, dimension)
     if not targets:
         return None
     end = period.end if period else date.min

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -133,21 +135,76 @@ class Aggregate:
         return Decimal(within * 100) / Decimal(n)
 
 
+# A page reads the same streams many times (latest, a year earlier, each month of a chart, each
+# dimension). Inside ``memoized()`` each stream's rollup rows — at most months × dimensions of
+# them, however many events there are — are read once and summed in memory.
+_memo: ContextVar[dict | None] = ContextVar("monitor_rollup_memo", default=None)
+
+
+@contextmanager
+def memoized():
+    """Read each stream's rollups once for the duration of the block (one page, one export).
+    Only for reading: what is written meanwhile is not seen."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def _rows(stream: str) -> list[dict] | None:
+    memo = _memo.get()
+    if memo is None:
+        return None
+    key = ("rollup", stream)
+    if key not in memo:
+        memo[key] = list(Rollup.objects.filter(stream=stream)
+                         .values("period", "dimension", "count", "total", "min_value", "max_value"))
+    return memo[key]
+
+
+def _bucket_rows(stream: str) -> list[dict] | None:
+    memo = _memo.get()
+    if memo is None:
+        return None
+    key = ("buckets", stream)
+    if key not in memo:
+        memo[key] = list(DurationBucket.objects.filter(stream=stream).values("period", "dimension", "bucket", "count"))
+    return memo[key]
+
+
+def _wanted(row: dict, month_keys, end_month, dimension, dimensions) -> bool:
+    if month_keys is not None:
+        if row["period"] not in month_keys:
+            return False
+    elif end_month and row["period"] > end_month:
+        return False
+    if dimension is not None and row["dimension"] != dimension:
+        return False
+    return dimensions is None or row["dimension"] in dimensions
+
+
 def aggregate(stream: str, month_keys: list[str] | None, *, end_month: str | None = None,
               dimension: str | None = None, dimensions: list[str] | None = None,
               with_buckets: bool = False) -> Aggregate:
     """Sum a stream's monthly rollups over ``month_keys`` (or every month up to ``end_month``)."""
-    qs = Rollup.objects.filter(stream=stream)
-    if month_keys is not None:
-        qs = qs.filter(period__in=month_keys)
-    elif end_month:
-        qs = qs.filter(period__lte=end_month)
-    if dimension is not None:
-        qs = qs.filter(dimension=dimension)
-    if dimensions is not None:
-        qs = qs.filter(dimension__in=dimensions)
+    rows = _rows(stream)
+    if rows is not None:
+        keys = set(month_keys) if month_keys is not None else None
+        rows = [r for r in rows if _wanted(r, keys, end_month, dimension, dimensions)]
+    else:
+        qs = Rollup.objects.filter(stream=stream)
+        if month_keys is not None:
+            qs = qs.filter(period__in=month_keys)
+        elif end_month:
+            qs = qs.filter(period__lte=end_month)
+        if dimension is not None:
+            qs = qs.filter(dimension=dimension)
+        if dimensions is not None:
+            qs = qs.filter(dimension__in=dimensions)
+        rows = qs.values("dimension", "count", "total", "min_value", "max_value")
     agg = Aggregate()
-    for row in qs.values("dimension", "count", "total", "min_value", "max_value"):
+    for row in rows:
         agg.count += row["count"]
         agg.total += row["total"]
         agg.by_dimension[row["dimension"]] = agg.by_dimension.get(row["dimension"], 0) + row["count"]
@@ -156,18 +213,40 @@ def aggregate(stream: str, month_keys: list[str] | None, *, end_month: str | Non
         if row["max_value"] is not None:
             agg.max_value = row["max_value"] if agg.max_value is None else max(agg.max_value, row["max_value"])
     if with_buckets:
-        bq = DurationBucket.objects.filter(stream=stream)
-        if month_keys is not None:
-            bq = bq.filter(period__in=month_keys)
-        elif end_month:
-            bq = bq.filter(period__lte=end_month)
-        if dimension is not None:
-            bq = bq.filter(dimension=dimension)
-        for row in bq.values("bucket").annotate(n=Sum("count")):
-            agg.buckets[row["bucket"]] = row["n"]
+        brows = _bucket_rows(stream)
+        if brows is not None:
+            keys = set(month_keys) if month_keys is not None else None
+            for row in brows:
+                if _wanted(row, keys, end_month, dimension, None):
+                    agg.buckets[row["bucket"]] = agg.buckets.get(row["bucket"], 0) + row["count"]
+        else:
+            bq = DurationBucket.objects.filter(stream=stream)
+            if month_keys is not None:
+                bq = bq.filter(period__in=month_keys)
+            elif end_month:
+                bq = bq.filter(period__lte=end_month)
+            if dimension is not None:
+                bq = bq.filter(dimension=dimension)
+            for row in bq.values("bucket").annotate(n=Sum("count")):
+                agg.buckets[row["bucket"]] = row["n"]
     return agg
 
 
+def has_events(stream: str, month_keys: list[str] | None, *, end_month: str | None = None) -> bool:
+    """Whether any month asked for (or any up to ``end_month``) has counted events."""
+    rows = _rows(stream)
+    if rows is not None:
+        keys = set(month_keys) if month_keys is not None else None
+        return any(r["count"] > 0 and _wanted(r, keys, end_month, None, None) for r in rows)
+    qs = Rollup.objects.filter(stream=stream, count__gt=0)
+    if month_keys is None:
+        return qs.filter(period__lte=end_month).exists() if end_month else qs.exists()
+    return qs.filter(period__in=month_keys).exists()
+
+
 def months_with_data(stream: str) -> list[str]:
+    rows = _rows(stream)
+    if rows is not None:
+        return sorted({r["period"] for r in rows if r["count"] > 0})
     return list(Rollup.objects.filter(stream=stream, count__gt=0).values_list("period", flat=True)
                 .distinct().order_by("period"))

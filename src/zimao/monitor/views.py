@@ -36,6 +36,7 @@ def _common(request, active: str, **extra) -> dict:
 
 
 @zone_admin_required
+@readout.snapshot()
 def dashboard(request):
     lang = _lang()
     ctx = _common(request, "overview")
@@ -52,6 +53,7 @@ def dashboard(request):
     return render(request, "monitor/dashboard.html", ctx)
 
 
+@readout.snapshot()
 def public(request):
     """The public dashboard — 公开数据: published indicators only, no login."""
     lang = _lang()
@@ -68,6 +70,7 @@ def public(request):
     })
 
 
+@readout.snapshot()
 def public_export(request):
     lang = _lang()
     since, until, _errors = picture.parse_window(request.GET)
@@ -76,6 +79,7 @@ def public_export(request):
 
 
 @zone_admin_required
+@readout.snapshot()
 def indicator(request, code):
     lang = _lang()
     ind = get_object_or_404(Indicator, code=code)
@@ -125,6 +129,7 @@ def _period_param(request):
 
 
 @zone_admin_required
+@readout.snapshot()
 def industry(request):
     lang = _lang()
     ctx = _common(request, "industry")
@@ -139,6 +144,7 @@ def industry(request):
 
 
 @zone_admin_required
+@readout.snapshot()
 def projects(request):
     lang = _lang()
     ctx = _common(request, "projects")
@@ -148,6 +154,7 @@ def projects(request):
 
 
 @zone_admin_required
+@readout.snapshot()
 def ledgers(request):
     lang = _lang()
     ctx = _common(request, "ledgers")
@@ -157,6 +164,7 @@ def ledgers(request):
 
 
 @zone_admin_required
+@readout.snapshot()
 def export_view(request, view):
     """Any dashboard view as an Excel workbook — 导出Excel (same figures as the page)."""
     lang = _lang()

@@ -31,7 +31,8 @@ class Command(BaseCommand):
         if opts["published"]:
             qs = qs.filter(published=True)
         with translation.override(opts["language"]):
-            rows = [readout.indicator_dict(ind, until=until, language=opts["language"]) for ind in qs]
+            with readout.snapshot():
+                rows = [readout.indicator_dict(ind, until=until, language=opts["language"]) for ind in qs]
         if opts["json"]:
             self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2))
             return
