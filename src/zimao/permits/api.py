@@ -17,6 +17,7 @@ from pydantic import Field
 
 from zimao.catalog import services as catalog
 from zimao.core.errors import COMMON_ERRORS, ErrorOut
+from zimao.licences.api import CredentialBriefOut
 from zimao.permits import catalogue
 from zimao.permits import services as permits
 
@@ -84,17 +85,9 @@ class PermitCommitmentIn(Schema):
                                     description="the version of the conditions read (from GET items/{code}); refused if they changed")
 
 
-class PermitCredentialOut(Schema):
-    identifier: str
-    kind: str
-    title_zh: str
-    title_en: str
-    status: str
-    label_zh: str
-    label_en: str
-    valid_from: dt.date
-    valid_until: dt.date | None = None
-    verify_url: str
+class PermitCredentialOut(CredentialBriefOut):
+    """A permit in a company's record: the licence store's brief, and why it was revoked or suspended."""
+
     status_reason: str = ""
 
 
