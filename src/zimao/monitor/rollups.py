@@ -184,6 +184,19 @@ def _wanted(row: dict, month_keys, end_month, dimension, dimensions) -> bool:
     return dimensions is None or row["dimension"] in dimensions
 
 
+def _in_window(qs, month_keys, end_month, dimension, dimensions):
+    """The database side of ``_wanted``: the same window over a rollup or bucket queryset."""
+    if month_keys is not None:
+        qs = qs.filter(period__in=month_keys)
+    elif end_month:
+        qs = qs.filter(period__lte=end_month)
+    if dimension is not None:
+        qs = qs.filter(dimension=dimension)
+    if dimensions is not None:
+        qs = qs.filter(dimension__in=dimensions)
+    return qs
+
+
 def aggregate(stream: str, month_keys: list[str] | None, *, end_month: str | None = None,
               dimension: str | None = None, dimensions: list[str] | None = None,
               with_buckets: bool = False) -> Aggregate:
@@ -193,16 +206,8 @@ def aggregate(stream: str, month_keys: list[str] | None, *, end_month: str | Non
         keys = set(month_keys) if month_keys is not None else None
         rows = [r for r in rows if _wanted(r, keys, end_month, dimension, dimensions)]
     else:
-        qs = Rollup.objects.filter(stream=stream)
-        if month_keys is not None:
-            qs = qs.filter(period__in=month_keys)
-        elif end_month:
-            qs = qs.filter(period__lte=end_month)
-        if dimension is not None:
-            qs = qs.filter(dimension=dimension)
-        if dimensions is not None:
-            qs = qs.filter(dimension__in=dimensions)
-        rows = qs.values("dimension", "count", "total", "min_value", "max_value")
+        rows = _in_window(Rollup.objects.filter(stream=stream), month_keys, end_month, dimension, dimensions) \
+            .values("dimension", "count", "total", "min_value", "max_value")
     agg = Aggregate()
     for row in rows:
         agg.count += row["count"]
@@ -220,13 +225,7 @@ def aggregate(stream: str, month_keys: list[str] | None, *, end_month: str | Non
                 if _wanted(row, keys, end_month, dimension, None):
                     agg.buckets[row["bucket"]] = agg.buckets.get(row["bucket"], 0) + row["count"]
         else:
-            bq = DurationBucket.objects.filter(stream=stream)
-            if month_keys is not None:
-                bq = bq.filter(period__in=month_keys)
-            elif end_month:
-                bq = bq.filter(period__lte=end_month)
-            if dimension is not None:
-                bq = bq.filter(dimension=dimension)
+            bq = _in_window(DurationBucket.objects.filter(stream=stream), month_keys, end_month, dimension, None)
             for row in bq.values("bucket").annotate(n=Sum("count")):
                 agg.buckets[row["bucket"]] = row["n"]
     return agg
