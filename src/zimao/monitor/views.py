@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from zimao.core import audit
@@ -198,7 +199,7 @@ def export_view(request, view):
     elif view == "ledgers":
         data = picture.ledgers(lang)
         sheets = [
-            (_("Innovation outcomes"), [_("Outcome"), _("Level"), _("Replication"), _("Count"), _("Year"), _("Section"), _("Note")],
+            (_("Innovation outcomes"), [pgettext("innovation", "Outcome"), _("Level"), _("Replication"), _("Count"), _("Year"), _("Section"), _("Note")],
              [[o["title"], o["level_name"], o["replication"], o["count"], o["year"], o["section"], o["note"]] for o in data["outcomes"]]),
             (_("Pilot tasks"), [_("Task"), _("Level"), _("Status"), _("Items"), _("Batches"), _("Section"), _("Note")],
              [[p["title"], p["level"], p["status_name"], p["items"], p["batches"], p["section"], p["note"]] for p in data["pilots"]]),

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class OriginCheck(models.Model):
@@ -63,8 +64,8 @@ class Certificate(models.Model):
 
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("submitted")    # 已申请，待签证
-        ISSUED = "issued", _("issued")             # 已签发
-        REFUSED = "refused", _("refused")          # 不予签发
+        ISSUED = "issued", pgettext_lazy("certificate", "issued")             # 已签发
+        REFUSED = "refused", pgettext_lazy("certificate", "refused")          # 不予签发
         WITHDRAWN = "withdrawn", _("withdrawn")    # 已撤回
         INVALIDATED = "invalidated", _("invalidated")  # 已作废 (Art. 3.17.5(a))
 
@@ -129,8 +130,8 @@ class TrueCopy(models.Model):
 
     class Status(models.TextChoices):
         REQUESTED = "requested", _("requested")
-        ISSUED = "issued", _("issued")
-        REFUSED = "refused", _("refused")
+        ISSUED = "issued", pgettext_lazy("certificate", "issued")
+        REFUSED = "refused", pgettext_lazy("certificate", "refused")
 
     reference = models.CharField(max_length=40, unique=True)
     certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="true_copies")
@@ -195,7 +196,7 @@ class ApprovedExporter(models.Model):
     (customs, 海关) with an authorisation code that its declarations of origin carry."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", _("active")
+        ACTIVE = "active", pgettext_lazy("approved exporter", "active")
         SUSPENDED = "suspended", _("suspended")
         WITHDRAWN = "withdrawn", _("withdrawn")
 
@@ -312,7 +313,7 @@ class AgencySubmission(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", _("waiting to be sent")      # 待发送
         SENT = "sent", _("sent, waiting for the answer")  # 已送达，等待答复
-        ACCEPTED = "accepted", _("accepted")            # 已通过
+        ACCEPTED = "accepted", pgettext_lazy("agency", "accepted")            # 已通过
         REJECTED = "rejected", _("rejected")            # 已退回
 
     declaration = models.ForeignKey(TradeDeclaration, on_delete=models.CASCADE, related_name="submissions")

@@ -27,6 +27,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from zimao.core.errors import BusinessError
@@ -208,7 +209,7 @@ def _bom_form(values: dict, rows: int, errors: dict) -> dict:
                   hint=_("2 letters or unknown")),
             field(f"{p}.originating", _("Origin"), values.get(f"{p}.originating", ""), errors=errors, widget="select",
                   choices=origin_choices, required=False),
-            field(f"{p}.value", _("Value"), values.get(f"{p}.value"), errors=errors, required=False, width="short"),
+            field(f"{p}.value", pgettext("goods", "Value"), values.get(f"{p}.value"), errors=errors, required=False, width="short"),
             field(f"{p}.role", _("Role"), values.get(f"{p}.role", "material"), errors=errors, widget="select",
                   choices=role_choices, required=False),
         ]})
@@ -808,7 +809,7 @@ def _declaration_fields(request, values, errors) -> dict:
             field("goods[0].description", _("Description of the goods"), v("goods[0].description"), errors=errors),
             field("goods[0].quantity", _("Quantity"), v("goods[0].quantity"), errors=errors, width="short"),
             field("goods[0].unit", _("Unit"), v("goods[0].unit", "PCS"), errors=errors, width="short"),
-            field("goods[0].value", _("Value"), v("goods[0].value"), errors=errors, width="short"),
+            field("goods[0].value", pgettext("goods", "Value"), v("goods[0].value"), errors=errors, width="short"),
             field("currency", _("Currency"), v("currency", "USD"), errors=errors, width="short"),
             field("certificate_number", _("Certificate of origin (if any)"), v("certificate_number"), errors=errors,
                   widget="select", required=False,
