@@ -82,7 +82,7 @@ class CaseOut(Schema):
     rating: int | None = None
 
 
-class ApplicationIn(Schema):
+class CaseApplicationIn(Schema):
     service: str = Field(min_length=1, max_length=40, description="service item code, e.g. QYKB-001")
     data: dict = Field(description="{section: {field: value}} as the service's form defines")
     materials: dict[str, int] = Field(default_factory=dict, description="material key → uploaded material id")
@@ -172,7 +172,7 @@ def upload_material(request: HttpRequest, key: Form[str] = "", file: File[Upload
 
 
 @router.post("cases", response={200: CaseOut, 201: CaseOut, **ERRORS}, summary="Apply 提交申请")
-def submit(request: HttpRequest, payload: ApplicationIn, idempotency_key: str = Header("", alias="Idempotency-Key")):
+def submit(request: HttpRequest, payload: CaseApplicationIn, idempotency_key: str = Header("", alias="Idempotency-Key")):
     """Submit an application. Send an ``Idempotency-Key`` header: repeating the request with the
     same key returns the same case (200) instead of creating a second one (201)."""
     result = services.submit(request.user, payload.service, payload.data, materials=payload.materials,
