@@ -11,12 +11,17 @@ declared class — and every class nested in it must be the component of its nam
 from __future__ import annotations
 
 import json
+import re
 import typing
 
+import pytest
 from pydantic import BaseModel
 
 API_PREFIX = "/api/v1/"
 REF = "#/components/schemas/"
+# h1 is renaming trade's operationIds and tags in src/zimao/trade/ (not ours to edit); these
+# cases flip to passing, and then fail as XPASS(strict) until the mark is removed, when that lands.
+TRADE_PENDING = pytest.mark.xfail(strict=True, reason="renamed by h1's trade change")
 
 
 def _api():
@@ -43,6 +48,10 @@ def router_operations():
 
 def areas() -> list[str]:
     return sorted({module for module, _op in router_operations()})
+
+
+def area_params(pending: set[str] = frozenset()):
+    return [pytest.param(a, marks=TRADE_PENDING) if a in pending else a for a in areas()]
 
 
 def operations_by_id(schema: dict) -> dict[str, tuple[str, str, dict]]:
@@ -136,7 +145,7 @@ def test_every_operation_references_its_own_declared_classes():
     problems = {}
     checked = 0
     for module, op in router_operations():
-        method, path, spec = by_id[api.get_openapi_operation_id(op)]
+        method, path, spec = by_id[op.operation_id or api.get_openapi_operation_id(op)]
         found = collisions(op, spec, components)
         checked += 1
         if found:
@@ -173,6 +182,79 @@ def test_the_collision_check_catches_a_class_overwritten_by_its_namesake():
     schema = json.loads(json.dumps(api.get_openapi_schema(path_prefix="/"), default=str))
     ops = [op for _p, r in api._routers for pv in r.path_operations.values() for op in pv.operations]
     by_id = operations_by_id(schema)
-    found = {op.view_func.__name__: collisions(op, by_id[api.get_openapi_operation_id(op)][2],
+    found = {op.view_func.__name__: collisions(op, by_id[op.operation_id or api.get_openapi_operation_id(op)][2],
                                                 schema["components"]["schemas"]) for op in ops}
     assert found["submit"] and not found["apply"], found  # the later class won the name
+
+
+# ---------------------------------------------------------------- names fit for generated clients
+
+CAMEL_CASE = re.compile(r"[a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)*")
+
+
+def _ops_of(module: str, schema: dict) -> list[tuple[str, str, dict]]:
+    api = _api()
+    by_id = operations_by_id(schema)
+    return [by_id[op.operation_id or api.get_openapi_operation_id(op)] for m, op in router_operations() if m == module]
+
+
+@pytest.mark.parametrize("module", area_params(pending={"zimao.trade.api"}))
+def test_operation_ids_are_readable_camel_case(module):
+    schema = published_schema()
+    ids = [spec["operationId"] for _m, _p, spec in _ops_of(module, schema)]
+    assert ids
+    bad = [i for i in ids if not (i.isascii() and CAMEL_CASE.fullmatch(i))]
+    assert not bad, f"not camelCase ASCII: {bad}"
+    assert not [i for i in ids if i.startswith("zimao")], "module paths are not operationIds"
+
+
+def test_operation_ids_are_unique_and_set_explicitly():
+    """Unique across the whole API, and written on the route (``operation_id=``): an id derived
+    from a function name changes when someone renames the function."""
+    schema = published_schema()
+    ids = [spec["operationId"] for item in schema["paths"].values() for spec in item.values()]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    implicit = [f"{m}.{op.view_func.__name__}" for m, op in router_operations()
+                if not op.operation_id and m != "zimao.trade.api"]  # trade: h1's change
+    assert not implicit, implicit
+
+
+@pytest.mark.parametrize("module", area_params(pending={"zimao.trade.api"}))
+def test_tags_are_ascii_and_described(module):
+    schema = published_schema()
+    described = {t["name"]: t.get("description", "") for t in schema.get("tags", [])}
+    tags = {tag for _m, _p, spec in _ops_of(module, schema) for tag in spec.get("tags", [])}
+    assert tags
+    for tag in tags:
+        assert tag.isascii() and re.fullmatch(r"[a-z][a-z0-9-]*", tag), f"tag {tag!r} is not a plain ASCII word"
+        # The Chinese lives in the tag's description, where people read it.
+        assert re.search(r"[\u4e00-\u9fff]", described.get(tag, "")), f"tag {tag!r} has no Chinese description"
+
+
+def _resolve(schema: dict, node: dict) -> dict:
+    ref = top_ref(node) if "$ref" in node else None
+    return schema["components"]["schemas"][ref] if ref else node
+
+
+@pytest.mark.parametrize("module", [a for a in areas() if a != "zimao.trade.api"])  # trade: h1's
+def test_what_a_client_fills_in_is_described_with_examples(module):
+    """Every request body (its schema and each field), query, path and header parameter carries a
+    description, and every body field an example."""
+    schema = published_schema()
+    missing = []
+    for method, path, spec in _ops_of(module, schema):
+        where = f"{method.upper()} {path}"
+        for param in spec.get("parameters", []):
+            if not param.get("description"):
+                missing.append(f"{where}: parameter {param['name']} has no description")
+        for content in (spec.get("requestBody") or {}).get("content", {}).values():
+            body = _resolve(schema, content["schema"])
+            if "$ref" in content["schema"] and not body.get("description"):
+                missing.append(f"{where}: body schema {body.get('title')} has no description")
+            for name, prop in body.get("properties", {}).items():
+                prop = {**_resolve(schema, prop), **prop}
+                if not prop.get("description"):
+                    missing.append(f"{where}: body field {name} has no description")
+                if not (prop.get("examples") or "example" in prop or prop.get("format") == "binary"):
+                    missing.append(f"{where}: body field {name} has no example")
+    assert not missing, "\n".join(missing)
