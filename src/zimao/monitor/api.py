@@ -80,15 +80,17 @@ class SeriesOut(Schema):
 
 
 class WindowIn(Schema):
-    """The period to read — 统计区间 (both ends optional)."""
+    """The period to read — 统计区间 (both ends optional).
 
-    until: date | None = Field(None, description="latest period end to include 截止日期 (YYYY-MM-DD)", examples=["2026-06-30"])
-    since: date | None = Field(None, description="earliest period end to include 起始日期 (YYYY-MM-DD)", examples=["2026-01-01"])
+    Query models carry no ``examples``: django-ninja would copy the JSON-Schema list into the
+    parameter, where OpenAPI wants a map, and generators refuse the whole schema."""
+
+    until: date | None = Field(None, description="latest period end to include 截止日期 (YYYY-MM-DD)")
+    since: date | None = Field(None, description="earliest period end to include 起始日期 (YYYY-MM-DD)")
 
 
 class SeriesIn(WindowIn):
-    dimension: str = Field("", description="one breakdown of the indicator, e.g. a district code 维度; empty: the total",
-                           examples=[""])
+    dimension: str = Field("", description="one breakdown of the indicator, e.g. a district code 维度; empty: the total")
 
 
 IndicatorCode = Annotated[str, Path(description="indicator code 指标编码, as listed by listIndicators")]
