@@ -40,9 +40,10 @@ def generator() -> str:
 
 
 @pytest.fixture(scope="session")
-def generated_client(live_server, tmp_path_factory):
+def generated_client(live_server, django_db_setup, django_db_blocker, tmp_path_factory):
     """The ``zimao_client`` package generated from the live server's schema, imported (once a session)."""
-    schema = httpx.get(f"{live_server.url}/api/v1/openapi.json", timeout=30).raise_for_status().json()
+    with django_db_blocker.unblock():  # the server's middleware may read the database (session scope: no db fixture)
+        schema = httpx.get(f"{live_server.url}/api/v1/openapi.json", timeout=30).raise_for_status().json()
     root = tmp_path_factory.mktemp("generated-client")
     (root / "openapi.json").write_text(json.dumps(schema), encoding="utf-8")
     (root / "config.yml").write_text(CONFIG, encoding="utf-8")
@@ -138,6 +139,15 @@ def test_generated_client_drives_an_establishment_from_upload_to_verified_licenc
     verified = api("licences.verify_licence").sync(client=public, identifier=licence.identifier)
     assert isinstance(verified, models.VerificationOut)
     assert verified.genuine and verified.current and verified.status == "valid"
+
+    # And offline, as a bank would: the holder's signed copy against the published keys (PyJWT).
+    import jwt
+
+    [signed] = [c for c in api("licences.list_my_licences").sync(client=applicant) if c.identifier == licence.identifier]
+    published = api("licences.get_signing_keys").sync(client=public)
+    key = next(k for k in jwt.PyJWKSet.from_dict(published.to_dict()).keys if k.key_id == signed.kid)
+    claims = jwt.decode(signed.jws, key, algorithms=["EdDSA", "Ed25519"])
+    assert claims["identifier"] == licence.identifier and claims["holder"]["uscc"] == signed.holder_uscc
 
 
 def test_the_generated_client_knows_every_operation_by_its_readable_name(generated_client):
