@@ -231,6 +231,17 @@ def test_tags_are_ascii_and_described(module):
         assert re.search(r"[\u4e00-\u9fff]", described.get(tag, "")), f"tag {tag!r} has no Chinese description"
 
 
+def test_parameter_examples_are_openapi_example_maps():
+    """OpenAPI wants ``examples`` on a parameter as a map of Example Objects (ninja copies the
+    JSON-Schema list there; zimao.api turns it into a map). At least one parameter has some."""
+    schema = published_schema()
+    params = [p for item in schema["paths"].values() for spec in item.values() for p in spec.get("parameters", [])]
+    with_examples = [p for p in params if "examples" in p]
+    assert with_examples
+    for param in with_examples:
+        assert isinstance(param["examples"], dict) and all("value" in e for e in param["examples"].values()), param
+
+
 def _resolve(schema: dict, node: dict) -> dict:
     ref = top_ref(node) if "$ref" in node else None
     return schema["components"]["schemas"][ref] if ref else node

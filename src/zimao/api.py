@@ -30,7 +30,27 @@ TAGS = [
     {"name": "monitor", "description": "运行监测 — the zone's indicators, published and internal."},
 ]
 
-api = NinjaAPI(
+class ZimaoAPI(NinjaAPI):
+    """NinjaAPI whose published schema is valid OpenAPI where django-ninja's is not."""
+
+    def get_openapi_schema(self, **kwargs):
+        schema = super().get_openapi_schema(**kwargs)
+        for item in schema.get("paths", {}).values():
+            for operation in item.values():
+                for param in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                    _examples_as_a_map(param)
+        return schema
+
+
+def _examples_as_a_map(param: dict) -> None:
+    """django-ninja copies a field's JSON-Schema ``examples`` (a list) onto the parameter, where
+    OpenAPI wants a map of Example Objects; generators refuse the whole schema over it."""
+    examples = param.get("examples")
+    if isinstance(examples, list):
+        param["examples"] = {f"example{i + 1}": {"value": value} for i, value in enumerate(examples)}
+
+
+api = ZimaoAPI(
     title="zimao API",
     version="1",
     description="自贸 zimao — 一网通办 one-window government services. 错误以中英文两种语言返回 "

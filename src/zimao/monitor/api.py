@@ -80,13 +80,10 @@ class SeriesOut(Schema):
 
 
 class WindowIn(Schema):
-    """The period to read — 统计区间 (both ends optional).
+    """The period to read — 统计区间 (both ends optional)."""
 
-    Query models carry no ``examples``: django-ninja would copy the JSON-Schema list into the
-    parameter, where OpenAPI wants a map, and generators refuse the whole schema."""
-
-    until: date | None = Field(None, description="latest period end to include 截止日期 (YYYY-MM-DD)")
-    since: date | None = Field(None, description="earliest period end to include 起始日期 (YYYY-MM-DD)")
+    until: date | None = Field(None, description="latest period end to include 截止日期 (YYYY-MM-DD)", examples=["2026-06-30"])
+    since: date | None = Field(None, description="earliest period end to include 起始日期 (YYYY-MM-DD)", examples=["2026-01-01"])
 
 
 class SeriesIn(WindowIn):
