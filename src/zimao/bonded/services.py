@@ -403,7 +403,7 @@ def _same_or_refuse(existing: InventoryList, fp: str) -> InventoryList:
 def _create_list(user, book, movement, direction, internal_no, fp, declaration, counterpart, reason, reverses,
                  lines: list[_Line]) -> InventoryList:
     lst = InventoryList.objects.create(
-        number=f"pending-{secrets.token_hex(6)}", book=book, movement=movement, direction=direction,
+        number=f"TMP{secrets.token_hex(7)}", book=book, movement=movement, direction=direction,
         internal_no=internal_no, fingerprint=fp, declaration_number=declaration or "", counterpart_book=counterpart,
         reason=reason or "", reverses=reverses, declared_by=user)
     ListLine.objects.bulk_create(ListLine(inventory_list=lst, item=ln.item, quantity=ln.quantity,
