@@ -714,6 +714,9 @@ def reconcile(user, book_number: str, start: date, end: date) -> list[Reconciled
     postings (each with its list) that explain the difference."""
     book = get_book_for(user, book_number)
     p = _Problems()
+    for key, day in (("start", start), ("end", end)):
+        if not date(2000, 1, 1) <= day <= date(2100, 12, 31):
+            p.add(key, "range", "日期应在2000年至2100年之间。", "The date must be between 2000 and 2100.")
     if end < start:
         p.add("end", "range", "截止日期不能早于开始日期。", "The end date must not be before the start date.")
     p.raise_if_any()

@@ -26,6 +26,10 @@ def _user(name: str, *groups: str):
 @pytest.fixture
 def bz(db, settings):
     """The bonded zone of a test: books, items and people."""
+    return build(settings)
+
+
+def build(settings):
     from zimao.trade.models import ExchangeRate
 
     settings.ZIMAO_TRADE_SANDBOX = {"seed": 5, "default": {"outage_rate": 0, "reject_rate": 0, "min_delay": 0,
