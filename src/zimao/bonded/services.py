@@ -144,10 +144,10 @@ def get_book_for(user, number: str, *, operate: bool = False) -> AccountBook:
     if book is None:
         raise not_found("book")
     is_operator = book.enterprise.operators.filter(pk=user.pk).exists()
+    if not (is_operator or is_customs(user)):
+        raise not_found("book")  # someone else's book looks like no book at all
     if operate and not is_operator:
         raise forbidden("book")
-    if not (is_operator or is_customs(user)):
-        raise not_found("book")
     return book
 
 
