@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 QTY = {"max_digits": 18, "decimal_places": 5}
 PRICE = {"max_digits": 18, "decimal_places": 4}
@@ -64,7 +65,7 @@ class BookItem(models.Model):
     ``incoming`` (预增) is what accepted lists will bring in at the gate."""
 
     class Kind(models.TextChoices):
-        MATERIAL = "I", _("material")  # 料件
+        MATERIAL = "I", pgettext_lazy("bonded item", "material")  # 料件
         PRODUCT = "E", _("product")  # 成品
 
     book = models.ForeignKey(AccountBook, on_delete=models.PROTECT, related_name="items")
@@ -140,14 +141,14 @@ class InventoryList(models.Model):
         REVERSAL = "reversal", _("reversal of a mistaken list")  # 冲正
 
     class Status(models.TextChoices):
-        DECLARED = "declared", _("declared")  # 申报
-        ACCEPTED = "accepted", _("accepted")  # 审核通过
-        RETURNED = "returned", _("returned")  # 退单
+        DECLARED = "declared", pgettext_lazy("bonded list", "declared")  # 申报
+        ACCEPTED = "accepted", pgettext_lazy("bonded list", "accepted")  # 审核通过
+        RETURNED = "returned", pgettext_lazy("bonded list", "returned")  # 退单
 
     class Posting(models.TextChoices):
-        NONE = "none", _("not posted")  # 未核扣
+        NONE = "none", pgettext_lazy("bonded list", "not posted")  # 未核扣
         RESERVED = "reserved", _("reserved, waiting for the gate")  # 预核扣
-        POSTED = "posted", _("posted")  # 已核扣
+        POSTED = "posted", pgettext_lazy("bonded list", "posted")  # 已核扣
 
     number = models.CharField(_("list number"), max_length=18, unique=True)  # QD + 关区 + 年 + I/E + 9 位
     book = models.ForeignKey(AccountBook, on_delete=models.PROTECT, related_name="lists")
