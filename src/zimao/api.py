@@ -28,6 +28,8 @@ TAGS = [
     {"name": "trade", "description": "国际贸易 — certificates of origin (RCEP), approved exporters, "
                                      "declarations through the single window."},
     {"name": "monitor", "description": "运行监测 — the zone's indicators, published and internal."},
+    {"name": "bonded", "description": "综合保税区 — bonded account books, 核注清单 movements, release notes "
+                                      "(核放单), the gate and reconciliation."},
 ]
 
 class ZimaoAPI(NinjaAPI):

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Path, Query, Router, Schema, Status
 from pydantic import Field
 
 from zimao.bonded import services as bonded
@@ -20,6 +20,9 @@ prefix = "/bonded/"
 router = Router(tags=["bonded"])
 
 ERRORS = {**COMMON_ERRORS, 409: ErrorOut}
+BookNumber = Annotated[str, Path(description="bonded account book number 账册编号, e.g. T4101W000001")]
+ListNumber = Annotated[str, Path(description="inventory write-off list number 核注清单编号 (QD…)")]
+GateToken = Annotated[str, Path(description="the token in a release note's QR code 核放单二维码令牌")]
 
 
 class BondedItemOut(Schema):
@@ -50,24 +53,35 @@ class BondedBookOut(Schema):
 
 
 class BondedLineIn(Schema):
+    """One line of a 核注清单: which book item and how much (always positive)."""
+
     item_seq: int = Field(ge=1, description="备案序号 — the book line", examples=[1])
-    quantity: Decimal = Field(gt=0, max_digits=18, decimal_places=5, examples=["20000"])
+    quantity: Decimal = Field(gt=0, max_digits=18, decimal_places=5, description="quantity in the item's unit 数量",
+                              examples=["20000"])
     unit_price: Decimal | None = Field(None, gt=0, max_digits=18, decimal_places=4,
-                                       description="defaults to the book line's declared unit price")
-    counterpart_item_seq: int | None = Field(None, ge=1, description="transfer: the receiving book's line")
-    sign: Literal[1, -1] | None = Field(None, description="adjustment: 1 surplus (盘盈), -1 shortage (盘亏)")
+                                       description="defaults to the book line's declared unit price", examples=["1.20"])
+    counterpart_item_seq: int | None = Field(None, ge=1, description="transfer: the receiving book's line",
+                                             examples=[1])
+    sign: Literal[1, -1] | None = Field(None, description="adjustment: 1 surplus (盘盈), -1 shortage (盘亏)",
+                                       examples=[-1])
 
 
 class BondedListIn(Schema):
+    """A 核注清单 to declare on one of your books — 申报核注清单."""
+
     movement: Literal["import_abroad", "export_abroad", "domestic_out", "domestic_in", "transfer", "processing",
-                      "adjustment"] = Field(description="一线进境/一线出境/二线出区/二线入区/结转/加工/盘点调整")
+                      "adjustment"] = Field(description="一线进境/一线出境/二线出区/二线入区/结转/加工/盘点调整",
+                                            examples=["import_abroad"])
     internal_no: str = Field(min_length=1, max_length=40,
                              description="企业内部清单编号 — your own number; repeating it with the same content "
                                          "returns the same list (idempotency)", examples=["WMS-2026-000123"])
-    lines: list[BondedLineIn] = Field(min_length=1, max_length=500)
-    declaration_number: str = Field("", max_length=40, description="二线: the single-window declaration")
-    counterpart_book: str = Field("", max_length=12, description="transfer: the receiving book")
-    reason: str = Field("", max_length=500, description="adjustment: why stock differs")
+    lines: list[BondedLineIn] = Field(min_length=1, max_length=500, description="the goods 表体",
+                                      examples=[[{"item_seq": 1, "quantity": "20000"}]])
+    declaration_number: str = Field("", max_length=40, description="二线: the single-window declaration",
+                                    examples=["SWLY202612050001"])
+    counterpart_book: str = Field("", max_length=12, description="transfer: the receiving book",
+                                  examples=["T4101W000002"])
+    reason: str = Field("", max_length=500, description="adjustment: why stock differs", examples=["盘点短少20千克"])
 
 
 class BondedLineOut(Schema):
@@ -97,18 +111,28 @@ class BondedListOut(Schema):
 
 
 class BondedReviewIn(Schema):
-    outcome: Literal["accept", "return"]
-    reason: str = Field("", max_length=500, description="required to return a list (退单原因)")
+    """Customs' decision on a declared list — 海关审核."""
+
+    outcome: Literal["accept", "return"] = Field(description="accept 审核通过 or return 退单", examples=["accept"])
+    reason: str = Field("", max_length=500, description="required to return a list (退单原因)",
+                        examples=["商品编码与实货不符"])
 
 
 class BondedReversalIn(Schema):
-    internal_no: str = Field(min_length=1, max_length=40)
-    reason: str = Field(min_length=1, max_length=500)
+    """A reversal (冲正) of a posted list: a new list with the opposite effect."""
+
+    internal_no: str = Field(min_length=1, max_length=40, description="your own number for the reversal",
+                             examples=["WMS-REV-0001"])
+    reason: str = Field(min_length=1, max_length=500, description="why the original was a mistake",
+                        examples=["重复申报"])
 
 
 class BondedReleaseIn(Schema):
-    plate: str = Field(min_length=1, max_length=16, examples=["豫C12345"])
-    lists: list[str] = Field(min_length=1, max_length=50, description="the 核注清单 numbers the vehicle carries")
+    """A release note (核放单) for one vehicle."""
+
+    plate: str = Field(min_length=1, max_length=16, description="vehicle plate 车牌号", examples=["豫C12345"])
+    lists: list[str] = Field(min_length=1, max_length=50, description="the 核注清单 numbers the vehicle carries",
+                             examples=[["QD410126I000000001"]])
 
 
 class BondedReleaseOut(Schema):
@@ -187,13 +211,13 @@ def books(request: HttpRequest):
 
 @router.get("books/{number}", response={200: BondedBookOut, **ERRORS}, summary="One book with its stock 账册库存",
             operation_id="getBondedBook")
-def book(request: HttpRequest, number: str):
+def book(request: HttpRequest, number: BookNumber):
     return book_out(bonded.get_book_for(request.user, number))
 
 
 @router.post("books/{number}/lists", response={200: BondedListOut, 201: BondedListOut, **ERRORS},
              summary="Declare an inventory write-off list 申报核注清单", operation_id="declareBondedList")
-def declare(request: HttpRequest, number: str, payload: BondedListIn):
+def declare(request: HttpRequest, number: BookNumber, payload: BondedListIn):
     """201 with a new list; 200 with the same list when ``internal_no`` was declared before with the
     same content; 422 when it was declared with other content."""
     lst, created = bonded.declare(request.user, number, _payload(payload))
@@ -202,7 +226,7 @@ def declare(request: HttpRequest, number: str, payload: BondedListIn):
 
 @router.get("lists/{number}", response={200: BondedListOut, **ERRORS}, summary="One list 核注清单",
             operation_id="getBondedList")
-def get_list(request: HttpRequest, number: str):
+def get_list(request: HttpRequest, number: ListNumber):
     return list_out(bonded.get_list_for(request.user, number))
 
 
@@ -214,27 +238,27 @@ def waiting(request: HttpRequest):
 
 @router.post("lists/{number}/review", response={200: BondedListOut, **ERRORS},
              summary="Customs: accept or return a list 审核", operation_id="reviewBondedList")
-def review(request: HttpRequest, number: str, payload: BondedReviewIn):
+def review(request: HttpRequest, number: ListNumber, payload: BondedReviewIn):
     return list_out(bonded.review(request.user, number, payload.outcome, payload.reason))
 
 
 @router.post("lists/{number}/reversal", response={200: BondedListOut, 201: BondedListOut, **ERRORS},
              summary="Reverse a posted list 冲正", operation_id="reverseBondedList")
-def reversal(request: HttpRequest, number: str, payload: BondedReversalIn):
+def reversal(request: HttpRequest, number: ListNumber, payload: BondedReversalIn):
     lst, created = bonded.reverse(request.user, number, internal_no=payload.internal_no, reason=payload.reason)
     return Status(201 if created else 200, list_out(lst))
 
 
 @router.post("books/{number}/release-notes", response={201: BondedReleaseOut, **ERRORS},
              summary="Apply for a release note 核放单", operation_id="applyBondedReleaseNote")
-def release(request: HttpRequest, number: str, payload: BondedReleaseIn):
+def release(request: HttpRequest, number: BookNumber, payload: BondedReleaseIn):
     return Status(201, release_out(bonded.apply_release(request.user, number, plate=payload.plate,
                                                         list_numbers=payload.lists)))
 
 
 @router.post("gate/{token}", response={200: BondedGateOut, **ERRORS}, summary="Gate: scan and pass or hold 卡口核放",
              operation_id="passBondedGate")
-def gate(request: HttpRequest, token: str):
+def gate(request: HttpRequest, token: GateToken):
     note, problems = bonded.pass_gate(request.user, token)
     return {"number": note.number, "plate": note.plate, "status": note.status, "passed": not problems,
             "reasons": [p.as_dict() for p in problems]}
@@ -242,7 +266,9 @@ def gate(request: HttpRequest, token: str):
 
 @router.get("books/{number}/reconciliation", response={200: list[BondedReconciledOut], **ERRORS},
             summary="Reconcile a book over a period 对账", operation_id="reconcileBondedBook")
-def reconciliation(request: HttpRequest, number: str, start: dt.date, end: dt.date):
+def reconciliation(request: HttpRequest, number: BookNumber,
+                   start: Annotated[dt.date, Query(description="first day 开始日期", examples=["2026-12-01"])],
+                   end: Annotated[dt.date, Query(description="last day 截止日期", examples=["2026-12-31"])]):
     rows = bonded.reconcile(request.user, number, start, end)
     return [{"item_seq": r.item.seq, "description": r.item.description, "opening": r.opening,
              "moves": r.moves, "closing": r.closing, "balanced": r.balanced,
