@@ -71,7 +71,8 @@ class CaseOut(Schema):
     submitted_at: datetime
     due_date: date
     legal_due_date: date
-    due_provisional: bool
+    due_date_provisional: bool
+    legal_due_date_provisional: bool
     paused_days: int
     extension_days: int
     delivery_method: str
@@ -152,7 +153,8 @@ def case_out(case: Case) -> dict:
         "number": case.number, "service": case.service.code, "service_name_zh": case.service.name_zh,
         "service_name_en": case.service.name_en, "process_version": case.process.version, "status": case.status,
         "status_zh": zh, "status_en": en, "submitted_at": case.submitted_at, "due_date": case.due_date,
-        "legal_due_date": case.legal_due_date, "due_provisional": case.due_provisional, "paused_days": case.paused_days,
+        "legal_due_date": case.legal_due_date, "due_date_provisional": case.due_date_provisional,
+        "legal_due_date_provisional": case.legal_due_date_provisional, "paused_days": case.paused_days,
         "extension_days": case.extension_days, "delivery_method": case.delivery_method,
         "tracking_number": case.tracking_number, "results": case.results, "outputs": case.outputs,
         "tasks": [task_out(t) for t in case.tasks.all()],

@@ -37,7 +37,10 @@ class Case(models.Model):
     # The clock (时限): due dates in working days; paused while suspended for corrections (补正).
     due_date = models.DateField(help_text="承诺办结日")
     legal_due_date = models.DateField(help_text="法定办结日")
-    due_provisional = models.BooleanField(default=False, help_text="computed over a year whose holidays are not entered")
+    # Each date is provisional when its count crossed a year whose holidays are not entered
+    # (statutory holidays assumed); recomputed when the year is entered (cases/deadlines.py).
+    due_date_provisional = models.BooleanField(default=False, help_text="承诺办结日暂定 promised date provisional")
+    legal_due_date_provisional = models.BooleanField(default=False, help_text="法定办结日暂定 legal date provisional")
     suspended_at = models.DateTimeField(null=True, blank=True)
     paused_days = models.PositiveIntegerField(default=0)
     extension_days = models.PositiveIntegerField(default=0)

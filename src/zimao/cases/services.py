@@ -52,7 +52,7 @@ def _set_due_dates(case: Case) -> None:
     promised = deadline(start, case.service.promised_limit_days + extra)
     legal = deadline(start, case.service.legal_limit_days + extra)
     case.due_date, case.legal_due_date = promised.date, legal.date
-    case.due_provisional = promised.provisional or legal.provisional
+    case.due_date_provisional, case.legal_due_date_provisional = promised.provisional, legal.provisional
 
 
 def _case_snapshot(case: Case) -> dict:

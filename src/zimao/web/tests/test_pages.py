@@ -410,7 +410,7 @@ def test_case_page_shows_status_dates_and_tasks(client, zone):
 
 def test_provisional_due_date_is_marked(client, zone):
     case = submit(zone.applicant, registration={"articles": "custom"}).case
-    Case.objects.filter(pk=case.pk).update(due_provisional=True)
+    Case.objects.filter(pk=case.pk).update(due_date_provisional=True)
     client.force_login(zone.applicant)
     english(client)
     assert "provisional" in text(client.get(f"/cases/{case.number}/"))
