@@ -689,7 +689,7 @@ def test_a_service_that_takes_no_applications_has_no_start_button(client, zone):
     abolished = {**EVERY_TYPE, "code": "TEST-GONE", "reform_mode": "cancelled", "form": {"sections": []}}
     load_catalogue({"services": [abolished]})
     body = text(client.get("/services/TEST-GONE/"))
-    assert 'id="start"' not in body and 'id="no-application"' in body
+    assert 'id="start"' not in body and 'id="abolished"' in body and "How long it takes" not in body
     client.force_login(zone.applicant)
     assert client.get("/apply/TEST-GONE/")["Location"] == "/services/TEST-GONE/"
 
