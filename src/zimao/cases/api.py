@@ -106,6 +106,7 @@ class RatingIn(Schema):
     level: int = Field(ge=1, le=5, description="5 非常满意 … 1 非常不满意")
     comment: str = Field(default="", max_length=1000)
     named: bool = True
+    reasons: list[str] = Field(default_factory=list, max_length=10, description="keys from GET rating-reasons for the level")
 
 
 class FollowUpIn(Schema):
@@ -212,8 +213,87 @@ def correction(request: HttpRequest, number: str, payload: CorrectionIn):
 
 @router.post("cases/{number}/rating", response={201: dict, **ERRORS}, summary="Rate the service 好差评")
 def rating(request: HttpRequest, number: str, payload: RatingIn):
-    r = services.rate(number, request.user, payload.level, payload.comment, payload.named)
-    return Status(201, {"case": number, "level": r.level, "rectification_task": r.rectification_id})
+    r = services.rate(number, request.user, payload.level, payload.comment, payload.named, reasons=payload.reasons)
+    return Status(201, {"case": number, "level": r.level, "reasons": r.reasons, "rectification_task": r.rectification_id})
+
+
+class RatingReasonOut(Schema):
+    key: str
+    zh: str
+    en: str
+
+
+class RatingReasonsOut(Schema):
+    level: int
+    reasons: list[RatingReasonOut]
+
+
+@router.get("rating-reasons", response={200: list[RatingReasonsOut]}, auth=None, summary="Reasons per rating level 评价原因")
+def rating_reasons(request: HttpRequest):
+    from zimao.cases.ratings import REASONS
+
+    return [{"level": level, "reasons": [{"key": k, "zh": zh, "en": en} for k, zh, en in options]}
+            for level, options in sorted(REASONS.items(), reverse=True)]
+
+
+class VerificationIn(Schema):
+    note: str = Field("", max_length=2000)
+
+
+class AppealIn(Schema):
+    reason: str = Field("", max_length=2000)
+
+
+class AppealDecisionIn(Schema):
+    decision: Literal["upheld", "removed"]
+    reason: str = Field("", max_length=2000)
+
+
+class AppealOut(Schema):
+    id: int
+    case: str
+    level: int
+    comment: str
+    reason: str
+    status: str
+    appellant: str
+    decision_reason: str
+    decided_by: str | None = None
+    rating_counts: bool
+
+
+def appeal_out(item) -> dict:
+    return {"id": item.pk, "case": item.rating.case.number, "level": item.rating.level, "comment": item.rating.comment,
+            "reason": item.reason, "status": item.status, "appellant": item.appellant.username,
+            "decision_reason": item.decision_reason, "decided_by": item.decided_by.username if item.decided_by else None,
+            "rating_counts": not item.rating.voided}
+
+
+@router.post("cases/{number}/rating/verification", response={200: dict, **ERRORS},
+             summary="Verify a rectification with the rater 回访核实")
+def rating_verification(request: HttpRequest, number: str, payload: VerificationIn):
+    r = services.verify_rectification(number, request.user, payload.note)
+    return {"case": number, "verified_at": r.verified_at.isoformat(), "note": r.verification_note}
+
+
+@router.post("cases/{number}/rating/appeal", response={201: AppealOut, **ERRORS}, summary="Appeal a rating 申诉")
+def rating_appeal(request: HttpRequest, number: str, payload: AppealIn):
+    return Status(201, appeal_out(services.appeal(number, request.user, payload.reason)))
+
+
+@router.get("rating-appeals", response={200: list[AppealOut], **ERRORS}, summary="Appeals waiting for review 待复核申诉")
+def rating_appeals(request: HttpRequest):
+    from zimao.cases.ratings import pending_appeals
+
+    return [appeal_out(a) for a in pending_appeals(request.user)]
+
+
+@router.post("rating-appeals/{appeal_id}/decision", response={200: AppealOut, **ERRORS}, summary="Review an appeal 复核")
+def rating_appeal_decision(request: HttpRequest, appeal_id: int, payload: AppealDecisionIn):
+    from zimao.cases.ratings import get_appeal_for
+
+    item = services.review_appeal(appeal_id, request.user, payload.decision, payload.reason)
+    return appeal_out(get_appeal_for(request.user, item.pk))
 
 
 @router.post("cases/{number}/rating/follow-up", response={200: dict, **ERRORS}, summary="Answer again after rectification 回访")

@@ -147,8 +147,8 @@ def test_nav_links_per_role(client, zone):
 
     assert links(zone.applicant) == {"cases", "permits", "trade"}
     assert links(zone.reviewer) == {"workbench", "post_checks"}
-    assert links(zone.clerk) == {"workbench", "window", "post_checks"}
-    assert links(zone.admin) == {"workbench", "window", "post_checks", "dashboard", "admin"}
+    assert links(zone.clerk) == {"workbench", "window", "ratings", "post_checks"}
+    assert links(zone.admin) == {"workbench", "window", "ratings", "post_checks", "dashboard", "admin"}
 
 
 # ---------------------------------------------------------------- who may open what
@@ -478,6 +478,13 @@ def test_rating_rectification_and_follow_up(client, zone):
     assert 'id="rectify"' in page and "等太久" in page
     assert client.post(f"/workbench/tasks/{task.pk}/rectification/", {"answer": ""}).status_code == 422
     assert client.post(f"/workbench/tasks/{task.pk}/rectification/", {"answer": "已优化窗口流程"}).status_code == 302
+    client.force_login(zone.applicant)
+    body = text(client.get(f"/cases/{case.number}/"))
+    assert "已优化窗口流程" in body and 'id="follow-up"' not in body and 'id="awaiting-verification"' in body
+    # 回访核实 by the service centre comes first.
+    client.force_login(zone.clerk)
+    assert client.post(f"/workbench/ratings/{case.number}/verification/", {"note": ""}).status_code == 422
+    assert client.post(f"/workbench/ratings/{case.number}/verification/", {"note": "电话回访已确认"}).status_code == 302
     client.force_login(zone.applicant)
     body = text(client.get(f"/cases/{case.number}/"))
     assert "已优化窗口流程" in body and 'id="follow-up"' in body
