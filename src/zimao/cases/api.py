@@ -75,7 +75,8 @@ class CaseOut(Schema):
     submitted_at: datetime
     due_date: date
     legal_due_date: date
-    due_provisional: bool
+    due_date_provisional: bool
+    legal_due_date_provisional: bool
     paused_days: int
     extension_days: int
     delivery_method: str
@@ -133,6 +134,9 @@ class RatingIn(Schema):
     comment: str = Field(default="", max_length=1000, description="what went well or badly 评价内容",
                          examples=["一次办好，很方便"])
     named: bool = Field(True, description="false: rate anonymously 匿名评价", examples=[True])
+    reasons: list[str] = Field(default_factory=list, max_length=10,
+                               description="reason keys of the level, from listRatingReasons 评价原因",
+                               examples=[["fast"]])
 
 
 class FollowUpIn(Schema):
@@ -192,7 +196,8 @@ def case_out(case: Case) -> dict:
         "number": case.number, "service": case.service.code, "service_name_zh": case.service.name_zh,
         "service_name_en": case.service.name_en, "process_version": case.process.version, "status": case.status,
         "status_zh": zh, "status_en": en, "submitted_at": case.submitted_at, "due_date": case.due_date,
-        "legal_due_date": case.legal_due_date, "due_provisional": case.due_provisional, "paused_days": case.paused_days,
+        "legal_due_date": case.legal_due_date, "due_date_provisional": case.due_date_provisional,
+        "legal_due_date_provisional": case.legal_due_date_provisional, "paused_days": case.paused_days,
         "extension_days": case.extension_days, "delivery_method": case.delivery_method,
         "tracking_number": case.tracking_number, "results": case.results, "outputs": case.outputs,
         "tasks": [task_out(t) for t in case.tasks.all()],
@@ -259,8 +264,102 @@ def correction(request: HttpRequest, number: CaseNumber, payload: CorrectionIn):
 @router.post("cases/{number}/rating", response={201: dict, **ERRORS}, summary="Rate the service 好差评",
              operation_id="rateCase")
 def rating(request: HttpRequest, number: CaseNumber, payload: RatingIn):
-    r = services.rate(number, request.user, payload.level, payload.comment, payload.named)
-    return Status(201, {"case": number, "level": r.level, "rectification_task": r.rectification_id})
+    r = services.rate(number, request.user, payload.level, payload.comment, payload.named, reasons=payload.reasons)
+    return Status(201, {"case": number, "level": r.level, "reasons": r.reasons, "rectification_task": r.rectification_id})
+
+
+class RatingReasonOut(Schema):
+    """One reason a rater may give at a level."""
+
+    key: str
+    zh: str
+    en: str
+
+
+class RatingReasonsOut(Schema):
+    level: int
+    reasons: list[RatingReasonOut]
+
+
+@router.get("rating-reasons", response={200: list[RatingReasonsOut]}, auth=None, summary="Reasons per rating level 评价原因",
+            operation_id="listRatingReasons")
+def rating_reasons(request: HttpRequest):
+    from zimao.cases.ratings import REASONS
+
+    return [{"level": level, "reasons": [{"key": k, "zh": zh, "en": en} for k, zh, en in options]}
+            for level, options in sorted(REASONS.items(), reverse=True)]
+
+
+class VerificationIn(Schema):
+    """回访核实: what the rater said when the rectification was verified with them."""
+
+    note: str = Field("", max_length=2000, description="what the rater confirmed 回访记录",
+                      examples=["已电话回访，申请人确认问题已解决"])
+
+
+class AppealIn(Schema):
+    """申诉: why the rated department thinks the rating is mistaken or malicious."""
+
+    reason: str = Field("", max_length=2000, description="the grounds of the appeal 申诉理由",
+                        examples=["评价内容与本办件无关"])
+
+
+class AppealDecisionIn(Schema):
+    """复核: the zone administrator's decision on an appeal."""
+
+    decision: Literal["upheld", "removed"] = Field(description="upheld 维持 or removed 撤销评价", examples=["upheld"])
+    reason: str = Field("", max_length=2000, description="why 复核意见", examples=["评价属实，维持"])
+
+
+class AppealOut(Schema):
+    id: int
+    case: str
+    level: int
+    comment: str
+    reason: str
+    status: str
+    appellant: str
+    decision_reason: str
+    decided_by: str | None = None
+    rating_counts: bool
+
+
+def appeal_out(item) -> dict:
+    return {"id": item.pk, "case": item.rating.case.number, "level": item.rating.level, "comment": item.rating.comment,
+            "reason": item.reason, "status": item.status, "appellant": item.appellant.username,
+            "decision_reason": item.decision_reason, "decided_by": item.decided_by.username if item.decided_by else None,
+            "rating_counts": not item.rating.voided}
+
+
+@router.post("cases/{number}/rating/verification", response={200: dict, **ERRORS},
+             summary="Verify a rectification with the rater 回访核实", operation_id="verifyRectification")
+def rating_verification(request: HttpRequest, number: CaseNumber, payload: VerificationIn):
+    r = services.verify_rectification(number, request.user, payload.note)
+    return {"case": number, "verified_at": r.verified_at.isoformat(), "note": r.verification_note}
+
+
+@router.post("cases/{number}/rating/appeal", response={201: AppealOut, **ERRORS}, summary="Appeal a rating 申诉",
+             operation_id="appealRating")
+def rating_appeal(request: HttpRequest, number: CaseNumber, payload: AppealIn):
+    return Status(201, appeal_out(services.appeal(number, request.user, payload.reason)))
+
+
+@router.get("rating-appeals", response={200: list[AppealOut], **ERRORS}, summary="Appeals waiting for review 待复核申诉",
+            operation_id="listRatingAppeals")
+def rating_appeals(request: HttpRequest):
+    from zimao.cases.ratings import pending_appeals
+
+    return [appeal_out(a) for a in pending_appeals(request.user)]
+
+
+@router.post("rating-appeals/{appeal_id}/decision", response={200: AppealOut, **ERRORS}, summary="Review an appeal 复核",
+             operation_id="decideRatingAppeal")
+def rating_appeal_decision(request: HttpRequest, appeal_id: Annotated[int, Path(description="appeal id 申诉编号")],
+                           payload: AppealDecisionIn):
+    from zimao.cases.ratings import get_appeal_for
+
+    item = services.review_appeal(appeal_id, request.user, payload.decision, payload.reason)
+    return appeal_out(get_appeal_for(request.user, item.pk))
 
 
 @router.post("cases/{number}/rating/follow-up", response={200: dict, **ERRORS}, summary="Answer again after rectification 回访",
