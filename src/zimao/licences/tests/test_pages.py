@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from zimao.catalog import zone
 from zimao.core import elicence, signing
 from zimao.licences import services
 from zimao.licences.models import Credential
@@ -58,7 +59,7 @@ def test_verify_tampered_identifier_is_404_not_genuine(client, issue):
 
 
 def test_verify_unknown_identifier_is_404(client):
-    unknown = elicence.make_identifier(services.KIND_TYPE_CODES["business_licence"], services.ZONE_ISSUER_USCC, "20250099999")
+    unknown = elicence.make_identifier(services.type_code_for("business_licence"), zone.current().issuer.uscc, "20250099999")
     response = client.get(reverse("licences:verify", args=[unknown]))
     assert response.status_code == 404
     assert "无法核验" in _text(response) and "e-licence store" in _text(response)
