@@ -1,9 +1,9 @@
 """A credential as a PDF — 电子证照版式文件 (WeasyPrint, Noto CJK fonts, the QR code on the page).
 
-The PDF is a printable view of what the store holds today: title, holder, the licence's fields,
-validity, its current status and the QR code that leads to public verification (扫码核验). The
-signature lives in the store (JWS), not in the PDF: whoever holds a printout scans the code to
-learn whether the licence is genuine and still in force.
+The PDF is the licence as issued: title, holder, the licence's fields, validity, the issuing
+authority and the QR code that leads to public verification (扫码核验). It does not change with
+the licence's status or the holder's other permits: whoever holds it scans the code to learn
+whether it is genuine and still in force, and which permits the holder holds (多证集成).
 
 WeasyPrint is imported when a PDF is made, not when the site starts (it is slow to import);
 with Debian's ``libharfbuzz-subset0`` the CJK fonts are subset and a page takes well under a
@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import override
 
+from zimao.core import wording
 from zimao.licences import services
 from zimao.licences.models import Credential
 
@@ -27,20 +28,16 @@ def qr_data_uri(identifier: str) -> str:
 
 
 def pdf_context(cred: Credential) -> dict:
-    result = services.verify(cred.identifier)
-    label = result.label if result.genuine else services.status_label("not_genuine")
-    others = []
-    if cred.kind == "business_licence":
-        # 多证集成: the business licence carries the permits the company holds.
-        others = [{"cred": c, "label": services.status_label(s)} for c, s in result.other_credentials]
+    """What the document prints: only what was issued (a stable document — 版式文件 — whatever
+    happens later; its current status and the holder's other permits are behind the QR code)."""
     return {
         "cred": cred,
-        "label": label,
         "fields": services.subject_fields(cred.subject, masked=False, holder=cred),
         "verify_url": services.verify_url(cred.identifier),
         "qr": qr_data_uri(cred.identifier),
-        "others": others,
-        "printed_at": timezone.localtime(),
+        "valid_from_zh": wording.date_zh(cred.valid_from),
+        "valid_until_zh": wording.date_zh(cred.valid_until) if cred.valid_until else "",
+        "issued_on_zh": wording.date_zh(timezone.localtime(cred.issued_at)),
     }
 
 
