@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db import transaction
 
 from zimao.catalog.models import Department, ZoneProfile
-from zimao.core import audit, divisions, identifiers
+from zimao.core import audit, divisions, identifiers, sitebase
 from zimao.core.errors import BusinessError, Problem
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,17 @@ def _from_data(data: dict, *, stored: bool = False) -> Zone:
 
 
 def current() -> Zone:
-    """The zone profile in force — 当前片区配置 (the stored active one, else the packaged default)."""
+    """The zone profile in force — 当前片区配置 (the stored active one, else the packaged default);
+    read once per request."""
+    memo = sitebase.request_memo()
+    if memo is not None:
+        if "zone" not in memo:
+            memo["zone"] = _read()
+        return memo["zone"]
+    return _read()
+
+
+def _read() -> Zone:
     profile = ZoneProfile.objects.filter(active=True).first()
     if profile is None:
         return _from_data(packaged_profile(settings.ZIMAO_ZONE_PROFILE))
@@ -130,7 +140,7 @@ def place_of_issue() -> str:
 
 def site_url() -> str:
     """The configured public address ('' = follow the address each request came to)."""
-    return (current().site_url or getattr(settings, "SITE_URL", "") or "").rstrip("/")
+    return (current().site_url or getattr(settings, "PUBLIC_URL", "") or "").rstrip("/")
 
 
 # ---------------------------------------------------------------- export / import

@@ -17,13 +17,12 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from zimao.catalog import zone
-from zimao.core import audit, elicence, sequences, signing
+from zimao.core import audit, elicence, sequences, signing, sitebase
 from zimao.core.errors import BusinessError, Conflict, Problem, not_found
 from zimao.core.protected import mask_id_number, mask_phone
 from zimao.licences.models import Credential
@@ -190,8 +189,9 @@ def credential_payload(cred: Credential) -> dict:
 
 
 def verify_url(identifier: str) -> str:
-    """The absolute public verification address printed as the licence's QR code."""
-    return settings.SITE_URL.rstrip("/") + reverse("licences:verify", args=[identifier])
+    """The absolute public verification address printed as the licence's QR code: the zone's
+    configured public address, else the address the current request came to."""
+    return sitebase.absolute(reverse("licences:verify", args=[identifier]), zone.site_url())
 
 
 # --- issuing ---------------------------------------------------------------------------------

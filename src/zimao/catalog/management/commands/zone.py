@@ -26,6 +26,8 @@ class Command(BaseCommand):
         inp.add_argument("file", nargs="?", help="JSON file")
         inp.add_argument("--packaged", metavar="KEY", help=f"a shipped profile: {', '.join(zone.packaged_keys())}")
         sub.add_parser("show", help="say which profile is in force 查看")
+        rot = sub.add_parser("rotate-keys", help="new PDF-signing keys and certificates for the authorities 轮换签名证书")
+        rot.add_argument("--department", help="only this department's authority")
 
     def handle(self, *args, **options):
         action = options["action"]
@@ -38,6 +40,20 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {a.department:<12} {a.uscc}  {a.name_zh} / {a.name_en}")
             if z.demo_codes:
                 self.stdout.write("注意：机关代码为演示用占位代码 / note: the authority codes are demo placeholders")
+            return
+        if action == "rotate-keys":
+            from zimao.core import audit, pki
+
+            z = zone.current()
+            chosen = [a for a in z.authorities.values() if not options["department"] or a.department == options["department"]]
+            if not chosen:
+                raise CommandError("没有这个部门的发证机关 / no authority for that department")
+            for a in chosen:
+                key = pki.rotate_authority_key(a.uscc, a.name_zh, a.name_en, z.name_zh)
+                # Only the public facts go to the audit log: the key itself never leaves the PKI directory.
+                audit.record("system:zone-keys", "pki.authority_key_rotated", object_type="pki.authority",
+                             object_id=a.uscc, after={"key_id": key.key_id, "department": a.department})
+                self.stdout.write(f"{a.department:<12} {a.uscc} → key {key.key_id}")
             return
         if action == "export":
             text = json.dumps(zone.export_profile(), ensure_ascii=False, indent=1) + "\n"
