@@ -17,7 +17,9 @@ Adobe readers; pyHanko, poppler and Acrobat all accept P-256.
 
 from __future__ import annotations
 
+import asyncio
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
 
@@ -32,6 +34,18 @@ FIELD_NAME = "Signature1"
 FIELD_BOX = (340, 14, 580, 84)
 REASON_PREFIX = "zimao document "
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+def _run(make_coroutine):
+    """Run pyHanko's async API to completion. Its sync wrappers call ``asyncio.run``, which fails
+    inside a running event loop (an ASGI server, Playwright's sync API): there, run it in a
+    thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make_coroutine())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make_coroutine())).result()
 
 
 def _asn1(cert_or_key):
@@ -77,8 +91,9 @@ def sign_pdf(pdf: bytes, *, uscc: str, name: str, name_en: str = "", reference: 
     style = stamp.TextStampStyle(
         stamp_text="Digitally signed by\n%(authority)s\nUSCC %(uscc)s  key %(key)s\n%(ts)s",
         border_width=1)
-    out = signers.PdfSigner(meta, signer=signer, stamp_style=style).sign_pdf(
-        writer, appearance_text_params={"authority": _ascii(name_en) or uscc, "uscc": uscc, "key": key.key_id})
+    pdf_signer = signers.PdfSigner(meta, signer=signer, stamp_style=style)
+    params = {"authority": _ascii(name_en) or uscc, "uscc": uscc, "key": key.key_id}
+    out = _run(lambda: pdf_signer.async_sign_pdf(writer, appearance_text_params=params))
     return out.getvalue()
 
 
@@ -104,7 +119,7 @@ class PdfCheck:
 def check_pdf(data: bytes) -> PdfCheck:
     """Validate the PAdES signature of ``data`` against the zone root (offline)."""
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation import async_validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
@@ -123,7 +138,7 @@ def check_pdf(data: bytes) -> PdfCheck:
     context = ValidationContext(trust_roots=[_asn1(pki.root_certificate())], allow_fetching=False,
                                 revocation_mode="soft-fail")
     try:
-        status = validate_pdf_signature(sig, signer_validation_context=context)
+        status = _run(lambda: async_validate_pdf_signature(sig, signer_validation_context=context))
     except Exception:  # noqa: BLE001 — a malformed signature is simply not genuine
         result.problem = "bad_signature"
         return result
