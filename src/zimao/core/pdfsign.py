@@ -31,7 +31,8 @@ from zimao.core import pki
 # Where the visible signature sits on the first page (points from the bottom-left corner):
 # the right of the bottom margin, which the page templates reserve for it.
 FIELD_NAME = "Signature1"
-FIELD_BOX = (340, 14, 580, 84)
+FIELD_BOX = (350, 14, 580, 84)             # A4 portrait, right of a 105 mm margin text
+FIELD_BOX_LANDSCAPE = (560, 14, 800, 84)   # A4 landscape, right of a 150 mm margin text
 REASON_PREFIX = "zimao document "
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
@@ -67,7 +68,7 @@ def _ascii(text: str) -> str:
 
 
 def sign_pdf(pdf: bytes, *, uscc: str, name: str, name_en: str = "", reference: str = "",
-             zone_name: str = "", location: str = "") -> bytes:
+             zone_name: str = "", location: str = "", box: tuple = FIELD_BOX) -> bytes:
     """``pdf`` signed (PAdES B-B) by the authority ``uscc`` — 以发证机关名义签名.
 
     ``reference`` (the e-licence identifier or certificate number) is signed with it, in the
@@ -82,7 +83,7 @@ def sign_pdf(pdf: bytes, *, uscc: str, name: str, name_en: str = "", reference: 
     signer = signers.SimpleSigner(signing_cert=_asn1(key.certificate), signing_key=_asn1(key.private_key),
                                   cert_registry=SimpleCertificateStore.from_certs([_asn1(root)]))
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
-    fields.append_signature_field(writer, fields.SigFieldSpec(FIELD_NAME, on_page=0, box=FIELD_BOX))
+    fields.append_signature_field(writer, fields.SigFieldSpec(FIELD_NAME, on_page=0, box=box))
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
         reason=f"{REASON_PREFIX}{reference}", location=location or None, name=name_en or None)

@@ -37,6 +37,7 @@ def pdf_context(cred: Credential) -> dict:
     happens later; its current status and the holder's other permits are behind the QR code)."""
     return {
         "cred": cred,
+        "s": cred.subject or {},
         "fields": services.subject_fields(cred.subject, masked=False, holder=cred),
         "verify_url": services.verify_url(cred.identifier),
         "qr": qr_data_uri(cred.identifier),
@@ -46,6 +47,11 @@ def pdf_context(cred: Credential) -> dict:
     }
 
 
+def template_for(cred: Credential) -> str:
+    """The layout of the document: the business licence has its own (2019 design)."""
+    return "licences/pdf_business_licence.html" if cred.kind == "business_licence" else "licences/pdf.html"
+
+
 def signing_authority(cred: Credential) -> zone.Authority:
     """The authority whose key signs ``cred``'s PDF: the issuer named in its identifier."""
     uscc = elicence.parse_identifier(cred.identifier).issuer_uscc
@@ -53,21 +59,26 @@ def signing_authority(cred: Credential) -> zone.Authority:
     return known or zone.Authority("", cred.issuer_name, "", uscc)
 
 
+def render_html(cred: Credential, signer: dict | None = None) -> str:
+    """The document's HTML (bilingual, Chinese first, whatever the reader's language)."""
+    context = {**pdf_context(cred), "signer": signer, "specimen": zone.current().demo_codes}
+    with override("zh-hans"):
+        return render_to_string(template_for(cred), context)
+
+
 def render_pdf(cred: Credential) -> bytes:
-    """The signed PDF of ``cred`` (bilingual, Chinese first, whatever the reader's language):
-    PAdES-signed by the issuing authority's key under the zone CA (``zimao.core.pdfsign``)."""
+    """The signed PDF of ``cred``: PAdES-signed by the issuing authority's key under the zone CA
+    (``zimao.core.pdfsign``), the signature panel naming the authority and the key."""
     from weasyprint import HTML
 
     authority = signing_authority(cred)
     z = zone.current()
     key = pki.authority_key(authority.uscc, cred.issuer_name, authority.name_en, z.name_zh)
-    context = {**pdf_context(cred), "signer": {"name": cred.issuer_name, "uscc": authority.uscc, "key": key.key_id},
-               "specimen": z.demo_codes}
-    with override("zh-hans"):
-        html = render_to_string("licences/pdf.html", context)
+    html = render_html(cred, {"name": cred.issuer_name, "uscc": authority.uscc, "key": key.key_id})
     unsigned = HTML(string=html, base_url=None).write_pdf()
     return pdfsign.sign_pdf(unsigned, uscc=authority.uscc, name=cred.issuer_name, name_en=authority.name_en,
-                            reference=cred.identifier, zone_name=z.name_zh)
+                            reference=cred.identifier, zone_name=z.name_zh,
+                            box=pdfsign.FIELD_BOX_LANDSCAPE if cred.kind == "business_licence" else pdfsign.FIELD_BOX)
 
 
 # --- checking an uploaded PDF -----------------------------------------------------------------

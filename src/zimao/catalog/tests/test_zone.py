@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.template.loader import render_to_string
 
 from zimao.catalog import zone
 from zimao.catalog.models import Department, ServiceItem, ZoneProfile
@@ -168,7 +167,7 @@ def test_second_zone_walks_establishment_to_a_licence_naming_only_its_authoritie
     assert parsed.defining_authority_uscc in kaifeng_codes
     assert licences.verify(cred.identifier).current
     # Nothing printed on the licence names or codes another zone.
-    html = render_to_string("licences/pdf.html", pdf.pdf_context(cred))
+    html = pdf.render_html(cred)
     other_codes = {d["authority_uscc"] for d in zone.packaged_profile(DEMO)["departments"]}
     assert "洛阳" not in html and "Luoyang" not in html
     assert not any(code in html for code in other_codes)
