@@ -239,10 +239,12 @@ def _next_serial(today: dt.date) -> str:
 
 def issue_credential(*, kind: str, title_zh: str, title_en: str, holder_uscc: str, holder_name: str,
                      subject: dict, valid_from=None, valid_until=None, case_number: str | None = None,
-                     actor=None, type_code: str | None = None, issuer: zone.Authority | None = None) -> Credential:
+                     actor=None, type_code: str | None = None, issuer: zone.Authority | None = None,
+                     issuer_name: str | None = None) -> Credential:
     """Issue and sign a credential — 签发电子证照 — in the name of ``issuer`` (the authority that
     decided it, from the zone profile; default the zone's own authority): its name is printed as
-    发证机关 and its code is the issuer part of the identifier.
+    发证机关 and its code is the issuer part of the identifier. ``issuer_name`` (kept for callers
+    written before the zone profile) only overrides the printed name.
 
     Idempotent per (case_number, kind): issuing again for the same case returns the credential
     already issued (a retried task or a double click never produces two licences).
@@ -272,7 +274,7 @@ def issue_credential(*, kind: str, title_zh: str, title_en: str, holder_uscc: st
         holder_uscc=holder_uscc, holder_name=holder_name.strip(),
         # Stored exactly as signed: dates/decimals become JSON strings once, here.
         subject=audit.jsonable(subject) or {},
-        issuer_name=issuer.name_zh,
+        issuer_name=(issuer_name or issuer.name_zh).strip(),
         # Whole seconds: what is signed must equal what every database gives back.
         issued_at=timezone.now().replace(microsecond=0),
         valid_from=valid_from, valid_until=valid_until, status=Credential.Status.VALID,

@@ -120,14 +120,20 @@ def verify_document(request):
     authority's key, under this zone's CA, nothing changed), and is the licence current?"""
     from zimao.licences.pdf import verify_document as check
 
+    from zimao.core import throttle
+
     context, status = {}, 200
     if request.method == "POST":
         upload = request.FILES.get("document")
+        address = throttle.client_address(request)
         problem = _upload_problem(upload)
+        if not throttle.document_check_allowed(address):
+            problem, status = ("核验次数过多，请 10 分钟后再试。", "Too many checks from your address: try again in 10 minutes."), 429
         if problem:
             context["error"] = {"zh": problem[0], "en": problem[1]}
-            status = 400
+            status = status if status == 429 else 400
         else:
+            throttle.record_document_check(address)
             doc = check(upload.read())
             context["doc"] = doc
             if doc.genuine:

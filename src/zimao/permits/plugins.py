@@ -277,6 +277,10 @@ def _subject(item: ServiceItem, entity, ctx, covered: list[ServiceItem], today: 
         "legal_basis": item.legal_basis,
         "applicant_user_id": ctx.applicant_id,
     }
+    # What every permit prints about its holder (法定代表人（负责人）, 住所); a kind's own fields follow.
+    for key, value in (("legal_representative", entity.legal_rep_name), ("address", entity.address)):
+        if value:
+            subject[key] = value
     subject.update(_document_fields(item, entity, ctx, issuing_authority(item)))
     if scope:
         subject["permit_scope"] = scope

@@ -166,3 +166,12 @@ def test_zone_rotate_keys_command(issue, capsys):
     assert "key" in capsys.readouterr().out
     after = pdfsign.check_pdf(pdf.render_pdf(cred))
     assert after.genuine and after.key_id != old and pdfsign.check_pdf(before).genuine
+
+
+def test_document_checks_are_rate_limited_per_address(client, issue, settings):
+    settings.DOCUMENT_CHECK_LIMIT = 2
+    data = pdf.render_pdf(issue(case_number="SIG-10"))
+    assert _upload(client, data).status_code == 200
+    assert _upload(client, data).status_code == 200
+    page = _upload(client, data)
+    assert page.status_code == 429 and "Too many checks" in page.content.decode()

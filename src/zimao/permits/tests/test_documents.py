@@ -103,6 +103,9 @@ def test_each_permit_is_issued_by_the_authority_that_decides_it(company, code):
     assert cred.issuer_name == authority.name_zh
     assert cred.subject["competent_department"] == authority.name_zh
     assert elicence.parse_identifier(cred.identifier).issuer_uscc == authority.uscc
+    # Every permit names its holder's legal representative and domicile, as the real ones do.
+    assert cred.subject["legal_representative"] == company.legal_rep_name
+    assert cred.subject["address"] == company.address
 
 
 def test_type_codes_follow_the_permit_kind_not_the_reform_mode(company):
