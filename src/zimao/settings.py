@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "zimao.licences",
     "zimao.permits",
     "zimao.trade",
+    "zimao.bonded",
     "zimao.monitor",
     "zimao.web",
 ]

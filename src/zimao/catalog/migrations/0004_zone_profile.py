@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0002_permit_items_and_activities'),
+        ('catalog', '0003_department_level'),
     ]
 
     operations = [
