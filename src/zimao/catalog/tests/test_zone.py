@@ -32,8 +32,21 @@ def test_packaged_profiles_are_valid_and_distinct():
         codes = [d["authority_uscc"] for d in data["departments"]]
         assert len(set(codes)) == len(codes)  # every authority its own code, no shared placeholder
         assert data["demo_codes"] is True  # the codes are placeholders and say so
-    assert not {d["authority_uscc"] for d in demo["departments"]} & {d["authority_uscc"] for d in second["departments"]}
+    shared = {d["code"] for d in demo["departments"]
+              if d["authority_uscc"] in {e["authority_uscc"] for e in second["departments"]}}
+    assert shared == {"HN-PSB"}  # only the provincial authority both areas share
     assert second["division"] == "410200" and second["name_zh"] == "中国（河南）自由贸易试验区开封片区"
+
+
+def test_every_deciding_department_of_the_packaged_catalogue_has_an_authority():
+    from zimao.catalog.services import load_packaged
+
+    for name in ("establishment", "permits", "trade"):
+        load_packaged(name)
+    deciding = set(ServiceItem.objects.values_list("department__code", flat=True))
+    for key in (DEMO, SECOND):
+        named = {d["code"] for d in zone.packaged_profile(key)["departments"]}
+        assert deciding - {"WINDOW"} <= named, (key, deciding - named)
 
 
 def test_without_a_stored_profile_the_packaged_default_is_used_read_only():
@@ -76,7 +89,7 @@ def test_importing_another_profile_replaces_the_active_one():
     (lambda d: d.update(registration_department="NOPE"), "registration_department"),
     (lambda d: d.update(site_url="ftp://x"), "site_url"),
     (lambda d: d["departments"][1].update(authority_uscc="11410200DM00000218"), "departments[1].authority_uscc"),
-    (lambda d: d["departments"].append(dict(d["departments"][0])), "departments[19].code"),
+    (lambda d: d["departments"].append(dict(d["departments"][0])), "departments[21].code"),
 ])
 def test_a_bad_profile_is_refused_whole_naming_the_field(change, field):
     zone.load_packaged(DEMO)

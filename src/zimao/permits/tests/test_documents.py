@@ -93,7 +93,7 @@ def test_food_permit_number_check_digit():
     assert not _mod11_10_ok(typo[2:])
 
 
-@pytest.mark.parametrize("code", ["ZZ-SPJY", "ZZ-XFJC", "ZZ-LGTZ", "ZZ-PM", "ZZ-LXS", "ZZ-GGCS", "ZZ-YLQX2"])
+@pytest.mark.parametrize("code", ["ZZ-SPJY", "ZZ-XFJC", "ZZ-LGTZ", "ZZ-PM", "ZZ-LXS", "ZZ-GGCS", "ZZ-YLQX2", "ZZ-YSJY"])
 def test_each_permit_is_issued_by_the_authority_that_decides_it(company, code):
     item = ServiceItem.objects.select_related("department").get(code=code)
     case = apply(company.applicant, code, company.uscc)
