@@ -12,9 +12,9 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from zimao.catalog import forms
+from zimao.catalog import forms, zone
 from zimao.catalog.plugins import RuleResult, checks, effects, outputs, rules
-from zimao.core import audit, identifiers
+from zimao.core import audit, identifiers, wording
 from zimao.core.errors import Conflict, Problem
 from zimao.registry import names
 from zimao.registry.models import EstablishmentStep, MarketEntity, NameReservation
@@ -188,22 +188,50 @@ def record_step(ctx) -> dict:
 
 # ---------------------------------------------------------------- the business licence
 
+# 类型 as the licence prints it: the market-entity type (市场主体类型), not the name's suffix.
+# 企业开办 here is for natural persons founding a company, hence 自然人投资或控股.
+COMPANY_TYPES = {
+    "有限公司": "有限责任公司（自然人投资或控股）",
+    "有限责任公司": "有限责任公司（自然人投资或控股）",
+    "股份有限公司": "股份有限公司（非上市、自然人投资或控股）",
+}
+
+
+def company_type(org_form: str) -> str:
+    return COMPANY_TYPES.get(org_form, org_form)
+
+
+def licence_subject(entity: MarketEntity, applicant_id=None) -> dict:
+    """The business licence's fields as the 2019 design prints them — 营业执照记载事项 (fixed at
+    issue: the licence is a stable document; live permit status is on the verify page)."""
+
+    capital = ""
+    if entity.registered_capital is not None:
+        capital = wording.amount_in_words(entity.registered_capital * 10000)  # stored in 万元
+    subject = {
+        "name": entity.name, "uscc": entity.uscc, "type": company_type(entity.org_form),
+        "legal_representative": entity.legal_rep_name, "registered_capital": capital,
+        "established_on": wording.date_zh(entity.established_on),
+        "business_term": f"{wording.date_zh(entity.established_on)} 至 长期",
+        "address": entity.address, "business_scope": entity.business_scope,
+        "registration_authority": zone.registration_authority().name_zh,
+    }
+    if applicant_id is not None:
+        subject["applicant_user_id"] = applicant_id
+    return subject
+
+
 @outputs.register("business_licence", "营业执照", "Business licence")
 def business_licence(ctx) -> list[dict]:
+    """营业执照, issued and signed in the name of the registration authority (登记机关)."""
     from zimao.licences import services as licences
 
     entity = MarketEntity.objects.get(case_number=ctx.number)
     cred = licences.issue_credential(
         kind="business_licence", title_zh="营业执照", title_en="Business licence",
         holder_uscc=entity.uscc, holder_name=entity.name, case_number=ctx.number, actor=ctx.actor,
-        valid_from=entity.established_on,
-        subject={
-            "name": entity.name, "uscc": entity.uscc, "type": entity.org_form,
-            "legal_representative": entity.legal_rep_name, "registered_capital_wan": str(entity.registered_capital or ""),
-            "address": entity.address, "business_scope": entity.business_scope,
-            "established_on": entity.established_on.isoformat(), "registration_authority": "洛阳市市场监督管理局",
-            "applicant_user_id": ctx.applicant_id,
-        },
+        valid_from=entity.established_on, subject=licence_subject(entity, ctx.applicant_id),
+        issuer=zone.registration_authority(),
     )
     return [{"identifier": cred.identifier, "kind": "business_licence", "title_zh": "营业执照", "title_en": "Business licence"}]
 
