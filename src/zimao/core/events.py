@@ -183,8 +183,9 @@ def _pause(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** min(attempts, 12)), MAX_PAUSE)
 
 
-def deliver(event_id: int) -> bool:
-    """Hand one event to each subscriber of its topic; True when it is (or already was) delivered.
+def deliver(event_id: int) -> bool | None:
+    """Hand one event to each subscriber of its topic; True when it is (or already was)
+    delivered, False when a subscriber failed, None when another worker holds it right now.
 
     Each subscriber runs in its own savepoint: one that fails leaves nothing half-done, is logged
     and the event stays undelivered for a later attempt (then every subscriber is handed it again)."""
@@ -193,7 +194,7 @@ def deliver(event_id: int) -> bool:
     with transaction.atomic():
         event = OutboxEvent.objects.select_for_update(skip_locked=True).filter(pk=event_id).first()
         if event is None:  # another worker is delivering it right now, or it does not exist
-            return False
+            return None
         if event.delivered:
             return True
         announcement = Announcement(event.pk, event.topic, event.key, event.payload, event.created)
@@ -226,8 +227,9 @@ def drain(limit: int = 500, now: datetime | None = None) -> dict:
     now = now or timezone.now()
     due = list(OutboxEvent.objects.filter(delivered__isnull=True).filter(Q(next_attempt__isnull=True) | Q(next_attempt__lte=now))
                .order_by("id").values_list("pk", flat=True)[:limit])
-    counts = {"delivered": 0, "failed": 0}
+    counts = {"delivered": 0, "failed": 0, "busy": 0}
     for pk in due:
-        counts["delivered" if deliver(pk) else "failed"] += 1
+        outcome = deliver(pk)
+        counts["busy" if outcome is None else "delivered" if outcome else "failed"] += 1
     counts["waiting"] = OutboxEvent.objects.filter(delivered__isnull=True).count()
     return counts

@@ -66,7 +66,7 @@ def test_a_failed_delivery_is_kept_and_retried_later(heard):
     event.refresh_from_db()
     assert event.delivered is None and event.attempts == 1 and "the consumer is down" in event.last_error
     assert event.next_attempt > timezone.now()
-    assert events.drain() == {"delivered": 0, "failed": 0, "waiting": 1}  # not due yet: no hammering
+    assert events.drain() == {"delivered": 0, "failed": 0, "busy": 0, "waiting": 1}  # not due yet: no hammering
     heard.state["fail"] = False
     assert events.drain(now=event.next_attempt + timedelta(seconds=1))["delivered"] == 1
     event.refresh_from_db()
