@@ -92,7 +92,7 @@ def load() -> dict:
         summary["zone"] = 1
     from zimao.bonded.demo import load as load_bonded
 
-    summary["bonded"] = load_bonded()
+    summary["bonded"] = load_bonded(password=DEMO_PASSWORD)
     for name, industry, form in REPORT_COMPANIES:
         register_demo_entity(name=name, division="410300", org_form=form, industry=industry,
                              established_on=date(2017, 4, 1))  # the zone opened on 1 April 2017
