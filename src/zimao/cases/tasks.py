@@ -14,5 +14,7 @@ def advance_case(case_id: int) -> str:
 @task()
 def sweep_timers() -> dict:
     from zimao.cases.services import sweep
+    from zimao.core.tasks import checkpoint_audit
 
+    checkpoint_audit.enqueue()  # the periodic sweep also seals the audit log (审计检查点)
     return sweep()

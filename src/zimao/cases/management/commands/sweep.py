@@ -22,5 +22,9 @@ class Command(BaseCommand):
             self.stdout.write(f"enqueued {result.id}")
             return
         from zimao.cases.services import sweep
+        from zimao.core import audit
 
         self.stdout.write(json.dumps(sweep(), ensure_ascii=False))
+        head = audit.checkpoint()  # seal the audit log as well (审计检查点)
+        if head is not None:
+            self.stdout.write(f"audit checkpoint tree_size={head.tree_size} root={head.root_hash}")
