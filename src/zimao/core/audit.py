@@ -136,7 +136,7 @@ def record(actor, action: str, obj=None, *, object_type: str | None = None, obje
         transaction.on_commit(marker)
         buf.entries.append((event, marker))
         return event
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # the caller's transaction, or one of its own
         _append([event])
     return event
 

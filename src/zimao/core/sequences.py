@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import connection, transaction
+from django.db import connection
 
 from zimao.core.models import Sequence
 
@@ -22,7 +22,7 @@ def next_value(name: str) -> int:
     audit trail has no head row any more — see ``zimao.core.audit``).
     """
     table = connection.ops.quote_name(Sequence._meta.db_table)
-    with transaction.atomic(), connection.cursor() as cur:
+    with connection.cursor() as cur:  # one statement: atomic on its own, no savepoint needed
         cur.execute(f"INSERT INTO {table} (name, value) VALUES (%s, 1) "
                     f"ON CONFLICT (name) DO UPDATE SET value = {table}.value + 1 RETURNING value", [name])
         return cur.fetchone()[0]
