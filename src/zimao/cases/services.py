@@ -224,10 +224,11 @@ def _submit_new(applicant, service_code, data, materials, idempotency_key, deliv
 
 
 def schedule_advance(case: Case) -> None:
-    """Queue the engine for this case in the same transaction (nothing accepted is lost)."""
-    from zimao.cases.tasks import advance_case
+    """Queue the engine for this case in the same transaction (nothing accepted is lost), and
+    run it right after that transaction commits — not on the worker's next poll (秒批)."""
+    from zimao.cases.tasks import advance_case, run_after_commit
 
-    advance_case.enqueue(case.pk)
+    run_after_commit(advance_case.enqueue(case.pk))
 
 
 def advance(case_id: int, actor=None) -> Case:
