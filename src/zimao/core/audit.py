@@ -33,7 +33,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from zimao.core import merkle
@@ -146,20 +145,15 @@ def _advisory_key(object_type: str, object_id: str) -> int:
 
 
 def _tips(objects: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, str]]:
-    """The last (object_seq, hash) of each object's chain, in one query."""
-    if len(objects) == 1:
-        (ot, oid), = objects
-        last = AuditEvent.objects.filter(object_type=ot, object_id=oid).order_by("-object_seq") \
-            .values_list("object_seq", "hash").first()
-        return {(ot, oid): last} if last else {}
-    which = Q()
-    for ot, oid in objects:
-        which |= Q(object_type=ot, object_id=oid)
-    newest = AuditEvent.objects.filter(object_type=OuterRef("object_type"), object_id=OuterRef("object_id")) \
-        .order_by("-object_seq").values("object_seq")[:1]
-    rows = AuditEvent.objects.filter(which, object_seq=Subquery(newest)) \
-        .values_list("object_type", "object_id", "object_seq", "hash")
-    return {(ot, oid): (seq, h) for ot, oid, seq, h in rows}
+    """The last (object_seq, hash) of each object's chain: one statement, one index seek per
+    object (the newest row of each, through the unique (object, object_seq) index)."""
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    one = (f"SELECT * FROM (SELECT object_type, object_id, object_seq, hash FROM {table} "
+           f"WHERE object_type = %s AND object_id = %s ORDER BY object_seq DESC LIMIT 1) AS t{{}}")
+    sql = " UNION ALL ".join(one.format(i) for i in range(len(objects)))
+    with connection.cursor() as cur:
+        cur.execute(sql, [v for pair in objects for v in pair])
+        return {(ot, oid): (seq, h) for ot, oid, seq, h in cur.fetchall()}
 
 
 def _append(events: list[AuditEvent]) -> None:
