@@ -217,9 +217,13 @@ def checkpoint(limit: int = 100_000) -> AuditCheckpoint | None:
         new = list(AuditEvent.objects.filter(log_index__isnull=True).order_by("id").values_list("id", "hash")[:limit])
         if not new:
             return None
-        frontier = merkle.Frontier()
-        for h in _leaf_hashes(size):  # rebuilt from the stored leaves, never from a stored summary
-            frontier.append(h)
+        # Go on from the last head's right edge (O(new events)). A tampered edge cannot hide
+        # anything: ``verify`` recomputes every root from the events themselves.
+        frontier = merkle.Frontier.from_state(last.frontier) if last and last.frontier else merkle.Frontier()
+        if frontier.size != size:
+            frontier = merkle.Frontier()
+            for h in _leaf_hashes(size):
+                frontier.append(h)
         updates = []
         for i, (pk, h) in enumerate(new):
             frontier.append(_leaf(h))
@@ -229,7 +233,8 @@ def checkpoint(limit: int = 100_000) -> AuditCheckpoint | None:
         tree_size, root_hash = frontier.size, frontier.root().hex()
         signed = signing.sign_jws(tree_head_payload(tree_size, root_hash, at))
         return AuditCheckpoint.objects.create(tree_size=tree_size, root_hash=root_hash, at=at,
-                                              kid=signing.token_header(signed)["kid"], signed=signed)
+                                              kid=signing.token_header(signed)["kid"], signed=signed,
+                                              frontier=frontier.state())
 
 
 def published(after: int = 0, limit: int = 1000) -> list[dict]:

@@ -64,6 +64,17 @@ class Frontier:
         self._stack.append((size, node))
         self.size += 1
 
+    def state(self) -> list[list]:
+        """The edge as JSON ([[subtree size, hex root], …]) so the next checkpoint can go on from it."""
+        return [[size, node.hex()] for size, node in self._stack]
+
+    @classmethod
+    def from_state(cls, state: list[list]) -> "Frontier":
+        frontier = cls()
+        frontier._stack = [(int(size), bytes.fromhex(node)) for size, node in state]
+        frontier.size = sum(size for size, _ in frontier._stack)
+        return frontier
+
     def root(self) -> bytes:
         if not self._stack:
             return EMPTY_ROOT

@@ -62,6 +62,7 @@ class AuditCheckpoint(models.Model):
     at = models.DateTimeField()
     kid = models.CharField(max_length=100)
     signed = models.TextField(help_text="compact JWS over the tree head")
+    frontier = models.JSONField(default=list, help_text="the tree's right edge, for the next checkpoint")
 
     class Meta:
         ordering = ["tree_size"]

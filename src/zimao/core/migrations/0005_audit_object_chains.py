@@ -89,6 +89,7 @@ class Migration(migrations.Migration):
                 ("at", models.DateTimeField()),
                 ("kid", models.CharField(max_length=100)),
                 ("signed", models.TextField(help_text="compact JWS over the tree head")),
+                ("frontier", models.JSONField(default=list, help_text="the tree's right edge, for the next checkpoint")),
             ],
             options={"ordering": ["tree_size"], "verbose_name": "audit checkpoint"},
         ),

@@ -91,3 +91,13 @@ def test_frontier_gives_the_root_at_every_size():
     for n, h in enumerate(HASHES, start=1):
         f.append(h)
         assert f.root().hex() == ROOTS[n]
+
+
+def test_a_frontier_goes_on_from_its_saved_state():
+    f = merkle.Frontier()
+    for h in HASHES[:5]:
+        f.append(h)
+    resumed = merkle.Frontier.from_state(f.state())
+    for h in HASHES[5:]:
+        resumed.append(h)
+    assert resumed.size == 8 and resumed.root().hex() == ROOTS[8]

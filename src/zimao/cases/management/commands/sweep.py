@@ -24,7 +24,7 @@ class Command(BaseCommand):
         from zimao.cases.services import sweep
         from zimao.core import audit
 
-        self.stdout.write(json.dumps(sweep(), ensure_ascii=False))
+        counts = sweep()
         head = audit.checkpoint()  # seal the audit log as well (审计检查点)
-        if head is not None:
-            self.stdout.write(f"audit checkpoint tree_size={head.tree_size} root={head.root_hash}")
+        counts["audit_tree_size"] = head.tree_size if head is not None else None
+        self.stdout.write(json.dumps(counts, ensure_ascii=False))
