@@ -92,3 +92,24 @@ def test_inline_runs_can_be_switched_off(zone, settings):
     case = submit(zone.applicant).case
     assert case.status == CaseStatus.SUBMITTED
     assert DBTaskResult.objects.get(task_path__endswith="advance_case").status == TaskResultStatus.READY
+
+
+@pytest.mark.django_db
+def test_an_applicant_can_prove_an_event_of_their_case_is_in_a_signed_checkpoint(zone):
+    """The case history (API) gives each event's chain hash; the public proof endpoint puts it in
+    a signed tree head — no account needed for the proof."""
+    from django.test import Client
+
+    from zimao.core import merkle
+    from zimao.core.apiauth import issue_token
+
+    case = submit(zone.applicant).case
+    head = audit.checkpoint()
+    applicant = Client(HTTP_AUTHORIZATION=f"Bearer {issue_token(zone.applicant, 'test')}")
+    history = applicant.get(f"/api/v1/cases/{case.number}/history").json()
+    delivered = history[-1]
+    assert delivered["action"] == "case.delivered.electronic" and len(delivered["hash"]) == 64
+    proof = Client().get("/.well-known/zimao/audit/inclusion", {"hash": delivered["hash"]}).json()
+    assert proof["tree_size"] == head.tree_size
+    merkle.verify_inclusion(merkle.leaf_hash(bytes.fromhex(delivered["hash"])), proof["leaf_index"], proof["tree_size"],
+                            [bytes.fromhex(h) for h in proof["path"]], bytes.fromhex(head.root_hash))
