@@ -164,7 +164,7 @@ def test_published_checkpoints_and_proofs_verify_with_public_keys_only(client):
     body = client.get("/.well-known/zimao/checkpoints").json()
     assert body["origin"] == audit.origin() and [c["tree_size"] for c in body["checkpoints"]] == [9]
     keys = KeySet.import_key_set(client.get("/.well-known/jwks.json").json())
-    claims = jws.deserialize_compact(body["checkpoints"][0]["signed"], keys, algorithms=["Ed25519"]).payload
+    claims = jws.deserialize_compact(body["checkpoints"][0]["signed"], keys, algorithms=["Ed25519", "EdDSA"]).payload
     import json
 
     stated = json.loads(claims)
