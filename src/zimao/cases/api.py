@@ -136,7 +136,7 @@ class RatingIn(Schema):
     named: bool = Field(True, description="false: rate anonymously 匿名评价", examples=[True])
     reasons: list[str] = Field(default_factory=list, max_length=10,
                                description="reason keys of the level, from listRatingReasons 评价原因",
-                               examples=[["fast"]])
+                               examples=[["efficient"]])
 
 
 class FollowUpIn(Schema):
