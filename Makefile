@@ -32,6 +32,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/permits.py
 	$(BIN)/python bench/trade.py
 	$(BIN)/python bench/load.py

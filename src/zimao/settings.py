@@ -174,6 +174,9 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# Run a case's engine in the web process right after its submitting transaction commits, taking
+# the queued task over (the worker still runs it if this process dies first). See cases.tasks.
+ADVANCE_INLINE = _env_bool("ZIMAO_ADVANCE_INLINE", True)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -180,6 +180,8 @@ class EventOut(Schema):
     action: str
     object_type: str
     after: dict | None = None
+    hash: str = Field("", description="the event's audit-chain hash: ask /.well-known/zimao/audit/inclusion?hash= "
+                                      "for its proof in a signed checkpoint (docs/audit.md)")
 
 
 def task_out(task: Task) -> dict:

@@ -178,11 +178,11 @@ class CalendarYearAdmin(_CalendarWarningsMixin, _AuditedMixin, admin.ModelAdmin)
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["seq", "at", "actor", "action", "object_type", "object_id"]
+    list_display = ["id", "at", "actor", "action", "object_type", "object_id", "object_seq", "log_index"]
     list_filter = ["action", "object_type"]
     search_fields = ["actor", "action", "object_type", "object_id"]
     date_hierarchy = "at"
-    ordering = ["-seq"]
+    ordering = ["-id"]
 
 
 @admin.register(SigningKey)

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -65,10 +64,10 @@ def check_name(data: dict, applicant=None) -> list[Problem]:
 def reserve_name(case_number: str, data: dict) -> NameReservation:
     n = data["name"]
     try:
-        with transaction.atomic():
-            reservation, _ = NameReservation.objects.get_or_create(case_number=case_number, defaults={
-                "full_name": full_name_of(data), "division": n["division"], "trade_name": n["trade_name"],
-                "industry": n["industry"], "org_form": n["org_form"]})
+        # get_or_create puts its INSERT in a savepoint: a clash leaves the transaction usable.
+        reservation, _ = NameReservation.objects.get_or_create(case_number=case_number, defaults={
+            "full_name": full_name_of(data), "division": n["division"], "trade_name": n["trade_name"],
+            "industry": n["industry"], "org_form": n["org_form"]})
     except IntegrityError:
         full = full_name_of(data)
         raise Conflict(Problem("name.trade_name", "taken", f"“{full}”刚刚被其他申请预留，请换一个字号",
@@ -118,7 +117,7 @@ def register_entity(ctx) -> dict:
         return {"uscc": existing.uscc, "entity_name": existing.name, "established_on": existing.established_on.isoformat()}
     n, reg = ctx.data["name"], ctx.data.get("registration") or {}
     full = full_name_of(ctx.data)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # all or nothing with the caller's transaction
         reservation = reserve_name(ctx.number, ctx.data)
         uscc = identifiers.issue_uscc(n["division"], authority="9", entity_type="1")
         id_entry = reg.get("legal_rep_id")
@@ -129,7 +128,7 @@ def register_entity(ctx) -> dict:
             legal_rep_name=reg.get("legal_rep_name", ""), legal_rep_id=forms.reveal(id_entry) if id_entry else "",
             legal_rep_id_masked=forms.display(id_entry) if id_entry else "",
             established_on=timezone.localdate(), case_number=ctx.number,
-            applicant=get_user_model().objects.filter(pk=ctx.applicant_id).first(),
+            applicant_id=ctx.applicant_id,
         )
         reservation.status = NameReservation.Status.USED
         reservation.save(update_fields=["status"])
@@ -170,11 +169,14 @@ STEP_OUTPUTS = {
 @effects.register("registry.record_step", "记录开办环节", "Record an establishment step")
 def record_step(ctx) -> dict:
     """Seal, tax, social insurance, housing fund, bank: what each step produced, once."""
-    entity = MarketEntity.objects.get(case_number=ctx.number)
     step = ctx.task_key
-    details = STEP_OUTPUTS.get(step, lambda e, d: dict(d))(entity, ctx.data.get(step) or {})
-    record, created = EstablishmentStep.objects.get_or_create(entity=entity, step=step, defaults={"details": details, "case_number": ctx.number})
-    if created:
+    record = EstablishmentStep.objects.filter(entity__case_number=ctx.number, step=step).first()
+    if record is None:
+        # The engine holds the case's lock: no other run can record this step meanwhile (the
+        # unique (entity, step) constraint stands behind that), so no get_or_create savepoint.
+        entity = MarketEntity.objects.only("id", "uscc").get(case_number=ctx.number)
+        details = STEP_OUTPUTS.get(step, lambda e, d: dict(d))(entity, ctx.data.get(step) or {})
+        record = EstablishmentStep.objects.create(entity=entity, step=step, details=details, case_number=ctx.number)
         audit.record(ctx.actor, "entity.step_done", record, after={"step": step, **record.details})
     return {f"step_{step}": record.details}
 

@@ -23,6 +23,9 @@ class Command(BaseCommand):
             self.stdout.write(f"enqueued {result.id}")
             return
         from zimao.cases.services import sweep
-        from zimao.core import events
+        from zimao.core import audit, events
 
-        self.stdout.write(json.dumps({**sweep(), "events": events.drain()}, ensure_ascii=False))
+        counts = {**sweep(), "events": events.drain()}
+        head = audit.checkpoint()  # seal the audit log as well (审计检查点)
+        counts["audit_tree_size"] = head.tree_size if head is not None else None
+        self.stdout.write(json.dumps(counts, ensure_ascii=False))

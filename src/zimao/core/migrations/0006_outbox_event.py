@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0004_throttle_event'),
+        ('core', '0005_audit_object_chains'),
     ]
 
     operations = [
