@@ -30,8 +30,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -436,6 +436,7 @@ class VerificationResult:
     status: str = "not_genuine"
     holder_credentials: list[tuple[Credential, str]] = field(default_factory=list)
     today: dt.date | None = None
+    answer: _HolderAnswer | None = field(default=None, repr=False, compare=False)
 
     @property
     def found(self) -> bool:
@@ -486,6 +487,23 @@ class _HolderAnswer:
     today: dt.date
     built: float
     rows: tuple[tuple[Credential, str | None], ...]  # (credential, signature problem or None)
+    # What was made from this answer (the API's JSON, the page's body), by identifier and form:
+    # valid exactly as long as the answer is, so it goes when the answer goes.
+    renders: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+def cached_rendering(result: VerificationResult, form: tuple, build):
+    """``build()`` for ``result`` in ``form`` (e.g. ("api", host)), kept with the holder's cached
+    answer so the same answer is not serialised again; built afresh when nothing is cached."""
+    if result.answer is None:
+        return build()
+    key = (result.identifier, *form)
+    value = result.answer.renders.get(key)
+    if value is None:
+        value = build()
+        if len(result.answer.renders) < 256:  # a bound, whatever the callers pass as form
+            result.answer.renders[key] = value
+    return value
 
 
 # Cached verification answers, per holder: holder USCC → _HolderAnswer. Process-local on purpose:
@@ -502,8 +520,22 @@ def clear_verification_cache() -> None:
         _answers.clear()
 
 
-def _version_stamp(holder_field) -> Subquery:
-    return Subquery(HolderVersion.objects.filter(holder_uscc=holder_field).values("stamp")[:1])
+def _holder_and_versions(identifier: str) -> tuple[str, str | None, str | None] | None:
+    """(holder USCC, holder's stamp, keys' stamp) of the credential ``identifier``, in one query.
+
+    Plain SQL: this runs on every verification, and building the same ORM query with two
+    subqueries cost more than running it."""
+    q = connection.ops.quote_name
+    cred, version = q(Credential._meta.db_table), q(HolderVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.{q('holder_uscc')},"
+            f" (SELECT v.{q('stamp')} FROM {version} v WHERE v.{q('holder_uscc')} = c.{q('holder_uscc')}),"
+            f" (SELECT k.{q('stamp')} FROM {version} k WHERE k.{q('holder_uscc')} = %s)"
+            f" FROM {cred} c WHERE c.{q('identifier')} = %s",
+            [HolderVersion.KEYS_ROW, identifier])
+        row = cursor.fetchone()
+    return tuple(row) if row is not None else None
 
 
 def _holder_answer(holder_uscc: str, version: tuple, today: dt.date) -> _HolderAnswer:
@@ -538,10 +570,7 @@ def verify(identifier: str, *, today: dt.date | None = None) -> VerificationResu
     result = VerificationResult(identifier=identifier, format_ok=ok, problems=problems, today=today)
     if not ok:
         return result
-    found = (Credential.objects.filter(identifier=identifier)
-             .annotate(holder_stamp=_version_stamp(OuterRef("holder_uscc")),
-                       keys_stamp=_version_stamp(HolderVersion.KEYS_ROW))
-             .values_list("holder_uscc", "holder_stamp", "keys_stamp").first())
+    found = _holder_and_versions(identifier)
     if found is None:
         return result
     holder_uscc, holder_stamp, keys_stamp = found
@@ -555,6 +584,7 @@ def verify(identifier: str, *, today: dt.date | None = None) -> VerificationResu
         if this is None:
             return result
     cred, problem = this
+    result.answer = answer
     result.credential = cred
     result.signature_reason = problem
     result.signature_ok = problem is None

@@ -7,6 +7,9 @@ import segno
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
 from zimao.core import signing
@@ -27,13 +30,22 @@ def verify(request, identifier: str):
     that says so in plain words; revoked or expired licences are genuine and shown with 200."""
     result = services.verify(identifier)
     context = {"result": result, "label": result.label, "identifier": result.identifier}
-    if result.genuine:
-        cred = result.credential
-        context.update({
-            "cred": cred,
-            "fields": services.subject_fields(cred.subject, masked=True, holder=cred),
-            "integrated": _integrated(result),
-        })
+
+    def body() -> str:
+        inner = dict(context)
+        if result.genuine:
+            cred = result.credential
+            inner.update({
+                "cred": cred,
+                "fields": services.subject_fields(cred.subject, masked=True, holder=cred),
+                "integrated": _integrated(result),
+            })
+        return render_to_string("licences/_verify_body.html", inner, request=request)
+
+    # The page's body (the holder's 20-odd credentials) is kept with the holder's cached answer,
+    # per language and host; the frame around it (user menu, CSRF token) is rendered per request.
+    context["body"] = mark_safe(services.cached_rendering(  # noqa: S308 — our own template's output
+        result, ("page", get_language(), request.get_host()), body))
     response = render(request, "licences/verify.html", context, status=200 if result.genuine else 404)
     # Status can change at any moment (revocation): never let a cache answer for the store.
     response["Cache-Control"] = "no-store"
