@@ -130,3 +130,35 @@ def test_a_failed_signature_is_not_memoised(issue):
         with pytest.raises(signing.SignatureError):
             signing.verify_jws(bad)
     assert signing.verify_jws(cred.jws)["identifier"] == cred.identifier
+
+
+def test_a_visitors_page_is_kept_but_its_csrf_token_is_each_requests_own(holder_with_permits):
+    from django.test import Client
+
+    ident = holder_with_permits.identifier
+    page = reverse("licences:verify", args=[ident])
+    tokens = []
+    for _ in range(2):
+        client = Client(enforce_csrf_checks=True)
+        response = client.get(page)
+        html = response.content.decode()
+        assert response.status_code == 200 and "csrf-slot" not in html
+        token = html.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+        assert len(token) == 64 and response.cookies["csrftoken"].value
+        # The language switch on the kept page works: the token matches this visitor's cookie.
+        switched = client.post("/i18n/setlang/", {"language": "en", "next": page, "csrfmiddlewaretoken": token})
+        assert switched.status_code == 302
+        tokens.append(token)
+    assert tokens[0] != tokens[1]
+    services.revoke(ident, "吊销 revoked", actor="officer")
+    assert services.STATUS_LABELS["revoked"][0] in Client().get(page).content.decode()
+
+
+def test_a_signed_in_reader_gets_their_own_frame(client, holder_with_permits, user):
+    ident = holder_with_permits.identifier
+    page = reverse("licences:verify", args=[ident])
+    Client = type(client)
+    assert "id=\"logout\"" not in Client().get(page).content.decode()
+    client.force_login(user)
+    html = client.get(page).content.decode()
+    assert 'id="logout"' in html and user.username in html and "许可证19" in html
