@@ -74,7 +74,11 @@ class Balancer:
                 self.down_until[i] = time.monotonic() + DOWN_FOR
                 continue
             self.connections[i] += 1
-            await asyncio.gather(self._pipe(client_r, backend_w), self._pipe(backend_r, client_w))
+            try:
+                await asyncio.gather(self._pipe(client_r, backend_w), self._pipe(backend_r, client_w))
+            except asyncio.CancelledError:  # the balancer is stopping: drop the connection quietly
+                for w in (backend_w, client_w):
+                    w.close()
             return
         self.refused += 1
         client_w.close()
@@ -109,6 +113,16 @@ def running(listen: tuple[str, int], backends: list[tuple[str, int]]):
 
         loop.call_soon_threadsafe(shutdown)
         thread.join(10)
+        # Close the connections still open (keep-alive clients) so nothing is left pending.
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+
+        async def settle():
+            await asyncio.gather(*pending, return_exceptions=True)
+
+        loop.run_until_complete(settle())
+        loop.close()
 
 
 def main() -> None:

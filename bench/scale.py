@@ -148,6 +148,11 @@ class Nodes:
             one = {"verify": self.measure(a.node_ports[:1], api), "healthz": self.measure(a.node_ports[:1], "/healthz")}
             self.start(a.node_ports[1])
             two = {"verify": self.measure(a.node_ports, api), "healthz": self.measure(a.node_ports, "/healthz")}
+            # One node again, after the two: the order of the runs must not make the ratio.
+            again = {"verify": self.measure(a.node_ports[:1], api), "healthz": self.measure(a.node_ports[:1], "/healthz")}
+            for key in one:
+                better = max(one[key], again[key], key=lambda r: r["rps"])
+                one[key] = {**better, "runs": [round(one[key]["rps"]), round(again[key]["rps"])]}
             return {"one": one, "two": two, "ratio": two["verify"]["rps"] / one["verify"]["rps"],
                     "healthz_ratio": two["healthz"]["rps"] / one["healthz"]["rps"]}
         finally:
@@ -186,7 +191,8 @@ def report(r: dict, nodes: dict | None, args, loadavg: str) -> str:
         for key, label in (("verify", f"GET /api/v1/licences/verify/&lt;licence&gt;, {PERMITS} permits"),
                            ("healthz", "GET /healthz")):
             o, t = nodes["one"][key], nodes["two"][key]
-            lines.append(f"| {label} | {o['rps']:.0f} req/s, median {o['median_ms']:.1f} ms, errors {o['errors']} | "
+            lines.append(f"| {label} | {o['rps']:.0f} req/s (best of runs before and after the two-node run: "
+                         f"{o['runs'][0]} and {o['runs'][1]} req/s), median {o['median_ms']:.1f} ms, errors {o['errors']} | "
                          f"{t['rps']:.0f} req/s, median {t['median_ms']:.1f} ms, errors {t['errors']}, "
                          f"connections {t['connections']} | ×{t['rps'] / o['rps']:.2f} |")
         lines += ["", "On 2 cores the second node adds no CPU: both nodes, the balancer and the client share the same "
