@@ -195,9 +195,11 @@ def report(r: dict, nodes: dict | None, args, loadavg: str) -> str:
                          f"{o['runs'][0]} and {o['runs'][1]} req/s), median {o['median_ms']:.1f} ms, errors {o['errors']} | "
                          f"{t['rps']:.0f} req/s, median {t['median_ms']:.1f} ms, errors {t['errors']}, "
                          f"connections {t['connections']} | ×{t['rps'] / o['rps']:.2f} |")
-        lines += ["", "On 2 cores the second node adds no CPU: both nodes, the balancer and the client share the same "
-                  "two cores (and other sessions' work), so the ratio shows the cost of the second node and the "
-                  "balancer hop, not the gain a second machine would bring. What the design now allows is shown by "
+        lines += ["", "Both nodes, the balancer and the client share the same two cores (and other sessions' work). "
+                  "The second node adds processes, not cores: where one node's two gunicorn processes leave a core "
+                  "idle (the GIL, waits on PostgreSQL), the other node's processes use it — that is what the ratio "
+                  "shows, not the gain a second machine would bring, and it moves from run to run on this shared "
+                  "machine (see the two one-node runs). What the design now allows is shown by "
                   "tests/reliability/test_two_nodes.py: both nodes serve and work the one task queue, and killing one "
                   "under load loses nothing acknowledged."]
     lines.append(END)
