@@ -99,6 +99,17 @@ def running(listen: tuple[str, int], backends: list[tuple[str, int]]):
         server_box["server"] = loop.run_until_complete(asyncio.start_server(balancer.handle, *listen, reuse_address=True))
         ready.set()
         loop.run_forever()
+        # Stopped: close the connections still open (keep-alive clients), here in the loop's own
+        # thread, so nothing is left pending.
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+
+        async def settle():
+            await asyncio.gather(*pending, return_exceptions=True)
+
+        loop.run_until_complete(settle())
+        loop.close()
 
     thread = threading.Thread(target=run, name="balancer", daemon=True)
     thread.start()
@@ -113,16 +124,6 @@ def running(listen: tuple[str, int], backends: list[tuple[str, int]]):
 
         loop.call_soon_threadsafe(shutdown)
         thread.join(10)
-        # Close the connections still open (keep-alive clients) so nothing is left pending.
-        pending = asyncio.all_tasks(loop)
-        for task in pending:
-            task.cancel()
-
-        async def settle():
-            await asyncio.gather(*pending, return_exceptions=True)
-
-        loop.run_until_complete(settle())
-        loop.close()
 
 
 def main() -> None:
