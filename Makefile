@@ -27,6 +27,7 @@ demo: $(STAMP)
 	$(BIN)/zimao demo
 
 test: $(STAMP)
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

@@ -50,6 +50,12 @@ CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("ZIMAO_CSRF_TRUSTED_OR
 ZONE_CODE = os.environ.get("ZIMAO_ZONE_CODE", "LY")
 ZONE_DIVISION = os.environ.get("ZIMAO_ZONE_DIVISION", "410300")
 SITE_URL = os.environ.get("ZIMAO_SITE_URL", "http://127.0.0.1:8000")
+# The configured public address, only when the deployment sets one: printed QR codes and verify
+# links otherwise follow the address each request came to (zimao.core.sitebase).
+PUBLIC_URL = os.environ.get("ZIMAO_SITE_URL", "")
+# The packaged zone profile (catalog/data/zones/KEY.json) used until an administrator stores one
+# (admin page or `zimao zone import FILE`); `zimao demo` stores it.
+ZIMAO_ZONE_PROFILE = os.environ.get("ZIMAO_ZONE_PROFILE", "henan-ftz-410300")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -78,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "zimao.core.middleware.SecurityHeadersMiddleware",
     "zimao.core.middleware.RejectNulMiddleware",
+    "zimao.core.sitebase.RequestContextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

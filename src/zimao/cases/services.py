@@ -19,13 +19,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 
-from zimao.cases import indicators
 from zimao.cases.models import Case, Correction, Material, Notification, Rating, Task, Timer
-from zimao.cases.workflow import FINAL, WITHDRAWABLE, CaseStatus, can_transition
+from zimao.cases.workflow import FINAL, TASK_DECIDED, WITHDRAWABLE, CaseStatus, TaskStatus, can_move_task, can_transition
 from zimao.catalog import forms, plugins, process
 from zimao.catalog import services as catalog
 from zimao.catalog.models import Department, Officer
-from zimao.core import audit, calendar, sequences
+from zimao.core import audit, calendar, events, sequences
 from zimao.core.errors import BusinessError, Conflict, Problem, forbidden, not_found
 from zimao.core.uploads import check_upload
 
@@ -111,17 +110,16 @@ def transition(case: Case, target: str, actor, action: str | None = None, **deta
         hooks = "on_complete" if target == S.DELIVERED else "on_close"
         for name in case.process.definition.get(hooks, []):
             plugins.effects[name].func(context(case, actor=actor))
-        indicators.case_finished(case)
-        _on_finished(case)
+        _announce_finished(case)
 
 
-def _on_finished(case: Case) -> None:
-    """Indicators read finished cases; they are told on commit, never the other way round."""
-    from zimao.cases import signals
-
-    number, status, service = case.number, case.status, case.service.code
-    transaction.on_commit(lambda: signals.case_finished.send_robust(sender=Case, case_id=case.pk, number=number,
-                                                                    status=status, service_code=service), robust=True)
+def _announce_finished(case: Case) -> None:
+    """``case.finished``, in this transaction: the dashboard and anyone else subscribe
+    (``zimao.core.events``); the engine does not know who listens."""
+    events.announce("case.finished", {
+        "number": case.number, "status": case.status, "service": case.service.code, "service_name": case.service.name_zh,
+        "origin_zone": case.origin_zone, "at": timezone.now(), "submitted_at": case.submitted_at,
+    }, key=case.number)
 
 
 def _next_number() -> str:
@@ -355,14 +353,34 @@ def _approve_task(case: Case, task: Task, user, reason: str, spec: dict) -> None
     _close_task(task, Task.Status.APPROVED, user, reason)
 
 
-def _close_task(task: Task, status: str, user, reason: str) -> None:
+def move_task(task: Task, status: str, user, reason: str = "") -> None:
+    """The one writer of a task's status: refused unless ``TASK_TRANSITIONS`` allows the move.
+    A decision keeps who, when and why, with its audit event; a task waiting for corrections
+    and reopened by the answer only changes status (the case's transition is audited)."""
+    if not can_move_task(task.status, status):
+        raise Conflict(Problem("task", "invalid_transition", f"任务当前状态为“{TaskStatus(task.status).label}”，不能变为“{TaskStatus(status).label}”",
+                               f"A task that is {task.status} cannot become {status}"))
     before = {"status": task.status}
     task.status = status
+    if status not in TASK_DECIDED:
+        task.save(update_fields=["status"])
+        return
     task.reason = reason
     task.decided_at = timezone.now()
     task.decided_by = user if user is not None and not isinstance(user, str) else None
     task.save(update_fields=["status", "reason", "decided_at", "decided_by"])
     audit.record(user or "system:rules", f"task.{status}", task, before=before, after={"status": status, "reason": reason})
+
+
+_close_task = move_task
+
+
+def settle_follow_up(task: Task, user, *, approved: bool, reason: str) -> None:
+    """Close a follow-up task (e.g. a post-approval check, 事后核查) with its area's conclusion,
+    inside the caller's transaction: approved, or refused."""
+    if task.kind != Task.Kind.FOLLOW_UP:
+        raise ValueError("settle_follow_up closes follow-up tasks only")
+    move_task(task, Task.Status.APPROVED if approved else Task.Status.REFUSED, user, reason)
 
 
 # ---------------------------------------------------------------- people acting on cases
@@ -435,8 +453,7 @@ def decide(task_id: int, user, outcome: str, reason: str = "") -> Task:
                     _close_task(other, Task.Status.CANCELLED, "system", "case refused")
                 transition(case, S.REFUSED, user, reason=reason)
             else:
-                task.status = Task.Status.CORRECTION
-                task.save(update_fields=["status"])
+                move_task(task, Task.Status.CORRECTION, user)
                 Correction.objects.create(case=case, task=task, requested_by=user, reason=reason, requested_at=timezone.now())
                 case.suspended_at = timezone.now()
                 transition(case, S.SUSPENDED, user, "case.correction_requested", reason=reason)
@@ -481,10 +498,10 @@ def answer_correction(case_number: str, applicant, answer: str, data: dict | Non
         case.save()
         _shift_timers(case, paused)
         task = correction.task
-        task.status = Task.Status.OPEN
         if paused:
             task.due_date = calendar.add_working_days(task.due_date, paused).date
-        task.save(update_fields=["status", "due_date"])
+            task.save(update_fields=["due_date"])
+        move_task(task, Task.Status.OPEN, applicant)
         transition(case, S.IN_REVIEW, applicant, "case.corrected", paused_days=paused)
         return case
 

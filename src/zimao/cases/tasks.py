@@ -13,6 +13,8 @@ def advance_case(case_id: int) -> str:
 
 @task()
 def sweep_timers() -> dict:
+    """The periodic sweep: due timers, then announced events whose delivery was lost or failed."""
     from zimao.cases.services import sweep
+    from zimao.core import events
 
-    return sweep()
+    return {**sweep(), "events": events.drain()}

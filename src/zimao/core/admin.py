@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from zimao.core import audit
 from zimao.core import calendar as business_calendar
 from zimao.core.calendar import calendar_warnings
-from zimao.core.models import AuditEvent, CalendarDay, CalendarYear, Sequence, SigningKey
+from zimao.core.models import AuditEvent, CalendarDay, CalendarYear, OutboxEvent, Sequence, SigningKey
 
 _WEEKDAYS_ZH = "一二三四五六日"
 
@@ -200,3 +200,14 @@ class SequenceAdmin(ReadOnlyAdmin):
     list_display = ["name", "value"]
     search_fields = ["name"]
     ordering = ["name"]
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(ReadOnlyAdmin):
+    """What the apps announced (事件发件箱) and whether every subscriber took it — look-up only:
+    a stuck event is delivered by ``zimao events drain`` once its subscriber is fixed."""
+
+    list_display = ("id", "topic", "key", "created", "delivered", "attempts", "next_attempt")
+    list_filter = ("topic", ("delivered", admin.EmptyFieldListFilter))
+    search_fields = ("key",)
+    date_hierarchy = "created"

@@ -5,7 +5,9 @@ tokens. Other apps reach them through the service modules beside this file (``au
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -149,3 +151,30 @@ class WorkerLease(models.Model):
 
     def __str__(self):
         return f"{self.worker_id} until {self.expires_at:%H:%M:%S}"
+
+
+class OutboxEvent(models.Model):
+    """Something that happened, announced by the app that made it happen — 事件发件箱
+    (``zimao.core.events``). Written in the change's own transaction, so it exists exactly when
+    the change does; delivered after commit to the subscribers other apps registered, retried
+    until every subscriber took it. Delivered rows stay as the record of what was announced."""
+
+    topic = models.CharField(max_length=64)
+    key = models.CharField(max_length=200, blank=True, default="", help_text="what makes a repeat the same event")
+    payload = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    created = models.DateTimeField(default=timezone.now)
+    delivered = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt = models.DateTimeField(null=True, blank=True, help_text="after a failed delivery: not before")
+    last_error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["delivered", "next_attempt", "id"], name="outbox_undelivered"),
+            models.Index(fields=["topic", "key"], name="outbox_topic_key"),
+        ]
+        verbose_name = _("announced event")
+
+    def __str__(self):
+        return f"{self.topic} {self.key}".strip()

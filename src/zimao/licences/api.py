@@ -125,7 +125,7 @@ def verify(request, identifier: Annotated[str, Path(description="the licence ide
     result = services.verify(identifier)
     # Serialising the holder's 20-odd credentials costs far more than verifying them: the JSON is
     # kept with the holder's cached answer and goes when a change bumps the holder's version.
-    body = services.cached_rendering(result, ("api", request.get_host()),
+    body = services.cached_rendering(result, ("api", request.build_absolute_uri("/")),
                                      lambda: _render_verification(request, result))
     return HttpResponse(body, content_type=api.get_content_type())
 

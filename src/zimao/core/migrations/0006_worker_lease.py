@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0004_throttle_event'),
+        ('core', '0005_outbox_event'),
     ]
 
     operations = [
