@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/bonded.py
+	$(BIN)/python bench/scale.py
 
 # Gather translatable text into each app's locale (or src/zimao/locale) and compile it.
 messages: $(STAMP)

@@ -117,9 +117,12 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'zimao.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Persistent connections (a new one per request cost more than a cached verification answer):
+# kept for CONN_MAX_AGE seconds, checked before reuse (CONN_HEALTH_CHECKS) so a connection that a
+# database restart or a failover closed is replaced instead of failing the request.
+CONN_MAX_AGE = int(os.environ.get("ZIMAO_CONN_MAX_AGE", "60"))
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN so
         # two writers queue instead of failing half-way ("database is locked").

@@ -162,6 +162,25 @@ class ThrottleEvent(models.Model):
         verbose_name = _("rate-limited event")
 
 
+class WorkerLease(models.Model):
+    """A task worker's lease — 后台任务进程租约. A live worker renews it every few seconds (a
+    heartbeat thread in ``zimao worker``); a task RUNNING under a worker whose lease has expired
+    was orphaned and may be requeued, while one under a live lease is never taken from it
+    (``zimao.core.recovery``). The task row names its worker (django-tasks' ``worker_ids``)."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    host = models.CharField(max_length=255, blank=True)
+    pid = models.IntegerField(null=True)
+    renewed_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("worker lease")
+
+    def __str__(self):
+        return f"{self.worker_id} until {self.expires_at:%H:%M:%S}"
+
+
 class OutboxEvent(models.Model):
     """Something that happened, announced by the app that made it happen — 事件发件箱
     (``zimao.core.events``). Written in the change's own transaction, so it exists exactly when

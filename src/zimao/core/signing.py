@@ -25,11 +25,15 @@ logged, printed or returned from this module; the public half is stored as a JWK
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
+import threading
+from collections import OrderedDict
 from functools import lru_cache
 from typing import ClassVar, Protocol, runtime_checkable
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from joserfc import jws
 from joserfc.errors import JoseError
@@ -44,6 +48,11 @@ DEFAULT_ALG = "Ed25519"
 # A row of core.Sequence used only as a mutex: creating or rotating the active key locks it, so
 # two workers starting at once cannot both create an "only" active key.
 _LOCK_NAME = "lock:core.signing"
+
+
+# Sent inside the transaction that creates, rotates, retires or revokes a key, so that caches of
+# verification answers (the e-licence store's) can be invalidated in that same transaction.
+keys_changed = Signal()
 
 
 class SignatureError(ValueError):
@@ -186,6 +195,7 @@ def active_key(alg: str = DEFAULT_ALG) -> SigningKey:
         if key is None:
             key = _new_key(alg)
             audit.record("system:signing", "signing_key.create", key, after=_key_facts(key))
+            keys_changed.send(sender=SigningKey, kid=key.kid)
     return key
 
 
@@ -207,6 +217,7 @@ def rotate_key(actor, alg: str = DEFAULT_ALG) -> SigningKey:
         audit.record(actor, "signing_key.rotate", key,
                      before={"active": [k.kid for k in previous]},
                      after={**_key_facts(key), "retired": [k.kid for k in previous]})
+        keys_changed.send(sender=SigningKey, kid=key.kid)
     return key
 
 
@@ -233,6 +244,7 @@ def retire_key(kid: str, actor=None) -> SigningKey:
         key.retired_at = timezone.now()
         key.save(update_fields=["status", "retired_at"])
         audit.record(actor or "system:signing", "signing_key.retire", key, before=before, after=_key_facts(key))
+        keys_changed.send(sender=SigningKey, kid=key.kid)
     return key
 
 
@@ -247,6 +259,7 @@ def revoke_key(kid: str, actor=None) -> SigningKey:
         key.retired_at = key.retired_at or timezone.now()
         key.save(update_fields=["status", "retired_at"])
         audit.record(actor or "system:signing", "signing_key.revoke", key, before=before, after=_key_facts(key))
+        keys_changed.send(sender=SigningKey, kid=key.kid)
     return key
 
 
@@ -282,17 +295,46 @@ def token_header(token: str) -> dict:
     return dict(obj.headers())
 
 
-def verify_jws(token: str) -> dict:
+def verification_keys() -> dict[str, SigningKey]:
+    """Every key by kid, in one query — 全部验签密钥 (for verifying many tokens at once)."""
+    return {k.kid: k for k in SigningKey.objects.all()}
+
+
+# Memo of signature checks that succeeded: (kid, SHA-256 of the token) → payload bytes. A kid is
+# the RFC 7638 thumbprint of its public key, so the same (kid, token) always verifies the same
+# way; whether the key may still be used (revoked?) is checked on every call, outside the memo.
+_VERIFIED_MAX = 8192
+_verified: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+_verified_lock = threading.Lock()
+
+
+def _checked_payload(signer: Signer, key: SigningKey, token: str) -> bytes:
+    memo_key = (key.kid, hashlib.sha256(token.encode() if isinstance(token, str) else token).hexdigest())
+    with _verified_lock:
+        payload = _verified.get(memo_key)
+        if payload is not None:
+            _verified.move_to_end(memo_key)
+            return payload
+    payload = signer.verify_compact(key.public_jwk, token)  # raises: failures are not memoised
+    with _verified_lock:
+        _verified[memo_key] = payload
+        while len(_verified) > _VERIFIED_MAX:
+            _verified.popitem(last=False)
+    return payload
+
+
+def verify_jws(token: str, keys: dict[str, SigningKey] | None = None) -> dict:
     """The payload of a genuine token — 验签; raises ``SignatureError`` otherwise.
 
     The key is chosen by the header's kid and must be active or retired; its algorithm comes
     from our own key record, never from the token, so a token cannot pick a weaker algorithm.
+    ``keys`` (from ``verification_keys``) saves the key query when verifying many tokens.
     """
     header = token_header(token)
     kid = header.get("kid")
     if not isinstance(kid, str) or not kid:
         raise SignatureError("missing_kid", "token has no kid / 签名缺少密钥标识")
-    key = SigningKey.objects.filter(kid=kid).first()
+    key = keys.get(kid) if keys is not None else SigningKey.objects.filter(kid=kid).first()
     if key is None:
         raise SignatureError("unknown_kid", "unknown signing key / 未知的签名密钥")
     if key.status == SigningKey.Status.REVOKED:
@@ -300,7 +342,7 @@ def verify_jws(token: str) -> dict:
     signer = signer_for(key.algorithm)
     if header.get("alg") not in signer.accepted_algs:
         raise SignatureError("alg_mismatch", "algorithm does not match the key / 签名算法与密钥不符")
-    payload = signer.verify_compact(key.public_jwk, token)
+    payload = _checked_payload(signer, key, token)
     try:
         data = json.loads(payload)
     except ValueError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
+from django.http import HttpResponse
 from ninja import Path, Router, Schema
 
 from zimao.core import signing
@@ -82,12 +83,7 @@ def _brief(cred, status: str) -> dict:
     return services.credential_summary(cred, masked=True) | services.status_label(status)
 
 
-@router.get("/verify/{identifier}", auth=None, response={200: VerificationOut, **PUBLIC_ERRORS},
-            summary="Verify a licence 核验电子证照", operation_id="verifyLicence")
-def verify(request, identifier: Annotated[str, Path(description="the licence identifier 证照标识, as printed and in the QR code")]):
-    """Public: is this licence genuine and current? Personal values are masked. Every outcome,
-    including "not genuine", is a 200 answer whose ``genuine`` says so."""
-    result = services.verify(identifier)
+def _verification_data(result: services.VerificationResult) -> dict:
     data = {
         "identifier": result.identifier,
         "format_valid": result.format_ok,
@@ -108,6 +104,30 @@ def verify(request, identifier: Annotated[str, Path(description="the licence ide
         data["credential"] = _brief(cred, result.status)
         data["credentials"] = [_brief(c, s) for c, s in result.holder_credentials]
     return data
+
+
+def _render_verification(request, result: services.VerificationResult) -> bytes:
+    """The JSON ninja would send for ``VerificationOut`` (validated and rendered the same way)."""
+    from zimao.api import api
+
+    dumped = VerificationOut.model_validate(_verification_data(result)).model_dump()
+    content = api.renderer.render(request, dumped, response_status=200)
+    return content.encode() if isinstance(content, str) else content
+
+
+@router.get("/verify/{identifier}", auth=None, response={200: VerificationOut, **PUBLIC_ERRORS},
+            summary="Verify a licence 核验电子证照", operation_id="verifyLicence")
+def verify(request, identifier: Annotated[str, Path(description="the licence identifier 证照标识, as printed and in the QR code")]):
+    """Public: is this licence genuine and current? Personal values are masked. Every outcome,
+    including "not genuine", is a 200 answer whose ``genuine`` says so."""
+    from zimao.api import api
+
+    result = services.verify(identifier)
+    # Serialising the holder's 20-odd credentials costs far more than verifying them: the JSON is
+    # kept with the holder's cached answer and goes when a change bumps the holder's version.
+    body = services.cached_rendering(result, ("api", request.build_absolute_uri("/")),
+                                     lambda: _render_verification(request, result))
+    return HttpResponse(body, content_type=api.get_content_type())
 
 
 @router.get("/mine", response={200: list[MyCredentialOut], **COMMON_ERRORS},

@@ -6,18 +6,31 @@ the public reaches ``verify`` through the QR code on the licence. Every change g
 
 Trust model: the signed JWS fixes *what* was issued (identifier, kind, holder, subject, validity,
 issue time, issuer); the store says *whether it still stands* (revoked / suspended). Verification
-re-reads the store each time, so a revocation is visible at once, and compares the signed content
-with the stored row, so editing a row in the database turns the licence "not genuine" instead of
-silently changing what the public sees.
+reads the holder's version on every request, so a revocation is visible on the very next one, and
+compares the signed content with the stored row, so editing a row in the database turns the
+licence "not genuine" instead of silently changing what the public sees.
+
+Fast and still live (核验缓存): the answer for a holder (all their credentials with the result of
+each signature check) is cached in the process under the holder's version and the signing keys'
+version (``HolderVersion``); every issue, revocation, suspension and reinstatement bumps the
+holder's version inside its own transaction, every key change bumps the keys' version. A cache
+hit costs one query. A row edited behind the services' back (not through them) bumps nothing: it
+is caught when the entry is rebuilt — at the next bump, the next day, or after
+``VERIFY_CACHE_SECONDS`` at the latest.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,7 +38,7 @@ from zimao.catalog import zone
 from zimao.core import audit, elicence, sequences, signing, sitebase
 from zimao.core.errors import BusinessError, Conflict, Problem, not_found
 from zimao.core.protected import mask_id_number, mask_phone
-from zimao.licences.models import Credential
+from zimao.licences.models import Credential, HolderVersion
 
 log = logging.getLogger(__name__)
 
@@ -237,6 +250,29 @@ def _next_serial(today: dt.date) -> str:
     return f"{today.year}{sequences.next_value(f'licences.serial.{today.year}'):07d}"
 
 
+def bump_holder_version(holder_uscc: str) -> None:
+    """Make every cached verification answer for this holder stale — 核验版本递增.
+
+    Call inside the transaction that changes one of the holder's credentials: the new version
+    becomes visible exactly when the change does.
+    """
+    stamp = secrets.token_hex(8)
+    if HolderVersion.objects.filter(holder_uscc=holder_uscc).update(version=F("version") + 1, stamp=stamp):
+        return
+    try:
+        with transaction.atomic():  # savepoint: another transaction may create the row first
+            HolderVersion.objects.create(holder_uscc=holder_uscc, version=1, stamp=stamp)
+    except IntegrityError:
+        HolderVersion.objects.filter(holder_uscc=holder_uscc).update(version=F("version") + 1, stamp=stamp)
+
+
+def _keys_changed(sender, **kwargs) -> None:
+    bump_holder_version(HolderVersion.KEYS_ROW)
+
+
+signing.keys_changed.connect(_keys_changed, dispatch_uid="licences.keys_changed")
+
+
 def issue_credential(*, kind: str, title_zh: str, title_en: str, holder_uscc: str, holder_name: str,
                      subject: dict, valid_from=None, valid_until=None, case_number: str | None = None,
                      actor=None, type_code: str | None = None, issuer: zone.Authority | None = None,
@@ -292,6 +328,7 @@ def issue_credential(*, kind: str, title_zh: str, title_en: str, holder_uscc: st
                 if existing is not None:
                     return existing
             raise
+        bump_holder_version(holder_uscc)
         audit.record(actor, "credential.issue", cred, after={
             "identifier": cred.identifier, "kind": kind, "holder_uscc": holder_uscc,
             "case_number": case_number, "kid": cred.kid,
@@ -337,10 +374,12 @@ def can_view(user, credential: Credential) -> bool:
     return (credential.subject or {}).get("applicant_user_id") == user.id
 
 
-def signature_problem(cred: Credential) -> str | None:
-    """None if ``cred``'s JWS is genuine and matches the stored row, else a reason code."""
+def signature_problem(cred: Credential, keys: dict | None = None) -> str | None:
+    """None if ``cred``'s JWS is genuine and matches the stored row, else a reason code.
+
+    ``keys`` (``signing.verification_keys()``) when checking many credentials: one key query."""
     try:
-        payload = signing.verify_jws(cred.jws)
+        payload = signing.verify_jws(cred.jws, keys)
     except signing.SignatureError as exc:
         return exc.code
     try:
@@ -403,6 +442,7 @@ class VerificationResult:
     status: str = "not_genuine"
     holder_credentials: list[tuple[Credential, str]] = field(default_factory=list)
     today: dt.date | None = None
+    answer: _HolderAnswer | None = field(default=None, repr=False, compare=False)
 
     @property
     def found(self) -> bool:
@@ -445,29 +485,122 @@ class VerificationResult:
         return [(c, s) for c, s in self.holder_credentials if self.credential is None or c.pk != self.credential.pk]
 
 
+@dataclass(frozen=True)
+class _HolderAnswer:
+    """Every credential of one holder with its signature check, valid for one version and day."""
+
+    version: tuple
+    today: dt.date
+    built: float
+    rows: tuple[tuple[Credential, str | None], ...]  # (credential, signature problem or None)
+    # What was made from this answer (the API's JSON, the page's body), by identifier and form:
+    # valid exactly as long as the answer is, so it goes when the answer goes.
+    renders: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+def cached_rendering(result: VerificationResult, form: tuple, build):
+    """``build()`` for ``result`` in ``form`` (e.g. ("api", host)), kept with the holder's cached
+    answer so the same answer is not serialised again; built afresh when nothing is cached."""
+    if result.answer is None:
+        return build()
+    key = (result.identifier, *form)
+    value = result.answer.renders.get(key)
+    if value is None:
+        value = build()
+        if len(result.answer.renders) < 256:  # a bound, whatever the callers pass as form
+            result.answer.renders[key] = value
+    return value
+
+
+# Cached verification answers, per holder: holder USCC → _HolderAnswer. Process-local on purpose:
+# every node checks the version in the database on every request, so nodes never need to talk.
+VERIFY_CACHE_SECONDS = 300
+_VERIFY_CACHE_MAX = 4096
+_answers: OrderedDict[str, _HolderAnswer] = OrderedDict()
+_answers_lock = threading.Lock()
+
+
+def clear_verification_cache() -> None:
+    """Forget every cached answer (tests, and after a restore)."""
+    with _answers_lock:
+        _answers.clear()
+
+
+def _holder_and_versions(identifier: str) -> tuple[str, str | None, str | None] | None:
+    """(holder USCC, holder's stamp, keys' stamp) of the credential ``identifier``, in one query.
+
+    Plain SQL: this runs on every verification, and building the same ORM query with two
+    subqueries cost more than running it."""
+    q = connection.ops.quote_name
+    cred, version = q(Credential._meta.db_table), q(HolderVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.{q('holder_uscc')},"
+            f" (SELECT v.{q('stamp')} FROM {version} v WHERE v.{q('holder_uscc')} = c.{q('holder_uscc')}),"
+            f" (SELECT k.{q('stamp')} FROM {version} k WHERE k.{q('holder_uscc')} = %s)"
+            f" FROM {cred} c WHERE c.{q('identifier')} = %s",
+            [HolderVersion.KEYS_ROW, identifier])
+        row = cursor.fetchone()
+    return tuple(row) if row is not None else None
+
+
+def _holder_answer(holder_uscc: str, version: tuple, today: dt.date) -> _HolderAnswer:
+    with _answers_lock:
+        cached = _answers.get(holder_uscc)
+        if (cached is not None and cached.version == version and cached.today == today
+                and time.monotonic() - cached.built < VERIFY_CACHE_SECONDS):
+            _answers.move_to_end(holder_uscc)
+            return cached
+    keys = signing.verification_keys()
+    rows = tuple((c, signature_problem(c, keys)) for c in credentials_for(holder_uscc))
+    answer = _HolderAnswer(version=version, today=today, built=time.monotonic(), rows=rows)
+    with _answers_lock:
+        _answers[holder_uscc] = answer
+        _answers.move_to_end(holder_uscc)
+        while len(_answers) > _VERIFY_CACHE_MAX:
+            _answers.popitem(last=False)
+    return answer
+
+
 def verify(identifier: str, *, today: dt.date | None = None) -> VerificationResult:
     """Verify an identifier — 电子证照核验: format and check character, presence in the store,
     signature and content, then current status; with every credential of the same holder
-    (多证集成、一照通行), each with its own status."""
+    (多证集成、一照通行), each with its own status.
+
+    One query when the holder's answer is cached and its version unchanged; three otherwise
+    (the holder's credentials, and every signing key at once), whatever the number of credentials.
+    """
     identifier = (identifier or "").strip()
     today = today or timezone.localdate()
     ok, problems = elicence.validate_identifier(identifier)
     result = VerificationResult(identifier=identifier, format_ok=ok, problems=problems, today=today)
     if not ok:
         return result
-    cred = Credential.objects.filter(identifier=identifier).first()
-    if cred is None:
+    found = _holder_and_versions(identifier)
+    if found is None:
         return result
+    holder_uscc, holder_stamp, keys_stamp = found
+    answer = _holder_answer(holder_uscc, (holder_stamp, keys_stamp), today)
+    this = next(((c, p) for c, p in answer.rows if c.identifier == identifier), None)
+    if this is None:
+        # The row's holder was changed behind the store's back since the answer was built.
+        clear_verification_cache()
+        answer = _holder_answer(holder_uscc, (holder_stamp, keys_stamp), today)
+        this = next(((c, p) for c, p in answer.rows if c.identifier == identifier), None)
+        if this is None:
+            return result
+    cred, problem = this
+    result.answer = answer
     result.credential = cred
-    result.signature_reason = signature_problem(cred)
-    result.signature_ok = result.signature_reason is None
+    result.signature_reason = problem
+    result.signature_ok = problem is None
     if not result.signature_ok:
         # A tampered row says nothing trustworthy about its holder: show no integrated view.
         return result
     result.status = cred.effective_status(today)
     result.holder_credentials = [
-        (c, c.effective_status(today) if (c.pk == cred.pk or signature_problem(c) is None) else "not_genuine")
-        for c in credentials_for(cred.holder_uscc)
+        (c, c.effective_status(today) if (c.pk == cred.pk or p is None) else "not_genuine")
+        for c, p in answer.rows
     ]
     return result
 
@@ -504,6 +637,7 @@ def _set_status(identifier: str, new: str, reason: str, actor, action: str, allo
             cred.revoked_at = timezone.now()
             fields.append("revoked_at")
         cred.save(update_fields=fields)
+        bump_holder_version(cred.holder_uscc)
         audit.record(actor, action, cred, before=before, after={"status": new, "status_reason": reason})
     return cred
 
