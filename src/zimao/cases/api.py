@@ -18,6 +18,7 @@ from zimao.cases import services
 from zimao.cases.models import Case, Task
 from zimao.cases.workflow import STATUS_WORDS
 from zimao.core import audit
+from zimao.core.dates import ApiDate
 from zimao.core.errors import COMMON_ERRORS, ErrorOut
 
 prefix = "/"
@@ -160,7 +161,7 @@ def case_out(case: Case) -> dict:
     }
 
 
-@router.post("materials", response={201: MaterialOut, **ERRORS}, summary="Upload a material 上传材料")
+@router.post("materials", response={201: MaterialOut, 413: ErrorOut, **ERRORS}, summary="Upload a material 上传材料")
 def upload_material(request: HttpRequest, key: Form[str] = "", file: File[UploadedFile] = None):
     if file is None:
         from zimao.core.errors import BusinessError
@@ -232,7 +233,7 @@ def extension(request: HttpRequest, number: str, payload: ExtensionIn):
 
 @router.get("tasks", response={200: list[TaskOut], **ERRORS}, summary="My department's tasks 待办")
 def tasks(request: HttpRequest, view: Literal["open", "due_soon", "overdue", "done"] = "open", service: str = "",
-          after_due: date | None = None, after_id: int | None = None, limit: int = 50):
+          after_due: ApiDate | None = None, after_id: int | None = None, limit: int = 50):
     after = (after_due, after_id) if after_due and after_id else None
     return [task_out(t) for t in services.worklist(request.user, view=view, service=service, after=after,
                                                    limit=max(1, min(limit, 200)))]

@@ -6,9 +6,13 @@ from django_tasks import task
 
 @task()
 def advance_case(case_id: int) -> str:
-    from zimao.cases.services import advance
+    from zimao.cases.services import advance, mark_stuck
 
-    return advance(case_id, "system:worker").status
+    try:
+        return advance(case_id, "system:worker").status
+    except Exception as exc:
+        mark_stuck(case_id, exc)  # an officer sees it; the sweep no longer retries it blindly
+        raise
 
 
 @task()

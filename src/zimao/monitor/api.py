@@ -6,11 +6,11 @@ Zone administrators read every indicator; anyone may read the published ones thr
 
 from __future__ import annotations
 
-from datetime import date
 
 from django.utils.translation import get_language
 from ninja import Query, Router, Schema
 
+from zimao.core.dates import ApiDate
 from zimao.core.errors import COMMON_ERRORS, BusinessError, ErrorOut, Problem, forbidden, not_found
 from zimao.monitor import readout
 from zimao.monitor.access import is_zone_admin
@@ -78,8 +78,9 @@ class SeriesOut(Schema):
 
 
 class WindowIn(Schema):
-    until: date | None = None
-    since: date | None = None
+    # ISO dates in 1900 … today + 100 years: ``until=0`` is not read as 1970-01-01 (a Unix time).
+    until: ApiDate | None = None
+    since: ApiDate | None = None
 
 
 class SeriesIn(WindowIn):

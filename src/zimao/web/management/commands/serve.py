@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
@@ -41,7 +42,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "zimao.settings")}
         web = [sys.executable, "-m", "gunicorn", "zimao.wsgi:application", "--bind", f"{options['host']}:{options['port']}",
-               "--workers", str(options["workers"]), "--threads", str(options["threads"]), "--access-logfile", "-"]
+               "--workers", str(options["workers"]), "--threads", str(options["threads"]), "--access-logfile", "-",
+               # above settings.MAX_REQUEST_TARGET, so Django answers most long URIs itself (bilingual 414)
+               "--limit-request-line", str(settings.GUNICORN_LIMIT_REQUEST_LINE)]
         if not options["no_worker"]:
             self.recover(shared_queue=options["shared_queue"])
         procs = [subprocess.Popen(web, env=env)]
