@@ -138,11 +138,14 @@ class Submission:
 
 def submit(applicant, service_code: str, data: dict, *, materials: dict[str, int] | None = None,
            idempotency_key: str = "", delivery_method: str = "electronic", mail_address: str = "",
-           channel: str = "web", origin_zone: str = "") -> Submission:
+           channel: str = "web", origin_zone: str = "", fingerprint: str | None = None) -> Submission:
     """Accept an application (提交申请). Returns the existing case when the idempotency key was
-    seen before, so a double click or a retried request creates one case."""
+    seen before, so a double click or a retried request creates one case; the same key with a
+    different request is refused (422). ``fingerprint=""`` skips that comparison for a caller
+    whose second click no longer carries the body (the portal's draft is cleared on success)."""
     idempotency_key = (idempotency_key or "").strip()[:64]
-    fingerprint = request_fingerprint(service_code, data, materials, delivery_method, mail_address)
+    if fingerprint is None:
+        fingerprint = request_fingerprint(service_code, data, materials, delivery_method, mail_address)
     if idempotency_key:
         existing = Case.objects.filter(applicant=applicant, idempotency_key=idempotency_key).first()
         if existing:
@@ -173,7 +176,7 @@ def request_fingerprint(service_code, data, materials, delivery_method, mail_add
 
 def _same_request(existing: Case, fingerprint: str) -> Case:
     """The IETF idempotency-key draft: a key reused with another body is a client error (422)."""
-    if existing.idempotency_fingerprint and existing.idempotency_fingerprint != fingerprint:
+    if fingerprint and existing.idempotency_fingerprint and existing.idempotency_fingerprint != fingerprint:
         raise BusinessError.of("Idempotency-Key", "key_reused",
                                "该幂等键已用于另一份不同的申请，请为新申请使用新的键",
                                "This Idempotency-Key was used for a different request; use a new key for a new request",

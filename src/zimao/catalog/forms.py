@@ -183,7 +183,7 @@ def validate(form: dict, data: dict, *, partial: bool = False) -> tuple[dict, li
             if field.get("required") and not partial:
                 problems.append(Problem(path, "required", f"请填写“{zh_label}”", f"Enter {en_label}"))
             continue
-        if any(surrogate_paths(raw)):  # also for callers that do not come through the HTTP edge
+        if next(surrogate_paths(raw), None) is not None:  # also for callers that do not come through the HTTP edge
             problems.append(unencodable_text_problem(path))
             continue
         try:

@@ -73,9 +73,11 @@ def has_surrogate(value: str) -> bool:
 
 
 def unencodable_text_problem(field: str):
-    """The one refusal for text UTF-8 cannot carry, naming the field (edge and services alike)."""
+    """The one refusal for text UTF-8 cannot carry, naming the field (edge and services alike).
+    A field name that itself holds a surrogate (a key of a free-form object) is named escaped."""
     from zimao.core.errors import Problem
 
+    field = field.encode("utf-8", "backslashreplace").decode("utf-8")
     return Problem(field or "request", "unencodable_character", f"字段 {field} {_SURROGATE_ZH}" if field else f"请求{_SURROGATE_ZH}",
                    f"{field or 'The request'} {_SURROGATE_EN}")
 

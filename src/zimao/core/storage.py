@@ -22,6 +22,22 @@ FILE_MODE = 0o600
 DIR_MODE = 0o700
 
 
+class _OpenedFile(File):
+    """The plain content of a sealed file, in memory; opening it again after it was closed reads
+    (and authenticates) the file on disk again."""
+
+    def __init__(self, storage, name):
+        self._storage = storage
+        super().__init__(io.BytesIO(storage._plain(name)), name=name)
+
+    def open(self, mode=None, *args, **kwargs):
+        if self.closed:
+            self.file = io.BytesIO(self._storage._plain(self.name))
+        else:
+            self.seek(0)
+        return self
+
+
 class SealedFileSystemStorage(FileSystemStorage):
     def __init__(self, **kwargs):
         kwargs.setdefault("file_permissions_mode", FILE_MODE)
@@ -38,9 +54,11 @@ class SealedFileSystemStorage(FileSystemStorage):
     def _open(self, name, mode="rb"):
         if "w" in mode or "a" in mode or "+" in mode:
             raise ValueError("sealed files are written through save(), not opened for writing")
+        return _OpenedFile(self, name)
+
+    def _plain(self, name) -> bytes:
         with open(self.path(name), "rb") as f:
-            plain = protected.open_bytes(f.read())
-        return File(io.BytesIO(plain), name=name)
+            return protected.open_bytes(f.read())
 
     def size(self, name):
         return len(self.open(name).read())
@@ -80,7 +98,7 @@ def reseal(root: Path | str) -> dict:
     return counts
 
 
-def tighten_data_dir() -> list[str]:
+def tighten_data_dir(sqlite_path: str | Path | None = None) -> list[str]:
     """Owner-only modes on what an older installation created world-readable: the data folder,
     the SQLite database with its WAL and shared-memory files, the media folder. (New files are
     owner-only from creation: settings set the umask.) Returns the paths changed."""
@@ -88,9 +106,11 @@ def tighten_data_dir() -> list[str]:
 
     changed = []
     db = settings.DATABASES["default"]
+    if sqlite_path is None and db["ENGINE"].endswith("sqlite3") and str(db.get("NAME", "")) not in ("", ":memory:"):
+        sqlite_path = db["NAME"]
     targets = [(Path(settings.DATA_DIR), DIR_MODE), (Path(settings.MEDIA_ROOT), DIR_MODE)]
-    if db["ENGINE"].endswith("sqlite3") and str(db.get("NAME", "")) not in ("", ":memory:"):
-        targets += [(Path(f"{db['NAME']}{suffix}"), FILE_MODE) for suffix in ("", "-wal", "-shm", "-journal")]
+    if sqlite_path:
+        targets += [(Path(f"{sqlite_path}{suffix}"), FILE_MODE) for suffix in ("", "-wal", "-shm", "-journal")]
     for path, mode in targets:
         try:
             if path.exists() and path.stat().st_uid == os.getuid() and path.stat().st_mode & 0o777 != mode:
