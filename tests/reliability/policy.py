@@ -110,8 +110,9 @@ PAGES: dict[str, list[Check]] = {
     "web:material": [
         Check(expect(HIDDEN, anon=LOGIN, applicant=OK, reviewer=OK, admin=OK), args={"token": Ref("material_review")},
               note="never at the window: the clerk sees nothing"),
-        Check(expect(HIDDEN, anon=LOGIN, applicant=OK, clerk=OK, admin=OK), args={"token": Ref("material_window")},
-              note="issued, waiting at the window to be handed out"),
+        Check(expect(HIDDEN, anon=LOGIN, applicant=OK, clerk=OK, reviewer=OK, reviewer_tax=OK, admin=OK),
+              args={"token": Ref("material_window")},
+              note="issued, waiting at the window; market regulation and tax each had a task on it (秒批)"),
         Check(expect(HIDDEN, anon=LOGIN, applicant=OK), args={"token": Ref("material_loose")},
               note="uploaded, not yet sent: nobody but its owner"),
     ],
