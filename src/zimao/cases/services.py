@@ -770,7 +770,13 @@ def sweep(today: date | None = None, limit: int = 500, *, stale_after: timedelta
 def mark_stuck(case_id: int, exc: BaseException) -> None:
     """The engine could not move this case on (卡件): record why, tell the department that runs
     the service (their workbench lists it) and stop the sweep retrying it silently. Its own
-    transaction: the failed run was rolled back. Once only per case until retried."""
+    transaction: the failed run was rolled back. Once only per case until retried. A transient
+    database failure (a lock or deadlock, a lost connection) is not the case's fault: the sweep
+    retries those as before."""
+    from django.db import InterfaceError, OperationalError
+
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return
     reason = f"{type(exc).__name__}: {exc}".encode("utf-8", "backslashreplace").decode("utf-8")[:1000]
     with transaction.atomic():
         case = Case.objects.select_for_update(of=("self",)).select_related("service").filter(pk=case_id).first()

@@ -82,6 +82,15 @@ def test_a_case_the_engine_cannot_advance_is_marked_stuck_shown_to_its_departmen
     assert audit.verify().ok
 
 
+def test_a_transient_database_failure_is_not_marked_stuck(zone):
+    from django.db import OperationalError
+
+    case = submit(zone.applicant, registration={"articles": "custom"}).case
+    services.mark_stuck(case.pk, OperationalError("deadlock detected"))
+    case.refresh_from_db()
+    assert case.stuck_at is None
+
+
 def test_the_sweep_marks_a_case_it_cannot_restart(zone, monkeypatch):
     case = submit(zone.applicant, registration={"articles": "custom"}).case
     Case.objects.filter(pk=case.pk).update(status="submitted", stage_index=0, updated_at=timezone.now() - timedelta(hours=1))
