@@ -933,6 +933,20 @@ def _within_unattached_quota(owner, size: int, field: str) -> None:
                                "submit your application first, or wait for unused files to be removed", status=413)
 
 
+def discard_unattached_material(owner, pk: int) -> bool:
+    """The owner replaced an upload before sending it (a draft's new file): the old one goes at
+    once instead of holding quota until the sweep. Never a material already part of a case."""
+    with transaction.atomic():
+        material = Material.objects.select_for_update().filter(pk=pk, owner=owner, case__isnull=True).first()
+        if material is None:
+            return False
+        name = material.file.name
+        audit.record(owner, "material.discarded", material, after={"sha256": material.sha256, "size": material.size})
+        material.delete()
+        transaction.on_commit(lambda: Material.file.field.storage.delete(name))
+        return True
+
+
 def sweep_unattached_materials(now=None, limit: int = 1000) -> int:
     """Delete uploads never attached to a case within ``settings.UNATTACHED_UPLOAD_RETENTION_HOURS``
     (rows and files): part of ``zimao sweep``. A material a submission attaches meanwhile is

@@ -300,6 +300,20 @@ def test_unattached_uploads_are_limited_per_user_in_both_languages(zone, media, 
     assert client.post("/api/v1/materials", {"key": "articles", "file": SimpleUploadedFile("a.pdf", PDF)}).status_code == 201
 
 
+def test_a_file_replaced_in_the_portal_draft_is_discarded_at_once(zone, media, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = Client()
+    client.force_login(zone.applicant)
+    for _ in range(2):
+        response = client.post("/apply/QYKB-001/materials/", {"file-articles": SimpleUploadedFile("a.pdf", PDF)})
+        assert response.status_code in (200, 302, 422)
+    with django_capture_on_commit():
+        client.post("/apply/QYKB-001/materials/", {"file-articles": SimpleUploadedFile("a.pdf", PDF)})
+    assert Material.objects.filter(owner=zone.applicant, case__isnull=True, key="articles").count() == 1
+    assert AuditEvent.objects.filter(action="material.discarded").count() == 2
+
+
 def test_the_sweep_deletes_unattached_uploads_after_the_retention_period(zone, media, settings):
     settings.UNATTACHED_UPLOAD_RETENTION_HOURS = 24
     case = submit(zone.applicant).case
