@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/trade.py
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/dashboard.py
+	$(BIN)/python bench/bonded.py
 
 # Gather translatable text into each app's locale (or src/zimao/locale) and compile it.
 messages: $(STAMP)

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "zimao.licences",
     "zimao.permits",
     "zimao.trade",
+    "zimao.bonded",
     "zimao.monitor",
     "zimao.web",
 ]

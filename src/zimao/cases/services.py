@@ -52,7 +52,7 @@ def _set_due_dates(case: Case) -> None:
     promised = deadline(start, case.service.promised_limit_days + extra)
     legal = deadline(start, case.service.legal_limit_days + extra)
     case.due_date, case.legal_due_date = promised.date, legal.date
-    case.due_provisional = promised.provisional or legal.provisional
+    case.due_date_provisional, case.legal_due_date_provisional = promised.provisional, legal.provisional
 
 
 def _case_snapshot(case: Case) -> dict:
@@ -638,75 +638,8 @@ def record_delivery(case_number: str, user, method: str, tracking_number: str = 
 
 
 # ---------------------------------------------------------------- 好差评
-
-def rate(case_number: str, applicant, level: int, comment: str = "", named: bool = True) -> Rating:
-    """One rating per case (一事一评). A named poor rating (不满意 or worse) opens a
-    rectification task for the service's department with its own deadline."""
-    try:
-        level = int(level)
-    except (TypeError, ValueError):
-        level = 0
-    if level not in Rating.Level.values:
-        raise BusinessError.of("level", "invalid", "评价等级应为1到5", "The rating must be 1 to 5", status=422)
-    comment = (comment or "").strip()
-    if len(comment) > 1000:
-        raise BusinessError.of("comment", "too_long", "评价内容不能超过1000字", "The comment must be at most 1000 characters", status=422)
-    with transaction.atomic():
-        case = _applicant_case(case_number, applicant, lock=True)
-        if case.status not in FINAL or case.status == S.WITHDRAWN:
-            raise Conflict(Problem("status", "not_finished", "办结后才能评价", "You can rate a case once it is finished"))
-        if Rating.objects.filter(case=case).exists():
-            raise Conflict(Problem("level", "already_rated", "该办件已经评价过了", "This case has already been rated"))
-        rating = Rating.objects.create(case=case, level=level, comment=comment, named=bool(named))
-        audit.record(applicant, "case.rated", rating, after={"case": case.number, "level": level, "named": bool(named)})
-        indicators.rated(case, level)
-        if level <= Rating.Level.DISSATISFIED and named:
-            due = deadline(timezone.localdate(), case.service.rectification_days).date
-            task = Task.objects.create(case=case, kind=Task.Kind.RECTIFICATION, key="rectification", stage_key="rating",
-                                       department=case.service.department, name_zh="差评整改", name_en="Rectify a poor rating", due_date=due)
-            Timer.objects.create(case=case, task=task, kind=Timer.Kind.TASK_DUE, fire_on=due)
-            rating.rectification = task
-            rating.save(update_fields=["rectification"])
-            audit.record("system:rating", "task.created", task, after={"case": case.number, "kind": "rectification", "due_date": due})
-            notify(case, department=case.service.department, zh=f"办件 {case.number} 收到差评，请在 {due} 前整改",
-                   en=f"Case {case.number} was rated poorly; rectify by {due}")
-        from zimao.cases import signals
-
-        transaction.on_commit(lambda: signals.case_rated.send_robust(sender=Rating, rating_id=rating.pk), robust=True)
-        return rating
-
-
-def rectify(task_id: int, user, answer: str) -> Task:
-    answer = (answer or "").strip()
-    if not answer:
-        raise BusinessError.of("answer", "required", "请填写整改情况", "Describe what was rectified", status=422)
-    with transaction.atomic():
-        task = Task.objects.select_for_update(of=("self",)).select_related("case").filter(pk=task_id, kind=Task.Kind.RECTIFICATION).first()
-        if task is None or not (_rectification_owner(user, task) or officer_can_act(user, task)):
-            raise not_found("task")
-        if task.status != Task.Status.OPEN:
-            raise Conflict(Problem("task", "already_decided", "该整改已答复", "This rectification was already answered"))
-        _close_task(task, Task.Status.DONE, user, answer[:2000])
-        notify(task.case, user=task.case.applicant, zh=f"您对办件 {task.case.number} 的差评已整改：{answer}。请再次评价。",
-               en=f"Your poor rating of case {task.case.number} was rectified: {answer}. Please rate again.")
-        return task
-
-
-def follow_up(case_number: str, applicant, level: int) -> Rating:
-    """The applicant's second answer after rectification (回访)."""
-    with transaction.atomic():
-        case = _applicant_case(case_number, applicant, lock=True)
-        rating = Rating.objects.filter(case=case).select_related("rectification").first()
-        if not rating or not rating.rectification or rating.rectification.status != Task.Status.DONE:
-            raise Conflict(Problem("level", "no_follow_up", "没有待回访的整改", "There is no rectification to answer"))
-        if rating.follow_up_level:
-            raise Conflict(Problem("level", "already_rated", "已经回访过了", "You have already answered"))
-        if int(level) not in Rating.Level.values:
-            raise BusinessError.of("level", "invalid", "评价等级应为1到5", "The rating must be 1 to 5", status=422)
-        rating.follow_up_level, rating.follow_up_at = int(level), timezone.now()
-        rating.save(update_fields=["follow_up_level", "follow_up_at"])
-        audit.record(applicant, "case.rating_follow_up", rating, after={"level": int(level)})
-        return rating
+# The rating functions live in ``cases/ratings.py`` (回访核实, escalation, 申诉复核); they are
+# re-exported at the end of this module so callers keep using ``services.rate`` etc.
 
 
 # ---------------------------------------------------------------- timers and notifications
@@ -1049,3 +982,8 @@ def get_material_for(user, token) -> Material:
     if material is None or not can_read_material(user, material):
         raise not_found("material")
     return material
+
+
+from zimao.cases.ratings import (  # noqa: E402 — re-exported: ratings.py uses this module's helpers
+    appeal, awaiting_follow_up, follow_up, rate, rectify, review_appeal, verify_rectification,
+)

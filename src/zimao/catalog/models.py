@@ -20,9 +20,23 @@ class Department(models.Model):
     name_en = models.CharField(max_length=150)
     is_window = models.BooleanField(default=False, help_text="综合窗口: accepts applications and hands out results")
 
+    class Level(models.TextChoices):
+        """Which tier of government the department belongs to (层级)."""
+
+        MUNICIPAL = "municipal", _("municipal or zone (市级/片区)")
+        PROVINCIAL = "provincial", _("provincial (省级)")
+
+    # An item decided by a provincial department is accepted at the zone window and forwarded
+    # (由省级部门办理): the guide says so and the process has a forwarding task.
+    level = models.CharField(max_length=12, choices=Level.choices, default=Level.MUNICIPAL)
+
     class Meta:
         ordering = ["code"]
         verbose_name = _("department")
+
+    @property
+    def is_provincial(self) -> bool:
+        return self.level == self.Level.PROVINCIAL
 
     def __str__(self):
         return f"{self.name_zh} {self.name_en}"

@@ -24,6 +24,9 @@ USERS = [
 AREA_USERS = [
     {"username": "reviewer_coo", "role_zh": "原产地签证审核", "role_en": "certificate reviewer (CCPIT)"},
     {"username": "reviewer_customs", "role_zh": "海关审核", "role_en": "customs reviewer"},
+    {"username": "warehouse", "role_zh": "综保区仓库操作员", "role_en": "bonded-warehouse operator"},
+    {"username": "customs_bonded", "role_zh": "综保区海关", "role_en": "customs officer, bonded zone"},
+    {"username": "gate", "role_zh": "综保区卡口", "role_en": "gate keeper, bonded zone"},
 ]
 
 # Companies named in the zone report (一、（三）), with the industry it gives them.
@@ -78,6 +81,9 @@ def load() -> dict:
     from zimao.trade.demo import load as load_trade
 
     summary["trade"] = load_trade()
+    from zimao.bonded.demo import load as load_bonded
+
+    summary["bonded"] = load_bonded()
     for name, industry, form in REPORT_COMPANIES:
         register_demo_entity(name=name, division="410300", org_form=form, industry=industry,
                              established_on=date(2017, 4, 1))  # the zone opened on 1 April 2017

@@ -151,7 +151,7 @@ def test_offline_verification_with_published_keys(client, issue):
 
     cred = issue()
     keyset = KeySet.import_key_set(client.get("/.well-known/jwks.json").json())
-    obj = jws.deserialize_compact(cred.jws, keyset, algorithms=["Ed25519"])
+    obj = jws.deserialize_compact(cred.jws, keyset, algorithms=["EdDSA", "Ed25519"])
     assert json.loads(obj.payload)["identifier"] == cred.identifier
 
 

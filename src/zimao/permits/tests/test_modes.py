@@ -193,10 +193,10 @@ def test_two_permits_in_one_is_one_application_one_review_one_credential(company
 def test_one_industry_one_permit_routes_each_department_and_issues_one_card(company):
     case = apply(company.applicant, "ZZ-HYZH-BLD", company.uscc)
     tasks = {t.key: t for t in case.tasks.filter(kind="review")}
-    assert set(tasks) == {"ZZ-HYZH-BLD:AMR", "ZZ-HYZH-BLD:TOBACCO", "ZZ-HYZH-BLD:CULTURE"}
+    assert set(tasks) == {"ZZ-HYZH-BLD:AMR", "ZZ-HYZH-BLD:TOBACCO", "ZZ-HYZH-BLD:PRESS"}
     # Food is granted on commitment and prepackaged food is a filing: AMR's part approves at once;
     # publications are a commitment too; tobacco retail is still reviewed.
-    assert tasks["ZZ-HYZH-BLD:AMR"].status == "approved" and tasks["ZZ-HYZH-BLD:CULTURE"].status == "approved"
+    assert tasks["ZZ-HYZH-BLD:AMR"].status == "approved" and tasks["ZZ-HYZH-BLD:PRESS"].status == "approved"
     assert tasks["ZZ-HYZH-BLD:TOBACCO"].status == "open"
     assert case.status == "in_review" and not case.outputs
     decide(tasks["ZZ-HYZH-BLD:TOBACCO"].pk, reviewer_for("TOBACCO"), "approve")

@@ -368,6 +368,13 @@ def get_declaration(user, number: str) -> TradeDeclaration:
     return decl
 
 
+def declaration_released(number: str) -> bool:
+    """Whether customs has accepted (released — 放行) the declaration with this number: what the
+    bonded zone's gate asks before goods cross the second line (二线)."""
+    return AgencySubmission.objects.filter(declaration__number=(number or "").strip().upper(), agency=CUSTOMS,
+                                           status=Sub.ACCEPTED).exists()
+
+
 def total_value(decl: TradeDeclaration) -> Decimal:
     return sum((Decimal(g["value"]) for g in decl.data.get("goods", []) if g.get("value")), Decimal(0))
 
