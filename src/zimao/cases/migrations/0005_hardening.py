@@ -13,7 +13,7 @@ def give_each_material_a_token(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0002_alter_task_kind'),
+        ('cases', '0004_rating_review'),
     ]
 
     operations = [
