@@ -27,10 +27,12 @@ demo: $(STAMP)
 	$(BIN)/zimao demo
 
 test: $(STAMP)
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/permits.py
 	$(BIN)/python bench/trade.py
 	$(BIN)/python bench/load.py

@@ -5,16 +5,13 @@ so. Every page on the way passes axe-core (WCAG 2 A/AA rules) and shows no scrip
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
+from conftest import assert_accessible
 from zimao.testing import submit
 
 PASSWORD = "zimao-demo-2026"
-AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,17 +29,6 @@ def log_out(page) -> None:
     expect(page.locator("#nav-login")).to_be_visible()
 
 
-def axe_violations(page) -> list[str]:
-    """axe-core run inside the page (evaluated by the browser's debugger protocol, so the page's
-    strict CSP needs no exception): the WCAG 2.0/2.1 A and AA violations, described."""
-    page.evaluate(AXE.read_text(encoding="utf-8"))
-    result = page.evaluate("""async () => {
-        const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
-        return JSON.stringify(r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')));
-    }""")
-    return json.loads(result)
-
-
 def test_a_rating_is_appealed_and_removed_on_review(page, zone):
     console: list[str] = []
     page.on("console", lambda msg: console.append(msg.text) if msg.type == "error" else None)
@@ -52,7 +38,7 @@ def test_a_rating_is_appealed_and_removed_on_review(page, zone):
     # The applicant rates it poorly, with a reason from the dissatisfied list.
     log_in(page, "applicant")
     page.goto(f"/cases/{number}/")
-    assert axe_violations(page) == []
+    assert_accessible(page)
     page.check("#rating-level-2")
     page.check("#rating-reasons-poor-long_wait")
     page.fill("#rating-comment", "排队等了很久")
@@ -66,7 +52,7 @@ def test_a_rating_is_appealed_and_removed_on_review(page, zone):
     page.locator(f"tr[data-case='{number}'] a").first.click()
     expect(page.locator("#rating-complaint")).to_contain_text("等待时间长")
     page.click("#appeal summary")
-    assert axe_violations(page) == []
+    assert_accessible(page)
     page.fill("#appeal-reason", "申请人当天在另一办事大厅排队，评价对象错误（附取号记录）")
     page.click("#send-appeal")
     expect(page.locator("#appeal-status")).to_contain_text("待复核")
@@ -77,11 +63,11 @@ def test_a_rating_is_appealed_and_removed_on_review(page, zone):
     page.click("[data-nav='ratings']")
     section = page.locator("section[id^='review-']")
     expect(section).to_contain_text(number)
-    assert axe_violations(page) == []
+    assert_accessible(page)
     section.locator("input[value='removed']").check()
     section.locator("button").click()
     expect(page.locator(".error-summary")).to_be_visible()  # no reason given: refused, naming the field
-    assert axe_violations(page) == []
+    assert_accessible(page)
     section = page.locator("section[id^='review-']")
     section.locator("input[value='removed']").check()
     section.locator("textarea").fill("取号记录证实评价对象错误，予以撤销")
@@ -94,7 +80,7 @@ def test_a_rating_is_appealed_and_removed_on_review(page, zone):
     log_in(page, "applicant")
     page.goto(f"/cases/{number}/")
     expect(page.locator("#rating-removed")).to_be_visible()
-    assert axe_violations(page) == []
+    assert_accessible(page)
     # The refused review answered 422 on purpose; the browser notes that, nothing else.
     assert page.console_errors == []
     assert [m for m in console if not ("Failed to load resource" in m and "status of 422" in m)] == []

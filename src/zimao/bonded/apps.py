@@ -9,7 +9,7 @@ class BondedConfig(AppConfig):
     verbose_name = "综合保税区 Bonded zone"
 
     def ready(self):
-        _register_monitor_source()
+        _register_history()
 
     def nav_links(self, user, officer) -> list[dict]:
         """Masthead link for whoever has a part in the bonded zone (operator, customs, gate)."""
@@ -23,16 +23,9 @@ class BondedConfig(AppConfig):
         return []
 
 
-def _register_monitor_source() -> None:
-    """Let the dashboard rebuild the bonded-book movement figures from this app's postings."""
-    try:
-        from zimao.monitor import sources
-        from zimao.monitor.catalogue import BONDED_MOVEMENTS
-    except ImportError:
-        return
-    from zimao.bonded.indicators import monitor_events
+def _register_history() -> None:
+    """Let a subscriber (the dashboard) rebuild the bonded-book movement figures from this app's postings."""
+    from zimao.bonded.indicators import MOVEMENTS, monitor_events
+    from zimao.core import events
 
-    try:
-        sources.register(BONDED_MOVEMENTS)(monitor_events)
-    except LookupError:  # a monitor that does not know the stream
-        pass
+    events.register_history(MOVEMENTS, monitor_events)

@@ -29,13 +29,12 @@ ITEMS = [
 
 
 @transaction.atomic
-def load(password: str | None = None) -> dict:
+def load(password: str) -> dict:
+    """``password``: the demo accounts' password, which the zone's demo (web) owns."""
     from zimao.bonded import services as bonded
     from zimao.bonded.models import BondedEnterprise
     from zimao.registry.services import register_demo_entity
 
-    if password is None:
-        from zimao.web.demo import DEMO_PASSWORD as password  # noqa: N811
     User = get_user_model()
     users = {}
     for username, first_name, group in USERS:

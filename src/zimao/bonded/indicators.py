@@ -1,4 +1,5 @@
-"""What the bonded zone tells the zone dashboard (monitor), inside the posting's transaction.
+"""What the bonded zone announces for the zone dashboard, inside the posting's transaction: the
+``bonded.movements`` fact topic (``zimao.core.events``; the dashboard subscribes).
 
 A trade movement (一线进出境, 二线进出区) is counted once its goods have posted, at its value in US
 dollars at the customs rate of the posting's month. A posting whose month has no rate yet is not
@@ -8,7 +9,9 @@ counted as 0: it waits (``services.missing_rates`` shows it, the bonded pages wa
 
 from __future__ import annotations
 
-MOVEMENTS = "bonded.movements"  # = zimao.monitor.catalogue.BONDED_MOVEMENTS
+from zimao.core import events
+
+MOVEMENTS = "bonded.movements"  # the fact topic (the dashboard's stream of the same name)
 
 
 def _event(row) -> dict:
@@ -18,11 +21,7 @@ def _event(row) -> dict:
 
 
 def _report(row) -> None:
-    try:
-        from zimao.monitor import services as monitor
-    except ImportError:  # a node without the dashboard
-        return
-    monitor.report(MOVEMENTS, row.at, **_event(row))
+    events.announce_fact(MOVEMENTS, row.at, **_event(row))
 
 
 def list_posted(lst, rows) -> None:
@@ -36,10 +35,10 @@ def posting_valued(row) -> None:
 
 
 def monitor_events():
-    """Every valued trade posting from scratch — for the dashboard's rebuilds."""
+    """Every valued trade posting from scratch — the topic's history (``events.register_history``)."""
     from zimao.bonded.models import Posting
     from zimao.bonded.services import TRADE_MOVEMENTS
-    from zimao.monitor.sources import Event
+    from zimao.core.events import Fact as Event
 
     rows = (Posting.objects.filter(value_usd__isnull=False, inventory_list__movement__in=list(TRADE_MOVEMENTS))
             .select_related("inventory_list__book__enterprise").order_by("at", "id"))

@@ -104,7 +104,7 @@ class CaseApplicationIn(Schema):
         "electronic", description="how the result reaches you 送达方式: electronic 电子, window 窗口领取, mail 邮寄",
         examples=["electronic"])
     mail_address: str = Field(default="", max_length=300, description="postal address when delivery_method is mail 邮寄地址",
-                              examples=["洛阳市涧西区天津路1号"])
+                              examples=["郑州市金水区花园路1号"])
 
 
 class DecisionIn(Schema):
@@ -137,7 +137,7 @@ class RatingIn(Schema):
     named: bool = Field(True, description="false: rate anonymously 匿名评价", examples=[True])
     reasons: list[str] = Field(default_factory=list, max_length=10,
                                description="reason keys of the level, from listRatingReasons 评价原因",
-                               examples=[["fast"]])
+                               examples=[["efficient"]])
 
 
 class FollowUpIn(Schema):
@@ -181,6 +181,8 @@ class EventOut(Schema):
     action: str
     object_type: str
     after: dict | None = None
+    hash: str = Field("", description="the event's audit-chain hash: ask /.well-known/zimao/audit/inclusion?hash= "
+                                      "for its proof in a signed checkpoint (docs/audit.md)")
 
 
 def task_out(task: Task) -> dict:

@@ -10,6 +10,3 @@ class CasesConfig(AppConfig):
         from zimao.cases import deadlines, rules  # noqa: F401 — registers the engine's own rules
 
         deadlines.connect()  # recount provisional deadlines when a year's holidays are entered
-        from zimao.cases import indicators
-
-        indicators.register_sources()  # the dashboard rebuilds rating figures without removed ratings

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from zimao.cases.workflow import CaseStatus
+from zimao.cases.workflow import CaseStatus, TaskStatus
 
 
 class Case(models.Model):
@@ -76,13 +76,7 @@ class Case(models.Model):
 class Task(models.Model):
     """Work for one department on one case (部门审核任务), or intake at the window."""
 
-    class Status(models.TextChoices):
-        OPEN = "open", _("open")
-        APPROVED = "approved", _("approved")
-        REFUSED = "refused", _("refused")
-        CORRECTION = "correction", _("waiting for correction")
-        CANCELLED = "cancelled", _("cancelled")
-        DONE = "done", _("done")
+    Status = TaskStatus  # the lifecycle is the table in workflow.py (TASK_TRANSITIONS)
 
     class Kind(models.TextChoices):
         INTAKE = "intake", _("intake")

@@ -24,12 +24,11 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from zimao.cases import indicators
 from zimao.cases.models import Case, Rating, RatingAppeal, Task, Timer
 from zimao.cases.workflow import FINAL, CaseStatus
 from zimao.catalog import services as catalog
 from zimao.catalog.models import Department, Officer
-from zimao.core import audit
+from zimao.core import audit, events
 from zimao.core.errors import BusinessError, Conflict, Problem, forbidden, not_found
 
 S = CaseStatus
@@ -139,7 +138,8 @@ def rate(case_number: str, applicant, level: int, comment: str = "", named: bool
         rating = Rating.objects.create(case=case, level=level, comment=comment, named=bool(named), reasons=reasons)
         audit.record(applicant, "case.rated", rating, after={"case": case.number, "level": level, "named": bool(named),
                                                              "reasons": reasons})
-        indicators.rated(case, level)
+        events.announce("case.rated", {"number": case.number, "level": level, "named": bool(named), "service": case.service.code,
+                                       "service_name": case.service.name_zh, "at": rating.created_at}, key=case.number)
         if level in POOR and named:
             task = _rectification_task(case, case.service.department, "rectification", "差评整改", "Rectify a poor rating",
                                        case.service.rectification_days)
@@ -147,9 +147,6 @@ def rate(case_number: str, applicant, level: int, comment: str = "", named: bool
             rating.save(update_fields=["rectification"])
             engine.notify(case, department=case.service.department, zh=f"办件 {case.number} 收到差评，请在 {task.due_date} 前整改",
                           en=f"Case {case.number} was rated poorly; rectify by {task.due_date}")
-        from zimao.cases import signals
-
-        transaction.on_commit(lambda: signals.case_rated.send_robust(sender=Rating, rating_id=rating.pk), robust=True)
         return rating
 
 
@@ -301,7 +298,9 @@ def review_appeal(appeal_id: int, user, decision: str, reason: str) -> RatingApp
             rating.save(update_fields=["voided"])
             for task in Task.objects.filter(pk__in=[rating.rectification_id, rating.escalation_id], status=Task.Status.OPEN):
                 engine._close_task(task, Task.Status.CANCELLED, user, "评价经复核撤销 rating removed on review")
-            indicators.rating_removed(case)
+            # Whoever counts ratings (the dashboard) stops counting this one.
+            events.announce("case.rating_removed", {"number": case.number, "level": rating.level, "at": timezone.now()},
+                            key=case.number)
         audit.record(user, f"case.rating_{decision}", item, after={"case": case.number, "decision": decision,
                                                                    "reason": reason, "level": rating.level})
         engine.notify(case, user=case.applicant,

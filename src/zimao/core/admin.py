@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from zimao.core import audit
 from zimao.core import calendar as business_calendar
 from zimao.core.calendar import calendar_warnings
-from zimao.core.models import AuditEvent, CalendarDay, CalendarYear, Sequence, SigningKey
+from zimao.core.models import AuditEvent, CalendarDay, CalendarYear, OutboxEvent, Sequence, SigningKey
 
 _WEEKDAYS_ZH = "一二三四五六日"
 
@@ -178,11 +178,11 @@ class CalendarYearAdmin(_CalendarWarningsMixin, _AuditedMixin, admin.ModelAdmin)
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["seq", "at", "actor", "action", "object_type", "object_id"]
+    list_display = ["id", "at", "actor", "action", "object_type", "object_id", "object_seq", "log_index"]
     list_filter = ["action", "object_type"]
     search_fields = ["actor", "action", "object_type", "object_id"]
     date_hierarchy = "at"
-    ordering = ["-seq"]
+    ordering = ["-id"]
 
 
 @admin.register(SigningKey)
@@ -200,3 +200,14 @@ class SequenceAdmin(ReadOnlyAdmin):
     list_display = ["name", "value"]
     search_fields = ["name"]
     ordering = ["name"]
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(ReadOnlyAdmin):
+    """What the apps announced (事件发件箱) and whether every subscriber took it — look-up only:
+    a stuck event is delivered by ``zimao events drain`` once its subscriber is fixed."""
+
+    list_display = ("id", "topic", "key", "created", "delivered", "attempts", "next_attempt")
+    list_filter = ("topic", ("delivered", admin.EmptyFieldListFilter))
+    search_fields = ("key",)
+    date_hierarchy = "created"

@@ -151,7 +151,6 @@ register(Ed25519Signer())
 # --- keys -------------------------------------------------------------------------------------
 
 def _lock() -> None:
-    audit.lock_chain()  # lock order: the audit chain head first (see audit.lock_chain)
     Sequence.objects.get_or_create(name=_LOCK_NAME)
     Sequence.objects.select_for_update().filter(name=_LOCK_NAME).first()
 
@@ -212,7 +211,6 @@ def rotate_key(actor, alg: str = DEFAULT_ALG) -> SigningKey:
 
 
 def _get(kid: str) -> SigningKey:
-    audit.lock_chain()  # as in _lock: the head before any key row, the order rotate_key uses
     key = SigningKey.objects.select_for_update().filter(kid=kid).first()
     if key is None:
         raise UnknownKey(kid)

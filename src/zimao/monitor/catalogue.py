@@ -6,10 +6,10 @@ pages can still let an administrator publish or unpublish one.
 
 Two sources (来源):
 
-* **computed** (平台计算): fed by events other apps send through ``zimao.monitor.services``
-  (``record_event`` / ``record_duration``) and kept as monthly rollups. Several indicators may
-  read one *stream* (the code you pass to ``record_event``): e.g. the RCEP stream gives both the
-  number of certificates and the sum of their FOB value.
+* **computed** (平台计算): fed by the facts other apps announce (``zimao.core.events``; a stream
+  is the fact topic of the same name, see ``monitor/subscribers.py``) and kept as monthly
+  rollups. Several indicators may read one *stream*: e.g. the RCEP stream gives both the number
+  of certificates and the sum of their FOB value.
 * **reported** (统计报送): imported statistics (Excel/CSV) and the zone report's figures.
 
 A computed indicator may also hold reported observations for periods before the platform
@@ -21,10 +21,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 # ---------------------------------------------------------------------------------------------
-# Event streams other apps send — pass these codes to services.record_event / record_duration.
+# Event streams: the fact topics other apps announce (zimao.core.events.announce_fact).
 # ---------------------------------------------------------------------------------------------
 NEW_MARKET_ENTITIES = "market.new_entities"  # registry: a market entity registered; dimension = entity type
-ESTABLISHMENTS = "registry.establishments"  # registry: an enterprise establishment finished; record_duration(seconds)
+ESTABLISHMENTS = "registry.establishments"  # registry: an enterprise establishment finished; a fact with seconds
 PERMITS_ISSUED = "permits.issued"  # permits: a permit/filing receipt issued or a 取消审批 activity noted; dim = mode
 RCEP_CERTIFICATES = "trade.rcep_certificates"  # trade: an RCEP certificate of origin issued; value = FOB in CNY yuan
 CASES_COMPLETED = "cases.completed"  # cases: a case finished (办结); dimension = service code

@@ -296,10 +296,11 @@ def test_audit_chain_detects_an_edited_event(zone):
     assert audit.verify().ok
     from zimao.core.models import AuditEvent
 
-    victim = AuditEvent.objects.order_by("seq")[3]
+    victim = AuditEvent.objects.order_by("id")[3]
     AuditEvent.objects.filter(pk=victim.pk).update(actor="mallory")
     result = audit.verify()
-    assert not result.ok and result.broken_seq == victim.seq
+    assert not result.ok and result.broken_seq == victim.pk
+    assert result.where == f"{victim.object_type}:{victim.object_id}/{victim.object_seq}"
 
 
 def test_finished_cases_feed_the_dashboard(zone):

@@ -9,7 +9,8 @@ from django.utils import timezone
 from zimao.cases.models import Timer
 from zimao.cases.services import decide, submit
 from zimao.catalog.models import ServiceItem
-from zimao.core import calendar
+from zimao.catalog import zone
+from zimao.core import calendar, elicence
 from zimao.core.errors import BusinessError, Conflict
 from zimao.licences import services as licences
 from zimao.permits import catalogue
@@ -65,7 +66,11 @@ def test_a_filing_gets_its_receipt_at_once_in_the_licence_store(company):
     assert ref["output"] == "filing_receipt" and ref["item"] == "ZZ-YLQX2"
     cred = licences.get_credential(ref["identifier"])
     assert cred.holder_uscc == company.uscc and cred.title_zh == "第二类医疗器械经营备案凭证"
-    assert licences.KIND_TYPE_CODES["filing_receipt"] in cred.identifier
+    # The receipt's own type code (per kind, not one code for every filing), issued by the
+    # authority that decides it: the market regulator of the zone profile.
+    assert elicence.parse_identifier(cred.identifier).type_code == licences.type_code_for("filing.device_class2")
+    assert licences.type_code_for("filing.device_class2") != licences.type_code_for("filing.clinic")
+    assert elicence.parse_identifier(cred.identifier).issuer_uscc == zone.authority_for("AMR").uscc
     assert cred.valid_until is None  # a filing does not expire
     task = case.tasks.get(key="ZZ-YLQX2")
     assert task.department.code == "AMR" and task.status == "approved" and task.decided_by is None

@@ -427,7 +427,7 @@ def bonded_event(decl: TradeDeclaration, cleared_at: dt.datetime) -> dict:
 def monitor_events():
     """Every cleared bonded declaration from scratch — for ``zimao.monitor`` rebuilds: the customs
     submissions accepted, at the moment of the answer, under the live events' keys."""
-    from zimao.monitor.sources import Event
+    from zimao.core.events import Fact as Event
 
     subs = AgencySubmission.objects.filter(agency=CUSTOMS, status=Sub.ACCEPTED, answered_at__isnull=False) \
         .select_related("declaration").order_by("answered_at", "id")
