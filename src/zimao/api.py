@@ -56,7 +56,10 @@ api = ZimaoAPI(
     title="zimao API",
     version="1",
     description="自贸 zimao — 一网通办 one-window government services. 错误以中英文两种语言返回 "
-    "(errors come in Chinese and English).",
+    "(errors come in Chinese and English). "
+    "Every operation may also answer 414 when the request URI (path and query) exceeds 4096 characters "
+    "(the same bilingual error body), and the server itself answers a plain-text 414 beyond 8190 bytes "
+    "of request line; 请求地址过长时返回 414。",
     urls_namespace="api",
     auth=ApiKeyOrSession(),
     openapi_extra={"tags": TAGS},

@@ -14,7 +14,10 @@ import dj_database_url
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("ZIMAO_DATA_DIR", Path.cwd() / "var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Everything zimao writes (the SQLite database and its WAL, uploads, backups, keys) is for its
+# own user alone: owner-only from creation, not chmod-ed after a window of exposure.
+os.umask(0o077)
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -43,6 +46,8 @@ DEBUG = _env_bool("ZIMAO_DEBUG", False)
 SECRET_KEY = _local_secret("secret_key", "ZIMAO_SECRET_KEY")
 # Key for personal data at rest (identity numbers, phone numbers): see zimao.core.protected.
 FIELD_ENCRYPTION_KEY = _local_secret("field_key", "ZIMAO_FIELD_KEY")
+# Retired field keys (after a rotation), comma-separated: they still decrypt, never encrypt.
+FIELD_ENCRYPTION_OLD_KEYS = [k.strip() for k in os.environ.get("ZIMAO_FIELD_KEY_OLD", "").split(",") if k.strip()]
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ZIMAO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("ZIMAO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
@@ -162,7 +167,8 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise serves from the finders; an empty root keeps it quiet
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploads sealed with the field key, files 0600 in folders 0700 (zimao.core.storage).
+    "default": {"BACKEND": "zimao.core.storage.SealedFileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
@@ -170,6 +176,15 @@ WHITENOISE_USE_FINDERS = True
 # Materials (申请材料): accepted types are checked by content, not by name.
 UPLOAD_MAX_BYTES = int(os.environ.get("ZIMAO_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# Uploaded but not (yet) attached to a case: at most this many bytes per user, kept this long.
+UNATTACHED_UPLOAD_QUOTA_BYTES = int(os.environ.get("ZIMAO_UNATTACHED_QUOTA_BYTES", 30 * 1024 * 1024))
+UNATTACHED_UPLOAD_RETENTION_HOURS = int(os.environ.get("ZIMAO_UNATTACHED_RETENTION_HOURS", 72))
+# Longest request target (path + query) Django answers; longer gets a bilingual 414. gunicorn's
+# own limit (``zimao serve``: --limit-request-line) is above it; beyond that gunicorn answers 414.
+MAX_REQUEST_TARGET = 4096
+GUNICORN_LIMIT_REQUEST_LINE = 8190
 
 TASKS = {
     "default": {

@@ -105,10 +105,15 @@ PAGES: dict[str, list[Check]] = {
     "web:case_correction": [Check(OWNER_ONLY, "POST", args=REVIEW, data={"answer": "已补充"}, setup=w.suspend_for_correction)],
     "web:case_rating": [Check(OWNER_ONLY, "POST", args=DONE, data={"level": "5", "comment": "好"})],
     "web:case_follow_up": [Check(OWNER_ONLY, "POST", args=DONE, data={"level": "4"}, setup=w.rectified)],
-    # materials: the owner, and officers who work on the case (not another department's reviewer)
+    # materials: the owner, and officers whose department has or had a task on the case (not
+    # another department's reviewer; the window clerk only for cases that came to the window)
     "web:material": [
-        Check(expect(HIDDEN, anon=LOGIN, applicant=OK, clerk=OK, reviewer=OK, admin=OK), args={"pk": Ref("material_review")}),
-        Check(expect(HIDDEN, anon=LOGIN, applicant=OK), args={"pk": Ref("material_loose")},
+        Check(expect(HIDDEN, anon=LOGIN, applicant=OK, reviewer=OK, admin=OK), args={"token": Ref("material_review")},
+              note="never at the window: the clerk sees nothing"),
+        Check(expect(HIDDEN, anon=LOGIN, applicant=OK, clerk=OK, reviewer=OK, reviewer_tax=OK, admin=OK),
+              args={"token": Ref("material_window")},
+              note="issued, waiting at the window; market regulation and tax each had a task on it (秒批)"),
+        Check(expect(HIDDEN, anon=LOGIN, applicant=OK), args={"token": Ref("material_loose")},
               note="uploaded, not yet sent: nobody but its owner"),
     ],
     # licences: the holder's applicant and staff

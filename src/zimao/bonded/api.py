@@ -14,6 +14,7 @@ from pydantic import Field
 
 from zimao.bonded import services as bonded
 from zimao.bonded.models import AccountBook, BookItem, InventoryList, ReleaseNote
+from zimao.core.dates import ApiDate
 from zimao.core.errors import COMMON_ERRORS, ErrorOut
 
 prefix = "/bonded/"
@@ -267,8 +268,8 @@ def gate(request: HttpRequest, token: GateToken):
 @router.get("books/{number}/reconciliation", response={200: list[BondedReconciledOut], **ERRORS},
             summary="Reconcile a book over a period 对账", operation_id="reconcileBondedBook")
 def reconciliation(request: HttpRequest, number: BookNumber,
-                   start: Annotated[dt.date, Query(description="first day 开始日期", examples=["2026-12-01"])],
-                   end: Annotated[dt.date, Query(description="last day 截止日期", examples=["2026-12-31"])]):
+                   start: Annotated[ApiDate, Query(description="first day 开始日期", examples=["2026-12-01"])],
+                   end: Annotated[ApiDate, Query(description="last day 截止日期", examples=["2026-12-31"])]):
     rows = bonded.reconcile(request.user, number, start, end)
     return [{"item_seq": r.item.seq, "description": r.item.description, "opening": r.opening,
              "moves": r.moves, "closing": r.closing, "balanced": r.balanced,

@@ -18,6 +18,7 @@ from zimao.cases import services
 from zimao.cases.models import Case, Task
 from zimao.cases.workflow import STATUS_WORDS
 from zimao.core import audit
+from zimao.core.dates import ApiDate
 from zimao.core.errors import COMMON_ERRORS, ErrorOut
 
 prefix = "/"
@@ -207,7 +208,7 @@ def case_out(case: Case) -> dict:
     }
 
 
-@router.post("materials", response={201: MaterialOut, **ERRORS}, summary="Upload a material 上传材料",
+@router.post("materials", response={201: MaterialOut, 413: ErrorOut, **ERRORS}, summary="Upload a material 上传材料",
              operation_id="uploadMaterial")
 def upload_material(request: HttpRequest,
                     key: Annotated[str, Form(description="the material's key in the service's list 材料编码", examples=["articles"])] = "",
@@ -389,7 +390,7 @@ def tasks(request: HttpRequest,
           view: Annotated[Literal["open", "due_soon", "overdue", "done"],
                           Query(description="which tasks 视图: open 待办, due_soon 临期, overdue 超期, done 已办")] = "open",
           service: Annotated[str, Query(description="only this service item code 事项编码")] = "",
-          after_due: Annotated[date | None, Query(description="keyset page: due_date of the last task seen (with after_id)")] = None,
+          after_due: Annotated[ApiDate | None, Query(description="keyset page: due_date of the last task seen (with after_id)")] = None,
           after_id: Annotated[int | None, Query(description="keyset page: id of the last task seen (with after_due)")] = None,
           limit: Annotated[int, Query(description="at most this many (1–200)")] = 50):
     after = (after_due, after_id) if after_due and after_id else None

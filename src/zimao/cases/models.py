@@ -6,6 +6,8 @@ The lifecycle is the table in ``workflow.py``; everything that changes a case go
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -44,12 +46,19 @@ class Case(models.Model):
     suspended_at = models.DateTimeField(null=True, blank=True)
     paused_days = models.PositiveIntegerField(default=0)
     extension_days = models.PositiveIntegerField(default=0)
+    extensions = models.PositiveSmallIntegerField(default=0, help_text="how many times the limits were extended (延期次数)")
 
     delivery_method = models.CharField(max_length=12, default="electronic",
                                        choices=[("electronic", _("electronic licence")), ("window", _("collect at the window")), ("mail", _("free mail delivery"))])
     mail_address = models.TextField(blank=True, default="")
     tracking_number = models.CharField(max_length=40, blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
+    # A case the engine could not move on (its run raised): shown to officers, not retried
+    # silently for ever; an administrator retries it once the cause is fixed.
+    stuck_at = models.DateTimeField(null=True, blank=True)
+    stuck_reason = models.TextField(blank=True, default="")
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, default="",
+                                               help_text="SHA-256 of the request that carried the idempotency key")
 
     class Meta:
         ordering = ["-submitted_at"]
@@ -107,6 +116,8 @@ class Material(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="materials", null=True, blank=True)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The download URL names this, never the sequential pk: material URLs cannot be enumerated.
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     key = models.CharField(max_length=40)
     file = models.FileField(upload_to="materials/%Y/%m/")
     original_name = models.CharField(max_length=200)

@@ -149,17 +149,21 @@ class Submission:
 
 def submit(applicant, service_code: str, data: dict, *, materials: dict[str, int] | None = None,
            idempotency_key: str = "", delivery_method: str = "electronic", mail_address: str = "",
-           channel: str = "web", origin_zone: str = "") -> Submission:
+           channel: str = "web", origin_zone: str = "", fingerprint: str | None = None) -> Submission:
     """Accept an application (提交申请). Returns the existing case when the idempotency key was
-    seen before, so a double click or a retried request creates one case."""
+    seen before, so a double click or a retried request creates one case; the same key with a
+    different request is refused (422). ``fingerprint=""`` skips that comparison for a caller
+    whose second click no longer carries the body (the portal's draft is cleared on success)."""
     idempotency_key = (idempotency_key or "").strip()[:64]
+    if fingerprint is None:
+        fingerprint = request_fingerprint(service_code, data, materials, delivery_method, mail_address)
     if idempotency_key:
         existing = Case.objects.filter(applicant=applicant, idempotency_key=idempotency_key).first()
         if existing:
-            return Submission(existing, False)
+            return Submission(_same_request(existing, fingerprint), False)
     try:
         return _submit_new(applicant, service_code, data, materials, idempotency_key, delivery_method,
-                           mail_address, channel, origin_zone)
+                           mail_address, channel, origin_zone, fingerprint)
     except (BusinessError, IntegrityError):
         # A request with the same key may have committed since we looked (a double click, a
         # retry racing the original): then that case is the answer, and whatever refused this
@@ -167,12 +171,32 @@ def submit(applicant, service_code: str, data: dict, *, materials: dict[str, int
         if idempotency_key:
             existing = Case.objects.filter(applicant=applicant, idempotency_key=idempotency_key).first()
             if existing:
-                return Submission(existing, False)
+                return Submission(_same_request(existing, fingerprint), False)
         raise
 
 
+def request_fingerprint(service_code, data, materials, delivery_method, mail_address) -> str:
+    """SHA-256 of what was asked, so a key reused for a *different* request is told apart."""
+    import hashlib
+    import json
+
+    body = {"service": service_code, "data": data or {}, "materials": materials or {},
+            "delivery_method": delivery_method, "mail_address": (mail_address or "").strip()}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str, ensure_ascii=True).encode()).hexdigest()
+
+
+def _same_request(existing: Case, fingerprint: str) -> Case:
+    """The IETF idempotency-key draft: a key reused with another body is a client error (422)."""
+    if fingerprint and existing.idempotency_fingerprint and existing.idempotency_fingerprint != fingerprint:
+        raise BusinessError.of("Idempotency-Key", "key_reused",
+                               "该幂等键已用于另一份不同的申请，请为新申请使用新的键",
+                               "This Idempotency-Key was used for a different request; use a new key for a new request",
+                               status=422)
+    return existing
+
+
 def _submit_new(applicant, service_code, data, materials, idempotency_key, delivery_method, mail_address,
-                channel, origin_zone) -> Submission:
+                channel, origin_zone, fingerprint="") -> Submission:
     service = catalog.get_service(service_code)
     proc = catalog.current_process(service)
     cleaned, problems = forms.validate(service.form, data)
@@ -182,6 +206,7 @@ def _submit_new(applicant, service_code, data, materials, idempotency_key, deliv
         if pk not in owned:
             problems.append(Problem(f"materials.{key}", "unknown_material", "找不到这份上传的材料，请重新上传",
                                     "This uploaded file was not found; upload it again"))
+    problems += reused_materials(materials)
     known_keys = {m["key"] for m in service.materials}
     for key in materials:
         if key not in known_keys:
@@ -200,6 +225,7 @@ def _submit_new(applicant, service_code, data, materials, idempotency_key, deliv
         case = Case(
             number=_next_number(), service=service, process=proc, applicant=applicant, data=cleaned,
             idempotency_key=idempotency_key, submitted_at=timezone.now(), channel=channel,
+            idempotency_fingerprint=fingerprint if idempotency_key else "",
             delivery_method=delivery_method, mail_address=mail_address.strip(), origin_zone=origin_zone,
         )
         _set_due_dates(case)
@@ -219,6 +245,19 @@ def _submit_new(applicant, service_code, data, materials, idempotency_key, deliv
         schedule_advance(case)
     case.refresh_from_db()  # the engine may have moved it on already (秒批)
     return Submission(case, True)
+
+
+def reused_materials(materials: dict) -> list[Problem]:
+    """One uploaded file answers one material: the same id under two keys is refused."""
+    problems, seen = [], {}
+    for key, pk in (materials or {}).items():
+        if pk in seen:
+            problems.append(Problem(f"materials.{key}", "material_reused",
+                                    f"同一份上传的材料不能同时作为“{seen[pk]}”和“{key}”提交，请分别上传",
+                                    f"One uploaded file cannot be both {seen[pk]} and {key}; upload each separately"))
+        else:
+            seen[pk] = key
+    return problems
 
 
 def schedule_advance(case: Case) -> None:
@@ -543,6 +582,9 @@ def answer_correction(case_number: str, applicant, answer: str, data: dict | Non
             if problems:
                 raise BusinessError(*problems, status=422)
             case.data = cleaned
+        reused = reused_materials(materials)
+        if reused:
+            raise BusinessError(*reused, status=422)
         for key, pk in (materials or {}).items():
             updated = Material.objects.filter(pk=pk, owner=applicant, case__isnull=True).update(case=case, key=key)
             _materials_changed(case)
@@ -583,8 +625,18 @@ def _shift_timers(case: Case, days: int) -> None:
         timer.save(update_fields=["fire_on"])
 
 
+def extension_rule(case: Case) -> dict:
+    """How far this case's limits may be extended (延期规则), from its process definition's
+    ``extension`` entry: ``max_count`` extensions (default 1) of ``max_days`` working days in
+    all (default the service's statutory limit, 法定时限 — as 行政许可法 §42 allows one
+    extension, and no more than the limit itself)."""
+    rule = (case.process.definition or {}).get("extension") or {}
+    return {"max_count": int(rule.get("max_count", 1)), "max_days": int(rule.get("max_days", case.service.legal_limit_days))}
+
+
 def extend(case_number: str, user, days: int, reason: str) -> Case:
-    """延长期限: an administrator extends the limits, with a reason, in working days."""
+    """延长期限: an administrator extends the limits, with a reason, in working days, within the
+    catalogue's rule (``extension_rule``)."""
     officer = catalog.officer_of(user)
     if not officer or officer.role != Officer.Role.ADMIN:
         raise forbidden("case")
@@ -593,17 +645,32 @@ def extend(case_number: str, user, days: int, reason: str) -> Case:
     if not (reason or "").strip():
         raise BusinessError.of("reason", "required", "请说明延期理由", "Give the reason for the extension", status=422)
     with transaction.atomic():
-        case = Case.objects.select_for_update(of=("self",)).select_related("service").filter(number=case_number).first()
+        case = Case.objects.select_for_update(of=("self",)).select_related("service", "process").filter(number=case_number).first()
         if case is None:
             raise not_found("case")
         if case.status in FINAL:
             raise Conflict(Problem("status", "finished", "已办结的办件不能延期", "A finished case cannot be extended"))
+        rule = extension_rule(case)
+        if case.extensions >= rule["max_count"]:
+            raise Conflict(Problem("days", "extension_limit", f"该事项最多只能延期 {rule['max_count']} 次，本办件已延期 {case.extensions} 次",
+                                   f"This service may be extended at most {rule['max_count']} time(s); this case already was {case.extensions} time(s)"))
+        if case.extension_days + int(days) > rule["max_days"]:
+            left = max(rule["max_days"] - case.extension_days, 0)
+            raise BusinessError.of("days", "extension_too_long",
+                                   f"延期总计不能超过 {rule['max_days']} 个工作日（法定时限），最多还能延长 {left} 个工作日",
+                                   f"Extensions may total at most {rule['max_days']} working days (the statutory limit); at most {left} more",
+                                   status=422)
         before = _case_snapshot(case)
         case.extension_days += int(days)
+        case.extensions += 1
         _set_due_dates(case)
         case.save()
         _shift_timers(case, 0)
-        audit.record(user, "case.extended", case, before=before, after={**_case_snapshot(case), "reason": reason})
+        reason = reason.strip()[:1000]
+        audit.record(user, "case.extended", case, before=before, after={**_case_snapshot(case), "reason": reason,
+                                                                        "extensions": case.extensions})
+        notify(case, user=case.applicant, zh=f"办件 {case.number} 的办理时限延长 {int(days)} 个工作日，至 {case.due_date}：{reason}",
+               en=f"The limits of case {case.number} were extended by {int(days)} working days, to {case.due_date}: {reason}")
         return case
 
 
@@ -668,7 +735,8 @@ def sweep(today: date | None = None, limit: int = 500, *, stale_after: timedelta
     from zimao.core.recovery import DEFAULT_TASK_TIMEOUT, requeue_orphaned_tasks
 
     today = today or timezone.localdate()
-    counts = {"fired": 0, "escalated_tasks": 0, "overdue_cases": 0, "restarted": 0, "requeued": 0}
+    counts = {"fired": 0, "escalated_tasks": 0, "overdue_cases": 0, "restarted": 0, "requeued": 0,
+              "unattached_materials_deleted": sweep_unattached_materials()}
     counts["requeued"] = len(requeue_orphaned_tasks(DEFAULT_TASK_TIMEOUT if task_timeout is None else task_timeout))
     due = list(Timer.objects.filter(fired_at__isnull=True, fire_on__lt=today).order_by("fire_on", "id").values_list("pk", flat=True)[:limit])
     for pk in due:
@@ -697,15 +765,66 @@ def sweep(today: date | None = None, limit: int = 500, *, stale_after: timedelta
                 counts["overdue_cases"] += 1
     # A case whose engine run was lost (a worker died mid-way, a run failed) is picked up again.
     stale = timezone.now() - stale_after
-    for case in Case.objects.filter(status__in=[S.SUBMITTED, S.ACCEPTED, S.IN_REVIEW, S.APPROVED], updated_at__lt=stale) \
-            .exclude(tasks__status=Task.Status.OPEN).only("pk")[:limit]:
+    for case in Case.objects.filter(status__in=[S.SUBMITTED, S.ACCEPTED, S.IN_REVIEW, S.APPROVED], updated_at__lt=stale,
+                                    stuck_at__isnull=True).exclude(tasks__status=Task.Status.OPEN).only("pk")[:limit]:
         try:
             advance(case.pk, "system:sweep")
-        except Exception:  # noqa: BLE001 — one broken case must not stop the others; it is logged
+        except Exception as exc:  # noqa: BLE001 — one broken case must not stop the others
             logger.exception("sweep could not restart case %s", case.pk)
+            mark_stuck(case.pk, exc)
             continue
         counts["restarted"] += 1
     return counts
+
+
+def mark_stuck(case_id: int, exc: BaseException) -> None:
+    """The engine could not move this case on (卡件): record why, tell the department that runs
+    the service (their workbench lists it) and stop the sweep retrying it silently. Its own
+    transaction: the failed run was rolled back. Once only per case until retried. A transient
+    database failure (a lock or deadlock, a lost connection) is not the case's fault: the sweep
+    retries those as before."""
+    from django.db import InterfaceError, OperationalError
+
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return
+    reason = f"{type(exc).__name__}: {exc}".encode("utf-8", "backslashreplace").decode("utf-8")[:1000]
+    with transaction.atomic():
+        case = Case.objects.select_for_update(of=("self",)).select_related("service").filter(pk=case_id).first()
+        if case is None or case.stuck_at is not None:
+            return
+        case.stuck_at, case.stuck_reason = timezone.now(), reason
+        case.save(update_fields=["stuck_at", "stuck_reason", "updated_at"])
+        audit.record("system:engine", "case.stuck", case, after={"reason": reason})
+        notify(case, department=case.service.department, zh=f"办件 {case.number} 无法继续办理，需要人工处理：{reason}",
+               en=f"Case {case.number} cannot advance and needs an officer: {reason}")
+
+
+def stuck_cases(user, limit: int = 50) -> list[Case]:
+    """Cases the engine could not move on, for the department that runs their service (all for
+    an administrator)."""
+    officer = catalog.officer_of(user)
+    if officer is None:
+        return []
+    qs = Case.objects.filter(stuck_at__isnull=False).select_related("service")
+    if officer.role != Officer.Role.ADMIN:
+        qs = qs.filter(service__department_id=officer.department_id)
+    return list(qs.order_by("stuck_at", "id")[:limit])
+
+
+def retry_stuck(case_number: str, user) -> Case:
+    """An administrator retries a stuck case once its cause is fixed (e.g. the data corrected)."""
+    officer = catalog.officer_of(user)
+    if not officer or officer.role != Officer.Role.ADMIN:
+        raise forbidden("case")
+    with transaction.atomic():
+        case = Case.objects.select_for_update(of=("self",)).filter(number=case_number, stuck_at__isnull=False).first()
+        if case is None:
+            raise not_found("case")
+        case.stuck_at, case.stuck_reason = None, ""
+        case.save(update_fields=["stuck_at", "stuck_reason", "updated_at"])
+        audit.record(user, "case.retried", case)
+        schedule_advance(case)
+        return case
 
 
 # ---------------------------------------------------------------- reading
@@ -792,7 +911,9 @@ def worklist(user, *, view: str = "open", service: str = "", after: tuple | None
 
 
 def upload_material(owner, key: str, name: str, content: bytes) -> Material:
-    checked = check_upload(content, field=f"materials.{key or 'file'}")
+    field = f"materials.{key or 'file'}"
+    checked = check_upload(content, field=field)
+    _within_unattached_quota(owner, checked.size, field)
     material = Material(owner=owner, key=key or "", original_name=(name or "upload")[:200],
                         content_type=checked.content_type, size=checked.size, sha256=checked.sha256)
     material.file.save(f"{checked.sha256[:16]}.{checked.extension}", ContentFile(checked.content), save=False)
@@ -802,10 +923,77 @@ def upload_material(owner, key: str, name: str, content: bytes) -> Material:
     return material
 
 
-def can_read_material(user, material: Material) -> bool:
-    if material.owner_id == getattr(user, "pk", None):
+def _within_unattached_quota(owner, size: int, field: str) -> None:
+    """Uploads not yet part of a case count against a per-user quota (``settings.UNATTACHED_UPLOAD_QUOTA_BYTES``),
+    so new accounts cannot fill the disk with files no case will ever use. The owner's row is
+    locked so two parallel uploads cannot both slip under the limit."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Sum
+
+    quota = settings.UNATTACHED_UPLOAD_QUOTA_BYTES
+    if not transaction.get_connection().in_atomic_block:
+        with transaction.atomic():
+            return _within_unattached_quota(owner, size, field)
+    get_user_model().objects.select_for_update().filter(pk=owner.pk).exists()
+    held = Material.objects.filter(owner=owner, case__isnull=True).aggregate(n=Sum("size"))["n"] or 0
+    if held + size > quota:
+        mb = quota / 1024 / 1024
+        raise BusinessError.of(field, "upload_quota", f"尚未提交的上传材料合计不能超过 {mb:.0f} MB；请先提交申请，或等待未用的材料被清理",
+                               f"Uploaded files not yet part of an application may total at most {mb:.0f} MB; "
+                               "submit your application first, or wait for unused files to be removed", status=413)
+
+
+def discard_unattached_material(owner, pk: int) -> bool:
+    """The owner replaced an upload before sending it (a draft's new file): the old one goes at
+    once instead of holding quota until the sweep. Never a material already part of a case."""
+    with transaction.atomic():
+        material = Material.objects.select_for_update().filter(pk=pk, owner=owner, case__isnull=True).first()
+        if material is None:
+            return False
+        name = material.file.name
+        audit.record(owner, "material.discarded", material, after={"sha256": material.sha256, "size": material.size})
+        material.delete()
+        transaction.on_commit(lambda: Material.file.field.storage.delete(name))
         return True
-    return material.case is not None and can_view(user, material.case) and catalog.officer_of(user) is not None
+
+
+def sweep_unattached_materials(now=None, limit: int = 1000) -> int:
+    """Delete uploads never attached to a case within ``settings.UNATTACHED_UPLOAD_RETENTION_HOURS``
+    (rows and files): part of ``zimao sweep``. A material a submission attaches meanwhile is
+    skipped (the delete is conditional on it still being unattached)."""
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.UNATTACHED_UPLOAD_RETENTION_HOURS)
+    removed = 0
+    for pk in list(Material.objects.filter(case__isnull=True, uploaded_at__lt=cutoff).values_list("pk", flat=True)[:limit]):
+        with transaction.atomic():
+            material = Material.objects.select_for_update().filter(pk=pk, case__isnull=True).first()
+            if material is None:
+                continue
+            name = material.file.name
+            audit.record("system:sweep", "material.expired", material, after={"sha256": material.sha256, "size": material.size})
+            material.delete()
+            transaction.on_commit(lambda name=name: Material.file.field.storage.delete(name))
+            removed += 1
+    return removed
+
+
+def can_read_material(user, material: Material) -> bool:
+    """Least privilege for applicants' files (identity copies among them): the owner; an officer
+    whose department has, or had, a task on the case; the window clerk only for cases that came
+    to the window (an intake task) or wait there to be handed out; zone administrators (who may
+    act on any task). Every officer's read is audited by the caller."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if material.owner_id == user.pk:
+        return True
+    officer = catalog.officer_of(user)
+    if material.case is None or officer is None:
+        return False
+    if officer.role == Officer.Role.ADMIN:
+        return True
+    case = material.case
+    if case.tasks.filter(department_id=officer.department_id).exists():
+        return True
+    return officer.department.is_window and case.status == S.ISSUED and case.delivery_method in ("window", "mail")
 
 
 def create_follow_up_task(case_number: str, *, stage_key: str, key: str, department_code: str, name_zh: str,
@@ -865,8 +1053,9 @@ def notifications_for(case: Case, user, limit: int = 20) -> list[Notification]:
     return list(Notification.objects.filter(case=case, user=user).order_by("-created_at")[:limit])
 
 
-def get_material_for(user, pk: int) -> Material:
-    material = Material.objects.select_related("case").filter(pk=pk).first()
+def get_material_for(user, token) -> Material:
+    """A material by its unguessable token (``Material.token``)."""
+    material = Material.objects.select_related("case").filter(token=token).first()
     if material is None or not can_read_material(user, material):
         raise not_found("material")
     return material

@@ -13,9 +13,13 @@ logger = logging.getLogger(__name__)
 
 @task()
 def advance_case(case_id: int) -> str:
-    from zimao.cases.services import advance
+    from zimao.cases.services import advance, mark_stuck
 
-    return advance(case_id, "system:worker").status
+    try:
+        return advance(case_id, "system:worker").status
+    except Exception as exc:
+        mark_stuck(case_id, exc)  # an officer sees it; the sweep no longer retries it blindly
+        raise
 
 
 @task()

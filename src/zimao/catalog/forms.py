@@ -2,7 +2,8 @@
 application against it and names every wrong field in Chinese and English.
 
 Field definition: ``{"key", "type", "label_zh", "label_en", "required", "choices",
-"max_length", "min", "max", "help_zh", "help_en", "default"}``. Types: text, textarea, int,
+"max_length", "min", "max", "not_before", "not_after", "help_zh", "help_en", "default"}``
+(date bounds: ``"today"``, ``"+N"``/``"-N"`` days or an ISO date, within 1900 … today + 100 years). Types: text, textarea, int,
 decimal, date, bool, choice, multichoice, id_number, phone, uscc, division, and any registered in
 ``plugins.field_types``. Personal data (id_number, phone) is stored encrypted with a mask beside it.
 """
@@ -16,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from zimao.catalog import plugins
 from zimao.core import protected
 from zimao.core.errors import Problem
+from zimao.core.middleware import surrogate_paths, unencodable_text_problem
 
 PROTECTED_TYPES = {"id_number", "phone"}
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$|^0\d{2,3}-?\d{7,8}$")
@@ -66,10 +68,18 @@ def _normalise(field: dict, raw):
             raise ValueError((f"不能大于 {field['max']}", f"must be at most {field['max']}"))
         return number if kind == "int" else str(number)
     if kind == "date":
+        from zimao.core import dates
+
         try:
-            return date.fromisoformat(str(raw).strip()).isoformat()
+            value = date.fromisoformat(str(raw).strip())
         except ValueError:
             raise ValueError(("应为日期，格式 YYYY-MM-DD", "must be a date as YYYY-MM-DD")) from None
+        # Every date field has a sane range; a field may narrow it ("not_before": "today" for
+        # an appointment, "not_after": "today" for a date of birth).
+        reason = dates.out_of_range(value, not_before=field.get("not_before"), not_after=field.get("not_after"))
+        if reason:
+            raise ValueError(reason)
+        return value.isoformat()
     if kind == "bool":
         if isinstance(raw, bool):
             return raw
@@ -172,6 +182,9 @@ def validate(form: dict, data: dict, *, partial: bool = False) -> tuple[dict, li
         if raw is None or raw == "" or raw == []:
             if field.get("required") and not partial:
                 problems.append(Problem(path, "required", f"请填写“{zh_label}”", f"Enter {en_label}"))
+            continue
+        if next(surrogate_paths(raw), None) is not None:  # also for callers that do not come through the HTTP edge
+            problems.append(unencodable_text_problem(path))
             continue
         try:
             value = _normalise(field, raw)

@@ -6,13 +6,13 @@ Zone administrators read every indicator; anyone may read the published ones thr
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from django.utils.translation import get_language
 from ninja import Path, Query, Router, Schema
 from pydantic import Field
 
+from zimao.core.dates import ApiDate
 from zimao.core.errors import COMMON_ERRORS, BusinessError, ErrorOut, Problem, forbidden, not_found
 from zimao.monitor import readout
 from zimao.monitor.access import is_zone_admin
@@ -80,10 +80,11 @@ class SeriesOut(Schema):
 
 
 class WindowIn(Schema):
-    """The period to read — 统计区间 (both ends optional)."""
+    """The period to read — 统计区间 (both ends optional). ISO dates in 1900 … today + 100 years:
+    ``until=0`` is not read as 1970-01-01 (a Unix time)."""
 
-    until: date | None = Field(None, description="latest period end to include 截止日期 (YYYY-MM-DD)", examples=["2026-06-30"])
-    since: date | None = Field(None, description="earliest period end to include 起始日期 (YYYY-MM-DD)", examples=["2026-01-01"])
+    until: ApiDate | None = Field(None, description="latest period end to include 截止日期 (YYYY-MM-DD)", examples=["2026-06-30"])
+    since: ApiDate | None = Field(None, description="earliest period end to include 起始日期 (YYYY-MM-DD)", examples=["2026-01-01"])
 
 
 class SeriesIn(WindowIn):

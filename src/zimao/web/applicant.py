@@ -171,7 +171,8 @@ def check_page(request, code: str):
         try:
             result = cases.submit(request.user, service.code, draft.application_data(), materials=draft.material_ids(),
                                   idempotency_key=key, delivery_method=delivery["method"],
-                                  mail_address=delivery["mail_address"], channel="web")
+                                  mail_address=delivery["mail_address"], channel="web",
+                                  fingerprint="")  # a second click finds the draft already cleared
         except BusinessError as exc:
             if exc.status in (403, 404) and exc.problems[0].field == "service":
                 raise

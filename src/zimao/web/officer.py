@@ -89,7 +89,7 @@ def workbench(request):
     return render(request, "web/officer/workbench.html", {
         "officer": request.officer, "view": view, "tabs": tabs, "rows": rows, "service": service,
         "services": catalog.published_services(), "next_url": next_url, "today": timezone.localdate(),
-        "here": request.get_full_path(),
+        "here": request.get_full_path(), "stuck": cases.stuck_cases(request.user),
     })
 
 

@@ -25,7 +25,7 @@ urlpatterns = [
     path("cases/<str:number>/correction/", applicant.correction, name="case_correction"),
     path("cases/<str:number>/rating/", applicant.rate, name="case_rating"),
     path("cases/<str:number>/follow-up/", applicant.follow_up, name="case_follow_up"),
-    path("materials/<int:pk>/", views.material, name="material"),
+    path("materials/<uuid:token>/", views.material, name="material"),
     # officers
     path("workbench/", officer.workbench, name="workbench"),
     path("workbench/tasks/<int:task_id>/", officer.task_page, name="task"),

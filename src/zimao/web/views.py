@@ -118,11 +118,12 @@ def verify_form(request):
 @page
 @login_required
 @require_safe
-def material(request, pk: int):
+def material(request, token):
     """An uploaded material, for its owner and the officers working on its case; 404 for anyone
-    else (the same answer as for a material that does not exist)."""
+    else (the same answer as for a material that does not exist). The URL carries the material's
+    random token, not its number: the old ``/materials/<n>/`` addresses are gone (404)."""
     try:
-        item = cases.get_material_for(request.user, pk)
+        item = cases.get_material_for(request.user, token)
     except NotFound:
         return not_found(request)
     if item.case_id and item.owner_id != request.user.pk:

@@ -155,7 +155,7 @@ def test_nav_links_per_role(client, zone):
 
 
 @pytest.mark.parametrize("url", ["/cases/", f"/apply/{ESTABLISHMENT}/", f"/apply/{ESTABLISHMENT}/name/",
-                                 f"/apply/{ESTABLISHMENT}/check/", "/workbench/", "/window/", "/materials/1/"])
+                                 f"/apply/{ESTABLISHMENT}/check/", "/workbench/", "/window/", "/materials/00000000-0000-4000-8000-000000000001/"])
 def test_anonymous_is_sent_to_log_in(client, zone, url):
     response = client.get(url)
     assert response.status_code == 302 and response["Location"].startswith("/login/?next=")
@@ -183,16 +183,19 @@ def test_an_applicant_cannot_open_another_applicants_case_or_material(client, zo
     material = case.materials.first()
     client.force_login(zone.applicant)
     assert client.get(f"/cases/{case.number}/").status_code == 200
-    assert client.get(f"/materials/{material.pk}/").status_code == 200
+    assert client.get(f"/materials/{material.token}/").status_code == 200
     client.force_login(zone.applicant2)
-    for url in (f"/cases/{case.number}/", f"/cases/{case.number}/submitted/", f"/materials/{material.pk}/"):
+    for url in (f"/cases/{case.number}/", f"/cases/{case.number}/submitted/", f"/materials/{material.token}/"):
         assert client.get(url).status_code == 404, url
     assert client.post(f"/cases/{case.number}/withdraw/").status_code == 404
     case.refresh_from_db()
     assert case.status == CaseStatus.IN_REVIEW
     # An uploaded material not yet attached to a case is its owner's alone.
-    loose = upload_materials(zone.applicant, keys=("articles",))["articles"]
-    assert client.get(f"/materials/{loose}/").status_code == 404
+    loose = Material.objects.get(pk=upload_materials(zone.applicant, keys=("articles",))["articles"])
+    assert client.get(f"/materials/{loose.token}/").status_code == 404
+    # The old sequential address is gone for everyone, the owner included: nothing to enumerate.
+    client.force_login(zone.applicant)
+    assert client.get(f"/materials/{material.pk}/").status_code == 404
     # "Not yours" and "does not exist" look the same.
     assert client.get("/cases/LY2000010100001/").status_code == 404
 
@@ -210,9 +213,9 @@ def test_reviewer_tax_cannot_see_an_amr_task_page(client, zone):
     assert client.get(f"/workbench/tasks/{task.pk}/").status_code == 200
     # Officers read the case's materials through the task; an officer of another department cannot.
     material = case.materials.first()
-    assert client.get(f"/materials/{material.pk}/").status_code == 200
+    assert client.get(f"/materials/{material.token}/").status_code == 200
     client.force_login(zone.reviewer_tax)
-    assert client.get(f"/materials/{material.pk}/").status_code == 404
+    assert client.get(f"/materials/{material.token}/").status_code == 404
 
 
 def test_an_officer_does_not_use_the_applicants_status_page(client, zone):

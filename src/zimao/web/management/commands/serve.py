@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from zimao.core.supervision import child_preexec
@@ -65,7 +66,9 @@ class Command(BaseCommand):
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "zimao.settings")}
         web = [sys.executable, "-m", "gunicorn", "zimao.wsgi:application", "--bind", f"{host}:{port}",
                "--config", "python:zimao.web.gunicorn_conf",
-               "--workers", str(options["workers"]), "--threads", str(options["threads"]), "--access-logfile", "-"]
+               "--workers", str(options["workers"]), "--threads", str(options["threads"]), "--access-logfile", "-",
+               # above settings.MAX_REQUEST_TARGET, so Django answers most long URIs itself (bilingual 414)
+               "--limit-request-line", str(settings.GUNICORN_LIMIT_REQUEST_LINE)]
         if not options["no_worker"]:
             self.recover(shared_queue=options["shared_queue"])
         preexec = child_preexec(os.getpid())
