@@ -84,6 +84,11 @@ PAGES: dict[str, list[Check]] = {
     "web:logout": [Check(expect(METHOD), "GET"), Check(PUBLIC, "POST")],
     "web:register": [Check(PUBLIC)],
     "core:healthz": [Check(PUBLIC)],
+    # the audit log's signed tree heads and proofs are public, like a transparency log's
+    "core:audit-checkpoints": [Check(PUBLIC)],
+    "core:audit-inclusion": [Check(PUBLIC)],
+    "core:audit-consistency": [Check(PUBLIC)],
+    "licences:verify_document": [Check(PUBLIC), Check(PUBLIC, "POST", data={})],
     "set_language": [Check(PUBLIC, "POST", data={"language": "en", "next": "/"})],
     "licences:verify": [Check(PUBLIC, args={"identifier": Ref("credential")})],
     "licences:jwks": [Check(PUBLIC)],
