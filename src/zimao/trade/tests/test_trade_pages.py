@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from zimao.trade import certificates as docs
+from zimao.trade.certificates import document as docs
 from zimao.trade import services
 from zimao.trade.models import Certificate, OriginCheck
 from zimao.trade.tests.trade_helpers import application, chair_bom, failing_bom
@@ -208,7 +208,7 @@ def test_true_copy_through_the_pages_and_its_pdf(trade):
 def test_pdf_layout_has_the_sixteen_boxes_and_the_endorsements(trade):
     from django.template.loader import render_to_string
 
-    from zimao.trade.views import _pdf_context
+    from zimao.trade.certificates.views import _pdf_context
 
     past = timezone.localdate() - dt.timedelta(days=3)
     data = application(trade.exporter.uscc, departure=past, retroactive_reason="Oversight at shipment")

@@ -26,7 +26,7 @@ from html import escape
 from django.conf import settings
 from django.urls import reverse
 
-from zimao.core import audit, signing
+from zimao.core import signing
 from zimao.core.elicence import mod37_36_check, mod37_36_valid
 from zimao.core.errors import BusinessError, Problem
 from zimao.trade.origin import MINIMAL_OPERATIONS, PARTIES, BomError, OriginError, determine, load_bom
@@ -235,27 +235,6 @@ def declaration_payload(dec) -> dict:
         "fob_total": str(dec.fob_total),
         "content": dec.content,
     }
-
-
-def sign(payload: dict) -> tuple[str, str]:
-    """(JWS, kid) over ``payload`` with the platform's active key (Ed25519)."""
-    token = signing.sign_jws(audit.jsonable(payload))
-    return token, signing.token_header(token)["kid"]
-
-
-def signature_problem(token: str, expected: dict) -> str | None:
-    """None when ``token`` is genuine and signs exactly ``expected``; else a reason code."""
-    if not token:
-        return "unsigned"
-    try:
-        payload = signing.verify_jws(token)
-    except signing.SignatureError as exc:
-        return exc.code
-    # Round-trip ``expected`` through JSON the way the stored content was (dates and decimals
-    # become strings), so equal content compares equal on every database.
-    if payload != audit.jsonable(expected):
-        return "content_mismatch"
-    return None
 
 
 def signature_fingerprint(token: str) -> str:

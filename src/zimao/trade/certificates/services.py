@@ -1,0 +1,534 @@
+"""Certificates of origin — 原产地证书 (RCEP Art. 3.17): ``apply`` → the issuing body's review
+queue → ``issue`` (unique number, signature, one-year validity, "ISSUED RETROACTIVELY" after
+shipment) or ``refuse``; ``withdraw``, ``invalidate``; back-to-back certificates (Art. 3.19)
+drawing partial quantities on an original proof; the customs exchange rates that turn FOB values
+into yuan for the dashboard; certified true copies (Art. 3.17.9).
+
+Every change is one transaction with its audit event (``zimao.core.audit``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from zimao.catalog.models import Department, Officer
+from zimao.core import audit, calendar, sequences, signing
+from zimao.core.errors import BusinessError, Conflict, Problem, forbidden, not_found
+from zimao.trade.access import exporters_of, exporter_usccs, issuing_officer, is_trade_official, can_view
+from zimao.trade.certificates import document as docs
+from zimao.trade.certificates.document import EXPORTING_PARTY, country_en
+from zimao.trade.models import BackToBackDraw, Certificate, ExchangeRate, OriginalProof, TrueCopy
+from zimao.trade.validation import Problems, currency_code, json_safe, clean_application
+
+S = Certificate.Status
+
+# What an application's status is called — 申请状态.
+STATUS_WORDS = {
+    "submitted": ("已申请，待签证", "Submitted, waiting for the issuing body"),
+    "issued": ("已签发", "Issued"),
+    "refused": ("不予签证", "Refused"),
+    "withdrawn": ("已撤回", "Withdrawn"),
+    "invalidated": ("已作废", "Invalidated"),
+}
+
+# The zone's promise (承诺时限): an application is decided within this many working days.
+PROMISED_WORKING_DAYS = 1
+
+
+def _place() -> str:
+    """Where certificates are issued (box 16): ZIMAO_TRADE_PLACE, else the demo zone's city."""
+    return getattr(settings, "ZIMAO_TRADE_PLACE", "LUOYANG, CHINA")
+
+
+# ---------------------------------------------------------------------------------------------
+# Applications — 证书申请
+
+
+def _reference(prefix: str) -> str:
+    today = timezone.localdate()
+    n = sequences.next_value(f"trade.{prefix}.{today:%Y%m%d}")
+    # Two-digit year: never to be mistaken for (or contain) a case number, LY + 8-digit date + serial.
+    return f"{prefix}{settings.ZONE_CODE}{today:%y%m%d}{n:05d}"
+
+
+def _lock_original(facts: dict) -> OriginalProof:
+    """The stored original proof for ``facts`` (created on first presentation), locked."""
+    defaults = {k: facts[k] for k in ("issued_on", "rcep_country", "approved_exporter_code", "hs", "description",
+                                      "quantity", "unit")}
+    defaults["criterion"] = ", ".join(facts["criterion"])
+    defaults["valid_until"] = docs.one_year_validity(facts["issued_on"])
+    try:
+        with transaction.atomic():
+            OriginalProof.objects.get_or_create(country=facts["country"], reference=facts["reference"],
+                                                item=facts["item"], defaults=defaults)
+    except IntegrityError:
+        pass  # created at the same moment by another application: read it below
+    return OriginalProof.objects.select_for_update().get(country=facts["country"], reference=facts["reference"],
+                                                          item=facts["item"])
+
+
+def _drawn(original: OriginalProof, exclude_certificate: int | None = None) -> Decimal:
+    qs = BackToBackDraw.objects.filter(original=original, certificate__status__in=[S.SUBMITTED, S.ISSUED])
+    if exclude_certificate:
+        qs = qs.exclude(certificate_id=exclude_certificate)
+    return qs.aggregate(total=Sum("quantity"))["total"] or Decimal(0)
+
+
+def _draw_originals(p: Problems, cert: Certificate | None, goods: list[dict]) -> list[tuple[OriginalProof, Decimal]]:
+    """Check each partial quantity against what is left of its original (Art. 3.19.1(e))."""
+    draws = []
+    wanted: dict[int, Decimal] = defaultdict(Decimal)
+    for i, g in enumerate(goods):
+        facts = g["original"]
+        original = _lock_original(facts)
+        for key in ("issued_on", "rcep_country", "hs", "quantity", "unit"):
+            if getattr(original, key) != facts[key]:
+                p.add(f"goods[{i}].original.{key}", "original_mismatch", "与此前提交的同一份原始证明的内容不一致",
+                      "differs from the same original proof presented before")
+        wanted[original.pk] += g["quantity"]
+        left = original.quantity - _drawn(original, cert.pk if cert else None) - (wanted[original.pk] - g["quantity"])
+        if g["quantity"] > left:
+            p.add(f"goods[{i}].quantity", "exceeds_original",
+                  f"超过原始证明尚未使用的数量 {left.normalize():f} {original.unit}（第3.19条第1款(e)项）",
+                  f"exceeds what is left of the original proof, {left.normalize():f} {original.unit} (Art. 3.19.1(e))")
+        draws.append((original, g["quantity"]))
+    return draws
+
+
+def apply(user, data: dict, *, kind: str = Certificate.Kind.ORIGINAL, idempotency_key: str = "") -> Certificate:
+    """Apply for a certificate of origin — 申请原产地证书 (Art. 3.17.1–2).
+
+    The application goes to the chosen issuing body's review queue. Idempotent per key: a
+    repeated request returns the application already made.
+    """
+    idempotency_key = (idempotency_key or "").strip()[:64]
+    if idempotency_key:
+        existing = Certificate.objects.filter(applicant=user, idempotency_key=idempotency_key).first()
+        if existing:
+            return existing
+    if kind not in Certificate.Kind.values:
+        raise BusinessError.of("kind", "invalid", "证书种类不正确", "unknown certificate kind", status=422)
+    today = timezone.localdate()
+    cleaned = clean_application(user, data, kind=kind, today=today)
+    exporter = next(e for e in exporters_of(user) if e.uscc == cleaned["exporter"]["uscc"])
+    fob_total = sum((g["fob_value"] for g in cleaned["goods"]), Decimal(0))
+    try:
+        with transaction.atomic():
+            p = Problems()
+            draws = _draw_originals(p, None, cleaned["goods"]) if kind == Certificate.Kind.BACK_TO_BACK else []
+            p.raise_if_any(status=409 if any(x.code == "exceeds_original" for x in p.items) else 422)
+            now = timezone.now()
+            cert = Certificate.objects.create(
+                reference=_reference("COA"), kind=kind, applicant=user, exporter_uscc=exporter.uscc,
+                exporter_name=exporter.name, issuing_body=cleaned["issuing_body"],
+                importing_country=cleaned["importer"]["country"], currency=cleaned["currency"], fob_total=fob_total,
+                departure_date=cleaned["transport"]["departure_date"], data=json_safe(cleaned),
+                idempotency_key=idempotency_key, submitted_at=now,
+                due_date=calendar.add_working_days(today, PROMISED_WORKING_DAYS).date)
+            for original, quantity in draws:
+                BackToBackDraw.objects.create(certificate=cert, original=original, quantity=quantity)
+            audit.record(user, "coo.apply", cert, after={
+                "reference": cert.reference, "kind": kind, "exporter": exporter.uscc, "issuing_body": cert.issuing_body,
+                "importing_country": cert.importing_country, "goods": len(cleaned["goods"]),
+                "idempotency_key": idempotency_key})
+    except IntegrityError:
+        existing = Certificate.objects.filter(applicant=user, idempotency_key=idempotency_key).first()
+        if existing and idempotency_key:
+            return existing
+        raise
+    return cert
+
+
+def certificates_for(user, *, status: str = ""):
+    """What the user may list — 我的证书 / 签证审核列表: an exporter's own, an official's all."""
+    qs = Certificate.objects.all()
+    if not is_trade_official(user):
+        qs = qs.filter(exporter_uscc__in=exporter_usccs(user)) | qs.filter(applicant=user)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-submitted_at", "-id")
+
+
+def review_queue(user):
+    """Applications waiting for this issuing body — 待签证 (oldest first, due date shown)."""
+    officer = issuing_officer(user)
+    if officer is None:
+        return Certificate.objects.none()
+    return Certificate.objects.filter(issuing_body=officer.department.code, status=S.SUBMITTED) \
+        .order_by("due_date", "submitted_at", "id")
+
+
+def true_copies_queue(user):
+    officer = issuing_officer(user)
+    if officer is None:
+        return TrueCopy.objects.none()
+    return TrueCopy.objects.filter(certificate__issuing_body=officer.department.code, status=TrueCopy.Status.REQUESTED) \
+        .select_related("certificate").order_by("requested_at")
+
+
+def get_certificate(user, key: str) -> Certificate:
+    """By application reference or certificate number; someone else's looks like a missing one."""
+    key = (key or "").strip().upper()
+    cert = Certificate.objects.filter(reference=key).first() or Certificate.objects.filter(number=key).first()
+    if cert is None or not can_view(user, cert):
+        raise not_found("certificate")
+    return cert
+
+
+def _locked(reference: str) -> Certificate:
+    cert = Certificate.objects.select_for_update().filter(reference=(reference or "").strip().upper()).first()
+    if cert is None:
+        raise not_found("certificate")
+    return cert
+
+
+def _status_conflict(cert: Certificate) -> Conflict:
+    words = STATUS_WORDS.get(cert.status, (cert.status, cert.status))
+    return Conflict(Problem("status", "invalid_transition", f"该申请当前状态为“{words[0]}”，不能执行此操作",
+                            f"The application is {words[1].lower()}; this cannot be done now"))
+
+
+def withdraw(user, reference: str, reason: str = "") -> Certificate:
+    """The applicant withdraws an application not yet decided — 撤回申请."""
+    with transaction.atomic():
+        cert = _locked(reference)
+        if cert.applicant_id != user.id:
+            raise not_found("certificate")
+        if cert.status != S.SUBMITTED:
+            raise _status_conflict(cert)
+        cert.status = S.WITHDRAWN
+        cert.decided_at = timezone.now()
+        cert.refusal_reason = (reason or "").strip()[:500]
+        cert.save()
+        # A withdrawn back-to-back application frees the quantity it held.
+        cert.draws.all().delete()
+        audit.record(user, "coo.withdraw", cert, before={"status": S.SUBMITTED}, after={"status": S.WITHDRAWN})
+    return cert
+
+
+def _require_issuer(user, cert: Certificate) -> Officer:
+    officer = issuing_officer(user, cert.issuing_body)
+    if officer is None:
+        # Only the issuing body the application went to may decide it (Art. 3.17.1).
+        raise forbidden("certificate")
+    return officer
+
+
+def refuse(reference: str, user, reason: str) -> Certificate:
+    """The issuing body refuses to certify — 不予签证 — giving its reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise BusinessError.of("reason", "required", "不予签证时必须说明理由", "Give the reason for refusing", status=422)
+    if len(reason) > 2000:
+        raise BusinessError.of("reason", "too_long", "理由不能超过2000字", "The reason must be at most 2000 characters", status=422)
+    with transaction.atomic():
+        cert = _locked(reference)
+        _require_issuer(user, cert)
+        if cert.status != S.SUBMITTED:
+            raise _status_conflict(cert)
+        cert.status = S.REFUSED
+        cert.refusal_reason = reason
+        cert.decided_at = timezone.now()
+        cert.decided_by = user
+        cert.save()
+        cert.draws.all().delete()
+        audit.record(user, "coo.refuse", cert, before={"status": S.SUBMITTED}, after={"status": S.REFUSED, "reason": reason})
+    return cert
+
+
+# -- exchange rates — 汇率
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def rate_for(currency: str, on: dt.date) -> Decimal | None:
+    """Yuan per unit of ``currency`` for the month of ``on`` (CNY is 1); None when not entered."""
+    if currency == "CNY":
+        return Decimal(1)
+    row = ExchangeRate.objects.filter(currency=currency, month=month_start(on)).first()
+    return row.cny_per_unit if row else None
+
+
+def set_rate(currency: str, month: dt.date, cny_per_unit, source: str, actor) -> ExchangeRate:
+    """Enter the customs rate of a month — 录入月度汇率 (audited; a month has one rate)."""
+    p = Problems()
+    currency = currency_code(p, currency)
+    value = p.decimal(cny_per_unit, "cny_rate", places=6)
+    p.raise_if_any()
+    with transaction.atomic():
+        row, created = ExchangeRate.objects.get_or_create(
+            currency=currency, month=month_start(month), defaults={"cny_per_unit": value, "source": source[:200]})
+        if not created and row.cny_per_unit != value:
+            raise Conflict(Problem("cny_rate", "rate_exists",
+                                   f"{currency} {month:%Y-%m} 的汇率已录入为 {row.cny_per_unit}",
+                                   f"the {currency} rate for {month:%Y-%m} is already {row.cny_per_unit}"))
+        if created:
+            audit.record(actor, "exchange_rate.set", row, after={"currency": currency, "month": row.month,
+                                                                 "cny_per_unit": value, "source": source})
+    return row
+
+
+# -- issuing — 签发
+
+
+def _content(cert: Certificate, number: str, issued_on: dt.date, valid_until: dt.date, retroactive: bool,
+             reason: str, signatory: str, body: Department) -> dict:
+    """The Form RCEP content — 证书内容 (Annex 3B part 1), fixed at issue and signed."""
+    data = cert.data
+    invoices = [f"{inv['number']} ({inv['date']})" for inv in data["invoices"]]
+    goods, originals = [], []
+    for i, g in enumerate(data["goods"], start=1):
+        rvc = "RVC" in g["criterion"]
+        entry = {
+            "item": i, "marks": g["marks"], "packages": g["packages"], "description": g["description"],
+            "hs": g["hs"], "hs_version": g.get("hs_version", ""), "criterion": g["criterion"],
+            "rcep_country": g["rcep_country"], "quantity": g["quantity"], "unit": g["unit"],
+            "gross_weight_kg": g.get("gross_weight_kg"),
+            # Box 12 / Annex 3B 1(k): the FOB value only where the RVC criterion is used.
+            "fob": g["fob_value"] if rvc else None,
+            "invoices": invoices,
+        }
+        if g.get("original"):
+            o = g["original"]
+            entry["original"] = {k: o[k] for k in ("country", "reference", "item", "issued_on", "rcep_country",
+                                                   "approved_exporter_code")}
+            originals.append(entry["original"])
+        goods.append(entry)
+    remarks = []
+    if retroactive:
+        remarks.append(f"{docs.RETROACTIVE_WORDS}: {reason}")
+    for o in originals:
+        # Annex 3B 1(m): the original's number, date, first exporting Party's RCEP country of
+        # origin and, if any, its approved exporter code.
+        text = (f"{docs.BACK_TO_BACK_WORDS}: original proof of origin No. {o['reference']} issued on {o['issued_on']} "
+                f"in {country_en(o['country'])}, RCEP country of origin {country_en(o['rcep_country'])}")
+        if o.get("approved_exporter_code"):
+            text += f", approved exporter {o['approved_exporter_code']}"
+        remarks.append(text)
+    third = data.get("third_party_invoicing")
+    if third:
+        remarks.append(f"{docs.THIRD_PARTY_WORDS}: invoice issued by {third['name']}, {country_en(third['country'])}")
+    if data.get("remarks"):
+        remarks.append(data["remarks"])
+    producer = data.get("producer")
+    if producer and producer.get("same_as_exporter"):
+        producer = {"name": "SAME AS EXPORTER", "address": ""}
+    return {
+        "form": "RCEP",
+        "number": number,
+        "issued_in": EXPORTING_PARTY,
+        "issued_on": issued_on.isoformat(),
+        "valid_until": valid_until.isoformat(),
+        "exporter": {**{k: data["exporter"][k] for k in ("name", "address")}, "country": EXPORTING_PARTY},
+        "importer": data["importer"],
+        "producer": producer,
+        "transport": data["transport"],
+        "goods": goods,
+        "remarks": remarks,
+        "flags": {"issued_retroactively": retroactive, "back_to_back": bool(originals),
+                  "third_party_invoicing": bool(third)},
+        "declaration": {"importing_country": data["importer"]["country"], "place": data["declaration"]["place"],
+                        "date": cert.submitted_at.astimezone(timezone.get_current_timezone()).date().isoformat(),
+                        "signatory": data["declaration"]["signatory"]},
+        "certification": {"issuing_body": body.code, "issuing_body_name": body.name_en, "place": _place(),
+                          "date": issued_on.isoformat(), "signatory": signatory},
+    }
+
+
+def issue(reference: str, user, *, retroactive_reason: str = "", cny_rate=None, today: dt.date | None = None) -> Certificate:
+    """Issue the certificate — 签发原产地证书 (Art. 3.17): a unique number, the issuing body's
+    electronic signature and seal, validity of one year (Art. 3.16), "ISSUED RETROACTIVELY"
+    when issued after the departure date (Art. 3.17.8)."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        cert = _locked(reference)
+        officer = _require_issuer(user, cert)
+        if cert.status != S.SUBMITTED:
+            raise _status_conflict(cert)
+        p = Problems()
+        retroactive = cert.departure_date < today
+        reason = (retroactive_reason or "").strip() or cert.data.get("retroactive_reason", "")
+        if retroactive and docs.add_years(cert.departure_date, 1) < today:
+            raise Conflict(Problem("transport.departure_date", "too_late",
+                                   "出运已超过一年，不能补发证书（第3.17条第8款）",
+                                   "More than one year after shipment: the certificate cannot be issued (Art. 3.17.8)"))
+        if retroactive and not reason:
+            p.add("retroactive_reason", "required", "货物已出运，补发证书须说明原因（第3.17条第8款）",
+                  "the goods have left: give the reason for issuing retroactively (Art. 3.17.8)")
+        valid_until = docs.one_year_validity(today)
+        if cert.kind == Certificate.Kind.BACK_TO_BACK:
+            draws = list(cert.draws.select_related("original"))
+            for i, d in enumerate(draws):
+                if d.original.valid_until < today:
+                    p.add(f"goods[{i}].original", "original_expired", "原始原产地证明已过有效期（第3.19条第1款(a)项）",
+                          "the original proof of origin is no longer valid (Art. 3.19.1(a))")
+            p.raise_if_any(status=409)
+            # Art. 3.19.1(b): never valid longer than the original proof it rests on.
+            valid_until = min([valid_until] + [d.original.valid_until for d in draws])
+        rate = rate_for(cert.currency, today)
+        if rate is None and cny_rate not in (None, ""):
+            rate = set_rate(cert.currency, today, cny_rate, f"entered by {user.username} when issuing {cert.reference}",
+                            user).cny_per_unit
+        if rate is None:
+            p.add("cny_rate", "no_exchange_rate",
+                  f"尚未录入 {today:%Y-%m} 的 {cert.currency} 海关计征汇率，请填写（用于统计离岸价人民币值）",
+                  f"no customs rate of {cert.currency} for {today:%Y-%m} is entered yet; give it (it converts the FOB "
+                  "value to yuan for the statistics)")
+        p.raise_if_any()
+        serial = sequences.next_value(f"trade.coo.{today.year}")
+        number = docs.certificate_number(cert.issuing_body, today.year, serial)
+        signatory = user.get_full_name() or user.username
+        cert.number = number
+        cert.issued_on = today
+        cert.valid_until = valid_until
+        cert.retroactive = retroactive
+        cert.issued_at = timezone.now().replace(microsecond=0)
+        cert.cny_rate = rate
+        cert.fob_cny = (cert.fob_total * rate).quantize(Decimal("0.01"))
+        cert.content = json_safe(_content(cert, number, today, valid_until, retroactive, reason, signatory,
+                                           officer.department))
+        cert.jws, cert.kid = signing.sign_content(docs.certificate_payload(cert))
+        cert.status = S.ISSUED
+        cert.decided_at = cert.issued_at
+        cert.decided_by = user
+        cert.save()
+        audit.record(user, "coo.issue", cert, before={"status": S.SUBMITTED}, after={
+            "status": S.ISSUED, "number": number, "valid_until": valid_until, "retroactive": retroactive,
+            "kid": cert.kid, "fob_cny": cert.fob_cny})
+        _tell_monitor(cert)
+    return cert
+
+
+def invalidate(number: str, user, reason: str) -> Certificate:
+    """Invalidate an issued certificate — 作废 (Art. 3.17.5(a)), e.g. before a corrected one is
+    issued; verification shows it as invalidated at once."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise BusinessError.of("reason", "required", "请填写作废原因", "Give the reason", status=422)
+    with transaction.atomic():
+        cert = Certificate.objects.select_for_update().filter(number=(number or "").strip().upper()).first()
+        if cert is None:
+            raise not_found("certificate")
+        _require_issuer(user, cert)
+        if cert.status != S.ISSUED:
+            raise _status_conflict(cert)
+        cert.status = S.INVALIDATED
+        cert.invalidated_at = timezone.now()
+        cert.invalidation_reason = reason
+        cert.save()
+        audit.record(user, "coo.invalidate", cert, before={"status": S.ISSUED},
+                     after={"status": S.INVALIDATED, "reason": reason})
+    return cert
+
+
+def tell_monitor(code: str, at, **kw) -> None:
+    """Report one event to the dashboard — 上报监测 — inside the caller's transaction (the monitor's
+    task row is an outbox: it commits or rolls back with the change). Nothing when the monitor
+    app is not on this node; ``code`` is a ``zimao.monitor.catalogue`` stream code."""
+    try:
+        from zimao.monitor.services import report
+    except ImportError:  # the monitor app is optional for a trade-only node
+        return
+    report(code, at, **kw)
+
+
+def _tell_monitor(cert: Certificate) -> None:
+    """One event per certificate, in the issue's transaction: counted, and its FOB in yuan summed,
+    by destination."""
+    tell_monitor("trade.rcep_certificates", cert.issued_at, value=cert.fob_cny or Decimal(0),
+                 dimension=cert.importing_country, event_key=f"coo:{cert.number}", ref=cert.number,
+                 label=cert.exporter_name)
+
+
+def monitor_events():
+    """Every certificate event from scratch — for ``zimao.monitor`` rebuilds (sources.register)."""
+    from zimao.monitor.sources import Event
+
+    for cert in Certificate.objects.filter(status=S.ISSUED).order_by("issued_at", "id").iterator():
+        yield Event(at=cert.issued_at, event_key=f"coo:{cert.number}", value=cert.fob_cny or Decimal(0),
+                    dimension=cert.importing_country, ref=cert.number, label=cert.exporter_name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Certified true copies — 经核准的证书副本 (Art. 3.17.9)
+
+
+def request_true_copy(user, number: str, reason: str) -> TrueCopy:
+    """The exporter asks for a certified true copy after theft, loss or destruction of the original."""
+    reason = (reason or "").strip()
+    cert = get_certificate(user, number)
+    if cert.applicant_id != user.id and cert.exporter_uscc not in exporter_usccs(user):
+        raise not_found("certificate")
+    if not reason:
+        raise BusinessError.of("reason", "required", "请说明原件被盗、遗失或损毁的情况",
+                               "Say how the original was stolen, lost or destroyed", status=422)
+    if cert.status != S.ISSUED:
+        raise _status_conflict(cert)
+    if docs.add_years(cert.issued_on, 1) < timezone.localdate():
+        raise Conflict(Problem("number", "too_late", "原证书签发已超过一年，不能再出具副本（第3.17条第9款(a)项）",
+                               "More than one year after the original was issued, no true copy can be issued (Art. 3.17.9(a))"))
+    with transaction.atomic():
+        copy = TrueCopy.objects.create(reference=_reference("CTC"), certificate=cert, requested_by=user,
+                                       reason=reason[:2000], requested_at=timezone.now())
+        audit.record(user, "coo.true_copy.request", copy, after={"number": cert.number, "reference": copy.reference})
+    return copy
+
+
+def _locked_copy(reference: str) -> TrueCopy:
+    copy = TrueCopy.objects.select_for_update(of=("self",)).select_related("certificate").filter(
+        reference=(reference or "").strip().upper()).first()
+    if copy is None:
+        raise not_found("true_copy")
+    return copy
+
+
+def issue_true_copy(reference: str, user) -> TrueCopy:
+    """Issue the copy — 签发副本: same number and date as the original, endorsed "CERTIFIED TRUE
+    COPY", based on the original application, signed over the original's signed content."""
+    with transaction.atomic():
+        copy = _locked_copy(reference)
+        cert = copy.certificate
+        _require_issuer(user, cert)
+        if copy.status != TrueCopy.Status.REQUESTED:
+            raise Conflict(Problem("status", "already_decided", "该副本申请已处理", "This request has already been decided"))
+        if cert.status != S.ISSUED:
+            raise _status_conflict(cert)
+        if docs.add_years(cert.issued_on, 1) < timezone.localdate():
+            raise Conflict(Problem("number", "too_late", "原证书签发已超过一年（第3.17条第9款(a)项）",
+                                   "More than one year after the original was issued (Art. 3.17.9(a))"))
+        copy.status = TrueCopy.Status.ISSUED
+        copy.issued_at = timezone.now().replace(microsecond=0)
+        copy.decided_at = copy.issued_at
+        copy.decided_by = user
+        copy.jws, copy.kid = signing.sign_content(docs.true_copy_payload(copy))
+        copy.save()
+        audit.record(user, "coo.true_copy.issue", copy, after={"number": cert.number, "kid": copy.kid})
+    return copy
+
+
+def refuse_true_copy(reference: str, user, reason: str) -> TrueCopy:
+    reason = (reason or "").strip()
+    if not reason:
+        raise BusinessError.of("reason", "required", "请说明理由", "Give the reason", status=422)
+    with transaction.atomic():
+        copy = _locked_copy(reference)
+        _require_issuer(user, copy.certificate)
+        if copy.status != TrueCopy.Status.REQUESTED:
+            raise Conflict(Problem("status", "already_decided", "该副本申请已处理", "This request has already been decided"))
+        copy.status = TrueCopy.Status.REFUSED
+        copy.refusal_reason = reason
+        copy.decided_at = timezone.now()
+        copy.decided_by = user
+        copy.save()
+        audit.record(user, "coo.true_copy.refuse", copy, after={"reason": reason})
+    return copy
+
+
