@@ -62,7 +62,8 @@ class OriginCheckOut(Schema):
     check_id: int | None = None
 
 
-@router.post("origin/check", response={200: OriginCheckOut, **ERRORS}, summary="Check a product's origin 原产地预判")
+@router.post("origin/check", response={200: OriginCheckOut, **ERRORS}, summary="Check a product's origin 原产地预判",
+             operation_id="checkOrigin")
 def origin_check(request: HttpRequest, payload: OriginCheckIn):
     """Determine whether a good is originating under RCEP, with an explanation citing the articles,
     what would make it qualify (``to_qualify``), and its RCEP country of origin (Art. 2.6)."""
@@ -73,7 +74,7 @@ def origin_check(request: HttpRequest, payload: OriginCheckIn):
 # Statistics — 统计
 
 
-class StatisticsRowOut(Schema):
+class CertificateStatisticsRowOut(Schema):
     period: str
     country: str
     country_en: str
@@ -83,8 +84,8 @@ class StatisticsRowOut(Schema):
     fob: dict[str, str]
 
 
-@router.get("statistics", response={200: list[StatisticsRowOut], **ERRORS},
-            summary="Certificates and FOB by destination and period 证书统计")
+@router.get("statistics", response={200: list[CertificateStatisticsRowOut], **ERRORS},
+            summary="Certificates and FOB by destination and period 证书统计", operation_id="listCertificateStatistics")
 def statistics(request: HttpRequest, start: dt.date, end: dt.date,
                period: Literal["month", "quarter", "year"] = "month"):
     """For officials (issuing bodies, customs, zone administrators)."""

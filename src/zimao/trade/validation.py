@@ -192,7 +192,8 @@ def _shipment(p: Problems, data: dict) -> dict:
     out["issuing_body"] = body
     out["currency"] = currency_code(p, data.get("currency"))
     out["remarks"] = p.text(data.get("remarks"), "remarks", required=False, limit=500, english=True)
-    out["retroactive_reason"] = p.text(data.get("retroactive_reason"), "retroactive_reason", required=False, limit=500)
+    out["retroactive_reason"] = p.text(data.get("retroactive_reason"), "retroactive_reason", required=False, limit=500,
+                                       english=True)
     decl = as_object(p, data.get("declaration"), "declaration")
     out["declaration"] = {"place": p.text(decl.get("place"), "declaration.place", limit=100, english=True),
                           "signatory": p.text(decl.get("signatory"), "declaration.signatory", limit=100, english=True)}

@@ -14,25 +14,25 @@ from zimao.core.errors import forbidden
 from zimao.trade import services
 from zimao.trade.certificates import document as docs
 from zimao.trade.models import Certificate, TrueCopy
-from zimao.trade.schemas import DATE, DECIMAL, ERRORS, PUBLIC_ERRORS, TAGS, Strict, plain
+from zimao.trade.schemas import DATE, DECIMAL, ERRORS, PUBLIC_ERRORS, Strict, plain
 
-router = Router(tags=TAGS)
+router = Router()  # tagged "trade" by the trade router it is added to (zimao.trade.api)
 
 
 # ---------------------------------------------------------------------------------------------
 # Certificates — 原产地证书
 
 
-class PartyIn(Strict):
+class TradePartyIn(Strict):
     name: str = Field(max_length=200, description="in English (Art. 3.17.3(c))")
     address: str = Field(max_length=300)
 
 
-class ExporterIn(PartyIn):
+class ExporterIn(TradePartyIn):
     uscc: str = Field(max_length=18, description="a registered company you act for")
 
 
-class ImporterIn(PartyIn):
+class ImporterIn(TradePartyIn):
     country: str = Field(min_length=2, max_length=2, description="an RCEP Party other than China")
 
 
@@ -42,14 +42,14 @@ class ProducerIn(Strict):
     same_as_exporter: bool = False
 
 
-class TransportIn(Strict):
+class CertificateTransportIn(Strict):
     departure_date: str = Field(pattern=DATE)
     vessel: str = Field(max_length=100, description="vessel name or aircraft flight number")
     port_of_loading: str = Field(default="", max_length=100)
     port_of_discharge: str = Field(max_length=100)
 
 
-class InvoiceIn(Strict):
+class TradeInvoiceIn(Strict):
     number: str = Field(max_length=60)
     date: str = Field(pattern=DATE)
 
@@ -80,7 +80,7 @@ class OriginalIn(Strict):
     unit: str = Field(max_length=20)
 
 
-class GoodsIn(Strict):
+class CertificateGoodsIn(Strict):
     bom: dict | None = Field(default=None, description="bill of materials; or check_id")
     check_id: int | None = Field(default=None, ge=1, le=2**62, description="an origin check of yours")
     original: OriginalIn | None = Field(default=None, description="back-to-back only")
@@ -96,17 +96,17 @@ class GoodsIn(Strict):
     rcep_country_basis: str = Field(default="", max_length=300)
 
 
-class ApplicationIn(Strict):
+class CertificateApplicationIn(Strict):
     kind: Literal["original", "back_to_back"] = "original"
     exporter: ExporterIn
     producer: ProducerIn | None = None
     importer: ImporterIn
-    transport: TransportIn
-    invoices: list[InvoiceIn] = Field(max_length=10)
+    transport: CertificateTransportIn
+    invoices: list[TradeInvoiceIn] = Field(max_length=10)
     third_party_invoicing: ThirdPartyIn | None = None
     issuing_body: Literal["CCPIT", "CUSTOMS"] = "CCPIT"
     currency: str = Field(min_length=3, max_length=3)
-    goods: list[GoodsIn] = Field(min_length=1, max_length=20)
+    goods: list[CertificateGoodsIn] = Field(min_length=1, max_length=20)
     remarks: str = Field(default="", max_length=500)
     retroactive_reason: str = Field(default="", max_length=500)
     declaration: DeclarationBox
@@ -185,8 +185,8 @@ def _full(cert: Certificate) -> dict:
 
 
 @router.post("certificates", response={200: CertificateOut, 201: CertificateOut, **ERRORS},
-             summary="Apply for a certificate of origin 申请原产地证书")
-def apply(request: HttpRequest, payload: ApplicationIn, idempotency_key: str = Header("", alias="Idempotency-Key")):
+             summary="Apply for a certificate of origin 申请原产地证书", operation_id="applyCertificateOfOrigin")
+def apply(request: HttpRequest, payload: CertificateApplicationIn, idempotency_key: str = Header("", alias="Idempotency-Key")):
     """Apply (Art. 3.17.1–2, Annex 3B): each good's bill of materials is determined by the origin
     engine, and the application goes to the chosen issuing body. Send an ``Idempotency-Key``
     header: repeating the request returns the same application (200) instead of a second (201)."""
@@ -201,75 +201,82 @@ def apply(request: HttpRequest, payload: ApplicationIn, idempotency_key: str = H
 
 
 @router.get("certificates", response={200: list[CertificateBriefOut], **ERRORS},
-            summary="My certificates (or, for an issuing body, all) 我的原产地证书")
+            summary="My certificates (or, for an issuing body, all) 我的原产地证书", operation_id="listCertificatesOfOrigin")
 def certificate_list(request: HttpRequest, status: Literal["", "submitted", "issued", "refused", "withdrawn",
                                                             "invalidated"] = "", limit: int = 50):
     return [_brief(c) for c in services.certificates_for(request.user, status=status)[: max(1, min(limit, 200))]]
 
 
 @router.get("certificates/queue", response={200: list[CertificateBriefOut], **ERRORS},
-            summary="Issuing body's review queue 待签证")
+            summary="Issuing body's review queue 待签证", operation_id="listCertificateReviewQueue")
 def certificate_queue(request: HttpRequest):
     if services.issuing_officer(request.user) is None:
         raise forbidden("queue")
     return [_brief(c) for c in services.review_queue(request.user)[:200]]
 
 
-@router.get("certificates/{key}", response={200: CertificateOut, **ERRORS}, summary="A certificate 证书详情")
+@router.get("certificates/{key}", response={200: CertificateOut, **ERRORS}, summary="A certificate 证书详情",
+            operation_id="getCertificateOfOrigin")
 def certificate_detail(request: HttpRequest, key: str):
     """By application reference (COA…) or certificate number (R…)."""
     return _full(services.get_certificate(request.user, key))
 
 
-class IssueIn(Strict):
+class CertificateIssueIn(Strict):
     retroactive_reason: str = Field(default="", max_length=500)
     cny_rate: str | None = Field(default=None, pattern=DECIMAL, description="customs rate of the month, if not entered")
 
 
-class ReasonIn(Strict):
+class TradeReasonIn(Strict):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class OptionalReasonIn(Strict):
+class TradeOptionalReasonIn(Strict):
     reason: str = Field(default="", max_length=2000)
 
 
-@router.post("certificates/{reference}/issue", response={200: CertificateOut, **ERRORS}, summary="Issue 签发")
-def issue(request: HttpRequest, reference: str, payload: IssueIn):
+@router.post("certificates/{reference}/issue", response={200: CertificateOut, **ERRORS}, summary="Issue 签发",
+             operation_id="issueCertificateOfOrigin")
+def issue(request: HttpRequest, reference: str, payload: CertificateIssueIn):
     """The issuing body issues (reviewers of that department only)."""
     return _full(services.issue(reference, request.user, retroactive_reason=payload.retroactive_reason,
                                 cny_rate=payload.cny_rate))
 
 
-@router.post("certificates/{reference}/refuse", response={200: CertificateOut, **ERRORS}, summary="Refuse 不予签证")
-def refuse(request: HttpRequest, reference: str, payload: ReasonIn):
+@router.post("certificates/{reference}/refuse", response={200: CertificateOut, **ERRORS}, summary="Refuse 不予签证",
+             operation_id="refuseCertificateOfOrigin")
+def refuse(request: HttpRequest, reference: str, payload: TradeReasonIn):
     return _full(services.refuse(reference, request.user, payload.reason))
 
 
-@router.post("certificates/{reference}/withdraw", response={200: CertificateOut, **ERRORS}, summary="Withdraw 撤回")
-def withdraw(request: HttpRequest, reference: str, payload: OptionalReasonIn):
+@router.post("certificates/{reference}/withdraw", response={200: CertificateOut, **ERRORS}, summary="Withdraw 撤回",
+             operation_id="withdrawCertificateApplication")
+def withdraw(request: HttpRequest, reference: str, payload: TradeOptionalReasonIn):
     return _full(services.withdraw(request.user, reference, payload.reason))
 
 
-@router.post("certificates/{number}/invalidate", response={200: CertificateOut, **ERRORS}, summary="Invalidate 作废")
-def invalidate(request: HttpRequest, number: str, payload: ReasonIn):
+@router.post("certificates/{number}/invalidate", response={200: CertificateOut, **ERRORS}, summary="Invalidate 作废",
+             operation_id="invalidateCertificateOfOrigin")
+def invalidate(request: HttpRequest, number: str, payload: TradeReasonIn):
     return _full(services.invalidate(number, request.user, payload.reason))
 
 
 @router.post("certificates/{number}/true-copies", response={201: TrueCopyOut, **ERRORS},
-             summary="Ask for a certified true copy 申请副本")
-def true_copy(request: HttpRequest, number: str, payload: ReasonIn):
+             summary="Ask for a certified true copy 申请副本", operation_id="requestCertifiedTrueCopy")
+def true_copy(request: HttpRequest, number: str, payload: TradeReasonIn):
     """After theft, loss or destruction of the original (Art. 3.17.9)."""
     return Status(201, _copy(services.request_true_copy(request.user, number, payload.reason)))
 
 
-@router.post("true-copies/{reference}/issue", response={200: TrueCopyOut, **ERRORS}, summary="Issue a true copy 签发副本")
+@router.post("true-copies/{reference}/issue", response={200: TrueCopyOut, **ERRORS}, summary="Issue a true copy 签发副本",
+             operation_id="issueCertifiedTrueCopy")
 def true_copy_issue(request: HttpRequest, reference: str):
     return _copy(services.issue_true_copy(reference, request.user))
 
 
-@router.post("true-copies/{reference}/refuse", response={200: TrueCopyOut, **ERRORS}, summary="Refuse a true copy")
-def true_copy_refuse(request: HttpRequest, reference: str, payload: ReasonIn):
+@router.post("true-copies/{reference}/refuse", response={200: TrueCopyOut, **ERRORS}, summary="Refuse a true copy",
+             operation_id="refuseCertifiedTrueCopy")
+def true_copy_refuse(request: HttpRequest, reference: str, payload: TradeReasonIn):
     return _copy(services.refuse_true_copy(reference, request.user, payload.reason))
 
 
@@ -313,7 +320,7 @@ class CertificateVerificationOut(Schema):
 
 
 @router.get("verify/{number}", auth=None, response={200: CertificateVerificationOut, **PUBLIC_ERRORS},
-            summary="Verify a certificate or declaration of origin 核验原产地证明")
+            summary="Verify a certificate or declaration of origin 核验原产地证明", operation_id="verifyCertificateOfOrigin")
 def verify(request: HttpRequest, number: str):
     """Public: every outcome, including "not genuine", is a 200 answer whose ``genuine`` says so."""
     result = services.verify(number)

@@ -41,9 +41,19 @@ STATUS_WORDS = {
 PROMISED_WORKING_DAYS = 1
 
 
-def _place() -> str:
-    """Where certificates are issued (box 16): ZIMAO_TRADE_PLACE, else the demo zone's city."""
+def place_of_issue() -> str:
+    """Where certificates are issued, printed in box 16 (English) — 签证地点: the setting
+    ``ZIMAO_TRADE_PLACE``, else the demo zone's city. The zone profile replaces this default."""
     return getattr(settings, "ZIMAO_TRADE_PLACE", "LUOYANG, CHINA")
+
+
+def english_signatory(user, body: Department) -> str:
+    """Who certified, as box 16 prints it on the English-only form (Art. 3.17.3(c)): the officer's
+    name when it is written in Latin letters, else their user name, else the body's office."""
+    for name in (user.get_full_name(), user.username):
+        if name and name.isascii() and name.strip():
+            return name.strip()
+    return f"Authorised officer, {body.name_en}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -338,14 +348,14 @@ def _content(cert: Certificate, number: str, issued_on: dt.date, valid_until: dt
         "declaration": {"importing_country": data["importer"]["country"], "place": data["declaration"]["place"],
                         "date": cert.submitted_at.astimezone(timezone.get_current_timezone()).date().isoformat(),
                         "signatory": data["declaration"]["signatory"]},
-        "certification": {"issuing_body": body.code, "issuing_body_name": body.name_en, "place": _place(),
+        "certification": {"issuing_body": body.code, "issuing_body_name": body.name_en, "place": place_of_issue(),
                           "date": issued_on.isoformat(), "signatory": signatory},
     }
 
 
 def issue(reference: str, user, *, retroactive_reason: str = "", cny_rate=None, today: dt.date | None = None) -> Certificate:
     """Issue the certificate — 签发原产地证书 (Art. 3.17): a unique number, the issuing body's
-    electronic signature and seal, validity of one year (Art. 3.16), "ISSUED RETROACTIVELY"
+    electronic signature, validity of one year (Art. 3.16), "ISSUED RETROACTIVELY"
     when issued after the departure date (Art. 3.17.8)."""
     today = today or timezone.localdate()
     with transaction.atomic():
@@ -356,6 +366,8 @@ def issue(reference: str, user, *, retroactive_reason: str = "", cny_rate=None, 
         p = Problems()
         retroactive = cert.departure_date < today
         reason = (retroactive_reason or "").strip() or cert.data.get("retroactive_reason", "")
+        # Box 14 prints the reason: in English, like the whole form (Art. 3.17.3(c)).
+        reason = p.text(reason, "retroactive_reason", required=False, limit=500, english=True)
         if retroactive and docs.add_years(cert.departure_date, 1) < today:
             raise Conflict(Problem("transport.departure_date", "too_late",
                                    "出运已超过一年，不能补发证书（第3.17条第8款）",
@@ -385,7 +397,7 @@ def issue(reference: str, user, *, retroactive_reason: str = "", cny_rate=None, 
         p.raise_if_any()
         serial = sequences.next_value(f"trade.coo.{today.year}")
         number = docs.certificate_number(cert.issuing_body, today.year, serial)
-        signatory = user.get_full_name() or user.username
+        signatory = english_signatory(user, officer.department)
         cert.number = number
         cert.issued_on = today
         cert.valid_until = valid_until

@@ -252,13 +252,7 @@ def true_copy_request(request, reference: str):
 
 
 def _pdf_context(cert: Certificate, copy: TrueCopy | None = None) -> dict:
-    from zimao.catalog.models import Department
-
     c = cert.content
-    body = c["certification"]
-    dept = Department.objects.filter(code=body["issuing_body"]).first()
-    # The seal carries the body's Chinese name around the rim, as a Chinese official seal does.
-    ring = re.sub(r"（.*?）|\(.*?\)", "", dept.name_zh if dept else body["issuing_body_name"]).strip()
     return {
         "c": c, "cert": cert, "copy": copy,
         "country": lambda code: docs.country_en(code),
@@ -268,7 +262,6 @@ def _pdf_context(cert: Certificate, copy: TrueCopy | None = None) -> dict:
         "goods": [{**g, "rcep_country_en": docs.country_en(g["rcep_country"]), "criterion_text": ", ".join(g["criterion"])}
                   for g in c["goods"]],
         "qr_svg": docs.qr_svg(cert.number, scale=2),
-        "seal_svg": docs.seal_svg(ring[:24], "电子印章", size=110),
         "fingerprint": docs.signature_fingerprint(copy.jws if copy else cert.jws),
         "kid": copy.kid if copy else cert.kid,
         "verify_url": docs.verify_url(cert.number),

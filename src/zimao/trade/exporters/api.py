@@ -12,11 +12,11 @@ from pydantic import Field
 
 from zimao.trade import services
 from zimao.trade.certificates import document as docs
-from zimao.trade.certificates.api import GoodsIn, ImporterIn, ProducerIn
+from zimao.trade.certificates.api import CertificateGoodsIn, ImporterIn, ProducerIn
 from zimao.trade.models import ApprovedExporter, OriginDeclaration
-from zimao.trade.schemas import DATE, ERRORS, TAGS, Strict, plain
+from zimao.trade.schemas import DATE, ERRORS, Strict, plain
 
-router = Router(tags=TAGS)
+router = Router()  # tagged "trade" by the trade router it is added to (zimao.trade.api)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -54,14 +54,14 @@ def _exporter(e: ApprovedExporter) -> dict:
 
 
 @router.post("approved-exporters", response={201: ApprovedExporterOut, **ERRORS},
-             summary="Authorise an approved exporter 认定经核准出口商")
+             summary="Authorise an approved exporter 认定经核准出口商", operation_id="authoriseApprovedExporter")
 def approved_exporter_create(request: HttpRequest, payload: ApprovedExporterIn):
     """Customs (the competent authority) only (Art. 3.21)."""
     return Status(201, _exporter(services.authorise_exporter(request.user, **payload.model_dump())))
 
 
 @router.get("approved-exporters", response={200: list[ApprovedExporterOut], **ERRORS},
-            summary="Approved exporters 经核准出口商")
+            summary="Approved exporters 经核准出口商", operation_id="listApprovedExporters")
 def approved_exporter_list(request: HttpRequest):
     """Officials see all; a company sees its own authorisation."""
     if services.is_trade_official(request.user):
@@ -71,7 +71,7 @@ def approved_exporter_list(request: HttpRequest):
 
 
 @router.post("approved-exporters/{code}/status", response={200: ApprovedExporterOut, **ERRORS},
-             summary="Suspend, withdraw or reinstate 暂停/撤销/恢复")
+             summary="Suspend, withdraw or reinstate 暂停/撤销/恢复", operation_id="setApprovedExporterStatus")
 def approved_exporter_status(request: HttpRequest, code: str, payload: ExporterStatusIn):
     return _exporter(services.set_exporter_status(request.user, code, payload.status, payload.reason))
 
@@ -82,7 +82,7 @@ class OriginDeclarationIn(Strict):
     producer: ProducerIn | None = None
     currency: str = Field(min_length=3, max_length=3)
     signatory: str = Field(max_length=100)
-    goods: list[GoodsIn] = Field(min_length=1, max_length=20)
+    goods: list[CertificateGoodsIn] = Field(min_length=1, max_length=20)
 
 
 class OriginDeclarationOut(Schema):
@@ -105,7 +105,7 @@ def _declaration(dec: OriginDeclaration) -> dict:
 
 
 @router.post("declarations-of-origin", response={200: OriginDeclarationOut, 201: OriginDeclarationOut, **ERRORS},
-             summary="Complete a declaration of origin 出具原产地声明")
+             summary="Complete a declaration of origin 出具原产地声明", operation_id="completeDeclarationOfOrigin")
 def declaration_of_origin(request: HttpRequest, payload: OriginDeclarationIn,
                           idempotency_key: str = Header("", alias="Idempotency-Key")):
     """An approved exporter declares origin itself (Art. 3.18.1(a), Annex 3B part 2)."""
@@ -119,7 +119,7 @@ def declaration_of_origin(request: HttpRequest, payload: OriginDeclarationIn,
 
 
 @router.get("declarations-of-origin", response={200: list[OriginDeclarationOut], **ERRORS},
-            summary="Declarations of origin 原产地声明")
+            summary="Declarations of origin 原产地声明", operation_id="listDeclarationsOfOrigin")
 def declarations_of_origin(request: HttpRequest, limit: int = 50):
     return [_declaration(d) for d in services.declarations_for(request.user)[: max(1, min(limit, 200))]]
 

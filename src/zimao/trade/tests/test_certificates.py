@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from zimao.core import audit, signing
 from zimao.core.errors import BusinessError
-from zimao.trade.certificates import document as docs
 from zimao.trade import services
+from zimao.trade.certificates import document as docs
 from zimao.trade.models import Certificate, ExchangeRate, TrueCopy
 from zimao.trade.tests.trade_helpers import application, back_to_back_goods, chair_bom, failing_bom
 

@@ -9,11 +9,11 @@ from django.http import HttpRequest
 from ninja import Header, Router, Schema, Status
 from pydantic import Field
 
-from zimao.trade.certificates.api import InvoiceIn, PartyIn
-from zimao.trade.schemas import DATE, DECIMAL, ERRORS, TAGS, Strict
+from zimao.trade.certificates.api import TradeInvoiceIn, TradePartyIn
+from zimao.trade.schemas import DATE, DECIMAL, ERRORS, Strict
 from zimao.trade.window import services as window
 
-router = Router(tags=TAGS)
+router = Router()  # tagged "trade" by the trade router it is added to (zimao.trade.api)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -41,10 +41,10 @@ class SwDeclarationIn(Strict):
     trader_uscc: str = Field(max_length=18)
     direction: Literal["export", "import"] = "export"
     destination_country: str = Field(min_length=2, max_length=2)
-    consignee: PartyIn
+    consignee: TradePartyIn
     transport: SwTransportIn
     currency: str = Field(min_length=3, max_length=3)
-    invoice: InvoiceIn
+    invoice: TradeInvoiceIn
     goods: list[SwGoodsIn] = Field(min_length=1, max_length=50)
     certificate_number: str = Field(default="", max_length=40)
     agencies: list[Literal["customs", "commerce", "tax"]] | None = None
@@ -88,7 +88,7 @@ def _sw(decl) -> dict:
 
 
 @router.post("declarations", response={200: SwDeclarationOut, 201: SwDeclarationOut, **ERRORS},
-             summary="Declare once to every agency 单一窗口申报")
+             summary="Declare once to every agency 单一窗口申报", operation_id="submitTradeDeclaration")
 def declare(request: HttpRequest, payload: SwDeclarationIn, idempotency_key: str = Header("", alias="Idempotency-Key")):
     """One declaration, fanned out to customs, commerce and tax; answers arrive later (follow
     ``GET declarations/{number}``). An agency that is down is retried with backoff."""
@@ -100,12 +100,14 @@ def declare(request: HttpRequest, payload: SwDeclarationIn, idempotency_key: str
     return Status(200 if before else 201, _sw(decl))
 
 
-@router.get("declarations", response={200: list[SwDeclarationOut], **ERRORS}, summary="My declarations 我的申报")
+@router.get("declarations", response={200: list[SwDeclarationOut], **ERRORS}, summary="My declarations 我的申报",
+            operation_id="listTradeDeclarations")
 def declarations(request: HttpRequest, limit: int = 50):
     return [_sw(d) for d in window.declarations_of(request.user).prefetch_related("submissions")[: max(1, min(limit, 200))]]
 
 
-@router.get("declarations/{number}", response={200: SwDeclarationOut, **ERRORS}, summary="Declaration status 申报状态")
+@router.get("declarations/{number}", response={200: SwDeclarationOut, **ERRORS}, summary="Declaration status 申报状态",
+            operation_id="getTradeDeclaration")
 def declaration_detail(request: HttpRequest, number: str):
     return _sw(window.get_declaration(request.user, number))
 
