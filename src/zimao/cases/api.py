@@ -93,6 +93,7 @@ class ApplicationIn(Schema):
 class DecisionIn(Schema):
     outcome: Literal["approve", "refuse", "correct"]
     reason: str = Field(default="", max_length=2000)
+    fields: dict = Field(default_factory=dict, description="the task's decision-time fields, e.g. an exchange rate")
 
 
 class CorrectionIn(Schema):
@@ -240,7 +241,7 @@ def tasks(request: HttpRequest, view: Literal["open", "due_soon", "overdue", "do
 
 @router.post("tasks/{task_id}/decision", response={200: TaskOut, **ERRORS}, summary="Decide 审核决定")
 def decide(request: HttpRequest, task_id: int, payload: DecisionIn):
-    task = services.decide(task_id, request.user, payload.outcome, payload.reason)
+    task = services.decide(task_id, request.user, payload.outcome, payload.reason, payload.fields)
     return task_out(Task.objects.select_related("case__service", "department").get(pk=task.pk))
 
 

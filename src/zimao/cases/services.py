@@ -69,7 +69,7 @@ def context(case: Case, task: Task | None = None, actor=None) -> plugins.CaseCon
         results=dict(case.results), materials=sorted(set(case.materials.values_list("key", flat=True))),
         required_materials=[m["key"] for m in case.service.materials if m.get("required")],
         task_key=task.key if task else None, actor=audit.actor_name(actor),
-        submitted_at=case.submitted_at, delivered_at=case.delivered_at,
+        submitted_at=case.submitted_at, delivered_at=case.delivered_at, status=case.status,
     )
 
 
@@ -382,9 +382,10 @@ def officer_can_act(user, task: Task) -> bool:
 DECISIONS = {"approve", "refuse", "correct"}
 
 
-def decide(task_id: int, user, outcome: str, reason: str = "") -> Task:
+def decide(task_id: int, user, outcome: str, reason: str = "", fields: dict | None = None) -> Task:
     """A reviewer's (or, at intake, a clerk's) decision. Deciding a task that is no longer open
-    is refused with 409, so two reviewers (or two clicks) cannot both decide it."""
+    is refused with 409, so two reviewers (or two clicks) cannot both decide it. ``fields`` are
+    the task's decision-time fields (``decision_fields`` in the process), given on approval."""
     reason = (reason or "").strip()
     if outcome not in DECISIONS:
         raise BusinessError.of("outcome", "invalid", "决定只能是批准、不予批准或要求补正", "The decision must be approve, refuse or correct", status=422)
@@ -428,7 +429,9 @@ def decide(task_id: int, user, outcome: str, reason: str = "") -> Task:
                 raise Conflict(Problem("status", "not_in_review", "办件不在审核中", "The case is not being reviewed"))
             stage = process.stage_at(case.process.definition, case.stage_index) or {}
             if outcome == "approve":
-                _approve_task(case, task, user, reason or "同意 approved", spec_for(stage, task.key, case))
+                spec = spec_for(stage, task.key, case)
+                _record_decision_fields(case, task, spec, fields)
+                _approve_task(case, task, user, reason or "同意 approved", spec)
             elif outcome == "refuse":
                 _close_task(task, Task.Status.REFUSED, user, reason)
                 for other in case.tasks.filter(status=Task.Status.OPEN).exclude(pk=task.pk):
@@ -444,6 +447,18 @@ def decide(task_id: int, user, outcome: str, reason: str = "") -> Task:
         schedule_advance(case)
         task.refresh_from_db()
         return task
+
+
+def _record_decision_fields(case: Case, task: Task, spec: dict, fields: dict | None) -> None:
+    """Check the decision-time fields the task declares and keep them in the case's results
+    (``results["decision"][task key]``), where the task's effects read them."""
+    declared = spec.get("decision_fields") or []
+    if not declared and not fields:
+        return
+    cleaned, problems = forms.validate_decision(declared, fields or {})
+    if problems:
+        raise BusinessError(*problems, status=422)
+    case.results.setdefault("decision", {})[task.key] = cleaned
 
 
 def _rectification_owner(user, task: Task) -> bool:

@@ -22,18 +22,15 @@ from zimao.trade.certificates.services import (
     get_certificate,
     invalidate,
     issue,
-    issue_true_copy,
     monitor_events,
-    rate_for,
     refuse,
-    refuse_true_copy,
-    request_true_copy,
     review_queue,
-    set_rate,
     tell_monitor,
     true_copies_queue,
     withdraw,
 )
+from zimao.trade.certificates.rates import rate_for, set_rate
+from zimao.trade.certificates.true_copies import issue_true_copy, refuse_true_copy, request_true_copy
 from zimao.trade.certificates.verification import VERIFY_LABELS, Verification, certificate_statistics, verify
 from zimao.trade.checks import check_origin, checks_of, get_check
 from zimao.trade.exporters.services import (

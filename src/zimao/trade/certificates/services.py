@@ -23,8 +23,9 @@ from zimao.core.errors import BusinessError, Conflict, Problem, forbidden, not_f
 from zimao.trade.access import exporters_of, exporter_usccs, issuing_officer, is_trade_official, can_view
 from zimao.trade.certificates import document as docs
 from zimao.trade.certificates.document import EXPORTING_PARTY, country_en
-from zimao.trade.models import BackToBackDraw, Certificate, ExchangeRate, OriginalProof, TrueCopy
-from zimao.trade.validation import Problems, currency_code, json_safe, clean_application
+from zimao.trade.certificates.rates import rate_for, set_rate
+from zimao.trade.models import BackToBackDraw, Certificate, OriginalProof, TrueCopy
+from zimao.trade.validation import Problems, json_safe, clean_application
 
 S = Certificate.Status
 
@@ -49,10 +50,11 @@ def place_of_issue() -> str:
 
 def english_signatory(user, body: Department) -> str:
     """Who certified, as box 16 prints it on the English-only form (Art. 3.17.3(c)): the officer's
-    name when it is written in Latin letters, else their user name, else the body's office."""
-    for name in (user.get_full_name(), user.username):
-        if name and name.isascii() and name.strip():
-            return name.strip()
+    name when it is written in Latin letters, else the body's authorised officer (a login name
+    is no name to print)."""
+    name = (user.get_full_name() if hasattr(user, "get_full_name") else str(user or "")).strip()
+    if name and name.isascii():
+        return name
     return f"Authorised officer, {body.name_en}"
 
 
@@ -60,7 +62,7 @@ def english_signatory(user, body: Department) -> str:
 # Applications — 证书申请
 
 
-def _reference(prefix: str) -> str:
+def application_reference(prefix: str) -> str:
     today = timezone.localdate()
     n = sequences.next_value(f"trade.{prefix}.{today:%Y%m%d}")
     # Two-digit year: never to be mistaken for (or contain) a case number, LY + 8-digit date + serial.
@@ -126,33 +128,54 @@ def apply(user, data: dict, *, kind: str = Certificate.Kind.ORIGINAL, idempotenc
         raise BusinessError.of("kind", "invalid", "证书种类不正确", "unknown certificate kind", status=422)
     today = timezone.localdate()
     cleaned = clean_application(user, data, kind=kind, today=today)
-    exporter = next(e for e in exporters_of(user) if e.uscc == cleaned["exporter"]["uscc"])
-    fob_total = sum((g["fob_value"] for g in cleaned["goods"]), Decimal(0))
     try:
         with transaction.atomic():
-            p = Problems()
-            draws = _draw_originals(p, None, cleaned["goods"]) if kind == Certificate.Kind.BACK_TO_BACK else []
-            p.raise_if_any(status=409 if any(x.code == "exceeds_original" for x in p.items) else 422)
-            now = timezone.now()
-            cert = Certificate.objects.create(
-                reference=_reference("COA"), kind=kind, applicant=user, exporter_uscc=exporter.uscc,
-                exporter_name=exporter.name, issuing_body=cleaned["issuing_body"],
-                importing_country=cleaned["importer"]["country"], currency=cleaned["currency"], fob_total=fob_total,
-                departure_date=cleaned["transport"]["departure_date"], data=json_safe(cleaned),
-                idempotency_key=idempotency_key, submitted_at=now,
-                due_date=calendar.add_working_days(today, PROMISED_WORKING_DAYS).date)
-            for original, quantity in draws:
-                BackToBackDraw.objects.create(certificate=cert, original=original, quantity=quantity)
-            audit.record(user, "coo.apply", cert, after={
-                "reference": cert.reference, "kind": kind, "exporter": exporter.uscc, "issuing_body": cert.issuing_body,
-                "importing_country": cert.importing_country, "goods": len(cleaned["goods"]),
-                "idempotency_key": idempotency_key})
+            return record_application(user, cleaned, idempotency_key=idempotency_key, today=today)
     except IntegrityError:
         existing = Certificate.objects.filter(applicant=user, idempotency_key=idempotency_key).first()
         if existing and idempotency_key:
             return existing
         raise
+
+
+def record_application(user, cleaned: dict, *, idempotency_key: str = "", case_number: str = "",
+                       today: dt.date | None = None) -> Certificate:
+    """Record a checked application (``clean_application``) for the issuing body, holding the
+    partial quantities a back-to-back certificate draws on its originals (Art. 3.19.1(e)) —
+    登记申请并预留数量. Inside the caller's transaction; 409 when a quantity is no longer left."""
+    today = today or timezone.localdate()
+    kind = cleaned["kind"]
+    exporter = next(e for e in exporters_of(user) if e.uscc == cleaned["exporter"]["uscc"])
+    fob_total = sum((g["fob_value"] for g in cleaned["goods"]), Decimal(0))
+    p = Problems()
+    draws = _draw_originals(p, None, cleaned["goods"]) if kind == Certificate.Kind.BACK_TO_BACK else []
+    p.raise_if_any(status=409 if any(x.code == "exceeds_original" for x in p.items) else 422)
+    cert = Certificate.objects.create(
+        reference=application_reference("COA"), kind=kind, applicant=user, exporter_uscc=exporter.uscc,
+        exporter_name=exporter.name, issuing_body=cleaned["issuing_body"],
+        importing_country=cleaned["importer"]["country"], currency=cleaned["currency"], fob_total=fob_total,
+        departure_date=cleaned["transport"]["departure_date"], data=json_safe(cleaned),
+        idempotency_key=idempotency_key, submitted_at=timezone.now(), case_number=case_number,
+        due_date=calendar.add_working_days(today, PROMISED_WORKING_DAYS).date)
+    for original, quantity in draws:
+        BackToBackDraw.objects.create(certificate=cert, original=original, quantity=quantity)
+    audit.record(user, "coo.apply", cert, after={
+        "reference": cert.reference, "kind": kind, "exporter": exporter.uscc, "issuing_body": cert.issuing_body,
+        "importing_country": cert.importing_country, "goods": len(cleaned["goods"]),
+        "idempotency_key": idempotency_key, "case": case_number})
     return cert
+
+
+def release_application(case_number: str, status: str, actor) -> None:
+    """A case that ends without a certificate (withdrawn, refused, not accepted) frees the
+    quantities its application held — 释放预留数量 — and closes the application."""
+    with transaction.atomic():
+        for cert in Certificate.objects.select_for_update().filter(case_number=case_number, status=S.SUBMITTED):
+            cert.status = status
+            cert.decided_at = timezone.now()
+            cert.save(update_fields=["status", "decided_at", "updated_at"])
+            cert.draws.all().delete()
+            audit.record(actor, f"coo.{status}", cert, before={"status": S.SUBMITTED}, after={"status": status})
 
 
 def certificates_for(user, *, status: str = ""):
@@ -198,7 +221,7 @@ def _locked(reference: str) -> Certificate:
     return cert
 
 
-def _status_conflict(cert: Certificate) -> Conflict:
+def status_conflict(cert: Certificate) -> Conflict:
     words = STATUS_WORDS.get(cert.status, (cert.status, cert.status))
     return Conflict(Problem("status", "invalid_transition", f"该申请当前状态为“{words[0]}”，不能执行此操作",
                             f"The application is {words[1].lower()}; this cannot be done now"))
@@ -211,7 +234,7 @@ def withdraw(user, reference: str, reason: str = "") -> Certificate:
         if cert.applicant_id != user.id:
             raise not_found("certificate")
         if cert.status != S.SUBMITTED:
-            raise _status_conflict(cert)
+            raise status_conflict(cert)
         cert.status = S.WITHDRAWN
         cert.decided_at = timezone.now()
         cert.refusal_reason = (reason or "").strip()[:500]
@@ -222,7 +245,7 @@ def withdraw(user, reference: str, reason: str = "") -> Certificate:
     return cert
 
 
-def _require_issuer(user, cert: Certificate) -> Officer:
+def require_issuer(user, cert: Certificate) -> Officer:
     officer = issuing_officer(user, cert.issuing_body)
     if officer is None:
         # Only the issuing body the application went to may decide it (Art. 3.17.1).
@@ -239,9 +262,9 @@ def refuse(reference: str, user, reason: str) -> Certificate:
         raise BusinessError.of("reason", "too_long", "理由不能超过2000字", "The reason must be at most 2000 characters", status=422)
     with transaction.atomic():
         cert = _locked(reference)
-        _require_issuer(user, cert)
+        require_issuer(user, cert)
         if cert.status != S.SUBMITTED:
-            raise _status_conflict(cert)
+            raise status_conflict(cert)
         cert.status = S.REFUSED
         cert.refusal_reason = reason
         cert.decided_at = timezone.now()
@@ -252,38 +275,7 @@ def refuse(reference: str, user, reason: str) -> Certificate:
     return cert
 
 
-# -- exchange rates — 汇率
-
-
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def rate_for(currency: str, on: dt.date) -> Decimal | None:
-    """Yuan per unit of ``currency`` for the month of ``on`` (CNY is 1); None when not entered."""
-    if currency == "CNY":
-        return Decimal(1)
-    row = ExchangeRate.objects.filter(currency=currency, month=month_start(on)).first()
-    return row.cny_per_unit if row else None
-
-
-def set_rate(currency: str, month: dt.date, cny_per_unit, source: str, actor) -> ExchangeRate:
-    """Enter the customs rate of a month — 录入月度汇率 (audited; a month has one rate)."""
-    p = Problems()
-    currency = currency_code(p, currency)
-    value = p.decimal(cny_per_unit, "cny_rate", places=6)
-    p.raise_if_any()
-    with transaction.atomic():
-        row, created = ExchangeRate.objects.get_or_create(
-            currency=currency, month=month_start(month), defaults={"cny_per_unit": value, "source": source[:200]})
-        if not created and row.cny_per_unit != value:
-            raise Conflict(Problem("cny_rate", "rate_exists",
-                                   f"{currency} {month:%Y-%m} 的汇率已录入为 {row.cny_per_unit}",
-                                   f"the {currency} rate for {month:%Y-%m} is already {row.cny_per_unit}"))
-        if created:
-            audit.record(actor, "exchange_rate.set", row, after={"currency": currency, "month": row.month,
-                                                                 "cny_per_unit": value, "source": source})
-    return row
+# -- exchange rates — 汇率: ``zimao.trade.certificates.rates``
 
 
 # -- issuing — 签发
@@ -360,62 +352,71 @@ def issue(reference: str, user, *, retroactive_reason: str = "", cny_rate=None, 
     today = today or timezone.localdate()
     with transaction.atomic():
         cert = _locked(reference)
-        officer = _require_issuer(user, cert)
-        if cert.status != S.SUBMITTED:
-            raise _status_conflict(cert)
-        p = Problems()
-        retroactive = cert.departure_date < today
-        reason = (retroactive_reason or "").strip() or cert.data.get("retroactive_reason", "")
-        # Box 14 prints the reason: in English, like the whole form (Art. 3.17.3(c)).
-        reason = p.text(reason, "retroactive_reason", required=False, limit=500, english=True)
-        if retroactive and docs.add_years(cert.departure_date, 1) < today:
-            raise Conflict(Problem("transport.departure_date", "too_late",
-                                   "出运已超过一年，不能补发证书（第3.17条第8款）",
-                                   "More than one year after shipment: the certificate cannot be issued (Art. 3.17.8)"))
-        if retroactive and not reason:
-            p.add("retroactive_reason", "required", "货物已出运，补发证书须说明原因（第3.17条第8款）",
-                  "the goods have left: give the reason for issuing retroactively (Art. 3.17.8)")
-        valid_until = docs.one_year_validity(today)
-        if cert.kind == Certificate.Kind.BACK_TO_BACK:
-            draws = list(cert.draws.select_related("original"))
-            for i, d in enumerate(draws):
-                if d.original.valid_until < today:
-                    p.add(f"goods[{i}].original", "original_expired", "原始原产地证明已过有效期（第3.19条第1款(a)项）",
-                          "the original proof of origin is no longer valid (Art. 3.19.1(a))")
-            p.raise_if_any(status=409)
-            # Art. 3.19.1(b): never valid longer than the original proof it rests on.
-            valid_until = min([valid_until] + [d.original.valid_until for d in draws])
-        rate = rate_for(cert.currency, today)
-        if rate is None and cny_rate not in (None, ""):
-            rate = set_rate(cert.currency, today, cny_rate, f"entered by {user.username} when issuing {cert.reference}",
-                            user).cny_per_unit
-        if rate is None:
-            p.add("cny_rate", "no_exchange_rate",
-                  f"尚未录入 {today:%Y-%m} 的 {cert.currency} 海关计征汇率，请填写（用于统计离岸价人民币值）",
-                  f"no customs rate of {cert.currency} for {today:%Y-%m} is entered yet; give it (it converts the FOB "
-                  "value to yuan for the statistics)")
-        p.raise_if_any()
-        serial = sequences.next_value(f"trade.coo.{today.year}")
-        number = docs.certificate_number(cert.issuing_body, today.year, serial)
-        signatory = english_signatory(user, officer.department)
-        cert.number = number
-        cert.issued_on = today
-        cert.valid_until = valid_until
-        cert.retroactive = retroactive
-        cert.issued_at = timezone.now().replace(microsecond=0)
-        cert.cny_rate = rate
-        cert.fob_cny = (cert.fob_total * rate).quantize(Decimal("0.01"))
-        cert.content = json_safe(_content(cert, number, today, valid_until, retroactive, reason, signatory,
-                                           officer.department))
-        cert.jws, cert.kid = signing.sign_content(docs.certificate_payload(cert))
-        cert.status = S.ISSUED
-        cert.decided_at = cert.issued_at
-        cert.decided_by = user
-        cert.save()
-        audit.record(user, "coo.issue", cert, before={"status": S.SUBMITTED}, after={
-            "status": S.ISSUED, "number": number, "valid_until": valid_until, "retroactive": retroactive,
-            "kid": cert.kid, "fob_cny": cert.fob_cny})
-        _tell_monitor(cert)
+        officer = require_issuer(user, cert)
+        return issue_locked(cert, user, officer.department, retroactive_reason=retroactive_reason, cny_rate=cny_rate,
+                            today=today)
+
+
+def issue_locked(cert: Certificate, actor, body: Department, *, retroactive_reason: str = "", cny_rate=None,
+                 today: dt.date | None = None) -> Certificate:
+    """Issue a certificate already locked and decided for by ``body`` — the one issuing path, for
+    the issuing body's desk and for the case engine's review task (``actor`` a user or a name)."""
+    today = today or timezone.localdate()
+    user = actor if hasattr(actor, "get_full_name") else None
+    if cert.status != S.SUBMITTED:
+        raise status_conflict(cert)
+    p = Problems()
+    retroactive = cert.departure_date < today
+    reason = (retroactive_reason or "").strip() or cert.data.get("retroactive_reason", "")
+    # Box 14 prints the reason: in English, like the whole form (Art. 3.17.3(c)).
+    reason = p.text(reason, "retroactive_reason", required=False, limit=500, english=True)
+    if retroactive and docs.add_years(cert.departure_date, 1) < today:
+        raise Conflict(Problem("transport.departure_date", "too_late",
+                               "出运已超过一年，不能补发证书（第3.17条第8款）",
+                               "More than one year after shipment: the certificate cannot be issued (Art. 3.17.8)"))
+    if retroactive and not reason:
+        p.add("retroactive_reason", "required", "货物已出运，补发证书须说明原因（第3.17条第8款）",
+              "the goods have left: give the reason for issuing retroactively (Art. 3.17.8)")
+    valid_until = docs.one_year_validity(today)
+    if cert.kind == Certificate.Kind.BACK_TO_BACK:
+        draws = list(cert.draws.select_related("original"))
+        for i, d in enumerate(draws):
+            if d.original.valid_until < today:
+                p.add(f"goods[{i}].original", "original_expired", "原始原产地证明已过有效期（第3.19条第1款(a)项）",
+                      "the original proof of origin is no longer valid (Art. 3.19.1(a))")
+        p.raise_if_any(status=409)
+        # Art. 3.19.1(b): never valid longer than the original proof it rests on.
+        valid_until = min([valid_until] + [d.original.valid_until for d in draws])
+    rate = rate_for(cert.currency, today)
+    if rate is None and cny_rate not in (None, ""):
+        rate = set_rate(cert.currency, today, cny_rate, f"entered by {audit.actor_name(actor)} when issuing "
+                        f"{cert.reference}", actor).cny_per_unit
+    if rate is None:
+        p.add("cny_rate", "no_exchange_rate",
+              f"尚未录入 {today:%Y-%m} 的 {cert.currency} 海关计征汇率，请填写（用于统计离岸价人民币值）",
+              f"no customs rate of {cert.currency} for {today:%Y-%m} is entered yet; give it (it converts the FOB "
+              "value to yuan for the statistics)")
+    p.raise_if_any()
+    serial = sequences.next_value(f"trade.coo.{today.year}")
+    number = docs.certificate_number(cert.issuing_body, today.year, serial)
+    signatory = english_signatory(actor, body)
+    cert.number = number
+    cert.issued_on = today
+    cert.valid_until = valid_until
+    cert.retroactive = retroactive
+    cert.issued_at = timezone.now().replace(microsecond=0)
+    cert.cny_rate = rate
+    cert.fob_cny = (cert.fob_total * rate).quantize(Decimal("0.01"))
+    cert.content = json_safe(_content(cert, number, today, valid_until, retroactive, reason, signatory, body))
+    cert.jws, cert.kid = signing.sign_content(docs.certificate_payload(cert))
+    cert.status = S.ISSUED
+    cert.decided_at = cert.issued_at
+    cert.decided_by = user
+    cert.save()
+    audit.record(actor, "coo.issue", cert, before={"status": S.SUBMITTED}, after={
+        "status": S.ISSUED, "number": number, "valid_until": valid_until, "retroactive": retroactive,
+        "kid": cert.kid, "fob_cny": cert.fob_cny})
+    _tell_monitor(cert)
     return cert
 
 
@@ -429,13 +430,19 @@ def invalidate(number: str, user, reason: str) -> Certificate:
         cert = Certificate.objects.select_for_update().filter(number=(number or "").strip().upper()).first()
         if cert is None:
             raise not_found("certificate")
-        _require_issuer(user, cert)
+        require_issuer(user, cert)
         if cert.status != S.ISSUED:
-            raise _status_conflict(cert)
+            raise status_conflict(cert)
         cert.status = S.INVALIDATED
         cert.invalidated_at = timezone.now()
         cert.invalidation_reason = reason
         cert.save()
+        if cert.credential_identifier:
+            # One invalidation: the credential in the licence store is revoked with it.
+            from zimao.licences import services as licences
+
+            if licences.get_credential(cert.credential_identifier).status != "revoked":
+                licences.revoke(cert.credential_identifier, reason, user)
         audit.record(user, "coo.invalidate", cert, before={"status": S.ISSUED},
                      after={"status": S.INVALIDATED, "reason": reason})
     return cert
@@ -467,80 +474,3 @@ def monitor_events():
     for cert in Certificate.objects.filter(status=S.ISSUED).order_by("issued_at", "id").iterator():
         yield Event(at=cert.issued_at, event_key=f"coo:{cert.number}", value=cert.fob_cny or Decimal(0),
                     dimension=cert.importing_country, ref=cert.number, label=cert.exporter_name)
-
-
-# ---------------------------------------------------------------------------------------------
-# Certified true copies — 经核准的证书副本 (Art. 3.17.9)
-
-
-def request_true_copy(user, number: str, reason: str) -> TrueCopy:
-    """The exporter asks for a certified true copy after theft, loss or destruction of the original."""
-    reason = (reason or "").strip()
-    cert = get_certificate(user, number)
-    if cert.applicant_id != user.id and cert.exporter_uscc not in exporter_usccs(user):
-        raise not_found("certificate")
-    if not reason:
-        raise BusinessError.of("reason", "required", "请说明原件被盗、遗失或损毁的情况",
-                               "Say how the original was stolen, lost or destroyed", status=422)
-    if cert.status != S.ISSUED:
-        raise _status_conflict(cert)
-    if docs.add_years(cert.issued_on, 1) < timezone.localdate():
-        raise Conflict(Problem("number", "too_late", "原证书签发已超过一年，不能再出具副本（第3.17条第9款(a)项）",
-                               "More than one year after the original was issued, no true copy can be issued (Art. 3.17.9(a))"))
-    with transaction.atomic():
-        copy = TrueCopy.objects.create(reference=_reference("CTC"), certificate=cert, requested_by=user,
-                                       reason=reason[:2000], requested_at=timezone.now())
-        audit.record(user, "coo.true_copy.request", copy, after={"number": cert.number, "reference": copy.reference})
-    return copy
-
-
-def _locked_copy(reference: str) -> TrueCopy:
-    copy = TrueCopy.objects.select_for_update(of=("self",)).select_related("certificate").filter(
-        reference=(reference or "").strip().upper()).first()
-    if copy is None:
-        raise not_found("true_copy")
-    return copy
-
-
-def issue_true_copy(reference: str, user) -> TrueCopy:
-    """Issue the copy — 签发副本: same number and date as the original, endorsed "CERTIFIED TRUE
-    COPY", based on the original application, signed over the original's signed content."""
-    with transaction.atomic():
-        copy = _locked_copy(reference)
-        cert = copy.certificate
-        _require_issuer(user, cert)
-        if copy.status != TrueCopy.Status.REQUESTED:
-            raise Conflict(Problem("status", "already_decided", "该副本申请已处理", "This request has already been decided"))
-        if cert.status != S.ISSUED:
-            raise _status_conflict(cert)
-        if docs.add_years(cert.issued_on, 1) < timezone.localdate():
-            raise Conflict(Problem("number", "too_late", "原证书签发已超过一年（第3.17条第9款(a)项）",
-                                   "More than one year after the original was issued (Art. 3.17.9(a))"))
-        copy.status = TrueCopy.Status.ISSUED
-        copy.issued_at = timezone.now().replace(microsecond=0)
-        copy.decided_at = copy.issued_at
-        copy.decided_by = user
-        copy.jws, copy.kid = signing.sign_content(docs.true_copy_payload(copy))
-        copy.save()
-        audit.record(user, "coo.true_copy.issue", copy, after={"number": cert.number, "kid": copy.kid})
-    return copy
-
-
-def refuse_true_copy(reference: str, user, reason: str) -> TrueCopy:
-    reason = (reason or "").strip()
-    if not reason:
-        raise BusinessError.of("reason", "required", "请说明理由", "Give the reason", status=422)
-    with transaction.atomic():
-        copy = _locked_copy(reference)
-        _require_issuer(user, copy.certificate)
-        if copy.status != TrueCopy.Status.REQUESTED:
-            raise Conflict(Problem("status", "already_decided", "该副本申请已处理", "This request has already been decided"))
-        copy.status = TrueCopy.Status.REFUSED
-        copy.refusal_reason = reason
-        copy.decided_at = timezone.now()
-        copy.decided_by = user
-        copy.save()
-        audit.record(user, "coo.true_copy.refuse", copy, after={"reason": reason})
-    return copy
-
-

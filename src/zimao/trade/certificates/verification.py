@@ -98,6 +98,16 @@ class Verification:
         }
 
 
+def _credential_revoked(cert: Certificate) -> bool:
+    """A certificate issued through the case engine is a credential in the licence store: its
+    revocation there is the certificate's invalidation (Art. 3.17.5(a)), seen at once."""
+    if not cert.credential_identifier:
+        return False
+    from zimao.licences import services as licences
+
+    return licences.get_credential(cert.credential_identifier).status == "revoked"
+
+
 def verify(number: str, *, today: dt.date | None = None) -> Verification:
     """Verify a certificate number or declaration reference — 核验原产地证明: check character,
     presence, signature against the stored content, then validity and status."""
@@ -114,7 +124,7 @@ def verify(number: str, *, today: dt.date | None = None) -> Verification:
             return result
         result.true_copies = [t for t in cert.true_copies.filter(status=TrueCopy.Status.ISSUED).order_by("issued_at")
                               if signing.content_problem(t.jws, docs.true_copy_payload(t)) is None]
-        if cert.status == S.INVALIDATED:
+        if cert.status == S.INVALIDATED or _credential_revoked(cert):
             result.status = "invalidated"
         elif cert.valid_until < today:
             result.status = "expired"

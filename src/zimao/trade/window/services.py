@@ -389,7 +389,7 @@ def is_bonded(decl: TradeDeclaration) -> bool:
 def usd_value(decl: TradeDeclaration, on: dt.date) -> Decimal | None:
     """The goods' total value in US dollars at the customs monthly rates of ``on``'s month
     (value × CNY per unit of the currency ÷ CNY per USD); None when a rate is not entered."""
-    from zimao.trade.certificates.services import rate_for
+    from zimao.trade.certificates.rates import rate_for
 
     total = total_value(decl)
     currency = (decl.data or {}).get("currency") or "USD"
