@@ -449,6 +449,12 @@ def decide(task_id: int, user, outcome: str, reason: str = "", fields: dict | No
         return task
 
 
+def decision_fields(task: Task) -> list[dict]:
+    """The decision-time fields — 审批时填写的信息 — the task's process declares (usually none)."""
+    stage = next((s for s in task.case.process.definition.get("stages", []) if s.get("key") == task.stage_key), {})
+    return spec_for(stage, task.key, task.case).get("decision_fields") or [] if stage else []
+
+
 def _record_decision_fields(case: Case, task: Task, spec: dict, fields: dict | None) -> None:
     """Check the decision-time fields the task declares and keep them in the case's results
     (``results["decision"][task key]``), where the task's effects read them."""

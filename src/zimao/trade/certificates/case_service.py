@@ -18,6 +18,8 @@ plugins the entry refers to (``zimao.catalog.plugins``), registered when the tra
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
@@ -30,6 +32,8 @@ from zimao.trade.validation import clean_application
 
 SERVICE_CODE = "RCEP-CO"
 CREDENTIAL_KIND = "rcep_certificate_of_origin"
+# The reviewer's decision-time fields (``decision_fields`` of the catalogue's review task).
+DECISION_FIELDS = {"cny_rate", "retroactive_reason"}
 # How a case that ends without a certificate closes its application.
 CLOSED_AS = {"withdrawn": Certificate.Status.WITHDRAWN, "refused": Certificate.Status.REFUSED,
              "rejected": Certificate.Status.REFUSED}
@@ -99,9 +103,14 @@ def issue_certificate(ctx) -> dict:
         if cert.status == Certificate.Status.ISSUED:
             return {"certificate_number": cert.number}  # a retried run never issues twice
         actor = get_user_model().objects.filter(username=ctx.actor).first() or ctx.actor
-        cert = services.issue_locked(cert, actor, Department.objects.get(code=cert.issuing_body),
-                                     retroactive_reason=decision.get("retroactive_reason") or "",
-                                     cny_rate=decision.get("cny_rate"))
+        try:
+            cert = services.issue_locked(cert, actor, Department.objects.get(code=cert.issuing_body),
+                                         retroactive_reason=decision.get("retroactive_reason") or "",
+                                         cny_rate=decision.get("cny_rate"))
+        except BusinessError as exc:
+            # What the reviewer must give is a decision-time field: name it as the engine does.
+            raise type(exc)(*[dataclasses.replace(p, field=f"fields.{p.field}") if p.field in DECISION_FIELDS else p
+                              for p in exc.problems], status=exc.status) from None
     return {"certificate_number": cert.number}
 
 

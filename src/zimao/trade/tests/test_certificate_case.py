@@ -75,7 +75,8 @@ def test_whole_life_through_the_case_api(trade):
     refused = ccpit.post(decision, {"outcome": "approve", "fields": {"cny_rate": "lots"}}, content_type="application/json")
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "fields.cny_rate"
     missing = ccpit.post(decision, {"outcome": "approve"}, content_type="application/json")
-    assert missing.status_code == 422 and missing.json()["errors"][0]["code"] == "no_exchange_rate"
+    assert missing.status_code == 422
+    assert (missing.json()["errors"][0]["field"], missing.json()["errors"][0]["code"]) == ("fields.cny_rate", "no_exchange_rate")
     done = ccpit.post(decision, {"outcome": "approve", "fields": {"cny_rate": "7.1"}}, content_type="application/json")
     assert done.status_code == 200, done.content
 
@@ -140,3 +141,25 @@ def test_retroactive_issue_takes_the_reviewers_english_reason(trade):
     ccpit.post(f"/api/v1/tasks/{task['id']}/decision", {"outcome": "approve"}, content_type="application/json")
     cert = Certificate.objects.get(case_number=case["number"])
     assert cert.retroactive and "ISSUED RETROACTIVELY: Oversight at shipment" in cert.content["remarks"]
+
+
+def test_the_reviewer_decides_on_the_one_workbench_with_the_decision_fields(trade):
+    """贸促会 reviewers find certificates of origin on the workbench every officer uses, and give
+    the month's exchange rate there when it is missing."""
+    from django.urls import reverse
+
+    ExchangeRate.objects.all().delete()
+    case = apply(client_for(trade.applicant), case_data(trade.exporter.uscc)).json()
+    browser = Client()
+    browser.force_login(trade.coo)
+    workbench = browser.get(reverse("web:workbench")).content.decode()
+    assert case["number"] in workbench
+    from zimao.cases.models import Task
+
+    task = Task.objects.get(case__number=case["number"])
+    page = browser.get(reverse("web:task", args=[task.pk])).content.decode()
+    assert 'name="cny_rate"' in page
+    missing = browser.post(reverse("web:task_decide", args=[task.pk]), {"outcome": "approve"})
+    assert missing.status_code == 422 and 'id="f-cny_rate-error"' in missing.content.decode()
+    browser.post(reverse("web:task_decide", args=[task.pk]), {"outcome": "approve", "cny_rate": "7.1"})
+    assert Certificate.objects.get(case_number=case["number"]).status == "issued"
