@@ -881,3 +881,9 @@ def get_material_for(user, pk: int) -> Material:
     if material is None or not can_read_material(user, material):
         raise not_found("material")
     return material
+
+
+def open_task_of(case_number: str) -> Task | None:
+    """A case's first open task — for an app that keeps its own page for deciding it (the decision
+    itself always goes through ``decide``)."""
+    return Task.objects.filter(case__number=case_number, status=Task.Status.OPEN).order_by("id").first()

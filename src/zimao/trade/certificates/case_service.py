@@ -63,6 +63,58 @@ def application_from_case(data: dict) -> tuple[dict, str]:
     return application, certificate.get("kind") or Certificate.Kind.ORIGINAL
 
 
+def case_data_from_application(application: dict, kind: str = Certificate.Kind.ORIGINAL) -> dict:
+    """The other way: an application in the certificate service's shape → the RCEP-CO form."""
+    producer = application.get("producer") or {}
+    return {
+        "certificate": {"kind": kind, "issuing_body": application.get("issuing_body") or "",
+                        "currency": application.get("currency") or "", "remarks": application.get("remarks") or "",
+                        "retroactive_reason": application.get("retroactive_reason") or ""},
+        "exporter": application.get("exporter") or {},
+        "producer": {"same_as_exporter": True} if producer.get("same_as_exporter") else
+                    {k: producer.get(k) or "" for k in ("name", "address")},
+        "importer": application.get("importer") or {},
+        "transport": application.get("transport") or {},
+        "invoices": {"items": application.get("invoices") or []},
+        "goods": {"items": [{k: v for k, v in g.items() if v not in (None, "")} for g in application.get("goods") or []]},
+        "third_party": application.get("third_party_invoicing") or {},
+        "declaration": application.get("declaration") or {},
+    }
+
+
+def apply_through_engine(user, application: dict, *, kind: str = Certificate.Kind.ORIGINAL,
+                         idempotency_key: str = "") -> Certificate:
+    """Apply as a case of RCEP-CO — 通过办件引擎申请: the exporter's pages use this."""
+    from zimao.cases import services as cases
+
+    submission = cases.submit(user, SERVICE_CODE, case_data_from_application(application, kind),
+                              idempotency_key=idempotency_key)
+    return Certificate.objects.get(case_number=submission.case.number)
+
+
+def decide_through_engine(cert: Certificate, user, outcome: str, *, reason: str = "", fields: dict | None = None) -> Certificate:
+    """The issuing body's desk deciding an engine certificate: the decision is the case task's
+    (``cases.decide``), so the case, its clock and its outputs follow; problems keep the desk's names."""
+    from zimao.cases import services as cases
+
+    task = cases.open_task_of(cert.case_number)
+    if task is None:
+        raise services.status_conflict(cert)
+    try:
+        cases.decide(task.pk, user, outcome, reason, fields)
+    except BusinessError as exc:
+        raise type(exc)(*[dataclasses.replace(p, field=p.field.removeprefix("fields.")) for p in exc.problems],
+                        status=exc.status) from None
+    return Certificate.objects.get(pk=cert.pk)
+
+
+def withdraw_through_engine(cert: Certificate, user, reason: str = "") -> Certificate:
+    from zimao.cases import services as cases
+
+    cases.withdraw(cert.case_number, user, reason)
+    return Certificate.objects.get(pk=cert.pk)
+
+
 def _applicant(user_id):
     return get_user_model().objects.get(pk=user_id)
 

@@ -214,6 +214,18 @@ def get_certificate(user, key: str) -> Certificate:
     return cert
 
 
+def _on_engine(reference: str) -> Certificate | None:
+    """The application if it is a case of the catalogue service RCEP-CO: decided through the engine."""
+    return Certificate.objects.filter(reference=(reference or "").strip().upper()).exclude(case_number="").first()
+
+
+def case_service():
+    """The bridge to the case engine (imported late: it registers plugins that import this module)."""
+    from zimao.trade.certificates import case_service as bridge
+
+    return bridge
+
+
 def _locked(reference: str) -> Certificate:
     cert = Certificate.objects.select_for_update().filter(reference=(reference or "").strip().upper()).first()
     if cert is None:
@@ -229,6 +241,13 @@ def status_conflict(cert: Certificate) -> Conflict:
 
 def withdraw(user, reference: str, reason: str = "") -> Certificate:
     """The applicant withdraws an application not yet decided — 撤回申请."""
+    engine_cert = _on_engine(reference)
+    if engine_cert is not None:
+        if engine_cert.applicant_id != user.id:
+            raise not_found("certificate")
+        if engine_cert.status != S.SUBMITTED:
+            raise status_conflict(engine_cert)
+        return case_service().withdraw_through_engine(engine_cert, user, reason)
     with transaction.atomic():
         cert = _locked(reference)
         if cert.applicant_id != user.id:
@@ -260,6 +279,12 @@ def refuse(reference: str, user, reason: str) -> Certificate:
         raise BusinessError.of("reason", "required", "不予签证时必须说明理由", "Give the reason for refusing", status=422)
     if len(reason) > 2000:
         raise BusinessError.of("reason", "too_long", "理由不能超过2000字", "The reason must be at most 2000 characters", status=422)
+    engine_cert = _on_engine(reference)
+    if engine_cert is not None:
+        require_issuer(user, engine_cert)
+        if engine_cert.status != S.SUBMITTED:
+            raise status_conflict(engine_cert)
+        return case_service().decide_through_engine(engine_cert, user, "refuse", reason=reason)
     with transaction.atomic():
         cert = _locked(reference)
         require_issuer(user, cert)
@@ -350,6 +375,13 @@ def issue(reference: str, user, *, retroactive_reason: str = "", cny_rate=None, 
     electronic signature, validity of one year (Art. 3.16), "ISSUED RETROACTIVELY"
     when issued after the departure date (Art. 3.17.8)."""
     today = today or timezone.localdate()
+    engine_cert = _on_engine(reference)
+    if engine_cert is not None:
+        require_issuer(user, engine_cert)
+        if engine_cert.status != S.SUBMITTED:
+            raise status_conflict(engine_cert)
+        fields = {k: v for k, v in (("cny_rate", cny_rate), ("retroactive_reason", retroactive_reason)) if v not in (None, "")}
+        return case_service().decide_through_engine(engine_cert, user, "approve", fields=fields)
     with transaction.atomic():
         cert = _locked(reference)
         officer = require_issuer(user, cert)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from zimao.core.errors import BusinessError
 from zimao.trade import services
+from zimao.trade.certificates import case_service
 from zimao.trade.certificates import document as docs
 from zimao.trade.models import Certificate, TrueCopy
 from zimao.trade.views import country_label, issuer_required, party_choices
@@ -171,8 +172,10 @@ def certificate_apply(request):
     if request.method == "POST":
         values = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
         try:
-            cert = services.apply(request.user, _application_from_post(request.POST, check),
-                                  idempotency_key=request.POST.get("idempotency_key", ""))
+            # A case of the catalogue service RCEP-CO: the engine's clock, workbench and outputs.
+            cert = case_service.apply_through_engine(
+                request.user, _application_from_post(request.POST, check),
+                idempotency_key=request.POST.get("idempotency_key", ""))
             messages.success(request, _("Your application %(ref)s was sent to the issuing body.") % {"ref": cert.reference})
             return redirect("trade:certificate", reference=cert.reference)
         except BusinessError as exc:

@@ -79,6 +79,13 @@ def test_check_apply_issue_verify_through_the_pages(trade):
     assert response.status_code == 302
     cert.refresh_from_db()
     assert cert.status == "issued"
+    # Applied for on the exporter's pages, it is a case of RCEP-CO: the desk's decision was the
+    # case task's, and the certificate is a credential of the licence store.
+    from zimao.cases.services import get_case_for
+
+    case = get_case_for(trade.applicant, cert.case_number)
+    assert case.service.code == "RCEP-CO" and case.status == "delivered"
+    assert case.outputs[0]["identifier"] == cert.credential_identifier != ""
 
     page = exporter.get(reverse("trade:certificate", args=[cert.reference])).content.decode()
     assert cert.number in page and "<svg" in page and docs.verify_url(cert.number) in page
