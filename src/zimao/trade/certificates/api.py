@@ -12,6 +12,7 @@ from pydantic import Field
 
 from zimao.core.errors import forbidden
 from zimao.trade import services
+from zimao.trade.certificates import case_service
 from zimao.trade.certificates import document as docs
 from zimao.trade.models import Certificate, TrueCopy
 from zimao.trade.schemas import DATE, DECIMAL, ERRORS, PUBLIC_ERRORS, Strict, plain
@@ -194,10 +195,10 @@ def apply(request: HttpRequest, payload: CertificateApplicationIn, idempotency_k
     for key in ("producer", "third_party_invoicing"):
         data[key] = plain(getattr(payload, key))
     data["goods"] = [{k: v for k, v in g.items() if v is not None} for g in data["goods"]]
-    before = Certificate.objects.filter(applicant=request.user, idempotency_key=idempotency_key).exists() \
-        if idempotency_key else False
-    cert = services.apply(request.user, data, kind=payload.kind, idempotency_key=idempotency_key)
-    return Status(200 if before else 201, _full(cert))
+    # A case of the catalogue service RCEP-CO (the same as POST /api/v1/cases with its form).
+    cert, created = case_service.apply_through_engine(request.user, data, kind=payload.kind,
+                                                      idempotency_key=idempotency_key, with_created=True)
+    return Status(201 if created else 200, _full(cert))
 
 
 @router.get("certificates", response={200: list[CertificateBriefOut], **ERRORS},

@@ -83,13 +83,17 @@ def case_data_from_application(application: dict, kind: str = Certificate.Kind.O
 
 
 def apply_through_engine(user, application: dict, *, kind: str = Certificate.Kind.ORIGINAL,
-                         idempotency_key: str = "") -> Certificate:
-    """Apply as a case of RCEP-CO — 通过办件引擎申请: the exporter's pages use this."""
+                         idempotency_key: str = "", with_created: bool = False):
+    """Apply as a case of RCEP-CO — 通过办件引擎申请 (the exporter's pages and the trade API).
+    With ``with_created``, ``(certificate, created)``: a repeated idempotency key is not a new one."""
     from zimao.cases import services as cases
 
+    if kind not in Certificate.Kind.values:
+        raise BusinessError.of("kind", "invalid", "证书种类不正确", "unknown certificate kind", status=422)
     submission = cases.submit(user, SERVICE_CODE, case_data_from_application(application, kind),
                               idempotency_key=idempotency_key)
-    return Certificate.objects.get(case_number=submission.case.number)
+    cert = Certificate.objects.get(case_number=submission.case.number)
+    return (cert, submission.created) if with_created else cert
 
 
 def decide_through_engine(cert: Certificate, user, outcome: str, *, reason: str = "", fields: dict | None = None) -> Certificate:
