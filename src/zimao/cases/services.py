@@ -179,8 +179,10 @@ def _submit_new(applicant, service_code, data, materials, idempotency_key, deliv
         problems.append(Problem("delivery_method", "invalid", "送达方式只能是电子、窗口领取或邮寄", "Delivery must be electronic, window or mail"))
     if delivery_method == "mail" and len(mail_address.strip()) < 5:
         problems.append(Problem("mail_address", "required", "选择邮寄时请填写邮寄地址", "Enter the mailing address for mail delivery"))
+    refused = {p.field for p in problems}
     for name in service.checks:
-        problems += plugins.checks[name].func(cleaned, applicant=applicant)
+        # A field the form already refused is missing from ``cleaned``: not "required" twice.
+        problems += [p for p in plugins.checks[name].func(cleaned, applicant=applicant) if p.field not in refused]
     if problems:
         raise BusinessError(*problems, status=422)
     with transaction.atomic():
