@@ -90,8 +90,11 @@ def apply_through_engine(user, application: dict, *, kind: str = Certificate.Kin
 
     if kind not in Certificate.Kind.values:
         raise BusinessError.of("kind", "invalid", "证书种类不正确", "unknown certificate kind", status=422)
-    submission = cases.submit(user, SERVICE_CODE, case_data_from_application(application, kind),
-                              idempotency_key=idempotency_key)
+    try:
+        submission = cases.submit(user, SERVICE_CODE, case_data_from_application(application, kind),
+                                  idempotency_key=idempotency_key)
+    except BusinessError as exc:
+        raise _renamed(exc, _service_path) from None  # named as the trade pages and API name them
     cert = Certificate.objects.get(case_number=submission.case.number)
     return (cert, submission.created) if with_created else cert
 
@@ -119,6 +122,27 @@ def withdraw_through_engine(cert: Certificate, user, reason: str = "") -> Certif
     return Certificate.objects.get(pk=cert.pk)
 
 
+# Where the certificate service's field names sit in the RCEP-CO form (the rest are the same).
+FORM_PATHS = {"remarks": "certificate.remarks", "retroactive_reason": "certificate.retroactive_reason",
+              "currency": "certificate.currency", "issuing_body": "certificate.issuing_body"}
+
+
+def _form_path(name: str) -> str:
+    if name.startswith("third_party_invoicing."):
+        return "third_party." + name.removeprefix("third_party_invoicing.")
+    return FORM_PATHS.get(name, name)
+
+
+def _service_path(name: str) -> str:
+    if name.startswith("third_party."):
+        return "third_party_invoicing." + name.removeprefix("third_party.")
+    return {v: k for k, v in FORM_PATHS.items()}.get(name, name)
+
+
+def _renamed(exc: BusinessError, rename) -> BusinessError:
+    return type(exc)(*[dataclasses.replace(p, field=rename(p.field)) for p in exc.problems], status=exc.status)
+
+
 def _applicant(user_id):
     return get_user_model().objects.get(pk=user_id)
 
@@ -131,7 +155,7 @@ def check_certificate_of_origin(data: dict, applicant=None) -> list:
     try:
         clean_application(applicant, application, kind=kind)
     except BusinessError as exc:
-        return list(exc.problems)
+        return _renamed(exc, _form_path).problems  # named as the form names them
     return []
 
 
