@@ -27,14 +27,17 @@ demo: $(STAMP)
 	$(BIN)/zimao demo
 
 test: $(STAMP)
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/permits.py
 	$(BIN)/python bench/trade.py
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/dashboard.py
+	$(BIN)/python bench/bonded.py
 
 # Gather translatable text into each app's locale (or src/zimao/locale) and compile it.
 messages: $(STAMP)

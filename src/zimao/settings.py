@@ -50,6 +50,12 @@ CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("ZIMAO_CSRF_TRUSTED_OR
 ZONE_CODE = os.environ.get("ZIMAO_ZONE_CODE", "LY")
 ZONE_DIVISION = os.environ.get("ZIMAO_ZONE_DIVISION", "410300")
 SITE_URL = os.environ.get("ZIMAO_SITE_URL", "http://127.0.0.1:8000")
+# The configured public address, only when the deployment sets one: printed QR codes and verify
+# links otherwise follow the address each request came to (zimao.core.sitebase).
+PUBLIC_URL = os.environ.get("ZIMAO_SITE_URL", "")
+# The packaged zone profile (catalog/data/zones/KEY.json) used until an administrator stores one
+# (admin page or `zimao zone import FILE`); `zimao demo` stores it.
+ZIMAO_ZONE_PROFILE = os.environ.get("ZIMAO_ZONE_PROFILE", "henan-ftz-410300")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -69,6 +75,7 @@ INSTALLED_APPS = [
     "zimao.licences",
     "zimao.permits",
     "zimao.trade",
+    "zimao.bonded",
     "zimao.monitor",
     "zimao.web",
 ]
@@ -77,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "zimao.core.middleware.SecurityHeadersMiddleware",
     "zimao.core.middleware.RejectNulMiddleware",
+    "zimao.core.sitebase.RequestContextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -166,6 +174,9 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# Run a case's engine in the web process right after its submitting transaction commits, taking
+# the queued task over (the worker still runs it if this process dies first). See cases.tasks.
+ADVANCE_INLINE = _env_bool("ZIMAO_ADVANCE_INLINE", True)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -224,7 +224,7 @@ def test_two_queue_workers_never_run_one_task_twice(zone, real_db, tmp_path):
             assert time.monotonic() < deadline, [log.read_text() for log in logs]
             assert all(p.poll() is None for p in procs), [log.read_text() for log in logs]
             time.sleep(0.1)
-        with override_settings(TASKS=DB_QUEUE):
+        with override_settings(TASKS=DB_QUEUE, ADVANCE_INLINE=False):  # the workers, not the inline run, here
             numbers = [submit(zone.applicant, "QYKB-001", application(next(NAMES)),
                               materials=upload_materials(zone.applicant)).case.number for _ in range(16)]
         deadline = time.monotonic() + 180

@@ -203,12 +203,30 @@ def poor_rating(world: World) -> dict:
     return {"task_rectify": rating.rectification_id}
 
 
-def rectified(world: World) -> dict:
-    """After a rectification: A may answer again (回访)."""
+def answered(world: World) -> dict:
+    """AMR answered the poor rating: the service centre verifies it with A next (回访核实)."""
     from zimao.cases.services import rectify
 
     extra = poor_rating(world)
     rectify(extra["task_rectify"], world.users["reviewer"], "已整改")
+    return extra
+
+
+def rectified(world: World) -> dict:
+    """After a verified rectification: A may answer again (回访)."""
+    from zimao.cases.services import verify_rectification
+
+    extra = answered(world)
+    verify_rectification(world.refs["case_done"], world.users["admin"], "已回访核实")  # 回访核实 before the rater's answer
+    return extra
+
+
+def appealed(world: World) -> dict:
+    """AMR appealed A's poor rating (申诉): the zone administrator reviews it."""
+    from zimao.cases.services import appeal
+
+    extra = poor_rating(world)
+    extra["appeal"] = appeal(world.refs["case_done"], world.users["reviewer"], "评价对象错误").pk
     return extra
 
 

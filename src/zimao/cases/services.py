@@ -19,13 +19,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 
-from zimao.cases import indicators
 from zimao.cases.models import Case, Correction, Material, Notification, Rating, Task, Timer
-from zimao.cases.workflow import FINAL, WITHDRAWABLE, CaseStatus, can_transition
+from zimao.cases.workflow import FINAL, TASK_DECIDED, WITHDRAWABLE, CaseStatus, TaskStatus, can_move_task, can_transition
 from zimao.catalog import forms, plugins, process
 from zimao.catalog import services as catalog
 from zimao.catalog.models import Department, Officer
-from zimao.core import audit, calendar, sequences
+from zimao.core import audit, calendar, events, sequences
 from zimao.core.errors import BusinessError, Conflict, Problem, forbidden, not_found
 from zimao.core.uploads import check_upload
 
@@ -52,7 +51,7 @@ def _set_due_dates(case: Case) -> None:
     promised = deadline(start, case.service.promised_limit_days + extra)
     legal = deadline(start, case.service.legal_limit_days + extra)
     case.due_date, case.legal_due_date = promised.date, legal.date
-    case.due_provisional = promised.provisional or legal.provisional
+    case.due_date_provisional, case.legal_due_date_provisional = promised.provisional, legal.provisional
 
 
 def _case_snapshot(case: Case) -> dict:
@@ -62,11 +61,24 @@ def _case_snapshot(case: Case) -> dict:
 
 # ---------------------------------------------------------------- context for plugins
 
+def _material_keys(case: Case) -> list[str]:
+    """The kinds of material the case holds, read once per loaded case (an ``advance`` builds a
+    context for every rule and effect; the materials do not change while the case is locked)."""
+    keys = case.__dict__.get("_material_keys")
+    if keys is None:
+        keys = case.__dict__["_material_keys"] = sorted(set(case.materials.values_list("key", flat=True)))
+    return keys
+
+
+def _materials_changed(case: Case) -> None:
+    case.__dict__.pop("_material_keys", None)
+
+
 def context(case: Case, task: Task | None = None, actor=None) -> plugins.CaseContext:
     return plugins.CaseContext(
         number=case.number, service_code=case.service.code, applicant_id=case.applicant_id,
         applicant_username=case.applicant.username, data=case.data, outputs=list(case.outputs),
-        results=dict(case.results), materials=sorted(set(case.materials.values_list("key", flat=True))),
+        results=dict(case.results), materials=list(_material_keys(case)),
         required_materials=[m["key"] for m in case.service.materials if m.get("required")],
         task_key=task.key if task else None, actor=audit.actor_name(actor),
         submitted_at=case.submitted_at, delivered_at=case.delivered_at, status=case.status,
@@ -103,7 +115,7 @@ def transition(case: Case, target: str, actor, action: str | None = None, **deta
         case.delivered_at = now
     if target in FINAL and target != S.DELIVERED:
         case.closed_reason = details.get("reason", "")
-    case.save()
+    _save_case(case)
     audit.record(actor, action or f"case.{target}", case, before=before, after={**_case_snapshot(case), **details})
     if target in FINAL:
         # on_complete: work when a result was delivered (e.g. report the establishment time);
@@ -111,17 +123,16 @@ def transition(case: Case, target: str, actor, action: str | None = None, **deta
         hooks = "on_complete" if target == S.DELIVERED else "on_close"
         for name in case.process.definition.get(hooks, []):
             plugins.effects[name].func(context(case, actor=actor))
-        indicators.case_finished(case)
-        _on_finished(case)
+        _announce_finished(case)
 
 
-def _on_finished(case: Case) -> None:
-    """Indicators read finished cases; they are told on commit, never the other way round."""
-    from zimao.cases import signals
-
-    number, status, service = case.number, case.status, case.service.code
-    transaction.on_commit(lambda: signals.case_finished.send_robust(sender=Case, case_id=case.pk, number=number,
-                                                                    status=status, service_code=service), robust=True)
+def _announce_finished(case: Case) -> None:
+    """``case.finished``, in this transaction: the dashboard and anyone else subscribe
+    (``zimao.core.events``); the engine does not know who listens."""
+    events.announce("case.finished", {
+        "number": case.number, "status": case.status, "service": case.service.code, "service_name": case.service.name_zh,
+        "origin_zone": case.origin_zone, "at": timezone.now(), "submitted_at": case.submitted_at,
+    }, key=case.number)
 
 
 def _next_number() -> str:
@@ -185,7 +196,9 @@ def _submit_new(applicant, service_code, data, materials, idempotency_key, deliv
         problems += [p for p in plugins.checks[name].func(cleaned, applicant=applicant) if p.field not in refused]
     if problems:
         raise BusinessError(*problems, status=422)
-    with transaction.atomic():
+    with transaction.atomic(), audit.buffered():
+        # The day's case-number counter is the one zone-wide row here, and the number is needed
+        # by everything after it (the name reservation keys on it); all checks ran above.
         case = Case(
             number=_next_number(), service=service, process=proc, applicant=applicant, data=cleaned,
             idempotency_key=idempotency_key, submitted_at=timezone.now(), channel=channel,
@@ -195,6 +208,7 @@ def _submit_new(applicant, service_code, data, materials, idempotency_key, deliv
         case.save()
         for key, pk in materials.items():
             Material.objects.filter(pk=pk).update(case=case, key=key)
+        case.__dict__["_material_keys"] = sorted(set(materials))
         Timer.objects.create(case=case, kind=Timer.Kind.CASE_DUE, fire_on=case.due_date)
         # Work that must happen with the submission itself (e.g. holding the company name).
         for name in proc.definition.get("on_submit", []):
@@ -210,31 +224,58 @@ def _submit_new(applicant, service_code, data, materials, idempotency_key, deliv
 
 
 def schedule_advance(case: Case) -> None:
-    """Queue the engine for this case in the same transaction (nothing accepted is lost)."""
-    from zimao.cases.tasks import advance_case
+    """Queue the engine for this case in the same transaction (nothing accepted is lost), and
+    run it right after that transaction commits — not on the worker's next poll (秒批)."""
+    from zimao.cases.tasks import advance_case, run_after_commit
 
-    advance_case.enqueue(case.pk)
+    run_after_commit(advance_case.enqueue(case.pk))
 
 
 def advance(case_id: int, actor=None) -> Case:
-    """Move the case through every stage the rules allow; stop where a person must act."""
-    with transaction.atomic():
+    """Move the case through every stage the rules allow; stop where a person must act.
+
+    One transaction under the case's row lock; its audit events are buffered and written with one
+    INSERT at the end, tasks and timers are created in bulk and the materials are read once.
+    """
+    with transaction.atomic(), audit.buffered():
         case = Case.objects.select_for_update(of=("self",)).select_related("service", "process", "applicant").get(pk=case_id)
+        case.__dict__["_pending_save"] = set()
         definition = case.process.definition
-        for _ in range(len(definition.get("stages", [])) + 2):
-            if case.status in FINAL or case.status == S.SUSPENDED:
-                break
-            stage = process.stage_at(definition, case.stage_index)
-            if stage is None:
-                break
-            if not _run_stage(case, stage, actor):
-                break
+        try:
+            for _ in range(len(definition.get("stages", [])) + 2):
+                if case.status in FINAL or case.status == S.SUSPENDED:
+                    break
+                stage = process.stage_at(definition, case.stage_index)
+                if stage is None:
+                    break
+                if not _run_stage(case, stage, actor):
+                    break
+        except BaseException:
+            case.__dict__.pop("_pending_save", None)
+            raise
+        _flush_case(case)
         return case
+
+
+def _save_case(case: Case, fields: list[str] | None = None) -> None:
+    """Save the case now — or, inside ``advance``, once when it ends: the row is locked by then and
+    nothing reads it back from the table in between (plugins get a context snapshot)."""
+    pending = case.__dict__.get("_pending_save")
+    if pending is None:
+        case.save(update_fields=fields) if fields else case.save()
+    else:
+        pending.update(fields or ["__all__"])
+
+
+def _flush_case(case: Case) -> None:
+    pending = case.__dict__.pop("_pending_save", None)
+    if pending:
+        case.save() if "__all__" in pending else case.save(update_fields=sorted(pending | {"updated_at"}))
 
 
 def _advance_stage(case: Case) -> None:
     case.stage_index += 1
-    case.save(update_fields=["stage_index", "updated_at"])
+    _save_case(case, ["stage_index", "updated_at"])
 
 
 def _run_stage(case: Case, stage: dict, actor) -> bool:
@@ -259,11 +300,11 @@ def _run_stage(case: Case, stage: dict, actor) -> bool:
             transition(case, S.IN_REVIEW, "system")
         tasks = list(case.tasks.filter(stage_key=stage["key"], kind=Task.Kind.REVIEW))
         if not tasks:
-            for spec in _task_specs(case, stage):
-                tasks.append(_create_task(case, stage, spec))
-            for task in tasks:
-                _try_auto_approve(case, task, spec_for(stage, task.key, case))
-            tasks = list(case.tasks.filter(stage_key=stage["key"], kind=Task.Kind.REVIEW))
+            specs = _task_specs(case, stage)
+            tasks = _create_tasks(case, stage, specs)
+            for task, spec in zip(tasks, specs):
+                _try_auto_approve(case, task, spec)  # updates each task in place: no re-read
+            tasks = list({t.pk: t for t in tasks if t.stage_key == stage["key"] and t.kind == Task.Kind.REVIEW}.values())
         approved = [t for t in tasks if t.status == Task.Status.APPROVED]
         done = (len(approved) == len(tasks)) if stage.get("join", "all") == "all" else bool(approved)
         if not done:
@@ -289,7 +330,7 @@ def _run_stage(case: Case, stage: dict, actor) -> bool:
                 for ref in plugins.outputs[name].func(ctx):
                     issued.append({"output": name, **ref})
             case.outputs = issued
-            case.save(update_fields=["outputs", "updated_at"])
+            _save_case(case, ["outputs", "updated_at"])
             transition(case, S.ISSUED, "system:output-window", outputs=[o.get("identifier") for o in issued])
             if case.delivery_method == "electronic":
                 transition(case, S.DELIVERED, "system:output-window", "case.delivered.electronic")
@@ -318,21 +359,37 @@ def spec_for(stage: dict, key: str, case: Case) -> dict:
 
 
 def _create_task(case: Case, stage: dict, spec: dict, kind=Task.Kind.REVIEW, notes=None) -> Task:
-    existing = case.tasks.filter(key=spec["key"]).first()
-    if existing:
-        return existing
+    return _create_tasks(case, stage, [spec], kind=kind, notes=notes)[0]
+
+
+def _create_tasks(case: Case, stage: dict, specs: list[dict], kind=Task.Kind.REVIEW, notes=None) -> list[Task]:
+    """The stage's tasks and their deadline timers, in bulk; a task the case already has (same
+    key, from an earlier run) is returned as it is, never created twice."""
+    if not specs:
+        return []
+    existing = {t.key: t for t in case.tasks.filter(key__in=[s["key"] for s in specs])}
+    departments = {d.code: d for d in Department.objects.filter(code__in={s["department"] for s in specs})}
     start = timezone.localdate()
     days = stage.get("deadline_days", case.service.promised_limit_days)
     due = min(deadline(start, days).date, case.legal_due_date) if days else start
-    task = Task.objects.create(
-        case=case, kind=kind, key=spec["key"], stage_key=stage["key"],
-        department=Department.objects.get(code=spec["department"]),
-        name_zh=spec.get("name_zh", spec["key"]), name_en=spec.get("name_en", spec["key"]),
-        due_date=due, auto_notes=notes or [],
-    )
-    Timer.objects.create(case=case, task=task, kind=Timer.Kind.TASK_DUE, fire_on=due)
-    audit.record("system:router", "task.created", task, after={"case": case.number, "department": spec["department"], "due_date": due})
-    return task
+    new = []
+    for spec in specs:
+        if spec["key"] in existing:
+            continue
+        if spec["department"] not in departments:
+            raise Department.DoesNotExist(f"no department {spec['department']!r}")
+        existing[spec["key"]] = task = Task(
+            case=case, kind=kind, key=spec["key"], stage_key=stage["key"], department=departments[spec["department"]],
+            name_zh=spec.get("name_zh", spec["key"]), name_en=spec.get("name_en", spec["key"]),
+            due_date=due, auto_notes=notes or [],
+        )
+        new.append(task)
+    if new:
+        Task.objects.bulk_create(new)
+        Timer.objects.bulk_create([Timer(case=case, task=t, kind=Timer.Kind.TASK_DUE, fire_on=due) for t in new])
+        for t in new:
+            audit.record("system:router", "task.created", t, after={"case": case.number, "department": t.department.code, "due_date": due})
+    return [existing[s["key"]] for s in specs]
 
 
 def _try_auto_approve(case: Case, task: Task, spec: dict) -> None:
@@ -353,18 +410,38 @@ def _approve_task(case: Case, task: Task, user, reason: str, spec: dict) -> None
         produced = plugins.effects[name].func(ctx) or {}
         case.results.update(produced)
         ctx.results.update(produced)
-    case.save(update_fields=["results", "updated_at"])
+    _save_case(case, ["results", "updated_at"])
     _close_task(task, Task.Status.APPROVED, user, reason)
 
 
-def _close_task(task: Task, status: str, user, reason: str) -> None:
+def move_task(task: Task, status: str, user, reason: str = "") -> None:
+    """The one writer of a task's status: refused unless ``TASK_TRANSITIONS`` allows the move.
+    A decision keeps who, when and why, with its audit event; a task waiting for corrections
+    and reopened by the answer only changes status (the case's transition is audited)."""
+    if not can_move_task(task.status, status):
+        raise Conflict(Problem("task", "invalid_transition", f"任务当前状态为“{TaskStatus(task.status).label}”，不能变为“{TaskStatus(status).label}”",
+                               f"A task that is {task.status} cannot become {status}"))
     before = {"status": task.status}
     task.status = status
+    if status not in TASK_DECIDED:
+        task.save(update_fields=["status"])
+        return
     task.reason = reason
     task.decided_at = timezone.now()
     task.decided_by = user if user is not None and not isinstance(user, str) else None
     task.save(update_fields=["status", "reason", "decided_at", "decided_by"])
     audit.record(user or "system:rules", f"task.{status}", task, before=before, after={"status": status, "reason": reason})
+
+
+_close_task = move_task
+
+
+def settle_follow_up(task: Task, user, *, approved: bool, reason: str) -> None:
+    """Close a follow-up task (e.g. a post-approval check, 事后核查) with its area's conclusion,
+    inside the caller's transaction: approved, or refused."""
+    if task.kind != Task.Kind.FOLLOW_UP:
+        raise ValueError("settle_follow_up closes follow-up tasks only")
+    move_task(task, Task.Status.APPROVED if approved else Task.Status.REFUSED, user, reason)
 
 
 # ---------------------------------------------------------------- people acting on cases
@@ -405,7 +482,7 @@ def decide(task_id: int, user, outcome: str, reason: str = "", fields: dict | No
         plugins.follow_ups[follow_up.stage_key].func(follow_up, user, outcome, reason)
         follow_up.refresh_from_db()
         return follow_up
-    with transaction.atomic():
+    with transaction.atomic(), audit.buffered():
         # Locks are taken case first, then task — the order every other writer of a case uses
         # (advance, withdraw, corrections) — so two of them can never wait for each other.
         case_id = Task.objects.filter(pk=task_id).values_list("case_id", flat=True).first()
@@ -440,8 +517,7 @@ def decide(task_id: int, user, outcome: str, reason: str = "", fields: dict | No
                     _close_task(other, Task.Status.CANCELLED, "system", "case refused")
                 transition(case, S.REFUSED, user, reason=reason)
             else:
-                task.status = Task.Status.CORRECTION
-                task.save(update_fields=["status"])
+                move_task(task, Task.Status.CORRECTION, user)
                 Correction.objects.create(case=case, task=task, requested_by=user, reason=reason, requested_at=timezone.now())
                 case.suspended_at = timezone.now()
                 transition(case, S.SUSPENDED, user, "case.correction_requested", reason=reason)
@@ -492,6 +568,7 @@ def answer_correction(case_number: str, applicant, answer: str, data: dict | Non
             case.data = cleaned
         for key, pk in (materials or {}).items():
             updated = Material.objects.filter(pk=pk, owner=applicant, case__isnull=True).update(case=case, key=key)
+            _materials_changed(case)
             if not updated:
                 raise BusinessError.of(f"materials.{key}", "unknown_material", "找不到这份上传的材料", "This uploaded file was not found", status=422)
         paused, _prov = calendar.working_days_between(_local_date(case.suspended_at), timezone.localdate())
@@ -504,10 +581,10 @@ def answer_correction(case_number: str, applicant, answer: str, data: dict | Non
         case.save()
         _shift_timers(case, paused)
         task = correction.task
-        task.status = Task.Status.OPEN
         if paused:
             task.due_date = calendar.add_working_days(task.due_date, paused).date
-        task.save(update_fields=["status", "due_date"])
+            task.save(update_fields=["due_date"])
+        move_task(task, Task.Status.OPEN, applicant)
         transition(case, S.IN_REVIEW, applicant, "case.corrected", paused_days=paused)
         return case
 
@@ -594,75 +671,8 @@ def record_delivery(case_number: str, user, method: str, tracking_number: str = 
 
 
 # ---------------------------------------------------------------- 好差评
-
-def rate(case_number: str, applicant, level: int, comment: str = "", named: bool = True) -> Rating:
-    """One rating per case (一事一评). A named poor rating (不满意 or worse) opens a
-    rectification task for the service's department with its own deadline."""
-    try:
-        level = int(level)
-    except (TypeError, ValueError):
-        level = 0
-    if level not in Rating.Level.values:
-        raise BusinessError.of("level", "invalid", "评价等级应为1到5", "The rating must be 1 to 5", status=422)
-    comment = (comment or "").strip()
-    if len(comment) > 1000:
-        raise BusinessError.of("comment", "too_long", "评价内容不能超过1000字", "The comment must be at most 1000 characters", status=422)
-    with transaction.atomic():
-        case = _applicant_case(case_number, applicant, lock=True)
-        if case.status not in FINAL or case.status == S.WITHDRAWN:
-            raise Conflict(Problem("status", "not_finished", "办结后才能评价", "You can rate a case once it is finished"))
-        if Rating.objects.filter(case=case).exists():
-            raise Conflict(Problem("level", "already_rated", "该办件已经评价过了", "This case has already been rated"))
-        rating = Rating.objects.create(case=case, level=level, comment=comment, named=bool(named))
-        audit.record(applicant, "case.rated", rating, after={"case": case.number, "level": level, "named": bool(named)})
-        indicators.rated(case, level)
-        if level <= Rating.Level.DISSATISFIED and named:
-            due = deadline(timezone.localdate(), case.service.rectification_days).date
-            task = Task.objects.create(case=case, kind=Task.Kind.RECTIFICATION, key="rectification", stage_key="rating",
-                                       department=case.service.department, name_zh="差评整改", name_en="Rectify a poor rating", due_date=due)
-            Timer.objects.create(case=case, task=task, kind=Timer.Kind.TASK_DUE, fire_on=due)
-            rating.rectification = task
-            rating.save(update_fields=["rectification"])
-            audit.record("system:rating", "task.created", task, after={"case": case.number, "kind": "rectification", "due_date": due})
-            notify(case, department=case.service.department, zh=f"办件 {case.number} 收到差评，请在 {due} 前整改",
-                   en=f"Case {case.number} was rated poorly; rectify by {due}")
-        from zimao.cases import signals
-
-        transaction.on_commit(lambda: signals.case_rated.send_robust(sender=Rating, rating_id=rating.pk), robust=True)
-        return rating
-
-
-def rectify(task_id: int, user, answer: str) -> Task:
-    answer = (answer or "").strip()
-    if not answer:
-        raise BusinessError.of("answer", "required", "请填写整改情况", "Describe what was rectified", status=422)
-    with transaction.atomic():
-        task = Task.objects.select_for_update(of=("self",)).select_related("case").filter(pk=task_id, kind=Task.Kind.RECTIFICATION).first()
-        if task is None or not (_rectification_owner(user, task) or officer_can_act(user, task)):
-            raise not_found("task")
-        if task.status != Task.Status.OPEN:
-            raise Conflict(Problem("task", "already_decided", "该整改已答复", "This rectification was already answered"))
-        _close_task(task, Task.Status.DONE, user, answer[:2000])
-        notify(task.case, user=task.case.applicant, zh=f"您对办件 {task.case.number} 的差评已整改：{answer}。请再次评价。",
-               en=f"Your poor rating of case {task.case.number} was rectified: {answer}. Please rate again.")
-        return task
-
-
-def follow_up(case_number: str, applicant, level: int) -> Rating:
-    """The applicant's second answer after rectification (回访)."""
-    with transaction.atomic():
-        case = _applicant_case(case_number, applicant, lock=True)
-        rating = Rating.objects.filter(case=case).select_related("rectification").first()
-        if not rating or not rating.rectification or rating.rectification.status != Task.Status.DONE:
-            raise Conflict(Problem("level", "no_follow_up", "没有待回访的整改", "There is no rectification to answer"))
-        if rating.follow_up_level:
-            raise Conflict(Problem("level", "already_rated", "已经回访过了", "You have already answered"))
-        if int(level) not in Rating.Level.values:
-            raise BusinessError.of("level", "invalid", "评价等级应为1到5", "The rating must be 1 to 5", status=422)
-        rating.follow_up_level, rating.follow_up_at = int(level), timezone.now()
-        rating.save(update_fields=["follow_up_level", "follow_up_at"])
-        audit.record(applicant, "case.rating_follow_up", rating, after={"level": int(level)})
-        return rating
+# The rating functions live in ``cases/ratings.py`` (回访核实, escalation, 申诉复核); they are
+# re-exported at the end of this module so callers keep using ``services.rate`` etc.
 
 
 # ---------------------------------------------------------------- timers and notifications
@@ -889,3 +899,8 @@ def open_task_of(case_number: str) -> Task | None:
     """A case's first open task — for an app that keeps its own page for deciding it (the decision
     itself always goes through ``decide``)."""
     return Task.objects.filter(case__number=case_number, status=Task.Status.OPEN).order_by("id").first()
+
+
+from zimao.cases.ratings import (  # noqa: E402 — re-exported: ratings.py uses this module's helpers
+    appeal, awaiting_follow_up, follow_up, rate, rectify, review_appeal, verify_rectification,
+)

@@ -88,10 +88,12 @@ def _applied_migrations(alias: str = "default") -> list[str]:
 
 
 def _audit_head() -> dict:
-    from zimao.core.models import AuditHead
+    """The newest audit event (its id is its place in the global order) and its chain hash."""
+    from zimao.core.models import AuditEvent
 
-    head = AuditHead.objects.filter(id=1).first()
-    return {"seq": head.seq, "hash": head.hash} if head else {"seq": 0, "hash": "0" * 64}
+    head = AuditEvent.objects.order_by("-id").values_list("id", "hash").first()
+    events = AuditEvent.objects.filter(id__lte=head[0]).count() if head else 0
+    return {"seq": head[0], "hash": head[1], "events": events} if head else {"seq": 0, "hash": "0" * 64, "events": 0}
 
 
 # ---------------------------------------------------------------- backup
@@ -250,7 +252,7 @@ def verify_restored(manifest: dict, alias: str = "default") -> RestoreReport:
         problems.append(f"审计链断裂 / audit chain broken at #{result.broken_seq}: {result.reason}")
     head = manifest["audit_head"]
     if head["seq"]:
-        event = AuditEvent.objects.filter(seq=head["seq"]).first()
+        event = AuditEvent.objects.filter(pk=head["seq"]).first()
         if event is None or event.hash != head["hash"]:
             problems.append(f"备份时的审计链头 #{head['seq']} 不在恢复的数据中 / "
                             f"the audit head #{head['seq']} recorded at backup time is not in the restored data")

@@ -2,8 +2,14 @@
 
 Algorithms sit behind the ``Signer`` protocol, registered by their JWS ``alg`` name, so adding
 SM2 (国密, e.g. via ``gmssl-pyx``) later means writing one class and calling ``register``. Ed25519
-is registered under its RFC 9864 fully-specified name ``Ed25519``: the older polymorphic
-``EdDSA`` name is deprecated (joserfc warns on it) because it does not say which curve is used.
+keys are recorded under the RFC 9864 fully-specified name ``Ed25519``.
+
+JOSE names (JWS headers and the JWKS): Ed25519 has two, RFC 8037's ``EdDSA`` and RFC 9864's
+``Ed25519`` — the same key and signature bytes. What we *publish* is what common verifiers accept:
+``EdDSA`` (PyJWT, the most used Python library, knows no other name; jwcrypto, joserfc and jose
+take both). What we *accept* is an explicit allow-list of both names, so licences signed before
+the switch keep verifying, and the curve is pinned by our own key record (OKP, Ed25519), never by
+the token: ``EdDSA`` alone would also admit Ed448.
 
 Key lifecycle (密钥生命周期):
 
@@ -18,15 +24,17 @@ logged, printed or returned from this module; the public half is stored as a JWK
 
 from __future__ import annotations
 
+import copy
 import json
 from functools import lru_cache
-from typing import Protocol, runtime_checkable
+from typing import ClassVar, Protocol, runtime_checkable
 
 from django.db import transaction
 from django.utils import timezone
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
+from joserfc.jws import JWSRegistry
 
 from zimao.core import audit
 from zimao.core.models import Sequence, SigningKey
@@ -54,7 +62,9 @@ class UnknownKey(LookupError):
 class Signer(Protocol):
     """One signature algorithm — 签名算法. Implementations never expose private material."""
 
-    alg: str  # the JWS "alg" header value, e.g. "Ed25519"
+    alg: str  # the algorithm a key is recorded under, e.g. "Ed25519"
+    jose_alg: str  # the JWS/JWK "alg" we publish for it (what common verifiers accept)
+    accepted_algs: tuple[str, ...]  # the JWS "alg" header values verification accepts for it
 
     def generate(self) -> tuple[str, dict]:
         """A new key pair: (private key as text, to be stored encrypted; public JWK without kid)."""
@@ -73,6 +83,8 @@ class Ed25519Signer:
     """Ed25519 (RFC 8032) via ``cryptography``, serialised by ``joserfc`` — Ed25519 签名."""
 
     alg = "Ed25519"
+    jose_alg = "EdDSA"
+    accepted_algs = ("EdDSA", "Ed25519")
 
     def generate(self) -> tuple[str, dict]:
         key = OKPKey.generate_key("Ed25519")
@@ -83,14 +95,29 @@ class Ed25519Signer:
         return OKPKey.import_key(public_jwk).thumbprint()
 
     def sign_compact(self, private_text: str, header: dict, payload: bytes) -> str:
-        return jws.serialize_compact(header, payload, _private_key(private_text), algorithms=[self.alg])
+        return jws.serialize_compact(header, payload, _private_key(private_text), registry=_ED25519_NAMES)
 
     def verify_compact(self, public_jwk: dict, token: str) -> bytes:
         try:
-            obj = jws.deserialize_compact(token, OKPKey.import_key(public_jwk), algorithms=[self.alg])
+            # Without the stored JWK's own "alg" (joserfc would then refuse the other name of the
+            # same algorithm): the allow-list and the registry's curve check pin it instead.
+            key = OKPKey.import_key({k: v for k, v in public_jwk.items() if k != "alg"})
+            obj = jws.deserialize_compact(token, key, registry=_ED25519_NAMES)
         except JoseError as exc:
             raise SignatureError("bad_signature", "signature does not verify / 签名验证失败") from exc
         return obj.payload
+
+
+class _Ed25519Names(JWSRegistry):
+    """joserfc's registry with both JOSE names bound to *pinned* Ed25519: joserfc's own ``EdDSA``
+    takes either Edwards curve and warns that the name is deprecated; this one checks the curve."""
+
+    algorithms: ClassVar[dict] = {"Ed25519": JWSRegistry.algorithms["Ed25519"],
+                                  "EdDSA": copy.copy(JWSRegistry.algorithms["Ed25519"])}
+    algorithms["EdDSA"].name = "EdDSA"
+
+
+_ED25519_NAMES = _Ed25519Names(algorithms=Ed25519Signer.accepted_algs)
 
 
 @lru_cache(maxsize=8)
@@ -124,7 +151,6 @@ register(Ed25519Signer())
 # --- keys -------------------------------------------------------------------------------------
 
 def _lock() -> None:
-    audit.lock_chain()  # lock order: the audit chain head first (see audit.lock_chain)
     Sequence.objects.get_or_create(name=_LOCK_NAME)
     Sequence.objects.select_for_update().filter(name=_LOCK_NAME).first()
 
@@ -185,7 +211,6 @@ def rotate_key(actor, alg: str = DEFAULT_ALG) -> SigningKey:
 
 
 def _get(kid: str) -> SigningKey:
-    audit.lock_chain()  # as in _lock: the head before any key row, the order rotate_key uses
     key = SigningKey.objects.select_for_update().filter(kid=kid).first()
     if key is None:
         raise UnknownKey(kid)
@@ -244,7 +269,7 @@ def sign_jws(payload: dict) -> str:
     """A compact JWS of ``payload`` signed with the active key; the header carries its kid."""
     key = active_key()
     signer = signer_for(key.algorithm)
-    header = {"alg": key.algorithm, "kid": key.kid}
+    header = {"alg": signer.jose_alg, "kid": key.kid}
     return signer.sign_compact(decrypt_text(key.private_key_encrypted), header, canonical_json(payload))
 
 
@@ -272,9 +297,10 @@ def verify_jws(token: str) -> dict:
         raise SignatureError("unknown_kid", "unknown signing key / 未知的签名密钥")
     if key.status == SigningKey.Status.REVOKED:
         raise SignatureError("revoked_kid", "signing key has been revoked / 签名密钥已吊销")
-    if header.get("alg") != key.algorithm:
+    signer = signer_for(key.algorithm)
+    if header.get("alg") not in signer.accepted_algs:
         raise SignatureError("alg_mismatch", "algorithm does not match the key / 签名算法与密钥不符")
-    payload = signer_for(key.algorithm).verify_compact(key.public_jwk, token)
+    payload = signer.verify_compact(key.public_jwk, token)
     try:
         data = json.loads(payload)
     except ValueError as exc:
@@ -312,4 +338,12 @@ def jwks() -> dict:
     keys = SigningKey.objects.filter(status__in=[SigningKey.Status.ACTIVE, SigningKey.Status.RETIRED]).order_by("-created_at", "-id")
     # Copy only public members, so a row that somehow held more can never leak it here.
     public_members = {"kty", "crv", "x", "y", "n", "e", "kid", "alg", "use"}
-    return {"keys": [{k: v for k, v in key.public_jwk.items() if k in public_members} for key in keys]}
+    return {"keys": [{k: v for k, v in key.public_jwk.items() if k in public_members} | {"alg": _published_alg(key)}
+                     for key in keys]}
+
+
+def _published_alg(key: SigningKey) -> str:
+    """The JWK "alg" to publish: the name common verifiers accept (keys stored before the switch
+    carry "Ed25519" in their stored JWK; the published one says "EdDSA")."""
+    signer = _SIGNERS.get(key.algorithm)
+    return signer.jose_alg if signer else key.algorithm

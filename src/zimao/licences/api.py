@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from ninja import Router, Schema
+from ninja import Path, Router, Schema
 
 from zimao.core import signing
 from zimao.core.errors import COMMON_ERRORS, ErrorItem, ErrorOut
 from zimao.licences import services
 
 prefix = "/licences/"
-router = Router(tags=["licences 电子证照"])
+router = Router(tags=["licences"])
 
 # Public operations take no credentials: the only refusals are a malformed request.
 PUBLIC_ERRORS = {400: ErrorOut, 422: ErrorOut}
@@ -82,8 +83,8 @@ def _brief(cred, status: str) -> dict:
 
 
 @router.get("/verify/{identifier}", auth=None, response={200: VerificationOut, **PUBLIC_ERRORS},
-            summary="Verify a licence 核验电子证照")
-def verify(request, identifier: str):
+            summary="Verify a licence 核验电子证照", operation_id="verifyLicence")
+def verify(request, identifier: Annotated[str, Path(description="the licence identifier 证照标识, as printed and in the QR code")]):
     """Public: is this licence genuine and current? Personal values are masked. Every outcome,
     including "not genuine", is a 200 answer whose ``genuine`` says so."""
     result = services.verify(identifier)
@@ -110,14 +111,14 @@ def verify(request, identifier: str):
 
 
 @router.get("/mine", response={200: list[MyCredentialOut], **COMMON_ERRORS},
-            summary="My licences 我的电子证照")
+            summary="My licences 我的电子证照", operation_id="listMyLicences")
 def mine(request):
     """The licences of the companies the current user applied for, with their signed JWS."""
     return [services.credential_summary(c) for c in services.credentials_of_user(request.user)]
 
 
 @router.get("/jwks", auth=None, response={200: JwksOut, **PUBLIC_ERRORS},
-            summary="Signing public keys 签名公钥 (JWKS)")
+            summary="Signing public keys 签名公钥 (JWKS)", operation_id="getSigningKeys")
 def jwks(request):
     """Public keys (active and retired) for verifying licence signatures offline."""
     return signing.jwks()

@@ -17,53 +17,53 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from zimao.core import audit, elicence, sequences, signing
+from zimao.catalog import zone
+from zimao.core import audit, elicence, sequences, signing, sitebase
 from zimao.core.errors import BusinessError, Conflict, Problem, not_found
 from zimao.core.protected import mask_id_number, mask_phone
 from zimao.licences.models import Credential
 
 log = logging.getLogger(__name__)
 
-# The zone's administrative committee (自贸片区管理委员会) as issuing authority: a well-formed
-# placeholder USCC — registration authority 1 (机构编制), type 1 (机关), division 410300 (Luoyang),
-# organisation code LY0000015 — until the deployment's real code is configured. It is a module
-# constant (not a setting) so identifiers never change because an environment variable did.
-ZONE_ISSUER_USCC = "11410300LY0000015U"
-ZONE_ISSUER_NAME = "中国（河南）自由贸易试验区洛阳片区管理委员会"
-
-# 证照类型代码 per kind: the defining authority's USCC + a 3-digit sequence (GB/T 36904-2018).
-# Until the national catalogue (全国一体化政务服务平台电子证照目录) codes are wired in, the zone
-# defines its own types under its own code. Apps add theirs with ``register_kind``.
-KIND_TYPE_CODES: dict[str, str] = {
-    "business_licence": ZONE_ISSUER_USCC + "001",          # 营业执照
-    "food_business_permit": ZONE_ISSUER_USCC + "002",      # 食品经营许可证
-    "construction_permit": ZONE_ISSUER_USCC + "003",       # 建筑工程施工许可证
-    "joint_acceptance_certificate": ZONE_ISSUER_USCC + "004",  # 联合验收意见书
-    "certificate_of_origin": ZONE_ISSUER_USCC + "005",     # 原产地证书
-    "filing_receipt": ZONE_ISSUER_USCC + "006",            # 备案回执
-    "commitment_permit": ZONE_ISSUER_USCC + "007",         # 告知承诺许可
+# 证照类型代码 = the defining authority's USCC + a 3-digit sequence (GB/T 36904-2018). Until the
+# national catalogue (全国一体化政务服务平台电子证照目录) codes are wired in, the zone defines its own
+# types under the code of its own authority (the zone profile's issuer): only the sequence is kept
+# here, per kind. Apps add theirs with ``register_kind``.
+KIND_TYPE_SEQ: dict[str, str] = {
+    "business_licence": "001",              # 营业执照
+    "food_business_permit": "002",          # 食品经营许可证
+    "construction_permit": "003",           # 建筑工程施工许可证
+    "joint_acceptance_certificate": "004",  # 联合验收意见书
+    "certificate_of_origin": "005",         # 原产地证书
+    "filing_receipt": "006",                # 备案回执
+    "commitment_permit": "007",             # 告知承诺许可
 }
 # Kinds nobody registered still get a valid identifier (a case must not fail at its last step
-# because a catalogue entry is new); they share this "other licence" (其他证照) type code.
-OTHER_TYPE_CODE = ZONE_ISSUER_USCC + "999"
-
-def register_kind(kind: str, type_code: str) -> None:
-    """Declare the 证照类型代码 for ``kind`` (call from an AppConfig.ready)."""
-    elicence.make_identifier(type_code, ZONE_ISSUER_USCC, "1")  # raises if the code is malformed
-    KIND_TYPE_CODES[kind] = type_code
+# because a catalogue entry is new); they share this "other licence" (其他证照) type sequence.
+OTHER_TYPE_SEQ = "999"
 
 
-def type_code_for(kind: str) -> str:
-    code = KIND_TYPE_CODES.get(kind)
-    if code is None:
-        log.warning("licence kind %r has no registered type code; using %s", kind, OTHER_TYPE_CODE)
-        return OTHER_TYPE_CODE
-    return code
+def register_kind(kind: str, seq: str) -> None:
+    """Declare the 3-digit 证照类型代码 sequence for ``kind`` (call from an AppConfig.ready)."""
+    if not (len(seq) == 3 and seq.isdigit()):
+        raise ValueError(f"type sequence for {kind!r} must be 3 digits, not {seq!r}")
+    taken = {v: k for k, v in KIND_TYPE_SEQ.items()}
+    if taken.get(seq, kind) != kind:
+        raise ValueError(f"type sequence {seq} of {kind!r} is already {taken[seq]!r}'s")
+    KIND_TYPE_SEQ[kind] = seq
+
+
+def type_code_for(kind: str, seq: str | None = None) -> str:
+    """The 证照类型代码 of ``kind`` under the zone's own authority (or of an explicit ``seq``)."""
+    seq = seq or KIND_TYPE_SEQ.get(kind)
+    if seq is None:
+        log.warning("licence kind %r has no registered type code; using %s", kind, OTHER_TYPE_SEQ)
+        seq = OTHER_TYPE_SEQ
+    return zone.current().issuer.uscc + seq
 
 
 # --- status words ---------------------------------------------------------------------------
@@ -189,8 +189,9 @@ def credential_payload(cred: Credential) -> dict:
 
 
 def verify_url(identifier: str) -> str:
-    """The absolute public verification address printed as the licence's QR code."""
-    return settings.SITE_URL.rstrip("/") + reverse("licences:verify", args=[identifier])
+    """The absolute public verification address printed as the licence's QR code: the zone's
+    configured public address, else the address the current request came to."""
+    return sitebase.absolute(reverse("licences:verify", args=[identifier]), zone.site_url())
 
 
 # --- issuing ---------------------------------------------------------------------------------
@@ -238,8 +239,12 @@ def _next_serial(today: dt.date) -> str:
 
 def issue_credential(*, kind: str, title_zh: str, title_en: str, holder_uscc: str, holder_name: str,
                      subject: dict, valid_from=None, valid_until=None, case_number: str | None = None,
-                     actor=None, type_code: str | None = None, issuer_name: str | None = None) -> Credential:
-    """Issue and sign a credential — 签发电子证照.
+                     actor=None, type_code: str | None = None, issuer: zone.Authority | None = None,
+                     issuer_name: str | None = None) -> Credential:
+    """Issue and sign a credential — 签发电子证照 — in the name of ``issuer`` (the authority that
+    decided it, from the zone profile; default the zone's own authority): its name is printed as
+    发证机关 and its code is the issuer part of the identifier. ``issuer_name`` (kept for callers
+    written before the zone profile) only overrides the printed name.
 
     Idempotent per (case_number, kind): issuing again for the same case returns the credential
     already issued (a retried task or a double click never produces two licences).
@@ -258,8 +263,9 @@ def issue_credential(*, kind: str, title_zh: str, title_en: str, holder_uscc: st
             return existing
 
     code = type_code or type_code_for(kind)
+    issuer = issuer or zone.current().issuer
     try:
-        identifier = elicence.make_identifier(code, ZONE_ISSUER_USCC, _next_serial(today))
+        identifier = elicence.make_identifier(code, issuer.uscc, _next_serial(today))
     except ValueError:
         raise BusinessError.of("type_code", "invalid_type_code", "证照类型代码不正确。",
                                "The licence type code is not valid.") from None
@@ -268,7 +274,7 @@ def issue_credential(*, kind: str, title_zh: str, title_en: str, holder_uscc: st
         holder_uscc=holder_uscc, holder_name=holder_name.strip(),
         # Stored exactly as signed: dates/decimals become JSON strings once, here.
         subject=audit.jsonable(subject) or {},
-        issuer_name=issuer_name or ZONE_ISSUER_NAME,
+        issuer_name=(issuer_name or issuer.name_zh).strip(),
         # Whole seconds: what is signed must equal what every database gives back.
         issued_at=timezone.now().replace(microsecond=0),
         valid_from=valid_from, valid_until=valid_until, status=Credential.Status.VALID,

@@ -7,7 +7,7 @@ import segno
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from zimao.core import signing
 from zimao.licences import services
@@ -94,6 +94,55 @@ def pdf(request, identifier: str):
     response = HttpResponse(render_pdf(cred), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{cred.identifier}.pdf"'
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _upload_problem(upload) -> tuple[str, str] | None:
+    from zimao.core import pdfsign
+
+    if upload is None:
+        return ("请选择要核验的 PDF 文件。", "Choose the PDF file to check.")
+    if upload.size == 0:
+        return ("文件是空的。", "The file is empty.")
+    if upload.size > pdfsign.MAX_UPLOAD_BYTES:
+        return (f"文件超过 {pdfsign.MAX_UPLOAD_BYTES // (1024 * 1024)} MB。",
+                f"The file is larger than {pdfsign.MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+    head = upload.read(5)
+    upload.seek(0)
+    if head != b"%PDF-":
+        return ("文件内容不是 PDF。", "The file's content is not a PDF.")
+    return None
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def verify_document(request):
+    """Check an uploaded licence PDF — 上传版式文件核验: is its signature genuine (the issuing
+    authority's key, under this zone's CA, nothing changed), and is the licence current?"""
+    from zimao.licences.pdf import verify_document as check
+
+    from zimao.core import throttle
+
+    context, status = {}, 200
+    if request.method == "POST":
+        upload = request.FILES.get("document")
+        address = throttle.client_address(request)
+        problem = _upload_problem(upload)
+        if not throttle.document_check_allowed(address):
+            problem, status = ("核验次数过多，请 10 分钟后再试。", "Too many checks from your address: try again in 10 minutes."), 429
+        if problem:
+            context["error"] = {"zh": problem[0], "en": problem[1]}
+            status = status if status == 429 else 400
+        else:
+            throttle.record_document_check(address)
+            doc = check(upload.read())
+            context["doc"] = doc
+            if doc.genuine:
+                context["label"] = doc.result.label
+                context["cred"] = doc.result.credential
+            else:
+                context["label"] = services.status_label("not_genuine")
+    response = render(request, "licences/verify_document.html", context, status=status)
+    response["Cache-Control"] = "no-store"
     return response
 
 

@@ -34,15 +34,14 @@ def _register_monitor_source() -> None:
     """Let the dashboard rebuild the RCEP certificate and bonded-declaration figures from this
     app's rows (if it is here)."""
     try:
-        from zimao.monitor import sources
-        from zimao.monitor.catalogue import BONDED_DECLARATIONS, RCEP_CERTIFICATES
+        from zimao.core.events import register_history
     except ImportError:
         return
     from zimao.trade.services import monitor_events
     from zimao.trade.window.services import monitor_events as bonded_events
 
-    for code, source in ((RCEP_CERTIFICATES, monitor_events), (BONDED_DECLARATIONS, bonded_events)):
+    for code, source in (("trade.rcep_certificates", monitor_events), ("bonded.declarations", bonded_events)):
         try:
-            sources.register(code)(source)
+            register_history(code, source)
         except LookupError:  # a monitor that does not know the stream
             pass

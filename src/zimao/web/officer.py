@@ -127,6 +127,12 @@ def _task_context(request, task: Task, **extra) -> dict:
         "form": {},
         "today": timezone.localdate(),
     }
+    if rating is not None:  # 好差评: the reasons chosen, and the rated unit's appeal (申诉)
+        from zimao.cases import ratings as case_ratings
+
+        appeal = getattr(rating, "appeal", None)
+        context.update({"rating_reasons": [bi(w) for w in case_ratings.reason_words(rating.level, rating.reasons)],
+                        "appeal": appeal, "can_appeal": appeal is None and case_ratings.can_appeal(request.user, rating)})
     context.update(extra)
     # Decision-time fields the process asks for (e.g. an exchange rate), drawn like any form field.
     declared = cases.decision_fields(task) if context["can_decide"] else []

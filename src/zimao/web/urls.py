@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from zimao.web import applicant, officer, views
+from zimao.web import applicant, officer, ratings, views
 
 urlpatterns = [
     # public
@@ -31,6 +31,10 @@ urlpatterns = [
     path("workbench/tasks/<int:task_id>/", officer.task_page, name="task"),
     path("workbench/tasks/<int:task_id>/decision/", officer.decide, name="task_decide"),
     path("workbench/tasks/<int:task_id>/rectification/", officer.rectify, name="task_rectify"),
+    path("workbench/ratings/", ratings.ratings_page, name="ratings"),
+    path("workbench/ratings/<str:number>/verification/", ratings.verify, name="rating_verify"),
+    path("workbench/ratings/<str:number>/appeal/", ratings.appeal, name="rating_appeal"),
+    path("workbench/ratings/appeals/<int:appeal_id>/decision/", ratings.review, name="rating_review"),
     path("window/", officer.window, name="window"),
     path("window/<str:number>/delivery/", officer.deliver, name="window_deliver"),
 ]

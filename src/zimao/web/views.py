@@ -44,7 +44,10 @@ def home(request):
 
 @require_safe
 def services(request):
-    return render(request, "web/services.html", {"services": catalog.published_services()})
+    items = list(catalog.published_services())
+    # An abolished approval (直接取消审批) is no service to apply for: listed apart, without limits.
+    return render(request, "web/services.html", {"services": items,
+                                                 "abolished": [s for s in items if s.reform_mode == "cancelled"]})
 
 
 def can_apply(item) -> bool:

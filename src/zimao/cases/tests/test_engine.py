@@ -240,13 +240,14 @@ def test_poor_named_rating_opens_rectification(zone):
     case = submit(zone.applicant).case
     with pytest.raises(NotFound):
         services.rate(case.number, zone.applicant2, 1)
-    rating = services.rate(case.number, zone.applicant, 2, "等待时间太长")
+    rating = services.rate(case.number, zone.applicant, 2, "等待时间太长", reasons=["long_wait"])
     task = rating.rectification
     assert task.kind == Task.Kind.RECTIFICATION and task.department.code == "AMR"
     assert task.due_date == calendar.add_working_days(timezone.localdate(), 10).date
     with pytest.raises(Conflict):
         services.rate(case.number, zone.applicant, 5)  # one rating per case
     services.rectify(task.pk, zone.reviewer, "已优化窗口排队流程")
+    services.verify_rectification(case.number, zone.clerk, "电话回访，申请人确认已改进")  # 回访核实
     rating = services.follow_up(case.number, zone.applicant, 4)
     assert rating.follow_up_level == 4
 
@@ -255,7 +256,7 @@ def test_good_or_anonymous_ratings_open_nothing(zone):
     a = submit(zone.applicant).case
     b = submit(zone.applicant, trade_name="远航").case
     assert services.rate(a.number, zone.applicant, 5).rectification is None
-    assert services.rate(b.number, zone.applicant, 1, named=False).rectification is None
+    assert services.rate(b.number, zone.applicant, 1, named=False, reasons=["attitude"]).rectification is None
 
 
 def test_sweep_escalates_an_overdue_task_once(zone):
@@ -294,10 +295,11 @@ def test_audit_chain_detects_an_edited_event(zone):
     assert audit.verify().ok
     from zimao.core.models import AuditEvent
 
-    victim = AuditEvent.objects.order_by("seq")[3]
+    victim = AuditEvent.objects.order_by("id")[3]
     AuditEvent.objects.filter(pk=victim.pk).update(actor="mallory")
     result = audit.verify()
-    assert not result.ok and result.broken_seq == victim.seq
+    assert not result.ok and result.broken_seq == victim.pk
+    assert result.where == f"{victim.object_type}:{victim.object_id}/{victim.object_seq}"
 
 
 def test_finished_cases_feed_the_dashboard(zone):

@@ -485,7 +485,7 @@ def tell_monitor(code: str, at, **kw) -> None:
     task row is an outbox: it commits or rolls back with the change). Nothing when the monitor
     app is not on this node; ``code`` is a ``zimao.monitor.catalogue`` stream code."""
     try:
-        from zimao.monitor.services import report
+        from zimao.core.events import announce_fact as report
     except ImportError:  # the monitor app is optional for a trade-only node
         return
     report(code, at, **kw)
@@ -501,7 +501,7 @@ def _tell_monitor(cert: Certificate) -> None:
 
 def monitor_events():
     """Every certificate event from scratch — for ``zimao.monitor`` rebuilds (sources.register)."""
-    from zimao.monitor.sources import Event
+    from zimao.core.events import Fact as Event
 
     for cert in Certificate.objects.filter(status=S.ISSUED).order_by("issued_at", "id").iterator():
         yield Event(at=cert.issued_at, event_key=f"coo:{cert.number}", value=cert.fob_cny or Decimal(0),

@@ -39,9 +39,9 @@ def fields(exc) -> set[str]:
 
 def test_apply_goes_to_the_issuing_bodys_queue_and_is_issued(trade, django_capture_on_commit_callbacks, monkeypatch):
     events = []
-    from zimao.monitor import services as monitor
+    from zimao.core import events as announced
 
-    monkeypatch.setattr(monitor, "record_event", lambda *a, **kw: events.append((a, kw)))
+    monkeypatch.setattr(announced, "announce_fact", lambda *a, **kw: events.append((a, kw)))
     cert = apply(trade)
     assert cert.status == "submitted" and cert.reference.startswith("COA") and cert.number is None
     assert cert.data["goods"][0]["determination"]["originating"] is True

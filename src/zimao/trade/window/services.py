@@ -369,6 +369,13 @@ def get_declaration(user, number: str) -> TradeDeclaration:
     return decl
 
 
+def declaration_released(number: str) -> bool:
+    """Whether customs has accepted (released — 放行) the declaration with this number: what the
+    bonded zone's gate asks before goods cross the second line (二线)."""
+    return AgencySubmission.objects.filter(declaration__number=(number or "").strip().upper(), agency=CUSTOMS,
+                                           status=Sub.ACCEPTED).exists()
+
+
 def total_value(decl: TradeDeclaration) -> Decimal:
     return sum((Decimal(g["value"]) for g in decl.data.get("goods", []) if g.get("value")), Decimal(0))
 
@@ -421,7 +428,7 @@ def bonded_event(decl: TradeDeclaration, cleared_at: dt.datetime) -> dict:
 def monitor_events():
     """Every cleared bonded declaration from scratch — for ``zimao.monitor`` rebuilds: the customs
     submissions accepted, at the moment of the answer, under the live events' keys."""
-    from zimao.monitor.sources import Event
+    from zimao.core.events import Fact as Event
 
     subs = AgencySubmission.objects.filter(agency=CUSTOMS, status=Sub.ACCEPTED, answered_at__isnull=False) \
         .select_related("declaration").order_by("answered_at", "id")

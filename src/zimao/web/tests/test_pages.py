@@ -147,8 +147,8 @@ def test_nav_links_per_role(client, zone):
 
     assert links(zone.applicant) == {"cases", "permits", "trade"}
     assert links(zone.reviewer) == {"workbench", "post_checks"}
-    assert links(zone.clerk) == {"workbench", "window", "post_checks"}
-    assert links(zone.admin) == {"workbench", "window", "post_checks", "dashboard", "admin"}
+    assert links(zone.clerk) == {"workbench", "window", "ratings", "post_checks"}
+    assert links(zone.admin) == {"workbench", "window", "ratings", "post_checks", "dashboard", "admin"}
 
 
 # ---------------------------------------------------------------- who may open what
@@ -410,7 +410,7 @@ def test_case_page_shows_status_dates_and_tasks(client, zone):
 
 def test_provisional_due_date_is_marked(client, zone):
     case = submit(zone.applicant, registration={"articles": "custom"}).case
-    Case.objects.filter(pk=case.pk).update(due_provisional=True)
+    Case.objects.filter(pk=case.pk).update(due_date_provisional=True)
     client.force_login(zone.applicant)
     english(client)
     assert "provisional" in text(client.get(f"/cases/{case.number}/"))
@@ -478,6 +478,13 @@ def test_rating_rectification_and_follow_up(client, zone):
     assert 'id="rectify"' in page and "等太久" in page
     assert client.post(f"/workbench/tasks/{task.pk}/rectification/", {"answer": ""}).status_code == 422
     assert client.post(f"/workbench/tasks/{task.pk}/rectification/", {"answer": "已优化窗口流程"}).status_code == 302
+    client.force_login(zone.applicant)
+    body = text(client.get(f"/cases/{case.number}/"))
+    assert "已优化窗口流程" in body and 'id="follow-up"' not in body and 'id="awaiting-verification"' in body
+    # 回访核实 by the service centre comes first.
+    client.force_login(zone.clerk)
+    assert client.post(f"/workbench/ratings/{case.number}/verification/", {"note": ""}).status_code == 422
+    assert client.post(f"/workbench/ratings/{case.number}/verification/", {"note": "电话回访已确认"}).status_code == 302
     client.force_login(zone.applicant)
     body = text(client.get(f"/cases/{case.number}/"))
     assert "已优化窗口流程" in body and 'id="follow-up"' in body
@@ -689,7 +696,7 @@ def test_a_service_that_takes_no_applications_has_no_start_button(client, zone):
     abolished = {**EVERY_TYPE, "code": "TEST-GONE", "reform_mode": "cancelled", "form": {"sections": []}}
     load_catalogue({"services": [abolished]})
     body = text(client.get("/services/TEST-GONE/"))
-    assert 'id="start"' not in body and 'id="no-application"' in body
+    assert 'id="start"' not in body and 'id="abolished"' in body and "How long it takes" not in body
     client.force_login(zone.applicant)
     assert client.get("/apply/TEST-GONE/")["Location"] == "/services/TEST-GONE/"
 
