@@ -32,6 +32,8 @@ from zimao.trade.validation import clean_application
 
 SERVICE_CODE = "RCEP-CO"
 CREDENTIAL_KIND = "rcep_certificate_of_origin"
+# Its 证照类型代码 sequence under the zone's own code (1xx–3xx are the permits').
+CREDENTIAL_TYPE_SEQ = "400"
 # The reviewer's decision-time fields (``decision_fields`` of the catalogue's review task).
 DECISION_FIELDS = {"cny_rate", "retroactive_reason"}
 # How a case that ends without a certificate closes its application.
@@ -221,4 +223,4 @@ def register_credential_kind() -> None:
     """The 证照类型代码 of certificates of origin in the licence store (from ``TradeConfig.ready``)."""
     from zimao.licences import services as licences
 
-    licences.register_kind(CREDENTIAL_KIND, licences.ZONE_ISSUER_USCC + "300")
+    licences.register_kind(CREDENTIAL_KIND, CREDENTIAL_TYPE_SEQ)
