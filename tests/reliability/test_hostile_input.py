@@ -247,6 +247,12 @@ def _application_for(world, service) -> dict:
 
     if service.code == ESTABLISHMENT:  # the name must be new each time, and reviewed (a task page to look at)
         return application(next(_NAMES), registration={"articles": "custom"})
+    if service.code == "RCEP-CO":  # a bill of goods the origin engine accepts, in English (Art. 3.17.3(c))
+        from zimao.trade.tests.test_certificate_case import case_data
+
+        data = case_data(world.refs["uscc"])
+        data["third_party"] = {"name": "Hong Kong Trading Ltd.", "country": "HK"}
+        return data
     data: dict = {}
     for section, spec in iter_fields(service.form):
         value = next(_NAMES) if spec["key"] == "trade_name" else _sample(spec, world.refs["uscc"])

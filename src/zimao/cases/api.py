@@ -115,6 +115,8 @@ class DecisionIn(Schema):
         examples=["approve"])
     reason: str = Field(default="", max_length=2000, description="the reason, shown to the applicant 理由",
                         examples=["章程第五条出资期限不明确，请补正"])
+    fields: dict = Field(default_factory=dict, examples=[{"cny_rate": "7.1"}],
+                         description="the task's decision-time fields (审批时填写的信息), e.g. an exchange rate")
 
 
 class CorrectionIn(Schema):
@@ -400,7 +402,7 @@ def tasks(request: HttpRequest,
 
 @router.post("tasks/{task_id}/decision", response={200: TaskOut, **ERRORS}, summary="Decide 审核决定", operation_id="decideTask")
 def decide(request: HttpRequest, task_id: TaskId, payload: DecisionIn):
-    task = services.decide(task_id, request.user, payload.outcome, payload.reason)
+    task = services.decide(task_id, request.user, payload.outcome, payload.reason, payload.fields)
     return task_out(Task.objects.select_related("case__service", "department").get(pk=task.pk))
 
 

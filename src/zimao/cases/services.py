@@ -81,7 +81,7 @@ def context(case: Case, task: Task | None = None, actor=None) -> plugins.CaseCon
         results=dict(case.results), materials=list(_material_keys(case)),
         required_materials=[m["key"] for m in case.service.materials if m.get("required")],
         task_key=task.key if task else None, actor=audit.actor_name(actor),
-        submitted_at=case.submitted_at, delivered_at=case.delivered_at,
+        submitted_at=case.submitted_at, delivered_at=case.delivered_at, status=case.status,
     )
 
 
@@ -215,8 +215,10 @@ def _submit_new(applicant, service_code, data, materials, idempotency_key, deliv
         problems.append(Problem("delivery_method", "invalid", "送达方式只能是电子、窗口领取或邮寄", "Delivery must be electronic, window or mail"))
     if delivery_method == "mail" and len(mail_address.strip()) < 5:
         problems.append(Problem("mail_address", "required", "选择邮寄时请填写邮寄地址", "Enter the mailing address for mail delivery"))
+    refused = {p.field for p in problems}
     for name in service.checks:
-        problems += plugins.checks[name].func(cleaned, applicant=applicant)
+        # A field the form already refused is missing from ``cleaned``: not "required" twice.
+        problems += [p for p in plugins.checks[name].func(cleaned, applicant=applicant) if p.field not in refused]
     if problems:
         raise BusinessError(*problems, status=422)
     with transaction.atomic(), audit.buffered():
@@ -498,9 +500,10 @@ def officer_can_act(user, task: Task) -> bool:
 DECISIONS = {"approve", "refuse", "correct"}
 
 
-def decide(task_id: int, user, outcome: str, reason: str = "") -> Task:
+def decide(task_id: int, user, outcome: str, reason: str = "", fields: dict | None = None) -> Task:
     """A reviewer's (or, at intake, a clerk's) decision. Deciding a task that is no longer open
-    is refused with 409, so two reviewers (or two clicks) cannot both decide it."""
+    is refused with 409, so two reviewers (or two clicks) cannot both decide it. ``fields`` are
+    the task's decision-time fields (``decision_fields`` in the process), given on approval."""
     reason = (reason or "").strip()
     if outcome not in DECISIONS:
         raise BusinessError.of("outcome", "invalid", "决定只能是批准、不予批准或要求补正", "The decision must be approve, refuse or correct", status=422)
@@ -544,7 +547,9 @@ def decide(task_id: int, user, outcome: str, reason: str = "") -> Task:
                 raise Conflict(Problem("status", "not_in_review", "办件不在审核中", "The case is not being reviewed"))
             stage = process.stage_at(case.process.definition, case.stage_index) or {}
             if outcome == "approve":
-                _approve_task(case, task, user, reason or "同意 approved", spec_for(stage, task.key, case))
+                spec = spec_for(stage, task.key, case)
+                _record_decision_fields(case, task, spec, fields)
+                _approve_task(case, task, user, reason or "同意 approved", spec)
             elif outcome == "refuse":
                 _close_task(task, Task.Status.REFUSED, user, reason)
                 for other in case.tasks.filter(status=Task.Status.OPEN).exclude(pk=task.pk):
@@ -559,6 +564,24 @@ def decide(task_id: int, user, outcome: str, reason: str = "") -> Task:
         schedule_advance(case)
         task.refresh_from_db()
         return task
+
+
+def decision_fields(task: Task) -> list[dict]:
+    """The decision-time fields — 审批时填写的信息 — the task's process declares (usually none)."""
+    stage = next((s for s in task.case.process.definition.get("stages", []) if s.get("key") == task.stage_key), {})
+    return spec_for(stage, task.key, task.case).get("decision_fields") or [] if stage else []
+
+
+def _record_decision_fields(case: Case, task: Task, spec: dict, fields: dict | None) -> None:
+    """Check the decision-time fields the task declares and keep them in the case's results
+    (``results["decision"][task key]``), where the task's effects read them."""
+    declared = spec.get("decision_fields") or []
+    if not declared and not fields:
+        return
+    cleaned, problems = forms.validate_decision(declared, fields or {})
+    if problems:
+        raise BusinessError(*problems, status=422)
+    case.results.setdefault("decision", {})[task.key] = cleaned
 
 
 def _rectification_owner(user, task: Task) -> bool:
@@ -1059,6 +1082,12 @@ def get_material_for(user, token) -> Material:
     if material is None or not can_read_material(user, material):
         raise not_found("material")
     return material
+
+
+def open_task_of(case_number: str) -> Task | None:
+    """A case's first open task — for an app that keeps its own page for deciding it (the decision
+    itself always goes through ``decide``)."""
+    return Task.objects.filter(case__number=case_number, status=Task.Status.OPEN).order_by("id").first()
 
 
 from zimao.cases.ratings import (  # noqa: E402 — re-exported: ratings.py uses this module's helpers

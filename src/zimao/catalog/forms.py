@@ -4,7 +4,8 @@ application against it and names every wrong field in Chinese and English.
 Field definition: ``{"key", "type", "label_zh", "label_en", "required", "choices",
 "max_length", "min", "max", "not_before", "not_after", "help_zh", "help_en", "default"}``
 (date bounds: ``"today"``, ``"+N"``/``"-N"`` days or an ISO date, within 1900 … today + 100 years). Types: text, textarea, int,
-decimal, date, bool, choice, multichoice, id_number, phone, uscc, division, and any registered in
+decimal, date, bool, choice, multichoice, id_number, phone, uscc, division, json (a structured
+value), table (rows of ``columns``, e.g. a bill of goods), and any registered in
 ``plugins.field_types``. Personal data (id_number, phone) is stored encrypted with a mask beside it.
 """
 
@@ -131,9 +132,64 @@ def _normalise(field: dict, raw):
         if not is_valid_division(value, on=timezone.localdate()):  # a new application names a current division
             raise ValueError(("不是有效的行政区划代码（GB/T 2260）", "is not a valid administrative division code (GB/T 2260)"))
         return value
+    if kind == "table":
+        return _table(field, raw)
+    if kind == "json":
+        return _json_value(field, raw)
     if kind in plugins.field_types:
         return plugins.field_types[kind].func(raw, field)
     raise ValueError(("字段类型未定义", f"unknown field type {kind!r}"))
+
+
+def _json_value(field: dict, raw):
+    """A structured value (object or list) given as such or as JSON text, e.g. a bill of materials."""
+    import json
+
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise ValueError(("不是有效的 JSON", "is not valid JSON")) from None
+    if not isinstance(raw, (dict, list)):
+        raise ValueError(("应为对象或列表", "must be an object or a list"))
+    limit = field.get("max_bytes", 512 * 1024)
+    if len(json.dumps(raw, ensure_ascii=False)) > limit:
+        raise ValueError((f"内容过大（最多 {limit} 字节）", f"is too large (at most {limit} bytes)"))
+    return raw
+
+
+def _table(field: dict, raw) -> list[dict]:
+    """A table of rows — 明细表 (e.g. a bill of goods): ``columns`` are field definitions checked
+    cell by cell like any field; ``min_rows``/``max_rows`` bound the rows. A wrong cell is named
+    by its row and column."""
+    if not isinstance(raw, (list, tuple)):
+        raise ValueError(("应为若干行的列表", "must be a list of rows"))
+    low, high = field.get("min_rows", 1), field.get("max_rows", 50)
+    if not low <= len(raw) <= high:
+        raise ValueError((f"应有 {low} 至 {high} 行", f"must have {low} to {high} rows"))
+    columns = {c["key"]: c for c in field.get("columns", [])}
+    rows = []
+    for i, row in enumerate(raw, start=1):
+        if not isinstance(row, dict):
+            raise ValueError((f"第 {i} 行应为对象", f"row {i} must be an object"))
+        unknown = sorted(set(row) - set(columns))
+        if unknown:
+            raise ValueError((f"第 {i} 行没有“{unknown[0]}”这一列", f"row {i} has no column {unknown[0]!r}"))
+        cleaned = {}
+        for key, column in columns.items():
+            zh_label, en_label = _label(column)
+            value = row.get(key, column.get("default"))
+            if value is None or value == "" or value == []:
+                if column.get("required"):
+                    raise ValueError((f"第 {i} 行请填写“{zh_label}”", f"row {i}: enter {en_label}"))
+                continue
+            try:
+                cleaned[key] = _normalise(column, value)
+            except ValueError as exc:
+                zh, en = exc.args[0]
+                raise ValueError((f"第 {i} 行“{zh_label}”{zh}", f"row {i}: {en_label} {en}")) from None
+        rows.append(cleaned)
+    return rows
 
 
 def protect(kind: str, value: str) -> dict:
@@ -220,3 +276,12 @@ def summary(form: dict, data: dict, language: str = "zh-hans") -> list[dict]:
             "value": display(value),
         })
     return rows
+
+
+def validate_decision(fields: list[dict], data) -> tuple[dict, list[Problem]]:
+    """Decision-time fields — 审批时填写的信息 (e.g. an exchange rate, a reason): what a process
+    task declares in ``decision_fields`` and the officer gives when approving. Problems are named
+    ``fields.<key>``."""
+    form = {"sections": [{"key": "fields", "fields": fields}]}
+    cleaned, problems = validate(form, {"fields": data if isinstance(data, dict) else {}})
+    return cleaned.get("fields", {}), problems

@@ -352,6 +352,30 @@ def verify_jws(token: str, keys: dict[str, SigningKey] | None = None) -> dict:
     return data
 
 
+def sign_content(payload: dict) -> tuple[str, str]:
+    """``(JWS, kid)`` over a document's content — 签名 — as JSON stores it (dates and decimals as
+    text), so what is signed is exactly what every database gives back. The one signing path for
+    every document the zone issues (credentials, certificates of origin, declarations)."""
+    token = sign_jws(audit.jsonable(payload))
+    return token, token_header(token)["kid"]
+
+
+def content_problem(token: str, expected: dict, keys: dict | None = None) -> str | None:
+    """None when ``token`` is genuine and signs exactly ``expected`` — 验签并比对内容; else the
+    reason code (``unsigned``, a ``SignatureError`` code, ``content_mismatch``). The one
+    verification path for every signed document. ``keys``: ``verification_keys()`` when checking
+    many documents (one key query)."""
+    if not token:
+        return "unsigned"
+    try:
+        payload = verify_jws(token, keys)
+    except SignatureError as exc:
+        return exc.code
+    if payload != audit.jsonable(expected):
+        return "content_mismatch"
+    return None
+
+
 def jwks() -> dict:
     """The public keys that verify (active and retired) — 公钥集 (JWKS, RFC 7517)."""
     keys = SigningKey.objects.filter(status__in=[SigningKey.Status.ACTIVE, SigningKey.Status.RETIRED]).order_by("-created_at", "-id")

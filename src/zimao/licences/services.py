@@ -316,8 +316,7 @@ def issue_credential(*, kind: str, title_zh: str, title_en: str, holder_uscc: st
         valid_from=valid_from, valid_until=valid_until, status=Credential.Status.VALID,
         case_number=case_number,
     )
-    cred.jws = signing.sign_jws(credential_payload(cred))
-    cred.kid = signing.token_header(cred.jws)["kid"]
+    cred.jws, cred.kid = signing.sign_content(credential_payload(cred))
     with transaction.atomic():
         try:
             with transaction.atomic():  # savepoint: a lost race leaves the outer transaction usable
@@ -379,16 +378,10 @@ def signature_problem(cred: Credential, keys: dict | None = None) -> str | None:
 
     ``keys`` (``signing.verification_keys()``) when checking many credentials: one key query."""
     try:
-        payload = signing.verify_jws(cred.jws, keys)
-    except signing.SignatureError as exc:
-        return exc.code
-    try:
         expected = credential_payload(cred)
     except ValueError:
         return "bad_identifier"
-    if payload != expected:
-        return "content_mismatch"
-    return None
+    return signing.content_problem(cred.jws, expected, keys)
 
 
 def credential_summary(cred: Credential, *, masked: bool = False, today: dt.date | None = None,

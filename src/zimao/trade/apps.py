@@ -9,7 +9,10 @@ class TradeConfig(AppConfig):
     def ready(self):
         # The sandbox agency registers itself with the adapter registry on import.
         from zimao.trade.window import sandbox  # noqa: F401
+        # The certificate of origin's plugins for its catalogue entry (RCEP-CO) on the case engine.
+        from zimao.trade.certificates import case_service
 
+        case_service.register_credential_kind()
         _register_monitor_source()
 
     def nav_links(self, user, officer) -> list[dict]:
