@@ -19,9 +19,6 @@ from pydantic import BaseModel
 
 API_PREFIX = "/api/v1/"
 REF = "#/components/schemas/"
-# h1 is renaming trade's operationIds and tags in src/zimao/trade/ (not ours to edit); these
-# cases flip to passing, and then fail as XPASS(strict) until the mark is removed, when that lands.
-TRADE_PENDING = pytest.mark.xfail(strict=True, reason="renamed by h1's trade change")
 
 
 def _api():
@@ -48,10 +45,6 @@ def router_operations():
 
 def areas() -> list[str]:
     return sorted({module for module, _op in router_operations()})
-
-
-def area_params(pending: set[str] = frozenset()):
-    return [pytest.param(a, marks=TRADE_PENDING) if a in pending else a for a in areas()]
 
 
 def operations_by_id(schema: dict) -> dict[str, tuple[str, str, dict]]:
@@ -198,7 +191,7 @@ def _ops_of(module: str, schema: dict) -> list[tuple[str, str, dict]]:
     return [by_id[op.operation_id or api.get_openapi_operation_id(op)] for m, op in router_operations() if m == module]
 
 
-@pytest.mark.parametrize("module", area_params(pending={"zimao.trade.api"}))
+@pytest.mark.parametrize("module", areas())
 def test_operation_ids_are_readable_camel_case(module):
     schema = published_schema()
     ids = [spec["operationId"] for _m, _p, spec in _ops_of(module, schema)]
@@ -215,11 +208,11 @@ def test_operation_ids_are_unique_and_set_explicitly():
     ids = [spec["operationId"] for item in schema["paths"].values() for spec in item.values()]
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
     implicit = [f"{m}.{op.view_func.__name__}" for m, op in router_operations()
-                if not op.operation_id and m != "zimao.trade.api"]  # trade: h1's change
+                if not op.operation_id]
     assert not implicit, implicit
 
 
-@pytest.mark.parametrize("module", area_params(pending={"zimao.trade.api"}))
+@pytest.mark.parametrize("module", areas())
 def test_tags_are_ascii_and_described(module):
     schema = published_schema()
     described = {t["name"]: t.get("description", "") for t in schema.get("tags", [])}
@@ -247,7 +240,7 @@ def _resolve(schema: dict, node: dict) -> dict:
     return schema["components"]["schemas"][ref] if ref else node
 
 
-@pytest.mark.parametrize("module", [a for a in areas() if a != "zimao.trade.api"])  # trade: h1's
+@pytest.mark.parametrize("module", areas())
 def test_what_a_client_fills_in_is_described_with_examples(module):
     """Every request body (its schema and each field), query, path and header parameter carries a
     description, and every body field an example."""

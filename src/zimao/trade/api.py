@@ -10,12 +10,13 @@ passes through binary floats.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from pydantic import Field
 
+from zimao.core.dates import ApiDate
 from zimao.core.errors import BusinessError, forbidden
 from zimao.trade import services
 from zimao.trade.certificates.api import router as certificates_router
@@ -32,8 +33,16 @@ router = Router(tags=TAGS)
 
 
 class OriginCheckIn(Strict):
-    bom: dict = Field(description="bill of materials (docs/origin.md): hs_version, product, materials, rule…")
-    save: bool = Field(default=True, description="keep the check so it can be attached to an application")
+    """An RCEP origin check of one good — 原产地预判: the bill of materials and its rule."""
+
+    bom: dict = Field(description="bill of materials (docs/origin.md): hs_version, product, materials, rule…",
+                      examples=[{"hs_version": "HS2012", "rule": "CTH or RVC40",
+                                 "product": {"hs": "940360", "fob": "100.00", "currency": "USD", "country": "CN",
+                                             "operations": ["assembly"]},
+                                 "materials": [{"description": "oak boards", "hs": "440791", "country": "TH",
+                                                "originating": True, "value": "20.00"}]}])
+    save: bool = Field(default=True, description="keep the check so it can be attached to an application",
+                       examples=[True])
 
 
 class RcepCountryOut(Schema):
@@ -86,8 +95,11 @@ class CertificateStatisticsRowOut(Schema):
 
 @router.get("statistics", response={200: list[CertificateStatisticsRowOut], **ERRORS},
             summary="Certificates and FOB by destination and period 证书统计", operation_id="listCertificateStatistics")
-def statistics(request: HttpRequest, start: dt.date, end: dt.date,
-               period: Literal["month", "quarter", "year"] = "month"):
+def statistics(request: HttpRequest,
+               start: Annotated[ApiDate, Query(description="first day 开始日期", examples=["2026-01-01"])],
+               end: Annotated[ApiDate, Query(description="last day 截止日期", examples=["2026-12-31"])],
+               period: Annotated[Literal["month", "quarter", "year"],
+                                 Query(description="group by month, quarter or year 统计周期")] = "month"):
     """For officials (issuing bodies, customs, zone administrators)."""
     if not services.is_trade_official(request.user):
         raise forbidden("statistics")
