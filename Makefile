@@ -30,14 +30,18 @@ demo: $(STAMP)
 	$(BIN)/zimao demo
 
 test: $(STAMP)
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/permits.py
 	$(BIN)/python bench/trade.py
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/dashboard.py
+	$(BIN)/python bench/bonded.py
+	$(BIN)/python bench/scale.py
 
 # Style and common bugs (ruff), in seconds; CI runs it before the tests.
 lint: $(STAMP)

@@ -22,6 +22,7 @@ import json
 import os
 import random
 import uuid
+from datetime import date, timedelta
 
 from locust import HttpUser, between, constant, task
 from requests.adapters import HTTPAdapter
@@ -60,7 +61,7 @@ def application(name: str, articles: str) -> dict:
         "steps": {"selected": ["seal", "tax", "social_insurance", "housing_fund", "bank"]},
         "seal": {"seal_count": 4}, "tax": {"invoice_type": "e-invoice", "invoice_quantity": 25},
         "social_insurance": {"employees": 5}, "housing_fund": {"employees": 5},
-        "bank": {"bank": "ICBC", "appointment_date": "2026-12-01"},
+        "bank": {"bank": "ICBC", "appointment_date": (date.today() + timedelta(days=30)).isoformat()},
     }
 
 

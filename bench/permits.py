@@ -155,6 +155,7 @@ class PermitsBench:
         assert answer["current"], answer
 
     def verification_throughput(self):
+        self.results["loadavg"] = " / ".join(f"{x:.1f}" for x in os.getloadavg())
         seconds, threads = self.args.seconds, self.args.threads
         path = f"/verify/{self.licence}/"
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
@@ -200,8 +201,12 @@ class PermitsBench:
             f"| GET /api/v1/licences/verify/&lt;licence&gt;, {PERMITS_ON_LICENCE} permits | {v['api']['median_ms']:.1f} ms | {v['api']['rps']:.0f} req/s, "
             f"p90 {v['api']['p90_ms']:.0f} ms, errors {v['api']['errors']} | throughput ×{v['api_ratio']:.3f} |",
             "",
-            "Every verification re-reads the store and checks the signature of each of the holder's credentials, "
-            "so a revocation shows at once; that is the cost the ratio measures.",
+            "Every verification reads the holder's version (one query): the answer for the holder — each "
+            "credential with its signature checked — is cached per process under that version, which every "
+            "issue, revocation, suspension and reinstatement bumps in its own transaction, so a revocation "
+            "shows on the very next request. Target (issue 11): verify ÷ /healthz ≥ 0.7. "
+            f"The machine is shared by other sessions while this runs (load average at the start "
+            f"{self.results.get('loadavg', '?')}): absolute figures are noisy, the ratios less so.",
             END,
         ]
         block = "\n".join(lines)

@@ -177,8 +177,8 @@ class Issuance:
             times.append(time.perf_counter() - t)
         self.refs = refs
         # The PDF, in-process (first render loads the fonts; the median is what a download costs).
-        from zimao.trade import certificates as docs
-        from zimao.trade.views import _pdf_context
+        from zimao.trade.certificates import document as docs
+        from zimao.trade.certificates.views import _pdf_context
 
         cert = services.issue(refs.pop(), users["reviewer_coo"])
         pdf_times = []

@@ -15,7 +15,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from zimao.testing import PDF, ESTABLISHMENT
+from zimao.testing import PDF, ESTABLISHMENT, appointment_date
 
 PASSWORD = "zimao-demo-2026"
 NEW_PASSWORD = "Zimao-secure-2026"
@@ -94,7 +94,7 @@ def apply_for_a_company(page, tmp_path, trade_name: str, *, articles: str = "sta
         page.click("#save-section")
         expect(page).to_have_url(task_list)
     page.click("#task-bank")
-    page.fill("#f-appointment_date", "2026-12-01")
+    page.fill("#f-appointment_date", appointment_date())
     page.click("#save-section")
     expect(page).to_have_url(task_list)
 

@@ -1,6 +1,8 @@
-"""Browser journey — 原产地证书全流程: an exporter checks a product's origin, applies for a
+"""Browser journeys — 原产地证书全流程: an exporter checks a product's origin, applies for a
 certificate of origin, the issuing body (贸促会) issues it, and the public verification page
-reached from the certificate verifies it (Playwright on Debian chromium; the CSP must block nothing)."""
+reached from the certificate verifies it; and the one-workbench journey: a certificate of origin
+and a 企业开办 applied for in one session, each reviewer finding theirs on the workbench, the
+certificate issued, verified and revoked (Playwright on Debian chromium; the CSP must block nothing)."""
 
 from __future__ import annotations
 
@@ -37,13 +39,10 @@ def log_in(page, username, password, next_path):
     page.wait_for_url(f"**{next_path}")
 
 
-@pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
-def test_exporter_checks_applies_reviewer_issues_public_verifies(page, trade_zone):
-    password = trade_zone
-    page.on("dialog", lambda dialog: dialog.accept())  # "Issue this certificate?"
-
-    # 1. The exporter checks a product: an oak chair of 9403.60 with Thai oak and German hinges.
+def check_and_apply(page, password) -> str:
+    """The exporter checks a product and applies for a certificate of origin for it; returns the
+    application reference."""
+    # The exporter checks a product: an oak chair of 9403.60 with Thai oak and German hinges.
     log_in(page, "applicant", password, "/trade/origin/check/")
     page.fill("#f-product-description", "Oak chair")
     page.fill("#f-product-hs", "940360")
@@ -66,7 +65,7 @@ def test_exporter_checks_applies_reviewer_issues_public_verifies(page, trade_zon
     assert "CN" in page.locator("#rcep-country").inner_text()
     assert "第3.13条" in page.locator("#explanation").inner_text()  # explained in Chinese first
 
-    # 2. … and applies for a certificate of origin for it.
+    # … and applies for a certificate of origin for it.
     page.click("#apply-now")
     page.wait_for_url(re.compile(r".*/trade/certificates/apply/\?check=\d+"))
     departure = (timezone.localdate() + dt.timedelta(days=4)).isoformat()
@@ -90,6 +89,16 @@ def test_exporter_checks_applies_reviewer_issues_public_verifies(page, trade_zon
     page.wait_for_url(re.compile(r".*/trade/certificates/COA[A-Z0-9]+/$"))
     reference = page.url.rstrip("/").rsplit("/", 1)[-1]
     assert "已申请" in page.locator("#certificate-status").inner_text()
+    return reference
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_exporter_checks_applies_reviewer_issues_public_verifies(page, trade_zone):
+    password = trade_zone
+    page.on("dialog", lambda dialog: dialog.accept())  # "Issue this certificate?"
+
+    reference = check_and_apply(page, password)
     page.click("#logout")
     page.wait_for_load_state()
 
@@ -114,4 +123,56 @@ def test_exporter_checks_applies_reviewer_issues_public_verifies(page, trade_zon
     assert "Luoyang Zhimao" in page.locator("#fact-exporter").inner_text()
     goods = page.locator("#fact-goods").inner_text()
     assert "940360" in goods and "Oak chairs" in goods and "500 PCS" in goods
+    assert page.console_errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_certificate_and_company_in_one_session_each_reviewer_on_the_one_workbench(page, trade_zone, tmp_path):
+    from zimao.licences import services as licences
+    from zimao.testing import ESTABLISHMENT
+    from zimao.trade.models import Certificate
+    from tests.test_journeys_browser import apply_for_a_company
+
+    password = trade_zone
+    page.on("dialog", lambda dialog: dialog.accept())  # "Approve case …?"
+
+    # One session: a certificate of origin (a case of RCEP-CO) and a company with its own articles.
+    reference = check_and_apply(page, password)
+    coo_case = Certificate.objects.get(reference=reference).case_number
+    assert coo_case
+    page.goto(f"/apply/{ESTABLISHMENT}/")
+    company_case = apply_for_a_company(page, tmp_path, "洛神", articles="custom")
+    page.click("#logout")
+    page.wait_for_load_state()
+
+    # 贸促会's reviewer finds the certificate on the workbench every officer uses — not the company.
+    log_in(page, "reviewer_coo", password, "/workbench/")
+    row = page.locator(f"tr[data-case='{coo_case}']")
+    row.wait_for()
+    assert page.locator(f"tr[data-case='{company_case}']").count() == 0
+    row.locator("button[id^='approve-']").click()
+    page.wait_for_selector(".messages")
+    assert coo_case in page.locator(".messages").inner_text()
+    page.click("#logout")
+    page.wait_for_load_state()
+
+    # The market regulator's reviewer finds the company there — not the certificate.
+    log_in(page, "reviewer", password, "/workbench/")
+    row = page.locator(f"tr[data-case='{company_case}']")
+    row.wait_for()
+    assert page.locator(f"tr[data-case='{coo_case}']").count() == 0
+    row.locator("button[id^='approve-']").click()
+    page.wait_for_selector(".messages")
+    page.click("#logout")
+    page.wait_for_load_state()
+
+    # Issued: verified publicly; revoked in the licence store, and the revocation shows at once.
+    cert = Certificate.objects.get(reference=reference)
+    assert cert.status == "issued" and cert.credential_identifier
+    page.goto(f"/coo/verify/{cert.number}/")
+    assert "真实有效" in page.locator("#verdict").inner_text()
+    licences.revoke(cert.credential_identifier, "Corrected certificate to follow", "reviewer_coo")
+    page.reload()
+    assert "已作废" in page.locator("#verdict").inner_text()
     assert page.console_errors == []

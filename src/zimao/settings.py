@@ -14,7 +14,10 @@ import dj_database_url
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("ZIMAO_DATA_DIR", Path.cwd() / "var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Everything zimao writes (the SQLite database and its WAL, uploads, backups, keys) is for its
+# own user alone: owner-only from creation, not chmod-ed after a window of exposure.
+os.umask(0o077)
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -43,6 +46,8 @@ DEBUG = _env_bool("ZIMAO_DEBUG", False)
 SECRET_KEY = _local_secret("secret_key", "ZIMAO_SECRET_KEY")
 # Key for personal data at rest (identity numbers, phone numbers): see zimao.core.protected.
 FIELD_ENCRYPTION_KEY = _local_secret("field_key", "ZIMAO_FIELD_KEY")
+# Retired field keys (after a rotation), comma-separated: they still decrypt, never encrypt.
+FIELD_ENCRYPTION_OLD_KEYS = [k.strip() for k in os.environ.get("ZIMAO_FIELD_KEY_OLD", "").split(",") if k.strip()]
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ZIMAO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("ZIMAO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
@@ -50,6 +55,12 @@ CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("ZIMAO_CSRF_TRUSTED_OR
 ZONE_CODE = os.environ.get("ZIMAO_ZONE_CODE", "LY")
 ZONE_DIVISION = os.environ.get("ZIMAO_ZONE_DIVISION", "410300")
 SITE_URL = os.environ.get("ZIMAO_SITE_URL", "http://127.0.0.1:8000")
+# The configured public address, only when the deployment sets one: printed QR codes and verify
+# links otherwise follow the address each request came to (zimao.core.sitebase).
+PUBLIC_URL = os.environ.get("ZIMAO_SITE_URL", "")
+# The packaged zone profile (catalog/data/zones/KEY.json) used until an administrator stores one
+# (admin page or `zimao zone import FILE`); `zimao demo` stores it.
+ZIMAO_ZONE_PROFILE = os.environ.get("ZIMAO_ZONE_PROFILE", "henan-ftz-410300")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -69,6 +80,7 @@ INSTALLED_APPS = [
     "zimao.licences",
     "zimao.permits",
     "zimao.trade",
+    "zimao.bonded",
     "zimao.monitor",
     "zimao.web",
 ]
@@ -77,6 +89,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "zimao.core.middleware.SecurityHeadersMiddleware",
     "zimao.core.middleware.RejectNulMiddleware",
+    "zimao.core.sitebase.RequestContextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -109,9 +122,12 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'zimao.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Persistent connections (a new one per request cost more than a cached verification answer):
+# kept for CONN_MAX_AGE seconds, checked before reuse (CONN_HEALTH_CHECKS) so a connection that a
+# database restart or a failover closed is replaced instead of failing the request.
+CONN_MAX_AGE = int(os.environ.get("ZIMAO_CONN_MAX_AGE", "60"))
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN so
         # two writers queue instead of failing half-way ("database is locked").
@@ -151,7 +167,8 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise serves from the finders; an empty root keeps it quiet
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploads sealed with the field key, files 0600 in folders 0700 (zimao.core.storage).
+    "default": {"BACKEND": "zimao.core.storage.SealedFileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
@@ -159,6 +176,15 @@ WHITENOISE_USE_FINDERS = True
 # Materials (申请材料): accepted types are checked by content, not by name.
 UPLOAD_MAX_BYTES = int(os.environ.get("ZIMAO_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# Uploaded but not (yet) attached to a case: at most this many bytes per user, kept this long.
+UNATTACHED_UPLOAD_QUOTA_BYTES = int(os.environ.get("ZIMAO_UNATTACHED_QUOTA_BYTES", 30 * 1024 * 1024))
+UNATTACHED_UPLOAD_RETENTION_HOURS = int(os.environ.get("ZIMAO_UNATTACHED_RETENTION_HOURS", 72))
+# Longest request target (path + query) Django answers; longer gets a bilingual 414. gunicorn's
+# own limit (``zimao serve``: --limit-request-line) is above it; beyond that gunicorn answers 414.
+MAX_REQUEST_TARGET = 4096
+GUNICORN_LIMIT_REQUEST_LINE = 8190
 
 TASKS = {
     "default": {
@@ -166,6 +192,9 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# Run a case's engine in the web process right after its submitting transaction commits, taking
+# the queued task over (the worker still runs it if this process dies first). See cases.tasks.
+ADVANCE_INLINE = _env_bool("ZIMAO_ADVANCE_INLINE", True)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -4,6 +4,8 @@ applications, and uploaded materials."""
 from __future__ import annotations
 
 import copy
+from datetime import date as _date
+from datetime import timedelta as _timedelta
 from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
@@ -24,13 +26,23 @@ BASE_APPLICATION = {
     "tax": {"invoice_type": "e-invoice", "invoice_quantity": 25},
     "social_insurance": {"employees": 5},
     "housing_fund": {"employees": 5},
-    "bank": {"bank": "ICBC", "appointment_date": "2026-12-01"},
+    "bank": {"bank": "ICBC", "appointment_date": (_date.today() + _timedelta(days=60)).isoformat()},  # never in the past
 }
+
+
+def appointment_date() -> str:
+    """A bank appointment a month ahead: appointments may not lie in the past."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return (timezone.localdate() + timedelta(days=30)).isoformat()
 
 
 def application(trade_name: str = "智远", **sections) -> dict:
     data = copy.deepcopy(BASE_APPLICATION)
     data["name"]["trade_name"] = trade_name
+    data["bank"]["appointment_date"] = appointment_date()
     for key, values in sections.items():
         data.setdefault(key, {}).update(values)
     return data

@@ -84,6 +84,11 @@ PAGES: dict[str, list[Check]] = {
     "web:logout": [Check(expect(METHOD), "GET"), Check(PUBLIC, "POST")],
     "web:register": [Check(PUBLIC)],
     "core:healthz": [Check(PUBLIC)],
+    # the audit log's signed tree heads and proofs are public, like a transparency log's
+    "core:audit-checkpoints": [Check(PUBLIC)],
+    "core:audit-inclusion": [Check(PUBLIC)],
+    "core:audit-consistency": [Check(PUBLIC)],
+    "licences:verify_document": [Check(PUBLIC), Check(PUBLIC, "POST", data={})],
     "set_language": [Check(PUBLIC, "POST", data={"language": "en", "next": "/"})],
     "licences:verify": [Check(PUBLIC, args={"identifier": Ref("credential")})],
     "licences:jwks": [Check(PUBLIC)],
@@ -105,10 +110,15 @@ PAGES: dict[str, list[Check]] = {
     "web:case_correction": [Check(OWNER_ONLY, "POST", args=REVIEW, data={"answer": "已补充"}, setup=w.suspend_for_correction)],
     "web:case_rating": [Check(OWNER_ONLY, "POST", args=DONE, data={"level": "5", "comment": "好"})],
     "web:case_follow_up": [Check(OWNER_ONLY, "POST", args=DONE, data={"level": "4"}, setup=w.rectified)],
-    # materials: the owner, and officers who work on the case (not another department's reviewer)
+    # materials: the owner, and officers whose department has or had a task on the case (not
+    # another department's reviewer; the window clerk only for cases that came to the window)
     "web:material": [
-        Check(expect(HIDDEN, anon=LOGIN, applicant=OK, clerk=OK, reviewer=OK, admin=OK), args={"pk": Ref("material_review")}),
-        Check(expect(HIDDEN, anon=LOGIN, applicant=OK), args={"pk": Ref("material_loose")},
+        Check(expect(HIDDEN, anon=LOGIN, applicant=OK, reviewer=OK, admin=OK), args={"token": Ref("material_review")},
+              note="never at the window: the clerk sees nothing"),
+        Check(expect(HIDDEN, anon=LOGIN, applicant=OK, clerk=OK, reviewer=OK, reviewer_tax=OK, admin=OK),
+              args={"token": Ref("material_window")},
+              note="issued, waiting at the window; market regulation and tax each had a task on it (秒批)"),
+        Check(expect(HIDDEN, anon=LOGIN, applicant=OK), args={"token": Ref("material_loose")},
               note="uploaded, not yet sent: nobody but its owner"),
     ],
     # licences: the holder's applicant and staff
@@ -126,6 +136,13 @@ PAGES: dict[str, list[Check]] = {
                               data={"outcome": "approve"})],
     "web:task_rectify": [Check(AMR_TASK_PAGE, "POST", args={"task_id": Ref("task_rectify")}, data={"answer": "已整改"},
                                setup=w.poor_rating)],
+    # 好差评: 回访核实 by the service centre, 申诉 by the rated department (AMR), 复核 by the administrator
+    "web:ratings": [Check(WINDOW_DESK)],
+    "web:rating_verify": [Check(WINDOW_DESK, "POST", args=DONE, data={"note": "已回访"}, setup=w.answered)],
+    "web:rating_appeal": [Check(expect(HIDDEN, anon=LOGIN, applicant=FORBIDDEN, applicant2=FORBIDDEN, partner=FORBIDDEN,
+                                       reviewer=OK), "POST", args=DONE, data={"reason": "评价对象错误"}, setup=w.poor_rating)],
+    "web:rating_review": [Check(ZONE_ADMIN, "POST", args={"appeal_id": Ref("appeal")},
+                                data={"decision": "upheld", "reason": "评价属实"}, setup=w.appealed)],
     "web:window": [Check(WINDOW_DESK)],
     "web:window_deliver": [Check(WINDOW_DESK, "POST", args={"number": Ref("case_window")}, data={"method": "window"})],
     # the zone dashboard: zone administrators; its public page and export for everyone
@@ -173,6 +190,15 @@ API: dict[str, list[Check]] = {
     "POST /api/v1/cases/{number}/rating": [Check(API_OWNER_ONLY, "POST", args=DONE, data={"level": 5})],
     "POST /api/v1/cases/{number}/rating/follow-up": [Check(API_OWNER_ONLY, "POST", args=DONE, data={"level": 4},
                                                            setup=w.rectified)],
+    "GET /api/v1/rating-reasons": [Check(PUBLIC)],
+    "POST /api/v1/cases/{number}/rating/verification": [Check(API_WINDOW, "POST", args=DONE, data={"note": "已回访"},
+                                                              setup=w.answered)],
+    "POST /api/v1/cases/{number}/rating/appeal": [Check(expect(HIDDEN, anon=LOGIN, reviewer=OK), "POST", args=DONE,
+                                                        data={"reason": "评价对象错误"}, setup=w.poor_rating)],
+    "GET /api/v1/rating-appeals": [Check(API_ZONE_ADMIN)],
+    "POST /api/v1/rating-appeals/{appeal_id}/decision": [Check(API_ZONE_ADMIN, "POST", args={"appeal_id": Ref("appeal")},
+                                                               data={"decision": "upheld", "reason": "评价属实"},
+                                                               setup=w.appealed)],
     "POST /api/v1/cases/{number}/delivery": [Check(API_WINDOW, "POST", args={"number": Ref("case_window")},
                                                    data={"method": "window"})],
     "POST /api/v1/cases/{number}/extension": [Check(API_ZONE_ADMIN, "POST", args=REVIEW, data={"days": 2, "reason": "疫情"})],

@@ -29,6 +29,14 @@ class Page:
     def int_params(self) -> set[str]:
         return set(re.findall(r"<int:(\w+)>", self.route))
 
+    def sample(self, name: str, text: str = "x") -> str:
+        """A value the URL pattern accepts for parameter ``name`` (so the request reaches the view)."""
+        if name in self.int_params:
+            return "1"
+        if name in re.findall(r"<uuid:(\w+)>", self.route):
+            return "00000000-0000-4000-8000-000000000001"
+        return text
+
     def url(self, kwargs: dict) -> str:
         """The path with ``kwargs`` filled in (works for unnamed and regex patterns too)."""
         path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(kwargs[m.group(1)]), self.route)

@@ -70,7 +70,11 @@ def test_backup_while_writing_then_restore_into_a_fresh_database_and_verify(zone
     finally:
         stop.set()
         thread.join(60)
-    manifest = json.loads(tarfile.open(archive).extractfile("manifest.json").read())
+    from zimao.core.backup import read_manifest
+
+    # sealed with the field key and owner-only: neither a tar nor readable by other accounts
+    assert not tarfile.is_tarfile(archive) and archive.stat().st_mode & 0o777 == 0o600
+    manifest = read_manifest(archive)
     assert manifest["vendor"] == vendor() and manifest["audit_head"]["seq"] > 0
     assert any(name.startswith("media/") for name in manifest["files"])
     source_events = AuditEvent.objects.count()
@@ -86,7 +90,7 @@ def test_backup_while_writing_then_restore_into_a_fresh_database_and_verify(zone
         assert restored["audit_ok"] and restored["licences_genuine"] and restored["materials_ok"]
         assert restored["ids_decrypt"] == [RAW_ID]  # the operator's keys open the restored data
         # exactly the state at the snapshot: the recorded head, and nothing after what the source had
-        assert manifest["audit_head"]["seq"] <= restored["counts"]["core.AuditEvent"] <= source_events
+        assert manifest["audit_head"]["events"] <= restored["counts"]["core.AuditEvent"] <= source_events
         assert restored["counts"]["cases.Case"] >= 3
         # restoring over data is refused without --force
         refused = zimao("restore", str(archive), env=env, check=False)
@@ -97,9 +101,14 @@ def test_backup_while_writing_then_restore_into_a_fresh_database_and_verify(zone
 def test_a_damaged_or_foreign_archive_is_refused(zone_data, tmp_path):
     archive = tmp_path / "zimao.tar"
     call_command("backup", str(archive), stdout=io.StringIO())
-    # flip one byte of the database member, keep the manifest: refused as damaged
+    from zimao.core import protected
+
+    # flip one byte of the database member, keep the manifest: refused as damaged (a clear
+    # archive, as written before backups were sealed: still read, and still checked)
+    clear = tmp_path / "clear.tar"
+    clear.write_bytes(protected.open_bytes(archive.read_bytes()))
     damaged = tmp_path / "damaged.tar"
-    with tarfile.open(archive) as src, tarfile.open(damaged, "w") as dst:
+    with tarfile.open(clear) as src, tarfile.open(damaged, "w") as dst:
         for member in src.getmembers():
             data = src.extractfile(member).read()
             if member.name.startswith("database."):
@@ -111,6 +120,15 @@ def test_a_damaged_or_foreign_archive_is_refused(zone_data, tmp_path):
         env = {**same_keys_env(tmp_path / "fresh"), "DATABASE_URL": url}
         result = zimao("restore", str(damaged), env=env, check=False)
         assert result.returncode != 0 and "damaged" in result.stderr
+        # a sealed archive altered by one byte, or opened with another key: refused
+        tampered = tmp_path / "tampered.tar"
+        data = bytearray(archive.read_bytes())
+        data[len(data) // 2] ^= 1
+        tampered.write_bytes(bytes(data))
+        result = zimao("restore", str(tampered), env=env, check=False)
+        assert result.returncode != 0 and "cannot be opened" in result.stderr
+        result = zimao("restore", str(archive), env={**env, "ZIMAO_FIELD_KEY": "another-key"}, check=False)
+        assert result.returncode != 0 and "cannot be opened" in result.stderr
         foreign = tmp_path / "foreign.tar"
         with tarfile.open(foreign, "w") as tar:
             info = tarfile.TarInfo("manifest.json")
@@ -126,7 +144,8 @@ def test_a_restore_whose_history_was_altered_does_not_verify(zone_data, tmp_path
     says the data does not verify (exit status 1), naming the broken link."""
     from zimao.core.models import AuditEvent
 
-    AuditEvent.objects.filter(seq=3).update(actor="someone-else")
+    victim = AuditEvent.objects.order_by("id")[2]
+    AuditEvent.objects.filter(pk=victim.pk).update(actor="someone-else")
     archive = tmp_path / "zimao.tar"
     call_command("backup", str(archive), stdout=io.StringIO())
     with fresh_database(vendor(), tmp_path / "fresh") as url:
@@ -134,4 +153,4 @@ def test_a_restore_whose_history_was_altered_does_not_verify(zone_data, tmp_path
         env = {**same_keys_env(tmp_path / "fresh"), "DATABASE_URL": url}
         result = zimao("restore", str(archive), env=env, check=False)
         assert result.returncode != 0
-        assert "does not verify" in result.stderr and "#3" in result.stderr
+        assert "does not verify" in result.stderr and f"#{victim.pk}" in result.stderr

@@ -115,9 +115,9 @@ def test_two_submissions_with_one_idempotency_key_make_one_case(zone, real_db):
     for round_ in range(ROUNDS):
         key = f"double-click-{round_}"
         name = next(NAMES)
-        mats = [upload_materials(zone.applicant) for _ in range(4)]
-        calls = [(lambda m=m: submit(zone.applicant, "QYKB-001", application(name), materials=m, idempotency_key=key))
-                 for m in mats]
+        mats = upload_materials(zone.applicant)  # a double click sends the same body: the same files
+        calls = [(lambda: submit(zone.applicant, "QYKB-001", application(name), materials=mats, idempotency_key=key))
+                 for _ in range(4)]
         results = race(*calls)
         errors = [r for r in results if isinstance(r, BaseException)]
         assert not errors, errors
@@ -224,7 +224,7 @@ def test_two_queue_workers_never_run_one_task_twice(zone, real_db, tmp_path):
             assert time.monotonic() < deadline, [log.read_text() for log in logs]
             assert all(p.poll() is None for p in procs), [log.read_text() for log in logs]
             time.sleep(0.1)
-        with override_settings(TASKS=DB_QUEUE):
+        with override_settings(TASKS=DB_QUEUE, ADVANCE_INLINE=False):  # the workers, not the inline run, here
             numbers = [submit(zone.applicant, "QYKB-001", application(next(NAMES)),
                               materials=upload_materials(zone.applicant)).case.number for _ in range(16)]
         deadline = time.monotonic() + 180
@@ -267,17 +267,17 @@ def test_a_retry_that_passed_the_key_check_before_the_first_commit_still_gets_th
     monkeypatch.setattr(services.catalog, "get_service", get_service)
     name, key = next(NAMES), "retry-after-commit"
     box = {}
+    mats = upload_materials(zone.applicant)
 
-    def retry():
+    def retry():  # the same request again (same body, same key)
         try:
             box["retry"] = services.submit(zone.applicant, "QYKB-001", application(name),
-                                           materials=upload_materials(zone.applicant), idempotency_key=key)
+                                           materials=mats, idempotency_key=key)
         except BaseException as exc:  # noqa: BLE001
             box["retry"] = exc
         finally:
             connections.close_all()
 
-    mats = upload_materials(zone.applicant)
     thread = threading.Thread(target=retry, name="retry")
     thread.start()
     time.sleep(0.5)  # the retry is now waiting inside submit, past its key check

@@ -247,6 +247,12 @@ def _application_for(world, service) -> dict:
 
     if service.code == ESTABLISHMENT:  # the name must be new each time, and reviewed (a task page to look at)
         return application(next(_NAMES), registration={"articles": "custom"})
+    if service.code == "RCEP-CO":  # a bill of goods the origin engine accepts, in English (Art. 3.17.3(c))
+        from zimao.trade.tests.test_certificate_case import case_data
+
+        data = case_data(world.refs["uscc"])
+        data["third_party"] = {"name": "Hong Kong Trading Ltd.", "country": "HK"}
+        return data
     data: dict = {}
     for section, spec in iter_fields(service.form):
         value = next(_NAMES) if spec["key"] == "trade_name" else _sample(spec, world.refs["uscc"])
@@ -434,3 +440,84 @@ def test_a_nul_character_is_refused_in_both_languages(world):
     ok = client.post("/api/v1/cases", '{"service": "QYKB-001", "data": {}, "mail_address": "a\\\\u0000b"}',
                      content_type="application/json")
     assert ok.status_code == 422  # judged on its merits (the form is empty), not refused at the edge
+
+
+# ---------------------------------------------------------------- lone UTF-16 surrogates, everywhere
+
+LONE = "x\ud800y"  # sent as the JSON escape "x\ud800y": valid JSON, not valid text
+
+
+def _json_checks(world):
+    """(operation, role, check) for every JSON-body operation the policy table can reach."""
+    from reliability import policy
+
+    for op in routes.operations():
+        for check in policy.API.get(op.key, []):
+            role = next((r for r in ("applicant", "admin", "reviewer", "clerk") if check.expect.get(r) == policy.OK), None)
+            if role and check.method != "GET" and check.data and not check.files:
+                yield op, role, check
+
+
+def test_a_lone_surrogate_in_any_json_string_of_any_operation_is_refused_naming_the_field(world):
+    """Issue 12 item 1: on SQLite a lone surrogate in ``data`` was stored and then failed every
+    engine run; on PostgreSQL it was a 500. Every string of every operation's body — and a key
+    and a value deep inside the free-form objects — is refused at the edge with a bilingual 422
+    naming that field, before any view runs (so nothing is stored)."""
+    from reliability import policy
+    from reliability.matrix import perform
+    from reliability.world import resolve
+
+    failures, probed = [], set()
+    for op, role, check in _json_checks(world):
+        body = resolve(check.data, world.refs)
+        variants = [(".".join(map(str, path)), _replace(body, path, LONE)) for path in _strings_in(body)]
+        for name, value in body.items():
+            if isinstance(value, dict):  # free-form objects (data, bom): a nested key and a nested value
+                # a key is named escaped (the answer itself must be valid UTF-8)
+                variants.append((f"{name}.deep.x\\ud800y", {**body, name: {**value, "deep": {LONE: "v"}}}))
+                variants.append((f"{name}.deep.1", {**body, name: {**value, "deep": ["ok", LONE]}}))
+        for field, data in variants:
+            probe = policy.Check(expect={}, method=check.method, args=check.args, data=data, setup=check.setup)
+            result = perform(world, role, probe, lambda kw: op.path.format(**{k: _quote(v) for k, v in kw.items()}), api=True)
+            probed.add(op.key)
+            try:
+                errors = json.JSONDecoder().raw_decode(result.text)[0]["errors"]
+            except (ValueError, KeyError, TypeError):
+                errors = []
+            if result.status != 422 or not any(e["code"] == "unencodable_character" and e["field"] == field
+                                               and e["message_zh"] and e["message_en"] for e in errors):
+                failures.append(f"{op.key} {field} as {role}: {result.status} {result.text[:120]}")
+    assert not failures, "\n".join(failures[:30])
+    # the operations the review named are among those probed
+    assert {"POST /api/v1/cases", "POST /api/v1/permits/commitments"} <= probed
+    assert any(key.endswith("/origin/check") for key in probed), sorted(probed)
+
+
+def test_a_lone_surrogate_is_refused_in_queries_and_page_forms_and_a_pair_is_a_character(world):
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {world.tokens['applicant']}")
+    body = '{"service": "QYKB-001", "data": {"name": {"trade_name": "\\ud800"}}}'
+    response = client.post("/api/v1/cases", body, content_type="application/json")
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["field"] == "data.name.trade_name" and "代理项" in error["message_zh"] and "surrogate" in error["message_en"]
+    # a well-formed escaped pair is one real character (😀), judged on its merits
+    pair = client.post("/api/v1/cases", '{"service": "QYKB-001", "data": {"name": {"trade_name": "\\ud83d\\ude00"}}}',
+                       content_type="application/json")
+    assert pair.status_code == 422 and all(e["code"] != "unencodable_character" for e in pair.json()["errors"])
+    # query strings and posted forms: the percent-encoded UTF-8 of a surrogate (ED A0 80) is not
+    # valid UTF-8 and decodes to U+FFFD, so no surrogate reaches a view; nothing fails either
+    assert client.get("/api/v1/tasks", {"service": "%ED%A0%80"}).status_code < 500
+    web = Client()
+    web.force_login(world.users["applicant"])
+    answer = web.post(f"/cases/{world.refs['case_review']}/withdraw/", "reason=%ED%A0%80",
+                      content_type="application/x-www-form-urlencoded")
+    assert answer.status_code < 500
+
+
+def test_a_surrogate_in_a_service_form_is_refused_even_without_the_http_edge(world):
+    """Defence in depth: the form engine refuses one too (callers that are not HTTP requests)."""
+    from zimao.catalog import forms
+    from zimao.catalog.services import get_service
+
+    _cleaned, problems = forms.validate(get_service("QYKB-001").form, {"name": {"trade_name": "智\ud800远"}}, partial=True)
+    assert [(p.field, p.code) for p in problems] == [("name.trade_name", "unencodable_character")]

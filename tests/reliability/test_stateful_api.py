@@ -9,6 +9,7 @@ Hypothesis chooses the sequence; a model of each case's lifecycle checks every a
   steps at once (approved → issued → delivered), and a finished case never changes again;
 - an operation repeated by mistake does not happen twice: the same idempotency key gives the
   same case, a second identical decision, withdrawal or rating is refused and changes nothing;
+  the same key with another body is refused (422);
 - at the end the audit chain verifies and no company was registered twice.
 """
 
@@ -108,6 +109,13 @@ class CaseApi(RuleBasedStateMachine):
         headers = {"HTTP_IDEMPOTENCY_KEY": f"run{self.run}-{key}"} if key else {}
         first = self.applicant.post("/api/v1/cases", body, content_type="application/json", **headers)
         bilingual_refusal(first)
+        if key in self.keys:
+            # the key already made a case from another body (another name): refused, as the
+            # IETF idempotency-key draft says, and that case is untouched
+            assert first.status_code == 422 and first.json()["errors"][0]["code"] == "key_reused", first.content[:300]
+            REACHED["idempotency key reused"] += 1
+            self.observe(self.keys[key])
+            return self.keys[key]
         assert first.status_code in (200, 201), first.content[:300]
         number = first.json()["number"]
         if key:
@@ -225,7 +233,7 @@ def test_random_sequences_of_case_operations_keep_the_lifecycle(zone):
                                                          suppress_health_check=list(HealthCheck)))
     # the sequences reached the interesting states, not only refusals
     for reached in ("decide approve", "decide refuse", "decide correct", "answered a correction", "rated",
-                    "withdraw from in_review", "withdraw from delivered"):
+                    "withdraw from in_review", "withdraw from delivered", "idempotency key reused"):
         assert REACHED[reached], (reached, dict(REACHED))
     assert audit.verify().ok
     usccs = list(MarketEntity.objects.values_list("uscc", flat=True))

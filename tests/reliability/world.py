@@ -19,7 +19,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from zimao.testing import BASE_APPLICATION, PDF
+from zimao.testing import BASE_APPLICATION, PDF, appointment_date
 
 ROLES = ("anon", "applicant", "applicant2", "clerk", "reviewer", "reviewer_tax", "admin", "partner")
 PARTNER_GROUP = "partner_zone"
@@ -115,10 +115,11 @@ def build_world() -> World:
     case_b = _submit(users["applicant2"], "银杏")
 
     refs = {
-        "case_review": case_review.number, "task_review": task_review.pk, "material_review": secret_material.pk,
+        "case_review": case_review.number, "task_review": task_review.pk, "material_review": str(secret_material.token),
+        "material_window": str(case_window.materials.order_by("pk").first().token),
         "case_done": case_done.number, "credential": credential, "task_tax": task_tax.pk,
         "case_window": case_window.number, "case_intake": case_intake.number, "task_intake": task_intake.pk,
-        "material_loose": loose.pk, "case_b": case_b.number, "service": "QYKB-001", "section": "registration",
+        "material_loose": str(loose.token), "material_loose_pk": loose.pk, "case_b": case_b.number, "service": "QYKB-001", "section": "registration",
         "uscc": case_done.results["uscc"],
     }
     private = {case_review.number, case_window.number, case_intake.number, MAIL_ADDRESS, SECRET_FILE_NAME,
@@ -172,7 +173,7 @@ def permits_world(users: dict, refs: dict) -> dict:
             choices = [c[0] if isinstance(c, (list, tuple)) else c for c in spec.get("choices", [])]
             kind = spec.get("type", "text")
             value = (choices[:1] if kind == "multichoice" else choices[0]) if choices else \
-                {"int": 1, "decimal": "1", "bool": True, "date": "2026-12-01"}.get(kind, "洛阳市涧西区天津路8号")
+                {"int": 1, "decimal": "1", "bool": True, "date": appointment_date()}.get(kind, "洛阳市涧西区天津路8号")
             data.setdefault(section["key"], {})[spec["key"]] = value
     grant = permits.apply_with_commitment(users["applicant"], item.code, uscc=refs["uscc"], signer_name="李明", agree=True,
                                           data=data, conditions_hash=catalogue.conditions_version(item))
@@ -203,12 +204,30 @@ def poor_rating(world: World) -> dict:
     return {"task_rectify": rating.rectification_id}
 
 
-def rectified(world: World) -> dict:
-    """After a rectification: A may answer again (回访)."""
+def answered(world: World) -> dict:
+    """AMR answered the poor rating: the service centre verifies it with A next (回访核实)."""
     from zimao.cases.services import rectify
 
     extra = poor_rating(world)
     rectify(extra["task_rectify"], world.users["reviewer"], "已整改")
+    return extra
+
+
+def rectified(world: World) -> dict:
+    """After a verified rectification: A may answer again (回访)."""
+    from zimao.cases.services import verify_rectification
+
+    extra = answered(world)
+    verify_rectification(world.refs["case_done"], world.users["admin"], "已回访核实")  # 回访核实 before the rater's answer
+    return extra
+
+
+def appealed(world: World) -> dict:
+    """AMR appealed A's poor rating (申诉): the zone administrator reviews it."""
+    from zimao.cases.services import appeal
+
+    extra = poor_rating(world)
+    extra["appeal"] = appeal(world.refs["case_done"], world.users["reviewer"], "评价对象错误").pk
     return extra
 
 

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from zimao.cases.models import Case, Notification, Rating, Task, Timer
 
@@ -15,11 +16,19 @@ class TaskInline(admin.TabularInline):
 class CaseAdmin(admin.ModelAdmin):
     """Read-only: cases change only through the engine, which writes the audit chain."""
 
-    list_display = ("number", "service", "status", "submitted_at", "due_date", "delivery_method")
-    list_filter = ("status", "service", "delivery_method")
+    list_display = ("number", "service", "status", "submitted_at", "due_date", "delivery_method", "stuck_at")
+    list_filter = ("status", "service", "delivery_method", ("stuck_at", admin.EmptyFieldListFilter))
     search_fields = ("number",)
     inlines = [TaskInline]
     exclude = ("data",)  # personal data stays in the applicant's and officers' pages, masked
+    actions = ["retry_stuck"]
+
+    @admin.action(description=_("Retry cases that could not advance"))
+    def retry_stuck(self, request, queryset):
+        from zimao.cases import services
+
+        for number in queryset.filter(stuck_at__isnull=False).values_list("number", flat=True):
+            services.retry_stuck(number, request.user)
 
     def has_change_permission(self, request, obj=None):
         return False

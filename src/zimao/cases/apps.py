@@ -7,4 +7,6 @@ class CasesConfig(AppConfig):
     verbose_name = "办件 Cases"
 
     def ready(self):
-        from zimao.cases import rules  # noqa: F401 — registers the engine's own rules
+        from zimao.cases import deadlines, rules  # noqa: F401 — registers the engine's own rules
+
+        deadlines.connect()  # recount provisional deadlines when a year's holidays are entered

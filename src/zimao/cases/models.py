@@ -6,11 +6,13 @@ The lifecycle is the table in ``workflow.py``; everything that changes a case go
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from zimao.cases.workflow import CaseStatus
+from zimao.cases.workflow import CaseStatus, TaskStatus
 
 
 class Case(models.Model):
@@ -37,16 +39,26 @@ class Case(models.Model):
     # The clock (时限): due dates in working days; paused while suspended for corrections (补正).
     due_date = models.DateField(help_text="承诺办结日")
     legal_due_date = models.DateField(help_text="法定办结日")
-    due_provisional = models.BooleanField(default=False, help_text="computed over a year whose holidays are not entered")
+    # Each date is provisional when its count crossed a year whose holidays are not entered
+    # (statutory holidays assumed); recomputed when the year is entered (cases/deadlines.py).
+    due_date_provisional = models.BooleanField(default=False, help_text="承诺办结日暂定 promised date provisional")
+    legal_due_date_provisional = models.BooleanField(default=False, help_text="法定办结日暂定 legal date provisional")
     suspended_at = models.DateTimeField(null=True, blank=True)
     paused_days = models.PositiveIntegerField(default=0)
     extension_days = models.PositiveIntegerField(default=0)
+    extensions = models.PositiveSmallIntegerField(default=0, help_text="how many times the limits were extended (延期次数)")
 
     delivery_method = models.CharField(max_length=12, default="electronic",
                                        choices=[("electronic", _("electronic licence")), ("window", _("collect at the window")), ("mail", _("free mail delivery"))])
     mail_address = models.TextField(blank=True, default="")
     tracking_number = models.CharField(max_length=40, blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
+    # A case the engine could not move on (its run raised): shown to officers, not retried
+    # silently for ever; an administrator retries it once the cause is fixed.
+    stuck_at = models.DateTimeField(null=True, blank=True)
+    stuck_reason = models.TextField(blank=True, default="")
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, default="",
+                                               help_text="SHA-256 of the request that carried the idempotency key")
 
     class Meta:
         ordering = ["-submitted_at"]
@@ -64,13 +76,7 @@ class Case(models.Model):
 class Task(models.Model):
     """Work for one department on one case (部门审核任务), or intake at the window."""
 
-    class Status(models.TextChoices):
-        OPEN = "open", _("open")
-        APPROVED = "approved", _("approved")
-        REFUSED = "refused", _("refused")
-        CORRECTION = "correction", _("waiting for correction")
-        CANCELLED = "cancelled", _("cancelled")
-        DONE = "done", _("done")
+    Status = TaskStatus  # the lifecycle is the table in workflow.py (TASK_TRANSITIONS)
 
     class Kind(models.TextChoices):
         INTAKE = "intake", _("intake")
@@ -110,6 +116,8 @@ class Material(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="materials", null=True, blank=True)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The download URL names this, never the sequential pk: material URLs cannot be enumerated.
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     key = models.CharField(max_length=40)
     file = models.FileField(upload_to="materials/%Y/%m/")
     original_name = models.CharField(max_length=200)
@@ -187,3 +195,37 @@ class Rating(models.Model):
     # After rectification the applicant is asked again (回访): their second answer.
     follow_up_level = models.PositiveSmallIntegerField(choices=Level.choices, null=True, blank=True)
     follow_up_at = models.DateTimeField(null=True, blank=True)
+    # Reasons chosen from the level's list (cases/ratings.py REASONS), e.g. ["long_wait"].
+    reasons = models.JSONField(default=list, blank=True)
+    # 回访核实: an officer of the service centre contacts the rater and checks the rectification
+    # before the applicant is asked again; the rectification does not close without it.
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    verification_note = models.TextField(blank=True, default="")
+    # Still poor after rectification: a task for the zone administrator (督办).
+    escalation = models.OneToOneField(Task, null=True, blank=True, on_delete=models.SET_NULL, related_name="escalated_rating")
+    # 申诉复核 decided "removed": kept (never deleted) but no longer counted anywhere.
+    voided = models.BooleanField(default=False)
+
+
+class RatingAppeal(models.Model):
+    """申诉复核: the rated unit or officer appeals a mistaken or malicious rating; the zone
+    administrator (政务服务管理机构) upholds it (the rating stays) or removes it (it no longer counts)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending review")
+        UPHELD = "upheld", _("rating upheld")
+        REMOVED = "removed", _("rating removed")
+
+    rating = models.OneToOneField(Rating, on_delete=models.CASCADE, related_name="appeal")
+    appellant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("rating appeal")

@@ -19,13 +19,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 
-from zimao.cases import indicators
 from zimao.cases.models import Case, Correction, Material, Notification, Rating, Task, Timer
-from zimao.cases.workflow import FINAL, WITHDRAWABLE, CaseStatus, can_transition
+from zimao.cases.workflow import FINAL, TASK_DECIDED, WITHDRAWABLE, CaseStatus, TaskStatus, can_move_task, can_transition
 from zimao.catalog import forms, plugins, process
 from zimao.catalog import services as catalog
 from zimao.catalog.models import Department, Officer
-from zimao.core import audit, calendar, sequences
+from zimao.core import audit, calendar, events, sequences
 from zimao.core.errors import BusinessError, Conflict, Problem, forbidden, not_found
 from zimao.core.uploads import check_upload
 
@@ -52,7 +51,7 @@ def _set_due_dates(case: Case) -> None:
     promised = deadline(start, case.service.promised_limit_days + extra)
     legal = deadline(start, case.service.legal_limit_days + extra)
     case.due_date, case.legal_due_date = promised.date, legal.date
-    case.due_provisional = promised.provisional or legal.provisional
+    case.due_date_provisional, case.legal_due_date_provisional = promised.provisional, legal.provisional
 
 
 def _case_snapshot(case: Case) -> dict:
@@ -62,14 +61,27 @@ def _case_snapshot(case: Case) -> dict:
 
 # ---------------------------------------------------------------- context for plugins
 
+def _material_keys(case: Case) -> list[str]:
+    """The kinds of material the case holds, read once per loaded case (an ``advance`` builds a
+    context for every rule and effect; the materials do not change while the case is locked)."""
+    keys = case.__dict__.get("_material_keys")
+    if keys is None:
+        keys = case.__dict__["_material_keys"] = sorted(set(case.materials.values_list("key", flat=True)))
+    return keys
+
+
+def _materials_changed(case: Case) -> None:
+    case.__dict__.pop("_material_keys", None)
+
+
 def context(case: Case, task: Task | None = None, actor=None) -> plugins.CaseContext:
     return plugins.CaseContext(
         number=case.number, service_code=case.service.code, applicant_id=case.applicant_id,
         applicant_username=case.applicant.username, data=case.data, outputs=list(case.outputs),
-        results=dict(case.results), materials=sorted(set(case.materials.values_list("key", flat=True))),
+        results=dict(case.results), materials=list(_material_keys(case)),
         required_materials=[m["key"] for m in case.service.materials if m.get("required")],
         task_key=task.key if task else None, actor=audit.actor_name(actor),
-        submitted_at=case.submitted_at, delivered_at=case.delivered_at,
+        submitted_at=case.submitted_at, delivered_at=case.delivered_at, status=case.status,
     )
 
 
@@ -103,7 +115,7 @@ def transition(case: Case, target: str, actor, action: str | None = None, **deta
         case.delivered_at = now
     if target in FINAL and target != S.DELIVERED:
         case.closed_reason = details.get("reason", "")
-    case.save()
+    _save_case(case)
     audit.record(actor, action or f"case.{target}", case, before=before, after={**_case_snapshot(case), **details})
     if target in FINAL:
         # on_complete: work when a result was delivered (e.g. report the establishment time);
@@ -111,17 +123,16 @@ def transition(case: Case, target: str, actor, action: str | None = None, **deta
         hooks = "on_complete" if target == S.DELIVERED else "on_close"
         for name in case.process.definition.get(hooks, []):
             plugins.effects[name].func(context(case, actor=actor))
-        indicators.case_finished(case)
-        _on_finished(case)
+        _announce_finished(case)
 
 
-def _on_finished(case: Case) -> None:
-    """Indicators read finished cases; they are told on commit, never the other way round."""
-    from zimao.cases import signals
-
-    number, status, service = case.number, case.status, case.service.code
-    transaction.on_commit(lambda: signals.case_finished.send_robust(sender=Case, case_id=case.pk, number=number,
-                                                                    status=status, service_code=service), robust=True)
+def _announce_finished(case: Case) -> None:
+    """``case.finished``, in this transaction: the dashboard and anyone else subscribe
+    (``zimao.core.events``); the engine does not know who listens."""
+    events.announce("case.finished", {
+        "number": case.number, "status": case.status, "service": case.service.code, "service_name": case.service.name_zh,
+        "origin_zone": case.origin_zone, "at": timezone.now(), "submitted_at": case.submitted_at,
+    }, key=case.number)
 
 
 def _next_number() -> str:
@@ -138,17 +149,21 @@ class Submission:
 
 def submit(applicant, service_code: str, data: dict, *, materials: dict[str, int] | None = None,
            idempotency_key: str = "", delivery_method: str = "electronic", mail_address: str = "",
-           channel: str = "web", origin_zone: str = "") -> Submission:
+           channel: str = "web", origin_zone: str = "", fingerprint: str | None = None) -> Submission:
     """Accept an application (提交申请). Returns the existing case when the idempotency key was
-    seen before, so a double click or a retried request creates one case."""
+    seen before, so a double click or a retried request creates one case; the same key with a
+    different request is refused (422). ``fingerprint=""`` skips that comparison for a caller
+    whose second click no longer carries the body (the portal's draft is cleared on success)."""
     idempotency_key = (idempotency_key or "").strip()[:64]
+    if fingerprint is None:
+        fingerprint = request_fingerprint(service_code, data, materials, delivery_method, mail_address)
     if idempotency_key:
         existing = Case.objects.filter(applicant=applicant, idempotency_key=idempotency_key).first()
         if existing:
-            return Submission(existing, False)
+            return Submission(_same_request(existing, fingerprint), False)
     try:
         return _submit_new(applicant, service_code, data, materials, idempotency_key, delivery_method,
-                           mail_address, channel, origin_zone)
+                           mail_address, channel, origin_zone, fingerprint)
     except (BusinessError, IntegrityError):
         # A request with the same key may have committed since we looked (a double click, a
         # retry racing the original): then that case is the answer, and whatever refused this
@@ -156,12 +171,32 @@ def submit(applicant, service_code: str, data: dict, *, materials: dict[str, int
         if idempotency_key:
             existing = Case.objects.filter(applicant=applicant, idempotency_key=idempotency_key).first()
             if existing:
-                return Submission(existing, False)
+                return Submission(_same_request(existing, fingerprint), False)
         raise
 
 
+def request_fingerprint(service_code, data, materials, delivery_method, mail_address) -> str:
+    """SHA-256 of what was asked, so a key reused for a *different* request is told apart."""
+    import hashlib
+    import json
+
+    body = {"service": service_code, "data": data or {}, "materials": materials or {},
+            "delivery_method": delivery_method, "mail_address": (mail_address or "").strip()}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str, ensure_ascii=True).encode()).hexdigest()
+
+
+def _same_request(existing: Case, fingerprint: str) -> Case:
+    """The IETF idempotency-key draft: a key reused with another body is a client error (422)."""
+    if fingerprint and existing.idempotency_fingerprint and existing.idempotency_fingerprint != fingerprint:
+        raise BusinessError.of("Idempotency-Key", "key_reused",
+                               "该幂等键已用于另一份不同的申请，请为新申请使用新的键",
+                               "This Idempotency-Key was used for a different request; use a new key for a new request",
+                               status=422)
+    return existing
+
+
 def _submit_new(applicant, service_code, data, materials, idempotency_key, delivery_method, mail_address,
-                channel, origin_zone) -> Submission:
+                channel, origin_zone, fingerprint="") -> Submission:
     service = catalog.get_service(service_code)
     proc = catalog.current_process(service)
     cleaned, problems = forms.validate(service.form, data)
@@ -171,6 +206,7 @@ def _submit_new(applicant, service_code, data, materials, idempotency_key, deliv
         if pk not in owned:
             problems.append(Problem(f"materials.{key}", "unknown_material", "找不到这份上传的材料，请重新上传",
                                     "This uploaded file was not found; upload it again"))
+    problems += reused_materials(materials)
     known_keys = {m["key"] for m in service.materials}
     for key in materials:
         if key not in known_keys:
@@ -179,20 +215,26 @@ def _submit_new(applicant, service_code, data, materials, idempotency_key, deliv
         problems.append(Problem("delivery_method", "invalid", "送达方式只能是电子、窗口领取或邮寄", "Delivery must be electronic, window or mail"))
     if delivery_method == "mail" and len(mail_address.strip()) < 5:
         problems.append(Problem("mail_address", "required", "选择邮寄时请填写邮寄地址", "Enter the mailing address for mail delivery"))
+    refused = {p.field for p in problems}
     for name in service.checks:
-        problems += plugins.checks[name].func(cleaned, applicant=applicant)
+        # A field the form already refused is missing from ``cleaned``: not "required" twice.
+        problems += [p for p in plugins.checks[name].func(cleaned, applicant=applicant) if p.field not in refused]
     if problems:
         raise BusinessError(*problems, status=422)
-    with transaction.atomic():
+    with transaction.atomic(), audit.buffered():
+        # The day's case-number counter is the one zone-wide row here, and the number is needed
+        # by everything after it (the name reservation keys on it); all checks ran above.
         case = Case(
             number=_next_number(), service=service, process=proc, applicant=applicant, data=cleaned,
             idempotency_key=idempotency_key, submitted_at=timezone.now(), channel=channel,
+            idempotency_fingerprint=fingerprint if idempotency_key else "",
             delivery_method=delivery_method, mail_address=mail_address.strip(), origin_zone=origin_zone,
         )
         _set_due_dates(case)
         case.save()
         for key, pk in materials.items():
             Material.objects.filter(pk=pk).update(case=case, key=key)
+        case.__dict__["_material_keys"] = sorted(set(materials))
         Timer.objects.create(case=case, kind=Timer.Kind.CASE_DUE, fire_on=case.due_date)
         # Work that must happen with the submission itself (e.g. holding the company name).
         for name in proc.definition.get("on_submit", []):
@@ -207,32 +249,72 @@ def _submit_new(applicant, service_code, data, materials, idempotency_key, deliv
     return Submission(case, True)
 
 
-def schedule_advance(case: Case) -> None:
-    """Queue the engine for this case in the same transaction (nothing accepted is lost)."""
-    from zimao.cases.tasks import advance_case
+def reused_materials(materials: dict) -> list[Problem]:
+    """One uploaded file answers one material: the same id under two keys is refused."""
+    problems, seen = [], {}
+    for key, pk in (materials or {}).items():
+        if pk in seen:
+            problems.append(Problem(f"materials.{key}", "material_reused",
+                                    f"同一份上传的材料不能同时作为“{seen[pk]}”和“{key}”提交，请分别上传",
+                                    f"One uploaded file cannot be both {seen[pk]} and {key}; upload each separately"))
+        else:
+            seen[pk] = key
+    return problems
 
-    advance_case.enqueue(case.pk)
+
+def schedule_advance(case: Case) -> None:
+    """Queue the engine for this case in the same transaction (nothing accepted is lost), and
+    run it right after that transaction commits — not on the worker's next poll (秒批)."""
+    from zimao.cases.tasks import advance_case, run_after_commit
+
+    run_after_commit(advance_case.enqueue(case.pk))
 
 
 def advance(case_id: int, actor=None) -> Case:
-    """Move the case through every stage the rules allow; stop where a person must act."""
-    with transaction.atomic():
+    """Move the case through every stage the rules allow; stop where a person must act.
+
+    One transaction under the case's row lock; its audit events are buffered and written with one
+    INSERT at the end, tasks and timers are created in bulk and the materials are read once.
+    """
+    with transaction.atomic(), audit.buffered():
         case = Case.objects.select_for_update(of=("self",)).select_related("service", "process", "applicant").get(pk=case_id)
+        case.__dict__["_pending_save"] = set()
         definition = case.process.definition
-        for _ in range(len(definition.get("stages", [])) + 2):
-            if case.status in FINAL or case.status == S.SUSPENDED:
-                break
-            stage = process.stage_at(definition, case.stage_index)
-            if stage is None:
-                break
-            if not _run_stage(case, stage, actor):
-                break
+        try:
+            for _ in range(len(definition.get("stages", [])) + 2):
+                if case.status in FINAL or case.status == S.SUSPENDED:
+                    break
+                stage = process.stage_at(definition, case.stage_index)
+                if stage is None:
+                    break
+                if not _run_stage(case, stage, actor):
+                    break
+        except BaseException:
+            case.__dict__.pop("_pending_save", None)
+            raise
+        _flush_case(case)
         return case
+
+
+def _save_case(case: Case, fields: list[str] | None = None) -> None:
+    """Save the case now — or, inside ``advance``, once when it ends: the row is locked by then and
+    nothing reads it back from the table in between (plugins get a context snapshot)."""
+    pending = case.__dict__.get("_pending_save")
+    if pending is None:
+        case.save(update_fields=fields) if fields else case.save()
+    else:
+        pending.update(fields or ["__all__"])
+
+
+def _flush_case(case: Case) -> None:
+    pending = case.__dict__.pop("_pending_save", None)
+    if pending:
+        case.save() if "__all__" in pending else case.save(update_fields=sorted(pending | {"updated_at"}))
 
 
 def _advance_stage(case: Case) -> None:
     case.stage_index += 1
-    case.save(update_fields=["stage_index", "updated_at"])
+    _save_case(case, ["stage_index", "updated_at"])
 
 
 def _run_stage(case: Case, stage: dict, actor) -> bool:
@@ -257,11 +339,11 @@ def _run_stage(case: Case, stage: dict, actor) -> bool:
             transition(case, S.IN_REVIEW, "system")
         tasks = list(case.tasks.filter(stage_key=stage["key"], kind=Task.Kind.REVIEW))
         if not tasks:
-            for spec in _task_specs(case, stage):
-                tasks.append(_create_task(case, stage, spec))
-            for task in tasks:
-                _try_auto_approve(case, task, spec_for(stage, task.key, case))
-            tasks = list(case.tasks.filter(stage_key=stage["key"], kind=Task.Kind.REVIEW))
+            specs = _task_specs(case, stage)
+            tasks = _create_tasks(case, stage, specs)
+            for task, spec in zip(tasks, specs):
+                _try_auto_approve(case, task, spec)  # updates each task in place: no re-read
+            tasks = list({t.pk: t for t in tasks if t.stage_key == stage["key"] and t.kind == Task.Kind.REVIEW}.values())
         approved = [t for t in tasks if t.status == Task.Status.APPROVED]
         done = (len(approved) == len(tasks)) if stage.get("join", "all") == "all" else bool(approved)
         if not done:
@@ -287,7 +369,7 @@ def _run_stage(case: Case, stage: dict, actor) -> bool:
                 for ref in plugins.outputs[name].func(ctx):
                     issued.append({"output": name, **ref})
             case.outputs = issued
-            case.save(update_fields=["outputs", "updated_at"])
+            _save_case(case, ["outputs", "updated_at"])
             transition(case, S.ISSUED, "system:output-window", outputs=[o.get("identifier") for o in issued])
             if case.delivery_method == "electronic":
                 transition(case, S.DELIVERED, "system:output-window", "case.delivered.electronic")
@@ -316,21 +398,37 @@ def spec_for(stage: dict, key: str, case: Case) -> dict:
 
 
 def _create_task(case: Case, stage: dict, spec: dict, kind=Task.Kind.REVIEW, notes=None) -> Task:
-    existing = case.tasks.filter(key=spec["key"]).first()
-    if existing:
-        return existing
+    return _create_tasks(case, stage, [spec], kind=kind, notes=notes)[0]
+
+
+def _create_tasks(case: Case, stage: dict, specs: list[dict], kind=Task.Kind.REVIEW, notes=None) -> list[Task]:
+    """The stage's tasks and their deadline timers, in bulk; a task the case already has (same
+    key, from an earlier run) is returned as it is, never created twice."""
+    if not specs:
+        return []
+    existing = {t.key: t for t in case.tasks.filter(key__in=[s["key"] for s in specs])}
+    departments = {d.code: d for d in Department.objects.filter(code__in={s["department"] for s in specs})}
     start = timezone.localdate()
     days = stage.get("deadline_days", case.service.promised_limit_days)
     due = min(deadline(start, days).date, case.legal_due_date) if days else start
-    task = Task.objects.create(
-        case=case, kind=kind, key=spec["key"], stage_key=stage["key"],
-        department=Department.objects.get(code=spec["department"]),
-        name_zh=spec.get("name_zh", spec["key"]), name_en=spec.get("name_en", spec["key"]),
-        due_date=due, auto_notes=notes or [],
-    )
-    Timer.objects.create(case=case, task=task, kind=Timer.Kind.TASK_DUE, fire_on=due)
-    audit.record("system:router", "task.created", task, after={"case": case.number, "department": spec["department"], "due_date": due})
-    return task
+    new = []
+    for spec in specs:
+        if spec["key"] in existing:
+            continue
+        if spec["department"] not in departments:
+            raise Department.DoesNotExist(f"no department {spec['department']!r}")
+        existing[spec["key"]] = task = Task(
+            case=case, kind=kind, key=spec["key"], stage_key=stage["key"], department=departments[spec["department"]],
+            name_zh=spec.get("name_zh", spec["key"]), name_en=spec.get("name_en", spec["key"]),
+            due_date=due, auto_notes=notes or [],
+        )
+        new.append(task)
+    if new:
+        Task.objects.bulk_create(new)
+        Timer.objects.bulk_create([Timer(case=case, task=t, kind=Timer.Kind.TASK_DUE, fire_on=due) for t in new])
+        for t in new:
+            audit.record("system:router", "task.created", t, after={"case": case.number, "department": t.department.code, "due_date": due})
+    return [existing[s["key"]] for s in specs]
 
 
 def _try_auto_approve(case: Case, task: Task, spec: dict) -> None:
@@ -351,18 +449,38 @@ def _approve_task(case: Case, task: Task, user, reason: str, spec: dict) -> None
         produced = plugins.effects[name].func(ctx) or {}
         case.results.update(produced)
         ctx.results.update(produced)
-    case.save(update_fields=["results", "updated_at"])
+    _save_case(case, ["results", "updated_at"])
     _close_task(task, Task.Status.APPROVED, user, reason)
 
 
-def _close_task(task: Task, status: str, user, reason: str) -> None:
+def move_task(task: Task, status: str, user, reason: str = "") -> None:
+    """The one writer of a task's status: refused unless ``TASK_TRANSITIONS`` allows the move.
+    A decision keeps who, when and why, with its audit event; a task waiting for corrections
+    and reopened by the answer only changes status (the case's transition is audited)."""
+    if not can_move_task(task.status, status):
+        raise Conflict(Problem("task", "invalid_transition", f"任务当前状态为“{TaskStatus(task.status).label}”，不能变为“{TaskStatus(status).label}”",
+                               f"A task that is {task.status} cannot become {status}"))
     before = {"status": task.status}
     task.status = status
+    if status not in TASK_DECIDED:
+        task.save(update_fields=["status"])
+        return
     task.reason = reason
     task.decided_at = timezone.now()
     task.decided_by = user if user is not None and not isinstance(user, str) else None
     task.save(update_fields=["status", "reason", "decided_at", "decided_by"])
     audit.record(user or "system:rules", f"task.{status}", task, before=before, after={"status": status, "reason": reason})
+
+
+_close_task = move_task
+
+
+def settle_follow_up(task: Task, user, *, approved: bool, reason: str) -> None:
+    """Close a follow-up task (e.g. a post-approval check, 事后核查) with its area's conclusion,
+    inside the caller's transaction: approved, or refused."""
+    if task.kind != Task.Kind.FOLLOW_UP:
+        raise ValueError("settle_follow_up closes follow-up tasks only")
+    move_task(task, Task.Status.APPROVED if approved else Task.Status.REFUSED, user, reason)
 
 
 # ---------------------------------------------------------------- people acting on cases
@@ -382,9 +500,10 @@ def officer_can_act(user, task: Task) -> bool:
 DECISIONS = {"approve", "refuse", "correct"}
 
 
-def decide(task_id: int, user, outcome: str, reason: str = "") -> Task:
+def decide(task_id: int, user, outcome: str, reason: str = "", fields: dict | None = None) -> Task:
     """A reviewer's (or, at intake, a clerk's) decision. Deciding a task that is no longer open
-    is refused with 409, so two reviewers (or two clicks) cannot both decide it."""
+    is refused with 409, so two reviewers (or two clicks) cannot both decide it. ``fields`` are
+    the task's decision-time fields (``decision_fields`` in the process), given on approval."""
     reason = (reason or "").strip()
     if outcome not in DECISIONS:
         raise BusinessError.of("outcome", "invalid", "决定只能是批准、不予批准或要求补正", "The decision must be approve, refuse or correct", status=422)
@@ -402,7 +521,7 @@ def decide(task_id: int, user, outcome: str, reason: str = "") -> Task:
         plugins.follow_ups[follow_up.stage_key].func(follow_up, user, outcome, reason)
         follow_up.refresh_from_db()
         return follow_up
-    with transaction.atomic():
+    with transaction.atomic(), audit.buffered():
         # Locks are taken case first, then task — the order every other writer of a case uses
         # (advance, withdraw, corrections) — so two of them can never wait for each other.
         case_id = Task.objects.filter(pk=task_id).values_list("case_id", flat=True).first()
@@ -428,15 +547,16 @@ def decide(task_id: int, user, outcome: str, reason: str = "") -> Task:
                 raise Conflict(Problem("status", "not_in_review", "办件不在审核中", "The case is not being reviewed"))
             stage = process.stage_at(case.process.definition, case.stage_index) or {}
             if outcome == "approve":
-                _approve_task(case, task, user, reason or "同意 approved", spec_for(stage, task.key, case))
+                spec = spec_for(stage, task.key, case)
+                _record_decision_fields(case, task, spec, fields)
+                _approve_task(case, task, user, reason or "同意 approved", spec)
             elif outcome == "refuse":
                 _close_task(task, Task.Status.REFUSED, user, reason)
                 for other in case.tasks.filter(status=Task.Status.OPEN).exclude(pk=task.pk):
                     _close_task(other, Task.Status.CANCELLED, "system", "case refused")
                 transition(case, S.REFUSED, user, reason=reason)
             else:
-                task.status = Task.Status.CORRECTION
-                task.save(update_fields=["status"])
+                move_task(task, Task.Status.CORRECTION, user)
                 Correction.objects.create(case=case, task=task, requested_by=user, reason=reason, requested_at=timezone.now())
                 case.suspended_at = timezone.now()
                 transition(case, S.SUSPENDED, user, "case.correction_requested", reason=reason)
@@ -444,6 +564,24 @@ def decide(task_id: int, user, outcome: str, reason: str = "") -> Task:
         schedule_advance(case)
         task.refresh_from_db()
         return task
+
+
+def decision_fields(task: Task) -> list[dict]:
+    """The decision-time fields — 审批时填写的信息 — the task's process declares (usually none)."""
+    stage = next((s for s in task.case.process.definition.get("stages", []) if s.get("key") == task.stage_key), {})
+    return spec_for(stage, task.key, task.case).get("decision_fields") or [] if stage else []
+
+
+def _record_decision_fields(case: Case, task: Task, spec: dict, fields: dict | None) -> None:
+    """Check the decision-time fields the task declares and keep them in the case's results
+    (``results["decision"][task key]``), where the task's effects read them."""
+    declared = spec.get("decision_fields") or []
+    if not declared and not fields:
+        return
+    cleaned, problems = forms.validate_decision(declared, fields or {})
+    if problems:
+        raise BusinessError(*problems, status=422)
+    case.results.setdefault("decision", {})[task.key] = cleaned
 
 
 def _rectification_owner(user, task: Task) -> bool:
@@ -467,8 +605,12 @@ def answer_correction(case_number: str, applicant, answer: str, data: dict | Non
             if problems:
                 raise BusinessError(*problems, status=422)
             case.data = cleaned
+        reused = reused_materials(materials)
+        if reused:
+            raise BusinessError(*reused, status=422)
         for key, pk in (materials or {}).items():
             updated = Material.objects.filter(pk=pk, owner=applicant, case__isnull=True).update(case=case, key=key)
+            _materials_changed(case)
             if not updated:
                 raise BusinessError.of(f"materials.{key}", "unknown_material", "找不到这份上传的材料", "This uploaded file was not found", status=422)
         paused, _prov = calendar.working_days_between(_local_date(case.suspended_at), timezone.localdate())
@@ -481,10 +623,10 @@ def answer_correction(case_number: str, applicant, answer: str, data: dict | Non
         case.save()
         _shift_timers(case, paused)
         task = correction.task
-        task.status = Task.Status.OPEN
         if paused:
             task.due_date = calendar.add_working_days(task.due_date, paused).date
-        task.save(update_fields=["status", "due_date"])
+            task.save(update_fields=["due_date"])
+        move_task(task, Task.Status.OPEN, applicant)
         transition(case, S.IN_REVIEW, applicant, "case.corrected", paused_days=paused)
         return case
 
@@ -506,8 +648,18 @@ def _shift_timers(case: Case, days: int) -> None:
         timer.save(update_fields=["fire_on"])
 
 
+def extension_rule(case: Case) -> dict:
+    """How far this case's limits may be extended (延期规则), from its process definition's
+    ``extension`` entry: ``max_count`` extensions (default 1) of ``max_days`` working days in
+    all (default the service's statutory limit, 法定时限 — as 行政许可法 §42 allows one
+    extension, and no more than the limit itself)."""
+    rule = (case.process.definition or {}).get("extension") or {}
+    return {"max_count": int(rule.get("max_count", 1)), "max_days": int(rule.get("max_days", case.service.legal_limit_days))}
+
+
 def extend(case_number: str, user, days: int, reason: str) -> Case:
-    """延长期限: an administrator extends the limits, with a reason, in working days."""
+    """延长期限: an administrator extends the limits, with a reason, in working days, within the
+    catalogue's rule (``extension_rule``)."""
     officer = catalog.officer_of(user)
     if not officer or officer.role != Officer.Role.ADMIN:
         raise forbidden("case")
@@ -516,17 +668,32 @@ def extend(case_number: str, user, days: int, reason: str) -> Case:
     if not (reason or "").strip():
         raise BusinessError.of("reason", "required", "请说明延期理由", "Give the reason for the extension", status=422)
     with transaction.atomic():
-        case = Case.objects.select_for_update(of=("self",)).select_related("service").filter(number=case_number).first()
+        case = Case.objects.select_for_update(of=("self",)).select_related("service", "process").filter(number=case_number).first()
         if case is None:
             raise not_found("case")
         if case.status in FINAL:
             raise Conflict(Problem("status", "finished", "已办结的办件不能延期", "A finished case cannot be extended"))
+        rule = extension_rule(case)
+        if case.extensions >= rule["max_count"]:
+            raise Conflict(Problem("days", "extension_limit", f"该事项最多只能延期 {rule['max_count']} 次，本办件已延期 {case.extensions} 次",
+                                   f"This service may be extended at most {rule['max_count']} time(s); this case already was {case.extensions} time(s)"))
+        if case.extension_days + int(days) > rule["max_days"]:
+            left = max(rule["max_days"] - case.extension_days, 0)
+            raise BusinessError.of("days", "extension_too_long",
+                                   f"延期总计不能超过 {rule['max_days']} 个工作日（法定时限），最多还能延长 {left} 个工作日",
+                                   f"Extensions may total at most {rule['max_days']} working days (the statutory limit); at most {left} more",
+                                   status=422)
         before = _case_snapshot(case)
         case.extension_days += int(days)
+        case.extensions += 1
         _set_due_dates(case)
         case.save()
         _shift_timers(case, 0)
-        audit.record(user, "case.extended", case, before=before, after={**_case_snapshot(case), "reason": reason})
+        reason = reason.strip()[:1000]
+        audit.record(user, "case.extended", case, before=before, after={**_case_snapshot(case), "reason": reason,
+                                                                        "extensions": case.extensions})
+        notify(case, user=case.applicant, zh=f"办件 {case.number} 的办理时限延长 {int(days)} 个工作日，至 {case.due_date}：{reason}",
+               en=f"The limits of case {case.number} were extended by {int(days)} working days, to {case.due_date}: {reason}")
         return case
 
 
@@ -571,75 +738,8 @@ def record_delivery(case_number: str, user, method: str, tracking_number: str = 
 
 
 # ---------------------------------------------------------------- 好差评
-
-def rate(case_number: str, applicant, level: int, comment: str = "", named: bool = True) -> Rating:
-    """One rating per case (一事一评). A named poor rating (不满意 or worse) opens a
-    rectification task for the service's department with its own deadline."""
-    try:
-        level = int(level)
-    except (TypeError, ValueError):
-        level = 0
-    if level not in Rating.Level.values:
-        raise BusinessError.of("level", "invalid", "评价等级应为1到5", "The rating must be 1 to 5", status=422)
-    comment = (comment or "").strip()
-    if len(comment) > 1000:
-        raise BusinessError.of("comment", "too_long", "评价内容不能超过1000字", "The comment must be at most 1000 characters", status=422)
-    with transaction.atomic():
-        case = _applicant_case(case_number, applicant, lock=True)
-        if case.status not in FINAL or case.status == S.WITHDRAWN:
-            raise Conflict(Problem("status", "not_finished", "办结后才能评价", "You can rate a case once it is finished"))
-        if Rating.objects.filter(case=case).exists():
-            raise Conflict(Problem("level", "already_rated", "该办件已经评价过了", "This case has already been rated"))
-        rating = Rating.objects.create(case=case, level=level, comment=comment, named=bool(named))
-        audit.record(applicant, "case.rated", rating, after={"case": case.number, "level": level, "named": bool(named)})
-        indicators.rated(case, level)
-        if level <= Rating.Level.DISSATISFIED and named:
-            due = deadline(timezone.localdate(), case.service.rectification_days).date
-            task = Task.objects.create(case=case, kind=Task.Kind.RECTIFICATION, key="rectification", stage_key="rating",
-                                       department=case.service.department, name_zh="差评整改", name_en="Rectify a poor rating", due_date=due)
-            Timer.objects.create(case=case, task=task, kind=Timer.Kind.TASK_DUE, fire_on=due)
-            rating.rectification = task
-            rating.save(update_fields=["rectification"])
-            audit.record("system:rating", "task.created", task, after={"case": case.number, "kind": "rectification", "due_date": due})
-            notify(case, department=case.service.department, zh=f"办件 {case.number} 收到差评，请在 {due} 前整改",
-                   en=f"Case {case.number} was rated poorly; rectify by {due}")
-        from zimao.cases import signals
-
-        transaction.on_commit(lambda: signals.case_rated.send_robust(sender=Rating, rating_id=rating.pk), robust=True)
-        return rating
-
-
-def rectify(task_id: int, user, answer: str) -> Task:
-    answer = (answer or "").strip()
-    if not answer:
-        raise BusinessError.of("answer", "required", "请填写整改情况", "Describe what was rectified", status=422)
-    with transaction.atomic():
-        task = Task.objects.select_for_update(of=("self",)).select_related("case").filter(pk=task_id, kind=Task.Kind.RECTIFICATION).first()
-        if task is None or not (_rectification_owner(user, task) or officer_can_act(user, task)):
-            raise not_found("task")
-        if task.status != Task.Status.OPEN:
-            raise Conflict(Problem("task", "already_decided", "该整改已答复", "This rectification was already answered"))
-        _close_task(task, Task.Status.DONE, user, answer[:2000])
-        notify(task.case, user=task.case.applicant, zh=f"您对办件 {task.case.number} 的差评已整改：{answer}。请再次评价。",
-               en=f"Your poor rating of case {task.case.number} was rectified: {answer}. Please rate again.")
-        return task
-
-
-def follow_up(case_number: str, applicant, level: int) -> Rating:
-    """The applicant's second answer after rectification (回访)."""
-    with transaction.atomic():
-        case = _applicant_case(case_number, applicant, lock=True)
-        rating = Rating.objects.filter(case=case).select_related("rectification").first()
-        if not rating or not rating.rectification or rating.rectification.status != Task.Status.DONE:
-            raise Conflict(Problem("level", "no_follow_up", "没有待回访的整改", "There is no rectification to answer"))
-        if rating.follow_up_level:
-            raise Conflict(Problem("level", "already_rated", "已经回访过了", "You have already answered"))
-        if int(level) not in Rating.Level.values:
-            raise BusinessError.of("level", "invalid", "评价等级应为1到5", "The rating must be 1 to 5", status=422)
-        rating.follow_up_level, rating.follow_up_at = int(level), timezone.now()
-        rating.save(update_fields=["follow_up_level", "follow_up_at"])
-        audit.record(applicant, "case.rating_follow_up", rating, after={"level": int(level)})
-        return rating
+# The rating functions live in ``cases/ratings.py`` (回访核实, escalation, 申诉复核); they are
+# re-exported at the end of this module so callers keep using ``services.rate`` etc.
 
 
 # ---------------------------------------------------------------- timers and notifications
@@ -658,7 +758,8 @@ def sweep(today: date | None = None, limit: int = 500, *, stale_after: timedelta
     from zimao.core.recovery import DEFAULT_TASK_TIMEOUT, requeue_orphaned_tasks
 
     today = today or timezone.localdate()
-    counts = {"fired": 0, "escalated_tasks": 0, "overdue_cases": 0, "restarted": 0, "requeued": 0}
+    counts = {"fired": 0, "escalated_tasks": 0, "overdue_cases": 0, "restarted": 0, "requeued": 0,
+              "unattached_materials_deleted": sweep_unattached_materials()}
     counts["requeued"] = len(requeue_orphaned_tasks(DEFAULT_TASK_TIMEOUT if task_timeout is None else task_timeout))
     due = list(Timer.objects.filter(fired_at__isnull=True, fire_on__lt=today).order_by("fire_on", "id").values_list("pk", flat=True)[:limit])
     for pk in due:
@@ -687,15 +788,66 @@ def sweep(today: date | None = None, limit: int = 500, *, stale_after: timedelta
                 counts["overdue_cases"] += 1
     # A case whose engine run was lost (a worker died mid-way, a run failed) is picked up again.
     stale = timezone.now() - stale_after
-    for case in Case.objects.filter(status__in=[S.SUBMITTED, S.ACCEPTED, S.IN_REVIEW, S.APPROVED], updated_at__lt=stale) \
-            .exclude(tasks__status=Task.Status.OPEN).only("pk")[:limit]:
+    for case in Case.objects.filter(status__in=[S.SUBMITTED, S.ACCEPTED, S.IN_REVIEW, S.APPROVED], updated_at__lt=stale,
+                                    stuck_at__isnull=True).exclude(tasks__status=Task.Status.OPEN).only("pk")[:limit]:
         try:
             advance(case.pk, "system:sweep")
-        except Exception:  # noqa: BLE001 — one broken case must not stop the others; it is logged
+        except Exception as exc:  # noqa: BLE001 — one broken case must not stop the others
             logger.exception("sweep could not restart case %s", case.pk)
+            mark_stuck(case.pk, exc)
             continue
         counts["restarted"] += 1
     return counts
+
+
+def mark_stuck(case_id: int, exc: BaseException) -> None:
+    """The engine could not move this case on (卡件): record why, tell the department that runs
+    the service (their workbench lists it) and stop the sweep retrying it silently. Its own
+    transaction: the failed run was rolled back. Once only per case until retried. A transient
+    database failure (a lock or deadlock, a lost connection) is not the case's fault: the sweep
+    retries those as before."""
+    from django.db import InterfaceError, OperationalError
+
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return
+    reason = f"{type(exc).__name__}: {exc}".encode("utf-8", "backslashreplace").decode("utf-8")[:1000]
+    with transaction.atomic():
+        case = Case.objects.select_for_update(of=("self",)).select_related("service").filter(pk=case_id).first()
+        if case is None or case.stuck_at is not None:
+            return
+        case.stuck_at, case.stuck_reason = timezone.now(), reason
+        case.save(update_fields=["stuck_at", "stuck_reason", "updated_at"])
+        audit.record("system:engine", "case.stuck", case, after={"reason": reason})
+        notify(case, department=case.service.department, zh=f"办件 {case.number} 无法继续办理，需要人工处理：{reason}",
+               en=f"Case {case.number} cannot advance and needs an officer: {reason}")
+
+
+def stuck_cases(user, limit: int = 50) -> list[Case]:
+    """Cases the engine could not move on, for the department that runs their service (all for
+    an administrator)."""
+    officer = catalog.officer_of(user)
+    if officer is None:
+        return []
+    qs = Case.objects.filter(stuck_at__isnull=False).select_related("service")
+    if officer.role != Officer.Role.ADMIN:
+        qs = qs.filter(service__department_id=officer.department_id)
+    return list(qs.order_by("stuck_at", "id")[:limit])
+
+
+def retry_stuck(case_number: str, user) -> Case:
+    """An administrator retries a stuck case once its cause is fixed (e.g. the data corrected)."""
+    officer = catalog.officer_of(user)
+    if not officer or officer.role != Officer.Role.ADMIN:
+        raise forbidden("case")
+    with transaction.atomic():
+        case = Case.objects.select_for_update(of=("self",)).filter(number=case_number, stuck_at__isnull=False).first()
+        if case is None:
+            raise not_found("case")
+        case.stuck_at, case.stuck_reason = None, ""
+        case.save(update_fields=["stuck_at", "stuck_reason", "updated_at"])
+        audit.record(user, "case.retried", case)
+        schedule_advance(case)
+        return case
 
 
 # ---------------------------------------------------------------- reading
@@ -782,7 +934,9 @@ def worklist(user, *, view: str = "open", service: str = "", after: tuple | None
 
 
 def upload_material(owner, key: str, name: str, content: bytes) -> Material:
-    checked = check_upload(content, field=f"materials.{key or 'file'}")
+    field = f"materials.{key or 'file'}"
+    checked = check_upload(content, field=field)
+    _within_unattached_quota(owner, checked.size, field)
     material = Material(owner=owner, key=key or "", original_name=(name or "upload")[:200],
                         content_type=checked.content_type, size=checked.size, sha256=checked.sha256)
     material.file.save(f"{checked.sha256[:16]}.{checked.extension}", ContentFile(checked.content), save=False)
@@ -792,10 +946,77 @@ def upload_material(owner, key: str, name: str, content: bytes) -> Material:
     return material
 
 
-def can_read_material(user, material: Material) -> bool:
-    if material.owner_id == getattr(user, "pk", None):
+def _within_unattached_quota(owner, size: int, field: str) -> None:
+    """Uploads not yet part of a case count against a per-user quota (``settings.UNATTACHED_UPLOAD_QUOTA_BYTES``),
+    so new accounts cannot fill the disk with files no case will ever use. The owner's row is
+    locked so two parallel uploads cannot both slip under the limit."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Sum
+
+    quota = settings.UNATTACHED_UPLOAD_QUOTA_BYTES
+    if not transaction.get_connection().in_atomic_block:
+        with transaction.atomic():
+            return _within_unattached_quota(owner, size, field)
+    get_user_model().objects.select_for_update().filter(pk=owner.pk).exists()
+    held = Material.objects.filter(owner=owner, case__isnull=True).aggregate(n=Sum("size"))["n"] or 0
+    if held + size > quota:
+        mb = quota / 1024 / 1024
+        raise BusinessError.of(field, "upload_quota", f"尚未提交的上传材料合计不能超过 {mb:.0f} MB；请先提交申请，或等待未用的材料被清理",
+                               f"Uploaded files not yet part of an application may total at most {mb:.0f} MB; "
+                               "submit your application first, or wait for unused files to be removed", status=413)
+
+
+def discard_unattached_material(owner, pk: int) -> bool:
+    """The owner replaced an upload before sending it (a draft's new file): the old one goes at
+    once instead of holding quota until the sweep. Never a material already part of a case."""
+    with transaction.atomic():
+        material = Material.objects.select_for_update().filter(pk=pk, owner=owner, case__isnull=True).first()
+        if material is None:
+            return False
+        name = material.file.name
+        audit.record(owner, "material.discarded", material, after={"sha256": material.sha256, "size": material.size})
+        material.delete()
+        transaction.on_commit(lambda: Material.file.field.storage.delete(name))
         return True
-    return material.case is not None and can_view(user, material.case) and catalog.officer_of(user) is not None
+
+
+def sweep_unattached_materials(now=None, limit: int = 1000) -> int:
+    """Delete uploads never attached to a case within ``settings.UNATTACHED_UPLOAD_RETENTION_HOURS``
+    (rows and files): part of ``zimao sweep``. A material a submission attaches meanwhile is
+    skipped (the delete is conditional on it still being unattached)."""
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.UNATTACHED_UPLOAD_RETENTION_HOURS)
+    removed = 0
+    for pk in list(Material.objects.filter(case__isnull=True, uploaded_at__lt=cutoff).values_list("pk", flat=True)[:limit]):
+        with transaction.atomic():
+            material = Material.objects.select_for_update().filter(pk=pk, case__isnull=True).first()
+            if material is None:
+                continue
+            name = material.file.name
+            audit.record("system:sweep", "material.expired", material, after={"sha256": material.sha256, "size": material.size})
+            material.delete()
+            transaction.on_commit(lambda name=name: Material.file.field.storage.delete(name))
+            removed += 1
+    return removed
+
+
+def can_read_material(user, material: Material) -> bool:
+    """Least privilege for applicants' files (identity copies among them): the owner; an officer
+    whose department has, or had, a task on the case; the window clerk only for cases that came
+    to the window (an intake task) or wait there to be handed out; zone administrators (who may
+    act on any task). Every officer's read is audited by the caller."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if material.owner_id == user.pk:
+        return True
+    officer = catalog.officer_of(user)
+    if material.case is None or officer is None:
+        return False
+    if officer.role == Officer.Role.ADMIN:
+        return True
+    case = material.case
+    if case.tasks.filter(department_id=officer.department_id).exists():
+        return True
+    return officer.department.is_window and case.status == S.ISSUED and case.delivery_method in ("window", "mail")
 
 
 def create_follow_up_task(case_number: str, *, stage_key: str, key: str, department_code: str, name_zh: str,
@@ -855,8 +1076,20 @@ def notifications_for(case: Case, user, limit: int = 20) -> list[Notification]:
     return list(Notification.objects.filter(case=case, user=user).order_by("-created_at")[:limit])
 
 
-def get_material_for(user, pk: int) -> Material:
-    material = Material.objects.select_related("case").filter(pk=pk).first()
+def get_material_for(user, token) -> Material:
+    """A material by its unguessable token (``Material.token``)."""
+    material = Material.objects.select_related("case").filter(token=token).first()
     if material is None or not can_read_material(user, material):
         raise not_found("material")
     return material
+
+
+def open_task_of(case_number: str) -> Task | None:
+    """A case's first open task — for an app that keeps its own page for deciding it (the decision
+    itself always goes through ``decide``)."""
+    return Task.objects.filter(case__number=case_number, status=Task.Status.OPEN).order_by("id").first()
+
+
+from zimao.cases.ratings import (  # noqa: E402 — re-exported: ratings.py uses this module's helpers
+    appeal, awaiting_follow_up, follow_up, rate, rectify, review_appeal, verify_rectification,
+)

@@ -1,6 +1,7 @@
-"""The case lifecycle as one table, read like the rules a clerk would recite (cf. Signalen's
-``signals/workflow.py``). Nothing changes a case's status except ``services.transition``,
-which consults this table."""
+"""The case and task lifecycles as tables, read like the rules a clerk would recite (cf.
+Signalen's ``signals/workflow.py``). Nothing changes a case's status except
+``services.transition``, nothing changes a task's status except ``services.move_task``; each
+consults its table here."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -52,3 +53,29 @@ STATUS_WORDS = {
 
 def can_transition(source: str, target: str) -> bool:
     return target in TRANSITIONS.get(source, set())
+
+
+class TaskStatus(models.TextChoices):
+    """A department's task on a case (部门任务)."""
+
+    OPEN = "open", _("open")                              # 待办
+    APPROVED = "approved", _("approved")                  # 同意
+    REFUSED = "refused", _("refused")                     # 不同意
+    CORRECTION = "correction", _("waiting for correction")  # 待补正: back to open when answered
+    CANCELLED = "cancelled", _("cancelled")               # 已取消 (case withdrawn, refused, join "any")
+    DONE = "done", _("done")                              # 已办 (a rectification answered)
+
+
+T = TaskStatus
+
+TASK_TRANSITIONS: dict[str, set[str]] = {
+    T.OPEN: {T.APPROVED, T.REFUSED, T.CORRECTION, T.CANCELLED, T.DONE},
+    T.CORRECTION: {T.OPEN, T.CANCELLED},
+}
+
+# A task in one of these states is decided: who decided it, when and why are kept on it.
+TASK_DECIDED = {T.APPROVED, T.REFUSED, T.CANCELLED, T.DONE}
+
+
+def can_move_task(source: str, target: str) -> bool:
+    return target in TASK_TRANSITIONS.get(source, set())

@@ -5,14 +5,71 @@ from django import forms as djforms
 from django.contrib import admin
 
 from zimao.catalog import process
-from zimao.catalog.models import Activity, Department, Officer, ProcessDefinition, ServiceItem
+from zimao.catalog.models import Activity, Department, Officer, ProcessDefinition, ServiceItem, ZoneProfile
 from zimao.catalog.services import department_codes
+from zimao.core import identifiers
+
+
+class DepartmentForm(djforms.ModelForm):
+    class Meta:
+        model = Department
+        fields = ("code", "name_zh", "name_en", "is_window", "authority_name_zh", "authority_name_en", "authority_uscc")
+
+    def clean_authority_uscc(self):
+        code = identifiers.normalise(self.cleaned_data.get("authority_uscc"))
+        if code:
+            result = identifiers.validate_uscc(code, "authority_uscc")
+            if not result.valid:
+                raise djforms.ValidationError([f"{p.zh} / {p.en}" for p in result.problems])
+        return code
+
+    def clean(self):
+        data = super().clean()
+        given = [bool(data.get(k)) for k in ("authority_name_zh", "authority_name_en", "authority_uscc")]
+        if any(given) and not all(given):
+            raise djforms.ValidationError("发证机关的中英文名称和代码须一并填写 / give the authority's Chinese and "
+                                          "English names and its code together")
+        return data
 
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ("code", "name_zh", "name_en", "is_window")
-    search_fields = ("code", "name_zh", "name_en")
+    form = DepartmentForm
+    list_display = ("code", "name_zh", "authority_name_zh", "authority_uscc", "is_window")
+    search_fields = ("code", "name_zh", "name_en", "authority_name_zh", "authority_uscc")
+
+
+class ZoneProfileForm(djforms.ModelForm):
+    site_url = djforms.URLField(required=False, assume_scheme="https",
+                                help_text="printed in QR codes; empty = the address the server is reached at")
+
+    class Meta:
+        model = ZoneProfile
+        fields = ("key", "name_zh", "name_en", "division", "issuer_department", "registration_department",
+                  "origin_place", "site_url", "demo_codes", "note", "active")
+
+    def clean(self):
+        from zimao.core import divisions
+
+        data = super().clean()
+        if data.get("division") and not divisions.is_valid_division(data["division"]):
+            self.add_error("division", "不是 GB/T 2260 行政区划代码 / not a GB/T 2260 division code")
+        codes = department_codes()
+        for key in ("issuer_department", "registration_department"):
+            if data.get(key) and data[key] not in codes:
+                self.add_error(key, "没有这个部门代码 / no department has this code")
+        if data.get("active") and ZoneProfile.objects.filter(active=True).exclude(pk=self.instance.pk).exists():
+            self.add_error("active", "已有生效的片区配置，请先停用 / another profile is active: deactivate it first")
+        return data
+
+
+@admin.register(ZoneProfile)
+class ZoneProfileAdmin(admin.ModelAdmin):
+    """片区配置: the departments' authorities are edited on the department page; the whole profile
+    moves between installations with ``zimao zone export/import``."""
+
+    form = ZoneProfileForm
+    list_display = ("key", "name_zh", "division", "registration_department", "origin_place", "active")
 
 
 @admin.register(Officer)

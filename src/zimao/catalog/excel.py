@@ -60,9 +60,17 @@ REQUIRED_HEADERS = {"code", "name_zh", "name_en", "department", "reform_mode", "
 DEPARTMENT_COLUMNS = [("code", "部门编码"), ("name_zh", "部门名称"), ("name_en", "英文名称"), ("is_window", "综合窗口")]
 ACTIVITY_COLUMNS = [("key", "活动编码"), ("name_zh", "经营范围表述"), ("name_en", "英文表述"), ("industry_code", "国民经济行业代码")]
 
+def mode_cell(value: str) -> str:
+    """A reform mode as the list writes it, Chinese first with its code: 实行告知承诺（commitment）."""
+    if not value:
+        return ""
+    return f"{str(ReformMode(value).label).split(' ')[0]}（{value}）"
+
+
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 MODE_ALIASES = {**{m.value: m.value for m in ReformMode},
                 **{str(m.label).split(" ")[0]: m.value for m in ReformMode if m.value},
+                **{mode_cell(m.value): m.value for m in ReformMode if m.value},
                 **{str(m.label): m.value for m in ReformMode}, "无": "", "none": ""}
 TRUE_WORDS = {"1", "true", "yes", "是", "y", "公布"}
 FALSE_WORDS = {"0", "false", "no", "否", "n", "不公布"}
@@ -116,7 +124,7 @@ def _cell_json(value) -> str:
 def _item_values(item: ServiceItem, proc) -> dict:
     return {
         "code": item.code, "name_zh": item.name_zh, "name_en": item.name_en, "department": item.department.code,
-        "reform_mode": item.reform_mode, "legal_basis": item.legal_basis, "legal_limit_days": item.legal_limit_days,
+        "reform_mode": mode_cell(item.reform_mode), "legal_basis": item.legal_basis, "legal_limit_days": item.legal_limit_days,
         "promised_limit_days": item.promised_limit_days, "validity_months": item.validity_months,
         "activities": "，".join(item.activities), "conditions_zh": item.conditions_zh, "conditions_en": item.conditions_en,
         "guide_zh": item.guide_zh, "guide_en": item.guide_en, "rectification_days": item.rectification_days,

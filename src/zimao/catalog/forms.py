@@ -2,8 +2,10 @@
 application against it and names every wrong field in Chinese and English.
 
 Field definition: ``{"key", "type", "label_zh", "label_en", "required", "choices",
-"max_length", "min", "max", "help_zh", "help_en", "default"}``. Types: text, textarea, int,
-decimal, date, bool, choice, multichoice, id_number, phone, uscc, division, and any registered in
+"max_length", "min", "max", "not_before", "not_after", "help_zh", "help_en", "default"}``
+(date bounds: ``"today"``, ``"+N"``/``"-N"`` days or an ISO date, within 1900 … today + 100 years). Types: text, textarea, int,
+decimal, date, bool, choice, multichoice, id_number, phone, uscc, division, json (a structured
+value), table (rows of ``columns``, e.g. a bill of goods), and any registered in
 ``plugins.field_types``. Personal data (id_number, phone) is stored encrypted with a mask beside it.
 """
 
@@ -16,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from zimao.catalog import plugins
 from zimao.core import protected
 from zimao.core.errors import Problem
+from zimao.core.middleware import surrogate_paths, unencodable_text_problem
 
 PROTECTED_TYPES = {"id_number", "phone"}
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$|^0\d{2,3}-?\d{7,8}$")
@@ -66,10 +69,18 @@ def _normalise(field: dict, raw):
             raise ValueError((f"不能大于 {field['max']}", f"must be at most {field['max']}"))
         return number if kind == "int" else str(number)
     if kind == "date":
+        from zimao.core import dates
+
         try:
-            return date.fromisoformat(str(raw).strip()).isoformat()
+            value = date.fromisoformat(str(raw).strip())
         except ValueError:
             raise ValueError(("应为日期，格式 YYYY-MM-DD", "must be a date as YYYY-MM-DD")) from None
+        # Every date field has a sane range; a field may narrow it ("not_before": "today" for
+        # an appointment, "not_after": "today" for a date of birth).
+        reason = dates.out_of_range(value, not_before=field.get("not_before"), not_after=field.get("not_after"))
+        if reason:
+            raise ValueError(reason)
+        return value.isoformat()
     if kind == "bool":
         if isinstance(raw, bool):
             return raw
@@ -121,9 +132,64 @@ def _normalise(field: dict, raw):
         if not is_valid_division(value, on=timezone.localdate()):  # a new application names a current division
             raise ValueError(("不是有效的行政区划代码（GB/T 2260）", "is not a valid administrative division code (GB/T 2260)"))
         return value
+    if kind == "table":
+        return _table(field, raw)
+    if kind == "json":
+        return _json_value(field, raw)
     if kind in plugins.field_types:
         return plugins.field_types[kind].func(raw, field)
     raise ValueError(("字段类型未定义", f"unknown field type {kind!r}"))
+
+
+def _json_value(field: dict, raw):
+    """A structured value (object or list) given as such or as JSON text, e.g. a bill of materials."""
+    import json
+
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise ValueError(("不是有效的 JSON", "is not valid JSON")) from None
+    if not isinstance(raw, (dict, list)):
+        raise ValueError(("应为对象或列表", "must be an object or a list"))
+    limit = field.get("max_bytes", 512 * 1024)
+    if len(json.dumps(raw, ensure_ascii=False)) > limit:
+        raise ValueError((f"内容过大（最多 {limit} 字节）", f"is too large (at most {limit} bytes)"))
+    return raw
+
+
+def _table(field: dict, raw) -> list[dict]:
+    """A table of rows — 明细表 (e.g. a bill of goods): ``columns`` are field definitions checked
+    cell by cell like any field; ``min_rows``/``max_rows`` bound the rows. A wrong cell is named
+    by its row and column."""
+    if not isinstance(raw, (list, tuple)):
+        raise ValueError(("应为若干行的列表", "must be a list of rows"))
+    low, high = field.get("min_rows", 1), field.get("max_rows", 50)
+    if not low <= len(raw) <= high:
+        raise ValueError((f"应有 {low} 至 {high} 行", f"must have {low} to {high} rows"))
+    columns = {c["key"]: c for c in field.get("columns", [])}
+    rows = []
+    for i, row in enumerate(raw, start=1):
+        if not isinstance(row, dict):
+            raise ValueError((f"第 {i} 行应为对象", f"row {i} must be an object"))
+        unknown = sorted(set(row) - set(columns))
+        if unknown:
+            raise ValueError((f"第 {i} 行没有“{unknown[0]}”这一列", f"row {i} has no column {unknown[0]!r}"))
+        cleaned = {}
+        for key, column in columns.items():
+            zh_label, en_label = _label(column)
+            value = row.get(key, column.get("default"))
+            if value is None or value == "" or value == []:
+                if column.get("required"):
+                    raise ValueError((f"第 {i} 行请填写“{zh_label}”", f"row {i}: enter {en_label}"))
+                continue
+            try:
+                cleaned[key] = _normalise(column, value)
+            except ValueError as exc:
+                zh, en = exc.args[0]
+                raise ValueError((f"第 {i} 行“{zh_label}”{zh}", f"row {i}: {en_label} {en}")) from None
+        rows.append(cleaned)
+    return rows
 
 
 def protect(kind: str, value: str) -> dict:
@@ -173,6 +239,9 @@ def validate(form: dict, data: dict, *, partial: bool = False) -> tuple[dict, li
             if field.get("required") and not partial:
                 problems.append(Problem(path, "required", f"请填写“{zh_label}”", f"Enter {en_label}"))
             continue
+        if next(surrogate_paths(raw), None) is not None:  # also for callers that do not come through the HTTP edge
+            problems.append(unencodable_text_problem(path))
+            continue
         try:
             value = _normalise(field, raw)
         except ValueError as exc:
@@ -207,3 +276,12 @@ def summary(form: dict, data: dict, language: str = "zh-hans") -> list[dict]:
             "value": display(value),
         })
     return rows
+
+
+def validate_decision(fields: list[dict], data) -> tuple[dict, list[Problem]]:
+    """Decision-time fields — 审批时填写的信息 (e.g. an exchange rate, a reason): what a process
+    task declares in ``decision_fields`` and the officer gives when approving. Problems are named
+    ``fields.<key>``."""
+    form = {"sections": [{"key": "fields", "fields": fields}]}
+    cleaned, problems = validate(form, {"fields": data if isinstance(data, dict) else {}})
+    return cleaned.get("fields", {}), problems

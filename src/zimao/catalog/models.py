@@ -19,10 +19,61 @@ class Department(models.Model):
     name_zh = models.CharField(max_length=100)
     name_en = models.CharField(max_length=150)
     is_window = models.BooleanField(default=False, help_text="综合窗口: accepts applications and hands out results")
+    # The authority (机关) in whose name this department decides: printed as issuer on what it
+    # issues and carried as issuer code in the e-licence identifier (GB/T 36904). Set per zone by
+    # the zone profile (``zimao zone import``); empty = the zone's administrative committee.
+    authority_name_zh = models.CharField(_("authority (Chinese)"), max_length=200, blank=True)
+    authority_name_en = models.CharField(_("authority (English)"), max_length=250, blank=True)
+    authority_uscc = models.CharField(_("authority's unified social credit code"), max_length=18, blank=True)
+
+    class Level(models.TextChoices):
+        """Which tier of government the department belongs to (层级)."""
+
+        MUNICIPAL = "municipal", _("municipal or zone (市级/片区)")
+        PROVINCIAL = "provincial", _("provincial (省级)")
+
+    # An item decided by a provincial department is accepted at the zone window and forwarded
+    # (由省级部门办理): the guide says so and the process has a forwarding task.
+    level = models.CharField(max_length=12, choices=Level.choices, default=Level.MUNICIPAL)
 
     class Meta:
         ordering = ["code"]
         verbose_name = _("department")
+
+    @property
+    def is_provincial(self) -> bool:
+        return self.level == self.Level.PROVINCIAL
+
+    def __str__(self):
+        return f"{self.name_zh} {self.name_en}"
+
+
+class ZoneProfile(models.Model):
+    """The zone this installation serves — 片区配置: names, division, the authorities that sign, the
+    public address. Data, not code: one row is active; ``zimao zone export/import`` moves it."""
+
+    key = models.SlugField(max_length=60, unique=True)
+    name_zh = models.CharField(_("zone name (Chinese)"), max_length=200)
+    name_en = models.CharField(_("zone name (English)"), max_length=250)
+    division = models.CharField(_("division code (GB/T 2260)"), max_length=6)
+    issuer_department = models.CharField(
+        _("issuing department"), max_length=32,
+        help_text="部门代码 of the zone's own authority (管委会): defines licence types, issues what no department decides")
+    registration_department = models.CharField(
+        _("registration department"), max_length=32, help_text="部门代码 whose authority is the 登记机关 on business licences")
+    origin_place = models.CharField(_("place of issue of certificates of origin"), max_length=100,
+                                    help_text='Form RCEP box 16, e.g. "CITY, CHINA"')
+    site_url = models.URLField(_("public site address"), blank=True,
+                               help_text="printed in QR codes; empty = the address the server is reached at")
+    demo_codes = models.BooleanField(_("authority codes are demo placeholders"), default=False)
+    note = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("zone profile")
+        constraints = [models.UniqueConstraint(fields=["active"], condition=models.Q(active=True),
+                                               name="one_active_zone_profile")]
 
     def __str__(self):
         return f"{self.name_zh} {self.name_en}"

@@ -48,6 +48,7 @@ class CaseContext:
     actor: str = "system"
     submitted_at: object = None
     delivered_at: object = None
+    status: str = ""  # the case's status when the plugin runs (e.g. why an on_close hook runs)
 
 
 @dataclass

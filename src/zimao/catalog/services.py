@@ -106,7 +106,8 @@ def load_catalogue(data: dict, actor=None) -> dict:
     counts = {"departments": 0, "services": 0, "process_versions": 0}
     for row in data.get("departments", []):
         _, created = Department.objects.update_or_create(code=row["code"], defaults={
-            "name_zh": row["name_zh"], "name_en": row["name_en"], "is_window": row.get("is_window", False)})
+            "name_zh": row["name_zh"], "name_en": row["name_en"], "is_window": row.get("is_window", False),
+            "level": row.get("level", Department.Level.MUNICIPAL)})
         counts["departments"] += created
     for position, row in enumerate(data.get("activities", [])):
         _, created = Activity.objects.update_or_create(key=row["key"], defaults={

@@ -30,6 +30,14 @@ class SessionAuth(APIKeyCookie):
 
     param_name = "sessionid"
 
+    def __call__(self, request):
+        # No session user: this scheme does not apply, so the answer is 401 "log in", not a 403
+        # "CSRF check failed" for a request that never had a session to forge.
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return super().__call__(request)
+
     def authenticate(self, request, key):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:

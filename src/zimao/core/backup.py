@@ -11,6 +11,11 @@ The archive (``.tar``, or ``.tar.gz``/``.tgz``) holds:
 - ``media/…`` — uploaded materials (written after the database snapshot, so every file a row
   refers to is there).
 
+The archive is sealed with the field key (``protected.seal_stream``: AES-256-GCM, owner-only
+0600): a stolen backup reads as noise, and the materials inside it are sealed a second time as
+they are on disk. Restoring needs the same ``ZIMAO_FIELD_KEY`` (or it in ``ZIMAO_FIELD_KEY_OLD``);
+a clear archive written before sealing existed is still restored.
+
 Restoring refuses a damaged archive (a checksum differs), a database of the other vendor and a
 target that already holds data (unless ``force``); afterwards it verifies the audit chain and
 that the chain still contains the head recorded at backup time — a restore that lost or altered
@@ -28,6 +33,7 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,10 +94,12 @@ def _applied_migrations(alias: str = "default") -> list[str]:
 
 
 def _audit_head() -> dict:
-    from zimao.core.models import AuditHead
+    """The newest audit event (its id is its place in the global order) and its chain hash."""
+    from zimao.core.models import AuditEvent
 
-    head = AuditHead.objects.filter(id=1).first()
-    return {"seq": head.seq, "hash": head.hash} if head else {"seq": 0, "hash": "0" * 64}
+    head = AuditEvent.objects.order_by("-id").values_list("id", "hash").first()
+    events = AuditEvent.objects.filter(id__lte=head[0]).count() if head else 0
+    return {"seq": head[0], "hash": head[1], "events": events} if head else {"seq": 0, "hash": "0" * 64, "events": 0}
 
 
 # ---------------------------------------------------------------- backup
@@ -126,8 +134,9 @@ def backup(destination: str | Path, *, include_media: bool = True, alias: str = 
             manifest["files"]["media/" + path.relative_to(media).as_posix()] = _sha256_file(path)
         destination.parent.mkdir(parents=True, exist_ok=True)
         partial = destination.with_name(destination.name + ".partial")
+        clear = work / "archive.tar"
         mode = "w:gz" if destination.name.endswith((".gz", ".tgz")) else "w"
-        with tarfile.open(partial, mode) as tar:
+        with tarfile.open(clear, mode) as tar:
             data = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
             info = tarfile.TarInfo("manifest.json")
             info.size, info.mtime = len(data), int(timezone.now().timestamp())
@@ -135,6 +144,14 @@ def backup(destination: str | Path, *, include_media: bool = True, alias: str = 
             tar.add(db_member, arcname=db_member.name)
             for path in media_files:
                 tar.add(path, arcname="media/" + path.relative_to(media).as_posix())
+        from zimao.core import protected
+
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # owner-only even where it already existed
+        with os.fdopen(fd, "wb") as out, open(clear, "rb") as src:
+            protected.seal_stream(src, out)
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(partial, destination)  # a backup is either complete or absent
     return manifest
 
@@ -155,7 +172,34 @@ def _sqlite_snapshot(source: Path, target: Path) -> None:
 
 # ---------------------------------------------------------------- restore
 
+@contextmanager
+def _clear_archive(archive: str | Path):
+    """The archive as a clear tar file: opened with the field key (a temporary owner-only copy)
+    when sealed, as it is when written before sealing existed."""
+    from zimao.core import protected
+
+    with open(archive, "rb") as f:
+        sealed = protected.is_sealed(f.read(len(protected.SEALED_MAGIC)))
+    if not sealed:
+        yield Path(archive)
+        return
+    with tempfile.TemporaryDirectory(prefix="zimao-open-") as tmp:
+        clear = Path(tmp) / "archive.tar"
+        try:
+            with open(archive, "rb") as src, open(clear, "wb") as out:
+                protected.open_stream(src, out)
+        except protected.SealError as exc:
+            raise BackupError(f"无法解密备份（密钥不符或文件已损坏）/ the backup cannot be opened "
+                              f"(another ZIMAO_FIELD_KEY, or the file is damaged): {exc}") from None
+        yield clear
+
+
 def read_manifest(archive: str | Path) -> dict:
+    with _clear_archive(archive) as clear:
+        return _read_manifest(clear)
+
+
+def _read_manifest(archive: Path) -> dict:
     with tarfile.open(archive) as tar:
         member = tar.extractfile("manifest.json")
         if member is None:
@@ -183,7 +227,12 @@ def _target_has_data(alias: str = "default") -> bool:
 
 def restore(archive: str | Path, *, force: bool = False, alias: str = "default") -> RestoreReport:
     """Restore ``archive`` into the configured database (and MEDIA_ROOT), then verify it."""
-    manifest = read_manifest(archive)
+    with _clear_archive(archive) as clear:
+        return _restore(clear, force=force, alias=alias)
+
+
+def _restore(archive: Path, *, force: bool, alias: str) -> RestoreReport:
+    manifest = _read_manifest(archive)
     vendor = _vendor(alias)
     if manifest["vendor"] != vendor:
         raise BackupError(f"备份来自 {manifest['vendor']}，当前数据库是 {vendor} / "
@@ -250,7 +299,7 @@ def verify_restored(manifest: dict, alias: str = "default") -> RestoreReport:
         problems.append(f"审计链断裂 / audit chain broken at #{result.broken_seq}: {result.reason}")
     head = manifest["audit_head"]
     if head["seq"]:
-        event = AuditEvent.objects.filter(seq=head["seq"]).first()
+        event = AuditEvent.objects.filter(pk=head["seq"]).first()
         if event is None or event.hash != head["hash"]:
             problems.append(f"备份时的审计链头 #{head['seq']} 不在恢复的数据中 / "
                             f"the audit head #{head['seq']} recorded at backup time is not in the restored data")

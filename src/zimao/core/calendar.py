@@ -6,11 +6,15 @@ Which days are working days:
    (法定节假日), ``True`` a make-up working day on a weekend (调休上班);
 2. otherwise, in a year with a ``CalendarYear`` row (its official arrangement is entered),
    Monday–Friday are working days;
-3. in a year *without* one, Monday–Friday are assumed, and any result that counted a day of
-   that year is marked ``provisional`` — the State Council publishes each year's arrangement only
-   in the autumn before, and ``chinesecalendar`` 1.11 knows 2004–2026 only (it raises
-   ``NotImplementedError`` for 2027), so a deadline set in December 2026 may be wrong until an
-   administrator enters 2027. ``calendar_warnings()`` tells them.
+3. in a year *without* one, the law decides: the statutory holidays of the 全国年节及纪念日放假办法
+   (元旦, 春节, 清明, 劳动节, 端午, 中秋, 国庆 — lunar dates and the solar term computed) with the
+   days in lieu it gives for a holiday on a weekend (``zimao.core.holidays``); Monday–Friday are
+   working days otherwise. Any result that counted a day of that year is marked ``provisional``:
+   the State Council publishes each year's arrangement (with its 调休 swaps) only in the autumn
+   before, and ``chinesecalendar`` 1.11 knows 2004–2026 only (it raises ``NotImplementedError``
+   for 2027). ``calendar_warnings()`` tells administrators; entering the year
+   (``enter_arrangement``, the admin, ``zimao calendar import``) recomputes every deadline that
+   depended on it (``arrangement_changing``).
 
 Counting rule (期间开始之日不计算在期间内 — the day a period starts is not counted): day 1 of
 ``add_working_days(start, n)`` is the first working day *after* ``start``, whatever time of day
@@ -30,13 +34,17 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Iterable, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
+
+from zimao.core import holidays
 
 VERSION_SEQUENCE = "calendar-version"
 PACKAGE = "chinesecalendar"
@@ -47,7 +55,7 @@ class Deadline:
     """A due date counted in working days.
 
     ``provisional`` is True when the count crossed a year whose holiday arrangement nobody has
-    entered (Monday–Friday was assumed there); ``provisional_years`` says which.
+    entered (the statutory holidays were assumed there); ``provisional_years`` says which.
     """
 
     date: dt.date
@@ -56,7 +64,7 @@ class Deadline:
 
 
 class WorkingDays(NamedTuple):
-    """A count of working days, and whether it relied on an assumed (Monday–Friday) year."""
+    """A count of working days, and whether it relied on an assumed (statutory-only) year."""
 
     count: int
     provisional: bool
@@ -149,10 +157,12 @@ def _year(year: int) -> _Year:
 
         connect_signals()
         known = CalendarYear.objects.filter(year=year).exists()
-        overrides = dict(
+        entered = dict(
             CalendarDay.objects.filter(date__gte=dt.date(year, 1, 1), date__lte=dt.date(year, 12, 31))
             .values_list("date", "is_workday")
         )
+        # A year nobody entered follows the law; a day an administrator set still wins.
+        overrides = entered if known else {**dict.fromkeys(holidays.weekday_holidays(year), False), **entered}
         info = _Year(known=known, overrides=MappingProxyType(overrides))
         with _lock:
             _years[year] = info
@@ -187,7 +197,7 @@ def is_workday(day: dt.date | dt.datetime) -> bool:
 
 
 def is_provisional_year(year: int) -> bool:
-    """True if nobody has entered ``year``'s holiday arrangement (Monday–Friday is assumed)."""
+    """True if nobody has entered ``year``'s holiday arrangement (the statutory holidays are assumed)."""
     _fresh()
     return not _year(year).known
 
@@ -270,9 +280,11 @@ def calendar_warnings(today: dt.date | None = None) -> list[str]:
     ``CalendarYear`` row.
     """
     return [
-        f"请录入{year}年节假日安排（国务院办公厅通知）；在此之前，涉及{year}年的期限按周一至周五计算并标记为暂定。"
+        f"请录入{year}年节假日安排（国务院办公厅通知）；在此之前，涉及{year}年的期限按《全国年节及纪念日放假办法》"
+        f"的法定节假日及补假计算（不含调休）并标记为暂定，录入后自动重算。"
         f" / enter {year}'s holiday arrangement (the State Council notice); until then deadlines reaching "
-        f"{year} count Monday to Friday and are marked provisional."
+        f"{year} count the statutory holidays and days in lieu of the national holidays law (no swapped weekends), "
+        f"are marked provisional, and are recomputed once it is entered."
         for year in missing_years(today)
     ]
 
@@ -379,3 +391,128 @@ def seed_from_package(years: Iterable[int] | None = None) -> SeedReport:
             report.deleted += len(delete)
         invalidate()  # bulk operations send no signals
     return report
+
+
+# ----------------------------------------------------------------------------- entering a year, recomputing
+
+# Sent inside the transaction *before* the calendar of ``years`` changes. A receiver reads what it
+# needs under the old calendar and returns a callable; the callables run after the change (same
+# transaction) and return a summary dict each. The case engine recounts its deadlines and timers.
+arrangement_changing = Signal()
+
+
+@contextmanager
+def changing(years: Iterable[int], actor="system:calendar"):
+    """Wrap any change to the calendar of ``years``: deadlines that depended on it are recounted.
+
+    Yields a list that is filled, after the change, with each receiver's summary.
+    """
+    years = sorted(set(years))
+    summaries: list[dict] = []
+    with transaction.atomic():
+        _fresh()
+        responses = arrangement_changing.send(sender=None, years=years, actor=actor)
+        finishers = [response for _receiver, response in responses if callable(response)]
+        yield summaries
+        invalidate()
+        for finish in finishers:
+            summaries.append(finish() or {})
+
+
+@dataclass(frozen=True)
+class ArrangementDay:
+    date: dt.date
+    is_workday: bool
+    name: str
+
+
+class ArrangementError(ValueError):
+    """A bad arrangement file: ``problems`` is a list of (line, zh, en)."""
+
+    def __init__(self, problems: list[tuple[int, str, str]]):
+        self.problems = problems
+        super().__init__("; ".join(f"line {line}: {en}" for line, _zh, en in problems))
+
+    def bilingual(self) -> str:
+        return "\n".join(f"第{line}行：{zh} / line {line}: {en}" for line, zh, en in self.problems)
+
+
+_HOLIDAY_WORDS = {"休", "放假", "holiday", "off", "0"}
+_WORKDAY_WORDS = {"班", "上班", "workday", "work", "1"}
+
+
+def parse_arrangement(text: str) -> tuple[int, list[ArrangementDay]]:
+    """Read a year's arrangement as CSV lines ``date,kind,name`` (kind 休/holiday or 班/workday).
+
+    A header line and ``#`` comments are allowed. Every day must be in the same year. Returns
+    ``(year, days)`` or raises ``ArrangementError`` naming each bad line (nothing is half-read).
+    """
+    import csv
+
+    problems: list[tuple[int, str, str]] = []
+    days: dict[dt.date, ArrangementDay] = {}
+    for number, row in enumerate(csv.reader(text.splitlines()), start=1):
+        if not row or not "".join(row).strip() or row[0].strip().startswith("#"):
+            continue
+        if number == 1 and row[0].strip().lower() in ("date", "日期"):
+            continue
+        cells = [c.strip() for c in row] + ["", ""]
+        try:
+            day = dt.date.fromisoformat(cells[0])
+        except ValueError:
+            problems.append((number, f"日期“{cells[0]}”应为YYYY-MM-DD", f"date '{cells[0]}' must be YYYY-MM-DD"))
+            continue
+        kind = cells[1].lower()
+        if kind in _HOLIDAY_WORDS:
+            workday = False
+        elif kind in _WORKDAY_WORDS:
+            workday = True
+        else:
+            problems.append((number, f"类型“{cells[1]}”应为“休”或“班”", f"kind '{cells[1]}' must be holiday (休) or workday (班)"))
+            continue
+        if day in days:
+            problems.append((number, f"{day} 重复", f"{day} is listed twice"))
+            continue
+        days[day] = ArrangementDay(day, workday, cells[2][:100])
+    years = {d.year for d in days}
+    if not problems and len(years) != 1:
+        problems.append((0, "文件应包含且只包含一个年度的安排", "the file must hold the days of exactly one year"))
+    if problems:
+        raise ArrangementError(problems)
+    return years.pop(), sorted(days.values(), key=lambda d: d.date)
+
+
+@dataclass
+class EnterReport:
+    year: int
+    stored: int
+    recomputed: list[dict]
+
+
+def enter_arrangement(year: int, days: Iterable[ArrangementDay], source: str, actor="system:calendar") -> EnterReport:
+    """Enter ``year``'s official arrangement: its days replace that year's rows, the year becomes
+    known (no longer provisional), and every deadline that depended on it is recomputed.
+
+    Only non-standard days are stored (a weekday off, a weekend worked), like the seeded years.
+    Idempotent: entering the same notice twice changes nothing the second time.
+    """
+    from zimao.core import audit
+    from zimao.core.models import CalendarDay, CalendarYear
+
+    days = [d for d in days if d.date.year == year and d.is_workday != (d.date.weekday() < 5)]
+    with changing([year], actor) as summaries:
+        CalendarDay.objects.filter(date__year=year).delete()
+        CalendarDay.objects.bulk_create(
+            [CalendarDay(date=d.date, is_workday=d.is_workday, name=d.name, source="admin") for d in days])
+        row, created = CalendarYear.objects.get_or_create(year=year, defaults={"source": source[:200]})
+        if not created and source and row.source != source[:200]:
+            row.source = source[:200]
+            row.save(update_fields=["source"])
+        audit.record(actor, "calendaryear.entered", row, after={
+            "year": year, "source": row.source, "days": [[d.date.isoformat(), d.is_workday, d.name] for d in days]})
+    return EnterReport(year=year, stored=len(days), recomputed=summaries)
+
+
+def provisional_days(year: int) -> list[holidays.StatutoryDay]:
+    """The days off the law gives in ``year`` (what a provisional year assumes), for display."""
+    return list(holidays.statutory_arrangement(year))

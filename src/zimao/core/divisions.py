@@ -1,7 +1,7 @@
 """Administrative divisions — 行政区划代码 (GB/T 2260).
 
-Six digits: province 省 (2), prefecture 地级 (2), county 县级 (2). Luoyang 洛阳市 is 410300; its
-districts include 涧西区 410305 and 洛龙区 410311.
+Six digits: province 省 (2), prefecture 地级 (2), county 县级 (2). Zhengzhou 郑州市 is 410100; its
+districts include 中原区 410102 and 金水区 410105.
 
 The table (``data/gb2260.csv``) is *dated*: divisions are created, merged and renamed every year
 (孟津县 410322 became 孟津区 410308 in 2021), and a code printed on an old licence must still be
@@ -140,7 +140,7 @@ def children(code: str, on: date | None = None) -> list[Division]:
 
 def path(code: str) -> list[Division]:
     """Province → prefecture → county for ``code`` (shorter for higher levels):
-    ``path("410305")`` → [河南省, 洛阳市, 涧西区]. Empty for an unknown code."""
+    ``path("410105")`` → [河南省, 郑州市, 金水区]. Empty for an unknown code."""
     chain: list[Division] = []
     d = lookup(code)
     while d is not None and len(chain) < 4:

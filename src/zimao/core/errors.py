@@ -103,6 +103,8 @@ _PYDANTIC_ZH = {
     "bool_type": "应为是或否",
     "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
     "date_parsing": "应为日期（YYYY-MM-DD）",
+    "date_not_iso": "应为日期（YYYY-MM-DD）",
+    "date_out_of_range": "日期超出允许范围",
     "literal_error": "不是允许的取值",
     "enum": "不是允许的取值",
     "json_invalid": "不是有效的 JSON",

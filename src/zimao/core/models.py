@@ -5,43 +5,73 @@ tokens. Other apps reach them through the service modules beside this file (``au
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
 class AuditEvent(models.Model):
     """One change of anything that matters (append-only, hash-chained; 审计留痕).
 
-    ``hash`` = SHA-256 over the previous event's hash and this event's canonical content, so
-    editing or deleting any event breaks every link after it (``zimao audit verify``).
+    Each audited object (a case, a credential, a market entity…) keeps its own chain:
+    ``object_seq`` counts that object's events from 1 and ``hash`` = SHA-256 over the previous
+    event's hash (of the same object) and this event's canonical content. A chain is extended
+    under the lock the change already holds on its object, so appends in the zone never queue
+    on one row. The global order is ``id``; the checkpointer gives each event a ``log_index``
+    (its leaf in the zone's RFC 9162 Merkle log) and signs the tree head, which is what makes
+    rewriting a whole chain with recomputed hashes detectable (``zimao audit verify``).
     """
 
-    seq = models.BigIntegerField(unique=True)
     at = models.DateTimeField()
     actor = models.CharField(max_length=150, help_text="username, or system:<component>, or zone:<node>")
     action = models.CharField(max_length=64)
     object_type = models.CharField(max_length=64)
     object_id = models.CharField(max_length=64)
+    object_seq = models.BigIntegerField(help_text="position in this object's chain, from 1")
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    log_index = models.BigIntegerField(null=True, blank=True, unique=True,
+                                       help_text="leaf index in the Merkle log; empty until checkpointed")
 
     class Meta:
-        ordering = ["seq"]
-        indexes = [models.Index(fields=["object_type", "object_id", "seq"])]
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["object_type", "object_id", "object_seq"],
+                                               name="core_auditevent_object_chain")]
         verbose_name = _("audit event")
 
     def __str__(self):
-        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+        return f"#{self.pk} {self.action} {self.object_type}:{self.object_id}/{self.object_seq}"
+
+    @property
+    def seq(self) -> int:
+        """The event's place in the zone's global order (its id); kept for readers of ``#seq``."""
+        return self.pk
 
 
-class AuditHead(models.Model):
-    """The single row holding the chain's tip; locking it serialises appends on every database."""
+class AuditCheckpoint(models.Model):
+    """A signed tree head of the zone's audit log (审计检查点, RFC 9162 / C2SP checkpoint).
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    seq = models.BigIntegerField(default=0)
-    hash = models.CharField(max_length=64, default="0" * 64)
+    ``tree_size`` leaves (events with ``log_index`` below it) hash to ``root_hash``; ``signed``
+    is a JWS over that statement made with the node's signing key, checkable against
+    ``/.well-known/jwks.json`` by anyone who kept it.
+    """
+
+    tree_size = models.BigIntegerField(unique=True)
+    root_hash = models.CharField(max_length=64)
+    at = models.DateTimeField()
+    kid = models.CharField(max_length=100)
+    signed = models.TextField(help_text="compact JWS over the tree head")
+    frontier = models.JSONField(default=list, help_text="the tree's right edge, for the next checkpoint")
+
+    class Meta:
+        ordering = ["tree_size"]
+        verbose_name = _("audit checkpoint")
+
+    def __str__(self):
+        return f"checkpoint {self.tree_size} {self.root_hash[:12]}"
 
 
 class Sequence(models.Model):
@@ -130,3 +160,49 @@ class ThrottleEvent(models.Model):
     class Meta:
         indexes = [models.Index(fields=["key", "at"], name="throttle_event_key_at")]
         verbose_name = _("rate-limited event")
+
+
+class WorkerLease(models.Model):
+    """A task worker's lease — 后台任务进程租约. A live worker renews it every few seconds (a
+    heartbeat thread in ``zimao worker``); a task RUNNING under a worker whose lease has expired
+    was orphaned and may be requeued, while one under a live lease is never taken from it
+    (``zimao.core.recovery``). The task row names its worker (django-tasks' ``worker_ids``)."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    host = models.CharField(max_length=255, blank=True)
+    pid = models.IntegerField(null=True)
+    renewed_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("worker lease")
+
+    def __str__(self):
+        return f"{self.worker_id} until {self.expires_at:%H:%M:%S}"
+
+
+class OutboxEvent(models.Model):
+    """Something that happened, announced by the app that made it happen — 事件发件箱
+    (``zimao.core.events``). Written in the change's own transaction, so it exists exactly when
+    the change does; delivered after commit to the subscribers other apps registered, retried
+    until every subscriber took it. Delivered rows stay as the record of what was announced."""
+
+    topic = models.CharField(max_length=64)
+    key = models.CharField(max_length=200, blank=True, default="", help_text="what makes a repeat the same event")
+    payload = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    created = models.DateTimeField(default=timezone.now)
+    delivered = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt = models.DateTimeField(null=True, blank=True, help_text="after a failed delivery: not before")
+    last_error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["delivered", "next_attempt", "id"], name="outbox_undelivered"),
+            models.Index(fields=["topic", "key"], name="outbox_topic_key"),
+        ]
+        verbose_name = _("announced event")
+
+    def __str__(self):
+        return f"{self.topic} {self.key}".strip()

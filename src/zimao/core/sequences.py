@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection
 
 from zimao.core.models import Sequence
 
@@ -12,13 +11,18 @@ def next_value(name: str) -> int:
     """The next value of counter ``name`` (starting at 1).
 
     A value is handed out once among committed transactions: if the caller's transaction rolls
-    back, the value was never issued and may be handed out again. The increment is one UPDATE inside the caller's transaction, so concurrent callers queue on
-    the row lock (PostgreSQL) or the write lock (SQLite) and each gets a distinct value.
-    """
-    from zimao.core.audit import lock_chain
+    back, the value was never issued and may be handed out again. The increment is one upsert
+    (``INSERT … ON CONFLICT DO UPDATE … RETURNING``) inside the caller's transaction, so concurrent
+    callers queue on the counter's row lock (PostgreSQL) or the write lock (SQLite) and each gets a
+    distinct value.
 
-    with transaction.atomic():
-        lock_chain()  # lock order: the audit chain head, then counters (see audit.lock_chain)
-        Sequence.objects.get_or_create(name=name)
-        Sequence.objects.filter(name=name).update(value=F("value") + 1)
-        return Sequence.objects.get(name=name).value
+    The row stays locked until the caller commits, and every case of the day shares it: take a
+    counter as the *last* write of the transaction, after everything that could wait for another
+    lock, so the zone-wide wait is the commit itself. Nothing else zone-wide is taken first (the
+    audit trail has no head row any more — see ``zimao.core.audit``).
+    """
+    table = connection.ops.quote_name(Sequence._meta.db_table)
+    with connection.cursor() as cur:  # one statement: atomic on its own, no savepoint needed
+        cur.execute(f"INSERT INTO {table} (name, value) VALUES (%s, 1) "
+                    f"ON CONFLICT (name) DO UPDATE SET value = {table}.value + 1 RETURNING value", [name])
+        return cur.fetchone()[0]

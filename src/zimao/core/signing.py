@@ -2,8 +2,14 @@
 
 Algorithms sit behind the ``Signer`` protocol, registered by their JWS ``alg`` name, so adding
 SM2 (国密, e.g. via ``gmssl-pyx``) later means writing one class and calling ``register``. Ed25519
-is registered under its RFC 9864 fully-specified name ``Ed25519``: the older polymorphic
-``EdDSA`` name is deprecated (joserfc warns on it) because it does not say which curve is used.
+keys are recorded under the RFC 9864 fully-specified name ``Ed25519``.
+
+JOSE names (JWS headers and the JWKS): Ed25519 has two, RFC 8037's ``EdDSA`` and RFC 9864's
+``Ed25519`` — the same key and signature bytes. What we *publish* is what common verifiers accept:
+``EdDSA`` (PyJWT, the most used Python library, knows no other name; jwcrypto, joserfc and jose
+take both). What we *accept* is an explicit allow-list of both names, so licences signed before
+the switch keep verifying, and the curve is pinned by our own key record (OKP, Ed25519), never by
+the token: ``EdDSA`` alone would also admit Ed448.
 
 Key lifecycle (密钥生命周期):
 
@@ -18,15 +24,21 @@ logged, printed or returned from this module; the public half is stored as a JWK
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import json
+import threading
+from collections import OrderedDict
 from functools import lru_cache
-from typing import Protocol, runtime_checkable
+from typing import ClassVar, Protocol, runtime_checkable
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
+from joserfc.jws import JWSRegistry
 
 from zimao.core import audit
 from zimao.core.models import Sequence, SigningKey
@@ -36,6 +48,11 @@ DEFAULT_ALG = "Ed25519"
 # A row of core.Sequence used only as a mutex: creating or rotating the active key locks it, so
 # two workers starting at once cannot both create an "only" active key.
 _LOCK_NAME = "lock:core.signing"
+
+
+# Sent inside the transaction that creates, rotates, retires or revokes a key, so that caches of
+# verification answers (the e-licence store's) can be invalidated in that same transaction.
+keys_changed = Signal()
 
 
 class SignatureError(ValueError):
@@ -54,7 +71,9 @@ class UnknownKey(LookupError):
 class Signer(Protocol):
     """One signature algorithm — 签名算法. Implementations never expose private material."""
 
-    alg: str  # the JWS "alg" header value, e.g. "Ed25519"
+    alg: str  # the algorithm a key is recorded under, e.g. "Ed25519"
+    jose_alg: str  # the JWS/JWK "alg" we publish for it (what common verifiers accept)
+    accepted_algs: tuple[str, ...]  # the JWS "alg" header values verification accepts for it
 
     def generate(self) -> tuple[str, dict]:
         """A new key pair: (private key as text, to be stored encrypted; public JWK without kid)."""
@@ -73,6 +92,8 @@ class Ed25519Signer:
     """Ed25519 (RFC 8032) via ``cryptography``, serialised by ``joserfc`` — Ed25519 签名."""
 
     alg = "Ed25519"
+    jose_alg = "EdDSA"
+    accepted_algs = ("EdDSA", "Ed25519")
 
     def generate(self) -> tuple[str, dict]:
         key = OKPKey.generate_key("Ed25519")
@@ -83,14 +104,29 @@ class Ed25519Signer:
         return OKPKey.import_key(public_jwk).thumbprint()
 
     def sign_compact(self, private_text: str, header: dict, payload: bytes) -> str:
-        return jws.serialize_compact(header, payload, _private_key(private_text), algorithms=[self.alg])
+        return jws.serialize_compact(header, payload, _private_key(private_text), registry=_ED25519_NAMES)
 
     def verify_compact(self, public_jwk: dict, token: str) -> bytes:
         try:
-            obj = jws.deserialize_compact(token, OKPKey.import_key(public_jwk), algorithms=[self.alg])
+            # Without the stored JWK's own "alg" (joserfc would then refuse the other name of the
+            # same algorithm): the allow-list and the registry's curve check pin it instead.
+            key = OKPKey.import_key({k: v for k, v in public_jwk.items() if k != "alg"})
+            obj = jws.deserialize_compact(token, key, registry=_ED25519_NAMES)
         except JoseError as exc:
             raise SignatureError("bad_signature", "signature does not verify / 签名验证失败") from exc
         return obj.payload
+
+
+class _Ed25519Names(JWSRegistry):
+    """joserfc's registry with both JOSE names bound to *pinned* Ed25519: joserfc's own ``EdDSA``
+    takes either Edwards curve and warns that the name is deprecated; this one checks the curve."""
+
+    algorithms: ClassVar[dict] = {"Ed25519": JWSRegistry.algorithms["Ed25519"],
+                                  "EdDSA": copy.copy(JWSRegistry.algorithms["Ed25519"])}
+    algorithms["EdDSA"].name = "EdDSA"
+
+
+_ED25519_NAMES = _Ed25519Names(algorithms=Ed25519Signer.accepted_algs)
 
 
 @lru_cache(maxsize=8)
@@ -124,7 +160,6 @@ register(Ed25519Signer())
 # --- keys -------------------------------------------------------------------------------------
 
 def _lock() -> None:
-    audit.lock_chain()  # lock order: the audit chain head first (see audit.lock_chain)
     Sequence.objects.get_or_create(name=_LOCK_NAME)
     Sequence.objects.select_for_update().filter(name=_LOCK_NAME).first()
 
@@ -160,6 +195,7 @@ def active_key(alg: str = DEFAULT_ALG) -> SigningKey:
         if key is None:
             key = _new_key(alg)
             audit.record("system:signing", "signing_key.create", key, after=_key_facts(key))
+            keys_changed.send(sender=SigningKey, kid=key.kid)
     return key
 
 
@@ -181,11 +217,11 @@ def rotate_key(actor, alg: str = DEFAULT_ALG) -> SigningKey:
         audit.record(actor, "signing_key.rotate", key,
                      before={"active": [k.kid for k in previous]},
                      after={**_key_facts(key), "retired": [k.kid for k in previous]})
+        keys_changed.send(sender=SigningKey, kid=key.kid)
     return key
 
 
 def _get(kid: str) -> SigningKey:
-    audit.lock_chain()  # as in _lock: the head before any key row, the order rotate_key uses
     key = SigningKey.objects.select_for_update().filter(kid=kid).first()
     if key is None:
         raise UnknownKey(kid)
@@ -208,6 +244,7 @@ def retire_key(kid: str, actor=None) -> SigningKey:
         key.retired_at = timezone.now()
         key.save(update_fields=["status", "retired_at"])
         audit.record(actor or "system:signing", "signing_key.retire", key, before=before, after=_key_facts(key))
+        keys_changed.send(sender=SigningKey, kid=key.kid)
     return key
 
 
@@ -222,6 +259,7 @@ def revoke_key(kid: str, actor=None) -> SigningKey:
         key.retired_at = key.retired_at or timezone.now()
         key.save(update_fields=["status", "retired_at"])
         audit.record(actor or "system:signing", "signing_key.revoke", key, before=before, after=_key_facts(key))
+        keys_changed.send(sender=SigningKey, kid=key.kid)
     return key
 
 
@@ -244,7 +282,7 @@ def sign_jws(payload: dict) -> str:
     """A compact JWS of ``payload`` signed with the active key; the header carries its kid."""
     key = active_key()
     signer = signer_for(key.algorithm)
-    header = {"alg": key.algorithm, "kid": key.kid}
+    header = {"alg": signer.jose_alg, "kid": key.kid}
     return signer.sign_compact(decrypt_text(key.private_key_encrypted), header, canonical_json(payload))
 
 
@@ -257,24 +295,54 @@ def token_header(token: str) -> dict:
     return dict(obj.headers())
 
 
-def verify_jws(token: str) -> dict:
+def verification_keys() -> dict[str, SigningKey]:
+    """Every key by kid, in one query — 全部验签密钥 (for verifying many tokens at once)."""
+    return {k.kid: k for k in SigningKey.objects.all()}
+
+
+# Memo of signature checks that succeeded: (kid, SHA-256 of the token) → payload bytes. A kid is
+# the RFC 7638 thumbprint of its public key, so the same (kid, token) always verifies the same
+# way; whether the key may still be used (revoked?) is checked on every call, outside the memo.
+_VERIFIED_MAX = 8192
+_verified: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+_verified_lock = threading.Lock()
+
+
+def _checked_payload(signer: Signer, key: SigningKey, token: str) -> bytes:
+    memo_key = (key.kid, hashlib.sha256(token.encode() if isinstance(token, str) else token).hexdigest())
+    with _verified_lock:
+        payload = _verified.get(memo_key)
+        if payload is not None:
+            _verified.move_to_end(memo_key)
+            return payload
+    payload = signer.verify_compact(key.public_jwk, token)  # raises: failures are not memoised
+    with _verified_lock:
+        _verified[memo_key] = payload
+        while len(_verified) > _VERIFIED_MAX:
+            _verified.popitem(last=False)
+    return payload
+
+
+def verify_jws(token: str, keys: dict[str, SigningKey] | None = None) -> dict:
     """The payload of a genuine token — 验签; raises ``SignatureError`` otherwise.
 
     The key is chosen by the header's kid and must be active or retired; its algorithm comes
     from our own key record, never from the token, so a token cannot pick a weaker algorithm.
+    ``keys`` (from ``verification_keys``) saves the key query when verifying many tokens.
     """
     header = token_header(token)
     kid = header.get("kid")
     if not isinstance(kid, str) or not kid:
         raise SignatureError("missing_kid", "token has no kid / 签名缺少密钥标识")
-    key = SigningKey.objects.filter(kid=kid).first()
+    key = keys.get(kid) if keys is not None else SigningKey.objects.filter(kid=kid).first()
     if key is None:
         raise SignatureError("unknown_kid", "unknown signing key / 未知的签名密钥")
     if key.status == SigningKey.Status.REVOKED:
         raise SignatureError("revoked_kid", "signing key has been revoked / 签名密钥已吊销")
-    if header.get("alg") != key.algorithm:
+    signer = signer_for(key.algorithm)
+    if header.get("alg") not in signer.accepted_algs:
         raise SignatureError("alg_mismatch", "algorithm does not match the key / 签名算法与密钥不符")
-    payload = signer_for(key.algorithm).verify_compact(key.public_jwk, token)
+    payload = _checked_payload(signer, key, token)
     try:
         data = json.loads(payload)
     except ValueError as exc:
@@ -284,9 +352,41 @@ def verify_jws(token: str) -> dict:
     return data
 
 
+def sign_content(payload: dict) -> tuple[str, str]:
+    """``(JWS, kid)`` over a document's content — 签名 — as JSON stores it (dates and decimals as
+    text), so what is signed is exactly what every database gives back. The one signing path for
+    every document the zone issues (credentials, certificates of origin, declarations)."""
+    token = sign_jws(audit.jsonable(payload))
+    return token, token_header(token)["kid"]
+
+
+def content_problem(token: str, expected: dict, keys: dict | None = None) -> str | None:
+    """None when ``token`` is genuine and signs exactly ``expected`` — 验签并比对内容; else the
+    reason code (``unsigned``, a ``SignatureError`` code, ``content_mismatch``). The one
+    verification path for every signed document. ``keys``: ``verification_keys()`` when checking
+    many documents (one key query)."""
+    if not token:
+        return "unsigned"
+    try:
+        payload = verify_jws(token, keys)
+    except SignatureError as exc:
+        return exc.code
+    if payload != audit.jsonable(expected):
+        return "content_mismatch"
+    return None
+
+
 def jwks() -> dict:
     """The public keys that verify (active and retired) — 公钥集 (JWKS, RFC 7517)."""
     keys = SigningKey.objects.filter(status__in=[SigningKey.Status.ACTIVE, SigningKey.Status.RETIRED]).order_by("-created_at", "-id")
     # Copy only public members, so a row that somehow held more can never leak it here.
     public_members = {"kty", "crv", "x", "y", "n", "e", "kid", "alg", "use"}
-    return {"keys": [{k: v for k, v in key.public_jwk.items() if k in public_members} for key in keys]}
+    return {"keys": [{k: v for k, v in key.public_jwk.items() if k in public_members} | {"alg": _published_alg(key)}
+                     for key in keys]}
+
+
+def _published_alg(key: SigningKey) -> str:
+    """The JWK "alg" to publish: the name common verifiers accept (keys stored before the switch
+    carry "Ed25519" in their stored JWK; the published one says "EdDSA")."""
+    signer = _SIGNERS.get(key.algorithm)
+    return signer.jose_alg if signer else key.algorithm

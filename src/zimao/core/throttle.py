@@ -163,3 +163,22 @@ class ThrottledModelBackend(ModelBackend):
         from django.contrib.auth import get_user_model
 
         return get_user_model().USERNAME_FIELD
+
+
+# Document checks — 文件核验频率限制: validating an uploaded PDF's signature costs real CPU, and the
+# page is public; one address may check at most DOCUMENT_CHECK_LIMIT files per 10 minutes.
+DOCUMENT_CHECK_LIMIT = 30
+DOCUMENT_CHECK_WINDOW = timedelta(minutes=10)
+
+
+def document_check_key(address: str) -> str:
+    return _digest("document-check:", address)
+
+
+def document_check_allowed(address: str) -> bool:
+    limit_ = int(getattr(settings, "DOCUMENT_CHECK_LIMIT", DOCUMENT_CHECK_LIMIT))
+    return _count(document_check_key(address), DOCUMENT_CHECK_WINDOW) < limit_
+
+
+def record_document_check(address: str) -> None:
+    _note(document_check_key(address))

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from ninja import Router, Schema
+from django.http import HttpResponse
+from ninja import Path, Router, Schema
 
 from zimao.core import signing
 from zimao.core.errors import COMMON_ERRORS, ErrorItem, ErrorOut
 from zimao.licences import services
 
 prefix = "/licences/"
-router = Router(tags=["licences 电子证照"])
+router = Router(tags=["licences"])
 
 # Public operations take no credentials: the only refusals are a malformed request.
 PUBLIC_ERRORS = {400: ErrorOut, 422: ErrorOut}
@@ -81,12 +83,7 @@ def _brief(cred, status: str) -> dict:
     return services.credential_summary(cred, masked=True) | services.status_label(status)
 
 
-@router.get("/verify/{identifier}", auth=None, response={200: VerificationOut, **PUBLIC_ERRORS},
-            summary="Verify a licence 核验电子证照")
-def verify(request, identifier: str):
-    """Public: is this licence genuine and current? Personal values are masked. Every outcome,
-    including "not genuine", is a 200 answer whose ``genuine`` says so."""
-    result = services.verify(identifier)
+def _verification_data(result: services.VerificationResult) -> dict:
     data = {
         "identifier": result.identifier,
         "format_valid": result.format_ok,
@@ -109,15 +106,39 @@ def verify(request, identifier: str):
     return data
 
 
+def _render_verification(request, result: services.VerificationResult) -> bytes:
+    """The JSON ninja would send for ``VerificationOut`` (validated and rendered the same way)."""
+    from zimao.api import api
+
+    dumped = VerificationOut.model_validate(_verification_data(result)).model_dump()
+    content = api.renderer.render(request, dumped, response_status=200)
+    return content.encode() if isinstance(content, str) else content
+
+
+@router.get("/verify/{identifier}", auth=None, response={200: VerificationOut, **PUBLIC_ERRORS},
+            summary="Verify a licence 核验电子证照", operation_id="verifyLicence")
+def verify(request, identifier: Annotated[str, Path(description="the licence identifier 证照标识, as printed and in the QR code")]):
+    """Public: is this licence genuine and current? Personal values are masked. Every outcome,
+    including "not genuine", is a 200 answer whose ``genuine`` says so."""
+    from zimao.api import api
+
+    result = services.verify(identifier)
+    # Serialising the holder's 20-odd credentials costs far more than verifying them: the JSON is
+    # kept with the holder's cached answer and goes when a change bumps the holder's version.
+    body = services.cached_rendering(result, ("api", request.build_absolute_uri("/")),
+                                     lambda: _render_verification(request, result))
+    return HttpResponse(body, content_type=api.get_content_type())
+
+
 @router.get("/mine", response={200: list[MyCredentialOut], **COMMON_ERRORS},
-            summary="My licences 我的电子证照")
+            summary="My licences 我的电子证照", operation_id="listMyLicences")
 def mine(request):
     """The licences of the companies the current user applied for, with their signed JWS."""
     return [services.credential_summary(c) for c in services.credentials_of_user(request.user)]
 
 
 @router.get("/jwks", auth=None, response={200: JwksOut, **PUBLIC_ERRORS},
-            summary="Signing public keys 签名公钥 (JWKS)")
+            summary="Signing public keys 签名公钥 (JWKS)", operation_id="getSigningKeys")
 def jwks(request):
     """Public keys (active and retired) for verifying licence signatures offline."""
     return signing.jwks()

@@ -70,3 +70,27 @@ class Credential(models.Model):
         if today < self.valid_from:
             return "not_yet_valid"
         return "valid"
+
+
+class HolderVersion(models.Model):
+    """The verification version of one holder — 持证主体核验版本.
+
+    Every issue, revocation, suspension and reinstatement of one of the holder's credentials
+    bumps it in its own transaction, so a cached verification answer is used only while the
+    holder's version (and the signing keys' version, kept under ``KEYS_ROW``) is unchanged.
+    ``stamp`` is random at each bump: a version number that repeats after a rollback or a restore
+    from backup can never make an old cached answer look current.
+    """
+
+    KEYS_ROW = "*"  # the row the signing keys' changes bump (no USCC is a single "*")
+
+    holder_uscc = models.CharField(_("holder USCC"), max_length=18, unique=True)
+    version = models.BigIntegerField(_("version"), default=0)
+    stamp = models.CharField(_("stamp"), max_length=32)
+
+    class Meta:
+        verbose_name = _("holder verification version")
+        verbose_name_plural = _("holder verification versions")
+
+    def __str__(self):
+        return f"{self.holder_uscc} v{self.version}"

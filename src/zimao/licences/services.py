@@ -6,64 +6,77 @@ the public reaches ``verify`` through the QR code on the licence. Every change g
 
 Trust model: the signed JWS fixes *what* was issued (identifier, kind, holder, subject, validity,
 issue time, issuer); the store says *whether it still stands* (revoked / suspended). Verification
-re-reads the store each time, so a revocation is visible at once, and compares the signed content
-with the stored row, so editing a row in the database turns the licence "not genuine" instead of
-silently changing what the public sees.
+reads the holder's version on every request, so a revocation is visible on the very next one, and
+compares the signed content with the stored row, so editing a row in the database turns the
+licence "not genuine" instead of silently changing what the public sees.
+
+Fast and still live (核验缓存): the answer for a holder (all their credentials with the result of
+each signature check) is cached in the process under the holder's version and the signing keys'
+version (``HolderVersion``); every issue, revocation, suspension and reinstatement bumps the
+holder's version inside its own transaction, every key change bumps the keys' version. A cache
+hit costs one query. A row edited behind the services' back (not through them) bumps nothing: it
+is caught when the entry is rebuilt — at the next bump, the next day, or after
+``VERIFY_CACHE_SECONDS`` at the latest.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from zimao.core import audit, elicence, sequences, signing
+from zimao.catalog import zone
+from zimao.core import audit, elicence, sequences, signing, sitebase
 from zimao.core.errors import BusinessError, Conflict, Problem, not_found
 from zimao.core.protected import mask_id_number, mask_phone
-from zimao.licences.models import Credential
+from zimao.licences.models import Credential, HolderVersion
 
 log = logging.getLogger(__name__)
 
-# The zone's administrative committee (自贸片区管理委员会) as issuing authority: a well-formed
-# placeholder USCC — registration authority 1 (机构编制), type 1 (机关), division 410300 (Luoyang),
-# organisation code LY0000015 — until the deployment's real code is configured. It is a module
-# constant (not a setting) so identifiers never change because an environment variable did.
-ZONE_ISSUER_USCC = "11410300LY0000015U"
-ZONE_ISSUER_NAME = "中国（河南）自由贸易试验区洛阳片区管理委员会"
-
-# 证照类型代码 per kind: the defining authority's USCC + a 3-digit sequence (GB/T 36904-2018).
-# Until the national catalogue (全国一体化政务服务平台电子证照目录) codes are wired in, the zone
-# defines its own types under its own code. Apps add theirs with ``register_kind``.
-KIND_TYPE_CODES: dict[str, str] = {
-    "business_licence": ZONE_ISSUER_USCC + "001",          # 营业执照
-    "food_business_permit": ZONE_ISSUER_USCC + "002",      # 食品经营许可证
-    "construction_permit": ZONE_ISSUER_USCC + "003",       # 建筑工程施工许可证
-    "joint_acceptance_certificate": ZONE_ISSUER_USCC + "004",  # 联合验收意见书
-    "certificate_of_origin": ZONE_ISSUER_USCC + "005",     # 原产地证书
-    "filing_receipt": ZONE_ISSUER_USCC + "006",            # 备案回执
-    "commitment_permit": ZONE_ISSUER_USCC + "007",         # 告知承诺许可
+# 证照类型代码 = the defining authority's USCC + a 3-digit sequence (GB/T 36904-2018). Until the
+# national catalogue (全国一体化政务服务平台电子证照目录) codes are wired in, the zone defines its own
+# types under the code of its own authority (the zone profile's issuer): only the sequence is kept
+# here, per kind. Apps add theirs with ``register_kind``.
+KIND_TYPE_SEQ: dict[str, str] = {
+    "business_licence": "001",              # 营业执照
+    "food_business_permit": "002",          # 食品经营许可证
+    "construction_permit": "003",           # 建筑工程施工许可证
+    "joint_acceptance_certificate": "004",  # 联合验收意见书
+    "certificate_of_origin": "005",         # 原产地证书
+    "filing_receipt": "006",                # 备案回执
+    "commitment_permit": "007",             # 告知承诺许可
 }
 # Kinds nobody registered still get a valid identifier (a case must not fail at its last step
-# because a catalogue entry is new); they share this "other licence" (其他证照) type code.
-OTHER_TYPE_CODE = ZONE_ISSUER_USCC + "999"
-
-def register_kind(kind: str, type_code: str) -> None:
-    """Declare the 证照类型代码 for ``kind`` (call from an AppConfig.ready)."""
-    elicence.make_identifier(type_code, ZONE_ISSUER_USCC, "1")  # raises if the code is malformed
-    KIND_TYPE_CODES[kind] = type_code
+# because a catalogue entry is new); they share this "other licence" (其他证照) type sequence.
+OTHER_TYPE_SEQ = "999"
 
 
-def type_code_for(kind: str) -> str:
-    code = KIND_TYPE_CODES.get(kind)
-    if code is None:
-        log.warning("licence kind %r has no registered type code; using %s", kind, OTHER_TYPE_CODE)
-        return OTHER_TYPE_CODE
-    return code
+def register_kind(kind: str, seq: str) -> None:
+    """Declare the 3-digit 证照类型代码 sequence for ``kind`` (call from an AppConfig.ready)."""
+    if not (len(seq) == 3 and seq.isdigit()):
+        raise ValueError(f"type sequence for {kind!r} must be 3 digits, not {seq!r}")
+    taken = {v: k for k, v in KIND_TYPE_SEQ.items()}
+    if taken.get(seq, kind) != kind:
+        raise ValueError(f"type sequence {seq} of {kind!r} is already {taken[seq]!r}'s")
+    KIND_TYPE_SEQ[kind] = seq
+
+
+def type_code_for(kind: str, seq: str | None = None) -> str:
+    """The 证照类型代码 of ``kind`` under the zone's own authority (or of an explicit ``seq``)."""
+    seq = seq or KIND_TYPE_SEQ.get(kind)
+    if seq is None:
+        log.warning("licence kind %r has no registered type code; using %s", kind, OTHER_TYPE_SEQ)
+        seq = OTHER_TYPE_SEQ
+    return zone.current().issuer.uscc + seq
 
 
 # --- status words ---------------------------------------------------------------------------
@@ -189,8 +202,9 @@ def credential_payload(cred: Credential) -> dict:
 
 
 def verify_url(identifier: str) -> str:
-    """The absolute public verification address printed as the licence's QR code."""
-    return settings.SITE_URL.rstrip("/") + reverse("licences:verify", args=[identifier])
+    """The absolute public verification address printed as the licence's QR code: the zone's
+    configured public address, else the address the current request came to."""
+    return sitebase.absolute(reverse("licences:verify", args=[identifier]), zone.site_url())
 
 
 # --- issuing ---------------------------------------------------------------------------------
@@ -236,10 +250,37 @@ def _next_serial(today: dt.date) -> str:
     return f"{today.year}{sequences.next_value(f'licences.serial.{today.year}'):07d}"
 
 
+def bump_holder_version(holder_uscc: str) -> None:
+    """Make every cached verification answer for this holder stale — 核验版本递增.
+
+    Call inside the transaction that changes one of the holder's credentials: the new version
+    becomes visible exactly when the change does.
+    """
+    stamp = secrets.token_hex(8)
+    if HolderVersion.objects.filter(holder_uscc=holder_uscc).update(version=F("version") + 1, stamp=stamp):
+        return
+    try:
+        with transaction.atomic():  # savepoint: another transaction may create the row first
+            HolderVersion.objects.create(holder_uscc=holder_uscc, version=1, stamp=stamp)
+    except IntegrityError:
+        HolderVersion.objects.filter(holder_uscc=holder_uscc).update(version=F("version") + 1, stamp=stamp)
+
+
+def _keys_changed(sender, **kwargs) -> None:
+    bump_holder_version(HolderVersion.KEYS_ROW)
+
+
+signing.keys_changed.connect(_keys_changed, dispatch_uid="licences.keys_changed")
+
+
 def issue_credential(*, kind: str, title_zh: str, title_en: str, holder_uscc: str, holder_name: str,
                      subject: dict, valid_from=None, valid_until=None, case_number: str | None = None,
-                     actor=None, type_code: str | None = None, issuer_name: str | None = None) -> Credential:
-    """Issue and sign a credential — 签发电子证照.
+                     actor=None, type_code: str | None = None, issuer: zone.Authority | None = None,
+                     issuer_name: str | None = None) -> Credential:
+    """Issue and sign a credential — 签发电子证照 — in the name of ``issuer`` (the authority that
+    decided it, from the zone profile; default the zone's own authority): its name is printed as
+    发证机关 and its code is the issuer part of the identifier. ``issuer_name`` (kept for callers
+    written before the zone profile) only overrides the printed name.
 
     Idempotent per (case_number, kind): issuing again for the same case returns the credential
     already issued (a retried task or a double click never produces two licences).
@@ -258,8 +299,9 @@ def issue_credential(*, kind: str, title_zh: str, title_en: str, holder_uscc: st
             return existing
 
     code = type_code or type_code_for(kind)
+    issuer = issuer or zone.current().issuer
     try:
-        identifier = elicence.make_identifier(code, ZONE_ISSUER_USCC, _next_serial(today))
+        identifier = elicence.make_identifier(code, issuer.uscc, _next_serial(today))
     except ValueError:
         raise BusinessError.of("type_code", "invalid_type_code", "证照类型代码不正确。",
                                "The licence type code is not valid.") from None
@@ -268,14 +310,13 @@ def issue_credential(*, kind: str, title_zh: str, title_en: str, holder_uscc: st
         holder_uscc=holder_uscc, holder_name=holder_name.strip(),
         # Stored exactly as signed: dates/decimals become JSON strings once, here.
         subject=audit.jsonable(subject) or {},
-        issuer_name=issuer_name or ZONE_ISSUER_NAME,
+        issuer_name=(issuer_name or issuer.name_zh).strip(),
         # Whole seconds: what is signed must equal what every database gives back.
         issued_at=timezone.now().replace(microsecond=0),
         valid_from=valid_from, valid_until=valid_until, status=Credential.Status.VALID,
         case_number=case_number,
     )
-    cred.jws = signing.sign_jws(credential_payload(cred))
-    cred.kid = signing.token_header(cred.jws)["kid"]
+    cred.jws, cred.kid = signing.sign_content(credential_payload(cred))
     with transaction.atomic():
         try:
             with transaction.atomic():  # savepoint: a lost race leaves the outer transaction usable
@@ -286,6 +327,7 @@ def issue_credential(*, kind: str, title_zh: str, title_en: str, holder_uscc: st
                 if existing is not None:
                     return existing
             raise
+        bump_holder_version(holder_uscc)
         audit.record(actor, "credential.issue", cred, after={
             "identifier": cred.identifier, "kind": kind, "holder_uscc": holder_uscc,
             "case_number": case_number, "kid": cred.kid,
@@ -331,19 +373,15 @@ def can_view(user, credential: Credential) -> bool:
     return (credential.subject or {}).get("applicant_user_id") == user.id
 
 
-def signature_problem(cred: Credential) -> str | None:
-    """None if ``cred``'s JWS is genuine and matches the stored row, else a reason code."""
-    try:
-        payload = signing.verify_jws(cred.jws)
-    except signing.SignatureError as exc:
-        return exc.code
+def signature_problem(cred: Credential, keys: dict | None = None) -> str | None:
+    """None if ``cred``'s JWS is genuine and matches the stored row, else a reason code.
+
+    ``keys`` (``signing.verification_keys()``) when checking many credentials: one key query."""
     try:
         expected = credential_payload(cred)
     except ValueError:
         return "bad_identifier"
-    if payload != expected:
-        return "content_mismatch"
-    return None
+    return signing.content_problem(cred.jws, expected, keys)
 
 
 def credential_summary(cred: Credential, *, masked: bool = False, today: dt.date | None = None,
@@ -397,6 +435,7 @@ class VerificationResult:
     status: str = "not_genuine"
     holder_credentials: list[tuple[Credential, str]] = field(default_factory=list)
     today: dt.date | None = None
+    answer: _HolderAnswer | None = field(default=None, repr=False, compare=False)
 
     @property
     def found(self) -> bool:
@@ -439,29 +478,122 @@ class VerificationResult:
         return [(c, s) for c, s in self.holder_credentials if self.credential is None or c.pk != self.credential.pk]
 
 
+@dataclass(frozen=True)
+class _HolderAnswer:
+    """Every credential of one holder with its signature check, valid for one version and day."""
+
+    version: tuple
+    today: dt.date
+    built: float
+    rows: tuple[tuple[Credential, str | None], ...]  # (credential, signature problem or None)
+    # What was made from this answer (the API's JSON, the page's body), by identifier and form:
+    # valid exactly as long as the answer is, so it goes when the answer goes.
+    renders: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+def cached_rendering(result: VerificationResult, form: tuple, build):
+    """``build()`` for ``result`` in ``form`` (e.g. ("api", host)), kept with the holder's cached
+    answer so the same answer is not serialised again; built afresh when nothing is cached."""
+    if result.answer is None:
+        return build()
+    key = (result.identifier, *form)
+    value = result.answer.renders.get(key)
+    if value is None:
+        value = build()
+        if len(result.answer.renders) < 256:  # a bound, whatever the callers pass as form
+            result.answer.renders[key] = value
+    return value
+
+
+# Cached verification answers, per holder: holder USCC → _HolderAnswer. Process-local on purpose:
+# every node checks the version in the database on every request, so nodes never need to talk.
+VERIFY_CACHE_SECONDS = 300
+_VERIFY_CACHE_MAX = 4096
+_answers: OrderedDict[str, _HolderAnswer] = OrderedDict()
+_answers_lock = threading.Lock()
+
+
+def clear_verification_cache() -> None:
+    """Forget every cached answer (tests, and after a restore)."""
+    with _answers_lock:
+        _answers.clear()
+
+
+def _holder_and_versions(identifier: str) -> tuple[str, str | None, str | None] | None:
+    """(holder USCC, holder's stamp, keys' stamp) of the credential ``identifier``, in one query.
+
+    Plain SQL: this runs on every verification, and building the same ORM query with two
+    subqueries cost more than running it."""
+    q = connection.ops.quote_name
+    cred, version = q(Credential._meta.db_table), q(HolderVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.{q('holder_uscc')},"
+            f" (SELECT v.{q('stamp')} FROM {version} v WHERE v.{q('holder_uscc')} = c.{q('holder_uscc')}),"
+            f" (SELECT k.{q('stamp')} FROM {version} k WHERE k.{q('holder_uscc')} = %s)"
+            f" FROM {cred} c WHERE c.{q('identifier')} = %s",
+            [HolderVersion.KEYS_ROW, identifier])
+        row = cursor.fetchone()
+    return tuple(row) if row is not None else None
+
+
+def _holder_answer(holder_uscc: str, version: tuple, today: dt.date) -> _HolderAnswer:
+    with _answers_lock:
+        cached = _answers.get(holder_uscc)
+        if (cached is not None and cached.version == version and cached.today == today
+                and time.monotonic() - cached.built < VERIFY_CACHE_SECONDS):
+            _answers.move_to_end(holder_uscc)
+            return cached
+    keys = signing.verification_keys()
+    rows = tuple((c, signature_problem(c, keys)) for c in credentials_for(holder_uscc))
+    answer = _HolderAnswer(version=version, today=today, built=time.monotonic(), rows=rows)
+    with _answers_lock:
+        _answers[holder_uscc] = answer
+        _answers.move_to_end(holder_uscc)
+        while len(_answers) > _VERIFY_CACHE_MAX:
+            _answers.popitem(last=False)
+    return answer
+
+
 def verify(identifier: str, *, today: dt.date | None = None) -> VerificationResult:
     """Verify an identifier — 电子证照核验: format and check character, presence in the store,
     signature and content, then current status; with every credential of the same holder
-    (多证集成、一照通行), each with its own status."""
+    (多证集成、一照通行), each with its own status.
+
+    One query when the holder's answer is cached and its version unchanged; three otherwise
+    (the holder's credentials, and every signing key at once), whatever the number of credentials.
+    """
     identifier = (identifier or "").strip()
     today = today or timezone.localdate()
     ok, problems = elicence.validate_identifier(identifier)
     result = VerificationResult(identifier=identifier, format_ok=ok, problems=problems, today=today)
     if not ok:
         return result
-    cred = Credential.objects.filter(identifier=identifier).first()
-    if cred is None:
+    found = _holder_and_versions(identifier)
+    if found is None:
         return result
+    holder_uscc, holder_stamp, keys_stamp = found
+    answer = _holder_answer(holder_uscc, (holder_stamp, keys_stamp), today)
+    this = next(((c, p) for c, p in answer.rows if c.identifier == identifier), None)
+    if this is None:
+        # The row's holder was changed behind the store's back since the answer was built.
+        clear_verification_cache()
+        answer = _holder_answer(holder_uscc, (holder_stamp, keys_stamp), today)
+        this = next(((c, p) for c, p in answer.rows if c.identifier == identifier), None)
+        if this is None:
+            return result
+    cred, problem = this
+    result.answer = answer
     result.credential = cred
-    result.signature_reason = signature_problem(cred)
-    result.signature_ok = result.signature_reason is None
+    result.signature_reason = problem
+    result.signature_ok = problem is None
     if not result.signature_ok:
         # A tampered row says nothing trustworthy about its holder: show no integrated view.
         return result
     result.status = cred.effective_status(today)
     result.holder_credentials = [
-        (c, c.effective_status(today) if (c.pk == cred.pk or signature_problem(c) is None) else "not_genuine")
-        for c in credentials_for(cred.holder_uscc)
+        (c, c.effective_status(today) if (c.pk == cred.pk or p is None) else "not_genuine")
+        for c, p in answer.rows
     ]
     return result
 
@@ -498,6 +630,7 @@ def _set_status(identifier: str, new: str, reason: str, actor, action: str, allo
             cred.revoked_at = timezone.now()
             fields.append("revoked_at")
         cred.save(update_fields=fields)
+        bump_holder_version(cred.holder_uscc)
         audit.record(actor, action, cred, before=before, after={"status": new, "status_reason": reason})
     return cred
 

@@ -7,6 +7,7 @@ from zimao.licences import views
 prefix = ""
 
 urlpatterns = [
+    path("verify-document/", views.verify_document, name="verify_document"),
     path("verify/<str:identifier>/", views.verify, name="verify"),
     path("licences/<str:identifier>/", views.detail, name="detail"),
     path("licences/<str:identifier>/qr.svg", views.qr, name="qr"),

@@ -4,14 +4,24 @@ code, and the public keys (JWKS) for verifying offline."""
 from __future__ import annotations
 
 import segno
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.views.decorators.http import require_http_methods, require_safe
 
 from zimao.core import signing
 from zimao.licences import services
 from zimao.licences.models import Credential
+
+
+# Stands for the CSRF token in a verification page kept for visitors (never a real token: those
+# are 64 characters of letters and digits).
+_CSRF_SLOT = "csrf-slot:licences.verify"
 
 
 def _integrated(result: services.VerificationResult) -> list[dict]:
@@ -27,14 +37,33 @@ def verify(request, identifier: str):
     that says so in plain words; revoked or expired licences are genuine and shown with 200."""
     result = services.verify(identifier)
     context = {"result": result, "label": result.label, "identifier": result.identifier}
-    if result.genuine:
-        cred = result.credential
-        context.update({
-            "cred": cred,
-            "fields": services.subject_fields(cred.subject, masked=True, holder=cred),
-            "integrated": _integrated(result),
-        })
-    response = render(request, "licences/verify.html", context, status=200 if result.genuine else 404)
+
+    def body() -> str:
+        inner = dict(context)
+        if result.genuine:
+            cred = result.credential
+            inner.update({
+                "cred": cred,
+                "fields": services.subject_fields(cred.subject, masked=True, holder=cred),
+                "integrated": _integrated(result),
+            })
+        return render_to_string("licences/_verify_body.html", inner, request=request)
+
+    status = 200 if result.genuine else 404
+    lang, host = get_language(), request.build_absolute_uri("/")  # links on the page follow the address
+    if not request.user.is_authenticated and not len(messages.get_messages(request)):
+        # A visitor (most verifications: a QR code scanned): the whole page is kept with the
+        # holder's cached answer — it goes when a change bumps the holder's version — with a slot
+        # for the CSRF token of the language form, filled in for each request.
+        html = services.cached_rendering(result, ("page", lang, host, request.get_full_path()), lambda: render_to_string(
+            "licences/verify.html", {**context, "body": mark_safe(body()), "csrf_token": _CSRF_SLOT},  # noqa: S308
+            request=request))
+        response = HttpResponse(html.replace(_CSRF_SLOT, get_token(request)), status=status)
+    else:
+        # Signed in: the frame (user menu, log-out form) is the reader's own; the body is shared.
+        context["body"] = mark_safe(services.cached_rendering(  # noqa: S308 — our own template's output
+            result, ("body", lang, host), body))
+        response = render(request, "licences/verify.html", context, status=status)
     # Status can change at any moment (revocation): never let a cache answer for the store.
     response["Cache-Control"] = "no-store"
     return response
@@ -94,6 +123,55 @@ def pdf(request, identifier: str):
     response = HttpResponse(render_pdf(cred), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{cred.identifier}.pdf"'
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _upload_problem(upload) -> tuple[str, str] | None:
+    from zimao.core import pdfsign
+
+    if upload is None:
+        return ("请选择要核验的 PDF 文件。", "Choose the PDF file to check.")
+    if upload.size == 0:
+        return ("文件是空的。", "The file is empty.")
+    if upload.size > pdfsign.MAX_UPLOAD_BYTES:
+        return (f"文件超过 {pdfsign.MAX_UPLOAD_BYTES // (1024 * 1024)} MB。",
+                f"The file is larger than {pdfsign.MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+    head = upload.read(5)
+    upload.seek(0)
+    if head != b"%PDF-":
+        return ("文件内容不是 PDF。", "The file's content is not a PDF.")
+    return None
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def verify_document(request):
+    """Check an uploaded licence PDF — 上传版式文件核验: is its signature genuine (the issuing
+    authority's key, under this zone's CA, nothing changed), and is the licence current?"""
+    from zimao.licences.pdf import verify_document as check
+
+    from zimao.core import throttle
+
+    context, status = {}, 200
+    if request.method == "POST":
+        upload = request.FILES.get("document")
+        address = throttle.client_address(request)
+        problem = _upload_problem(upload)
+        if not throttle.document_check_allowed(address):
+            problem, status = ("核验次数过多，请 10 分钟后再试。", "Too many checks from your address: try again in 10 minutes."), 429
+        if problem:
+            context["error"] = {"zh": problem[0], "en": problem[1]}
+            status = status if status == 429 else 400
+        else:
+            throttle.record_document_check(address)
+            doc = check(upload.read())
+            context["doc"] = doc
+            if doc.genuine:
+                context["label"] = doc.result.label
+                context["cred"] = doc.result.credential
+            else:
+                context["label"] = services.status_label("not_genuine")
+    response = render(request, "licences/verify_document.html", context, status=status)
+    response["Cache-Control"] = "no-store"
     return response
 
 

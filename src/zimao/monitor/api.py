@@ -6,18 +6,20 @@ Zone administrators read every indicator; anyone may read the published ones thr
 
 from __future__ import annotations
 
-from datetime import date
+from typing import Annotated
 
 from django.utils.translation import get_language
-from ninja import Query, Router, Schema
+from ninja import Path, Query, Router, Schema
+from pydantic import Field
 
+from zimao.core.dates import ApiDate
 from zimao.core.errors import COMMON_ERRORS, BusinessError, ErrorOut, Problem, forbidden, not_found
 from zimao.monitor import readout
 from zimao.monitor.access import is_zone_admin
 from zimao.monitor.models import Indicator
 
 prefix = "/monitor/"
-router = Router(tags=["monitor 运行监测"])
+router = Router(tags=["monitor"])
 
 PUBLIC_ERRORS = {400: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
@@ -78,12 +80,18 @@ class SeriesOut(Schema):
 
 
 class WindowIn(Schema):
-    until: date | None = None
-    since: date | None = None
+    """The period to read — 统计区间 (both ends optional). ISO dates in 1900 … today + 100 years:
+    ``until=0`` is not read as 1970-01-01 (a Unix time)."""
+
+    until: ApiDate | None = Field(None, description="latest period end to include 截止日期 (YYYY-MM-DD)", examples=["2026-06-30"])
+    since: ApiDate | None = Field(None, description="earliest period end to include 起始日期 (YYYY-MM-DD)", examples=["2026-01-01"])
 
 
 class SeriesIn(WindowIn):
-    dimension: str = ""
+    dimension: str = Field("", description="one breakdown of the indicator, e.g. a district code 维度; empty: the total")
+
+
+IndicatorCode = Annotated[str, Path(description="indicator code 指标编码, as listed by listIndicators")]
 
 
 def _window(q: WindowIn):
@@ -122,29 +130,31 @@ def _series(code: str, published_only: bool, q: SeriesIn):
             "unit_en": ind.unit_en, "dimension": q.dimension, "points": points}
 
 
-@router.get("/indicators", response={200: list[IndicatorOut], **COMMON_ERRORS}, summary="Indicators with latest values (administrators)")
+@router.get("/indicators", response={200: list[IndicatorOut], **COMMON_ERRORS}, summary="Indicators with latest values (administrators)",
+            operation_id="listIndicators")
 def list_indicators(request, q: Query[WindowIn]):
     """Every indicator — 全部指标 — with its latest value, period, growth, target and source."""
     _admin(request)
     return _list(False, q)
 
 
-@router.get("/indicators/{code}/series", response={200: SeriesOut, **COMMON_ERRORS}, summary="An indicator's series (administrators)")
-def indicator_series(request, code: str, q: Query[SeriesIn]):
+@router.get("/indicators/{code}/series", response={200: SeriesOut, **COMMON_ERRORS}, summary="An indicator's series (administrators)",
+            operation_id="getIndicatorSeries")
+def indicator_series(request, code: IndicatorCode, q: Query[SeriesIn]):
     """The indicator's values over time — 指标序列 — with derived year-on-year growth."""
     _admin(request)
     return _series(code, False, q)
 
 
 @router.get("/public/indicators", auth=None, response={200: list[IndicatorOut], **PUBLIC_ERRORS},
-            summary="Published indicators with latest values")
+            summary="Published indicators with latest values", operation_id="listPublicIndicators")
 def public_indicators(request, q: Query[WindowIn]):
     """Published indicators — 公开指标 — for anyone."""
     return _list(True, q)
 
 
 @router.get("/public/indicators/{code}/series", auth=None, response={200: SeriesOut, **PUBLIC_ERRORS},
-            summary="A published indicator's series")
-def public_series(request, code: str, q: Query[SeriesIn]):
+            summary="A published indicator's series", operation_id="getPublicIndicatorSeries")
+def public_series(request, code: IndicatorCode, q: Query[SeriesIn]):
     """A published indicator's values over time; unpublished ones are not found."""
     return _series(code, True, q)

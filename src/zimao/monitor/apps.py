@@ -16,3 +16,7 @@ class MonitorConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(_sync_catalogue, sender=self, dispatch_uid="zimao.monitor.sync_catalogue")
+        # The dashboard listens to what the apps announce (zimao.core.events); they never import it.
+        from zimao.monitor import subscribers
+
+        subscribers.register()

@@ -6,10 +6,10 @@ pages can still let an administrator publish or unpublish one.
 
 Two sources (来源):
 
-* **computed** (平台计算): fed by events other apps send through ``zimao.monitor.services``
-  (``record_event`` / ``record_duration``) and kept as monthly rollups. Several indicators may
-  read one *stream* (the code you pass to ``record_event``): e.g. the RCEP stream gives both the
-  number of certificates and the sum of their FOB value.
+* **computed** (平台计算): fed by the facts other apps announce (``zimao.core.events``; a stream
+  is the fact topic of the same name, see ``monitor/subscribers.py``) and kept as monthly
+  rollups. Several indicators may read one *stream*: e.g. the RCEP stream gives both the number
+  of certificates and the sum of their FOB value.
 * **reported** (统计报送): imported statistics (Excel/CSV) and the zone report's figures.
 
 A computed indicator may also hold reported observations for periods before the platform
@@ -21,16 +21,17 @@ from __future__ import annotations
 from decimal import Decimal
 
 # ---------------------------------------------------------------------------------------------
-# Event streams other apps send — pass these codes to services.record_event / record_duration.
+# Event streams: the fact topics other apps announce (zimao.core.events.announce_fact).
 # ---------------------------------------------------------------------------------------------
 NEW_MARKET_ENTITIES = "market.new_entities"  # registry: a market entity registered; dimension = entity type
-ESTABLISHMENTS = "registry.establishments"  # registry: an enterprise establishment finished; record_duration(seconds)
+ESTABLISHMENTS = "registry.establishments"  # registry: an enterprise establishment finished; a fact with seconds
 PERMITS_ISSUED = "permits.issued"  # permits: a permit/filing receipt issued or a 取消审批 activity noted; dim = mode
 RCEP_CERTIFICATES = "trade.rcep_certificates"  # trade: an RCEP certificate of origin issued; value = FOB in CNY yuan
 CASES_COMPLETED = "cases.completed"  # cases: a case finished (办结); dimension = service code
 CASES_CROSS_ZONE = "cases.cross_zone"  # cases/alliance: a case handled for/with another zone; dimension = peer zone code
 RATINGS = "cases.ratings"  # cases: a 好差评 rating given; dimension = level "1".."5" (GB/T 39734)
 BONDED_DECLARATIONS = "bonded.declarations"  # bonded: a customs declaration cleared; value = USD
+BONDED_MOVEMENTS = "bonded.movements"  # bonded: a trade movement posted to a bonded book; value = USD; dim = movement
 
 STREAMS = {
     NEW_MARKET_ENTITIES: "count",
@@ -41,6 +42,7 @@ STREAMS = {
     CASES_CROSS_ZONE: "count",
     RATINGS: "count",
     BONDED_DECLARATIONS: "count",
+    BONDED_MOVEMENTS: "count",
 }
 
 # Suggested dimension values (the owning app decides; unknown values are shown as they are).
@@ -56,6 +58,12 @@ REFORM_MODES = {  # 证照分离 four reform modes
     "filing": ("审批改为备案", "approval replaced by filing"),
     "commitment": ("实行告知承诺", "notification and commitment"),
     "optimised": ("优化审批服务", "approval services optimised"),
+}
+BONDED_MOVEMENT_KINDS = {  # 综保区进出区业务类型
+    "import_abroad": ("一线进境", "in from abroad"),
+    "export_abroad": ("一线出境", "out to abroad"),
+    "domestic_out": ("二线出区（内销）", "sold into the domestic market"),
+    "domestic_in": ("二线入区", "in from the domestic market"),
 }
 RATING_LEVELS = {  # GB/T 39734-2020 five levels
     "5": ("非常满意", "very satisfied"),
@@ -177,6 +185,18 @@ INDICATORS: list[dict] = [
        category="bonded", source="computed", frequency="monthly", aggregation="sum", stream=BONDED_DECLARATIONS,
        scale=Decimal(10_000), decimals=1,
        definition_zh="综合保税区报关货物的进出口额合计。", definition_en="Value of goods declared in the bonded zone."),
+
+    _i(BONDED_MOVEMENTS, "综保区账册进出区清单", "Bonded-book movements through the gate", "票", "lists",
+       category="bonded", source="computed", frequency="monthly", aggregation="count", stream=BONDED_MOVEMENTS,
+       dimensions=BONDED_MOVEMENT_KINDS,
+       definition_zh="已过卡核扣的一线进出境、二线进出区核注清单数，按业务类型分列。",
+       definition_en="Inventory write-off lists of goods in from or out to abroad and the domestic market, posted at the gate."),
+    _i("bonded.book_trade_value", "综保区账册进出区货值", "Bonded-book trade value", "万美元", "10,000 USD",
+       category="bonded", source="computed", frequency="monthly", aggregation="sum", stream=BONDED_MOVEMENTS,
+       dimensions=BONDED_MOVEMENT_KINDS, scale=Decimal(10_000), decimals=1,
+       definition_zh="保税账册已核扣进出区货物按当月海关汇率折算的美元货值合计；缺少汇率的月份在补录汇率后计入。",
+       definition_en="Value in US dollars, at the month's customs rate, of goods posted in and out of bonded books; "
+                     "a month without a rate is counted once the rate is entered."),
 
     # -- reported statistics (统计报送) -------------------------------------------------------
     _i("zone.area", "片区面积", "Area of the zone", "平方公里", "km²", category="zone", decimals=2),

@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from zimao.core import dates
 from zimao.monitor import catalogue, readout, rollups
 from zimao.monitor.models import (Chain, Enterprise, Indicator, IndicatorValue, Industry, InnovationOutcome,
                                   PilotTask, Project, TalentProgramme)
@@ -47,6 +48,10 @@ def parse_window(get) -> tuple[date | None, date | None, list[str]]:
             d = date(y, m, 1) if name == "from" else month_end(y, m)
         except ValueError:
             errors.append(_("%(field)s: enter a month as YYYY-MM") % {"field": _("From") if name == "from" else _("To")})
+            continue
+        if dates.out_of_range(d):  # 0001-01 parses, and means nothing here
+            errors.append(_("%(field)s: enter a month from 1900 to %(year)s")
+                          % {"field": _("From") if name == "from" else _("To"), "year": dates.latest().year})
             continue
         if name == "from":
             since = d

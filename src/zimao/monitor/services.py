@@ -1,9 +1,8 @@
-"""What other apps call — 对外服务接口: report events as they happen; monitor keeps the rollups.
+"""Counting into the rollups — 计数服务: monitor's own way in (demo data, tests, rebuilds).
 
-Call these **inside the transaction that makes the change** (e.g. when a case is finished). With
-the database task backend the queued task row commits or rolls back with your change — an
-outbox: no event is counted for a change that did not happen, none is lost for one that did.
-The rollup is then updated by a worker; pages never scan cases.
+Other apps never call this: they announce facts (``zimao.core.events``) and monitor's
+subscribers (``monitor/subscribers.py``) count them. ``record_event``/``record_duration`` queue
+the count as a task in the caller's transaction; pages never scan cases.
 
 Every event has an ``event_key`` unique within its stream (e.g. ``"case:LY2022000123"``):
 delivering it twice counts it once, and ``rebuild`` replays under the same keys.
@@ -66,21 +65,6 @@ def record_event(indicator_code: str, at: datetime, *, event_key: str, value=1, 
 
     return apply_event_task.enqueue(stream, at.isoformat(), event_key, str(value), dimension or "", ref or "",
                                     label or "", False)
-
-
-def report(indicator_code: str, at: datetime, **kw):
-    """``record_event`` for an app that treats the dashboard as optional — 上报（如已安装监测）.
-
-    Does nothing (returns None) when ``zimao.monitor`` is not an installed app on this node; every
-    other problem (unknown stream, naive ``at``…) raises like ``record_event``, so a mistake is
-    not silently lost. Call it inside the transaction of the change, like ``record_event``. (The
-    caller still guards ``ImportError`` for a deployment shipped without this package.)
-    """
-    from django.apps import apps
-
-    if not apps.is_installed("zimao.monitor"):
-        return None
-    return record_event(indicator_code, at, **kw)
 
 
 def record_duration(indicator_code: str, at: datetime, seconds, *, event_key: str, dimension: str = "",

@@ -1,20 +1,19 @@
 """Source registry — 数据源登记: how an owning app lets monitor recompute or drill into a stream.
 
-The app that owns the facts (cases, registry, trade…) registers, once, in its
-``AppConfig.ready``::
+The app that owns the facts (registry, permits, trade…) never imports monitor: it registers,
+once, in its ``AppConfig.ready``, the history of the fact topic it announces::
 
-    from zimao.monitor import sources
-    from zimao.monitor.catalogue import NEW_MARKET_ENTITIES
+    from zimao.core import events
 
-    @sources.register(NEW_MARKET_ENTITIES)
     def all_entities():
         for e in Entity.objects.iterator():
-            yield sources.Event(at=e.registered_at, event_key=f"entity:{e.pk}",
-                                dimension=e.kind, ref=e.uscc, label=e.name)
+            yield events.Fact(at=e.registered_at, event_key=f"entity:{e.pk}",
+                              dimension=e.kind, ref=e.uscc, label=e.name)
 
-    @sources.register_drilldown(NEW_MARKET_ENTITIES)
-    def entity_rows(period_keys, dimension):   # optional; monitor's own event ledger is the default
-        ...
+    events.register_history("market.new_entities", all_entities)
+
+``register`` below is for monitor's own sources and for tests; ``register_drilldown`` (optional;
+monitor's own event ledger is the default) lets monitor list a stream's rows its own way.
 
 ``services.rebuild(code)`` replays the source; the same ``event_key`` scheme as live events keeps
 a replay and late live events from counting twice.
@@ -22,26 +21,14 @@ a replay and late live events from counting twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
 from typing import Callable, Iterable
 
+from zimao.core import events
 from zimao.monitor import catalogue
 
-
-@dataclass
-class Event:
-    """One fact for a stream. ``seconds`` makes it a duration (record_duration)."""
-
-    at: datetime
-    event_key: str
-    value: Decimal | int | float = 1
-    dimension: str = ""
-    ref: str = ""
-    label: str = ""
-    seconds: Decimal | int | float | None = None
-
+# One fact of a stream; ``seconds`` makes it a duration. The owning apps yield the same type
+# from the histories they register with ``zimao.core.events.register_history``.
+Event = events.Fact
 
 _sources: dict[str, Callable[[], Iterable[Event]]] = {}
 _drilldowns: dict[str, Callable] = {}
@@ -78,7 +65,10 @@ def register_drilldown(code: str):
 
 
 def source_for(code: str):
-    return _sources.get(_check(code))
+    """What ``services.rebuild`` replays: a source registered here (tests, monitor's own), else
+    the history the owning app registered for the topic (``events.register_history``)."""
+    stream = _check(code)
+    return _sources.get(stream) or events.history_of(stream)
 
 
 def drilldown_for(code: str):

@@ -5,7 +5,7 @@ needs codes that *validate* but can never be mistaken for a real company's. Ever
 is marked ``uscc_is_demo`` on the enterprise row and shown as "演示代码 demo code".
 
 Layout: 1 registration authority (9 = market regulator) · 1 entity type (1 = enterprise) ·
-6 division (410300 Luoyang) · 9 organisation code (GB 11714: 8 body + 1 check) · 1 check.
+6 division (the demo zone's, 410300) · 9 organisation code (GB 11714: 8 body + 1 check) · 1 check.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ _VALUE = {c: i for i, c in enumerate(CHARSET)}
 _WEIGHTS_32100 = [pow(3, i, 31) for i in range(17)]  # 3^(i-1) mod 31 for positions 1..17
 _WEIGHTS_11714 = [3, 7, 9, 10, 5, 8, 4, 2]
 
-DEMO_PREFIX = "91410300MA"  # 9 market regulator, 1 enterprise, 410300 Luoyang, "MA" body start
+DEMO_PREFIX = "91410300MA"  # 9 market regulator, 1 enterprise, 410300 (demo zone), "MA" body start
 
 
 def org_code_check(body: str) -> str:

@@ -9,10 +9,10 @@ every other service: they are catalogue data.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
-from ninja import Header, Query, Router, Schema, Status
+from ninja import Header, Path, Query, Router, Schema, Status
 from pydantic import Field
 
 from zimao.catalog import services as catalog
@@ -22,10 +22,12 @@ from zimao.permits import catalogue
 from zimao.permits import services as permits
 
 prefix = "/permits/"
-router = Router(tags=["permits 准营许可"])
+router = Router(tags=["permits"])
 
 ERRORS = {**COMMON_ERRORS, 409: ErrorOut}
 PUBLIC_ERRORS = {400: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+IDEMPOTENCY_KEY = ("any unique string (≤ 64 characters) per intended application 幂等键: repeating the request with the "
+                   "same key returns the first result (200) instead of applying twice")
 
 
 class PermitItemOut(Schema):
@@ -76,13 +78,19 @@ class PermitAdviceOut(Schema):
 
 
 class PermitCommitmentIn(Schema):
-    service: str = Field(min_length=1, max_length=40, description="the item's code, e.g. ZZ-PM (拍卖)")
-    uscc: str = Field(min_length=18, max_length=18, description="the company, which must be registered in your name")
-    signer_name: str = Field(min_length=1, max_length=30)
-    agree: bool = Field(description="I have read the published conditions and commit that they are met")
-    data: dict = Field(default_factory=dict, description="the item's own form sections, {section: {field: value}}")
+    """An application under 告知承诺: the company commits that the published conditions are met."""
+
+    service: str = Field(min_length=1, max_length=40, description="the item's code 事项编码", examples=["ZZ-PM"])
+    uscc: str = Field(min_length=18, max_length=18, description="the company (统一社会信用代码), registered in your name",
+                      examples=["91410300MA44Q7XW4B"])
+    signer_name: str = Field(min_length=1, max_length=30, description="who signs the commitment 承诺人", examples=["李明"])
+    agree: bool = Field(description="I have read the published conditions and commit that they are met 同意承诺",
+                        examples=[True])
+    data: dict = Field(default_factory=dict, description="the item's own form sections, {section: {field: value}}",
+                       examples=[{}])
     conditions_version: str = Field(default="", max_length=64,
-                                    description="the version of the conditions read (from GET items/{code}); refused if they changed")
+                                    description="the version of the conditions read (from getPermitItem); refused if they changed",
+                                    examples=["3f1c9a0e"])
 
 
 class PermitCredentialOut(CredentialBriefOut):
@@ -112,8 +120,11 @@ class PermitGrantOut(Schema):
 
 
 class PermitNoteIn(Schema):
-    service: str = Field(min_length=1, max_length=40)
-    uscc: str = Field(min_length=18, max_length=18)
+    """Noting an activity whose approval was abolished (直接取消审批) on a company's record."""
+
+    service: str = Field(min_length=1, max_length=40, description="the abolished item's code 事项编码", examples=["ZZ-QX01"])
+    uscc: str = Field(min_length=18, max_length=18, description="the company (统一社会信用代码), registered in your name",
+                      examples=["91410300MA44Q7XW4B"])
 
 
 class PermitNoteOut(Schema):
@@ -132,8 +143,11 @@ class PermitCompanyOut(Schema):
 
 
 class PermitCheckIn(Schema):
-    outcome: Literal["true", "false"] = Field(description="true: the commitment stands; false: revoke and record")
-    findings: str = Field(min_length=1, max_length=2000)
+    """The department's post-approval check of a commitment — 事后核查结论."""
+
+    outcome: Literal["true", "false"] = Field(description="true: the commitment stands 属实; false: revoke and record 不属实",
+                                              examples=["true"])
+    findings: str = Field(min_length=1, max_length=2000, description="what was found 核查情况", examples=["现场核查，条件符合承诺"])
 
 
 def item_out(item) -> dict:
@@ -165,9 +179,12 @@ def check_out(check) -> dict:
             "credential": c.credential_identifier}
 
 
-@router.get("items", auth=None, response={200: list[PermitItemOut], **PUBLIC_ERRORS}, summary="Permit catalogue 事项清单")
-def items(request: HttpRequest, reform_mode: Literal["", "cancelled", "filing", "commitment", "optimised"] = "",
-          department: str = ""):
+@router.get("items", auth=None, response={200: list[PermitItemOut], **PUBLIC_ERRORS}, summary="Permit catalogue 事项清单",
+            operation_id="listPermitItems")
+def items(request: HttpRequest,
+          reform_mode: Annotated[Literal["", "cancelled", "filing", "commitment", "optimised"],
+                                 Query(description="only items under this reform mode 改革方式; empty: all")] = "",
+          department: Annotated[str, Query(description="only this department's items 部门编码; empty: all")] = ""):
     """Every published permit item with its legal basis, department, reform mode, limits, validity,
     the activities that need it and, for 告知承诺, the published conditions and their version."""
     out = catalogue.permit_items()
@@ -178,8 +195,9 @@ def items(request: HttpRequest, reform_mode: Literal["", "cancelled", "filing", 
     return [item_out(i) for i in out]
 
 
-@router.get("items/{code}", auth=None, response={200: PermitItemOut, **PUBLIC_ERRORS}, summary="One permit item 事项详情")
-def item(request: HttpRequest, code: str):
+@router.get("items/{code}", auth=None, response={200: PermitItemOut, **PUBLIC_ERRORS}, summary="One permit item 事项详情",
+            operation_id="getPermitItem")
+def item(request: HttpRequest, code: Annotated[str, Path(description="the item's code 事项编码")]):
     from zimao.core.errors import not_found
 
     service = catalog.get_service(code)
@@ -188,8 +206,10 @@ def item(request: HttpRequest, code: str):
     return item_out(service)
 
 
-@router.get("advice", auth=None, response={200: PermitAdviceOut, **PUBLIC_ERRORS}, summary="Which permits do I need? 准营指引")
-def advice(request: HttpRequest, activities: list[str] = Query([])):
+@router.get("advice", auth=None, response={200: PermitAdviceOut, **PUBLIC_ERRORS}, summary="Which permits do I need? 准营指引",
+            operation_id="advisePermits")
+def advice(request: HttpRequest,
+           activities: Annotated[list[str], Query(description="business-scope activities 经营范围, repeat the parameter")] = []):  # noqa: B006 — read only
     """Business-scope activities (经营范围) → the permits they need, by mode; the themed bundles
     (一件事一次办) and industry permits (一业一证) that serve them."""
     result = permits.advise(activities)
@@ -202,8 +222,10 @@ def advice(request: HttpRequest, activities: list[str] = Query([])):
     }
 
 
-@router.post("commitments", response={200: PermitGrantOut, 201: PermitGrantOut, **ERRORS}, summary="Apply under 告知承诺 (one visit)")
-def commit(request: HttpRequest, payload: PermitCommitmentIn, idempotency_key: str = Header("", alias="Idempotency-Key")):
+@router.post("commitments", response={200: PermitGrantOut, 201: PermitGrantOut, **ERRORS}, summary="Apply under 告知承诺 (one visit)",
+             operation_id="applyWithCommitment")
+def commit(request: HttpRequest, payload: PermitCommitmentIn,
+           idempotency_key: str = Header("", alias="Idempotency-Key", description=IDEMPOTENCY_KEY)):
     """实行告知承诺: sign the commitment against the published conditions; the permit is granted in
     the same call and the department's post-approval check is scheduled. Repeating the request with
     the same ``Idempotency-Key`` returns the same case (200)."""
@@ -226,14 +248,16 @@ def _case_exists(user, key: str) -> bool:
     return Case.objects.filter(applicant=user, idempotency_key=key.strip()[:64]).exists()
 
 
-@router.post("activity-notes", response={201: PermitNoteOut, **ERRORS}, summary="Note an activity (直接取消审批)")
+@router.post("activity-notes", response={201: PermitNoteOut, **ERRORS}, summary="Note an activity (直接取消审批)",
+             operation_id="noteActivity")
 def note(request: HttpRequest, payload: PermitNoteIn):
     """No case for an abolished approval: the activity is noted on the company's record."""
     n = permits.note_activity(request.user, payload.uscc.strip().upper(), payload.service)
     return Status(201, {"holder_uscc": n.holder_uscc, "item": n.item_code, "activities": n.activities, "noted_at": n.noted_at})
 
 
-@router.get("companies", response={200: list[PermitCompanyOut], **ERRORS}, summary="My companies' licences 多证集成")
+@router.get("companies", response={200: list[PermitCompanyOut], **ERRORS}, summary="My companies' licences 多证集成",
+            operation_id="listMyCompanies")
 def companies(request: HttpRequest):
     """Every credential each of my companies holds, with its status today."""
     return [{
@@ -246,13 +270,16 @@ def companies(request: HttpRequest):
     } for r in permits.company_records(request.user)]
 
 
-@router.get("post-checks", response={200: list[PermitPostCheckOut], **ERRORS}, summary="My department's post-approval checks 事后核查")
-def post_checks(request: HttpRequest, view: Literal["open", "done"] = "open"):
+@router.get("post-checks", response={200: list[PermitPostCheckOut], **ERRORS}, summary="My department's post-approval checks 事后核查",
+            operation_id="listPostChecks")
+def post_checks(request: HttpRequest,
+                view: Annotated[Literal["open", "done"], Query(description="open 待核查 or done 已核查")] = "open"):
     return [check_out(c) for c in permits.post_checks_for(request.user, view=view)]
 
 
-@router.post("post-checks/{check_id}", response={200: PermitPostCheckOut, **ERRORS}, summary="Record a check 核查结论")
-def record_check(request: HttpRequest, check_id: int, payload: PermitCheckIn):
+@router.post("post-checks/{check_id}", response={200: PermitPostCheckOut, **ERRORS}, summary="Record a check 核查结论",
+             operation_id="recordPostCheck")
+def record_check(request: HttpRequest, check_id: Annotated[int, Path(description="post-check id, as listed by listPostChecks")], payload: PermitCheckIn):
     """``false`` revokes the permit at once and records it against the company."""
     permits.record_post_check(check_id, request.user, payload.outcome, payload.findings)
     return check_out(permits.get_check_for(request.user, check_id))

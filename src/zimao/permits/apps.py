@@ -12,7 +12,7 @@ class PermitsConfig(AppConfig):
         from zimao.permits import plugins  # noqa: F401
 
         plugins.register_licence_vocabulary()
-        _register_monitor_source()
+        _register_history()
 
     def nav_links(self, user, officer) -> list[dict]:
         """Masthead links (web collects them from every app): a company's permits; an officer's
@@ -25,16 +25,9 @@ class PermitsConfig(AppConfig):
         return [{"key": "post_checks", "url": reverse("permits:checks"), "label": _("Post-approval checks")}]
 
 
-def _register_monitor_source() -> None:
-    """Let the dashboard rebuild the permits.issued figures from this app's rows (if it is here)."""
-    try:
-        from zimao.monitor import sources
-        from zimao.monitor.catalogue import PERMITS_ISSUED
-    except ImportError:
-        return
-    from zimao.permits.indicators import monitor_events
+def _register_history() -> None:
+    """Let a subscriber (the dashboard) rebuild the permits.issued figures from this app's rows."""
+    from zimao.core import events
+    from zimao.permits.indicators import PERMITS_ISSUED, monitor_events
 
-    try:
-        sources.register(PERMITS_ISSUED)(monitor_events)
-    except LookupError:  # a monitor that does not know the stream
-        pass
+    events.register_history(PERMITS_ISSUED, monitor_events)

@@ -1,15 +1,14 @@
-"""What permits report to the zone dashboard (monitor) — 准营数据上报: the ``permits.issued``
-stream (``zimao.monitor.catalogue.PERMITS_ISSUED``), one event per
+"""What permits announce for the zone dashboard — 准营数据上报: the ``permits.issued`` fact topic
+(``zimao.core.events``; the dashboard subscribes), one fact per
 
 - permit or filing receipt issued (outputs ``permit`` / ``filing_receipt``): dimension = the
   item's reform mode (filing / commitment / optimised), ``event_key`` ``permit:<identifier>``;
 - activity noted under an approval-cancelled item (直接取消审批, no permit): dimension
   ``cancelled``, ``event_key`` ``activity:<uscc>:<item code>`` (one per company and item).
 
-Live events are reported inside the transaction of the change (the monitor's task row is an
-outbox that commits or rolls back with it); ``monitor_events`` replays the same events, under
-the same keys, from the licence store and the activity notes for ``monitor.services.rebuild``.
-The monitor app is optional: without it nothing is reported.
+Live facts are announced inside the transaction of the change (an outbox row that commits or
+rolls back with it); ``monitor_events`` is the topic's history — the same facts, under the same
+keys, from the licence store and the activity notes — for a subscriber that rebuilds.
 """
 
 from __future__ import annotations
@@ -17,17 +16,16 @@ from __future__ import annotations
 import logging
 
 from zimao.catalog.models import ReformMode
+from zimao.core import events
 
 log = logging.getLogger(__name__)
 
 
+PERMITS_ISSUED = "permits.issued"  # the fact topic (the dashboard's stream of the same name)
+
+
 def _report(at, **kw) -> None:
-    try:
-        from zimao.monitor.catalogue import PERMITS_ISSUED
-        from zimao.monitor.services import report
-    except ImportError:  # a node without the dashboard
-        return
-    report(PERMITS_ISSUED, at, **kw)
+    events.announce_fact(PERMITS_ISSUED, at, **kw)
 
 
 def permit_key(identifier: str) -> str:
@@ -78,7 +76,7 @@ def _kind_modes() -> dict[str, str]:
 
 
 def monitor_events():
-    """Every ``permits.issued`` event from scratch — for ``zimao.monitor`` rebuilds.
+    """Every ``permits.issued`` fact from scratch — the topic's history (``events.register_history``).
 
     A permit is a credential that ``permits.plugins.issue_permit`` signed: its kind is a permit
     item's ``credential_kind`` and its subject names the permit item and the reform mode. Revoked
@@ -88,7 +86,7 @@ def monitor_events():
 
     from zimao.catalog.models import ServiceItem
     from zimao.licences.models import Credential
-    from zimao.monitor.sources import Event
+    from zimao.core.events import Fact as Event
     from zimao.permits.models import ActivityNote
     from zimao.registry import services as registry
 

@@ -36,6 +36,29 @@ PERMIT_FIELD_LABELS = {
     "premises": ("经营场所", "Business premises"),
     "commitment": ("告知承诺", "Notification-commitment"),
     "legal_basis": ("设定依据", "Legal basis"),
+    "permit_number": ("许可证编号", "Permit number"),
+    "business_form": ("主体业态", "Type of business"),
+    "business_items": ("经营项目", "Business items"),
+    "supervising_authority": ("日常监督管理机构", "Routine supervision"),
+    "complaint_phone": ("投诉举报电话", "Complaints hotline"),
+}
+
+# 证照类型代码 sequence per permit kind (not per reform mode: 旅行社 and 拍卖 are different
+# licences even though both are 告知承诺): 1xx permits, 2xx filing receipts, 3xx industry permits.
+# An item may name its own with ``permit.type_seq`` in the catalogue.
+PERMIT_TYPE_SEQ = {
+    "permit": "100",
+    "drug_retail_licence": "101", "device_class3_licence": "102", "vet_drug_licence": "103",
+    "pesticide_licence": "104", "auction_licence": "105", "printing_licence": "106",
+    "publication_retail_licence": "107", "travel_agency_licence": "108", "entertainment_licence": "109",
+    "hr_services_licence": "110", "labour_dispatch_licence": "111", "road_transport_licence": "112",
+    "construction_qualification": "113", "real_estate_qualification": "114", "sewer_discharge_permit": "115",
+    "outdoor_sign_permit": "116", "fire_safety_permit": "117", "tobacco_retail_licence": "118",
+    "public_hygiene_permit": "119", "hazchem_licence": "120", "security_services_licence": "121",
+    "hotel_special_trade_licence": "122",
+    "filing.prepackaged_food": "201", "filing.device_class2": "202", "filing.vehicle_repair": "203",
+    "filing.environmental_registration": "204", "filing.prepaid_cards": "205", "filing.clinic": "206",
+    "industry_permit.convenience_store": "301",
 }
 
 
@@ -44,7 +67,8 @@ def register_licence_vocabulary() -> None:
 
     # 证照类型代码 under the zone's own code until the national catalogue codes are wired in:
     # 1xx is kept for permits (a generic permit; items may name their own kind and sequence).
-    licences.register_kind("permit", licences.ZONE_ISSUER_USCC + "100")
+    for kind, seq in PERMIT_TYPE_SEQ.items():
+        licences.register_kind(kind, seq)
     for key, labels in PERMIT_FIELD_LABELS.items():
         licences.FIELD_LABELS.setdefault(key, labels)
 
@@ -249,10 +273,15 @@ def _subject(item: ServiceItem, entity, ctx, covered: list[ServiceItem], today: 
         "uscc": entity.uscc,
         "permit_item": item.name_zh,
         "reform_mode": f"{mode_zh} {mode_en}",
-        "competent_department": item.department.name_zh,
+        "competent_department": issuing_authority(item).name_zh,
         "legal_basis": item.legal_basis,
         "applicant_user_id": ctx.applicant_id,
     }
+    # What every permit prints about its holder (法定代表人（负责人）, 住所); a kind's own fields follow.
+    for key, value in (("legal_representative", entity.legal_rep_name), ("address", entity.address)):
+        if value:
+            subject[key] = value
+    subject.update(_document_fields(item, entity, ctx, issuing_authority(item)))
     if scope:
         subject["permit_scope"] = scope
     premises = lookup(ctx.data, cfg.get("premises_from", "premises.address"))
@@ -266,18 +295,69 @@ def _subject(item: ServiceItem, entity, ctx, covered: list[ServiceItem], today: 
 
 
 def type_code(item: ServiceItem, kind: str) -> str:
+    """证照类型代码 of the item's permit kind (the catalogue's ``type_seq`` first)."""
     from zimao.licences import services as licences
 
-    if kind in licences.KIND_TYPE_CODES:
-        return licences.KIND_TYPE_CODES[kind]
     seq = (item.permit or {}).get("type_seq")
-    if seq:
-        return licences.ZONE_ISSUER_USCC + str(seq)
-    if item.reform_mode == ReformMode.FILING:
-        return licences.KIND_TYPE_CODES["filing_receipt"]
-    if item.reform_mode == ReformMode.COMMITMENT:
-        return licences.KIND_TYPE_CODES["commitment_permit"]
-    return licences.KIND_TYPE_CODES["permit"]
+    if kind not in licences.KIND_TYPE_SEQ and not seq:
+        # A kind new to the catalogue: its own kind of receipt or permit, not another kind's code.
+        seq = licences.KIND_TYPE_SEQ["filing_receipt" if item.reform_mode == ReformMode.FILING else "permit"]
+    return licences.type_code_for(kind, str(seq) if seq else None)
+
+
+def issuing_authority(item: ServiceItem):
+    """The authority that decides the item (its department's, per the zone profile) — 发证机关."""
+    from zimao.catalog import zone
+
+    return zone.authority_for(item.department.code)
+
+
+def food_permit_number(form_code: str, division: str) -> str:
+    """食品经营许可证编号 (SAMR Order 78 art. 27): ``JY`` + 1 主体业态 + 6 division (province,
+    city, county) + 6 serial + 1 check. The check algorithm is not published: ISO 7064 MOD 11,10
+    over the 13 digits stands in (see docs/documents.md)."""
+    from zimao.core import sequences
+
+    serial = sequences.next_value(f"permits.jy.{form_code}{division}")
+    body = f"{form_code}{division}{serial % 1_000_000:06d}"
+    p = 10
+    for ch in body:
+        s = (p + int(ch)) % 10 or 10
+        p = (2 * s) % 11
+    return f"JY{body}{(11 - p) % 10}"
+
+
+def _document_fields(item: ServiceItem, entity, ctx, authority) -> dict:
+    """The kind's own printed fields, as its catalogue entry lists them (``permit.fields``):
+    ``{"key", "from": form path | "value": constant | "source": authority/legal_representative/address}``,
+    with ``words``: a form choice → printed words; and its number scheme (``permit.number``)."""
+    from zimao.catalog.process import lookup
+
+    cfg = item.permit or {}
+    sources = {"authority": authority.name_zh, "legal_representative": entity.legal_rep_name,
+               "address": entity.address}
+    out = {}
+    for spec in cfg.get("fields", []):
+        if "value" in spec:
+            value = spec["value"]
+        elif "source" in spec:
+            value = sources.get(spec["source"], "")
+        else:
+            value = lookup(ctx.data, spec.get("from", ""))
+            if spec.get("words") and value in spec["words"]:
+                value = spec["words"][value]
+            elif value not in (None, ""):
+                value = _choice_label(item, spec["from"], value)
+        if value not in (None, ""):
+            out[spec["key"]] = value
+    number = cfg.get("number") or {}
+    if number.get("scheme") == "JY":
+        chosen = lookup(ctx.data, number.get("form_code_from", ""))
+        code = (number.get("form_codes") or {}).get(chosen, "1")
+        from zimao.catalog import zone
+
+        out["permit_number"] = food_permit_number(code, zone.current().division)
+    return out
 
 
 def credential_kind(item: ServiceItem) -> str:
@@ -301,7 +381,7 @@ def issue_permit(item: ServiceItem, ctx):
         kind=kind, title_zh=cfg.get("title_zh") or item.name_zh, title_en=cfg.get("title_en") or item.name_en,
         holder_uscc=entity.uscc, holder_name=entity.name, subject=_subject(item, entity, ctx, covered, today),
         valid_from=today, valid_until=valid_until(item, today), case_number=ctx.number, actor=ctx.actor,
-        type_code=type_code(item, kind),
+        type_code=type_code(item, kind), issuer=issuing_authority(item),
     )
     codes = [item.code] + [c.code for c in covered]
     for commitment in Commitment.objects.filter(case_number=ctx.number, item_code__in=codes):

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from zimao.cases import services as cases
-from zimao.cases.models import Case, Task
+from zimao.cases.models import Case
 from zimao.catalog import services as catalog
 from zimao.catalog.plugins import follow_ups
 from zimao.catalog.models import Activity, Officer, ReformMode, ServiceItem
@@ -175,11 +175,7 @@ def record_post_check(check_id: int, user, outcome: str, findings: str) -> PostC
         check.outcome, check.findings, check.decided_by, check.decided_at = outcome, findings, user, now
         check.save(update_fields=["outcome", "findings", "decided_by", "decided_at"])
         task = check.task
-        before = {"status": task.status}
-        task.status = Task.Status.APPROVED if outcome == "true" else Task.Status.REFUSED
-        task.reason, task.decided_at, task.decided_by = findings, now, user
-        task.save(update_fields=["status", "reason", "decided_at", "decided_by"])
-        audit.record(user, f"task.{task.status}", task, before=before, after={"status": task.status, "reason": findings})
+        cases.settle_follow_up(task, user, approved=outcome == "true", reason=findings)
         commitment = check.commitment
         commitment.status = Commitment.Status.VERIFIED if outcome == "true" else Commitment.Status.FALSE
         commitment.save(update_fields=["status"])

@@ -1,4 +1,4 @@
-"""Company names (企业名称): 行政区划 + 字号 + 行业 + 组织形式, e.g. 洛阳 + 智远 + 科技 + 有限公司.
+"""Company names (企业名称): 行政区划 + 字号 + 行业 + 组织形式, e.g. 郑州 + 智远 + 科技 + 有限公司.
 
 Forbidden words are refused at submission (企业名称登记管理规定 art. 11); words that need an
 officer's judgement (集团, 控股, 国际 …) keep the case out of straight-through approval.
@@ -31,7 +31,7 @@ ORG_FORMS = [
 
 
 def division_prefix(code: str) -> str:
-    """The place name a company name starts with: the prefecture, without 市 (洛阳)."""
+    """The place name a company name starts with: the prefecture, without 市 (郑州)."""
     path = divisions.path(code)
     city = next((d for d in path if d.level == 2), None) or (path[-1] if path else None)
     if city is None:

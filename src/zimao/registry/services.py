@@ -8,13 +8,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from zimao.catalog import forms
+from zimao.catalog import forms, zone
 from zimao.catalog.plugins import RuleResult, checks, effects, outputs, rules
-from zimao.core import audit, identifiers
+from zimao.core import audit, events, identifiers, wording
 from zimao.core.errors import Conflict, Problem
 from zimao.registry import names
 from zimao.registry.models import EstablishmentStep, MarketEntity, NameReservation
@@ -65,10 +64,10 @@ def check_name(data: dict, applicant=None) -> list[Problem]:
 def reserve_name(case_number: str, data: dict) -> NameReservation:
     n = data["name"]
     try:
-        with transaction.atomic():
-            reservation, _ = NameReservation.objects.get_or_create(case_number=case_number, defaults={
-                "full_name": full_name_of(data), "division": n["division"], "trade_name": n["trade_name"],
-                "industry": n["industry"], "org_form": n["org_form"]})
+        # get_or_create puts its INSERT in a savepoint: a clash leaves the transaction usable.
+        reservation, _ = NameReservation.objects.get_or_create(case_number=case_number, defaults={
+            "full_name": full_name_of(data), "division": n["division"], "trade_name": n["trade_name"],
+            "industry": n["industry"], "org_form": n["org_form"]})
     except IntegrityError:
         full = full_name_of(data)
         raise Conflict(Problem("name.trade_name", "taken", f"“{full}”刚刚被其他申请预留，请换一个字号",
@@ -118,7 +117,7 @@ def register_entity(ctx) -> dict:
         return {"uscc": existing.uscc, "entity_name": existing.name, "established_on": existing.established_on.isoformat()}
     n, reg = ctx.data["name"], ctx.data.get("registration") or {}
     full = full_name_of(ctx.data)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # all or nothing with the caller's transaction
         reservation = reserve_name(ctx.number, ctx.data)
         uscc = identifiers.issue_uscc(n["division"], authority="9", entity_type="1")
         id_entry = reg.get("legal_rep_id")
@@ -129,36 +128,29 @@ def register_entity(ctx) -> dict:
             legal_rep_name=reg.get("legal_rep_name", ""), legal_rep_id=forms.reveal(id_entry) if id_entry else "",
             legal_rep_id_masked=forms.display(id_entry) if id_entry else "",
             established_on=timezone.localdate(), case_number=ctx.number,
-            applicant=get_user_model().objects.filter(pk=ctx.applicant_id).first(),
+            applicant_id=ctx.applicant_id,
         )
         reservation.status = NameReservation.Status.USED
         reservation.save(update_fields=["status"])
         audit.record(ctx.actor, "entity.registered", entity, after={"uscc": uscc, "name": full, "case": ctx.number})
-        _tell_monitor(entity)
+        _announce_registered(entity)
     return {"uscc": uscc, "entity_name": full, "established_on": entity.established_on.isoformat()}
 
 
-def _tell_monitor(entity: MarketEntity) -> None:
-    """Report the new entity to the dashboard in this same transaction (an outbox row): it is
-    counted exactly when the registration commits."""
-    try:
-        from zimao.monitor import services as monitor
-    except ImportError:  # a node without the monitor app
-        return
-    monitor.record_event("market.new_entities", timezone.now(), event_key=f"entity:{entity.uscc}",
+def _announce_registered(entity: MarketEntity) -> None:
+    """``market.new_entities``: announced in this same transaction (an outbox row), so the
+    dashboard counts the entity exactly when the registration commits."""
+    events.announce_fact("market.new_entities", timezone.now(), event_key=f"entity:{entity.uscc}",
                          dimension=entity.entity_type, ref=entity.uscc, label=entity.name)
 
 
 @effects.register("registry.report_establishment", "上报开办用时", "Report the establishment time to the dashboard")
 def report_establishment(ctx) -> dict:
-    """企业开办用时: from submission to delivery, for the 24-hour / 60-minute indicators."""
-    try:
-        from zimao.monitor import services as monitor
-    except ImportError:
-        return {}
+    """企业开办用时: from submission to delivery, for the 24-hour / 60-minute indicators
+    (announced as ``registry.establishments``)."""
     seconds = max((ctx.delivered_at - ctx.submitted_at).total_seconds(), 0)
-    monitor.record_duration("registry.establishments", ctx.delivered_at, seconds, event_key=f"establishment:{ctx.number}",
-                            ref=ctx.number, label=ctx.results.get("entity_name", ""))
+    events.announce_fact("registry.establishments", ctx.delivered_at, seconds=seconds, event_key=f"establishment:{ctx.number}",
+                         ref=ctx.number, label=ctx.results.get("entity_name", ""))
     return {"establishment_seconds": round(seconds, 3)}
 
 
@@ -177,33 +169,64 @@ STEP_OUTPUTS = {
 @effects.register("registry.record_step", "记录开办环节", "Record an establishment step")
 def record_step(ctx) -> dict:
     """Seal, tax, social insurance, housing fund, bank: what each step produced, once."""
-    entity = MarketEntity.objects.get(case_number=ctx.number)
     step = ctx.task_key
-    details = STEP_OUTPUTS.get(step, lambda e, d: dict(d))(entity, ctx.data.get(step) or {})
-    record, created = EstablishmentStep.objects.get_or_create(entity=entity, step=step, defaults={"details": details, "case_number": ctx.number})
-    if created:
+    record = EstablishmentStep.objects.filter(entity__case_number=ctx.number, step=step).first()
+    if record is None:
+        # The engine holds the case's lock: no other run can record this step meanwhile (the
+        # unique (entity, step) constraint stands behind that), so no get_or_create savepoint.
+        entity = MarketEntity.objects.only("id", "uscc").get(case_number=ctx.number)
+        details = STEP_OUTPUTS.get(step, lambda e, d: dict(d))(entity, ctx.data.get(step) or {})
+        record = EstablishmentStep.objects.create(entity=entity, step=step, details=details, case_number=ctx.number)
         audit.record(ctx.actor, "entity.step_done", record, after={"step": step, **record.details})
     return {f"step_{step}": record.details}
 
 
 # ---------------------------------------------------------------- the business licence
 
+# 类型 as the licence prints it: the market-entity type (市场主体类型), not the name's suffix.
+# 企业开办 here is for natural persons founding a company, hence 自然人投资或控股.
+COMPANY_TYPES = {
+    "有限公司": "有限责任公司（自然人投资或控股）",
+    "有限责任公司": "有限责任公司（自然人投资或控股）",
+    "股份有限公司": "股份有限公司（非上市、自然人投资或控股）",
+}
+
+
+def company_type(org_form: str) -> str:
+    return COMPANY_TYPES.get(org_form, org_form)
+
+
+def licence_subject(entity: MarketEntity, applicant_id=None) -> dict:
+    """The business licence's fields as the 2019 design prints them — 营业执照记载事项 (fixed at
+    issue: the licence is a stable document; live permit status is on the verify page)."""
+
+    capital = ""
+    if entity.registered_capital is not None:
+        capital = wording.amount_in_words(entity.registered_capital * 10000)  # stored in 万元
+    subject = {
+        "name": entity.name, "uscc": entity.uscc, "type": company_type(entity.org_form),
+        "legal_representative": entity.legal_rep_name, "registered_capital": capital,
+        "established_on": wording.date_zh(entity.established_on),
+        "business_term": f"{wording.date_zh(entity.established_on)} 至 长期",
+        "address": entity.address, "business_scope": entity.business_scope,
+        "registration_authority": zone.registration_authority().name_zh,
+    }
+    if applicant_id is not None:
+        subject["applicant_user_id"] = applicant_id
+    return subject
+
+
 @outputs.register("business_licence", "营业执照", "Business licence")
 def business_licence(ctx) -> list[dict]:
+    """营业执照, issued and signed in the name of the registration authority (登记机关)."""
     from zimao.licences import services as licences
 
     entity = MarketEntity.objects.get(case_number=ctx.number)
     cred = licences.issue_credential(
         kind="business_licence", title_zh="营业执照", title_en="Business licence",
         holder_uscc=entity.uscc, holder_name=entity.name, case_number=ctx.number, actor=ctx.actor,
-        valid_from=entity.established_on,
-        subject={
-            "name": entity.name, "uscc": entity.uscc, "type": entity.org_form,
-            "legal_representative": entity.legal_rep_name, "registered_capital_wan": str(entity.registered_capital or ""),
-            "address": entity.address, "business_scope": entity.business_scope,
-            "established_on": entity.established_on.isoformat(), "registration_authority": "洛阳市市场监督管理局",
-            "applicant_user_id": ctx.applicant_id,
-        },
+        valid_from=entity.established_on, subject=licence_subject(entity, ctx.applicant_id),
+        issuer=zone.registration_authority(),
     )
     return [{"identifier": cred.identifier, "kind": "business_licence", "title_zh": "营业执照", "title_en": "Business licence"}]
 

@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 
 from zimao.core import audit
+from zimao.core.admin import ReadOnlyAdmin
 from zimao.trade.models import (
     AgencySubmission,
     ApprovedExporter,
@@ -21,19 +22,9 @@ from zimao.trade.models import (
 )
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Certificate)
-class CertificateAdmin(ReadOnly):
+class CertificateAdmin(ReadOnlyAdmin):
     list_display = ("reference", "number", "kind", "status", "exporter_name", "importing_country", "issuing_body",
                     "issued_on", "valid_until", "retroactive")
     list_filter = ("status", "kind", "issuing_body", "importing_country", "retroactive")
@@ -42,32 +33,32 @@ class CertificateAdmin(ReadOnly):
 
 
 @admin.register(TrueCopy)
-class TrueCopyAdmin(ReadOnly):
+class TrueCopyAdmin(ReadOnlyAdmin):
     list_display = ("reference", "certificate", "status", "requested_at", "issued_at")
     list_filter = ("status",)
 
 
 @admin.register(OriginalProof)
-class OriginalProofAdmin(ReadOnly):
+class OriginalProofAdmin(ReadOnlyAdmin):
     list_display = ("country", "reference", "item", "issued_on", "valid_until", "quantity", "unit")
     search_fields = ("reference",)
 
 
 @admin.register(ApprovedExporter)
-class ApprovedExporterAdmin(ReadOnly):
+class ApprovedExporterAdmin(ReadOnlyAdmin):
     list_display = ("code", "name", "uscc", "status", "granted_on", "expires_on")
     list_filter = ("status",)
     search_fields = ("code", "name", "uscc")
 
 
 @admin.register(OriginDeclaration)
-class OriginDeclarationAdmin(ReadOnly):
+class OriginDeclarationAdmin(ReadOnlyAdmin):
     list_display = ("reference", "exporter", "importing_country", "completed_on", "valid_until", "status")
     search_fields = ("reference",)
 
 
 @admin.register(OriginCheck)
-class OriginCheckAdmin(ReadOnly):
+class OriginCheckAdmin(ReadOnlyAdmin):
     list_display = ("pk", "owner", "hs", "description", "originating", "criterion", "created_at")
     list_filter = ("originating",)
 
@@ -101,14 +92,14 @@ class SubmissionInline(admin.TabularInline):
 
 
 @admin.register(TradeDeclaration)
-class TradeDeclarationAdmin(ReadOnly):
+class TradeDeclarationAdmin(ReadOnlyAdmin):
     list_display = ("number", "trader_name", "destination_country", "submitted_at")
     search_fields = ("number", "trader_name", "trader_uscc")
     inlines = [SubmissionInline]
 
 
 @admin.register(AgencySubmission)
-class AgencySubmissionAdmin(ReadOnly):
+class AgencySubmissionAdmin(ReadOnlyAdmin):
     list_display = ("declaration", "agency", "status", "attempts", "failures", "next_attempt_at", "reference")
     list_filter = ("status", "agency", "adapter")
     actions = ["retry_now"]

@@ -9,7 +9,10 @@ class TradeConfig(AppConfig):
     def ready(self):
         # The sandbox agency registers itself with the adapter registry on import.
         from zimao.trade.window import sandbox  # noqa: F401
+        # The certificate of origin's plugins for its catalogue entry (RCEP-CO) on the case engine.
+        from zimao.trade.certificates import case_service
 
+        case_service.register_credential_kind()
         _register_monitor_source()
 
     def nav_links(self, user, officer) -> list[dict]:
@@ -31,15 +34,14 @@ def _register_monitor_source() -> None:
     """Let the dashboard rebuild the RCEP certificate and bonded-declaration figures from this
     app's rows (if it is here)."""
     try:
-        from zimao.monitor import sources
-        from zimao.monitor.catalogue import BONDED_DECLARATIONS, RCEP_CERTIFICATES
+        from zimao.core.events import register_history
     except ImportError:
         return
     from zimao.trade.services import monitor_events
     from zimao.trade.window.services import monitor_events as bonded_events
 
-    for code, source in ((RCEP_CERTIFICATES, monitor_events), (BONDED_DECLARATIONS, bonded_events)):
+    for code, source in (("trade.rcep_certificates", monitor_events), ("bonded.declarations", bonded_events)):
         try:
-            sources.register(code)(source)
+            register_history(code, source)
         except LookupError:  # a monitor that does not know the stream
             pass

@@ -106,6 +106,10 @@ class Certificate(models.Model):
     kid = models.CharField(max_length=64, blank=True)
     invalidated_at = models.DateTimeField(null=True, blank=True)
     invalidation_reason = models.TextField(blank=True)
+    # When applied for through the case engine (catalogue service RCEP-CO): the case, and the
+    # credential in the licence store whose revocation invalidates the certificate.
+    case_number = models.CharField(max_length=40, blank=True, default="", db_index=True)
+    credential_identifier = models.CharField(max_length=120, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from zimao.cases import services as cases
 from zimao.cases.models import Task
+from zimao.cases.ratings import REASONS, reason_words
 from zimao.cases.workflow import FINAL, WITHDRAWABLE, CaseStatus
 from zimao.catalog import forms as engine
 from zimao.catalog import plugins
@@ -170,7 +171,8 @@ def check_page(request, code: str):
         try:
             result = cases.submit(request.user, service.code, draft.application_data(), materials=draft.material_ids(),
                                   idempotency_key=key, delivery_method=delivery["method"],
-                                  mail_address=delivery["mail_address"], channel="web")
+                                  mail_address=delivery["mail_address"], channel="web",
+                                  fingerprint="")  # a second click finds the draft already cleared
         except BusinessError as exc:
             if exc.status in (403, 404) and exc.problems[0].field == "service":
                 raise
@@ -227,13 +229,23 @@ def my_cases(request):
     return render(request, "web/cases/list.html", {"cases": cases.cases_of(request.user)[:200]})
 
 
+def _reason_groups(form) -> list[dict]:
+    """The reasons per level (评价原因), grouped as raters see them: dissatisfied, basically
+    satisfied, satisfied. The service checks that the chosen ones belong to the level."""
+    chosen = set(form.getlist("reasons")) if hasattr(form, "getlist") else set()
+    groups = [("poor", 2, _("If you are dissatisfied, why?")), ("fair", 3, _("If you are basically satisfied, what could be better?")),
+              ("good", 4, _("If you are satisfied, what went well?"))]
+    return [{"key": key, "legend": legend,
+             "reasons": [{"key": k, "label": bi((zh, en)), "checked": k in chosen} for k, zh, en in REASONS[level]]}
+            for key, level, legend in groups]
+
+
 def _case_context(request, case, **extra) -> dict:
     tasks = list(case.tasks.select_related("department").order_by("id"))
     rating = cases.rating_of(case)
     correction = cases.open_correction(case)
     finished = case.status in FINAL
-    follow_up = bool(rating and rating.rectification and rating.rectification.status == Task.Status.DONE
-                     and not rating.follow_up_level)
+    follow_up = cases.awaiting_follow_up(rating)  # only after 回访核实
     history = [e for e in audit.history("cases.case", case.pk)]
     notes = cases.notifications_for(case, request.user)
     context = {
@@ -247,6 +259,7 @@ def _case_context(request, case, **extra) -> dict:
         "follow_up": follow_up,
         "rating_levels": [{"value": v, "label": bi((zh, en))} for v, zh, en in RATING_LEVELS],
         "rating_label": {v: bi((zh, en)) for v, zh, en in RATING_LEVELS},
+        "reason_groups": _reason_groups(extra.get("form") if extra.get("form_name") == "rating" else None),
         "history": history,
         "notifications": notes,
         "materials": [{"key": m["key"], "name": bi(m, "name"), "id": f"c-{m['key']}"} for m in case.service.materials],
@@ -255,6 +268,7 @@ def _case_context(request, case, **extra) -> dict:
     }
     if rating:
         context["rating_word"] = context["rating_label"].get(rating.level, rating.level)
+        context["rating_reasons"] = [bi(w) for w in reason_words(rating.level, rating.reasons)]
         context["follow_up_word"] = context["rating_label"].get(rating.follow_up_level, "")
     context.update(extra)
     return context
@@ -332,7 +346,8 @@ def rate(request, number: str):
     case = _own_case(request, number)
     return _after(request, case, _("Thank you for rating this service."),
                   lambda: cases.rate(case.number, request.user, request.POST.get("level"),
-                                     request.POST.get("comment", ""), named=bool(request.POST.get("named"))), "rating")
+                                     request.POST.get("comment", ""), named=bool(request.POST.get("named")),
+                                     reasons=request.POST.getlist("reasons")), "rating")
 
 
 @page

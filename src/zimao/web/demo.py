@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -24,6 +26,9 @@ USERS = [
 AREA_USERS = [
     {"username": "reviewer_coo", "role_zh": "原产地签证审核", "role_en": "certificate reviewer (CCPIT)"},
     {"username": "reviewer_customs", "role_zh": "海关审核", "role_en": "customs reviewer"},
+    {"username": "warehouse", "role_zh": "综保区仓库操作员", "role_en": "bonded-warehouse operator"},
+    {"username": "customs_bonded", "role_zh": "综保区海关", "role_en": "customs officer, bonded zone"},
+    {"username": "gate", "role_zh": "综保区卡口", "role_en": "gate keeper, bonded zone"},
 ]
 
 # Companies named in the zone report (一、（三）), with the industry it gives them.
@@ -78,6 +83,16 @@ def load() -> dict:
     from zimao.trade.demo import load as load_trade
 
     summary["trade"] = load_trade()
+    from zimao.catalog import zone
+
+    # The demo zone's profile (片区配置), unless an administrator already stored one: `make run`
+    # runs this every time and must not undo a zone's own configuration.
+    if not zone.current().stored:
+        zone.load_packaged(settings.ZIMAO_ZONE_PROFILE, actor="system:demo")
+        summary["zone"] = 1
+    from zimao.bonded.demo import load as load_bonded
+
+    summary["bonded"] = load_bonded(password=DEMO_PASSWORD)
     for name, industry, form in REPORT_COMPANIES:
         register_demo_entity(name=name, division="410300", org_form=form, industry=industry,
                              established_on=date(2017, 4, 1))  # the zone opened on 1 April 2017

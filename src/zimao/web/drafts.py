@@ -56,6 +56,11 @@ class Draft:
         self._store()
 
     def save_material(self, key: str, material) -> None:
+        replaced = (self.materials.get(key) or {}).get("id")
+        if replaced and replaced != material.pk:  # the old upload would only hold the owner's quota
+            from zimao.cases.services import discard_unattached_material
+
+            discard_unattached_material(self.request.user, replaced)
         self.materials[key] = {"id": material.pk, "name": material.original_name, "size": material.size}
         self._store()
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from zimao.catalog import forms as engine
+from zimao.web.pages import dom_id
 from zimao.web.present import bi
 
 # ---------------------------------------------------------------- accounts
@@ -167,6 +168,19 @@ def bound_fields(section: dict, *, saved: dict | None, typed: dict | None = None
             "error": errors.get(key, ""),
         })
     return out
+
+
+def plain_field(name, label, value="", *, errors=None, hint="", widget="text", choices=None, required=True,
+                width="") -> dict:
+    """A field drawn by ``web/_field.html`` for a page whose form is not catalogue data (e.g. a
+    certificate application): ``name`` is the field path the service names in its problems."""
+    errors = errors or {}
+    fid = dom_id(name)
+    value = "" if value is None else value
+    return {"key": name, "id": fid, "label": label, "value": value, "error": errors.get(name, ""), "hint": hint,
+            "widget": widget, "required": required, "width": width, "type": "",
+            "choices": [{"value": v, "label": lbl, "id": fid if i == 0 else f"{fid}-{i}", "selected": str(v) == str(value)}
+                        for i, (v, lbl) in enumerate(choices or [])]}
 
 
 def summary_data(form: dict, data: dict) -> dict:

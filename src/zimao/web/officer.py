@@ -89,7 +89,7 @@ def workbench(request):
     return render(request, "web/officer/workbench.html", {
         "officer": request.officer, "view": view, "tabs": tabs, "rows": rows, "service": service,
         "services": catalog.published_services(), "next_url": next_url, "today": timezone.localdate(),
-        "here": request.get_full_path(),
+        "here": request.get_full_path(), "stuck": cases.stuck_cases(request.user),
     })
 
 
@@ -127,7 +127,17 @@ def _task_context(request, task: Task, **extra) -> dict:
         "form": {},
         "today": timezone.localdate(),
     }
+    if rating is not None:  # 好差评: the reasons chosen, and the rated unit's appeal (申诉)
+        from zimao.cases import ratings as case_ratings
+
+        appeal = getattr(rating, "appeal", None)
+        context.update({"rating_reasons": [bi(w) for w in case_ratings.reason_words(rating.level, rating.reasons)],
+                        "appeal": appeal, "can_appeal": appeal is None and case_ratings.can_appeal(request.user, rating)})
     context.update(extra)
+    # Decision-time fields the process asks for (e.g. an exchange rate), drawn like any form field.
+    declared = cases.decision_fields(task) if context["can_decide"] else []
+    context["decision_fields"] = web_forms.bound_fields(
+        {"fields": declared}, saved=None, typed=extra.get("decision_typed"), errors=extra.get("decision_errors"))
     return context
 
 
@@ -150,8 +160,9 @@ def decide(request, task_id: int):
         return not_found(request)
     outcome = request.POST.get("outcome", "")
     reason = request.POST.get("reason", "")
+    fields, typed = web_forms.read_post({"fields": cases.decision_fields(task)}, request.POST, {})
     try:
-        cases.decide(task.pk, request.user, outcome, reason)
+        cases.decide(task.pk, request.user, outcome, reason, fields if outcome == "approve" else None)
     except BusinessError as exc:
         if exc.status == 404:
             return not_found(request)
@@ -163,8 +174,10 @@ def decide(request, task_id: int):
         errors = field_errors(exc)
         task.refresh_from_db()
         return render(request, "web/officer/task.html", _task_context(
-            request, task, errors=errors, form=request.POST,
-            error_list=[{"href": f"#decision-{k}", "message": v} for k, v in errors.items()]), status=422)
+            request, task, errors=errors, form=request.POST, decision_typed=typed,
+            decision_errors=field_errors(exc, prefix="fields."),
+            error_list=[{"href": f"#f-{k[len('fields.'):]}" if k.startswith("fields.") else f"#decision-{k}", "message": v}
+                        for k, v in errors.items()]), status=422)
     words = {
         ("intake", "approve"): _("Accepted: %(number)s"), ("intake", "refuse"): _("Not accepted: %(number)s"),
         ("review", "approve"): _("Approved: %(number)s"), ("review", "refuse"): _("Refused: %(number)s"),

@@ -3,6 +3,7 @@ page (a styled 404 or 403, or the bilingual problems beside the field they name)
 
 from __future__ import annotations
 
+import re
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
@@ -83,6 +84,22 @@ def field_errors(exc: BusinessError, prefix: str = "") -> dict[str, str]:
         field = p.field[len(prefix):] if prefix and p.field.startswith(prefix) else p.field
         out.setdefault(field, problem_message(p))
     return out
+
+
+def dom_id(name: str) -> str:
+    """The HTML id of the input for a field path (``goods[0].hs`` → ``f-goods-0-hs``)."""
+    return "f-" + re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-")
+
+
+def error_list(errors: dict[str, str], known: set[str]) -> list[dict]:
+    """The error summary (``web/_error_summary.html``): each problem linking to its input when
+    the page has one — the input itself, or the first input below the path it names."""
+    items = []
+    for name, message in errors.items():
+        target = name if name in known else next((k for k in known if k.startswith(name + ".") or
+                                                  k.startswith(name + "[")), None)
+        items.append({"href": f"#{dom_id(target)}" if target else "", "message": message})
+    return items
 
 
 def safe_next(request, default: str) -> str:

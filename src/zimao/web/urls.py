@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from zimao.web import applicant, officer, views
+from zimao.web import applicant, officer, ratings, views
 
 urlpatterns = [
     # public
@@ -25,12 +25,16 @@ urlpatterns = [
     path("cases/<str:number>/correction/", applicant.correction, name="case_correction"),
     path("cases/<str:number>/rating/", applicant.rate, name="case_rating"),
     path("cases/<str:number>/follow-up/", applicant.follow_up, name="case_follow_up"),
-    path("materials/<int:pk>/", views.material, name="material"),
+    path("materials/<uuid:token>/", views.material, name="material"),
     # officers
     path("workbench/", officer.workbench, name="workbench"),
     path("workbench/tasks/<int:task_id>/", officer.task_page, name="task"),
     path("workbench/tasks/<int:task_id>/decision/", officer.decide, name="task_decide"),
     path("workbench/tasks/<int:task_id>/rectification/", officer.rectify, name="task_rectify"),
+    path("workbench/ratings/", ratings.ratings_page, name="ratings"),
+    path("workbench/ratings/<str:number>/verification/", ratings.verify, name="rating_verify"),
+    path("workbench/ratings/<str:number>/appeal/", ratings.appeal, name="rating_appeal"),
+    path("workbench/ratings/appeals/<int:appeal_id>/decision/", ratings.review, name="rating_review"),
     path("window/", officer.window, name="window"),
     path("window/<str:number>/delivery/", officer.deliver, name="window_deliver"),
 ]

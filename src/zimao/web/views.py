@@ -44,7 +44,10 @@ def home(request):
 
 @require_safe
 def services(request):
-    return render(request, "web/services.html", {"services": catalog.published_services()})
+    items = list(catalog.published_services())
+    # An abolished approval (直接取消审批) is no service to apply for: listed apart, without limits.
+    return render(request, "web/services.html", {"services": items,
+                                                 "abolished": [s for s in items if s.reform_mode == "cancelled"]})
 
 
 def can_apply(item) -> bool:
@@ -115,11 +118,12 @@ def verify_form(request):
 @page
 @login_required
 @require_safe
-def material(request, pk: int):
+def material(request, token):
     """An uploaded material, for its owner and the officers working on its case; 404 for anyone
-    else (the same answer as for a material that does not exist)."""
+    else (the same answer as for a material that does not exist). The URL carries the material's
+    random token, not its number: the old ``/materials/<n>/`` addresses are gone (404)."""
     try:
-        item = cases.get_material_for(request.user, pk)
+        item = cases.get_material_for(request.user, token)
     except NotFound:
         return not_found(request)
     if item.case_id and item.owner_id != request.user.pk:

@@ -63,10 +63,26 @@ def test_apply_straight_through_and_read_status(zone):
 
 def test_idempotency_key_returns_the_same_case(zone):
     client = client_for(zone.applicant)
-    first = apply(client, key="double-click")
-    second = apply(client, key="double-click", materials={})
+    materials = {k: upload(client, k).json()["id"] for k in ("articles", "id_copy", "premises")}
+    first = apply(client, key="double-click", materials=materials)
+    second = apply(client, key="double-click", materials=materials)
     assert (first.status_code, second.status_code) == (201, 200)
     assert first.json()["number"] == second.json()["number"]
+    assert len(client.get("/api/v1/cases").json()) == 1
+
+
+def test_an_idempotency_key_reused_with_another_body_is_refused(zone):
+    """IETF draft-ietf-httpapi-idempotency-key-header: the same key with a different payload is a
+    client error (422), not silently the first request's answer."""
+    client = client_for(zone.applicant)
+    materials = {k: upload(client, k).json()["id"] for k in ("articles", "id_copy", "premises")}
+    assert apply(client, key="k-reused", materials=materials).status_code == 201
+    for change in ({"materials": {}}, {"data": application("别名")}, {"delivery_method": "window"}):
+        response = apply(client, key="k-reused", **{"materials": materials, **change})
+        assert response.status_code == 422, change
+        [error] = response.json()["errors"]
+        assert error["field"] == "Idempotency-Key" and error["code"] == "key_reused"
+        assert "幂等键" in error["message_zh"] and "different request" in error["message_en"]
     assert len(client.get("/api/v1/cases").json()) == 1
 
 

@@ -121,12 +121,12 @@ def test_chinesecalendar_stops_at_2026():
 
 def test_deadline_crossing_into_2027_is_provisional():
     due = calendar.add_working_days(D(2026, 12, 24), 10)
-    # 25, 28, 29, 30, 31 Dec; then Monday–Friday assumed: 1 (Friday), 4, 5, 6, 7 Jan.
-    assert due.date == D(2027, 1, 7)
+    # 25, 28, 29, 30, 31 Dec; then the statutory holidays assumed: 1 Jan (元旦) off; 4, 5, 6, 7, 8 Jan.
+    assert due.date == D(2027, 1, 8)
     assert due.provisional and due.provisional_years == (2027,)
     assert calendar.is_provisional_year(2027) and not calendar.is_provisional_year(2026)
     assert not calendar.add_working_days(D(2026, 12, 1), 5).provisional
-    assert calendar.working_days_between(D(2026, 12, 24), D(2027, 1, 7)) == (10, True)
+    assert calendar.working_days_between(D(2026, 12, 24), D(2027, 1, 8)) == (10, True)
 
 
 def test_entering_2027_makes_the_deadline_firm_and_the_cache_sees_it():

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from zimao.catalog import zone
 from zimao.core import elicence, signing
 from zimao.licences import services
 from zimao.licences.models import Credential
@@ -58,7 +59,7 @@ def test_verify_tampered_identifier_is_404_not_genuine(client, issue):
 
 
 def test_verify_unknown_identifier_is_404(client):
-    unknown = elicence.make_identifier(services.KIND_TYPE_CODES["business_licence"], services.ZONE_ISSUER_USCC, "20250099999")
+    unknown = elicence.make_identifier(services.type_code_for("business_licence"), zone.current().issuer.uscc, "20250099999")
     response = client.get(reverse("licences:verify", args=[unknown]))
     assert response.status_code == 404
     assert "无法核验" in _text(response) and "e-licence store" in _text(response)
@@ -99,7 +100,7 @@ def test_detail_requires_login(client, issue):
 
 
 def test_detail_for_the_holder_has_qr_to_absolute_verify_url(client, issue, user, settings):
-    settings.SITE_URL = "https://zimao.example.gov.cn"
+    settings.PUBLIC_URL = "https://zimao.example.gov.cn"  # a configured public address wins
     cred = issue(case_number="LY20250009")
     client.force_login(user)
     response = client.get(reverse("licences:detail", args=[cred.identifier]))
@@ -151,7 +152,7 @@ def test_offline_verification_with_published_keys(client, issue):
 
     cred = issue()
     keyset = KeySet.import_key_set(client.get("/.well-known/jwks.json").json())
-    obj = jws.deserialize_compact(cred.jws, keyset, algorithms=["Ed25519"])
+    obj = jws.deserialize_compact(cred.jws, keyset, algorithms=["EdDSA", "Ed25519"])
     assert json.loads(obj.payload)["identifier"] == cred.identifier
 
 
@@ -165,3 +166,26 @@ def test_admin_lists_and_shows_credentials_read_only(client, issue, django_user_
     assert page.status_code == 200
     assert 'name="jws"' not in page.content.decode()  # read-only: shown, not editable
     assert client.get("/admin/licences/credential/add/").status_code == 403
+
+
+def test_links_follow_the_address_the_server_is_reached_at(client, issue, user):
+    """No configured address: QR codes and verify links use the request's scheme, host and port
+    (``make run PORT=…`` prints live codes)."""
+    cred = issue(case_number="LY20250010")
+    client.force_login(user)
+    response = client.get(reverse("licences:detail", args=[cred.identifier]), HTTP_HOST="127.0.0.1:18055")
+    assert f"http://127.0.0.1:18055/verify/{cred.identifier}/" in _text(response)
+    response = client.get(reverse("licences:detail", args=[cred.identifier]), HTTP_HOST="localhost:18056", secure=True)
+    assert f"https://localhost:18056/verify/{cred.identifier}/" in _text(response)
+
+
+def test_the_zone_profile_address_is_used_when_configured(client, issue, user):
+    import copy
+
+    data = copy.deepcopy(zone.packaged_profile(zone.current().key))
+    data["site_url"] = "https://verify.zone.example.org"
+    zone.import_profile(data)
+    cred = issue(case_number="LY20250011")
+    client.force_login(user)
+    response = client.get(reverse("licences:detail", args=[cred.identifier]), HTTP_HOST="127.0.0.1:18055")
+    assert f"https://verify.zone.example.org/verify/{cred.identifier}/" in _text(response)

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from zimao.catalog import zone
 from zimao.core import elicence, signing
 from zimao.core.errors import BusinessError, Conflict, NotFound
 from zimao.core.models import AuditEvent
@@ -17,9 +18,19 @@ pytestmark = pytest.mark.django_db
 
 
 def test_zone_issuer_code_is_a_valid_uscc():
-    assert elicence.uscc_check_ok(services.ZONE_ISSUER_USCC)
-    for code in [*services.KIND_TYPE_CODES.values(), services.OTHER_TYPE_CODE]:
-        elicence.make_identifier(code, services.ZONE_ISSUER_USCC, "1")
+    issuer = zone.current().issuer
+    assert elicence.uscc_check_ok(issuer.uscc)
+    seqs = [*services.KIND_TYPE_SEQ.values(), services.OTHER_TYPE_SEQ]
+    assert len(set(seqs)) == len(seqs)  # one type code per kind
+    for kind in [*services.KIND_TYPE_SEQ, "never_registered"]:
+        elicence.make_identifier(services.type_code_for(kind), issuer.uscc, "1")
+
+
+def test_register_kind_refuses_a_taken_or_malformed_sequence():
+    with pytest.raises(ValueError):
+        services.register_kind("another_kind", services.KIND_TYPE_SEQ["business_licence"])
+    with pytest.raises(ValueError):
+        services.register_kind("another_kind", "12")
 
 
 def test_issue_signs_and_records(issue):
@@ -27,12 +38,12 @@ def test_issue_signs_and_records(issue):
     ok, problems = elicence.validate_identifier(cred.identifier)
     assert ok, problems
     parsed = elicence.parse_identifier(cred.identifier)
-    assert parsed.type_code == services.KIND_TYPE_CODES["business_licence"]
-    assert parsed.issuer_uscc == services.ZONE_ISSUER_USCC
+    assert parsed.type_code == services.type_code_for("business_licence")
+    assert parsed.issuer_uscc == zone.current().issuer.uscc
     assert parsed.serial == f"{timezone.localdate().year}0000001"
     assert parsed.version == "001"
     assert cred.valid_from == timezone.localdate()
-    assert cred.status == "valid" and cred.issuer_name == services.ZONE_ISSUER_NAME
+    assert cred.status == "valid" and cred.issuer_name == zone.current().issuer.name_zh
     payload = signing.verify_jws(cred.jws)
     assert payload == services.credential_payload(Credential.objects.get(pk=cred.pk))
     assert payload["identifier"] == cred.identifier
@@ -58,14 +69,15 @@ def test_issue_is_idempotent_per_case_and_kind(issue):
     permit = issue(case_number="LY20250002", kind="food_business_permit", title_zh="食品经营许可证",
                    title_en="Food business permit")
     assert permit.pk != first.pk
-    assert elicence.parse_identifier(permit.identifier).type_code == services.KIND_TYPE_CODES["food_business_permit"]
+    assert elicence.parse_identifier(permit.identifier).type_code == services.type_code_for("food_business_permit")
     # Without a case number every call issues a new credential.
     assert issue().pk != issue().pk
 
 
 def test_unregistered_kind_and_explicit_type_code(issue):
     cred = issue(kind="some_new_permit", title_zh="新许可", title_en="New permit")
-    assert elicence.parse_identifier(cred.identifier).type_code == services.OTHER_TYPE_CODE
+    assert elicence.parse_identifier(cred.identifier).type_code == services.type_code_for("some_new_permit")
+    assert services.type_code_for("some_new_permit").endswith(services.OTHER_TYPE_SEQ)
     cred = issue(kind="some_new_permit", type_code="11100000000013338W011")
     assert elicence.parse_identifier(cred.identifier).type_code == "11100000000013338W011"
     with pytest.raises(BusinessError):
@@ -103,7 +115,7 @@ def test_verify_genuine_and_current(issue):
 
 
 def test_verify_unknown_and_malformed():
-    unknown = elicence.make_identifier(services.KIND_TYPE_CODES["business_licence"], services.ZONE_ISSUER_USCC, "20259999999")
+    unknown = elicence.make_identifier(services.type_code_for("business_licence"), zone.current().issuer.uscc, "20259999999")
     result = services.verify(unknown)
     assert result.format_ok and not result.found and not result.genuine and result.status == "not_genuine"
     assert result.reason == "unknown"
@@ -178,7 +190,7 @@ def test_suspend_and_reinstate(issue):
     services.suspend(cred.identifier, "again", actor="officer")
     services.revoke(cred.identifier, "final", actor="officer")
     assert services.verify(cred.identifier).status == "revoked"
-    assert [e.action for e in AuditEvent.objects.filter(object_type="licences.credential").order_by("seq")] == [
+    assert [e.action for e in AuditEvent.objects.filter(object_type="licences.credential").order_by("id")] == [
         "credential.issue", "credential.suspend", "credential.reinstate", "credential.suspend", "credential.revoke"]
     with pytest.raises(NotFound):
         services.revoke("1.2.156.3005.2.x", "why", actor="officer")

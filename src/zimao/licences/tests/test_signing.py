@@ -46,7 +46,8 @@ def test_sign_and_verify_round_trip():
     payload = {"identifier": "x", "holder": {"name": "洛阳示例科技有限公司"}, "n": 1}
     token = signing.sign_jws(payload)
     header = signing.token_header(token)
-    assert header == {"alg": "Ed25519", "kid": signing.active_key().kid}
+    # RFC 8037's name, the one PyJWT accepts (the key is recorded as Ed25519, RFC 9864's name).
+    assert header == {"alg": "EdDSA", "kid": signing.active_key().kid}
     assert signing.verify_jws(token) == payload
 
 
@@ -82,14 +83,43 @@ def test_unknown_kid_and_foreign_key_fail():
     assert exc.value.code == "bad_signature"
 
 
-@pytest.mark.filterwarnings("ignore:EdDSA is deprecated")
 def test_algorithm_comes_from_the_key_not_the_token():
+    """The classic confusion: HS256 "signed" with the public key as the HMAC secret is refused."""
+    import hashlib
+    import hmac
+
+    from joserfc.util import urlsafe_b64encode
+
+    key = signing.active_key()
+    header = urlsafe_b64encode(json.dumps({"alg": "HS256", "kid": key.kid}).encode()).decode()
+    body = urlsafe_b64encode(b"{}").decode()
+    mac = hmac.new(key.public_jwk["x"].encode(), f"{header}.{body}".encode(), hashlib.sha256).digest()
+    with pytest.raises(signing.SignatureError) as exc:
+        signing.verify_jws(f"{header}.{body}.{urlsafe_b64encode(mac).decode()}")
+    assert exc.value.code == "alg_mismatch"
+
+
+@pytest.mark.filterwarnings("ignore:EdDSA is deprecated")
+def test_both_jose_names_verify_and_the_curve_is_pinned():
+    """Tokens signed before the switch carry RFC 9864's "Ed25519" and still verify; "EdDSA" from an
+    Ed448 key claiming our kid does not (the name alone would allow either curve)."""
     key = signing.active_key()
     private = OKPKey.import_key(decrypt_text(key.private_key_encrypted))
-    token = jws.serialize_compact({"alg": "EdDSA", "kid": key.kid}, b"{}", private, algorithms=["EdDSA"])
+    old_style = jws.serialize_compact({"alg": "Ed25519", "kid": key.kid}, b'{"n":1}', private, algorithms=["Ed25519"])
+    assert signing.verify_jws(old_style) == {"n": 1}
+    assert signing.verify_jws(signing.sign_jws({"n": 2})) == {"n": 2}
+    ed448 = OKPKey.generate_key("Ed448")
+    forged = jws.serialize_compact({"alg": "EdDSA", "kid": key.kid}, b'{"n":3}', ed448, algorithms=["EdDSA"])
     with pytest.raises(signing.SignatureError) as exc:
-        signing.verify_jws(token)
-    assert exc.value.code == "alg_mismatch"
+        signing.verify_jws(forged)
+    assert exc.value.code == "bad_signature"
+
+
+def test_jwks_publishes_the_name_common_verifiers_accept():
+    """Keys stored under "Ed25519" are published as "EdDSA", with OKP/Ed25519 saying the curve."""
+    signing.active_key()
+    [jwk] = signing.jwks()["keys"]
+    assert (jwk["alg"], jwk["kty"], jwk["crv"]) == ("EdDSA", "OKP", "Ed25519")
 
 
 @pytest.mark.parametrize("token", ["", "garbage", "a.b", "e30.e30.e30"])

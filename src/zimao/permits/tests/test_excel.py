@@ -42,7 +42,7 @@ def test_export_writes_one_row_per_item_with_the_list_columns(tmp_path, permit_z
     r = row_of(ws, "ZZ-PM")
     get = lambda key: ws[f"{column(ws, key)}{r}"].value  # noqa: E731
     assert get("name_zh") == "从事拍卖业务许可" and get("department") == "COMMERCE"
-    assert get("reform_mode") == "commitment" and "《拍卖管理办法》" in get("legal_basis")
+    assert get("reform_mode") == "实行告知承诺（commitment）" and "《拍卖管理办法》" in get("legal_basis")
     assert get("legal_limit_days") == 30 and get("promised_limit_days") == 0
     assert "拍卖师" in get("conditions_zh")
 

@@ -9,7 +9,8 @@ from django.utils import timezone
 from zimao.cases.models import Timer
 from zimao.cases.services import decide, submit
 from zimao.catalog.models import ServiceItem
-from zimao.core import calendar
+from zimao.catalog import zone
+from zimao.core import calendar, elicence
 from zimao.core.errors import BusinessError, Conflict
 from zimao.licences import services as licences
 from zimao.permits import catalogue
@@ -65,7 +66,11 @@ def test_a_filing_gets_its_receipt_at_once_in_the_licence_store(company):
     assert ref["output"] == "filing_receipt" and ref["item"] == "ZZ-YLQX2"
     cred = licences.get_credential(ref["identifier"])
     assert cred.holder_uscc == company.uscc and cred.title_zh == "第二类医疗器械经营备案凭证"
-    assert licences.KIND_TYPE_CODES["filing_receipt"] in cred.identifier
+    # The receipt's own type code (per kind, not one code for every filing), issued by the
+    # authority that decides it: the market regulator of the zone profile.
+    assert elicence.parse_identifier(cred.identifier).type_code == licences.type_code_for("filing.device_class2")
+    assert licences.type_code_for("filing.device_class2") != licences.type_code_for("filing.clinic")
+    assert elicence.parse_identifier(cred.identifier).issuer_uscc == zone.authority_for("AMR").uscc
     assert cred.valid_until is None  # a filing does not expire
     task = case.tasks.get(key="ZZ-YLQX2")
     assert task.department.code == "AMR" and task.status == "approved" and task.decided_by is None
@@ -193,10 +198,10 @@ def test_two_permits_in_one_is_one_application_one_review_one_credential(company
 def test_one_industry_one_permit_routes_each_department_and_issues_one_card(company):
     case = apply(company.applicant, "ZZ-HYZH-BLD", company.uscc)
     tasks = {t.key: t for t in case.tasks.filter(kind="review")}
-    assert set(tasks) == {"ZZ-HYZH-BLD:AMR", "ZZ-HYZH-BLD:TOBACCO", "ZZ-HYZH-BLD:CULTURE"}
+    assert set(tasks) == {"ZZ-HYZH-BLD:AMR", "ZZ-HYZH-BLD:TOBACCO", "ZZ-HYZH-BLD:PRESS"}
     # Food is granted on commitment and prepackaged food is a filing: AMR's part approves at once;
     # publications are a commitment too; tobacco retail is still reviewed.
-    assert tasks["ZZ-HYZH-BLD:AMR"].status == "approved" and tasks["ZZ-HYZH-BLD:CULTURE"].status == "approved"
+    assert tasks["ZZ-HYZH-BLD:AMR"].status == "approved" and tasks["ZZ-HYZH-BLD:PRESS"].status == "approved"
     assert tasks["ZZ-HYZH-BLD:TOBACCO"].status == "open"
     assert case.status == "in_review" and not case.outputs
     decide(tasks["ZZ-HYZH-BLD:TOBACCO"].pk, reviewer_for("TOBACCO"), "approve")

@@ -135,11 +135,19 @@ def test_a_cancelled_mode_activity_counts_once_even_if_noted_twice(company, perm
     assert monitor.rebuild(PERMITS_ISSUED) == 2 and rollups() == live
 
 
-def test_nothing_is_reported_without_the_monitor_app(company, permit_zone, monkeypatch):
-    from django.apps import apps
+def test_without_a_subscriber_the_facts_are_announced_and_nothing_is_counted(company, permit_zone):
+    """A node without the dashboard: permits still announce (the outbox keeps the record), and
+    nobody counts them. Permits never know whether anyone listens."""
+    from zimao.core import events
+    from zimao.core.models import OutboxEvent
 
-    installed = apps.is_installed
-    monkeypatch.setattr(apps, "is_installed", lambda name: name != "zimao.monitor" and installed(name))
-    permits.note_activity(company.applicant, company.uscc, "ZZ-PTHY45")
-    apply(company.applicant, "ZZ-YLQX2", company.uscc)
+    saved = events.snapshot()
+    events.restore(([s for s in saved[0] if not s.name.startswith("monitor.")], saved[1]))
+    try:
+        permits.note_activity(company.applicant, company.uscc, "ZZ-PTHY45")
+        apply(company.applicant, "ZZ-YLQX2", company.uscc)
+    finally:
+        events.restore(saved)
     assert by_mode() == {}
+    announced = OutboxEvent.objects.filter(topic=PERMITS_ISSUED)
+    assert announced.count() == 2 and not announced.filter(delivered__isnull=True).exists()

@@ -16,7 +16,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from zimao.testing import PDF
+from zimao.testing import PDF, appointment_date
 from zimao.web.demo import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -143,7 +143,7 @@ def test_a_restaurant_is_opened_through_the_bundle_in_one_submission(browser_pag
                              "legal_rep_phone": "13812345678"}, ("articles",))
     for key in ("steps", "seal", "tax", "social_insurance", "housing_fund"):
         section(key)
-    section("bank", {"appointment_date": "2026-12-01"})
+    section("bank", {"appointment_date": appointment_date()})
     section("premises", {"address": "洛阳市洛龙区开元大道1号", "area_m2": "180"})
     section("food", {"food_safety_manager": "王芳", "staff_with_health_certificate": "6"}, ("business_type",))
     section("commitment", {"signer_name": "李明"}, ("agree",))

@@ -18,7 +18,7 @@ It is pure Python: ``Decimal`` money, no database, no network.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -32,6 +32,7 @@ from .model import (
 )
 from .psr import Correlation, PsrError, PsrFileError, PsrTable, ResolvedRule, active_table, resolve_rule, shipped_correlation
 from .rules import LEVEL_DIGITS, Alternative, Rule, Test, format_code
+from .trials import Trials
 
 DE_MINIMIS_PERCENT = Decimal(10)  # Art. 3.7.1: "does not exceed 10 per cent"
 TEXTILE_CHAPTERS = range(50, 64)  # Art. 3.7.1(b): Chapters 50 through 63
@@ -800,20 +801,19 @@ def _switch_hints(bom: BillOfMaterials, rule: Rule, ops: Operations) -> list[dic
     hints = []
     candidates = [m for m in bom.materials if m.role not in ("packing", "indirect") and not scn.originating(m)]
     if len(candidates) > SWITCH_TRIALS:
-        # Each trial re-evaluates the whole bill: trying every material would make a failing
-        # determination quadratic in the bill's size (seconds for 1,000 materials). The largest
+        # The hints stay short and the same as before trials became incremental: the largest
         # values are the ones that can close an RVC gap; the ctc and all_originating hints still
         # name every material at fault.
         keep = {m.index for m in sorted(candidates, key=lambda m: (-m.value, m.index))[:SWITCH_TRIALS]}
         candidates = [m for m in candidates if m.index in keep]
+    # Verdicts only, adjusted for the one material that changes: the explanation of a trial
+    # nobody reads is never written (see trials.py).
+    trials = Trials(bom, rule, ops)
     for m in candidates:
-        country = m.country if m.country in PARTIES else product.country
-        trial = replace(bom, materials=tuple(replace(x, originating=True, country=country, deductions=Decimal(0))
-                                             if x.index == m.index else x for x in bom.materials))
-        ev = _evaluate(trial, rule, ops)
-        if ev.chosen is None:
+        chosen = trials.chosen_if_sourced(m)
+        if chosen is None:
             continue
-        label, codes = ev.chosen
+        label, codes = chosen
         if m.country in PARTIES and m.originating is None:
             en = (f"{m.label} comes from {party_name(m.country)}, an RCEP Party: with proof of its RCEP origin from the "
                   f"supplier it counts as originating (Art. 3.4), and the good would qualify under {label}")

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from zimao.core import audit, signing
 from zimao.core.errors import BusinessError
-from zimao.trade import certificates as docs
 from zimao.trade import services
+from zimao.trade.certificates import document as docs
 from zimao.trade.models import Certificate, ExchangeRate, TrueCopy
 from zimao.trade.tests.trade_helpers import application, back_to_back_goods, chair_bom, failing_bom
 
@@ -39,9 +39,9 @@ def fields(exc) -> set[str]:
 
 def test_apply_goes_to_the_issuing_bodys_queue_and_is_issued(trade, django_capture_on_commit_callbacks, monkeypatch):
     events = []
-    from zimao.monitor import services as monitor
+    from zimao.core import events as announced
 
-    monkeypatch.setattr(monitor, "record_event", lambda *a, **kw: events.append((a, kw)))
+    monkeypatch.setattr(announced, "announce_fact", lambda *a, **kw: events.append((a, kw)))
     cert = apply(trade)
     assert cert.status == "submitted" and cert.reference.startswith("COA") and cert.number is None
     assert cert.data["goods"][0]["determination"]["originating"] is True
@@ -64,7 +64,7 @@ def test_apply_goes_to_the_issuing_bodys_queue_and_is_issued(trade, django_captu
     goods = content["goods"][0]
     assert goods["hs"] == "940360" and goods["criterion"] == ["CTC"] and goods["rcep_country"] == "CN"
     assert goods["fob"] is None  # Annex 3B 1(k): FOB only where RVC is used
-    assert content["certification"]["issuing_body"] == "CCPIT" and content["certification"]["signatory"] == "周签证"
+    assert content["certification"]["issuing_body"] == "CCPIT" and content["certification"]["signatory"].startswith("Authorised officer, ")  # English only (Art. 3.17.3(c))
     assert services.verify(cert.number).status == "valid"
     assert [e.action for e in audit.history("trade.certificate", cert.pk)] == ["coo.apply", "coo.issue"]
     assert len(events) == 1

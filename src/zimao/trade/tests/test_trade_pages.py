@@ -11,8 +11,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from zimao.trade import certificates as docs
+from zimao.core.errors import BusinessError
 from zimao.trade import services
+from zimao.trade.certificates import document as docs
 from zimao.trade.models import Certificate, OriginCheck
 from zimao.trade.tests.trade_helpers import application, chair_bom, failing_bom
 
@@ -78,6 +79,13 @@ def test_check_apply_issue_verify_through_the_pages(trade):
     assert response.status_code == 302
     cert.refresh_from_db()
     assert cert.status == "issued"
+    # Applied for on the exporter's pages, it is a case of RCEP-CO: the desk's decision was the
+    # case task's, and the certificate is a credential of the licence store.
+    from zimao.cases.services import get_case_for
+
+    case = get_case_for(trade.applicant, cert.case_number)
+    assert case.service.code == "RCEP-CO" and case.status == "delivered"
+    assert case.outputs[0]["identifier"] == cert.credential_identifier != ""
 
     page = exporter.get(reverse("trade:certificate", args=[cert.reference])).content.decode()
     assert cert.number in page and "<svg" in page and docs.verify_url(cert.number) in page
@@ -208,7 +216,7 @@ def test_true_copy_through_the_pages_and_its_pdf(trade):
 def test_pdf_layout_has_the_sixteen_boxes_and_the_endorsements(trade):
     from django.template.loader import render_to_string
 
-    from zimao.trade.views import _pdf_context
+    from zimao.trade.certificates.views import _pdf_context
 
     past = timezone.localdate() - dt.timedelta(days=3)
     data = application(trade.exporter.uscc, departure=past, retroactive_reason="Oversight at shipment")
@@ -272,3 +280,35 @@ def test_declarations_of_origin_are_listed_with_their_pdf(trade):
     assert login(trade.applicant2).get(reverse("trade:declaration_pdf", args=[dec.reference])).status_code == 404
     public = Client().get(reverse("trade:verify", args=[dec.reference])).content.decode()
     assert exporter.code in public and "Luoyang Zhimao Co., Ltd." in public
+
+
+def test_form_rcep_is_english_only_and_draws_no_seal(trade):
+    """Art. 3.17.3(c): the form is in English — box 16 too, even for an officer whose name is
+    Chinese; and no seal is drawn (seal impressions are notified to the Parties, Art. 3.17)."""
+    import re
+
+    from django.template.loader import render_to_string
+
+    from zimao.trade.certificates.views import _pdf_context
+
+    trade.coo.first_name, trade.coo.last_name = "明", "王"
+    trade.coo.save()
+    cert = services.issue(services.apply(trade.applicant, application(trade.exporter.uscc)).reference, trade.coo)
+    assert cert.content["certification"]["signatory"].startswith("Authorised officer, China Council")
+    html = render_to_string("trade/pdf/certificate.html", _pdf_context(cert))
+    text = re.sub(r"<style.*?</style>|<[^>]+>", " ", html, flags=re.S)
+    assert not re.search(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]", text), re.findall(r"\S*[\u2e80-\u9fff]+\S*", text)
+    assert "seal" not in html.replace("signature and seal or stamp of Issuing Body", "").lower()
+    assert "<polygon" not in html and "电子印章" not in html
+
+
+def test_a_chinese_retroactive_reason_is_refused_in_english_terms(trade):
+    past = timezone.localdate() - dt.timedelta(days=3)
+    with pytest.raises(BusinessError) as exc:
+        services.apply(trade.applicant, application(trade.exporter.uscc, departure=past, retroactive_reason="装运时疏忽"))
+    assert any(p.field == "retroactive_reason" and p.code == "not_english" for p in exc.value.problems)
+    cert = services.apply(trade.applicant, application(trade.exporter.uscc, departure=past,
+                                                       retroactive_reason="Oversight at shipment"))
+    with pytest.raises(BusinessError) as exc:
+        services.issue(cert.reference, trade.coo, retroactive_reason="补发")
+    assert exc.value.problems[0].code == "not_english"

@@ -57,9 +57,10 @@ def backoff(failures: int) -> dt.timedelta:
 
 
 def _clean(user, data) -> tuple[dict, list[str]]:
-    from zimao.trade.services import _currency, _obj, _Problems, exporters_of
+    from zimao.trade.access import exporters_of
+    from zimao.trade.validation import Problems, as_object, currency_code
 
-    p = _Problems()
+    p = Problems()
     data = data if isinstance(data, dict) else {}
     uscc = str(data.get("trader_uscc") or "").strip().upper()
     trader = next((e for e in exporters_of(user) if e.uscc == uscc), None)
@@ -70,8 +71,8 @@ def _clean(user, data) -> tuple[dict, list[str]]:
     if direction not in ("export", "import"):
         p.add("direction", "invalid", "应为 export 或 import", "must be export or import")
     country = p.country(data.get("destination_country"), "destination_country", party=False)
-    consignee = _obj(p, data.get("consignee"), "consignee")
-    transport = _obj(p, data.get("transport"), "transport")
+    consignee = as_object(p, data.get("consignee"), "consignee")
+    transport = as_object(p, data.get("transport"), "transport")
     mode = transport.get("mode") or "sea"
     if mode not in ("sea", "air", "rail", "road"):
         p.add("transport.mode", "invalid", "运输方式应为 sea、air、rail 或 road", "must be sea, air, rail or road")
@@ -86,10 +87,10 @@ def _clean(user, data) -> tuple[dict, list[str]]:
                       "port_of_loading": p.text(transport.get("port_of_loading"), "transport.port_of_loading", limit=100),
                       "port_of_discharge": p.text(transport.get("port_of_discharge"), "transport.port_of_discharge",
                                                   limit=100)},
-        "currency": _currency(p, data.get("currency")),
+        "currency": currency_code(p, data.get("currency")),
         "goods": [],
     }
-    invoice = _obj(p, data.get("invoice"), "invoice")
+    invoice = as_object(p, data.get("invoice"), "invoice")
     cleaned["invoice"] = {"number": p.text(invoice.get("number"), "invoice.number", limit=60),
                           "date": p.date(invoice.get("date"), "invoice.date")}
     goods = data.get("goods")
@@ -97,7 +98,7 @@ def _clean(user, data) -> tuple[dict, list[str]]:
         p.add("goods", "required", "列明 1 至 50 项货物", "list 1 to 50 goods")
         goods = []
     for i, g in enumerate(goods):
-        g = _obj(p, g, f"goods[{i}]")
+        g = as_object(p, g, f"goods[{i}]")
         hs = re.sub(r"[\s.]", "", str(g.get("hs") or ""))
         if not re.fullmatch(r"\d{6}(\d{2}(\d{2})?)?", hs):
             p.add(f"goods[{i}].hs", "invalid_hs", "应为6、8或10位商品编码", "must be a 6-, 8- or 10-digit commodity code")
@@ -268,7 +269,7 @@ def _answered(sub: AgencySubmission, answer: Answer, now: dt.datetime) -> None:
                         "message_zh": answer.message_zh})
     if sub.status == Sub.ACCEPTED and sub.agency == CUSTOMS and is_bonded(sub.declaration):
         # Customs accepted = the declaration cleared: the dashboard counts it in this transaction.
-        from zimao.trade.services import tell_monitor
+        from zimao.trade.certificates.services import tell_monitor
 
         tell_monitor(BONDED_DECLARATIONS, now, **bonded_event(sub.declaration, now))
 
@@ -353,7 +354,7 @@ def declaration_status(decl: TradeDeclaration) -> dict:
 
 
 def declarations_of(user):
-    from zimao.trade.services import is_trade_official
+    from zimao.trade.access import is_trade_official
 
     qs = TradeDeclaration.objects.all()
     if not is_trade_official(user):
@@ -366,6 +367,13 @@ def get_declaration(user, number: str) -> TradeDeclaration:
     if decl is None:
         raise not_found("declaration")
     return decl
+
+
+def declaration_released(number: str) -> bool:
+    """Whether customs has accepted (released — 放行) the declaration with this number: what the
+    bonded zone's gate asks before goods cross the second line (二线)."""
+    return AgencySubmission.objects.filter(declaration__number=(number or "").strip().upper(), agency=CUSTOMS,
+                                           status=Sub.ACCEPTED).exists()
 
 
 def total_value(decl: TradeDeclaration) -> Decimal:
@@ -388,7 +396,7 @@ def is_bonded(decl: TradeDeclaration) -> bool:
 def usd_value(decl: TradeDeclaration, on: dt.date) -> Decimal | None:
     """The goods' total value in US dollars at the customs monthly rates of ``on``'s month
     (value × CNY per unit of the currency ÷ CNY per USD); None when a rate is not entered."""
-    from zimao.trade.services import rate_for
+    from zimao.trade.certificates.rates import rate_for
 
     total = total_value(decl)
     currency = (decl.data or {}).get("currency") or "USD"
@@ -420,7 +428,7 @@ def bonded_event(decl: TradeDeclaration, cleared_at: dt.datetime) -> dict:
 def monitor_events():
     """Every cleared bonded declaration from scratch — for ``zimao.monitor`` rebuilds: the customs
     submissions accepted, at the moment of the answer, under the live events' keys."""
-    from zimao.monitor.sources import Event
+    from zimao.core.events import Fact as Event
 
     subs = AgencySubmission.objects.filter(agency=CUSTOMS, status=Sub.ACCEPTED, answered_at__isnull=False) \
         .select_related("declaration").order_by("answered_at", "id")

@@ -147,15 +147,15 @@ def test_nav_links_per_role(client, zone):
 
     assert links(zone.applicant) == {"cases", "permits", "trade"}
     assert links(zone.reviewer) == {"workbench", "post_checks"}
-    assert links(zone.clerk) == {"workbench", "window", "post_checks"}
-    assert links(zone.admin) == {"workbench", "window", "post_checks", "dashboard", "admin"}
+    assert links(zone.clerk) == {"workbench", "window", "ratings", "post_checks"}
+    assert links(zone.admin) == {"workbench", "window", "ratings", "post_checks", "dashboard", "admin"}
 
 
 # ---------------------------------------------------------------- who may open what
 
 
 @pytest.mark.parametrize("url", ["/cases/", f"/apply/{ESTABLISHMENT}/", f"/apply/{ESTABLISHMENT}/name/",
-                                 f"/apply/{ESTABLISHMENT}/check/", "/workbench/", "/window/", "/materials/1/"])
+                                 f"/apply/{ESTABLISHMENT}/check/", "/workbench/", "/window/", "/materials/00000000-0000-4000-8000-000000000001/"])
 def test_anonymous_is_sent_to_log_in(client, zone, url):
     response = client.get(url)
     assert response.status_code == 302 and response["Location"].startswith("/login/?next=")
@@ -183,16 +183,19 @@ def test_an_applicant_cannot_open_another_applicants_case_or_material(client, zo
     material = case.materials.first()
     client.force_login(zone.applicant)
     assert client.get(f"/cases/{case.number}/").status_code == 200
-    assert client.get(f"/materials/{material.pk}/").status_code == 200
+    assert client.get(f"/materials/{material.token}/").status_code == 200
     client.force_login(zone.applicant2)
-    for url in (f"/cases/{case.number}/", f"/cases/{case.number}/submitted/", f"/materials/{material.pk}/"):
+    for url in (f"/cases/{case.number}/", f"/cases/{case.number}/submitted/", f"/materials/{material.token}/"):
         assert client.get(url).status_code == 404, url
     assert client.post(f"/cases/{case.number}/withdraw/").status_code == 404
     case.refresh_from_db()
     assert case.status == CaseStatus.IN_REVIEW
     # An uploaded material not yet attached to a case is its owner's alone.
-    loose = upload_materials(zone.applicant, keys=("articles",))["articles"]
-    assert client.get(f"/materials/{loose}/").status_code == 404
+    loose = Material.objects.get(pk=upload_materials(zone.applicant, keys=("articles",))["articles"])
+    assert client.get(f"/materials/{loose.token}/").status_code == 404
+    # The old sequential address is gone for everyone, the owner included: nothing to enumerate.
+    client.force_login(zone.applicant)
+    assert client.get(f"/materials/{material.pk}/").status_code == 404
     # "Not yours" and "does not exist" look the same.
     assert client.get("/cases/LY2000010100001/").status_code == 404
 
@@ -210,9 +213,9 @@ def test_reviewer_tax_cannot_see_an_amr_task_page(client, zone):
     assert client.get(f"/workbench/tasks/{task.pk}/").status_code == 200
     # Officers read the case's materials through the task; an officer of another department cannot.
     material = case.materials.first()
-    assert client.get(f"/materials/{material.pk}/").status_code == 200
+    assert client.get(f"/materials/{material.token}/").status_code == 200
     client.force_login(zone.reviewer_tax)
-    assert client.get(f"/materials/{material.pk}/").status_code == 404
+    assert client.get(f"/materials/{material.token}/").status_code == 404
 
 
 def test_an_officer_does_not_use_the_applicants_status_page(client, zone):
@@ -410,7 +413,7 @@ def test_case_page_shows_status_dates_and_tasks(client, zone):
 
 def test_provisional_due_date_is_marked(client, zone):
     case = submit(zone.applicant, registration={"articles": "custom"}).case
-    Case.objects.filter(pk=case.pk).update(due_provisional=True)
+    Case.objects.filter(pk=case.pk).update(due_date_provisional=True)
     client.force_login(zone.applicant)
     english(client)
     assert "provisional" in text(client.get(f"/cases/{case.number}/"))
@@ -478,6 +481,13 @@ def test_rating_rectification_and_follow_up(client, zone):
     assert 'id="rectify"' in page and "等太久" in page
     assert client.post(f"/workbench/tasks/{task.pk}/rectification/", {"answer": ""}).status_code == 422
     assert client.post(f"/workbench/tasks/{task.pk}/rectification/", {"answer": "已优化窗口流程"}).status_code == 302
+    client.force_login(zone.applicant)
+    body = text(client.get(f"/cases/{case.number}/"))
+    assert "已优化窗口流程" in body and 'id="follow-up"' not in body and 'id="awaiting-verification"' in body
+    # 回访核实 by the service centre comes first.
+    client.force_login(zone.clerk)
+    assert client.post(f"/workbench/ratings/{case.number}/verification/", {"note": ""}).status_code == 422
+    assert client.post(f"/workbench/ratings/{case.number}/verification/", {"note": "电话回访已确认"}).status_code == 302
     client.force_login(zone.applicant)
     body = text(client.get(f"/cases/{case.number}/"))
     assert "已优化窗口流程" in body and 'id="follow-up"' in body
@@ -689,7 +699,7 @@ def test_a_service_that_takes_no_applications_has_no_start_button(client, zone):
     abolished = {**EVERY_TYPE, "code": "TEST-GONE", "reform_mode": "cancelled", "form": {"sections": []}}
     load_catalogue({"services": [abolished]})
     body = text(client.get("/services/TEST-GONE/"))
-    assert 'id="start"' not in body and 'id="no-application"' in body
+    assert 'id="start"' not in body and 'id="abolished"' in body and "How long it takes" not in body
     client.force_login(zone.applicant)
     assert client.get("/apply/TEST-GONE/")["Location"] == "/services/TEST-GONE/"
 

@@ -1,4 +1,5 @@
-"""``zimao sweep``: fire due timers — escalate overdue tasks and cases, restart stalled cases.
+"""``zimao sweep``: fire due timers — escalate overdue tasks and cases, restart stalled cases —
+and deliver announced events still waiting (``zimao events drain``).
 
 Run it from cron or a systemd timer (e.g. every 10 minutes), or ``--enqueue`` it for the worker.
 """
@@ -22,5 +23,9 @@ class Command(BaseCommand):
             self.stdout.write(f"enqueued {result.id}")
             return
         from zimao.cases.services import sweep
+        from zimao.core import audit, events
 
-        self.stdout.write(json.dumps(sweep(), ensure_ascii=False))
+        counts = {**sweep(), "events": events.drain()}
+        head = audit.checkpoint()  # seal the audit log as well (审计检查点)
+        counts["audit_tree_size"] = head.tree_size if head is not None else None
+        self.stdout.write(json.dumps(counts, ensure_ascii=False))

@@ -5,16 +5,27 @@ Stop it with Ctrl-C; both processes stop. Static files are served by WhiteNoise.
 Before its worker starts, ``serve`` puts back in the queue the tasks a dead worker left RUNNING
 (after a crash or a power cut — see ``zimao.core.recovery``): on a single node no other worker
 can hold them. Where several nodes share one task queue, pass ``--shared-queue``: only tasks
-running longer than any task takes are requeued, as ``zimao sweep`` does.
+running longer than any task takes are requeued, as ``zimao sweep`` does. Either way a task whose
+worker still holds a live lease (``zimao.core.recovery``) is never taken from it.
+
+Supervision (进程监管): the web server and the worker die with ``serve`` — on Linux through the
+kernel's parent-death signal, so even a SIGKILLed ``serve`` leaves nothing behind; the port is
+checked before anything else happens, and ``serve`` exits non-zero when it cannot bind or when a
+child it started dies on its own.
 """
 
+import errno
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from zimao.core.supervision import child_preexec
 
 
 class Command(BaseCommand):
@@ -38,16 +49,35 @@ class Command(BaseCommand):
             self.stdout.write(f"已重新排队 {len(ids)} 个中断的后台任务 requeued {len(ids)} task(s) left by a dead worker")
         return ids
 
+    def check_port(self, host: str, port: int) -> None:
+        """Fail before touching the task queue if the address is taken — 端口检查."""
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+            try:
+                probe.bind((host, port))
+            except OSError as exc:
+                reason = "端口已被占用 address already in use" if exc.errno == errno.EADDRINUSE else str(exc)
+                raise CommandError(f"无法监听 cannot listen on {host}:{port}: {reason}") from None
+
     def handle(self, *args, **options):
+        host, port = options["host"], int(options["port"])
+        self.check_port(host, port)
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "zimao.settings")}
-        web = [sys.executable, "-m", "gunicorn", "zimao.wsgi:application", "--bind", f"{options['host']}:{options['port']}",
-               "--workers", str(options["workers"]), "--threads", str(options["threads"]), "--access-logfile", "-"]
+        web = [sys.executable, "-m", "gunicorn", "zimao.wsgi:application", "--bind", f"{host}:{port}",
+               "--config", "python:zimao.web.gunicorn_conf",
+               "--workers", str(options["workers"]), "--threads", str(options["threads"]), "--access-logfile", "-",
+               # above settings.MAX_REQUEST_TARGET, so Django answers most long URIs itself (bilingual 414)
+               "--limit-request-line", str(settings.GUNICORN_LIMIT_REQUEST_LINE)]
         if not options["no_worker"]:
             self.recover(shared_queue=options["shared_queue"])
-        procs = [subprocess.Popen(web, env=env)]
+        preexec = child_preexec(os.getpid())
+        procs = [("web", subprocess.Popen(web, env=env, preexec_fn=preexec))]
         if not options["no_worker"]:
-            procs.append(subprocess.Popen([sys.executable, "-m", "zimao", "db_worker", "--interval", "0.2"], env=env))
-        self.stdout.write(f"zimao 正在运行 serving at http://{options['host']}:{options['port']}/  (Ctrl-C 停止 to stop)")
+            procs.append(("worker", subprocess.Popen(
+                [sys.executable, "-m", "zimao", "worker", "--interval", "0.2", "--no-reload"],
+                env=env, preexec_fn=preexec)))
+        self.stdout.write(f"zimao 正在运行 serving at http://{host}:{port}/  (Ctrl-C 停止 to stop)")
         stopping = False
 
         def stop(*_):
@@ -56,15 +86,24 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
+        died = None
         try:
-            while not stopping and all(p.poll() is None for p in procs):
-                time.sleep(0.5)
+            while not stopping:
+                died = next(((name, p) for name, p in procs if p.poll() is not None), None)
+                if died is not None:
+                    break
+                time.sleep(0.2)
         finally:
-            for p in procs:
+            for _name, p in procs:
                 if p.poll() is None:
                     p.terminate()
-            for p in procs:
+            for _name, p in procs:
                 try:
                     p.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     p.kill()
+                    p.wait()
+        if died is not None and not stopping:
+            name, proc = died
+            raise CommandError(f"{name} 进程意外退出 exited on its own (code {proc.returncode}); zimao serve stops",
+                               returncode=proc.returncode or 1)

@@ -1,5 +1,9 @@
 """Certificates of origin as documents — 原产地证书文书: numbers, validity, the RCEP country of
-origin (Art. 2.6), the Form RCEP content (Annex 3B), signatures, the QR code, the seal and the PDF.
+origin (Art. 2.6), the Form RCEP content (Annex 3B), signatures, the QR code and the PDF.
+
+No seal is drawn: seal impressions of issuing bodies are notified to the other Parties (RCEP
+Art. 3.17), so software must never draw a look-alike; the certificate carries the issuing body's
+electronic signature instead.
 
 Nothing here decides *whether* a certificate is issued (that is ``zimao.trade.services``); this
 module only says what an issued certificate contains and proves that it was not altered.
@@ -11,22 +15,19 @@ Layout of Form RCEP (English, 16 boxes, Art. 3.17.3(c)):
 of packages, description of goods · 9 HS code (6 digits) · 10 origin conferring criterion ·
 11 RCEP country of origin · 12 quantity and FOB value where RVC is applied · 13 invoice numbers
 and dates · 14 remarks (with ISSUED RETROACTIVELY / BACK-TO-BACK / THIRD-PARTY INVOICING) ·
-15 declaration by the exporter · 16 certification by the issuing body (signature and seal).
+15 declaration by the exporter · 16 certification by the issuing body (its electronic signature).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import math
-from dataclasses import dataclass
 from decimal import Decimal
-from html import escape
 
 from django.conf import settings
 from django.urls import reverse
 
-from zimao.core import audit, signing
+from zimao.core import signing
 from zimao.core.elicence import mod37_36_check, mod37_36_valid
 from zimao.core.errors import BusinessError, Problem
 from zimao.trade.origin import MINIMAL_OPERATIONS, PARTIES, BomError, OriginError, determine, load_bom
@@ -237,35 +238,14 @@ def declaration_payload(dec) -> dict:
     }
 
 
-def sign(payload: dict) -> tuple[str, str]:
-    """(JWS, kid) over ``payload`` with the platform's active key (Ed25519)."""
-    token = signing.sign_jws(audit.jsonable(payload))
-    return token, signing.token_header(token)["kid"]
-
-
-def signature_problem(token: str, expected: dict) -> str | None:
-    """None when ``token`` is genuine and signs exactly ``expected``; else a reason code."""
-    if not token:
-        return "unsigned"
-    try:
-        payload = signing.verify_jws(token)
-    except signing.SignatureError as exc:
-        return exc.code
-    # Round-trip ``expected`` through JSON the way the stored content was (dates and decimals
-    # become strings), so equal content compares equal on every database.
-    if payload != audit.jsonable(expected):
-        return "content_mismatch"
-    return None
-
-
 def signature_fingerprint(token: str) -> str:
-    """A short, printable fingerprint of a signature (shown in box 16 beside the seal)."""
+    """A short, printable fingerprint of a signature (printed in box 16)."""
     digest = hashlib.sha256(token.encode()).hexdigest().upper()
     return " ".join(digest[i:i + 4] for i in range(0, 16, 4))
 
 
 # ---------------------------------------------------------------------------------------------
-# Verification address, QR code and seal — 核验地址、二维码与电子印章
+# Verification address and QR code — 核验地址、二维码
 
 
 def verify_url(number: str) -> str:
@@ -278,46 +258,6 @@ def qr_svg(number: str, scale: int = 3) -> str:
 
     url = verify_url(number)
     return segno.make(url, error="m").svg_inline(scale=scale, omitsize=False, title=url)
-
-
-@dataclass(frozen=True)
-class SealText:
-    ring: str     # characters set around the rim
-    centre: str   # the line under the star
-
-
-def seal_svg(ring: str, centre: str, size: int = 120, colour: str = "#c8102e") -> str:
-    """An electronic seal — 电子印章: a red ring, a five-pointed star, the issuing body's name set
-    around the rim character by character (no textPath, so every SVG renderer draws it)."""
-    r = size / 2
-    text_r = r * 0.74
-    chars = list(ring)
-    # The name runs over the top of the seal, from about 7 o'clock to 5 o'clock.
-    span = min(240.0, max(120.0, len(chars) * 15.0))
-    start = -90 - span / 2
-    step = span / max(len(chars) - 1, 1)
-    font = size * (0.12 if len(chars) <= 16 else 0.1)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" viewBox="0 0 {size} {size}" '
-             f'role="img" aria-label="electronic seal">',
-             f'<circle cx="{r}" cy="{r}" r="{r - 3}" fill="none" stroke="{colour}" stroke-width="3"/>']
-    for i, ch in enumerate(chars):
-        angle = start + i * step
-        rad = math.radians(angle)
-        x, y = r + text_r * math.cos(rad), r + text_r * math.sin(rad)
-        parts.append(f'<text x="{x:.2f}" y="{y:.2f}" fill="{colour}" font-size="{font:.1f}" text-anchor="middle" '
-                     f'dominant-baseline="central" font-family="Noto Sans CJK SC, sans-serif" '
-                     f'transform="rotate({angle + 90:.2f} {x:.2f} {y:.2f})">{escape(ch)}</text>')
-    # The star: five outer and five inner points.
-    star = []
-    for k in range(10):
-        rad = math.radians(-90 + k * 36)
-        rr = r * (0.22 if k % 2 == 0 else 0.09)
-        star.append(f"{r + rr * math.cos(rad):.2f},{r * 0.95 + rr * math.sin(rad):.2f}")
-    parts.append(f'<polygon points="{" ".join(star)}" fill="{colour}"/>')
-    parts.append(f'<text x="{r}" y="{r * 1.5:.2f}" fill="{colour}" font-size="{size * 0.1:.1f}" text-anchor="middle" '
-                 f'font-family="Noto Sans CJK SC, sans-serif">{escape(centre)}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
 
 
 # ---------------------------------------------------------------------------------------------

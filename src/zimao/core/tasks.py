@@ -1,0 +1,28 @@
+"""Background work of the core (Django's tasks API; the database backend stores the queue, so a
+task enqueued in a transaction exists exactly when the transaction commits)."""
+
+from django_tasks import task
+
+
+@task()
+def deliver_event(event_id: int) -> bool:
+    """Hand one announced event to its subscribers (``zimao.core.events.deliver``)."""
+    from zimao.core.events import deliver
+
+    return deliver(event_id)
+
+
+@task()
+def drain_events() -> dict:
+    from zimao.core.events import drain
+
+    return drain()
+
+
+@task()
+def checkpoint_audit() -> int:
+    """Seal new audit events under a signed tree head; the new tree size (0: nothing new)."""
+    from zimao.core import audit
+
+    head = audit.checkpoint()
+    return head.tree_size if head else 0
