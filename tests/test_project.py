@@ -44,7 +44,9 @@ def test_lock_pins_every_declared_dependency_with_hashes():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     declared = [*project["dependencies"], *(d for group in project["optional-dependencies"].values() for d in group)]
     lock = (ROOT / "requirements.lock").read_text()
-    pinned = {m.group(1).lower().replace("_", "-") for m in re.finditer(r"^([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?==", lock, re.M)}
+    pinned = {
+        m.group(1).lower().replace("_", "-") for m in re.finditer(r"^([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?==", lock, re.M)
+    }
     missing = sorted({_requirement_name(d) for d in declared} - pinned)
     assert not missing, f"requirements.lock does not pin {missing}: run `make lock`"
     blocks = re.findall(r"^[A-Za-z0-9_.\-\[\],]+==\S+.*?(?=^\S|\Z)", lock, re.M | re.S)
