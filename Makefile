@@ -2,16 +2,19 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
-STAMP = $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+LOCK = requirements.lock
+STAMP = $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | sha1sum | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install demo bench messages clean lint
+.PHONY: run test install demo bench messages clean lint format lock
 
-$(STAMP): pyproject.toml
+# Installs exactly what requirements.lock pins (hashes checked), then zimao itself without deps.
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -39,6 +42,22 @@ bench: $(STAMP)
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/bonded.py
 	$(BIN)/python bench/scale.py
+
+# Style and common bugs (ruff), in seconds; CI runs it before the tests.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Refresh requirements.lock from pyproject.toml (every platform's hashes, Python 3.11+).
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra bench --generate-hashes --universal \
+		--python-version 3.11 --quiet -o $(LOCK)
 
 # Gather translatable text into each app's locale (or src/zimao/locale) and compile it.
 messages: $(STAMP)

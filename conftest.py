@@ -26,8 +26,15 @@ def browser():
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()
@@ -113,7 +120,8 @@ def assert_accessible(page, *, context: str = "") -> None:
     )
     where = context or page.url
     assert not violations, f"axe-core (WCAG 2.1 AA) on {where}:\n" + "\n".join(
-        f"- {v['id']} ({v['impact']}): {v['help']} at {v['nodes']}" for v in violations)
+        f"- {v['id']} ({v['impact']}): {v['help']} at {v['nodes']}" for v in violations
+    )
 
 
 @pytest.fixture

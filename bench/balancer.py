@@ -70,7 +70,7 @@ class Balancer:
             host, port = self.backends[i]
             try:
                 backend_r, backend_w = await asyncio.wait_for(asyncio.open_connection(host, port), 2)
-            except (OSError, asyncio.TimeoutError):
+            except (TimeoutError, OSError):
                 self.down_until[i] = time.monotonic() + DOWN_FOR
                 continue
             self.connections[i] += 1
@@ -96,7 +96,9 @@ def running(listen: tuple[str, int], backends: list[tuple[str, int]]):
 
     def run():
         asyncio.set_event_loop(loop)
-        server_box["server"] = loop.run_until_complete(asyncio.start_server(balancer.handle, *listen, reuse_address=True))
+        server_box["server"] = loop.run_until_complete(
+            asyncio.start_server(balancer.handle, *listen, reuse_address=True)
+        )
         ready.set()
         loop.run_forever()
         # Stopped: close the connections still open (keep-alive clients), here in the loop's own
@@ -118,6 +120,7 @@ def running(listen: tuple[str, int], backends: list[tuple[str, int]]):
     try:
         yield balancer
     finally:
+
         def shutdown():
             server_box["server"].close()
             loop.stop()

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import setup_django, write_block  # noqa: E402 — bench/run.py's helpers
+from run import setup_django, write_block
 
 START, END = "<!-- bench:bonded:start -->", "<!-- bench:bonded:end -->"
 
@@ -45,12 +45,23 @@ def prepare(threads: int):
     books = []
     for n in range(threads + 1):
         op, _ = User.objects.get_or_create(username=f"bench_op{n}")
-        ent = bonded.register_enterprise(customs, uscc=issue_uscc("410300"), customs_code=f"41019{n:05d}",
-                                         name=f"基准企业{n}", operators=[op])
+        ent = bonded.register_enterprise(
+            customs, uscc=issue_uscc("410300"), customs_code=f"41019{n:05d}", name=f"基准企业{n}", operators=[op]
+        )
         book = bonded.open_book(customs, enterprise=ent, kind="T", warehouse=f"仓{n}", customs_district="4101")
-        item = bonded.add_item(customs, book, {"part_no": "B-1", "hs_code": "3902100000", "description": "粒料",
-                                               "unit": "035", "unit_price": "1.2", "currency": "USD",
-                                               "origin_country": "116"})
+        item = bonded.add_item(
+            customs,
+            book,
+            {
+                "part_no": "B-1",
+                "hs_code": "3902100000",
+                "description": "粒料",
+                "unit": "035",
+                "unit_price": "1.2",
+                "currency": "USD",
+                "origin_country": "116",
+            },
+        )
         books.append((op, book, item))
     with connection.cursor() as cur:
         cur.execute("CREATE TABLE IF NOT EXISTS bench_bare (id INTEGER PRIMARY KEY, v VARCHAR(40))")
@@ -60,8 +71,16 @@ def prepare(threads: int):
 def movement(customs, op, book, item, key: str) -> None:
     from zimao.bonded import services as bonded
 
-    lst, _ = bonded.declare(op, book.number, {"movement": "adjustment", "internal_no": key, "reason": "基准",
-                                              "lines": [{"item_seq": item.seq, "quantity": "1", "sign": 1}]})
+    lst, _ = bonded.declare(
+        op,
+        book.number,
+        {
+            "movement": "adjustment",
+            "internal_no": key,
+            "reason": "基准",
+            "lines": [{"item_seq": item.seq, "quantity": "1", "sign": 1}],
+        },
+    )
     bonded.review(customs, lst.number, "accept")
 
 
@@ -82,7 +101,7 @@ def run_threads(jobs, per_thread: int) -> float:
         try:
             for i in range(per_thread):
                 job(i)
-        except Exception as exc:  # noqa: BLE001 — reported below
+        except Exception as exc:
             errors.append(exc)
         finally:
             connections.close_all()
@@ -116,13 +135,24 @@ def main() -> None:
     figures = {"one": [], "many": [], "bare1": [], "bareN": []}
     for r in range(args.rounds):
         figures["bare1"].append(run_threads([lambda i: bare(next(counter))], args.movements))
-        figures["bareN"].append(run_threads([lambda i: bare(next(counter)) for _ in range(args.threads)], args.movements))
-        figures["one"].append(run_threads(
-            [lambda i, t=t: movement(customs, op0, book0, item0, f"one-{r}-{t}-{i}") for t in range(args.threads)],
-            args.movements))
-        figures["many"].append(run_threads(
-            [lambda i, t=t: movement(customs, books[t][0], books[t][1], books[t][2], f"many-{r}-{t}-{i}")
-             for t in range(args.threads)], args.movements))
+        figures["bareN"].append(
+            run_threads([lambda i: bare(next(counter)) for _ in range(args.threads)], args.movements)
+        )
+        figures["one"].append(
+            run_threads(
+                [lambda i, t=t: movement(customs, op0, book0, item0, f"one-{r}-{t}-{i}") for t in range(args.threads)],
+                args.movements,
+            )
+        )
+        figures["many"].append(
+            run_threads(
+                [
+                    lambda i, t=t: movement(customs, books[t][0], books[t][1], books[t][2], f"many-{r}-{t}-{i}")
+                    for t in range(args.threads)
+                ],
+                args.movements,
+            )
+        )
     med = {k: statistics.median(v) for k, v in figures.items()}
     from django.test.utils import CaptureQueriesContext
 
@@ -130,29 +160,31 @@ def main() -> None:
         movement(customs, op0, book0, item0, "count-statements")
     statements = len(captured.captured_queries)
     vendor = connection.vendor
-    block = "\n".join([
-        START,
-        "## Bonded zone: movements per second (`bench/bonded.py`)",
-        "",
-        f"{vendor}, {args.threads} threads, {args.movements} movements per thread, median of {args.rounds} rounds. "
-        "A movement = declare a 核注清单 + customs accepts it (two transactions: validate, number, lock the items, "
-        "check and move the stock, write the posting, audit). The baseline is one INSERT and commit in the same "
-        "process on the same database. The machine has 2 cores shared with other work: read the ratios.",
-        "",
-        "| what | per second | ÷ bare writes |",
-        "| --- | ---: | ---: |",
-        f"| bare writes, 1 thread | {med['bare1']:.0f} | 1 |",
-        f"| bare writes, {args.threads} threads | {med['bareN']:.0f} | 1 |",
-        f"| movements on one book (one item, {args.threads} threads) | {med['one']:.1f} | {med['one'] / med['bareN']:.3f} |",
-        f"| movements on {args.threads} books ({args.threads} threads) | {med['many']:.1f} | {med['many'] / med['bareN']:.3f} |",
-        "",
-        f"A movement costs two transactions and {statements} statements (counted in this run; audit, access checks "
-        "and numbering included) where the baseline costs one, and the time goes to building those queries in "
-        "Python: the ratio is bounded by the statement count, not by locking. On SQLite every write transaction "
-        "takes the database's one write lock, so many books cannot gain over one; on PostgreSQL movements on "
-        "different books lock different item rows and may run side by side.",
-        END,
-    ])
+    block = "\n".join(
+        [
+            START,
+            "## Bonded zone: movements per second (`bench/bonded.py`)",
+            "",
+            f"{vendor}, {args.threads} threads, {args.movements} movements per thread, median of {args.rounds} rounds. "
+            "A movement = declare a 核注清单 + customs accepts it (two transactions: validate, number, lock the items, "
+            "check and move the stock, write the posting, audit). The baseline is one INSERT and commit in the same "
+            "process on the same database. The machine has 2 cores shared with other work: read the ratios.",
+            "",
+            "| what | per second | ÷ bare writes |",
+            "| --- | ---: | ---: |",
+            f"| bare writes, 1 thread | {med['bare1']:.0f} | 1 |",
+            f"| bare writes, {args.threads} threads | {med['bareN']:.0f} | 1 |",
+            f"| movements on one book (one item, {args.threads} threads) | {med['one']:.1f} | {med['one'] / med['bareN']:.3f} |",
+            f"| movements on {args.threads} books ({args.threads} threads) | {med['many']:.1f} | {med['many'] / med['bareN']:.3f} |",
+            "",
+            f"A movement costs two transactions and {statements} statements (counted in this run; audit, access checks "
+            "and numbering included) where the baseline costs one, and the time goes to building those queries in "
+            "Python: the ratio is bounded by the statement count, not by locking. On SQLite every write transaction "
+            "takes the database's one write lock, so many books cannot gain over one; on PostgreSQL movements on "
+            "different books lock different item rows and may run side by side.",
+            END,
+        ]
+    )
     print(block)
     if not args.no_docs:
         write_block(block, START, END)

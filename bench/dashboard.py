@@ -78,7 +78,7 @@ EVENT_STREAMS = {
     "cases.ratings": (25, "rating", {"5": 62, "4": 24, "3": 9, "2": 3, "1": 2}),
     "registry.establishments": (12, "establishment", {"": 1}),
     "permits.issued": (8, "permit", {"cancelled": 10, "filing": 20, "commitment": 45, "optimised": 25}),
-    "cases.cross_zone": (5, "cross", {z: 1 for z in ("GD-NS", "SH-LG", "HN-ZZ", "SC-CD", "CQ-LJ", "HB-WH")}),
+    "cases.cross_zone": (5, "cross", dict.fromkeys(("GD-NS", "SH-LG", "HN-ZZ", "SC-CD", "CQ-LJ", "HB-WH"), 1)),
 }
 DURATION_STREAM = "registry.establishments"
 ENTITY_STREAM = "market.new_entities"
@@ -88,11 +88,17 @@ PAGES = [
     ("dashboard", "GET /dashboard/ (administrators)", "/dashboard/"),
     ("public", "GET /dashboard/public/", "/dashboard/public/"),
     ("ind_entities", "GET /dashboard/indicators/market.new_entities/", "/dashboard/indicators/market.new_entities/"),
-    ("ind_p90", "GET /dashboard/indicators/registry.establishment_p90_hours/",
-     "/dashboard/indicators/registry.establishment_p90_hours/"),
+    (
+        "ind_p90",
+        "GET /dashboard/indicators/registry.establishment_p90_hours/",
+        "/dashboard/indicators/registry.establishment_p90_hours/",
+    ),
     ("api", "GET /api/v1/monitor/indicators", "/api/v1/monitor/indicators"),
-    ("drill", f"drill-down GET /dashboard/indicators/cases.completed/events/?period={LAST_YEAR}-12 (reads the ledger)",
-     f"/dashboard/indicators/cases.completed/events/?period={LAST_YEAR}-12"),
+    (
+        "drill",
+        f"drill-down GET /dashboard/indicators/cases.completed/events/?period={LAST_YEAR}-12 (reads the ledger)",
+        f"/dashboard/indicators/cases.completed/events/?period={LAST_YEAR}-12",
+    ),
 ]
 ROLLUP_PAGES = ["dashboard", "public", "ind_entities", "ind_p90", "api"]
 FACT_TABLES = {"monitor_monitorevent", "registry_marketentity", "cases_case", "cases_task", "core_auditevent"}
@@ -149,8 +155,12 @@ class DashboardBench:
             os.environ["DATABASE_URL"] = f"sqlite:///{self.tmp / 'zimao.sqlite3'}"
 
     def zimao(self, *argv):
-        subprocess.run([sys.executable, "-m", "zimao", *argv], check=True, env={**os.environ, "ZIMAO_DATA_DIR": str(self.tmp)},
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "zimao", *argv],
+            check=True,
+            env={**os.environ, "ZIMAO_DATA_DIR": str(self.tmp)},
+            stdout=subprocess.DEVNULL,
+        )
 
     def prepare(self):
         self.database()
@@ -164,7 +174,9 @@ class DashboardBench:
         from zimao.monitor.access import is_zone_admin
         from zimao.monitor.models import Indicator
 
-        assert Indicator.objects.filter(code=ENTITY_STREAM, source="computed").exists(), "indicator catalogue not loaded"
+        assert Indicator.objects.filter(code=ENTITY_STREAM, source="computed").exists(), (
+            "indicator catalogue not loaded"
+        )
         self.admin = get_user_model().objects.get(username="admin")
         assert is_zone_admin(self.admin)
         self.client = Client()
@@ -184,7 +196,9 @@ class DashboardBench:
                     for row in rows:
                         copy.write_row(row)
             else:
-                cur.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})", rows)
+                cur.executemany(
+                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})", rows
+                )
 
     def _bulk_session(self):
         """Loading settings for this connection (SQLite: no fsync per batch, a larger page cache)."""
@@ -210,14 +224,31 @@ class DashboardBench:
         types = list(ENTITY_TYPES)
         cum = cumulative(ENTITY_TYPES[t][0] for t in types)
         now = timezone.now().strftime("%Y-%m-%d %H:%M:%S")
-        ent_cols = ["uscc", "name", "entity_type", "org_form", "industry", "division", "registered_capital", "address",
-                    "business_scope", "legal_rep_name", "legal_rep_id", "legal_rep_id_masked", "status", "established_on",
-                    "case_number", "applicant_id", "demo", "created_at"]
+        ent_cols = [
+            "uscc",
+            "name",
+            "entity_type",
+            "org_form",
+            "industry",
+            "division",
+            "registered_capital",
+            "address",
+            "business_scope",
+            "legal_rep_name",
+            "legal_rep_id",
+            "legal_rep_id_masked",
+            "status",
+            "established_on",
+            "case_number",
+            "applicant_id",
+            "demo",
+            "created_at",
+        ]
         ev_cols = ["stream", "event_key", "at", "period", "dimension", "value", "ref", "label", "recorded_at"]
         if self.vendor == "postgresql":
             now += "+00"
         i = self.entities
-        for (y, m), count in zip(MONTHS, allocate(n, MONTH_WEIGHTS)):
+        for (y, m), count in zip(MONTHS, allocate(n, MONTH_WEIGHTS), strict=False):
             period = f"{y:04d}-{m:02d}"
             for start in range(0, count, self.args.batch):
                 k = min(self.args.batch, count - start)
@@ -230,10 +261,33 @@ class DashboardBench:
                     day = rng.randint(1, 28)
                     established = f"{period}-{day:02d}"
                     # registered between 09:00 and 22:59 Beijing time (01:00–14:59 UTC): same month either way
-                    at = self.time_style % f"{established} {rng.randint(1, 14):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}"
+                    at = (
+                        self.time_style
+                        % f"{established} {rng.randint(1, 14):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}"
+                    )
                     capital = rng.choice((10, 30, 50, 100, 200, 500, 1000)) if kind != "individual" else None
-                    ents.append((uscc, name, kind, form, rng.choice(INDUSTRIES), rng.choice(DIVISIONS), capital, "", "", "",
-                                 "", "", "active", established, "", None, True, now))
+                    ents.append(
+                        (
+                            uscc,
+                            name,
+                            kind,
+                            form,
+                            rng.choice(INDUSTRIES),
+                            rng.choice(DIVISIONS),
+                            capital,
+                            "",
+                            "",
+                            "",
+                            "",
+                            "",
+                            "active",
+                            established,
+                            "",
+                            None,
+                            True,
+                            now,
+                        )
+                    )
                     evs.append((ENTITY_STREAM, f"entity:{uscc}", at, period, kind, 1, uscc, name, now))
                     i += 1
                 with transaction.atomic():
@@ -258,7 +312,7 @@ class DashboardBench:
         now = timezone.now().strftime("%Y-%m-%d %H:%M:%S") + ("+00" if self.vendor == "postgresql" else "")
         cols = ["stream", "event_key", "at", "period", "dimension", "value", "ref", "label", "recorded_at"]
         done = self.events
-        for (y, m), count in zip(MONTHS, allocate(n, MONTH_WEIGHTS)):
+        for (y, m), count in zip(MONTHS, allocate(n, MONTH_WEIGHTS), strict=False):
             period = f"{y:04d}-{m:02d}"
             for start in range(0, count, self.args.batch):
                 k = min(self.args.batch, count - start)
@@ -273,8 +327,23 @@ class DashboardBench:
                         value = max(600, int(rng.lognormvariate(math.log(10_800), 1.0)))
                     else:
                         value = 1
-                    at = self.time_style % f"{period}-{rng.randint(1, 28):02d} {rng.randint(1, 14):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}"
-                    rows.append((stream, f"{EVENT_STREAMS[stream][1]}:{number}", at, period, dim, value, number, labels[stream], now))
+                    at = (
+                        self.time_style
+                        % f"{period}-{rng.randint(1, 28):02d} {rng.randint(1, 14):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}"
+                    )
+                    rows.append(
+                        (
+                            stream,
+                            f"{EVENT_STREAMS[stream][1]}:{number}",
+                            at,
+                            period,
+                            dim,
+                            value,
+                            number,
+                            labels[stream],
+                            now,
+                        )
+                    )
                 with transaction.atomic():
                     self._copy_or_insert("monitor_monitorevent", cols, rows)
                 done += k
@@ -289,8 +358,10 @@ class DashboardBench:
         from django.db import connection
 
         with connection.cursor() as cur:
-            cur.execute("CREATE INDEX IF NOT EXISTS bench_raw_stream_period ON monitor_monitorevent "
-                        "(stream, period, dimension, value)")
+            cur.execute(
+                "CREATE INDEX IF NOT EXISTS bench_raw_stream_period ON monitor_monitorevent "
+                "(stream, period, dimension, value)"
+            )
 
     def build_rollups(self):
         """Rollups from the ledger, set-based: what ``apply_event`` would have left, per stream."""
@@ -300,19 +371,28 @@ class DashboardBench:
         from zimao.monitor import rollups
 
         now = timezone.now().strftime("%Y-%m-%d %H:%M:%S") + ("+00" if self.vendor == "postgresql" else "")
-        case = "CASE " + " ".join(f"WHEN value <= {edge} THEN {i}" for i, edge in enumerate(rollups.BUCKET_EDGES)) \
-               + f" ELSE {rollups.OPEN_BUCKET} END"
+        case = (
+            "CASE "
+            + " ".join(f"WHEN value <= {edge} THEN {i}" for i, edge in enumerate(rollups.BUCKET_EDGES))
+            + f" ELSE {rollups.OPEN_BUCKET} END"
+        )
         with transaction.atomic(), connection.cursor() as cur:
             for stream in [ENTITY_STREAM, *EVENT_STREAMS]:
                 cur.execute("DELETE FROM monitor_rollup WHERE stream = %s", [stream])
                 cur.execute("DELETE FROM monitor_durationbucket WHERE stream = %s", [stream])
-                cur.execute("INSERT INTO monitor_rollup (stream, period, dimension, count, total, min_value, max_value, updated_at) "
-                            "SELECT stream, period, dimension, COUNT(*), SUM(value), MIN(value), MAX(value), %s "
-                            "FROM monitor_monitorevent WHERE stream = %s GROUP BY stream, period, dimension", [now, stream])
+                cur.execute(
+                    "INSERT INTO monitor_rollup (stream, period, dimension, count, total, min_value, max_value, updated_at) "
+                    "SELECT stream, period, dimension, COUNT(*), SUM(value), MIN(value), MAX(value), %s "
+                    "FROM monitor_monitorevent WHERE stream = %s GROUP BY stream, period, dimension",
+                    [now, stream],
+                )
                 if stream == DURATION_STREAM:
-                    cur.execute("INSERT INTO monitor_durationbucket (stream, period, dimension, bucket, count) "
-                                f"SELECT stream, period, dimension, {case}, COUNT(*) FROM monitor_monitorevent "
-                                "WHERE stream = %s GROUP BY 1, 2, 3, 4", [stream])
+                    cur.execute(
+                        "INSERT INTO monitor_durationbucket (stream, period, dimension, bucket, count) "
+                        f"SELECT stream, period, dimension, {case}, COUNT(*) FROM monitor_monitorevent "
+                        "WHERE stream = %s GROUP BY 1, 2, 3, 4",
+                        [stream],
+                    )
 
     def grow(self, entities: int, events: int, label: str):
         from django.db import connection
@@ -343,26 +423,45 @@ class DashboardBench:
         pg = self.vendor == "postgresql"
         month_of_date = "to_char(established_on, 'YYYY-MM')" if pg else "substr(established_on, 1, 7)"
         qs = [
-            ("entities by month and type (trend, latest, growth, breakdown)",
-             f"SELECT {month_of_date} AS m, entity_type, COUNT(*) FROM registry_marketentity "
-             "WHERE established_on >= %s GROUP BY 1, 2", [f"{FIRST_YEAR}-01-01"]),
-            ("establishments in the latest year: count, fastest, within 24 h",
-             f"SELECT COUNT(*), MIN(value), SUM(CASE WHEN value <= 86400 THEN 1 ELSE 0 END) FROM monitor_monitorevent "
-             f"WHERE stream = %s AND period IN ({inlist})", [DURATION_STREAM, *months]),
+            (
+                "entities by month and type (trend, latest, growth, breakdown)",
+                f"SELECT {month_of_date} AS m, entity_type, COUNT(*) FROM registry_marketentity "
+                "WHERE established_on >= %s GROUP BY 1, 2",
+                [f"{FIRST_YEAR}-01-01"],
+            ),
+            (
+                "establishments in the latest year: count, fastest, within 24 h",
+                f"SELECT COUNT(*), MIN(value), SUM(CASE WHEN value <= 86400 THEN 1 ELSE 0 END) FROM monitor_monitorevent "
+                f"WHERE stream = %s AND period IN ({inlist})",
+                [DURATION_STREAM, *months],
+            ),
         ]
         if pg:
-            qs.append(("establishments in the latest year: median and 90th percentile",
-                       "SELECT percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY value) FROM monitor_monitorevent "
-                       f"WHERE stream = %s AND period IN ({inlist})", [DURATION_STREAM, *months]))
+            qs.append(
+                (
+                    "establishments in the latest year: median and 90th percentile",
+                    "SELECT percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY value) FROM monitor_monitorevent "
+                    f"WHERE stream = %s AND period IN ({inlist})",
+                    [DURATION_STREAM, *months],
+                )
+            )
         qs += [
-            ("establishment-time histogram, all months",
-             "SELECT CASE WHEN value <= 3600 THEN 0 WHEN value <= 86400 THEN 1 ELSE 2 END, COUNT(*) "
-             "FROM monitor_monitorevent WHERE stream = %s GROUP BY 1", [DURATION_STREAM]),
-            ("cases completed by month", "SELECT period, COUNT(*) FROM monitor_monitorevent WHERE stream = %s GROUP BY period",
-             ["cases.completed"]),
-            ("ratings by level in the latest year",
-             f"SELECT dimension, COUNT(*) FROM monitor_monitorevent WHERE stream = %s AND period IN ({inlist}) GROUP BY dimension",
-             ["cases.ratings", *months]),
+            (
+                "establishment-time histogram, all months",
+                "SELECT CASE WHEN value <= 3600 THEN 0 WHEN value <= 86400 THEN 1 ELSE 2 END, COUNT(*) "
+                "FROM monitor_monitorevent WHERE stream = %s GROUP BY 1",
+                [DURATION_STREAM],
+            ),
+            (
+                "cases completed by month",
+                "SELECT period, COUNT(*) FROM monitor_monitorevent WHERE stream = %s GROUP BY period",
+                ["cases.completed"],
+            ),
+            (
+                "ratings by level in the latest year",
+                f"SELECT dimension, COUNT(*) FROM monitor_monitorevent WHERE stream = %s AND period IN ({inlist}) GROUP BY dimension",
+                ["cases.ratings", *months],
+            ),
         ]
         return qs
 
@@ -381,8 +480,11 @@ class DashboardBench:
                 n = out["establishments in the latest year: count, fastest, within 24 h"][0][0]
                 pct = []
                 for q in (0.5, 0.9):
-                    cur.execute(f"SELECT value FROM monitor_monitorevent WHERE stream = %s AND period IN ({inlist}) "
-                                "ORDER BY value LIMIT 1 OFFSET %s", [DURATION_STREAM, *months, max(1, math.ceil(q * n)) - 1])
+                    cur.execute(
+                        f"SELECT value FROM monitor_monitorevent WHERE stream = %s AND period IN ({inlist}) "
+                        "ORDER BY value LIMIT 1 OFFSET %s",
+                        [DURATION_STREAM, *months, max(1, math.ceil(q * n)) - 1],
+                    )
                     pct.append(cur.fetchone()[0])
                 out["establishments in the latest year: median and 90th percentile"] = [(pct,)]
         return out
@@ -404,7 +506,9 @@ class DashboardBench:
         assert ent["period"] == period and ent["source"] == "computed", ent
         assert int(ent["value"]) == raw_entities, (ent["value"], raw_entities)
         prev = sum(c for m, _t, c in by_month if str(m).startswith(f"{LAST_YEAR - 1}-"))
-        assert ent["yoy"] == float((Decimal(raw_entities - prev) * 100 / prev).quantize(Decimal("0.1"), "ROUND_HALF_UP"))
+        assert ent["yoy"] == float(
+            (Decimal(raw_entities - prev) * 100 / prev).quantize(Decimal("0.1"), "ROUND_HALF_UP")
+        )
 
         done = rows["cases.completed"]["latest"]
         raw_done = sum(c for m, c in raw["cases completed by month"] if m in months)
@@ -413,27 +517,40 @@ class DashboardBench:
         count, fastest, within = raw["establishments in the latest year: count, fastest, within 24 h"][0]
         p50, p90 = (Decimal(str(v)) for v in raw["establishments in the latest year: median and 90th percentile"][0][0])
         assert int(rows["registry.establishments"]["latest"]["value"]) == count
-        assert Decimal(str(rows["registry.establishment_fastest_minutes"]["latest"]["value"])) == \
-               (Decimal(str(fastest)) / 60).quantize(Decimal("0.0001"), "ROUND_HALF_UP")
+        assert Decimal(str(rows["registry.establishment_fastest_minutes"]["latest"]["value"])) == (
+            Decimal(str(fastest)) / 60
+        ).quantize(Decimal("0.0001"), "ROUND_HALF_UP")
         share = (Decimal(within) * 100 / Decimal(count)).quantize(Decimal("0.0001"), "ROUND_HALF_UP")
         assert Decimal(str(rows["registry.establishment_within_24h"]["latest"]["value"])) == share
         est = {}
-        for q, exact, code in ((0.5, p50, "registry.establishment_p50_hours"), (0.9, p90, "registry.establishment_p90_hours")):
+        for q, exact, code in (
+            (0.5, p50, "registry.establishment_p50_hours"),
+            (0.9, p90, "registry.establishment_p90_hours"),
+        ):
             hours = Decimal(str(rows[code]["latest"]["value"]))
             b = rollups.bucket_of(exact)
             lower = Decimal(0) if b == 0 else Decimal(rollups.BUCKET_EDGES[b - 1])
-            upper = Decimal(rollups.BUCKET_EDGES[b]) if b < rollups.OPEN_BUCKET else Decimal(10 ** 9)
+            upper = Decimal(rollups.BUCKET_EDGES[b]) if b < rollups.OPEN_BUCKET else Decimal(10**9)
             assert lower / 3600 - Decimal("0.0001") <= hours <= upper / 3600 + Decimal("0.0001"), (code, hours, exact)
             est[q] = (float(hours), float(exact) / 3600)
 
         ratings = dict(raw["ratings by level in the latest year"])
         good = Decimal(ratings.get("4", 0) + ratings.get("5", 0)) * 100 / Decimal(sum(ratings.values()))
-        assert Decimal(str(rows["cases.rating_good_share"]["latest"]["value"])) == good.quantize(Decimal("0.0001"), "ROUND_HALF_UP")
+        assert Decimal(str(rows["cases.rating_good_share"]["latest"]["value"])) == good.quantize(
+            Decimal("0.0001"), "ROUND_HALF_UP"
+        )
 
         page = self.client.get("/dashboard/")
         assert page.status_code == 200 and 'id="data-establishment"' in page.content.decode()
-        return {"period": period, "entities": raw_entities, "completed": raw_done, "establishments": count,
-                "p50": est[0.5], "p90": est[0.9], "within_24h": float(share)}
+        return {
+            "period": period,
+            "entities": raw_entities,
+            "completed": raw_done,
+            "establishments": count,
+            "p50": est[0.5],
+            "p90": est[0.9],
+            "within_24h": float(share),
+        }
 
     def check_histogram(self):
         """The GROUP BY bucket (CASE over BUCKET_EDGES) equals ``rollups.bucket_of`` for one month."""
@@ -441,8 +558,12 @@ class DashboardBench:
         from zimao.monitor.models import DurationBucket, MonitorEvent
 
         month = f"{LAST_YEAR}-06"
-        want = Counter(rollups.bucket_of(v) for v in MonitorEvent.objects.filter(stream=DURATION_STREAM, period=month)
-                       .values_list("value", flat=True).iterator(chunk_size=20_000))
+        want = Counter(
+            rollups.bucket_of(v)
+            for v in MonitorEvent.objects.filter(stream=DURATION_STREAM, period=month)
+            .values_list("value", flat=True)
+            .iterator(chunk_size=20_000)
+        )
         have = dict(DurationBucket.objects.filter(stream=DURATION_STREAM, period=month).values_list("bucket", "count"))
         assert have == dict(want), (have, want)
 
@@ -458,7 +579,9 @@ class DashboardBench:
             with CaptureQueriesContext(connection) as ctx:
                 assert self.client.get(path).status_code == 200, path
             out[key] = len(ctx.captured_queries)
-            facts = [q["sql"] for q in ctx.captured_queries if FACT_TABLES.intersection(q["sql"].replace('"', " ").split())]
+            facts = [
+                q["sql"] for q in ctx.captured_queries if FACT_TABLES.intersection(q["sql"].replace('"', " ").split())
+            ]
             if key in ROLLUP_PAGES:
                 assert not facts, f"{path} reads the facts or the ledger: {facts[0][:300]}"
         return out
@@ -513,13 +636,20 @@ class DashboardBench:
         from django.db import connection
 
         out = {}
-        for (label, entities, events), (_l, name) in zip(sizes, self.databases):
+        for (label, entities, events), (_l, name) in zip(sizes, self.databases, strict=False):
             self.use(name)
             raw = self.run_raw()
-            out[label] = {"label": label, "entities": entities, "events": events, "figures": self.check(raw),
-                          "counts": self.counts(), "queries": self.queries_per_page(), "n": self.args.samples,
-                          "samples": {key: [] for key, _l2, _p in PAGES} | {"raw": []},
-                          "cpu": {key: [] for key, _l2, _p in PAGES} | {"raw": []}}
+            out[label] = {
+                "label": label,
+                "entities": entities,
+                "events": events,
+                "figures": self.check(raw),
+                "counts": self.counts(),
+                "queries": self.queries_per_page(),
+                "n": self.args.samples,
+                "samples": {key: [] for key, _l2, _p in PAGES} | {"raw": []},
+                "cpu": {key: [] for key, _l2, _p in PAGES} | {"raw": []},
+            }
             assert out[label]["counts"]["case_events"] == events and out[label]["counts"]["entities"] >= entities
             if self.args.check_histogram:
                 self.check_histogram()
@@ -552,7 +682,7 @@ class DashboardBench:
     @staticmethod
     def paired(num: list[float], den: list[float]) -> float:
         """Median of the per-round ratios (the two were measured moments apart)."""
-        return statistics.median(n / d for n, d in zip(num, den))
+        return statistics.median(n / d for n, d in zip(num, den, strict=False))
 
     def report(self) -> str:
         sizes = self.results["sizes"]
@@ -574,28 +704,48 @@ class DashboardBench:
             f"side by side: {self.args.warmup} warm-up round{'s' if self.args.warmup != 1 else ''}, then {self.args.samples} rounds in which every measure runs "
             f"once on each (medians; ratios are medians of the per-round ratios). Whole run {self.results['total_s'] / 60:.1f} min.",
             "",
-            "Rows: " + "; ".join(
+            "Rows: "
+            + "; ".join(
                 f"{s['label']} — {s['counts']['entities']:,} market entities, {s['counts']['ledger']:,} ledger events "
                 f"({s['counts']['case_events']:,} case events), {s['counts']['rollups']:,} rollup rows, "
-                f"{s['counts']['buckets']:,} histogram rows" for s in sizes) + ".",
-            "Data load (bulk " + ("COPY" if self.vendor == "postgresql" else "executemany") + ", then rollups rebuilt by "
-            "GROUP BY from the ledger): " + "; ".join(
+                f"{s['counts']['buckets']:,} histogram rows"
+                for s in sizes
+            )
+            + ".",
+            "Data load (bulk "
+            + ("COPY" if self.vendor == "postgresql" else "executemany")
+            + ", then rollups rebuilt by "
+            "GROUP BY from the ledger): "
+            + "; ".join(
                 f"{k} {v['rows']:.0f} s rows + {v['rollups']:.1f} s rollups"
                 + (f" + {v['analyze']:.1f} s ANALYZE" if self.vendor == "postgresql" else "")
-                for k, v in self.load_seconds.items()) + ".",
+                for k, v in self.load_seconds.items()
+            )
+            + ".",
             "",
-            "| measure | " + " | ".join(f"{s['label']} median" for s in sizes) + " | queries per request ("
-            + " / ".join(s["label"] for s in sizes) + f") | {large['label']} ÷ {small['label']}{cpu_head} |",
+            "| measure | "
+            + " | ".join(f"{s['label']} median" for s in sizes)
+            + " | queries per request ("
+            + " / ".join(s["label"] for s in sizes)
+            + f") | {large['label']} ÷ {small['label']}{cpu_head} |",
             "| --- | " + " | ".join("---" for _ in sizes) + " | --- | ---" + (" | ---" if in_process else "") + " |",
         ]
         raw_queries = len(self.raw_queries()) + (0 if self.vendor == "postgresql" else 2)
         rows = [(key, label, "/".join(str(s["queries"][key]) for s in sizes)) for key, label, _p in PAGES]
-        rows.append(("raw", "raw aggregate SQL on the facts and the ledger, no rollups (listed below)", str(raw_queries)))
+        rows.append(
+            ("raw", "raw aggregate SQL on the facts and the ledger, no rollups (listed below)", str(raw_queries))
+        )
         for key, label, q in rows:
             cpu = f" | ×{cpu_growth[key]:.2f}" if in_process else ""
-            lines.append(f"| {label} | " + " | ".join(f"{ms(s, key):.1f} ms" for s in sizes) + f" | {q} | ×{growth[key]:.2f}{cpu} |")
+            lines.append(
+                f"| {label} | "
+                + " | ".join(f"{ms(s, key):.1f} ms" for s in sizes)
+                + f" | {q} | ×{growth[key]:.2f}{cpu} |"
+            )
         blank = " | " + " | ".join("" for _ in range(2 + in_process)) + " |"
-        lines.append("| **dashboard ÷ raw aggregate** | " + " | ".join(f"**×{dash_raw[s['label']]:.3f}**" for s in sizes) + blank)
+        lines.append(
+            "| **dashboard ÷ raw aggregate** | " + " | ".join(f"**×{dash_raw[s['label']]:.3f}**" for s in sizes) + blank
+        )
         lines.append("| dashboard ÷ /healthz | " + " | ".join(f"×{dash_base[s['label']]:.0f}" for s in sizes) + blank)
         fig = large["figures"]
         lines += [
@@ -608,12 +758,21 @@ class DashboardBench:
             "",
             "The raw aggregate is what a dashboard without rollups would run for a few of the same figures: "
             + "; ".join(n for n, _s, _p in self.raw_queries())
-            + (". Percentiles by percentile_disc (nearest rank)." if self.vendor == "postgresql"
-               else ". Percentiles by nearest rank (ORDER BY value LIMIT 1 OFFSET k).")
+            + (
+                ". Percentiles by percentile_disc (nearest rank)."
+                if self.vendor == "postgresql"
+                else ". Percentiles by nearest rank (ORDER BY value LIMIT 1 OFFSET k)."
+            )
             + " The dashboard shows every indicator, its growth, targets and charts.",
             "",
-            self.interpretation(cpu_growth if in_process else growth, "CPU time" if in_process else "time",
-                                growth, dash_raw, small, large),
+            self.interpretation(
+                cpu_growth if in_process else growth,
+                "CPU time" if in_process else "time",
+                growth,
+                dash_raw,
+                small,
+                large,
+            ),
             END,
         ]
         return "\n".join(lines)
@@ -621,23 +780,29 @@ class DashboardBench:
     def interpretation(self, basis, basis_name, growth, dash_raw, small, large) -> str:
         rollup_growth = max(basis[k] for k in ROLLUP_PAGES)
         flat = rollup_growth < 1.5
-        rows_growth = (large["counts"]["ledger"] + large["counts"]["entities"]) / (small["counts"]["ledger"] + small["counts"]["entities"])
+        rows_growth = (large["counts"]["ledger"] + large["counts"]["entities"]) / (
+            small["counts"]["ledger"] + small["counts"]["entities"]
+        )
         r = dash_raw[large["label"]]
         cmp = f"{1 / r:.1f}× faster than" if r < 1 else f"{r:.1f}× the cost of"
-        return (f"With {rows_growth:.0f}× the rows, the dashboard's {basis_name} changed ×{basis['dashboard']:.2f} and every "
-                f"rollup page's by at most ×{rollup_growth:.2f} ({'flat' if flat else 'NOT flat'}: they read "
-                f"{small['counts']['rollups']:,} and {large['counts']['rollups']:,} rollup rows and never the facts or the "
-                f"ledger, whatever the number of events) while the raw aggregate's grew ×{basis['raw']:.1f}; at "
-                f"{large['label']} the whole admin dashboard renders {cmp} the raw SQL for a handful of its figures, and "
-                f"the drill-down list, which reads the ledger, changed ×{basis['drill']:.2f}.")
+        return (
+            f"With {rows_growth:.0f}× the rows, the dashboard's {basis_name} changed ×{basis['dashboard']:.2f} and every "
+            f"rollup page's by at most ×{rollup_growth:.2f} ({'flat' if flat else 'NOT flat'}: they read "
+            f"{small['counts']['rollups']:,} and {large['counts']['rollups']:,} rollup rows and never the facts or the "
+            f"ledger, whatever the number of events) while the raw aggregate's grew ×{basis['raw']:.1f}; at "
+            f"{large['label']} the whole admin dashboard renders {cmp} the raw SQL for a handful of its figures, and "
+            f"the drill-down list, which reads the ledger, changed ×{basis['drill']:.2f}."
+        )
 
     # ------------------------------------------------------------ run
 
     def run(self):
         try:
             self.prepare()
-            sizes = [("small", self.args.small_entities, self.args.small_events),
-                     ("large", self.args.large_entities, self.args.large_events)]
+            sizes = [
+                ("small", self.args.small_entities, self.args.small_events),
+                ("large", self.args.large_entities, self.args.large_events),
+            ]
             for i, (label, entities, events) in enumerate(sizes):
                 if i:
                     self.snapshot(label)
@@ -658,7 +823,7 @@ class DashboardBench:
             from django.db import connections
 
             connections.close_all()
-        except Exception:  # noqa: BLE001 — Django may not be set up yet
+        except Exception:
             pass
         if self.pg_name:
             import psycopg
@@ -673,13 +838,19 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--small-entities", type=int, default=10_000, help="market entities at the small size (10,000)")
     parser.add_argument("--small-events", type=int, default=50_000, help="case events at the small size (50,000)")
-    parser.add_argument("--large-entities", type=int, default=1_000_000, help="market entities at the large size (1,000,000)")
+    parser.add_argument(
+        "--large-entities", type=int, default=1_000_000, help="market entities at the large size (1,000,000)"
+    )
     parser.add_argument("--large-events", type=int, default=5_000_000, help="case events at the large size (5,000,000)")
     parser.add_argument("--samples", type=int, default=15, help="timed rounds: samples per measure and size (15)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed rounds before sampling (3)")
     parser.add_argument("--batch", type=int, default=50_000, help="rows per insert batch / transaction (50,000)")
-    parser.add_argument("--check-histogram", action=argparse.BooleanOptionalAction, default=True,
-                        help="also check the histogram rows against rollups.bucket_of for one month (default on)")
+    parser.add_argument(
+        "--check-histogram",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also check the histogram rows against rollups.bucket_of for one month (default on)",
+    )
     parser.add_argument("--no-docs", action="store_true", help="print the block only; leave docs/benchmarks.md alone")
     args = parser.parse_args()
     if not (0 < args.small_entities <= args.large_entities and 0 < args.small_events <= args.large_events):

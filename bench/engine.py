@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import ROOT, trade_names, write_block  # noqa: E402
+from run import ROOT, trade_names, write_block
 
 START, END = "<!-- bench:engine:start -->", "<!-- bench:engine:end -->"
 
@@ -114,8 +114,10 @@ def child(database: str, cases: int) -> dict:
     zone = build_zone()
     signing.active_key()
     names = trade_names()
-    materials = [{k: upload_material(zone.applicant, k, f"{k}.pdf", PDF).pk for k in ("articles", "id_copy", "premises")}
-                 for _ in range(cases + 3)]
+    materials = [
+        {k: upload_material(zone.applicant, k, f"{k}.pdf", PDF).pk for k in ("articles", "id_copy", "premises")}
+        for _ in range(cases + 3)
+    ]
     for m in materials[:3]:  # warm up: caches, first-use work
         submit(zone.applicant, ESTABLISHMENT, application(next(names)), materials=m)
     from django.db import connections
@@ -132,9 +134,13 @@ def child(database: str, cases: int) -> dict:
         statements.append(clock.statements)
     elapsed = time.perf_counter() - started
     return {
-        "vendor": connection.vendor, "cases": cases, "delivered": delivered,
-        "write_lock_ms": statistics.median(locks) * 1000, "counter_hold_ms": statistics.median(holds) * 1000,
-        "statements": statistics.median(statements), "cases_per_s": cases / elapsed,
+        "vendor": connection.vendor,
+        "cases": cases,
+        "delivered": delivered,
+        "write_lock_ms": statistics.median(locks) * 1000,
+        "counter_hold_ms": statistics.median(holds) * 1000,
+        "statements": statistics.median(statements),
+        "cases_per_s": cases / elapsed,
         "audit_ok": audit.verify().ok,
     }
 
@@ -144,32 +150,39 @@ def report(results: list[dict], note: str) -> str:
     for r in results:
         target = "≤ 10 ms (write lock)" if r["vendor"] == "sqlite" else "≤ 5 ms (zone-wide lock)"
         lock = r["write_lock_ms"] if r["vendor"] == "sqlite" else r["counter_hold_ms"]
-        rows.append(f"| {r['vendor']} | {lock:.1f} ms | {target} | {r['statements']:.0f} | "
-                    f"{r['cases_per_s']:.1f} | {r['delivered']}/{r['cases']} | {'yes' if r['audit_ok'] else 'NO'} |")
-    return "\n".join([
-        START,
-        "## Engine transactions — zone-wide lock per straight-through case (issue 11)",
-        "",
-        f"Run {time.strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} cores, in-process (no HTTP), one applicant after "
-        "another, database task queue with the engine run right after the submitting commit. " + note,
-        "",
-        "| database | zone-wide lock per case (median) | target | statements per case | cases/s (sequential) | delivered | audit verifies |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
-        *rows,
-        "",
-        "SQLite: the lock is the database write lock (BEGIN IMMEDIATE … COMMIT, summed over the case's "
-        "transactions). PostgreSQL: the counter rows (case number, USCC, licence serial) from the first "
-        "counter upsert of a transaction to its COMMIT; the audit trail takes no zone-wide lock at all "
-        "(per-object chains). Statement counts include the dashboard's rows and the task-queue row.",
-        END,
-    ])
+        rows.append(
+            f"| {r['vendor']} | {lock:.1f} ms | {target} | {r['statements']:.0f} | "
+            f"{r['cases_per_s']:.1f} | {r['delivered']}/{r['cases']} | {'yes' if r['audit_ok'] else 'NO'} |"
+        )
+    return "\n".join(
+        [
+            START,
+            "## Engine transactions — zone-wide lock per straight-through case (issue 11)",
+            "",
+            f"Run {time.strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} cores, in-process (no HTTP), one applicant after "
+            "another, database task queue with the engine run right after the submitting commit. " + note,
+            "",
+            "| database | zone-wide lock per case (median) | target | statements per case | cases/s (sequential) | delivered | audit verifies |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+            *rows,
+            "",
+            "SQLite: the lock is the database write lock (BEGIN IMMEDIATE … COMMIT, summed over the case's "
+            "transactions). PostgreSQL: the counter rows (case number, USCC, licence serial) from the first "
+            "counter upsert of a transaction to its COMMIT; the audit trail takes no zone-wide lock at all "
+            "(per-object chains). Statement counts include the dashboard's rows and the task-queue row.",
+            END,
+        ]
+    )
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=60)
-    parser.add_argument("--postgres", default=os.environ.get("ZIMAO_BENCH_POSTGRES", ""),
-                        help="a PostgreSQL URL whose database may be wiped (skipped when empty)")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("ZIMAO_BENCH_POSTGRES", ""),
+        help="a PostgreSQL URL whose database may be wiped (skipped when empty)",
+    )
     parser.add_argument("--note", default="", help="what else ran on the machine (goes into the doc)")
     parser.add_argument("--no-docs", action="store_true")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -179,8 +192,13 @@ def main():
         return
     results = []
     for database in ["sqlite", *([args.postgres] if args.postgres else [])]:
-        out = subprocess.run([sys.executable, __file__, "--child", database, "--cases", str(args.cases)],
-                             check=True, capture_output=True, text=True, cwd=ROOT).stdout
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", database, "--cases", str(args.cases)],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        ).stdout
         results.append(json.loads(out.strip().splitlines()[-1]))
     block = report(results, args.note)
     print(block)

@@ -32,6 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 from run import write_block  # noqa: E402 — bench/run.py's shared helper
+
 BIN = Path(sys.executable).parent
 START, END = "<!-- bench:load:start -->", "<!-- bench:load:end -->"
 BARE = "GET /healthz"
@@ -45,8 +46,12 @@ class Installation:
         self.port = args.port
         self.server = None
         self.pg_name = None
-        self.env = {**os.environ, "ZIMAO_DATA_DIR": str(self.tmp), "DJANGO_SETTINGS_MODULE": "zimao.settings",
-                    "ZIMAO_LOG_LEVEL": "ERROR"}
+        self.env = {
+            **os.environ,
+            "ZIMAO_DATA_DIR": str(self.tmp),
+            "DJANGO_SETTINGS_MODULE": "zimao.settings",
+            "ZIMAO_LOG_LEVEL": "ERROR",
+        }
         base = os.environ.get("DATABASE_URL", "")
         if base.startswith("postgres"):
             import psycopg
@@ -62,8 +67,13 @@ class Installation:
         self.vendor = "postgresql" if self.pg_name else "sqlite"
 
     def zimao(self, *argv, capture=False):
-        return subprocess.run([sys.executable, "-m", "zimao", *argv], env=self.env, check=True, text=True,
-                              stdout=subprocess.PIPE if capture else subprocess.DEVNULL)
+        return subprocess.run(
+            [sys.executable, "-m", "zimao", *argv],
+            env=self.env,
+            check=True,
+            text=True,
+            stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
+        )
 
     def prepare(self) -> Path:
         self.zimao("migrate", "--noinput")
@@ -83,9 +93,13 @@ class Installation:
         return path
 
     def serve(self):
-        self.server = subprocess.Popen([sys.executable, "-m", "zimao", "serve", "--port", str(self.port), "--workers", "2",
-                                        "--threads", "4"], env=self.env, stdout=subprocess.DEVNULL,
-                                       stderr=open(self.tmp / "server.log", "wb"), start_new_session=True)
+        self.server = subprocess.Popen(
+            [sys.executable, "-m", "zimao", "serve", "--port", str(self.port), "--workers", "2", "--threads", "4"],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.tmp / "server.log", "wb"),
+            start_new_session=True,
+        )
         end = time.monotonic() + 60
         while time.monotonic() < end:
             try:
@@ -112,23 +126,51 @@ class Installation:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def locust(inst: Installation, tokens: Path, users: int, seconds: int, classes: list[str], tag: str, offset: int) -> dict:
+def locust(
+    inst: Installation, tokens: Path, users: int, seconds: int, classes: list[str], tag: str, offset: int
+) -> dict:
     """One headless locust run; returns {operation: stats} from its CSV, plus "Aggregated"."""
     prefix = inst.tmp / tag
     env = {**os.environ, "ZIMAO_BENCH_TOKENS": str(tokens), "ZIMAO_BENCH_NAME_OFFSET": str(offset)}
-    cmd = [str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "--only-summary",
-           "-u", str(users), "-r", str(max(1, users // 2)), "-t", f"{seconds}s", "--stop-timeout", "10",
-           "--host", f"http://127.0.0.1:{inst.port}", "--csv", str(prefix), "--reset-stats", "--loglevel", "ERROR",
-           *classes]
-    subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=seconds + 120,
-                   check=False)  # locust exits 1 when any request failed: the figures say so
+    cmd = [
+        str(BIN / "locust"),
+        "-f",
+        str(ROOT / "bench" / "locustfile.py"),
+        "--headless",
+        "--only-summary",
+        "-u",
+        str(users),
+        "-r",
+        str(max(1, users // 2)),
+        "-t",
+        f"{seconds}s",
+        "--stop-timeout",
+        "10",
+        "--host",
+        f"http://127.0.0.1:{inst.port}",
+        "--csv",
+        str(prefix),
+        "--reset-stats",
+        "--loglevel",
+        "ERROR",
+        *classes,
+    ]
+    subprocess.run(
+        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=seconds + 120, check=False
+    )  # locust exits 1 when any request failed: the figures say so
     rows = {"Aggregated": {"count": 0, "failures": 0, "rps": 0.0, "p50": 0.0, "p95": 0.0, "p99": 0.0}}
     with open(f"{prefix}_stats.csv", encoding="utf-8") as f:
         for row in csv.DictReader(f):
             name = row["Name"]
             count = int(row["Request Count"])
-            rows[name] = {"count": count, "failures": int(row["Failure Count"]), "rps": float(row["Requests/s"]),
-                          "p50": float(row["50%"] or 0), "p95": float(row["95%"] or 0), "p99": float(row["99%"] or 0)}
+            rows[name] = {
+                "count": count,
+                "failures": int(row["Failure Count"]),
+                "rps": float(row["Requests/s"]),
+                "p50": float(row["50%"] or 0),
+                "p95": float(row["95%"] or 0),
+                "p99": float(row["99%"] or 0),
+            }
     reasons = []
     if os.path.exists(f"{prefix}_failures.csv"):
         with open(f"{prefix}_failures.csv", encoding="utf-8") as f:
@@ -168,31 +210,49 @@ def report(args, inst, baseline, scenario, steps, peak) -> str:
         if name == "Aggregated":
             continue
         ratio = s["p95"] / bare["p95"] if bare["p95"] else float("nan")
-        lines.append(f"| `{name}` | {s['count']} | {s['rps']:.1f} | {s['p50']:.0f} | {s['p95']:.0f} | ×{ratio:.1f} | {s['failures']} |")
+        lines.append(
+            f"| `{name}` | {s['count']} | {s['rps']:.1f} | {s['p50']:.0f} | {s['p95']:.0f} | ×{ratio:.1f} | {s['failures']} |"
+        )
     for name, reason, n in agg.get("reasons", []):
         lines.append(f"\nFailure in the scenario: `{name}` ×{n}: {reason}")
-    lines += ["", "Step load (each step a fresh locust run on the same installation):", "",
-              "| users | req/s | p95 ms (all) | p95 ms `POST /api/v1/cases` | error rate |", "| ---: | ---: | ---: | ---: | ---: |"]
+    lines += [
+        "",
+        "Step load (each step a fresh locust run on the same installation):",
+        "",
+        "| users | req/s | p95 ms (all) | p95 ms `POST /api/v1/cases` | error rate |",
+        "| ---: | ---: | ---: | ---: | ---: |",
+    ]
     for users, stats in steps:
         sub = stats.get("POST /api/v1/cases", {}).get("p95", 0)
-        lines.append(f"| {users} | {stats['Aggregated']['rps']:.1f} | {stats['Aggregated']['p95']:.0f} | {sub:.0f} | "
-                     f"{error_rate(stats) * 100:.2f} % |")
+        lines.append(
+            f"| {users} | {stats['Aggregated']['rps']:.1f} | {stats['Aggregated']['p95']:.0f} | {sub:.0f} | "
+            f"{error_rate(stats) * 100:.2f} % |"
+        )
     for users, stats in steps:
         for name, reason, n in stats["Aggregated"].get("reasons", []):
             lines.append(f"\nFailure at {users} users: `{name}` ×{n}: {reason}")
     if peak:
-        lines += ["", f"**Peak held with an error rate under 0.1 %: {peak[1]:.1f} req/s at {peak[0]} users** "
-                      f"(×{peak[1] / base['rps']:.2f} of the bare endpoint's throughput)."]
+        lines += [
+            "",
+            f"**Peak held with an error rate under 0.1 %: {peak[1]:.1f} req/s at {peak[0]} users** "
+            f"(×{peak[1] / base['rps']:.2f} of the bare endpoint's throughput).",
+        ]
     else:
         lines += ["", "**No step kept the error rate under 0.1 %.**"]
-    snappy = [(u, st["Aggregated"]["rps"]) for u, st in steps
-              if error_rate(st) < 0.001 and st["Aggregated"]["p95"] <= SNAPPY_P95_MS]
+    snappy = [
+        (u, st["Aggregated"]["rps"])
+        for u, st in steps
+        if error_rate(st) < 0.001 and st["Aggregated"]["p95"] <= SNAPPY_P95_MS
+    ]
     if snappy:
         u, rps = max(snappy, key=lambda x: x[1])
-        beyond = "; beyond that the server is saturated — throughput flattens while waits grow" \
-            if u != steps[-1][0] else ""
-        lines.append(f"With the 95th percentile of every request under {SNAPPY_P95_MS} ms as well: {rps:.1f} req/s "
-                     f"at {u} users{beyond}.")
+        beyond = (
+            "; beyond that the server is saturated — throughput flattens while waits grow" if u != steps[-1][0] else ""
+        )
+        lines.append(
+            f"With the 95th percentile of every request under {SNAPPY_P95_MS} ms as well: {rps:.1f} req/s "
+            f"at {u} users{beyond}."
+        )
     lines.append(END)
     return "\n".join(lines)
 
@@ -216,14 +276,25 @@ def main():
         inst.serve()
         locust(inst, tokens, 4, 3, ["BareUser"], "warmup", 0)
         baseline = locust(inst, tokens, args.users, max(10, args.seconds // 3), ["BareFloodUser"], "baseline", 0)
-        scenario = locust(inst, tokens, args.users, args.seconds, ["ApplicantUser", "OfficerUser", "BareUser"], "scenario",
-                          1_000_000)
+        scenario = locust(
+            inst, tokens, args.users, args.seconds, ["ApplicantUser", "OfficerUser", "BareUser"], "scenario", 1_000_000
+        )
         steps, peak = [], None
         for i, users in enumerate(int(u) for u in args.steps.split(",")):
-            stats = locust(inst, tokens, users, args.step_seconds, ["ApplicantUser", "OfficerUser", "BareUser"],
-                           f"step{users}", 2_000_000 + i * 200_000)
+            stats = locust(
+                inst,
+                tokens,
+                users,
+                args.step_seconds,
+                ["ApplicantUser", "OfficerUser", "BareUser"],
+                f"step{users}",
+                2_000_000 + i * 200_000,
+            )
             steps.append((users, stats))
-            print(f"  {users} users: {stats['Aggregated']['rps']:.1f} req/s, errors {error_rate(stats) * 100:.2f} %", flush=True)
+            print(
+                f"  {users} users: {stats['Aggregated']['rps']:.1f} req/s, errors {error_rate(stats) * 100:.2f} %",
+                flush=True,
+            )
             if error_rate(stats) >= 0.001:
                 break
             if not peak or stats["Aggregated"]["rps"] > peak[1]:

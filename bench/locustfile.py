@@ -55,12 +55,20 @@ def trade_name() -> str:
 def application(name: str, articles: str) -> dict:
     return {
         "name": {"division": "410305", "trade_name": name, "industry": "科技", "org_form": "有限公司"},
-        "registration": {"registered_capital": "100", "address": "洛阳市涧西区天津路1号", "business_scope": "软件开发",
-                         "legal_rep_name": "李明", "legal_rep_id": "11010519491231002X", "legal_rep_phone": "13812345678",
-                         "articles": articles},
+        "registration": {
+            "registered_capital": "100",
+            "address": "洛阳市涧西区天津路1号",
+            "business_scope": "软件开发",
+            "legal_rep_name": "李明",
+            "legal_rep_id": "11010519491231002X",
+            "legal_rep_phone": "13812345678",
+            "articles": articles,
+        },
         "steps": {"selected": ["seal", "tax", "social_insurance", "housing_fund", "bank"]},
-        "seal": {"seal_count": 4}, "tax": {"invoice_type": "e-invoice", "invoice_quantity": 25},
-        "social_insurance": {"employees": 5}, "housing_fund": {"employees": 5},
+        "seal": {"seal_count": 4},
+        "tax": {"invoice_type": "e-invoice", "invoice_quantity": 25},
+        "social_insurance": {"employees": 5},
+        "housing_fund": {"employees": 5},
         "bank": {"bank": "ICBC", "appointment_date": (date.today() + timedelta(days=30)).isoformat()},
     }
 
@@ -99,16 +107,29 @@ class ApplicantUser(ZoneUser):
     def apply(self):
         materials = {}
         for key in ("articles", "id_copy", "premises"):
-            with self.client.post("/api/v1/materials", data={"key": key}, files={"file": (f"{key}.pdf", PDF, "application/pdf")},
-                                  name="POST /api/v1/materials", catch_response=True) as r:
+            with self.client.post(
+                "/api/v1/materials",
+                data={"key": key},
+                files={"file": (f"{key}.pdf", PDF, "application/pdf")},
+                name="POST /api/v1/materials",
+                catch_response=True,
+            ) as r:
                 if r.status_code != 201:
                     r.failure(f"{r.status_code} {r.text[:200]}")
                     return
                 materials[key] = r.json()["id"]
-        body = {"service": "QYKB-001", "data": application(trade_name(), "custom" if random.random() < 0.3 else "standard"),
-                "materials": materials}
-        with self.client.post("/api/v1/cases", json=body, headers={"Idempotency-Key": uuid.uuid4().hex},
-                              name="POST /api/v1/cases", catch_response=True) as r:
+        body = {
+            "service": "QYKB-001",
+            "data": application(trade_name(), "custom" if random.random() < 0.3 else "standard"),
+            "materials": materials,
+        }
+        with self.client.post(
+            "/api/v1/cases",
+            json=body,
+            headers={"Idempotency-Key": uuid.uuid4().hex},
+            name="POST /api/v1/cases",
+            catch_response=True,
+        ) as r:
             if r.status_code not in (200, 201):
                 r.failure(f"{r.status_code} {r.text[:200]}")
                 return
@@ -129,7 +150,9 @@ class ApplicantUser(ZoneUser):
     @task(2)
     def verify(self):
         if self.licences:
-            self.client.get(f"/api/v1/licences/verify/{random.choice(self.licences)}", name="GET /api/v1/licences/verify/{id}")
+            self.client.get(
+                f"/api/v1/licences/verify/{random.choice(self.licences)}", name="GET /api/v1/licences/verify/{id}"
+            )
 
     @task(1)
     def guide(self):
@@ -155,8 +178,12 @@ class OfficerUser(ZoneUser):
         if not self.open:
             return
         task_id = self.open.pop(random.randrange(len(self.open)))
-        with self.client.post(f"/api/v1/tasks/{task_id}/decision", json={"outcome": "approve"},
-                              name="POST /api/v1/tasks/{id}/decision", catch_response=True) as r:
+        with self.client.post(
+            f"/api/v1/tasks/{task_id}/decision",
+            json={"outcome": "approve"},
+            name="POST /api/v1/tasks/{id}/decision",
+            catch_response=True,
+        ) as r:
             if r.status_code == 409:
                 r.success()  # a colleague decided it first: one decision, as it must be
             elif r.status_code != 200:

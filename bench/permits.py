@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import load, median_ms, p90_ms, setup_django, wait_for, write_block  # noqa: E402 — bench/run.py's helpers
+from run import load, median_ms, p90_ms, setup_django, wait_for, write_block
 
 START, END = "<!-- bench:permits:start -->", "<!-- bench:permits:end -->"
 PERMITS_ON_LICENCE = 20
@@ -44,8 +44,12 @@ class PermitsBench:
     # ------------------------------------------------------------ set-up
 
     def zimao(self, *argv):
-        subprocess.run([sys.executable, "-m", "zimao", *argv], check=True, env={**os.environ, "ZIMAO_DATA_DIR": str(self.tmp)},
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "zimao", *argv],
+            check=True,
+            env={**os.environ, "ZIMAO_DATA_DIR": str(self.tmp)},
+            stdout=subprocess.DEVNULL,
+        )
 
     def prepare(self):
         self.zimao("migrate", "--noinput")
@@ -60,8 +64,8 @@ class PermitsBench:
         self.zone = build_zone()
         load_packaged("permits")
         self.token = issue_token(self.zone.applicant, "bench")
-        self.licensed = start_company(self.zone.applicant, "博远")   # holds the 20 permits
-        self.applying = start_company(self.zone.applicant, "远航")   # applies for the timed commitments
+        self.licensed = start_company(self.zone.applicant, "博远")  # holds the 20 permits
+        self.applying = start_company(self.zone.applicant, "远航")  # applies for the timed commitments
         self.licence = self.grant_permits(self.licensed, PERMITS_ON_LICENCE)
 
     def grant_permits(self, company, n: int) -> str:
@@ -90,9 +94,13 @@ class PermitsBench:
     def serve(self):
         env = {**os.environ, "ZIMAO_DATA_DIR": str(self.tmp)}
         env.pop("ZIMAO_TASKS_BACKEND", None)  # the server queues work for its own worker
-        self.server = subprocess.Popen([sys.executable, "-m", "zimao", "serve", "--port", str(self.port), "--workers", "2",
-                                        "--threads", "4"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                       start_new_session=True)
+        self.server = subprocess.Popen(
+            [sys.executable, "-m", "zimao", "serve", "--port", str(self.port), "--workers", "2", "--threads", "4"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         wait_for(self.port)
 
     def stop(self):
@@ -112,8 +120,14 @@ class PermitsBench:
 
         item = ServiceItem.objects.get(code="ZZ-PM")
         data = sample_data(item, self.applying.uscc)
-        return {"service": item.code, "uscc": self.applying.uscc, "signer_name": "李明", "agree": True, "data": data,
-                "conditions_version": catalogue.conditions_version(item)}
+        return {
+            "service": item.code,
+            "uscc": self.applying.uscc,
+            "signer_name": "李明",
+            "agree": True,
+            "data": data,
+            "conditions_version": catalogue.conditions_version(item),
+        }
 
     def commitment_to_permit(self):
         headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
@@ -122,18 +136,33 @@ class PermitsBench:
         one_visit, via_worker = [], []
         for i in range(self.args.samples):
             started = time.perf_counter()
-            conn.request("POST", "/api/v1/permits/commitments", body=json.dumps(body),
-                         headers={**headers, "Idempotency-Key": f"bench-commit-{i}"})
+            conn.request(
+                "POST",
+                "/api/v1/permits/commitments",
+                body=json.dumps(body),
+                headers={**headers, "Idempotency-Key": f"bench-commit-{i}"},
+            )
             response = conn.getresponse()
             grant = json.loads(response.read())
             assert response.status == 201 and grant["granted"], grant
             self.assert_verifiable(conn, grant["credentials"][0]["identifier"])
             one_visit.append(time.perf_counter() - started)
-        case_body = {"service": body["service"], "data": {**body["data"], "company": {"uscc": body["uscc"]},
-                                                          "commitment": {"agree": True, "signer_name": "李明"}}}
+        case_body = {
+            "service": body["service"],
+            "data": {
+                **body["data"],
+                "company": {"uscc": body["uscc"]},
+                "commitment": {"agree": True, "signer_name": "李明"},
+            },
+        }
         for i in range(self.args.samples):
             started = time.perf_counter()
-            conn.request("POST", "/api/v1/cases", body=json.dumps(case_body), headers={**headers, "Idempotency-Key": f"bench-case-{i}"})
+            conn.request(
+                "POST",
+                "/api/v1/cases",
+                body=json.dumps(case_body),
+                headers={**headers, "Idempotency-Key": f"bench-case-{i}"},
+            )
             case = json.loads(conn.getresponse().read())
             while case.get("status") != "delivered":
                 if time.perf_counter() - started > 30:
@@ -145,7 +174,11 @@ class PermitsBench:
             via_worker.append(time.perf_counter() - started)
         self.results["commitment"] = {
             "one_visit": {"median_ms": median_ms(one_visit), "p90_ms": p90_ms(one_visit), "samples": len(one_visit)},
-            "via_worker": {"median_ms": median_ms(via_worker), "p90_ms": p90_ms(via_worker), "samples": len(via_worker)},
+            "via_worker": {
+                "median_ms": median_ms(via_worker),
+                "p90_ms": p90_ms(via_worker),
+                "samples": len(via_worker),
+            },
         }
 
     @staticmethod
@@ -162,7 +195,9 @@ class PermitsBench:
         conn.request("GET", path)
         page = conn.getresponse()
         html = page.read().decode()
-        assert page.status == 200 and html.count('class="ident"><a') >= PERMITS_ON_LICENCE + 1, "the page lists the permits"
+        assert page.status == 200 and html.count('class="ident"><a') >= PERMITS_ON_LICENCE + 1, (
+            "the page lists the permits"
+        )
         load(self.port, "GET", "/healthz", None, {}, 1, threads)  # warm up
         load(self.port, "GET", path, None, {}, 1, threads)
         n, lat, err = load(self.port, "GET", "/healthz", None, {}, seconds, threads)
@@ -172,8 +207,13 @@ class PermitsBench:
         api = f"/api/v1/licences/verify/{self.licence}"
         n, lat, err = load(self.port, "GET", api, None, {}, seconds, threads)
         api_ = {"rps": n / seconds, "median_ms": median_ms(lat), "p90_ms": p90_ms(lat), "errors": err}
-        self.results["verify"] = {"baseline": base, "page": page_, "api": api_,
-                                  "ratio": page_["rps"] / base["rps"], "api_ratio": api_["rps"] / base["rps"]}
+        self.results["verify"] = {
+            "baseline": base,
+            "page": page_,
+            "api": api_,
+            "ratio": page_["rps"] / base["rps"],
+            "api_ratio": api_["rps"] / base["rps"],
+        }
 
     # ------------------------------------------------------------ report
 

@@ -64,7 +64,7 @@ def load(port: int, method: str, path: str, bodies, headers, seconds: float, thr
                 response = conn.getresponse()
                 response.read()
                 ok = response.status < 300
-            except Exception:  # noqa: BLE001 — counted, then reconnect
+            except Exception:
                 ok = False
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -102,7 +102,7 @@ def write_block(block: str, start: str, end: str, doc: Path | None = None) -> No
     doc = doc or ROOT / "docs" / "benchmarks.md"
     text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n\nFigures written by `make bench`.\n"
     if start in text and end in text:
-        text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
     doc.parent.mkdir(exist_ok=True)
@@ -126,8 +126,12 @@ class Bench:
         self.names = trade_names()
 
     def zimao(self, *argv):
-        subprocess.run([sys.executable, "-m", "zimao", *argv], check=True, env={**os.environ, "ZIMAO_DATA_DIR": str(self.tmp)},
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "zimao", *argv],
+            check=True,
+            env={**os.environ, "ZIMAO_DATA_DIR": str(self.tmp)},
+            stdout=subprocess.DEVNULL,
+        )
 
     def prepare(self):
         self.zimao("migrate", "--noinput")
@@ -144,8 +148,13 @@ class Bench:
         from zimao.cases.services import upload_material
         from zimao.testing import PDF
 
-        return [{k: upload_material(self.zone.applicant, k, f"{k}.pdf", PDF).pk for k in ("articles", "id_copy", "premises")}
-                for _ in range(n)]
+        return [
+            {
+                k: upload_material(self.zone.applicant, k, f"{k}.pdf", PDF).pk
+                for k in ("articles", "id_copy", "premises")
+            }
+            for _ in range(n)
+        ]
 
     def application_bodies(self, materials):
         from zimao.testing import application
@@ -155,9 +164,13 @@ class Bench:
 
     def serve(self):
         env = {**os.environ, "ZIMAO_DATA_DIR": str(self.tmp)}
-        self.server = subprocess.Popen([sys.executable, "-m", "zimao", "serve", "--port", str(self.port), "--workers", "2",
-                                        "--threads", "4"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                       start_new_session=True)
+        self.server = subprocess.Popen(
+            [sys.executable, "-m", "zimao", "serve", "--port", str(self.port), "--workers", "2", "--threads", "4"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         wait_for(self.port)
 
     def stop(self):
@@ -197,7 +210,11 @@ class Bench:
             conn.request("GET", f"/api/v1/licences/verify/{case['outputs'][0]['identifier']}")
             assert json.loads(conn.getresponse().read())["genuine"]
             times.append(time.perf_counter() - started)
-        self.results["straight_through"] = {"median_ms": median_ms(times), "p90_ms": p90_ms(times), "samples": len(times)}
+        self.results["straight_through"] = {
+            "median_ms": median_ms(times),
+            "p90_ms": p90_ms(times),
+            "samples": len(times),
+        }
 
     def grow_cases(self, target: int):
         """Bulk rows shaped like a zone's history: most tasks decided, a few open per department."""
@@ -218,19 +235,40 @@ class Bench:
             n = min(batch, target - have)
             now = timezone.now()
             with transaction.atomic():
-                cases = Case.objects.bulk_create([
-                    Case(number=f"BENCH{have + i:09d}", service_id=proc.service_id, process=proc, applicant=self.zone.applicant2,
-                         status="delivered", data={}, submitted_at=now, due_date=today, legal_due_date=today)
-                    for i in range(n)])
+                cases = Case.objects.bulk_create(
+                    [
+                        Case(
+                            number=f"BENCH{have + i:09d}",
+                            service_id=proc.service_id,
+                            process=proc,
+                            applicant=self.zone.applicant2,
+                            status="delivered",
+                            data={},
+                            submitted_at=now,
+                            due_date=today,
+                            legal_due_date=today,
+                        )
+                        for i in range(n)
+                    ]
+                )
                 if not cases[0].pk:
                     cases = list(Case.objects.filter(number__startswith="BENCH").order_by("-id")[:n])
                 tasks = []
                 for i, case in enumerate(cases):
                     dept = departments[(have + i) % len(departments)]
                     open_ = (have + i) % 20 == 0  # 5% still open
-                    tasks.append(Task(case=case, key="registration", stage_key="registration", department=dept,
-                                      name_zh="设立登记", name_en="Registration", status="open" if open_ else "approved",
-                                      due_date=today + timedelta(days=(have + i) % 30 - 10)))
+                    tasks.append(
+                        Task(
+                            case=case,
+                            key="registration",
+                            stage_key="registration",
+                            department=dept,
+                            name_zh="设立登记",
+                            name_en="Registration",
+                            status="open" if open_ else "approved",
+                            due_date=today + timedelta(days=(have + i) % 30 - 10),
+                        )
+                    )
                 Task.objects.bulk_create(tasks)
             have += n
             print(f"  cases: {have:,}", end="\r", flush=True)
@@ -259,8 +297,11 @@ class Bench:
                 t = time.perf_counter()
                 client.get("/healthz")
                 base.append(time.perf_counter() - t)
-            results[size] = {"median_ms": median_ms(lat), "baseline_ms": median_ms(base),
-                             "ratio": statistics.median(lat) / statistics.median(base)}
+            results[size] = {
+                "median_ms": median_ms(lat),
+                "baseline_ms": median_ms(base),
+                "ratio": statistics.median(lat) / statistics.median(base),
+            }
         small, large = results[10_000], results[self.args.large]
         self.results["worklist"] = {"sizes": results, "growth": large["median_ms"] / small["median_ms"]}
 
@@ -283,7 +324,9 @@ class Bench:
             f"| straight-through: submit → signed licence verifiable | {s['median_ms']:.0f} ms | p90 {s['p90_ms']:.0f} ms over {s['samples']} cases | — |",
         ]
         for size, v in w["sizes"].items():
-            lines.append(f"| reviewer worklist (50 open tasks) at {size:,} cases | {v['median_ms']:.1f} ms | baseline {v['baseline_ms']:.1f} ms in-process | ×{v['ratio']:.1f} |")
+            lines.append(
+                f"| reviewer worklist (50 open tasks) at {size:,} cases | {v['median_ms']:.1f} ms | baseline {v['baseline_ms']:.1f} ms in-process | ×{v['ratio']:.1f} |"
+            )
         lines += [
             "",
             f"Worklist cost at {self.args.large:,} cases ÷ cost at 10,000 cases: **{w['growth']:.2f}** (flat is 1.0).",

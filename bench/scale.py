@@ -60,8 +60,10 @@ def rcep(budget: float) -> dict:
     for n in (10, 1000):
         data = bill(n, originating=False)
         assert not determine(data).originating
-        out[n] = {"determine": _median(lambda d=data: determine(d), budget),
-                  "load_bom": _median(lambda d=data: load_bom(d), budget / 2)}
+        out[n] = {
+            "determine": _median(lambda d=data: determine(d), budget),
+            "load_bom": _median(lambda d=data: load_bom(d), budget / 2),
+        }
     out["ratio"] = out[1000]["determine"] / out[10]["determine"]
     out["load_share_1000"] = out[1000]["load_bom"] / out[1000]["determine"]
     return out
@@ -89,8 +91,9 @@ class Nodes:
 
         with psycopg.connect(self.admin, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{self.name}"')
-        subprocess.run([sys.executable, "-m", "zimao", "migrate", "--noinput"], env=self.env, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "zimao", "migrate", "--noinput"], env=self.env, check=True, stdout=subprocess.DEVNULL
+        )
         script = (
             "from zimao.licences import services as s\n"
             "h='91110108551385082Q'\n"
@@ -101,15 +104,37 @@ class Nodes:
             "    s.issue_credential(kind='food_business_permit', title_zh=f'许可证{n}', title_en=f'Permit {n}', "
             "holder_uscc=h, holder_name='洛阳示例科技有限公司', subject={'permit_scope': '预包装食品销售'}, "
             "case_number=f'BENCH-{n}')\n"
-            "print(lic.identifier)\n")
-        done = subprocess.run([sys.executable, "-m", "zimao", "shell", "-c", script], env=self.env, check=True,
-                              capture_output=True, text=True)
+            "print(lic.identifier)\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-m", "zimao", "shell", "-c", script],
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         return done.stdout.strip().splitlines()[-1]
 
     def start(self, port: int) -> None:
-        proc = subprocess.Popen([sys.executable, "-m", "zimao", "serve", "--port", str(port), "--workers", "2",
-                                 "--threads", "4", "--shared-queue"], env=self.env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "zimao",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+                "--shared-queue",
+            ],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         self.procs.append(proc)
         wait_for(port, timeout=120)
 
@@ -149,12 +174,19 @@ class Nodes:
             self.start(a.node_ports[1])
             two = {"verify": self.measure(a.node_ports, api), "healthz": self.measure(a.node_ports, "/healthz")}
             # One node again, after the two: the order of the runs must not make the ratio.
-            again = {"verify": self.measure(a.node_ports[:1], api), "healthz": self.measure(a.node_ports[:1], "/healthz")}
+            again = {
+                "verify": self.measure(a.node_ports[:1], api),
+                "healthz": self.measure(a.node_ports[:1], "/healthz"),
+            }
             for key in one:
                 better = max(one[key], again[key], key=lambda r: r["rps"])
                 one[key] = {**better, "runs": [round(one[key]["rps"]), round(again[key]["rps"])]}
-            return {"one": one, "two": two, "ratio": two["verify"]["rps"] / one["verify"]["rps"],
-                    "healthz_ratio": two["healthz"]["rps"] / one["healthz"]["rps"]}
+            return {
+                "one": one,
+                "two": two,
+                "ratio": two["verify"]["rps"] / one["verify"]["rps"],
+                "healthz_ratio": two["healthz"]["rps"] / one["healthz"]["rps"],
+            }
         finally:
             self.stop()
             self.drop()
@@ -165,43 +197,67 @@ class Nodes:
 
 
 def report(r: dict, nodes: dict | None, args, loadavg: str) -> str:
-    lines = [START, "## Scale — RCEP trials, one node vs two (issue 11)", "",
-             f"Run {time.strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} cores, shared with other sessions "
-             f"(load average at the start {loadavg}): figures are noisy; each ratio is measured in one run.", "",
-             "### RCEP, failing bill (“what would qualify” trials included)", "",
-             "| materials | median `determine` | of which reading and checking the bill (`load_bom`) |",
-             "| --- | --- | --- |"]
+    lines = [
+        START,
+        "## Scale — RCEP trials, one node vs two (issue 11)",
+        "",
+        f"Run {time.strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} cores, shared with other sessions "
+        f"(load average at the start {loadavg}): figures are noisy; each ratio is measured in one run.",
+        "",
+        "### RCEP, failing bill (“what would qualify” trials included)",
+        "",
+        "| materials | median `determine` | of which reading and checking the bill (`load_bom`) |",
+        "| --- | --- | --- |",
+    ]
     for n in (10, 1000):
         lines.append(f"| {n:,} | {r[n]['determine'] * 1000:.2f} ms | {r[n]['load_bom'] * 1000:.2f} ms |")
     verdict = "target met" if r["ratio"] <= 50 else "target missed"
-    lines += ["", f"1,000 ÷ 10 materials: **×{r['ratio']:.0f}** (target ≤ ×50; {verdict}).", "",
-              "The trials no longer re-run the bill: each is answered from counts made once (verdicts only). "
-              "What is left grows with the bill by nature — every material is read and checked, and the answer explains every material "
-              f"(reading alone is {r['load_share_1000'] * 100:.0f}% of the 1,000-material time). A bill 100 times "
-              "longer therefore costs about 100 times more: ×50 would need the per-material work of an answer to "
-              "halve between 10 and 1,000 materials, which the fixed cost at 10 materials is too small to allow.", ""]
+    lines += [
+        "",
+        f"1,000 ÷ 10 materials: **×{r['ratio']:.0f}** (target ≤ ×50; {verdict}).",
+        "",
+        "The trials no longer re-run the bill: each is answered from counts made once (verdicts only). "
+        "What is left grows with the bill by nature — every material is read and checked, and the answer explains every material "
+        f"(reading alone is {r['load_share_1000'] * 100:.0f}% of the 1,000-material time). A bill 100 times "
+        "longer therefore costs about 100 times more: ×50 would need the per-material work of an answer to "
+        "halve between 10 and 1,000 materials, which the fixed cost at 10 materials is too small to allow.",
+        "",
+    ]
     lines += ["### One `zimao serve` node vs two (PostgreSQL, loopback balancer)", ""]
     if nodes is None:
-        lines.append("Not run: PostgreSQL only (DATABASE_URL is not a PostgreSQL URL). Two app servers share one "
-                     "PostgreSQL database; SQLite is one file on one machine.")
+        lines.append(
+            "Not run: PostgreSQL only (DATABASE_URL is not a PostgreSQL URL). Two app servers share one "
+            "PostgreSQL database; SQLite is one file on one machine."
+        )
     else:
-        lines += [f"Each node: gunicorn 2 workers × 4 threads + 1 task worker; {args.threads} client threads for "
-                  f"{args.seconds:.0f} s through bench/balancer.py (round-robin per connection).", "",
-                  "| workload | one node | two nodes | two ÷ one |", "| --- | --- | --- | --- |"]
-        for key, label in (("verify", f"GET /api/v1/licences/verify/&lt;licence&gt;, {PERMITS} permits"),
-                           ("healthz", "GET /healthz")):
+        lines += [
+            f"Each node: gunicorn 2 workers × 4 threads + 1 task worker; {args.threads} client threads for "
+            f"{args.seconds:.0f} s through bench/balancer.py (round-robin per connection).",
+            "",
+            "| workload | one node | two nodes | two ÷ one |",
+            "| --- | --- | --- | --- |",
+        ]
+        for key, label in (
+            ("verify", f"GET /api/v1/licences/verify/&lt;licence&gt;, {PERMITS} permits"),
+            ("healthz", "GET /healthz"),
+        ):
             o, t = nodes["one"][key], nodes["two"][key]
-            lines.append(f"| {label} | {o['rps']:.0f} req/s (best of runs before and after the two-node run: "
-                         f"{o['runs'][0]} and {o['runs'][1]} req/s), median {o['median_ms']:.1f} ms, errors {o['errors']} | "
-                         f"{t['rps']:.0f} req/s, median {t['median_ms']:.1f} ms, errors {t['errors']}, "
-                         f"connections {t['connections']} | ×{t['rps'] / o['rps']:.2f} |")
-        lines += ["", "Both nodes, the balancer and the client share the same two cores (and other sessions' work). "
-                  "The second node adds processes, not cores: where one node's two gunicorn processes leave a core "
-                  "idle (the GIL, waits on PostgreSQL), the other node's processes use it — that is what the ratio "
-                  "shows, not the gain a second machine would bring, and it moves from run to run on this shared "
-                  "machine (see the two one-node runs). What the design now allows is shown by "
-                  "tests/reliability/test_two_nodes.py: both nodes serve and work the one task queue, and killing one "
-                  "under load loses nothing acknowledged."]
+            lines.append(
+                f"| {label} | {o['rps']:.0f} req/s (best of runs before and after the two-node run: "
+                f"{o['runs'][0]} and {o['runs'][1]} req/s), median {o['median_ms']:.1f} ms, errors {o['errors']} | "
+                f"{t['rps']:.0f} req/s, median {t['median_ms']:.1f} ms, errors {t['errors']}, "
+                f"connections {t['connections']} | ×{t['rps'] / o['rps']:.2f} |"
+            )
+        lines += [
+            "",
+            "Both nodes, the balancer and the client share the same two cores (and other sessions' work). "
+            "The second node adds processes, not cores: where one node's two gunicorn processes leave a core "
+            "idle (the GIL, waits on PostgreSQL), the other node's processes use it — that is what the ratio "
+            "shows, not the gain a second machine would bring, and it moves from run to run on this shared "
+            "machine (see the two one-node runs). What the design now allows is shown by "
+            "tests/reliability/test_two_nodes.py: both nodes serve and work the one task queue, and killing one "
+            "under load loses nothing acknowledged.",
+        ]
     lines.append(END)
     return "\n".join(lines)
 

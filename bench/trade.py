@@ -47,16 +47,38 @@ def bill(n: int, *, originating: bool) -> dict:
     materials = []
     for i in range(n):
         if i % 2 == 0:
-            materials.append({"description": f"oak board {i}", "hs": "440791", "country": "TH", "originating": True,
-                              "value": "1.00" if originating else "0.50"})
+            materials.append(
+                {
+                    "description": f"oak board {i}",
+                    "hs": "440791",
+                    "country": "TH",
+                    "originating": True,
+                    "value": "1.00" if originating else "0.50",
+                }
+            )
         else:
-            materials.append({"description": f"part {i}", "hs": "830210" if originating else "940390", "country": "DE",
-                              "originating": False, "value": "0.50" if originating else f"{2 + i % 7}.00"})
+            materials.append(
+                {
+                    "description": f"part {i}",
+                    "hs": "830210" if originating else "940390",
+                    "country": "DE",
+                    "originating": False,
+                    "value": "0.50" if originating else f"{2 + i % 7}.00",
+                }
+            )
     fob = n * 3
-    return {"hs_version": "HS2012", "rule": "CTH or RVC40",
-            "product": {"hs": "940360", "fob": f"{fob}.00", "currency": "USD", "country": "CN",
-                        "operations": ["assembly", "painting"]},
-            "materials": materials}
+    return {
+        "hs_version": "HS2012",
+        "rule": "CTH or RVC40",
+        "product": {
+            "hs": "940360",
+            "fob": f"{fob}.00",
+            "currency": "USD",
+            "country": "CN",
+            "operations": ["assembly", "painting"],
+        },
+        "materials": materials,
+    }
 
 
 def time_determinations(n: int, originating: bool, budget: float) -> dict:
@@ -72,8 +94,13 @@ def time_determinations(n: int, originating: bool, budget: float) -> dict:
         determine(data)
         samples.append(time.perf_counter() - t)
     med = statistics.median(samples)
-    return {"n": n, "median_ms": med * 1000, "per_second": 1 / med, "us_per_material": med / n * 1e6,
-            "samples": len(samples)}
+    return {
+        "n": n,
+        "median_ms": med * 1000,
+        "per_second": 1 / med,
+        "us_per_material": med / n * 1e6,
+        "samples": len(samples),
+    }
 
 
 def determinations(budget: float) -> dict:
@@ -82,7 +109,10 @@ def determinations(budget: float) -> dict:
         rows = {n: time_determinations(n, originating, budget) for n in (10, 100, 1000)}
         per = {n: r["us_per_material"] for n, r in rows.items()}
         out["qualifying" if originating else "failing"] = {
-            "rows": rows, "ratio_1000_to_10": per[1000] / per[10], "ratio_1000_to_100": per[1000] / per[100]}
+            "rows": rows,
+            "ratio_1000_to_10": per[1000] / per[10],
+            "ratio_1000_to_100": per[1000] / per[100],
+        }
     return out
 
 
@@ -114,7 +144,7 @@ def load_paths(port: int, method: str, paths, headers: dict, seconds: float, thr
                 response = conn.getresponse()
                 response.read()
                 ok = response.status < 300
-            except Exception:  # noqa: BLE001 — counted, then reconnect
+            except Exception:
                 ok = False
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -141,8 +171,12 @@ class Issuance:
         self.server = None
 
     def zimao(self, *argv):
-        subprocess.run([sys.executable, "-m", "zimao", *argv], check=True,
-                       env={**os.environ, "ZIMAO_DATA_DIR": str(self.tmp)}, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "zimao", *argv],
+            check=True,
+            env={**os.environ, "ZIMAO_DATA_DIR": str(self.tmp)},
+            stdout=subprocess.DEVNULL,
+        )
 
     def prepare(self) -> dict:
         from decimal import Decimal
@@ -163,8 +197,11 @@ class Issuance:
         from django.contrib.auth import get_user_model
 
         users = {u.username: u for u in get_user_model().objects.all()}
-        ExchangeRate.objects.get_or_create(currency="USD", month=timezone.localdate().replace(day=1),
-                                           defaults={"cny_per_unit": Decimal("7.1"), "source": "bench"})
+        ExchangeRate.objects.get_or_create(
+            currency="USD",
+            month=timezone.localdate().replace(day=1),
+            defaults={"cny_per_unit": Decimal("7.1"), "source": "bench"},
+        )
         self.token = issue_token(users["reviewer_coo"], "bench")
         exporter = services.exporters_of(zone.applicant)[0]
         sys.path.insert(0, str(ROOT / "src" / "zimao" / "trade" / "tests"))
@@ -186,14 +223,22 @@ class Issuance:
             t = time.perf_counter()
             pdf = docs.render_pdf(_pdf_context(cert))
             pdf_times.append(time.perf_counter() - t)
-        return {"apply_median_ms": median_ms(times), "pdf_first_ms": pdf_times[0] * 1000,
-                "pdf_median_ms": median_ms(pdf_times[1:]), "pdf_kb": len(pdf) / 1024}
+        return {
+            "apply_median_ms": median_ms(times),
+            "pdf_first_ms": pdf_times[0] * 1000,
+            "pdf_median_ms": median_ms(pdf_times[1:]),
+            "pdf_kb": len(pdf) / 1024,
+        }
 
     def serve(self):
         env = {**os.environ, "ZIMAO_DATA_DIR": str(self.tmp)}
-        self.server = subprocess.Popen([sys.executable, "-m", "zimao", "serve", "--port", str(self.args.port),
-                                        "--workers", "2", "--threads", "4"], env=env, stdout=subprocess.DEVNULL,
-                                       stderr=subprocess.DEVNULL, start_new_session=True)
+        self.server = subprocess.Popen(
+            [sys.executable, "-m", "zimao", "serve", "--port", str(self.args.port), "--workers", "2", "--threads", "4"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         wait_for(self.args.port)
 
     def stop(self):
@@ -212,8 +257,15 @@ class Issuance:
         headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
         paths = [f"/api/v1/trade/certificates/{ref}/issue" for ref in self.refs]
         ok, lat, err, elapsed = load_paths(port, "POST", paths, headers, seconds, threads)
-        issue = {"rps": ok / elapsed, "median_ms": median_ms(lat), "p90_ms": p90_ms(lat), "errors": err, "issued": ok,
-                 "seconds": elapsed, "ran_out": ok + err >= len(paths)}
+        issue = {
+            "rps": ok / elapsed,
+            "median_ms": median_ms(lat),
+            "p90_ms": p90_ms(lat),
+            "errors": err,
+            "issued": ok,
+            "seconds": elapsed,
+            "ran_out": ok + err >= len(paths),
+        }
         # One of them, verified as the public would (a QR scan).
         from zimao.trade.models import Certificate
 
@@ -243,34 +295,52 @@ class Issuance:
 
 
 def report(det: dict, iss: dict, args) -> str:
-    lines = [START, "## 国际贸易 — RCEP origin and certificates of origin", "",
-             f"Run {time.strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} cores, database {iss['database']}; "
-             f"determinations in-process, issuance on `zimao serve` (gunicorn 2 workers × 4 threads + 1 task worker), "
-             f"{args.threads} client threads for {args.seconds:.0f} s each.", "",
-             "### Origin determinations (原产地判定)", "",
-             "| bill | materials | median per determination | determinations/s | cost per material |",
-             "| --- | --- | --- | --- | --- |"]
+    lines = [
+        START,
+        "## 国际贸易 — RCEP origin and certificates of origin",
+        "",
+        f"Run {time.strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} cores, database {iss['database']}; "
+        f"determinations in-process, issuance on `zimao serve` (gunicorn 2 workers × 4 threads + 1 task worker), "
+        f"{args.threads} client threads for {args.seconds:.0f} s each.",
+        "",
+        "### Origin determinations (原产地判定)",
+        "",
+        "| bill | materials | median per determination | determinations/s | cost per material |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for kind, label in (("qualifying", "qualifies (CTH)"), ("failing", "fails (+ what would qualify)")):
         for n, r in det[kind]["rows"].items():
-            lines.append(f"| {label} | {n:,} | {r['median_ms']:.2f} ms | {r['per_second']:.0f} | {r['us_per_material']:.0f} µs |")
-    lines += ["",
-              "Per-material cost at 1,000 materials ÷ at 10 and ÷ at 100 (linear growth is ≈ 1.0; below 1 the fixed "
-              "cost of a determination is being spread):", ""]
+            lines.append(
+                f"| {label} | {n:,} | {r['median_ms']:.2f} ms | {r['per_second']:.0f} | {r['us_per_material']:.0f} µs |"
+            )
+    lines += [
+        "",
+        "Per-material cost at 1,000 materials ÷ at 10 and ÷ at 100 (linear growth is ≈ 1.0; below 1 the fixed "
+        "cost of a determination is being spread):",
+        "",
+    ]
     for kind in ("qualifying", "failing"):
         d = det[kind]
-        lines.append(f"- {kind}: **×{d['ratio_1000_to_10']:.2f}** (1,000 vs 10), **×{d['ratio_1000_to_100']:.2f}** "
-                     "(1,000 vs 100)")
+        lines.append(
+            f"- {kind}: **×{d['ratio_1000_to_10']:.2f}** (1,000 vs 10), **×{d['ratio_1000_to_100']:.2f}** "
+            "(1,000 vs 100)"
+        )
     b, i = iss["baseline"], iss["issue"]
-    lines += ["", "### Certificate issuance (原产地证书签发)", "",
-              "| measure | median | other | ratio to baseline |", "| --- | --- | --- | --- |",
-              f"| baseline GET /healthz (bare Django JSON) | {b['median_ms']:.1f} ms | {b['rps']:.0f} req/s, errors {b['errors']} | 1 |",
-              f"| POST /api/v1/trade/certificates/{{ref}}/issue | {i['median_ms']:.1f} ms | {i['rps']:.1f} certificates/s, "
-              f"p90 {i['p90_ms']:.0f} ms, {i['issued']} issued, errors {i['errors']}"
-              f"{' (ran out of applications)' if i['ran_out'] else ''} | throughput ×{iss['ratio']:.3f} |",
-              f"| apply (in-process: validation + determination + audit) | {iss['apply_median_ms']:.1f} ms | — | — |",
-              f"| Form RCEP PDF (in-process WeasyPrint) | {iss['pdf_median_ms']:.0f} ms | first render {iss['pdf_first_ms']:.0f} ms "
-              f"(fonts), {iss['pdf_kb']:.0f} KB | — |",
-              END]
+    lines += [
+        "",
+        "### Certificate issuance (原产地证书签发)",
+        "",
+        "| measure | median | other | ratio to baseline |",
+        "| --- | --- | --- | --- |",
+        f"| baseline GET /healthz (bare Django JSON) | {b['median_ms']:.1f} ms | {b['rps']:.0f} req/s, errors {b['errors']} | 1 |",
+        f"| POST /api/v1/trade/certificates/{{ref}}/issue | {i['median_ms']:.1f} ms | {i['rps']:.1f} certificates/s, "
+        f"p90 {i['p90_ms']:.0f} ms, {i['issued']} issued, errors {i['errors']}"
+        f"{' (ran out of applications)' if i['ran_out'] else ''} | throughput ×{iss['ratio']:.3f} |",
+        f"| apply (in-process: validation + determination + audit) | {iss['apply_median_ms']:.1f} ms | — | — |",
+        f"| Form RCEP PDF (in-process WeasyPrint) | {iss['pdf_median_ms']:.0f} ms | first render {iss['pdf_first_ms']:.0f} ms "
+        f"(fonts), {iss['pdf_kb']:.0f} KB | — |",
+        END,
+    ]
     return "\n".join(lines)
 
 

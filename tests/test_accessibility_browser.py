@@ -13,14 +13,29 @@ from conftest import assert_accessible
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "zimao-demo-2026"
 
-PUBLIC = ["/", "/services/", "/services/QYKB-001/", "/login/", "/register/", "/verify/", "/dashboard/public/",
-          "/permits/", "/permits/advisor/", "/coo/verify/"]
+PUBLIC = [
+    "/",
+    "/services/",
+    "/services/QYKB-001/",
+    "/login/",
+    "/register/",
+    "/verify/",
+    "/dashboard/public/",
+    "/permits/",
+    "/permits/advisor/",
+    "/coo/verify/",
+]
 BY_USER = {
     "applicant": ["/cases/", "/apply/QYKB-001/", "/permits/companies/", "/trade/", "/trade/certificates/"],
     "reviewer": ["/workbench/", "/workbench/?view=done", "/permits/checks/"],
     "clerk": ["/window/"],
-    "admin": ["/dashboard/", "/dashboard/industry/", "/dashboard/projects/", "/dashboard/ledgers/",
-              "/dashboard/import/"],
+    "admin": [
+        "/dashboard/",
+        "/dashboard/industry/",
+        "/dashboard/projects/",
+        "/dashboard/ledgers/",
+        "/dashboard/import/",
+    ],
 }
 
 
@@ -48,8 +63,10 @@ def test_each_role_s_pages_meet_wcag_21_aa(page, zone, username):
 
 def test_the_check_fails_on_a_page_that_breaks_wcag(page):
     """The check is not vacuous: an image without a text alternative and an unnamed button fail."""
-    page.set_content('<!doctype html><html lang="en"><head><title>t</title></head><body><main>'
-                     '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><button></button></main></body></html>')
+    page.set_content(
+        '<!doctype html><html lang="en"><head><title>t</title></head><body><main>'
+        '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><button></button></main></body></html>'
+    )
     with pytest.raises(AssertionError) as err:
         assert_accessible(page, context="broken")
     assert "image-alt" in str(err.value) and "button-name" in str(err.value)

@@ -81,8 +81,10 @@ def own_schemas(cls: type[BaseModel]) -> list[dict]:
     from ninja.openapi.schema import REF_TEMPLATE
     from ninja.schema import NinjaGenerateJsonSchema
 
-    return [cls.model_json_schema(ref_template=REF_TEMPLATE, schema_generator=NinjaGenerateJsonSchema, mode=mode)
-            for mode in ("validation", "serialization")]
+    return [
+        cls.model_json_schema(ref_template=REF_TEMPLATE, schema_generator=NinjaGenerateJsonSchema, mode=mode)
+        for mode in ("validation", "serialization")
+    ]
 
 
 def collisions(op, spec: dict, components: dict) -> list[str]:
@@ -112,14 +114,18 @@ def collisions(op, spec: dict, components: dict) -> list[str]:
         variants = own_schemas(cls)
         own = [{k: v for k, v in s.items() if k != "$defs"} for s in variants]
         if components.get(ref) not in own:
-            problems.append(f"{where}: component {ref!r} is not {cls.__module__}.{cls.__qualname__} "
-                            f"(another class of that name overwrote it)")
+            problems.append(
+                f"{where}: component {ref!r} is not {cls.__module__}.{cls.__qualname__} "
+                f"(another class of that name overwrote it)"
+            )
         for variant in variants:
             for nested, nested_schema in variant.get("$defs", {}).items():
                 if components.get(nested) != nested_schema and not any(
-                        components.get(nested) == v.get("$defs", {}).get(nested) for v in variants):
-                    problems.append(f"{where}: nested component {nested!r} of {cls.__qualname__} "
-                                    f"is another class's schema")
+                    components.get(nested) == v.get("$defs", {}).get(nested) for v in variants
+                ):
+                    problems.append(
+                        f"{where}: nested component {nested!r} of {cls.__qualname__} is another class's schema"
+                    )
     return sorted(set(problems))
 
 
@@ -175,8 +181,12 @@ def test_the_collision_check_catches_a_class_overwritten_by_its_namesake():
     schema = json.loads(json.dumps(api.get_openapi_schema(path_prefix="/"), default=str))
     ops = [op for _p, r in api._routers for pv in r.path_operations.values() for op in pv.operations]
     by_id = operations_by_id(schema)
-    found = {op.view_func.__name__: collisions(op, by_id[op.operation_id or api.get_openapi_operation_id(op)][2],
-                                                schema["components"]["schemas"]) for op in ops}
+    found = {
+        op.view_func.__name__: collisions(
+            op, by_id[op.operation_id or api.get_openapi_operation_id(op)][2], schema["components"]["schemas"]
+        )
+        for op in ops
+    }
     assert found["submit"] and not found["apply"], found  # the later class won the name
 
 
@@ -207,8 +217,7 @@ def test_operation_ids_are_unique_and_set_explicitly():
     schema = published_schema()
     ids = [spec["operationId"] for item in schema["paths"].values() for spec in item.values()]
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
-    implicit = [f"{m}.{op.view_func.__name__}" for m, op in router_operations()
-                if not op.operation_id]
+    implicit = [f"{m}.{op.view_func.__name__}" for m, op in router_operations() if not op.operation_id]
     assert not implicit, implicit
 
 

@@ -33,7 +33,8 @@ def test_a_broken_contract_fails(tmp_path):
         "source_modules = zimao.web\nforbidden_modules = zimao.cases\n\n"
         "[importlinter:contract:lazy]\nname = lazy imports count\ntype = forbidden\n"
         "source_modules = zimao.cases.tasks\nforbidden_modules = zimao.cases.services\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     result = _lint("--config", str(config))
     assert result.returncode != 0
     assert "web must not know cases BROKEN" in result.stdout

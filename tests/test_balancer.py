@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from balancer import Balancer, running  # noqa: E402
+from balancer import Balancer, running
 
 
 class _Port(BaseHTTPRequestHandler):

@@ -75,14 +75,17 @@ def test_a_warehouse_operators_day(page, browser, live_server, settings, tmp_pat
     from zimao.trade.window import services as window
     from zimao.web import demo
 
-    settings.ZIMAO_TRADE_SANDBOX = {"seed": 3, "default": {"outage_rate": 0, "reject_rate": 0, "min_delay": 0,
-                                                            "max_delay": 0, "fail_first": 0}}
+    settings.ZIMAO_TRADE_SANDBOX = {
+        "seed": 3,
+        "default": {"outage_rate": 0, "reject_rate": 0, "min_delay": 0, "max_delay": 0, "fail_first": 0},
+    }
     calendar.seed_from_package()
     demo.load()
     from django.utils import timezone
 
-    ExchangeRate.objects.get_or_create(currency="USD", month=timezone.localdate().replace(day=1),
-                                       defaults={"cny_per_unit": "7.1", "source": "test"})
+    ExchangeRate.objects.get_or_create(
+        currency="USD", month=timezone.localdate().replace(day=1), defaults={"cny_per_unit": "7.1", "source": "test"}
+    )
     book = AccountBook.objects.get(kind="T").number
     pellets = BookItem.objects.get(book__number=book, part_no="PP-001").seq
 
@@ -117,14 +120,34 @@ def test_a_warehouse_operators_day(page, browser, live_server, settings, tmp_pat
         from zimao.registry.services import entities_of
 
         uscc = entities_of(operator).first().uscc
-    decl = window.declare(operator, {
-        "trader_uscc": uscc, "direction": "import", "destination_country": "CN", "bonded_zone": True,
-        "consignee": {"name": "洛阳某塑料制品厂", "address": "洛阳市涧西区"},
-        "transport": {"mode": "road", "departure_date": (timezone.localdate() + dt.timedelta(days=1)).isoformat(),
-                      "vessel": "豫C12345", "port_of_loading": "Luoyang CBZ", "port_of_discharge": "Luoyang"},
-        "currency": "USD", "invoice": {"number": "DOM-001", "date": timezone.localdate().isoformat()},
-        "goods": [{"hs": "3902100000", "description": "Polypropylene pellets", "quantity": "3000", "unit": "KG",
-                   "value": "3600.00"}]})
+    decl = window.declare(
+        operator,
+        {
+            "trader_uscc": uscc,
+            "direction": "import",
+            "destination_country": "CN",
+            "bonded_zone": True,
+            "consignee": {"name": "洛阳某塑料制品厂", "address": "洛阳市涧西区"},
+            "transport": {
+                "mode": "road",
+                "departure_date": (timezone.localdate() + dt.timedelta(days=1)).isoformat(),
+                "vessel": "豫C12345",
+                "port_of_loading": "Luoyang CBZ",
+                "port_of_discharge": "Luoyang",
+            },
+            "currency": "USD",
+            "invoice": {"number": "DOM-001", "date": timezone.localdate().isoformat()},
+            "goods": [
+                {
+                    "hs": "3902100000",
+                    "description": "Polypropylene pellets",
+                    "quantity": "3000",
+                    "unit": "KG",
+                    "value": "3600.00",
+                }
+            ],
+        },
+    )
     number_out = declare(page, book, "domestic_out", "WMS-OUT-1", pellets, "3000", declaration=decl.number)
     log_out(page)
     log_in(page, "customs_bonded")

@@ -38,7 +38,10 @@ def test_admin_imports_statistics_sees_them_charted_and_exports(page, zone_admin
     load_demo()
     # pageerror (page.console_errors) misses CSP refusals; they arrive as console errors.
     refused = []
-    page.on("console", lambda msg: refused.append(msg.text) if msg.type == "error" and "Content Security Policy" in msg.text else None)
+    page.on(
+        "console",
+        lambda msg: refused.append(msg.text) if msg.type == "error" and "Content Security Policy" in msg.text else None,
+    )
 
     # Log in through the admin login page, landing on the import page.
     page.goto("/admin/login/?next=/dashboard/import/")
@@ -77,7 +80,9 @@ def test_admin_imports_statistics_sees_them_charted_and_exports(page, zone_admin
     high_tech = tiers["categories"].index("高新技术企业")
     assert tiers["series"][0]["data"][high_tech] == 412 and tiers["series"][1]["data"][high_tech] == 400
     page.wait_for_selector("#chart-industry[data-rendered=true] canvas")
-    drawn = page.evaluate("() => echarts.getInstanceByDom(document.getElementById('chart-industry')).getOption().series[0].data")
+    drawn = page.evaluate(
+        "() => echarts.getInstanceByDom(document.getElementById('chart-industry')).getOption().series[0].data"
+    )
     assert drawn == [40, 100]
     assert page.locator("[data-rendered=true] canvas").count() >= 3
     assert "412" in page.locator(".indicator-card[data-code='tiers.high_tech']").inner_text()

@@ -8,8 +8,11 @@ pytestmark = pytest.mark.django_db
 
 
 def row_counts():
-    return {m._meta.label: m.objects.count() for m in apps.get_models()
-            if m._meta.app_label not in ("sessions", "admin", "django_tasks_db")}
+    return {
+        m._meta.label: m.objects.count()
+        for m in apps.get_models()
+        if m._meta.app_label not in ("sessions", "admin", "django_tasks_db")
+    }
 
 
 def test_demo_is_idempotent(capsys):

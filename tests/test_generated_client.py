@@ -48,9 +48,24 @@ def generated_client(live_server, django_db_setup, django_db_blocker, tmp_path_f
     (root / "openapi.json").write_text(json.dumps(schema), encoding="utf-8")
     (root / "config.yml").write_text(CONFIG, encoding="utf-8")
     done = subprocess.run(
-        [generator(), "generate", "--path", str(root / "openapi.json"), "--meta", "none",
-         "--config", str(root / "config.yml"), "--output-path", str(root / PACKAGE)],
-        cwd=root, capture_output=True, text=True, timeout=300, check=False, env={**os.environ, "NO_COLOR": "1"},
+        [
+            generator(),
+            "generate",
+            "--path",
+            str(root / "openapi.json"),
+            "--meta",
+            "none",
+            "--config",
+            str(root / "config.yml"),
+            "--output-path",
+            str(root / PACKAGE),
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "NO_COLOR": "1"},
     )
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
@@ -72,16 +87,19 @@ def _module(name: str):
 
 def test_generated_client_drives_an_establishment_from_upload_to_verified_licence(generated_client, live_server, zone):
     client_mod = generated_client
+
     def api(name):
         return _module(f"api.{name}")
 
     models = _module("models")
     types = _module("types")
 
-    applicant = client_mod.AuthenticatedClient(base_url=live_server.url, token=issue_token(zone.applicant),
-                                               raise_on_unexpected_status=True)
-    reviewer = client_mod.AuthenticatedClient(base_url=live_server.url, token=issue_token(zone.reviewer),
-                                              raise_on_unexpected_status=True)
+    applicant = client_mod.AuthenticatedClient(
+        base_url=live_server.url, token=issue_token(zone.applicant), raise_on_unexpected_status=True
+    )
+    reviewer = client_mod.AuthenticatedClient(
+        base_url=live_server.url, token=issue_token(zone.reviewer), raise_on_unexpected_status=True
+    )
     public = client_mod.Client(base_url=live_server.url, raise_on_unexpected_status=True)
 
     # The public guide says which materials the service needs.
@@ -94,7 +112,8 @@ def test_generated_client_drives_an_establishment_from_upload_to_verified_licenc
     materials = {}
     for key in needed:
         body = models.UploadMaterialMultiPartBodyParams(
-            key=key, file=types.File(payload=io.BytesIO(PDF), file_name=f"{key}.pdf", mime_type="application/pdf"))
+            key=key, file=types.File(payload=io.BytesIO(PDF), file_name=f"{key}.pdf", mime_type="application/pdf")
+        )
         uploaded = api("cases.upload_material").sync_detailed(client=applicant, body=body)
         assert uploaded.status_code == 201, uploaded.content
         assert isinstance(uploaded.parsed, models.MaterialOut) and uploaded.parsed.key == key
@@ -103,7 +122,8 @@ def test_generated_client_drives_an_establishment_from_upload_to_verified_licenc
     # Submit 企业开办 with custom articles of association, so an officer must review it.
     form = application(trade_name="生成", registration={"articles": "custom"})
     request = models.CaseApplicationIn.from_dict(
-        {"service": ESTABLISHMENT, "data": form, "materials": materials, "delivery_method": "electronic"})
+        {"service": ESTABLISHMENT, "data": form, "materials": materials, "delivery_method": "electronic"}
+    )
     submitted = api("cases.submit_case").sync_detailed(client=applicant, body=request, idempotency_key="gen-client-1")
     assert submitted.status_code == 201, submitted.content
     case = submitted.parsed
@@ -117,15 +137,17 @@ def test_generated_client_drives_an_establishment_from_upload_to_verified_licenc
 
     # Bad input comes back as the bilingual error model, naming the field.
     refused = api("cases.submit_case").sync_detailed(
-        client=applicant, body=models.CaseApplicationIn.from_dict({"service": ESTABLISHMENT, "data": {}}))
+        client=applicant, body=models.CaseApplicationIn.from_dict({"service": ESTABLISHMENT, "data": {}})
+    )
     assert refused.status_code == 422 and isinstance(refused.parsed, models.ErrorOut)
     assert refused.parsed.errors and refused.parsed.errors[0].message_zh and refused.parsed.errors[0].message_en
 
     # The officer finds the task in the department's worklist and approves it.
     tasks = api("cases.list_tasks").sync(client=reviewer)
     [task] = [t for t in tasks if t.case == case.number]
-    decided = api("cases.decide_task").sync(client=reviewer, task_id=task.id,
-                                            body=models.DecisionIn(outcome=models.DecisionInOutcome.APPROVE))
+    decided = api("cases.decide_task").sync(
+        client=reviewer, task_id=task.id, body=models.DecisionIn(outcome=models.DecisionInOutcome.APPROVE)
+    )
     assert isinstance(decided, models.TaskOut) and decided.status == "approved"
 
     # The applicant follows the case to delivery: the business licence is out, electronically.
@@ -143,7 +165,9 @@ def test_generated_client_drives_an_establishment_from_upload_to_verified_licenc
     # And offline, as a bank would: the holder's signed copy against the published keys (PyJWT).
     import jwt
 
-    [signed] = [c for c in api("licences.list_my_licences").sync(client=applicant) if c.identifier == licence.identifier]
+    [signed] = [
+        c for c in api("licences.list_my_licences").sync(client=applicant) if c.identifier == licence.identifier
+    ]
     published = api("licences.get_signing_keys").sync(client=public)
     key = next(k for k in jwt.PyJWKSet.from_dict(published.to_dict()).keys if k.key_id == signed.kid)
     claims = jwt.decode(signed.jws, key, algorithms=["EdDSA", "Ed25519"])
@@ -157,7 +181,7 @@ def test_the_generated_client_knows_every_operation_by_its_readable_name(generat
     root = Path(generated_client.__file__).parent
     schema = json.loads((root.parent / "openapi.json").read_text(encoding="utf-8"))
     missing = []
-    for path, item in schema["paths"].items():
+    for _path, item in schema["paths"].items():
         for spec in item.values():
             module = re.sub(r"(?<!^)(?=[A-Z])", "_", spec["operationId"]).lower()
             if not (root / "api" / spec["tags"][0] / f"{module}.py").exists():

@@ -15,7 +15,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from zimao.testing import PDF, ESTABLISHMENT, appointment_date
+from zimao.testing import ESTABLISHMENT, PDF, appointment_date
 
 PASSWORD = "zimao-demo-2026"
 NEW_PASSWORD = "Zimao-secure-2026"
@@ -62,7 +62,9 @@ def pdf_files(tmp_path) -> dict[str, str]:
     return paths
 
 
-def apply_for_a_company(page, tmp_path, trade_name: str, *, articles: str = "standard", delivery: str = "electronic") -> str:
+def apply_for_a_company(
+    page, tmp_path, trade_name: str, *, articles: str = "standard", delivery: str = "electronic"
+) -> str:
     """Fill every part of the task list, upload the materials, check and send. Returns the case number."""
     task_list = re.compile(rf".*/apply/{ESTABLISHMENT}/$")
     expect(page).to_have_url(task_list)

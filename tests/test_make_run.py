@@ -44,8 +44,14 @@ def test_make_run_on_another_port_prints_live_links(tmp_path):
     port = _port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ZIMAO_", "DATABASE_URL", "DJANGO_"))}
     env["ZIMAO_DATA_DIR"] = str(tmp_path)
-    proc = subprocess.Popen(["make", "-s", "run", f"PORT={port}", "HOST=127.0.0.1"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        ["make", "-s", "run", f"PORT={port}", "HOST=127.0.0.1"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
@@ -64,8 +70,15 @@ def test_make_run_on_another_port_prints_live_links(tmp_path):
             "holder_uscc='91110108551385082Q', holder_name='示例科技有限公司', subject={}, actor='system:test',"
             "issuer=zone.registration_authority()); print(c.identifier)"
         )
-        out = subprocess.run([str(ZIMAO), "shell", "-c", script], cwd=ROOT, env=env, capture_output=True,
-                             text=True, timeout=120, check=True)
+        out = subprocess.run(
+            [str(ZIMAO), "shell", "-c", script],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
         identifier = out.stdout.strip().splitlines()[-1]
         status, body = _get(f"http://127.0.0.1:{port}/api/v1/licences/verify/{identifier}")
         assert status == 200, body[:500]

@@ -26,8 +26,9 @@ def trade_zone(settings, live_server):
 
     build_zone()
     demo.load(password=DEMO_PASSWORD)
-    ExchangeRate.objects.create(currency="USD", month=timezone.localdate().replace(day=1), cny_per_unit=Decimal("7.1"),
-                                source="test")
+    ExchangeRate.objects.create(
+        currency="USD", month=timezone.localdate().replace(day=1), cny_per_unit=Decimal("7.1"), source="test"
+    )
     return DEMO_PASSWORD
 
 
@@ -51,8 +52,9 @@ def check_and_apply(page, password) -> str:
     page.select_option("#f-product-country", "CN")
     page.fill("#f-product-operations", "assembly, painting")
     page.fill("#f-rule", "CTH or RVC40")
-    for i, (desc, hs, country, origin, value) in enumerate([("oak boards", "440791", "TH", "yes", "20.00"),
-                                                            ("hinges", "830210", "DE", "no", "5.00")]):
+    for i, (desc, hs, country, origin, value) in enumerate(
+        [("oak boards", "440791", "TH", "yes", "20.00"), ("hinges", "830210", "DE", "no", "5.00")]
+    ):
         page.fill(f"#f-materials-{i}-description", desc)
         page.fill(f"#f-materials-{i}-hs", hs)
         page.fill(f"#f-materials-{i}-country", country)
@@ -129,10 +131,10 @@ def test_exporter_checks_applies_reviewer_issues_public_verifies(page, trade_zon
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_certificate_and_company_in_one_session_each_reviewer_on_the_one_workbench(page, trade_zone, tmp_path):
+    from tests.test_journeys_browser import apply_for_a_company
     from zimao.licences import services as licences
     from zimao.testing import ESTABLISHMENT
     from zimao.trade.models import Certificate
-    from tests.test_journeys_browser import apply_for_a_company
 
     password = trade_zone
     page.on("dialog", lambda dialog: dialog.accept())  # "Approve case …?"

@@ -9,10 +9,17 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    if args in (["--version"], ["version"]):
+        # Django's own --version would print Django's version; people asking zimao mean zimao's.
+        from zimao import __version__
+
+        print(f"zimao {__version__}")
+        return
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zimao.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["zimao", *(sys.argv[1:] if argv is None else argv)])
+    execute_from_command_line(["zimao", *args])
 
 
 if __name__ == "__main__":

@@ -19,18 +19,34 @@ from zimao.core.errors import install_error_handlers
 # where people read it. Every router's tag is listed here (tests/test_api_schema.py checks it).
 TAGS = [
     {"name": "catalogue", "description": "办事指南 — the public service catalogue: items, materials, limits, forms."},
-    {"name": "cases", "description": "一网通办 — applying, following a case, officers' tasks and decisions, "
-                                     "delivery and rating (好差评)."},
-    {"name": "licences", "description": "电子证照 — e-licences: public verification, the holder's own "
-                                        "licences and the signing public keys (JWKS) for offline checks."},
-    {"name": "permits", "description": "准营许可 — the permit catalogue, the business-scope advisor, 告知承诺 "
-                                       "in one call and post-approval checks."},
-    {"name": "trade", "description": "国际贸易 — certificates of origin (RCEP), approved exporters, "
-                                     "declarations through the single window."},
+    {
+        "name": "cases",
+        "description": "一网通办 — applying, following a case, officers' tasks and decisions, "
+        "delivery and rating (好差评).",
+    },
+    {
+        "name": "licences",
+        "description": "电子证照 — e-licences: public verification, the holder's own "
+        "licences and the signing public keys (JWKS) for offline checks.",
+    },
+    {
+        "name": "permits",
+        "description": "准营许可 — the permit catalogue, the business-scope advisor, 告知承诺 "
+        "in one call and post-approval checks.",
+    },
+    {
+        "name": "trade",
+        "description": "国际贸易 — certificates of origin (RCEP), approved exporters, "
+        "declarations through the single window.",
+    },
     {"name": "monitor", "description": "运行监测 — the zone's indicators, published and internal."},
-    {"name": "bonded", "description": "综合保税区 — bonded account books, 核注清单 movements, release notes "
-                                      "(核放单), the gate and reconciliation."},
+    {
+        "name": "bonded",
+        "description": "综合保税区 — bonded account books, 核注清单 movements, release notes "
+        "(核放单), the gate and reconciliation.",
+    },
 ]
+
 
 class ZimaoAPI(NinjaAPI):
     """NinjaAPI whose published schema is valid OpenAPI where django-ninja's is not."""

@@ -48,7 +48,9 @@ SECRET_KEY = _local_secret("secret_key", "ZIMAO_SECRET_KEY")
 FIELD_ENCRYPTION_KEY = _local_secret("field_key", "ZIMAO_FIELD_KEY")
 # Retired field keys (after a rotation), comma-separated: they still decrypt, never encrypt.
 FIELD_ENCRYPTION_OLD_KEYS = [k.strip() for k in os.environ.get("ZIMAO_FIELD_KEY_OLD", "").split(",") if k.strip()]
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ZIMAO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h.strip()]
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("ZIMAO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h.strip()
+]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("ZIMAO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 # This node's identity in the alliance of zones (云端自贸审批互助联盟) and the zone it serves.

@@ -11,22 +11,33 @@ from types import SimpleNamespace
 from django.contrib.auth import get_user_model
 
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
-       b"\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
+    b"\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 
 ESTABLISHMENT = "QYKB-001"
 
 BASE_APPLICATION = {
     "name": {"division": "410305", "trade_name": "智远", "industry": "科技", "org_form": "有限公司"},
-    "registration": {"registered_capital": "100", "address": "洛阳市涧西区天津路1号", "business_scope": "软件开发；信息技术咨询服务",
-                     "legal_rep_name": "李明", "legal_rep_id": "11010519491231002X", "legal_rep_phone": "13812345678",
-                     "articles": "standard"},
+    "registration": {
+        "registered_capital": "100",
+        "address": "洛阳市涧西区天津路1号",
+        "business_scope": "软件开发；信息技术咨询服务",
+        "legal_rep_name": "李明",
+        "legal_rep_id": "11010519491231002X",
+        "legal_rep_phone": "13812345678",
+        "articles": "standard",
+    },
     "steps": {"selected": ["seal", "tax", "social_insurance", "housing_fund", "bank"]},
     "seal": {"seal_count": 4},
     "tax": {"invoice_type": "e-invoice", "invoice_quantity": 25},
     "social_insurance": {"employees": 5},
     "housing_fund": {"employees": 5},
-    "bank": {"bank": "ICBC", "appointment_date": (_date.today() + _timedelta(days=60)).isoformat()},  # never in the past
+    "bank": {
+        "bank": "ICBC",
+        "appointment_date": (_date.today() + _timedelta(days=60)).isoformat(),
+    },  # never in the past
 }
 
 
@@ -67,5 +78,10 @@ def upload_materials(user, keys=("articles", "id_copy", "premises")) -> dict[str
 def submit(user, trade_name: str = "智远", key: str = "", materials=None, **sections):
     from zimao.cases.services import submit as engine_submit
 
-    return engine_submit(user, ESTABLISHMENT, application(trade_name, **sections),
-                         materials=upload_materials(user) if materials is None else materials, idempotency_key=key)
+    return engine_submit(
+        user,
+        ESTABLISHMENT,
+        application(trade_name, **sections),
+        materials=upload_materials(user) if materials is None else materials,
+        idempotency_key=key,
+    )

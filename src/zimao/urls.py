@@ -5,7 +5,6 @@ from importlib import import_module
 from importlib.util import find_spec
 
 from django.apps import apps
-from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 

@@ -50,8 +50,15 @@ def vendor() -> str:
 def zimao_env(data_dir: Path, database_url: str, **extra) -> dict:
     """The environment of a zimao process on its own data directory and database."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_ALLOW"))}
-    env.update({"ZIMAO_DATA_DIR": str(data_dir), "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "zimao.settings",
-                "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT / "tests")]), "ZIMAO_LOG_LEVEL": "WARNING"})
+    env.update(
+        {
+            "ZIMAO_DATA_DIR": str(data_dir),
+            "DATABASE_URL": database_url,
+            "DJANGO_SETTINGS_MODULE": "zimao.settings",
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT / "tests")]),
+            "ZIMAO_LOG_LEVEL": "WARNING",
+        }
+    )
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
@@ -71,12 +78,19 @@ def same_keys_env(data_dir: Path, **extra) -> dict:
     """A subprocess on this test's database with this process's keys (it reads what we wrote)."""
     from django.conf import settings
 
-    return zimao_env(data_dir, database_url(), ZIMAO_FIELD_KEY=settings.FIELD_ENCRYPTION_KEY,
-                     ZIMAO_SECRET_KEY=settings.SECRET_KEY, **extra)
+    return zimao_env(
+        data_dir,
+        database_url(),
+        ZIMAO_FIELD_KEY=settings.FIELD_ENCRYPTION_KEY,
+        ZIMAO_SECRET_KEY=settings.SECRET_KEY,
+        **extra,
+    )
 
 
 def zimao(*argv, env: dict, timeout: float = 300, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "zimao", *argv], env=env, capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(
+        [sys.executable, "-m", "zimao", *argv], env=env, capture_output=True, text=True, timeout=timeout
+    )
     if check and result.returncode != 0:
         raise AssertionError(f"zimao {' '.join(argv)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result
@@ -110,7 +124,11 @@ def real_db(request, transactional_db, tmp_path):
     handler = connections
     original_settings = handler.settings["default"]
     original_conn = handler["default"]
-    handler.settings["default"] = {**original_settings, "NAME": str(path), "TEST": {**original_settings.get("TEST", {}), "NAME": str(path)}}
+    handler.settings["default"] = {
+        **original_settings,
+        "NAME": str(path),
+        "TEST": {**original_settings.get("TEST", {}), "NAME": str(path)},
+    }
     handler["default"] = handler.create_connection("default")
     try:
         yield path

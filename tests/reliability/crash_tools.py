@@ -25,8 +25,10 @@ def seed() -> dict:
     from zimao.testing import build_zone
 
     zone = build_zone()
-    return {role: issue_token(getattr(zone, role), "crash-test")
-            for role in ("applicant", "applicant2", "reviewer", "clerk", "admin")}
+    return {
+        role: issue_token(getattr(zone, role), "crash-test")
+        for role in ("applicant", "applicant2", "reviewer", "clerk", "admin")
+    }
 
 
 def queue() -> dict:
@@ -122,14 +124,16 @@ def inspect(acknowledged: dict) -> dict:
             elif not licences.verify(case.outputs[0]["identifier"]).genuine:
                 problems.append(f"{where}: its licence does not verify")
     # 4. nothing done twice
-    for label, counter in (("companies", Counter(e.case_number for e in entities.values())),
-                           ("licences", creds),
-                           ("registrations", events("entity.registered")),
-                           ("issuings", events("case.issued")),
-                           ("deliveries", events("case.delivered")),
-                           ("licence signatures", events("credential.issue")),
-                           ("task approvals", events("task.approved")),
-                           ("task refusals", events("task.refused"))):
+    for label, counter in (
+        ("companies", Counter(e.case_number for e in entities.values())),
+        ("licences", creds),
+        ("registrations", events("entity.registered")),
+        ("issuings", events("case.issued")),
+        ("deliveries", events("case.delivered")),
+        ("licence signatures", events("credential.issue")),
+        ("task approvals", events("task.approved")),
+        ("task refusals", events("task.refused")),
+    ):
         twice = {k: v for k, v in counter.items() if v > 1}
         if twice:
             problems.append(f"{label} done more than once: {dict(list(twice.items())[:5])}")
@@ -148,8 +152,10 @@ def inspect(acknowledged: dict) -> dict:
     q = queue()
     if q.get("READY") or q.get("RUNNING"):
         problems.append(f"work left in the queue: {q}")
-    failed = [(r.task_path.rsplit(".", 1)[-1], r.exception_class_path, (r.traceback.strip().splitlines() or [""])[-1][:200])
-              for r in DBTaskResult.objects.filter(status="FAILED")]
+    failed = [
+        (r.task_path.rsplit(".", 1)[-1], r.exception_class_path, (r.traceback.strip().splitlines() or [""])[-1][:200])
+        for r in DBTaskResult.objects.filter(status="FAILED")
+    ]
     # A task whose worker was killed mid-way was claimed again after recovery: its first attempt
     # rolled back, so its effects are there once (checked above). Counted, not a problem.
     retried = sum(1 for ids in DBTaskResult.objects.values_list("worker_ids", flat=True) if len(ids) > 1)
@@ -159,10 +165,17 @@ def inspect(acknowledged: dict) -> dict:
         problems.append(f"audit chain broken at #{result.broken_seq}: {result.reason}")
     return {
         "problems": problems,
-        "cases": len(cases), "acknowledged": len(acknowledged["submissions"]),
-        "decisions": len(acknowledged["decisions"]), "companies": len(usccs), "licences": len(identifiers),
-        "statuses": dict(Counter(c.status for c in cases.values())), "queue": q, "failed_tasks": failed[:20],
-        "failed": len(failed), "retried_after_crash": retried, "audit_events": result.checked,
+        "cases": len(cases),
+        "acknowledged": len(acknowledged["submissions"]),
+        "decisions": len(acknowledged["decisions"]),
+        "companies": len(usccs),
+        "licences": len(identifiers),
+        "statuses": dict(Counter(c.status for c in cases.values())),
+        "queue": q,
+        "failed_tasks": failed[:20],
+        "failed": len(failed),
+        "retried_after_crash": retried,
+        "audit_events": result.checked,
     }
 
 

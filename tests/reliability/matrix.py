@@ -113,8 +113,9 @@ def perform(world: World, role: str, check: policy.Check, url_of, api: bool) -> 
         location = response.get("Location", "")
         transaction.set_rollback(True)
     supplied = frozenset(str(v) for part in (resolve(check.args, refs), query or {}, data or {}) for v in part.values())
-    return Result(classify(response.status_code, location), response.status_code, location, text, dict(response.headers),
-                  supplied)
+    return Result(
+        classify(response.status_code, location), response.status_code, location, text, dict(response.headers), supplied
+    )
 
 
 def leaks(world: World, role: str, result: Result) -> list[str]:
@@ -124,15 +125,23 @@ def leaks(world: World, role: str, result: Result) -> list[str]:
     if role in ("anon", "applicant2", "partner"):
         found += [f"A's private {m!r}" for m in world.private if m in text and m not in result.supplied]
     if role == "reviewer_tax":  # another department: nothing of the case it has no task on
-        own = {world.refs["case_review"], "A-private-articles-7f3e.pdf", "A-unsent-draft.pdf", world.refs["case_intake"],
-               "A-PRIVATE-CONTENT-91c2"}
+        own = {
+            world.refs["case_review"],
+            "A-private-articles-7f3e.pdf",
+            "A-unsent-draft.pdf",
+            world.refs["case_intake"],
+            "A-PRIVATE-CONTENT-91c2",
+        }
         found += [f"another department's case data {m!r}" for m in own if m in text and m not in result.supplied]
     return found
 
 
 def missing_headers(result: Result) -> list[str]:
-    return [f"{name} missing or not {value!r}" for name, value in REQUIRED_HEADERS.items()
-            if value not in result.headers.get(name, "")]
+    return [
+        f"{name} missing or not {value!r}"
+        for name, value in REQUIRED_HEADERS.items()
+        if value not in result.headers.get(name, "")
+    ]
 
 
 __all__ = ["Ref", "classify", "leaks", "missing_headers", "perform"]

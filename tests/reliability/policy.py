@@ -36,7 +36,7 @@ CITIZENS = ("applicant", "applicant2", "partner")
 
 
 def expect(default: str, **roles: str) -> dict[str, str]:
-    out = {role: default for role in ROLES}
+    out = dict.fromkeys(ROLES, default)
     unknown = set(roles) - set(ROLES)
     assert not unknown, f"unknown roles {unknown}"
     out.update(roles)
@@ -50,8 +50,9 @@ OWNER_ONLY = expect(HIDDEN, anon=LOGIN, applicant=OK)
 OFFICERS = expect(OK, anon=LOGIN, applicant=FORBIDDEN, applicant2=FORBIDDEN, partner=FORBIDDEN)
 ZONE_ADMIN = expect(FORBIDDEN, anon=LOGIN, admin=OK)
 # Pages for the officers of the task's department (AMR) and the administrator.
-AMR_TASK_PAGE = expect(HIDDEN, anon=LOGIN, applicant=FORBIDDEN, applicant2=FORBIDDEN, partner=FORBIDDEN,
-                       reviewer=OK, admin=OK)
+AMR_TASK_PAGE = expect(
+    HIDDEN, anon=LOGIN, applicant=FORBIDDEN, applicant2=FORBIDDEN, partner=FORBIDDEN, reviewer=OK, admin=OK
+)
 WINDOW_DESK = expect(FORBIDDEN, anon=LOGIN, clerk=OK, admin=OK)
 NOT_THIS_METHOD = expect(METHOD, anon=LOGIN)
 
@@ -99,50 +100,102 @@ PAGES: dict[str, list[Check]] = {
     "web:apply": [Check(SIGNED_IN, args=CODE)],
     "web:apply_materials": [Check(SIGNED_IN, args=CODE), Check(SIGNED_IN, "POST", args=CODE, data={})],
     "web:apply_check": [Check(SIGNED_IN, args=CODE)],
-    "web:apply_section": [Check(SIGNED_IN, args={"code": Ref("service"), "section_key": Ref("section")}),
-                          Check(SIGNED_IN, "POST", args={"code": Ref("service"), "section_key": Ref("section")}, data={})],
+    "web:apply_section": [
+        Check(SIGNED_IN, args={"code": Ref("service"), "section_key": Ref("section")}),
+        Check(SIGNED_IN, "POST", args={"code": Ref("service"), "section_key": Ref("section")}, data={}),
+    ],
     "web:cases": [Check(SIGNED_IN)],
     # A's case pages: A only; everyone else, officers included, sees "not found"
     "web:case": [Check(OWNER_ONLY, args=REVIEW), Check(OWNER_ONLY, args=DONE)],
     "web:case_submitted": [Check(OWNER_ONLY, args=REVIEW)],
-    "web:case_withdraw": [Check(OWNER_ONLY, "POST", args=REVIEW, data={"reason": "不办了"}),
-                          Check(NOT_THIS_METHOD, args=REVIEW)],
-    "web:case_correction": [Check(OWNER_ONLY, "POST", args=REVIEW, data={"answer": "已补充"}, setup=w.suspend_for_correction)],
+    "web:case_withdraw": [
+        Check(OWNER_ONLY, "POST", args=REVIEW, data={"reason": "不办了"}),
+        Check(NOT_THIS_METHOD, args=REVIEW),
+    ],
+    "web:case_correction": [
+        Check(OWNER_ONLY, "POST", args=REVIEW, data={"answer": "已补充"}, setup=w.suspend_for_correction)
+    ],
     "web:case_rating": [Check(OWNER_ONLY, "POST", args=DONE, data={"level": "5", "comment": "好"})],
     "web:case_follow_up": [Check(OWNER_ONLY, "POST", args=DONE, data={"level": "4"}, setup=w.rectified)],
     # materials: the owner, and officers whose department has or had a task on the case (not
     # another department's reviewer; the window clerk only for cases that came to the window)
     "web:material": [
-        Check(expect(HIDDEN, anon=LOGIN, applicant=OK, reviewer=OK, admin=OK), args={"token": Ref("material_review")},
-              note="never at the window: the clerk sees nothing"),
-        Check(expect(HIDDEN, anon=LOGIN, applicant=OK, clerk=OK, reviewer=OK, reviewer_tax=OK, admin=OK),
-              args={"token": Ref("material_window")},
-              note="issued, waiting at the window; market regulation and tax each had a task on it (秒批)"),
-        Check(expect(HIDDEN, anon=LOGIN, applicant=OK), args={"token": Ref("material_loose")},
-              note="uploaded, not yet sent: nobody but its owner"),
+        Check(
+            expect(HIDDEN, anon=LOGIN, applicant=OK, reviewer=OK, admin=OK),
+            args={"token": Ref("material_review")},
+            note="never at the window: the clerk sees nothing",
+        ),
+        Check(
+            expect(HIDDEN, anon=LOGIN, applicant=OK, clerk=OK, reviewer=OK, reviewer_tax=OK, admin=OK),
+            args={"token": Ref("material_window")},
+            note="issued, waiting at the window; market regulation and tax each had a task on it (秒批)",
+        ),
+        Check(
+            expect(HIDDEN, anon=LOGIN, applicant=OK),
+            args={"token": Ref("material_loose")},
+            note="uploaded, not yet sent: nobody but its owner",
+        ),
     ],
     # licences: the holder's applicant and staff
-    "licences:detail": [Check(expect(HIDDEN, anon=LOGIN, applicant=OK, admin=OK), args={"identifier": Ref("credential")})],
+    "licences:detail": [
+        Check(expect(HIDDEN, anon=LOGIN, applicant=OK, admin=OK), args={"identifier": Ref("credential")})
+    ],
     "licences:qr": [Check(expect(HIDDEN, anon=LOGIN, applicant=OK, admin=OK), args={"identifier": Ref("credential")})],
     "licences:pdf": [Check(expect(HIDDEN, anon=LOGIN, applicant=OK, admin=OK), args={"identifier": Ref("credential")})],
     # officers
     "web:workbench": [Check(OFFICERS)],
-    "web:task": [Check(AMR_TASK_PAGE, args={"task_id": Ref("task_review")}),
-                 Check(expect(HIDDEN, anon=LOGIN, applicant=FORBIDDEN, applicant2=FORBIDDEN, partner=FORBIDDEN,
-                              reviewer_tax=OK, admin=OK), args={"task_id": Ref("task_tax")})],
-    "web:task_decide": [Check(AMR_TASK_PAGE, "POST", args={"task_id": Ref("task_review")}, data={"outcome": "approve"}),
-                        Check(expect(HIDDEN, anon=LOGIN, applicant=FORBIDDEN, applicant2=FORBIDDEN, partner=FORBIDDEN,
-                                     clerk=OK, admin=OK), "POST", args={"task_id": Ref("task_intake")},
-                              data={"outcome": "approve"})],
-    "web:task_rectify": [Check(AMR_TASK_PAGE, "POST", args={"task_id": Ref("task_rectify")}, data={"answer": "已整改"},
-                               setup=w.poor_rating)],
+    "web:task": [
+        Check(AMR_TASK_PAGE, args={"task_id": Ref("task_review")}),
+        Check(
+            expect(
+                HIDDEN,
+                anon=LOGIN,
+                applicant=FORBIDDEN,
+                applicant2=FORBIDDEN,
+                partner=FORBIDDEN,
+                reviewer_tax=OK,
+                admin=OK,
+            ),
+            args={"task_id": Ref("task_tax")},
+        ),
+    ],
+    "web:task_decide": [
+        Check(AMR_TASK_PAGE, "POST", args={"task_id": Ref("task_review")}, data={"outcome": "approve"}),
+        Check(
+            expect(
+                HIDDEN, anon=LOGIN, applicant=FORBIDDEN, applicant2=FORBIDDEN, partner=FORBIDDEN, clerk=OK, admin=OK
+            ),
+            "POST",
+            args={"task_id": Ref("task_intake")},
+            data={"outcome": "approve"},
+        ),
+    ],
+    "web:task_rectify": [
+        Check(
+            AMR_TASK_PAGE, "POST", args={"task_id": Ref("task_rectify")}, data={"answer": "已整改"}, setup=w.poor_rating
+        )
+    ],
     # 好差评: 回访核实 by the service centre, 申诉 by the rated department (AMR), 复核 by the administrator
     "web:ratings": [Check(WINDOW_DESK)],
     "web:rating_verify": [Check(WINDOW_DESK, "POST", args=DONE, data={"note": "已回访"}, setup=w.answered)],
-    "web:rating_appeal": [Check(expect(HIDDEN, anon=LOGIN, applicant=FORBIDDEN, applicant2=FORBIDDEN, partner=FORBIDDEN,
-                                       reviewer=OK), "POST", args=DONE, data={"reason": "评价对象错误"}, setup=w.poor_rating)],
-    "web:rating_review": [Check(ZONE_ADMIN, "POST", args={"appeal_id": Ref("appeal")},
-                                data={"decision": "upheld", "reason": "评价属实"}, setup=w.appealed)],
+    "web:rating_appeal": [
+        Check(
+            expect(HIDDEN, anon=LOGIN, applicant=FORBIDDEN, applicant2=FORBIDDEN, partner=FORBIDDEN, reviewer=OK),
+            "POST",
+            args=DONE,
+            data={"reason": "评价对象错误"},
+            setup=w.poor_rating,
+        )
+    ],
+    "web:rating_review": [
+        Check(
+            ZONE_ADMIN,
+            "POST",
+            args={"appeal_id": Ref("appeal")},
+            data={"decision": "upheld", "reason": "评价属实"},
+            setup=w.appealed,
+        )
+    ],
     "web:window": [Check(WINDOW_DESK)],
     "web:window_deliver": [Check(WINDOW_DESK, "POST", args={"number": Ref("case_window")}, data={"method": "window"})],
     # the zone dashboard: zone administrators; its public page and export for everyone
@@ -154,7 +207,9 @@ PAGES: dict[str, list[Check]] = {
     "monitor:industry": [Check(ZONE_ADMIN)],
     "monitor:projects": [Check(ZONE_ADMIN)],
     "monitor:ledgers": [Check(ZONE_ADMIN)],
-    "monitor:export": [Check(ZONE_ADMIN, args={"view": view}) for view in ("overview", "industry", "projects", "ledgers")],
+    "monitor:export": [
+        Check(ZONE_ADMIN, args={"view": view}) for view in ("overview", "industry", "projects", "ledgers")
+    ],
     "monitor:import": [Check(ZONE_ADMIN)],
     "monitor:import_template": [Check(ZONE_ADMIN)],
     "monitor:import_job": [Check(ZONE_ADMIN, args={"pk": Ref("import_job")}, setup=w.import_job)],
@@ -179,81 +234,141 @@ API: dict[str, list[Check]] = {
     "POST /api/v1/materials": [Check(SIGNED_IN, "POST", data={"key": "articles"}, files={"file": ("a.pdf", w.PDF)})],
     "GET /api/v1/cases": [Check(SIGNED_IN)],
     "POST /api/v1/cases": [Check(SIGNED_IN, "POST", data={"service": "QYKB-001", "data": {}})],
-    "GET /api/v1/cases/{number}": [Check(API_CASE_READERS, args=REVIEW),
-                                   Check(expect(HIDDEN, anon=LOGIN, applicant2=OK, clerk=OK, admin=OK, reviewer=OK,
-                                                reviewer_tax=OK), args={"number": Ref("case_b")},
-                                         note="B's straight-through case has a task for every department")],
+    "GET /api/v1/cases/{number}": [
+        Check(API_CASE_READERS, args=REVIEW),
+        Check(
+            expect(HIDDEN, anon=LOGIN, applicant2=OK, clerk=OK, admin=OK, reviewer=OK, reviewer_tax=OK),
+            args={"number": Ref("case_b")},
+            note="B's straight-through case has a task for every department",
+        ),
+    ],
     "GET /api/v1/cases/{number}/history": [Check(API_CASE_READERS, args=REVIEW)],
     "POST /api/v1/cases/{number}/withdraw": [Check(API_OWNER_ONLY, "POST", args=REVIEW, data={"reason": "不办了"})],
-    "POST /api/v1/cases/{number}/correction": [Check(API_OWNER_ONLY, "POST", args=REVIEW, data={"answer": "已补充"},
-                                                     setup=w.suspend_for_correction)],
+    "POST /api/v1/cases/{number}/correction": [
+        Check(API_OWNER_ONLY, "POST", args=REVIEW, data={"answer": "已补充"}, setup=w.suspend_for_correction)
+    ],
     "POST /api/v1/cases/{number}/rating": [Check(API_OWNER_ONLY, "POST", args=DONE, data={"level": 5})],
-    "POST /api/v1/cases/{number}/rating/follow-up": [Check(API_OWNER_ONLY, "POST", args=DONE, data={"level": 4},
-                                                           setup=w.rectified)],
+    "POST /api/v1/cases/{number}/rating/follow-up": [
+        Check(API_OWNER_ONLY, "POST", args=DONE, data={"level": 4}, setup=w.rectified)
+    ],
     "GET /api/v1/rating-reasons": [Check(PUBLIC)],
-    "POST /api/v1/cases/{number}/rating/verification": [Check(API_WINDOW, "POST", args=DONE, data={"note": "已回访"},
-                                                              setup=w.answered)],
-    "POST /api/v1/cases/{number}/rating/appeal": [Check(expect(HIDDEN, anon=LOGIN, reviewer=OK), "POST", args=DONE,
-                                                        data={"reason": "评价对象错误"}, setup=w.poor_rating)],
+    "POST /api/v1/cases/{number}/rating/verification": [
+        Check(API_WINDOW, "POST", args=DONE, data={"note": "已回访"}, setup=w.answered)
+    ],
+    "POST /api/v1/cases/{number}/rating/appeal": [
+        Check(
+            expect(HIDDEN, anon=LOGIN, reviewer=OK),
+            "POST",
+            args=DONE,
+            data={"reason": "评价对象错误"},
+            setup=w.poor_rating,
+        )
+    ],
     "GET /api/v1/rating-appeals": [Check(API_ZONE_ADMIN)],
-    "POST /api/v1/rating-appeals/{appeal_id}/decision": [Check(API_ZONE_ADMIN, "POST", args={"appeal_id": Ref("appeal")},
-                                                               data={"decision": "upheld", "reason": "评价属实"},
-                                                               setup=w.appealed)],
-    "POST /api/v1/cases/{number}/delivery": [Check(API_WINDOW, "POST", args={"number": Ref("case_window")},
-                                                   data={"method": "window"})],
-    "POST /api/v1/cases/{number}/extension": [Check(API_ZONE_ADMIN, "POST", args=REVIEW, data={"days": 2, "reason": "疫情"})],
+    "POST /api/v1/rating-appeals/{appeal_id}/decision": [
+        Check(
+            API_ZONE_ADMIN,
+            "POST",
+            args={"appeal_id": Ref("appeal")},
+            data={"decision": "upheld", "reason": "评价属实"},
+            setup=w.appealed,
+        )
+    ],
+    "POST /api/v1/cases/{number}/delivery": [
+        Check(API_WINDOW, "POST", args={"number": Ref("case_window")}, data={"method": "window"})
+    ],
+    "POST /api/v1/cases/{number}/extension": [
+        Check(API_ZONE_ADMIN, "POST", args=REVIEW, data={"days": 2, "reason": "疫情"})
+    ],
     "GET /api/v1/tasks": [Check(API_OFFICERS)],
-    "POST /api/v1/tasks/{task_id}/decision": [Check(API_DECIDERS, "POST", args={"task_id": Ref("task_review")},
-                                                    data={"outcome": "approve"})],
-    "POST /api/v1/tasks/{task_id}/rectification": [Check(expect(HIDDEN, anon=LOGIN, reviewer=OK, admin=OK), "POST",
-                                                         args={"task_id": Ref("task_rectify")}, data={"answer": "已整改"},
-                                                         setup=w.poor_rating)],
+    "POST /api/v1/tasks/{task_id}/decision": [
+        Check(API_DECIDERS, "POST", args={"task_id": Ref("task_review")}, data={"outcome": "approve"})
+    ],
+    "POST /api/v1/tasks/{task_id}/rectification": [
+        Check(
+            expect(HIDDEN, anon=LOGIN, reviewer=OK, admin=OK),
+            "POST",
+            args={"task_id": Ref("task_rectify")},
+            data={"answer": "已整改"},
+            setup=w.poor_rating,
+        )
+    ],
     "GET /api/v1/licences/verify/{identifier}": [Check(PUBLIC, args={"identifier": Ref("credential")})],
     "GET /api/v1/licences/mine": [Check(SIGNED_IN)],
     "GET /api/v1/licences/jwks": [Check(PUBLIC)],
     "GET /api/v1/monitor/indicators": [Check(API_ZONE_ADMIN)],
-    "GET /api/v1/monitor/indicators/{code}/series": [Check(API_ZONE_ADMIN, args={"code": Ref("indicator")}, setup=w.indicator)],
+    "GET /api/v1/monitor/indicators/{code}/series": [
+        Check(API_ZONE_ADMIN, args={"code": Ref("indicator")}, setup=w.indicator)
+    ],
     "GET /api/v1/monitor/public/indicators": [Check(PUBLIC)],
-    "GET /api/v1/monitor/public/indicators/{code}/series": [Check(PUBLIC, args={"code": Ref("indicator")}, setup=w.indicator)],
+    "GET /api/v1/monitor/public/indicators/{code}/series": [
+        Check(PUBLIC, args={"code": Ref("indicator")}, setup=w.indicator)
+    ],
 }
 
 # ---------------------------------------------------------------- permits (准营)
 
 PERMIT = {"code": Ref("permit_item")}
-PERMIT_CHECK = expect(HIDDEN, anon=LOGIN, applicant=FORBIDDEN, applicant2=FORBIDDEN, partner=FORBIDDEN, reviewer=OK, admin=OK)
+PERMIT_CHECK = expect(
+    HIDDEN, anon=LOGIN, applicant=FORBIDDEN, applicant2=FORBIDDEN, partner=FORBIDDEN, reviewer=OK, admin=OK
+)
 COMMIT_FORM = {"uscc": Ref("uscc"), "signer_name": "李明", "agree": "true"}
 
-PAGES.update({
-    "permits:catalogue": [Check(PUBLIC)],
-    "permits:catalogue_xlsx": [Check(PUBLIC)],
-    "permits:advisor": [Check(PUBLIC), Check(PUBLIC, query={"activities": "catering"})],
-    "permits:item": [Check(PUBLIC, args=PERMIT)],
-    "permits:bundle": [Check(PUBLIC, args={"code": Ref("bundle")})],
-    # signing a commitment: anyone signed in may try; only for a company of their own (judged on the merits)
-    "permits:commit": [Check(SIGNED_IN, args=PERMIT), Check(SIGNED_IN, "POST", args=PERMIT, data=COMMIT_FORM)],
-    "permits:note": [Check(SIGNED_IN, "POST", args={"code": Ref("cancelled_item")}, data={"uscc": Ref("uscc")})],
-    "permits:companies": [Check(SIGNED_IN)],
-    "permits:granted": [Check(OWNER_ONLY, args={"number": Ref("permit_case")})],
-    # post-approval checks: officers; one check, its department's reviewers and the administrator
-    "permits:checks": [Check(OFFICERS)],
-    "permits:check": [Check(PERMIT_CHECK, args={"pk": Ref("post_check")}),
-                      Check(PERMIT_CHECK, "POST", args={"pk": Ref("post_check")}, data={"outcome": "true", "findings": "属实"})],
-})
+PAGES.update(
+    {
+        "permits:catalogue": [Check(PUBLIC)],
+        "permits:catalogue_xlsx": [Check(PUBLIC)],
+        "permits:advisor": [Check(PUBLIC), Check(PUBLIC, query={"activities": "catering"})],
+        "permits:item": [Check(PUBLIC, args=PERMIT)],
+        "permits:bundle": [Check(PUBLIC, args={"code": Ref("bundle")})],
+        # signing a commitment: anyone signed in may try; only for a company of their own (judged on the merits)
+        "permits:commit": [Check(SIGNED_IN, args=PERMIT), Check(SIGNED_IN, "POST", args=PERMIT, data=COMMIT_FORM)],
+        "permits:note": [Check(SIGNED_IN, "POST", args={"code": Ref("cancelled_item")}, data={"uscc": Ref("uscc")})],
+        "permits:companies": [Check(SIGNED_IN)],
+        "permits:granted": [Check(OWNER_ONLY, args={"number": Ref("permit_case")})],
+        # post-approval checks: officers; one check, its department's reviewers and the administrator
+        "permits:checks": [Check(OFFICERS)],
+        "permits:check": [
+            Check(PERMIT_CHECK, args={"pk": Ref("post_check")}),
+            Check(PERMIT_CHECK, "POST", args={"pk": Ref("post_check")}, data={"outcome": "true", "findings": "属实"}),
+        ],
+    }
+)
 
-API.update({
-    "GET /api/v1/permits/items": [Check(PUBLIC)],
-    "GET /api/v1/permits/items/{code}": [Check(PUBLIC, args=PERMIT)],
-    "GET /api/v1/permits/advice": [Check(PUBLIC, query={"activities": "catering"})],
-    "POST /api/v1/permits/commitments": [Check(SIGNED_IN, "POST", data={
-        "service": Ref("permit_item"), "uscc": Ref("uscc"), "signer_name": "李明", "agree": True, "data": Ref("permit_data"),
-        "conditions_version": Ref("conditions_version")})],
-    "POST /api/v1/permits/activity-notes": [Check(SIGNED_IN, "POST", data={"service": Ref("cancelled_item"), "uscc": Ref("uscc")})],
-    "GET /api/v1/permits/companies": [Check(SIGNED_IN)],
-    "GET /api/v1/permits/post-checks": [Check(API_OFFICERS)],
-    "POST /api/v1/permits/post-checks/{check_id}": [Check(expect(HIDDEN, anon=LOGIN, reviewer=OK, admin=OK), "POST",
-                                                           args={"check_id": Ref("post_check")},
-                                                           data={"outcome": "true", "findings": "属实"})],
-})
+API.update(
+    {
+        "GET /api/v1/permits/items": [Check(PUBLIC)],
+        "GET /api/v1/permits/items/{code}": [Check(PUBLIC, args=PERMIT)],
+        "GET /api/v1/permits/advice": [Check(PUBLIC, query={"activities": "catering"})],
+        "POST /api/v1/permits/commitments": [
+            Check(
+                SIGNED_IN,
+                "POST",
+                data={
+                    "service": Ref("permit_item"),
+                    "uscc": Ref("uscc"),
+                    "signer_name": "李明",
+                    "agree": True,
+                    "data": Ref("permit_data"),
+                    "conditions_version": Ref("conditions_version"),
+                },
+            )
+        ],
+        "POST /api/v1/permits/activity-notes": [
+            Check(SIGNED_IN, "POST", data={"service": Ref("cancelled_item"), "uscc": Ref("uscc")})
+        ],
+        "GET /api/v1/permits/companies": [Check(SIGNED_IN)],
+        "GET /api/v1/permits/post-checks": [Check(API_OFFICERS)],
+        "POST /api/v1/permits/post-checks/{check_id}": [
+            Check(
+                expect(HIDDEN, anon=LOGIN, reviewer=OK, admin=OK),
+                "POST",
+                args={"check_id": Ref("post_check")},
+                data={"outcome": "true", "findings": "属实"},
+            )
+        ],
+    }
+)
 
 
 def _merge_app_policies() -> None:

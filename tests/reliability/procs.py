@@ -59,16 +59,33 @@ class Zone:
         return subprocess.Popen(argv, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
     def start_web(self, wait: bool = True) -> None:
-        self.web = self._spawn("web", [sys.executable, "-m", "gunicorn", "zimao.wsgi:application",
-                                       "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.web_workers),
-                                       "--threads", str(self.web_threads), "--graceful-timeout", "5",
-                                       "--timeout", "60"])
+        self.web = self._spawn(
+            "web",
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "zimao.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.web_workers),
+                "--threads",
+                str(self.web_threads),
+                "--graceful-timeout",
+                "5",
+                "--timeout",
+                "60",
+            ],
+        )
         if wait:
             self.wait_healthy()
 
     def start_worker(self) -> None:
-        self.worker = self._spawn("worker", [sys.executable, "-m", "zimao", "db_worker", "--interval", "0.1",
-                                             "--no-startup-delay", "--no-reload"])
+        self.worker = self._spawn(
+            "worker",
+            [sys.executable, "-m", "zimao", "db_worker", "--interval", "0.1", "--no-startup-delay", "--no-reload"],
+        )
 
     def wait_healthy(self, timeout: float = 60) -> None:
         end = time.monotonic() + timeout

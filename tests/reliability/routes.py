@@ -100,8 +100,11 @@ class Operation:
 
     @property
     def int_params(self) -> set[str]:
-        return {p["name"] for p in self.spec.get("parameters", [])
-                if p.get("in") == "path" and (p.get("schema") or {}).get("type") == "integer"}
+        return {
+            p["name"]
+            for p in self.spec.get("parameters", [])
+            if p.get("in") == "path" and (p.get("schema") or {}).get("type") == "integer"
+        }
 
     @property
     def body_type(self) -> str | None:

@@ -26,8 +26,13 @@ def _summary(env) -> dict:
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "-m", "reliability.crash_tools", "summary"], env=env, capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "reliability.crash_tools", "summary"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -56,7 +61,9 @@ def test_backup_while_writing_then_restore_into_a_fresh_database_and_verify(zone
         names = iter(["琪瑶", "瑾璇", "珂琳", "璐琼", "瑛珊", "琦玮", "璟瑜", "玲珑"])
         try:
             while not stop.is_set():
-                written.append(submit(zone.applicant2, next(names), materials=upload_materials(zone.applicant2)).case.number)
+                written.append(
+                    submit(zone.applicant2, next(names), materials=upload_materials(zone.applicant2)).case.number
+                )
         except StopIteration:
             pass
         finally:

@@ -26,8 +26,11 @@ def bz(real_db, settings):
 def _stocked(bz, qty="100"):
     from zimao.bonded import services as bonded
 
-    lst, _ = bonded.declare(bz.operator, bz.book.number, {"movement": "import_abroad", "internal_no": "IN",
-                                                          "lines": [{"item_seq": bz.pellets.seq, "quantity": qty}]})
+    lst, _ = bonded.declare(
+        bz.operator,
+        bz.book.number,
+        {"movement": "import_abroad", "internal_no": "IN", "lines": [{"item_seq": bz.pellets.seq, "quantity": qty}]},
+    )
     bonded.review(bz.customs, lst.number, "accept")
     note = bonded.apply_release(bz.operator, bz.book.number, plate="豫C1", list_numbers=[lst.number])
     bonded.pass_gate(bz.gate, note.token)
@@ -39,9 +42,18 @@ def test_two_acceptances_that_together_exceed_the_stock_accept_one(bz, round_):
     from zimao.bonded.models import BookItem
 
     _stocked(bz)
-    lists = [bonded.declare(bz.operator, bz.book.number, {
-        "movement": "export_abroad", "internal_no": f"OUT-{n}",
-        "lines": [{"item_seq": bz.pellets.seq, "quantity": "60"}]})[0] for n in range(2)]
+    lists = [
+        bonded.declare(
+            bz.operator,
+            bz.book.number,
+            {
+                "movement": "export_abroad",
+                "internal_no": f"OUT-{n}",
+                "lines": [{"item_seq": bz.pellets.seq, "quantity": "60"}],
+            },
+        )[0]
+        for n in range(2)
+    ]
     results = race(*(lambda x=x: bonded.review(bz.customs, x.number, "accept") for x in lists))
     refused = [r for r in results if isinstance(r, BusinessError)]
     assert len(refused) == 1 and refused[0].status == 409, results
@@ -54,8 +66,11 @@ def test_two_gate_scans_of_one_vehicle_post_once(bz):
     from zimao.bonded import services as bonded
     from zimao.bonded.models import BookItem, Posting
 
-    lst, _ = bonded.declare(bz.operator, bz.book.number, {"movement": "import_abroad", "internal_no": "IN",
-                                                          "lines": [{"item_seq": bz.pellets.seq, "quantity": "100"}]})
+    lst, _ = bonded.declare(
+        bz.operator,
+        bz.book.number,
+        {"movement": "import_abroad", "internal_no": "IN", "lines": [{"item_seq": bz.pellets.seq, "quantity": "100"}]},
+    )
     bonded.review(bz.customs, lst.number, "accept")
     note = bonded.apply_release(bz.operator, bz.book.number, plate="豫C1", list_numbers=[lst.number])
     results = race(lambda: bonded.pass_gate(bz.gate, note.token), lambda: bonded.pass_gate(bz.gate, note.token))

@@ -38,7 +38,7 @@ def race(*calls, timeout: float = 120) -> list:
         try:
             barrier.wait(timeout=30)
             results[i] = call()
-        except BaseException as exc:  # noqa: BLE001 — the caller judges
+        except BaseException as exc:
             results[i] = exc
         finally:
             connections.close_all()
@@ -66,8 +66,12 @@ def _custom_case(zone, user=None):
     from zimao.cases.services import submit
 
     user = user or zone.applicant
-    return submit(user, "QYKB-001", application(next(NAMES), registration={"articles": "custom"}),
-                  materials=upload_materials(user)).case
+    return submit(
+        user,
+        "QYKB-001",
+        application(next(NAMES), registration={"articles": "custom"}),
+        materials=upload_materials(user),
+    ).case
 
 
 def _audit_count(action, object_id=None):
@@ -89,14 +93,19 @@ def test_two_reviewers_deciding_the_same_task_have_one_effect(zone, real_db):
         task = case.tasks.get(key="registration")
         deciders = [zone.reviewer, zone.admin, zone.reviewer, zone.admin]
         outcomes = ["approve", "approve", "refuse", "correct"] if round_ % 2 else ["approve"] * 4
-        results = race(*[(lambda u=u, o=o: decide(task.pk, u, o, "理由")) for u, o in zip(deciders, outcomes)])
+        results = race(
+            *[(lambda u=u, o=o: decide(task.pk, u, o, "理由")) for u, o in zip(deciders, outcomes, strict=False)]
+        )
         won = [r for r in results if isinstance(r, Task)]
         lost = [r for r in results if isinstance(r, Conflict)]
         assert len(won) == 1 and len(lost) == 3, results
         task.refresh_from_db()
         case = Case.objects.get(pk=case.pk)
-        decided = (_audit_count("case.correction_requested", case.pk) if task.status == Task.Status.CORRECTION
-                   else _audit_count(f"task.{task.status}", task.pk))
+        decided = (
+            _audit_count("case.correction_requested", case.pk)
+            if task.status == Task.Status.CORRECTION
+            else _audit_count(f"task.{task.status}", task.pk)
+        )
         assert decided == 1, f"round {round_}: the task was decided {decided} times"
         entities = MarketEntity.objects.filter(case_number=case.number).count()
         assert entities == (1 if task.status == Task.Status.APPROVED else 0)
@@ -116,8 +125,10 @@ def test_two_submissions_with_one_idempotency_key_make_one_case(zone, real_db):
         key = f"double-click-{round_}"
         name = next(NAMES)
         mats = upload_materials(zone.applicant)  # a double click sends the same body: the same files
-        calls = [(lambda: submit(zone.applicant, "QYKB-001", application(name), materials=mats, idempotency_key=key))
-                 for _ in range(4)]
+        calls = [
+            (lambda: submit(zone.applicant, "QYKB-001", application(name), materials=mats, idempotency_key=key))
+            for _ in range(4)
+        ]
         results = race(*calls)
         errors = [r for r in results if isinstance(r, BaseException)]
         assert not errors, errors
@@ -137,8 +148,9 @@ def test_the_same_idempotency_key_over_the_api_at_once(zone, real_db):
     token = issue_token(zone.applicant2)
     for round_ in range(ROUNDS):
         key = f"api-retry-{round_}"
-        body = json.dumps({"service": "QYKB-001", "data": application(next(NAMES)),
-                           "materials": upload_materials(zone.applicant2)})
+        body = json.dumps(
+            {"service": "QYKB-001", "data": application(next(NAMES)), "materials": upload_materials(zone.applicant2)}
+        )
 
         def post():
             client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", raise_request_exception=False)
@@ -190,8 +202,12 @@ def test_sweeper_processes_started_together_fire_each_timer_once(zone, real_db, 
     timers = Timer.objects.filter(case__in=cases).count()
     connections.close_all()
     env = same_keys_env(tmp_path)
-    procs = [subprocess.Popen([sys.executable, "-m", "zimao", "sweep"], env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "zimao", "sweep"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(3)
+    ]
     outputs = [p.communicate(timeout=300) for p in procs]
     assert all(p.returncode == 0 for p in procs), outputs
     fired = [json.loads(out.strip().splitlines()[-1])["fired"] for out, _ in outputs]
@@ -225,8 +241,12 @@ def test_two_queue_workers_never_run_one_task_twice(zone, real_db, tmp_path):
             assert all(p.poll() is None for p in procs), [log.read_text() for log in logs]
             time.sleep(0.1)
         with override_settings(TASKS=DB_QUEUE, ADVANCE_INLINE=False):  # the workers, not the inline run, here
-            numbers = [submit(zone.applicant, "QYKB-001", application(next(NAMES)),
-                              materials=upload_materials(zone.applicant)).case.number for _ in range(16)]
+            numbers = [
+                submit(
+                    zone.applicant, "QYKB-001", application(next(NAMES)), materials=upload_materials(zone.applicant)
+                ).case.number
+                for _ in range(16)
+            ]
         deadline = time.monotonic() + 180
         while DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).exists():
             assert time.monotonic() < deadline, "the workers did not drain the queue"
@@ -271,9 +291,10 @@ def test_a_retry_that_passed_the_key_check_before_the_first_commit_still_gets_th
 
     def retry():  # the same request again (same body, same key)
         try:
-            box["retry"] = services.submit(zone.applicant, "QYKB-001", application(name),
-                                           materials=mats, idempotency_key=key)
-        except BaseException as exc:  # noqa: BLE001
+            box["retry"] = services.submit(
+                zone.applicant, "QYKB-001", application(name), materials=mats, idempotency_key=key
+            )
+        except BaseException as exc:
             box["retry"] = exc
         finally:
             connections.close_all()

@@ -57,10 +57,18 @@ class Api:
 
     def upload(self, key: str, content: bytes):
         boundary = uuid.uuid4().hex
-        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\n{key}\r\n"
-                f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{key}.pdf\"\r\n"
-                f"Content-Type: application/pdf\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()
-        return self.request("POST", "/api/v1/materials", body, {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="key"\r\n\r\n{key}\r\n'
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{key}.pdf"\r\n'
+                f"Content-Type: application/pdf\r\n\r\n"
+            ).encode()
+            + content
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        return self.request(
+            "POST", "/api/v1/materials", body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+        )
 
 
 class Load:
@@ -111,12 +119,19 @@ class Load:
             data = application(name, registration={"articles": "custom" if 0.15 < kind < 0.45 else "standard"})
             body = json.dumps({"service": "QYKB-001", "data": data, "materials": materials}).encode()
             idem = uuid.uuid4().hex
-            status, answer = self._retry(lambda: api.request("POST", "/api/v1/cases", body, {
-                "Content-Type": "application/json", "Idempotency-Key": idem}))
+            status, answer = self._retry(
+                lambda: api.request(
+                    "POST", "/api/v1/cases", body, {"Content-Type": "application/json", "Idempotency-Key": idem}
+                )
+            )
             if status in (200, 201):
                 with self.lock:
-                    self.submissions[idem] = {"number": answer["number"], "username": username, "trade_name": name,
-                                              "materials": len(materials)}
+                    self.submissions[idem] = {
+                        "number": answer["number"],
+                        "username": username,
+                        "trade_name": name,
+                        "materials": len(materials),
+                    }
             elif status is not None:
                 raise AssertionError(f"submission refused: {status} {answer}")
 
@@ -131,16 +146,25 @@ class Load:
             task = rng.choice(tasks)
             outcome = "refuse" if task["kind"] == "review" and rng.random() < 0.2 else "approve"
             body = json.dumps({"outcome": outcome, "reason": "材料不符合要求" if outcome == "refuse" else ""}).encode()
-            status, _ = self._retry(lambda: api.request("POST", f"/api/v1/tasks/{task['id']}/decision", body,
-                                                             {"Content-Type": "application/json"}), give_up=20)
+            status, _ = self._retry(
+                lambda: api.request(
+                    "POST", f"/api/v1/tasks/{task['id']}/decision", body, {"Content-Type": "application/json"}
+                ),
+                give_up=20,
+            )
             if status == 200:
                 with self.lock:
                     self.decisions[str(task["id"])] = outcome
             time.sleep(0.05)
 
     def start(self) -> list[threading.Thread]:
-        roles = [(self.applicant, "applicant"), (self.applicant, "applicant2"), (self.applicant, "applicant"),
-                 (self.officer, "reviewer"), (self.officer, "clerk")]
+        roles = [
+            (self.applicant, "applicant"),
+            (self.applicant, "applicant2"),
+            (self.applicant, "applicant"),
+            (self.officer, "reviewer"),
+            (self.officer, "clerk"),
+        ]
         threads = [threading.Thread(target=self._guard, args=r, daemon=True) for r in roles]
         for t in threads:
             t.start()
@@ -149,7 +173,7 @@ class Load:
     def _guard(self, fn, username):
         try:
             fn(username)
-        except BaseException as exc:  # noqa: BLE001 — reported by the test
+        except BaseException as exc:
             self.failure = exc
             self.stop.set()
 
@@ -203,8 +227,16 @@ def test_sigkill_under_load_loses_nothing_and_does_nothing_twice(tmp_path):
         report = json.loads(zone.run("-m", "reliability.crash_tools", "inspect", str(ack)).strip().splitlines()[-1])
         logs = "".join(p.read_text(encoding="utf-8", errors="replace") for p in (tmp_path / "logs").glob("*.log"))
     elapsed = time.monotonic() - started
-    summary = {"database": kind, "kills": kills, "requeued_by_recover": requeued, "sweep": swept,
-               "drained": drained, "load_errors": load.errors, "seconds": round(elapsed), **report}
+    summary = {
+        "database": kind,
+        "kills": kills,
+        "requeued_by_recover": requeued,
+        "sweep": swept,
+        "drained": drained,
+        "load_errors": load.errors,
+        "seconds": round(elapsed),
+        **report,
+    }
     print("\ncrash test:", json.dumps(summary, ensure_ascii=False))
     assert kills["web"] + kills["worker"] >= 20 and kills["web"] >= 10 and kills["worker"] >= 10, kills
     assert report["acknowledged"] >= 30, f"too little load got through to prove anything: {report}"

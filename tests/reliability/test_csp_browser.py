@@ -42,8 +42,9 @@ def test_every_page_runs_under_the_csp_without_errors(browser, live_server):
                 if role not in contexts:
                     ctx = browser.new_context(base_url=live_server.url, locale="zh-CN")
                     if role != "anon":
-                        ctx.add_cookies([{"name": "sessionid", "value": _session_cookie(world.users[role]),
-                                          "url": live_server.url}])
+                        ctx.add_cookies(
+                            [{"name": "sessionid", "value": _session_cookie(world.users[role]), "url": live_server.url}]
+                        )
                     contexts[role] = ctx
                 tab = contexts[role].new_page()
                 problems: list[str] = []
@@ -56,7 +57,7 @@ def test_every_page_runs_under_the_csp_without_errors(browser, live_server):
                         tab.close()
                         continue
                     raise
-                content_type = (response.headers.get("content-type", "") if response else "")
+                content_type = response.headers.get("content-type", "") if response else ""
                 if "html" in content_type:
                     visited += 1
                     tab.wait_for_timeout(150)  # deferred scripts run, charts draw

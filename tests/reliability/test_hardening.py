@@ -35,6 +35,7 @@ DEMO_PASSWORD = "zimao-demo-2026"
 
 # ---------------------------------------------------------------- passwords
 
+
 def test_passwords_are_hashed_with_argon2(world, settings):
     from django.contrib.auth.hashers import get_hasher, make_password
 
@@ -43,8 +44,10 @@ def test_passwords_are_hashed_with_argon2(world, settings):
     assert production.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
     settings.PASSWORD_HASHERS = production.PASSWORD_HASHERS  # the tests' fast hasher off
     assert get_hasher().algorithm == "argon2"
-    response = Client().post("/register/", {"username": "hashed", "first_name": "钱八", "password1": "a-Long-passw0rd!",
-                                            "password2": "a-Long-passw0rd!"})
+    response = Client().post(
+        "/register/",
+        {"username": "hashed", "first_name": "钱八", "password1": "a-Long-passw0rd!", "password2": "a-Long-passw0rd!"},
+    )
     assert response.status_code == 302
     from django.contrib.auth import get_user_model
 
@@ -61,9 +64,11 @@ def test_passwords_are_hashed_with_argon2(world, settings):
 
 # ---------------------------------------------------------------- log-in throttling
 
+
 def _login(client, username, password, address="203.0.113.7", path="/login/"):
-    return client.post(path, {"username": username, "password": password}, REMOTE_ADDR=address,
-                       HTTP_ACCEPT_LANGUAGE="zh-hans")
+    return client.post(
+        path, {"username": username, "password": password}, REMOTE_ADDR=address, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
 
 
 def test_five_failures_refuse_the_sixth_log_in_even_with_the_right_password(world):
@@ -125,9 +130,18 @@ def test_one_address_guessing_across_many_usernames_is_refused(world, settings):
 
 
 def _register(client, username, address="203.0.113.9"):
-    return client.post("/register/", {"username": username, "first_name": "张三", "phone": "",
-                                      "password1": "a-Long-passphrase-2026", "password2": "a-Long-passphrase-2026"},
-                       REMOTE_ADDR=address, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    return client.post(
+        "/register/",
+        {
+            "username": username,
+            "first_name": "张三",
+            "phone": "",
+            "password1": "a-Long-passphrase-2026",
+            "password2": "a-Long-passphrase-2026",
+        },
+        REMOTE_ADDR=address,
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
 
 
 def test_registration_is_rate_limited_per_address(world, settings):
@@ -151,6 +165,7 @@ def test_registration_is_rate_limited_per_address(world, settings):
 
 
 # ---------------------------------------------------------------- CSRF
+
 
 def test_every_page_refuses_a_post_without_its_csrf_token(world):
     """Enumerated from the resolver: a logged-in browser's POST without the token is refused
@@ -185,6 +200,7 @@ def test_the_api_needs_the_csrf_token_with_a_session_but_not_with_a_bearer_token
 
 # ---------------------------------------------------------------- headers, CSP and templates
 
+
 def test_every_response_carries_the_security_headers_and_csp(world):
     """Pages, the API, static files, errors and refusals at the edge all carry them (the
     matrix checks every route and role; these are the responses the matrix does not make)."""
@@ -196,8 +212,14 @@ def test_every_response_carries_the_security_headers_and_csp(world):
         for name, value in REQUIRED_HEADERS.items():
             assert value in response.headers.get(name, ""), (path, name, response.headers.get(name))
     csp = client.get("/").headers["Content-Security-Policy"]
-    for directive in ("default-src 'self'", "script-src 'self'", "object-src 'none'", "frame-ancestors 'none'",
-                      "base-uri 'self'", "form-action 'self'"):
+    for directive in (
+        "default-src 'self'",
+        "script-src 'self'",
+        "object-src 'none'",
+        "frame-ancestors 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+    ):
         assert directive in csp
     assert "unsafe-inline" not in csp  # neither scripts nor styles
     assert "unsafe-eval" not in csp
@@ -230,8 +252,9 @@ def inline_script_problems(html: str) -> list[str]:
 
 def inline_style_problems(html: str) -> list[str]:
     """``style-src 'self'``: a style attribute or <style> element in a page is refused."""
-    return ([f"style attribute: {m.group(0)[:80]}" for m in STYLE_ATTR.finditer(html)]
-            + ["<style> element" for _ in STYLE_ELEMENT.finditer(html)])
+    return [f"style attribute: {m.group(0)[:80]}" for m in STYLE_ATTR.finditer(html)] + [
+        "<style> element" for _ in STYLE_ELEMENT.finditer(html)
+    ]
 
 
 def _printed_only(path: Path) -> bool:
@@ -245,9 +268,15 @@ def test_no_template_has_inline_scripts_or_event_handlers():
     PDF templates — the CSP would block them and the page would silently stop working."""
     files = _template_files()
     assert len(files) > 20, "the template scan found too few templates to be looking in the right place"
-    failures = [f"{f.relative_to(ROOT)}: {p}" for f in files for p in inline_script_problems(f.read_text(encoding="utf-8"))]
-    failures += [f"{f.relative_to(ROOT)}: {p}" for f in files if not _printed_only(f)
-                 for p in inline_style_problems(f.read_text(encoding="utf-8"))]
+    failures = [
+        f"{f.relative_to(ROOT)}: {p}" for f in files for p in inline_script_problems(f.read_text(encoding="utf-8"))
+    ]
+    failures += [
+        f"{f.relative_to(ROOT)}: {p}"
+        for f in files
+        if not _printed_only(f)
+        for p in inline_style_problems(f.read_text(encoding="utf-8"))
+    ]
     assert not failures, "\n".join(failures)
 
 
@@ -270,23 +299,30 @@ def test_rendered_pages_have_no_inline_scripts(world):
         for check in policy.PAGES.get(page.name, []):
             if check.method != "GET":
                 continue
-            role = next((r for r in ("applicant", "admin", "reviewer", "clerk", "anon") if check.expect[r] == policy.OK), None)
+            role = next(
+                (r for r in ("applicant", "admin", "reviewer", "clerk", "anon") if check.expect[r] == policy.OK), None
+            )
             if role is None:
                 continue
             result = perform(world, role, check, page.url, api=False)
             if "html" in result.headers.get("Content-Type", ""):
-                failures += [f"{page.name} as {role}: {p}" for p in
-                             inline_script_problems(result.text) + inline_style_problems(result.text)]
+                failures += [
+                    f"{page.name} as {role}: {p}"
+                    for p in inline_script_problems(result.text) + inline_style_problems(result.text)
+                ]
     assert not failures, "\n".join(failures)
 
 
 # ---------------------------------------------------------------- TLS
 
+
 def _settings_under(env_extra: dict) -> dict:
-    code = ("import django, json; django.setup(); from django.conf import settings as s; "
-            "print(json.dumps({k: getattr(s, k, None) for k in ('SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', "
-            "'SECURE_HSTS_SECONDS', 'SECURE_PROXY_SSL_HEADER', 'SESSION_COOKIE_HTTPONLY', 'FIELD_ENCRYPTION_KEY', "
-            "'SECRET_KEY')}))")
+    code = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps({k: getattr(s, k, None) for k in ('SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', "
+        "'SECURE_HSTS_SECONDS', 'SECURE_PROXY_SSL_HEADER', 'SESSION_COOKIE_HTTPONLY', 'FIELD_ENCRYPTION_KEY', "
+        "'SECRET_KEY')}))"
+    )
     tmp = Path(settings.DATA_DIR)
     env = zimao_env(tmp, "sqlite:///:memory:", **env_extra)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=True)
@@ -316,6 +352,7 @@ def test_under_tls_the_cookies_carry_the_secure_flag(world, settings):
 
 # ---------------------------------------------------------------- personal data at rest
 
+
 def _every_stored_value():
     """Every cell of every table of every installed model, read raw (no field decrypts it)."""
     tables = sorted({m._meta.db_table for m in apps.get_models() if m._meta.managed})
@@ -329,15 +366,26 @@ def _every_stored_value():
                     if isinstance(cell, (bytes, memoryview)):
                         yield table, bytes(cell).decode("utf-8", "replace")
                     else:
-                        yield table, cell if isinstance(cell, str) else json.dumps(cell, ensure_ascii=False, default=str)
+                        yield (
+                            table,
+                            cell if isinstance(cell, str) else json.dumps(cell, ensure_ascii=False, default=str),
+                        )
 
 
 def test_identity_and_phone_numbers_are_encrypted_at_rest(world):
     """After applications, a company, a licence, a registration with a phone number and an audit
     trail of all of it: no table of any app holds a plain identity or phone number."""
     client = Client()
-    response = client.post("/register/", {"username": "newcomer", "first_name": "赵六", "phone": RAW_PHONE,
-                                          "password1": "a-Long-passw0rd!", "password2": "a-Long-passw0rd!"})
+    response = client.post(
+        "/register/",
+        {
+            "username": "newcomer",
+            "first_name": "赵六",
+            "phone": RAW_PHONE,
+            "password1": "a-Long-passw0rd!",
+            "password2": "a-Long-passw0rd!",
+        },
+    )
     assert response.status_code == 302
     cells = 0
     for table, value in _every_stored_value():
@@ -352,7 +400,9 @@ def test_identity_and_phone_numbers_are_encrypted_at_rest(world):
 def test_the_field_key_comes_from_the_environment_and_a_wrong_key_fails_loudly(world, settings):
     from zimao.core import protected
 
-    assert _settings_under({"ZIMAO_FIELD_KEY": "from-the-environment"})["FIELD_ENCRYPTION_KEY"] == "from-the-environment"
+    assert (
+        _settings_under({"ZIMAO_FIELD_KEY": "from-the-environment"})["FIELD_ENCRYPTION_KEY"] == "from-the-environment"
+    )
     token = protected.encrypt_text(RAW_ID)
     assert RAW_ID not in token and protected.decrypt_text(token) == RAW_ID
     settings.FIELD_ENCRYPTION_KEY = "another-key"
@@ -382,8 +432,18 @@ def test_personal_numbers_are_masked_in_every_page_of_the_journey_and_in_the_log
         bodies.append((response.request["PATH_INFO"], raw.decode("utf-8", "replace")))
         return response
 
-    seen(client.post("/register/", {"username": "journey", "first_name": "周七", "phone": RAW_PHONE,
-                                    "password1": "a-Long-passw0rd!", "password2": "a-Long-passw0rd!"}))
+    seen(
+        client.post(
+            "/register/",
+            {
+                "username": "journey",
+                "first_name": "周七",
+                "phone": RAW_PHONE,
+                "password1": "a-Long-passw0rd!",
+                "password2": "a-Long-passw0rd!",
+            },
+        )
+    )
     assert seen(client.post("/login/", {"username": "journey", "password": "a-Long-passw0rd!"})).status_code == 302
     base = f"/apply/{service.code}/"
     seen(client.get(base))
@@ -400,8 +460,12 @@ def test_personal_numbers_are_masked_in_every_page_of_the_journey_and_in_the_log
         seen(client.get(f"{base}{section['key']}/"))
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    seen(client.post(f"{base}materials/", {f"file-{m['key']}": SimpleUploadedFile(f"{m['key']}.pdf", PDF)
-                                          for m in service.materials}))
+    seen(
+        client.post(
+            f"{base}materials/",
+            {f"file-{m['key']}": SimpleUploadedFile(f"{m['key']}.pdf", PDF) for m in service.materials},
+        )
+    )
     seen(client.get(f"{base}check/"))
     response = seen(client.post(f"{base}check/", {"delivery_method": "electronic", "idempotency_key": "journey-1"}))
     assert response.status_code == 302, bodies[-1][1][:2000]
@@ -412,8 +476,14 @@ def test_personal_numbers_are_masked_in_every_page_of_the_journey_and_in_the_log
 
     case = Case.objects.get(number=number)
     identifier = case.outputs[0]["identifier"]
-    for path in (f"/licences/{identifier}/", f"/verify/{identifier}/", f"/api/v1/cases/{number}",
-                 f"/api/v1/cases/{number}/history", "/api/v1/licences/mine", f"/api/v1/licences/verify/{identifier}"):
+    for path in (
+        f"/licences/{identifier}/",
+        f"/verify/{identifier}/",
+        f"/api/v1/cases/{number}",
+        f"/api/v1/cases/{number}/history",
+        "/api/v1/licences/mine",
+        f"/api/v1/licences/verify/{identifier}",
+    ):
         seen(client.get(path))
     from zimao.registry.models import MarketEntity
 
@@ -421,9 +491,16 @@ def test_personal_numbers_are_masked_in_every_page_of_the_journey_and_in_the_log
     admin.force_login(world.users["admin"])
     task = case.tasks.order_by("id").first()
     entity = MarketEntity.objects.get(case_number=number)
-    for path in (f"/workbench/tasks/{task.pk}/", "/workbench/?view=done", f"/licences/{identifier}/",
-                 f"/licences/{identifier}/pdf/", "/admin/registry/marketentity/", f"/admin/cases/case/{case.pk}/change/",
-                 "/admin/core/auditevent/", f"/admin/registry/marketentity/{entity.pk}/change/"):
+    for path in (
+        f"/workbench/tasks/{task.pk}/",
+        "/workbench/?view=done",
+        f"/licences/{identifier}/",
+        f"/licences/{identifier}/pdf/",
+        "/admin/registry/marketentity/",
+        f"/admin/cases/case/{case.pk}/change/",
+        "/admin/core/auditevent/",
+        f"/admin/registry/marketentity/{entity.pk}/change/",
+    ):
         seen(admin.get(path))
     assert len(bodies) > 20
     for path, text in bodies:
@@ -435,6 +512,7 @@ def test_personal_numbers_are_masked_in_every_page_of_the_journey_and_in_the_log
 
 
 # ---------------------------------------------------------------- signing keys
+
 
 def test_licences_signed_with_a_rotated_key_still_verify_and_the_key_can_be_retired(world):
     """A business licence signed with key 1; rotation (``zimao keys rotate``) makes key 2 sign

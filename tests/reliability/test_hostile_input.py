@@ -55,16 +55,31 @@ def _fuzz(fuzz_schema, world, operation, role: str, mode: str):
     from schemathesis import GenerationMode
 
     op = fuzz_schema[operation.path][operation.method]
-    strategy = op.as_strategy(generation_mode=GenerationMode.NEGATIVE if mode == "negative" else GenerationMode.POSITIVE)
+    strategy = op.as_strategy(
+        generation_mode=GenerationMode.NEGATIVE if mode == "negative" else GenerationMode.POSITIVE
+    )
     # Half the time, aim at real objects (A's cases, tasks, licence) instead of random strings.
-    real = {name: world.refs[key] for name, key in (("number", "case_review"), ("task_id", "task_review"),
-                                                    ("identifier", "credential"), ("code", "service"),
-                                                    ("check_id", "task_review"))}
+    real = {
+        name: world.refs[key]
+        for name, key in (
+            ("number", "case_review"),
+            ("task_id", "task_review"),
+            ("identifier", "credential"),
+            ("code", "service"),
+            ("check_id", "task_review"),
+        )
+    }
     headers = {"Authorization": f"Bearer {world.tokens[role]}"}
     checks = _checks()
 
-    @settings(max_examples=EXAMPLES[mode], deadline=None, derandomize=True, database=None, print_blob=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES[mode],
+        deadline=None,
+        derandomize=True,
+        database=None,
+        print_blob=True,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=strategy, aim=st.booleans())
     def run(case, aim):
         if aim and case.path_parameters and mode == "positive":
@@ -94,12 +109,18 @@ def test_fuzz_operation(world, fuzz_schema, operation):
 
 # ---------------------------------------------------------------- uploads
 
+
 def _png(width: int, height: int, data: bytes = b"") -> bytes:
     def chunk(kind, body):
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(data or b"\x00" * 64)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(data or b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _zip_bomb() -> bytes:
@@ -114,8 +135,13 @@ def _zip_bomb() -> bytes:
 def _pdf_flate_bomb() -> bytes:
     """A PDF whose one stream inflates to 50 MB: harmless unless someone inflates it."""
     stream = zlib.compress(b"0" * (50 * 1024 * 1024), 9)
-    return (b"%PDF-1.4\n1 0 obj\n<< /Length " + str(len(stream)).encode() + b" /Filter /FlateDecode >>\nstream\n" + stream
-            + b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
+    return (
+        b"%PDF-1.4\n1 0 obj\n<< /Length "
+        + str(len(stream)).encode()
+        + b" /Filter /FlateDecode >>\nstream\n"
+        + stream
+        + b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+    )
 
 
 HOSTILE_UPLOADS = [
@@ -236,9 +262,15 @@ def _sample(spec: dict, uscc: str):
         return uscc
     if choices:
         return choices[:1] if kind == "multichoice" else choices[0]
-    return {"int": max(int(spec.get("min", 1)), 1), "decimal": str(max(float(spec.get("min", 1)), 1.0)), "bool": True,
-            "date": (dt.date.today() + dt.timedelta(days=7)).isoformat(), "id_number": "11010519491231002X",
-            "phone": "13812345678", "division": "410305"}.get(kind, "洛阳市涧西区天津路8号")
+    return {
+        "int": max(int(spec.get("min", 1)), 1),
+        "decimal": str(max(float(spec.get("min", 1)), 1.0)),
+        "bool": True,
+        "date": (dt.date.today() + dt.timedelta(days=7)).isoformat(),
+        "id_number": "11010519491231002X",
+        "phone": "13812345678",
+        "division": "410305",
+    }.get(kind, "洛阳市涧西区天津路8号")
 
 
 def _application_for(world, service) -> dict:
@@ -379,23 +411,38 @@ def test_nul_bytes_and_odd_strings_never_cause_a_server_error(world):
     failures = []
     for op in routes.operations():
         for check in policy.API.get(op.key, []):
-            role = next((r for r in ("applicant", "admin", "reviewer", "clerk") if check.expect.get(r) == policy.OK), None)
+            role = next(
+                (r for r in ("applicant", "admin", "reviewer", "clerk") if check.expect.get(r) == policy.OK), None
+            )
             if role is None:
                 continue
             variants = []
             if check.data:
                 for path in _strings_in(resolve(check.data, world.refs)):
-                    variants += [(f"body {'.'.join(map(str, path))}", {"data": _replace(resolve(check.data, world.refs), path, s)})
-                                 for s in NASTY_STRINGS]
+                    variants += [
+                        (
+                            f"body {'.'.join(map(str, path))}",
+                            {"data": _replace(resolve(check.data, world.refs), path, s)},
+                        )
+                        for s in NASTY_STRINGS
+                    ]
             for name in op.path_params:
                 if name not in op.int_params:
                     variants += [(f"path {name}", {"args": {**check.args, name: s}}) for s in NASTY_STRINGS[:3]]
             variants.append(("query", {"query": {"view": "\x00", "limit": "\x00", "q": "\x00"}}))
             for label, change in variants:
-                probe = policy.Check(expect={}, method=check.method, args=change.get("args", check.args),
-                                     data=change.get("data", check.data), query=change.get("query", {}),
-                                     files=check.files, setup=check.setup)
-                result = perform(world, role, probe, lambda kw: op.path.format(**{k: _quote(v) for k, v in kw.items()}), api=True)
+                probe = policy.Check(
+                    expect={},
+                    method=check.method,
+                    args=change.get("args", check.args),
+                    data=change.get("data", check.data),
+                    query=change.get("query", {}),
+                    files=check.files,
+                    setup=check.setup,
+                )
+                result = perform(
+                    world, role, probe, lambda kw: op.path.format(**{k: _quote(v) for k, v in kw.items()}), api=True
+                )
                 if result.status >= 500:
                     failures.append(f"{op.key} {label} as {role}: {result.status}")
     assert not failures, "\n".join(failures)
@@ -415,13 +462,22 @@ def test_nul_bytes_in_pages_never_cause_a_server_error(world):
     failures = []
     for page in routes.web_pages():
         for check in policy.PAGES.get(page.name, []):
-            role = next((r for r in ("applicant", "admin", "reviewer", "clerk", "anon") if check.expect.get(r) == policy.OK), None)
+            role = next(
+                (r for r in ("applicant", "admin", "reviewer", "clerk", "anon") if check.expect.get(r) == policy.OK),
+                None,
+            )
             if role is None:
                 continue
             args = {k: ("1" if k in page.int_params else "nul\x00byte") for k in page.params}
-            data = {k: "nul\x00byte" for k in (check.data or {})} if check.method == "POST" else None
-            probe = policy.Check(expect={}, method=check.method, args=args, data=data, query={"q": "\x00", "next": "/\x00"},
-                                 setup=check.setup)
+            data = dict.fromkeys(check.data or {}, "nul\x00byte") if check.method == "POST" else None
+            probe = policy.Check(
+                expect={},
+                method=check.method,
+                args=args,
+                data=data,
+                query={"q": "\x00", "next": "/\x00"},
+                setup=check.setup,
+            )
             result = perform(world, role, probe, lambda kw: page.url({k: _quote(v) for k, v in kw.items()}), api=False)
             if result.status >= 500:
                 failures.append(f"{page.name} as {role}: {result.status}")
@@ -430,15 +486,21 @@ def test_nul_bytes_in_pages_never_cause_a_server_error(world):
 
 def test_a_nul_character_is_refused_in_both_languages(world):
     client = Client(HTTP_AUTHORIZATION=f"Bearer {world.tokens['applicant']}")
-    response = client.post("/api/v1/cases", '{"service": "QYKB-001", "data": {}, "mail_address": "a\\u0000b"}',
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/cases",
+        '{"service": "QYKB-001", "data": {}, "mail_address": "a\\u0000b"}',
+        content_type="application/json",
+    )
     assert response.status_code == 400
     [error] = response.json()["errors"]
     assert error["code"] == "nul_character" and "NUL" in error["message_en"] and "空字符" in error["message_zh"]
     assert Client().get("/cases/LY%00/").status_code == 400
     # an escaped backslash followed by "u0000" is ordinary text, not a NUL
-    ok = client.post("/api/v1/cases", '{"service": "QYKB-001", "data": {}, "mail_address": "a\\\\u0000b"}',
-                     content_type="application/json")
+    ok = client.post(
+        "/api/v1/cases",
+        '{"service": "QYKB-001", "data": {}, "mail_address": "a\\\\u0000b"}',
+        content_type="application/json",
+    )
     assert ok.status_code == 422  # judged on its merits (the form is empty), not refused at the edge
 
 
@@ -453,7 +515,9 @@ def _json_checks(world):
 
     for op in routes.operations():
         for check in policy.API.get(op.key, []):
-            role = next((r for r in ("applicant", "admin", "reviewer", "clerk") if check.expect.get(r) == policy.OK), None)
+            role = next(
+                (r for r in ("applicant", "admin", "reviewer", "clerk") if check.expect.get(r) == policy.OK), None
+            )
             if role and check.method != "GET" and check.data and not check.files:
                 yield op, role, check
 
@@ -478,14 +542,18 @@ def test_a_lone_surrogate_in_any_json_string_of_any_operation_is_refused_naming_
                 variants.append((f"{name}.deep.1", {**body, name: {**value, "deep": ["ok", LONE]}}))
         for field, data in variants:
             probe = policy.Check(expect={}, method=check.method, args=check.args, data=data, setup=check.setup)
-            result = perform(world, role, probe, lambda kw: op.path.format(**{k: _quote(v) for k, v in kw.items()}), api=True)
+            result = perform(
+                world, role, probe, lambda kw: op.path.format(**{k: _quote(v) for k, v in kw.items()}), api=True
+            )
             probed.add(op.key)
             try:
                 errors = json.JSONDecoder().raw_decode(result.text)[0]["errors"]
             except (ValueError, KeyError, TypeError):
                 errors = []
-            if result.status != 422 or not any(e["code"] == "unencodable_character" and e["field"] == field
-                                               and e["message_zh"] and e["message_en"] for e in errors):
+            if result.status != 422 or not any(
+                e["code"] == "unencodable_character" and e["field"] == field and e["message_zh"] and e["message_en"]
+                for e in errors
+            ):
                 failures.append(f"{op.key} {field} as {role}: {result.status} {result.text[:120]}")
     assert not failures, "\n".join(failures[:30])
     # the operations the review named are among those probed
@@ -499,18 +567,28 @@ def test_a_lone_surrogate_is_refused_in_queries_and_page_forms_and_a_pair_is_a_c
     response = client.post("/api/v1/cases", body, content_type="application/json")
     assert response.status_code == 422
     [error] = response.json()["errors"]
-    assert error["field"] == "data.name.trade_name" and "代理项" in error["message_zh"] and "surrogate" in error["message_en"]
+    assert (
+        error["field"] == "data.name.trade_name"
+        and "代理项" in error["message_zh"]
+        and "surrogate" in error["message_en"]
+    )
     # a well-formed escaped pair is one real character (😀), judged on its merits
-    pair = client.post("/api/v1/cases", '{"service": "QYKB-001", "data": {"name": {"trade_name": "\\ud83d\\ude00"}}}',
-                       content_type="application/json")
+    pair = client.post(
+        "/api/v1/cases",
+        '{"service": "QYKB-001", "data": {"name": {"trade_name": "\\ud83d\\ude00"}}}',
+        content_type="application/json",
+    )
     assert pair.status_code == 422 and all(e["code"] != "unencodable_character" for e in pair.json()["errors"])
     # query strings and posted forms: the percent-encoded UTF-8 of a surrogate (ED A0 80) is not
     # valid UTF-8 and decodes to U+FFFD, so no surrogate reaches a view; nothing fails either
     assert client.get("/api/v1/tasks", {"service": "%ED%A0%80"}).status_code < 500
     web = Client()
     web.force_login(world.users["applicant"])
-    answer = web.post(f"/cases/{world.refs['case_review']}/withdraw/", "reason=%ED%A0%80",
-                      content_type="application/x-www-form-urlencoded")
+    answer = web.post(
+        f"/cases/{world.refs['case_review']}/withdraw/",
+        "reason=%ED%A0%80",
+        content_type="application/x-www-form-urlencoded",
+    )
     assert answer.status_code < 500
 
 
@@ -519,5 +597,7 @@ def test_a_surrogate_in_a_service_form_is_refused_even_without_the_http_edge(wor
     from zimao.catalog import forms
     from zimao.catalog.services import get_service
 
-    _cleaned, problems = forms.validate(get_service("QYKB-001").form, {"name": {"trade_name": "智\ud800远"}}, partial=True)
+    _cleaned, problems = forms.validate(
+        get_service("QYKB-001").form, {"name": {"trade_name": "智\ud800远"}}, partial=True
+    )
     assert [(p.field, p.code) for p in problems] == [("name.trade_name", "unencodable_character")]

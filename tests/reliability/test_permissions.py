@@ -20,8 +20,10 @@ pytestmark = pytest.mark.django_db
 
 
 def _unlisted(kind: str, key: str, where: str) -> str:
-    return (f"{kind} {key!r} has no entry in the policy table. Classify it in tests/reliability/policy.py "
-            f"({where}): who may use it, and what everyone else gets.")
+    return (
+        f"{kind} {key!r} has no entry in the policy table. Classify it in tests/reliability/policy.py "
+        f"({where}): who may use it, and what everyone else gets."
+    )
 
 
 def _run(world, key: str, checks: list[policy.Check], url_of, api: bool) -> list[str]:
@@ -44,7 +46,9 @@ def test_page(world, page):
     if checks is None:
         pytest.fail(_unlisted("page", page.name, f"route /{page.route}"))
     for check in checks:
-        assert set(check.args) == set(page.params), f"{page.name}: the check fills {set(check.args)}, the route takes {set(page.params)}"
+        assert set(check.args) == set(page.params), (
+            f"{page.name}: the check fills {set(check.args)}, the route takes {set(page.params)}"
+        )
     failures = _run(world, page.name, checks, page.url, api=False)
     assert not failures, "\n".join(failures)
 
@@ -77,13 +81,16 @@ def test_policy_table_has_no_stale_entries():
 
 # ---------------------------------------------------------------- the Django admin
 
+
 def _admin_kwargs(page: routes.Page, world) -> dict:
     """Arguments for an admin URL: a real object of the page's model where there is one."""
     kwargs = {}
     parts = page.route.split("/")
     for param in page.params:
         if param == "object_id":
-            model = next((m for m in admin.site._registry if f"{m._meta.app_label}/{m._meta.model_name}" in page.route), None)
+            model = next(
+                (m for m in admin.site._registry if f"{m._meta.app_label}/{m._meta.model_name}" in page.route), None
+            )
             obj = model.objects.order_by("pk").first() if model else None
             kwargs[param] = obj.pk if obj else 0
         elif param == "app_label":
@@ -118,7 +125,9 @@ def test_admin_page(world, page):
         check = policy.Check(expect={})
         result = perform(world, role, check, lambda _: page.url(kwargs), api=False)
         if result.outcome not in want:
-            failures.append(f"{page.name} as {role}: expected {sorted(want)}, got {result.outcome} ({result.status} {result.location})")
+            failures.append(
+                f"{page.name} as {role}: expected {sorted(want)}, got {result.outcome} ({result.status} {result.location})"
+            )
         failures += [f"{page.name} as {role}: leaks {x}" for x in leaks(world, role, result)]
     assert not failures, "\n".join(failures)
 
@@ -136,11 +145,16 @@ def test_no_route_shows_applicant_a_private_data_to_others(world):
     ints = [world.refs[k] for k in ("task_review", "task_intake", "material_review", "material_loose")]
     failures = []
     targets = [(p.name, p.params, p.int_params, p.url, False) for p in routes.web_pages() if p.params]
-    targets += [(o.key, tuple(o.path_params), o.int_params, (lambda o: lambda kw: o.path.format(**kw))(o), True)
-                for o in routes.operations() if o.method == "GET" and o.path_params]
+    targets += [
+        (o.key, tuple(o.path_params), o.int_params, (lambda o: lambda kw: o.path.format(**kw))(o), True)
+        for o in routes.operations()
+        if o.method == "GET" and o.path_params
+    ]
     for key, params, int_params, url_of, api in targets:
         for n in range(max(len(texts), len(ints))):
-            kwargs = {p: (ints if p in int_params else texts)[n % len(ints if p in int_params else texts)] for p in params}
+            kwargs = {
+                p: (ints if p in int_params else texts)[n % len(ints if p in int_params else texts)] for p in params
+            }
             for role in PROBE_ROLES:
                 result = perform(world, role, policy.Check(expect={}, args=kwargs), url_of, api)
                 if result.outcome.startswith("server error"):

@@ -16,7 +16,6 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -63,9 +62,14 @@ def _healthy(port: int, timeout: float = 90) -> None:
 
 
 def _serve(env: dict, port: int, logs: Path) -> subprocess.Popen:
-    out = open(logs / f"serve-{port}.log", "ab")  # noqa: SIM115 — closed with the process
-    return subprocess.Popen([sys.executable, "-m", "zimao", "serve", "--port", str(port), "--workers", "1",
-                             "--threads", "2"], env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    out = open(logs / f"serve-{port}.log", "ab")
+    return subprocess.Popen(
+        [sys.executable, "-m", "zimao", "serve", "--port", str(port), "--workers", "1", "--threads", "2"],
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def _kill_all(pids) -> None:
@@ -79,9 +83,17 @@ def _running_task(worker: str):
 
     now = timezone.now()
     return DBTaskResult.objects.create(
-        status="RUNNING", started_at=now, worker_ids=[worker], args_kwargs={"args": [], "kwargs": {}},
-        task_path="zimao.monitor.tasks.apply_event_task", backend_name="default", queue_name="default",
-        run_after=now, exception_class_path="", traceback="")
+        status="RUNNING",
+        started_at=now,
+        worker_ids=[worker],
+        args_kwargs={"args": [], "kwargs": {}},
+        task_path="zimao.monitor.tasks.apply_event_task",
+        backend_name="default",
+        queue_name="default",
+        run_after=now,
+        exception_class_path="",
+        traceback="",
+    )
 
 
 def test_killing_serve_alone_takes_its_children_with_it(real_db, tmp_path):
@@ -126,10 +138,14 @@ def test_recovery_does_not_steal_a_live_workers_task(real_db, tmp_path):
     from zimao.core.models import WorkerLease
 
     env = same_keys_env(tmp_path, ZIMAO_WORKER_LEASE_SECONDS=3)
-    out = open(tmp_path / "worker.log", "ab")  # noqa: SIM115
-    worker = subprocess.Popen([sys.executable, "-m", "zimao", "worker", "--worker-id", "live-worker", "--no-reload",
-                               "--interval", "0.5"], env=env, stdout=out, stderr=subprocess.STDOUT,
-                              start_new_session=True)
+    out = open(tmp_path / "worker.log", "ab")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "zimao", "worker", "--worker-id", "live-worker", "--no-reload", "--interval", "0.5"],
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         end = time.monotonic() + 60
         while not WorkerLease.objects.filter(worker_id="live-worker").exists():

@@ -91,7 +91,9 @@ class CaseApi(RuleBasedStateMachine):
 
         out = {}
         for key in ("articles", "id_copy", "premises"):
-            response = self.applicant.post("/api/v1/materials", {"key": key, "file": SimpleUploadedFile(f"{key}.pdf", PDF)})
+            response = self.applicant.post(
+                "/api/v1/materials", {"key": key, "file": SimpleUploadedFile(f"{key}.pdf", PDF)}
+            )
             assert response.status_code == 201, response.content[:300]
             out[key] = response.json()["id"]
         return out
@@ -104,8 +106,11 @@ class CaseApi(RuleBasedStateMachine):
     @rule(target=cases, reviewed=st.booleans(), key=st.sampled_from(["", "k-a", "k-b", "k-c"]), twice=st.booleans())
     def apply(self, reviewed, key, twice):
         """Apply for 企业开办: standard articles go straight through, custom ones to a reviewer."""
-        body = {"service": "QYKB-001", "materials": self.upload(),
-                "data": application(next(NAMES), registration={"articles": "custom" if reviewed else "standard"})}
+        body = {
+            "service": "QYKB-001",
+            "materials": self.upload(),
+            "data": application(next(NAMES), registration={"articles": "custom" if reviewed else "standard"}),
+        }
         headers = {"HTTP_IDEMPOTENCY_KEY": f"run{self.run}-{key}"} if key else {}
         first = self.applicant.post("/api/v1/cases", body, content_type="application/json", **headers)
         bilingual_refusal(first)
@@ -161,12 +166,16 @@ class CaseApi(RuleBasedStateMachine):
     @rule(number=cases, twice=st.booleans())
     def withdraw(self, number, twice):
         before = self.observe(number)["status"]
-        response = self.applicant.post(f"/api/v1/cases/{number}/withdraw", {"reason": "不再需要"}, content_type="application/json")
+        response = self.applicant.post(
+            f"/api/v1/cases/{number}/withdraw", {"reason": "不再需要"}, content_type="application/json"
+        )
         bilingual_refusal(response)
         assert (response.status_code == 200) == (before in WITHDRAWABLE), (before, response.status_code)
         REACHED[f"withdraw from {before}"] += 1
         if twice:
-            again = self.applicant.post(f"/api/v1/cases/{number}/withdraw", {"reason": "不再需要"}, content_type="application/json")
+            again = self.applicant.post(
+                f"/api/v1/cases/{number}/withdraw", {"reason": "不再需要"}, content_type="application/json"
+            )
             bilingual_refusal(again)
             assert again.status_code == 409
         assert self.observe(number)["status"] == ("withdrawn" if before in WITHDRAWABLE else before)
@@ -183,8 +192,11 @@ class CaseApi(RuleBasedStateMachine):
 
     def _answer(self, number):
         before = self.observe(number)["status"]
-        response = self.applicant.post(f"/api/v1/cases/{number}/correction",
-                                       {"answer": "已按要求修改章程", "data": {}, "materials": {}}, content_type="application/json")
+        response = self.applicant.post(
+            f"/api/v1/cases/{number}/correction",
+            {"answer": "已按要求修改章程", "data": {}, "materials": {}},
+            content_type="application/json",
+        )
         bilingual_refusal(response)
         assert (response.status_code == 200) == (before == "suspended"), (before, response.status_code)
         if before == "suspended":
@@ -228,12 +240,28 @@ def test_random_sequences_of_case_operations_keep_the_lifecycle(zone):
     from zimao.registry.models import MarketEntity
 
     CaseApi.zone = zone
-    run_state_machine_as_test(CaseApi, settings=settings(max_examples=25, stateful_step_count=12, deadline=None,
-                                                         derandomize=True, database=None,
-                                                         suppress_health_check=list(HealthCheck)))
+    run_state_machine_as_test(
+        CaseApi,
+        settings=settings(
+            max_examples=25,
+            stateful_step_count=12,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
     # the sequences reached the interesting states, not only refusals
-    for reached in ("decide approve", "decide refuse", "decide correct", "answered a correction", "rated",
-                    "withdraw from in_review", "withdraw from delivered", "idempotency key reused"):
+    for reached in (
+        "decide approve",
+        "decide refuse",
+        "decide correct",
+        "answered a correction",
+        "rated",
+        "withdraw from in_review",
+        "withdraw from delivered",
+        "idempotency key reused",
+    ):
         assert REACHED[reached], (reached, dict(REACHED))
     assert audit.verify().ok
     usccs = list(MarketEntity.objects.values_list("uscc", flat=True))

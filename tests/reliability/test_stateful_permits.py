@@ -57,19 +57,31 @@ class PermitApi(RuleBasedStateMachine):
         self.check_of: dict[str, int] = {}  # credential → post-check id
 
     def body(self, signer: str) -> dict:
-        return {"service": ITEM, "uscc": self.company.uscc, "signer_name": signer, "agree": True,
-                "conditions_version": self.conditions,
-                "data": {"premises": {"address": "洛阳市涧西区天津路8号", "area_m2": "90"},
-                         "auction": {"auctioneers": 1, "registered_capital": "100"}}}
+        return {
+            "service": ITEM,
+            "uscc": self.company.uscc,
+            "signer_name": signer,
+            "agree": True,
+            "conditions_version": self.conditions,
+            "data": {
+                "premises": {"address": "洛阳市涧西区天津路8号", "area_m2": "90"},
+                "auction": {"auctioneers": 1, "registered_capital": "100"},
+            },
+        }
 
     # ------------------------------------------------------------------ rules
 
-    @rule(target=permits, key=st.sampled_from(["", "c-a", "c-b"]), signer=st.sampled_from(["李明", "王芳"]),
-          twice=st.booleans())
+    @rule(
+        target=permits,
+        key=st.sampled_from(["", "c-a", "c-b"]),
+        signer=st.sampled_from(["李明", "王芳"]),
+        twice=st.booleans(),
+    )
     def commit(self, key, signer, twice):
         headers = {"HTTP_IDEMPOTENCY_KEY": f"run{self.run}-{key}"} if key else {}
-        response = self.applicant.post("/api/v1/permits/commitments", self.body(signer), content_type="application/json",
-                                       **headers)
+        response = self.applicant.post(
+            "/api/v1/permits/commitments", self.body(signer), content_type="application/json", **headers
+        )
         bilingual_refusal(response)
         if key in self.keys:
             case, first_signer = self.keys[key]
@@ -93,8 +105,9 @@ class PermitApi(RuleBasedStateMachine):
             self.keys[key] = (grant["case"], signer)
         REACHED["committed"] += 1
         if twice and key:
-            again = self.applicant.post("/api/v1/permits/commitments", self.body(signer), content_type="application/json",
-                                        **headers)
+            again = self.applicant.post(
+                "/api/v1/permits/commitments", self.body(signer), content_type="application/json", **headers
+            )
             bilingual_refusal(again)
             assert again.status_code == 200 and again.json()["case"] == grant["case"]
         return identifier
@@ -154,14 +167,34 @@ class PermitApi(RuleBasedStateMachine):
             self.verify(identifier)
 
 
-def test_random_sequences_of_permit_operations_keep_commitments_checks_and_revocations_straight(permit_zone_with_company):
+def test_random_sequences_of_permit_operations_keep_commitments_checks_and_revocations_straight(
+    permit_zone_with_company,
+):
     from zimao.core import audit
 
-    run_state_machine_as_test(PermitApi, settings=settings(max_examples=25, stateful_step_count=12, deadline=None,
-                                                           derandomize=True, database=None,
-                                                           suppress_health_check=list(HealthCheck)))
-    for reached in ("committed", "same key, same body", "same key, other body", "check true", "check false",
-                    "second check refused", "intruder refused", "verified revoked", "verified kept", "verified open"):
+    run_state_machine_as_test(
+        PermitApi,
+        settings=settings(
+            max_examples=25,
+            stateful_step_count=12,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
+    for reached in (
+        "committed",
+        "same key, same body",
+        "same key, other body",
+        "check true",
+        "check false",
+        "second check refused",
+        "intruder refused",
+        "verified revoked",
+        "verified kept",
+        "verified open",
+    ):
         assert REACHED[reached], (reached, dict(REACHED))
     assert audit.verify().ok
 

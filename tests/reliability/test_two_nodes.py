@@ -29,7 +29,7 @@ from reliability.procs import fresh_database
 from reliability.test_crash import Load
 
 sys.path.insert(0, str(ROOT / "bench"))
-from balancer import running  # noqa: E402 — bench/balancer.py
+from balancer import running
 
 pytestmark = pytest.mark.slow
 
@@ -42,10 +42,26 @@ def _postgres() -> bool:
 
 
 def _node(env: dict, port: int, logs: Path) -> subprocess.Popen:
-    out = open(logs / f"node-{port}.log", "ab")  # noqa: SIM115 — closed with the process
-    return subprocess.Popen([sys.executable, "-m", "zimao", "serve", "--port", str(port), "--workers", "1",
-                             "--threads", "4", "--shared-queue"], env=env, stdout=out, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    out = open(logs / f"node-{port}.log", "ab")
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "zimao",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--threads",
+            "4",
+            "--shared-queue",
+        ],
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def _wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 120) -> None:
@@ -73,8 +89,10 @@ def _kill_node(proc: subprocess.Popen) -> None:
     proc.wait(timeout=30)
 
 
-@pytest.mark.skipif(not _postgres(), reason="PostgreSQL only: two app servers share one PostgreSQL database; "
-                                            "DATABASE_URL is not a PostgreSQL URL")
+@pytest.mark.skipif(
+    not _postgres(),
+    reason="PostgreSQL only: two app servers share one PostgreSQL database; DATABASE_URL is not a PostgreSQL URL",
+)
 def test_one_of_two_nodes_killed_under_load_loses_nothing(tmp_path):
     with fresh_database("postgresql", tmp_path) as url:
         env = zimao_env(tmp_path / "data", url, ZIMAO_LOG_LEVEL="INFO", ZIMAO_WORKER_LEASE_SECONDS=LEASE_SECONDS)
@@ -82,8 +100,14 @@ def test_one_of_two_nodes_killed_under_load_loses_nothing(tmp_path):
         logs = tmp_path / "logs"
         logs.mkdir()
         zimao("migrate", "--noinput", env=env)
-        seeded = subprocess.run([sys.executable, "-m", "reliability.crash_tools", "seed"], env=env, capture_output=True,
-                                text=True, timeout=300, check=True)
+        seeded = subprocess.run(
+            [sys.executable, "-m", "reliability.crash_tools", "seed"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        )
         tokens = json.loads(seeded.stdout.strip().splitlines()[-1])
         nodes = {port: _node(env, port, logs) for port in NODES}
         try:
@@ -109,9 +133,16 @@ def test_one_of_two_nodes_killed_under_load_loses_nothing(tmp_path):
             assert after_kill > 0, "nothing was acknowledged after the kill: the survivor did not take over"
             # No ``zimao recover``: the survivor's worker requeues the dead worker's task by itself.
             tool = [sys.executable, "-m", "reliability.crash_tools"]
-            drained = json.loads(subprocess.run([*tool, "drain", "180"], env=env, capture_output=True, text=True,
-                                                timeout=240, check=True).stdout.strip().splitlines()[-1])
-            assert not drained.get("READY") and not drained.get("RUNNING"), f"queue not drained by the survivor: {drained}"
+            drained = json.loads(
+                subprocess.run(
+                    [*tool, "drain", "180"], env=env, capture_output=True, text=True, timeout=240, check=True
+                )
+                .stdout.strip()
+                .splitlines()[-1]
+            )
+            assert not drained.get("READY") and not drained.get("RUNNING"), (
+                f"queue not drained by the survivor: {drained}"
+            )
             subprocess.run([*tool, "sweep"], env=env, capture_output=True, text=True, timeout=240, check=True)
             subprocess.run([*tool, "drain", "120"], env=env, capture_output=True, text=True, timeout=240, check=True)
         finally:
@@ -119,10 +150,20 @@ def test_one_of_two_nodes_killed_under_load_loses_nothing(tmp_path):
                 _kill_node(proc)
         ack = tmp_path / "acknowledged.json"
         ack.write_text(json.dumps({"submissions": load.submissions, "decisions": load.decisions}), encoding="utf-8")
-        report = json.loads(subprocess.run([*tool, "inspect", str(ack)], env=env, capture_output=True, text=True,
-                                           timeout=300, check=True).stdout.strip().splitlines()[-1])
-    print("\ntwo nodes:", json.dumps({"connections": balancer.connections, "after_kill": after_kill,
-                                      "load_errors": load.errors, **report}, ensure_ascii=False))
+        report = json.loads(
+            subprocess.run(
+                [*tool, "inspect", str(ack)], env=env, capture_output=True, text=True, timeout=300, check=True
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+    print(
+        "\ntwo nodes:",
+        json.dumps(
+            {"connections": balancer.connections, "after_kill": after_kill, "load_errors": load.errors, **report},
+            ensure_ascii=False,
+        ),
+    )
     assert report["acknowledged"] >= 10, f"too little load got through to prove anything: {report}"
     assert not report["problems"], "\n".join(report["problems"])
     assert load.errors["5xx"] == 0, f"server errors under load (see {logs}): {load.errors}"

@@ -74,8 +74,15 @@ def _submit(user, trade_name: str, *, materials=True, delivery="electronic", mai
     mats = upload_materials(user) if materials else {}
     if materials == "secret":
         mats["articles"] = upload_material(user, "articles", SECRET_FILE_NAME, SECRET_PDF).pk
-    case = submit(user, "QYKB-001", application(trade_name, **sections), materials=mats, idempotency_key=key,
-                  delivery_method=delivery, mail_address=mail).case
+    case = submit(
+        user,
+        "QYKB-001",
+        application(trade_name, **sections),
+        materials=mats,
+        idempotency_key=key,
+        delivery_method=delivery,
+        mail_address=mail,
+    ).case
     case.refresh_from_db()
     return case
 
@@ -97,8 +104,9 @@ def build_world() -> World:
 
     a = users["applicant"]
     # Waiting for the market-regulation reviewer (custom articles), to be mailed, with A's secret file.
-    case_review = _submit(a, "青松", materials="secret", delivery="mail", mail=MAIL_ADDRESS,
-                          registration={"articles": "custom"})
+    case_review = _submit(
+        a, "青松", materials="secret", delivery="mail", mail=MAIL_ADDRESS, registration={"articles": "custom"}
+    )
     task_review = case_review.tasks.get(key="registration")
     secret_material = Material.objects.get(case=case_review, key="articles")
     # Straight through: a company, a USCC and a signed business licence.
@@ -115,15 +123,32 @@ def build_world() -> World:
     case_b = _submit(users["applicant2"], "银杏")
 
     refs = {
-        "case_review": case_review.number, "task_review": task_review.pk, "material_review": str(secret_material.token),
+        "case_review": case_review.number,
+        "task_review": task_review.pk,
+        "material_review": str(secret_material.token),
         "material_window": str(case_window.materials.order_by("pk").first().token),
-        "case_done": case_done.number, "credential": credential, "task_tax": task_tax.pk,
-        "case_window": case_window.number, "case_intake": case_intake.number, "task_intake": task_intake.pk,
-        "material_loose": str(loose.token), "material_loose_pk": loose.pk, "case_b": case_b.number, "service": "QYKB-001", "section": "registration",
+        "case_done": case_done.number,
+        "credential": credential,
+        "task_tax": task_tax.pk,
+        "case_window": case_window.number,
+        "case_intake": case_intake.number,
+        "task_intake": task_intake.pk,
+        "material_loose": str(loose.token),
+        "material_loose_pk": loose.pk,
+        "case_b": case_b.number,
+        "service": "QYKB-001",
+        "section": "registration",
         "uscc": case_done.results["uscc"],
     }
-    private = {case_review.number, case_window.number, case_intake.number, MAIL_ADDRESS, SECRET_FILE_NAME,
-               "A-unsent-draft.pdf", SECRET_CONTENT.decode()}
+    private = {
+        case_review.number,
+        case_window.number,
+        case_intake.number,
+        MAIL_ADDRESS,
+        SECRET_FILE_NAME,
+        "A-unsent-draft.pdf",
+        SECRET_CONTENT.decode(),
+    }
     if apps.is_installed("zimao.permits"):
         refs.update(permits_world(users, refs))
         private.add(refs["permit_case"])
@@ -172,21 +197,40 @@ def permits_world(users: dict, refs: dict) -> dict:
         for spec in section.get("fields", []):
             choices = [c[0] if isinstance(c, (list, tuple)) else c for c in spec.get("choices", [])]
             kind = spec.get("type", "text")
-            value = (choices[:1] if kind == "multichoice" else choices[0]) if choices else \
-                {"int": 1, "decimal": "1", "bool": True, "date": appointment_date()}.get(kind, "洛阳市涧西区天津路8号")
+            value = (
+                (choices[:1] if kind == "multichoice" else choices[0])
+                if choices
+                else {"int": 1, "decimal": "1", "bool": True, "date": appointment_date()}.get(
+                    kind, "洛阳市涧西区天津路8号"
+                )
+            )
             data.setdefault(section["key"], {})[spec["key"]] = value
-    grant = permits.apply_with_commitment(users["applicant"], item.code, uscc=refs["uscc"], signer_name="李明", agree=True,
-                                          data=data, conditions_hash=catalogue.conditions_version(item))
+    grant = permits.apply_with_commitment(
+        users["applicant"],
+        item.code,
+        uscc=refs["uscc"],
+        signer_name="李明",
+        agree=True,
+        data=data,
+        conditions_hash=catalogue.conditions_version(item),
+    )
     assert grant.granted, grant.case.status
     check = PostCheck.objects.get(commitment__case_number=grant.case.number)
     bundle = next(s for s in ServiceItem.objects.all() if s.is_bundle)
     cancelled = ServiceItem.objects.filter(reform_mode="cancelled").order_by("code").first()
-    return {"permit_item": item.code, "permit_case": grant.case.number, "post_check": check.pk, "bundle": bundle.code,
-            "cancelled_item": cancelled.code, "permit_data": data,
-            "conditions_version": catalogue.conditions_version(item)}
+    return {
+        "permit_item": item.code,
+        "permit_case": grant.case.number,
+        "post_check": check.pk,
+        "bundle": bundle.code,
+        "cancelled_item": cancelled.code,
+        "permit_data": data,
+        "conditions_version": catalogue.conditions_version(item),
+    }
 
 
 # ---------------------------------------------------------------- objects made for one check
+
 
 def suspend_for_correction(world: World) -> dict:
     """The reviewer asks A for corrections on ``case_review`` (补正)."""
@@ -218,7 +262,9 @@ def rectified(world: World) -> dict:
     from zimao.cases.services import verify_rectification
 
     extra = answered(world)
-    verify_rectification(world.refs["case_done"], world.users["admin"], "已回访核实")  # 回访核实 before the rater's answer
+    verify_rectification(
+        world.refs["case_done"], world.users["admin"], "已回访核实"
+    )  # 回访核实 before the rater's answer
     return extra
 
 
@@ -237,8 +283,10 @@ def indicator(world: World) -> dict:
     from zimao.monitor.models import Indicator
 
     catalogue.sync()
-    published = Indicator.objects.filter(published=True, source="computed").order_by("code").first() \
+    published = (
+        Indicator.objects.filter(published=True, source="computed").order_by("code").first()
         or Indicator.objects.filter(published=True).order_by("code").first()
+    )
     hidden = Indicator.objects.filter(published=False).order_by("code").first()
     return {"indicator": published.code, "indicator_hidden": (hidden or published).code}
 
@@ -246,5 +294,7 @@ def indicator(world: World) -> dict:
 def import_job(world: World) -> dict:
     from zimao.monitor.models import ImportJob
 
-    job = ImportJob.objects.create(created_by=world.users["admin"], filename="stats.csv", content=b"indicator,period,value\n")
+    job = ImportJob.objects.create(
+        created_by=world.users["admin"], filename="stats.csv", content=b"indicator,period,value\n"
+    )
     return {"import_job": job.pk}

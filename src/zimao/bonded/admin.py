@@ -36,8 +36,20 @@ class BondedEnterpriseAdmin(admin.ModelAdmin):
 
 class BookItemInline(admin.TabularInline):
     model = BookItem
-    fields = ("seq", "kind", "part_no", "hs_code", "description", "unit", "unit_price", "currency", "origin_country",
-              "on_hand", "reserved", "incoming")
+    fields = (
+        "seq",
+        "kind",
+        "part_no",
+        "hs_code",
+        "description",
+        "unit",
+        "unit_price",
+        "currency",
+        "origin_country",
+        "on_hand",
+        "reserved",
+        "incoming",
+    )
     readonly_fields = ("on_hand", "reserved", "incoming")
     extra = 0
     can_delete = False

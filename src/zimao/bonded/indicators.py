@@ -16,8 +16,13 @@ MOVEMENTS = "bonded.movements"  # the fact topic (the dashboard's stream of the 
 
 def _event(row) -> dict:
     lst = row.inventory_list
-    return {"event_key": f"bonded-posting:{row.pk}", "value": row.value_usd, "dimension": lst.movement,
-            "ref": lst.number, "label": lst.book.enterprise.name}
+    return {
+        "event_key": f"bonded-posting:{row.pk}",
+        "value": row.value_usd,
+        "dimension": lst.movement,
+        "ref": lst.number,
+        "label": lst.book.enterprise.name,
+    }
 
 
 def _report(row) -> None:
@@ -40,7 +45,10 @@ def monitor_events():
     from zimao.bonded.services import TRADE_MOVEMENTS
     from zimao.core.events import Fact as Event
 
-    rows = (Posting.objects.filter(value_usd__isnull=False, inventory_list__movement__in=list(TRADE_MOVEMENTS))
-            .select_related("inventory_list__book__enterprise").order_by("at", "id"))
+    rows = (
+        Posting.objects.filter(value_usd__isnull=False, inventory_list__movement__in=list(TRADE_MOVEMENTS))
+        .select_related("inventory_list__book__enterprise")
+        .order_by("at", "id")
+    )
     for row in rows.iterator():
         yield Event(at=row.at, **_event(row))

@@ -90,8 +90,10 @@ class BookItem(models.Model):
             models.UniqueConstraint(fields=["book", "part_no"], name="bonded_item_part_unique"),
             # The database itself refuses a negative stock or an over-reservation.
             models.CheckConstraint(condition=Q(on_hand__gte=0), name="bonded_item_on_hand_not_negative"),
-            models.CheckConstraint(condition=Q(reserved__gte=0) & Q(reserved__lte=models.F("on_hand")),
-                                   name="bonded_item_reserved_within_stock"),
+            models.CheckConstraint(
+                condition=Q(reserved__gte=0) & Q(reserved__lte=models.F("on_hand")),
+                name="bonded_item_reserved_within_stock",
+            ),
             models.CheckConstraint(condition=Q(incoming__gte=0), name="bonded_item_incoming_not_negative"),
         ]
 
@@ -159,16 +161,17 @@ class InventoryList(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DECLARED)
     posting = models.CharField(max_length=10, choices=Posting.choices, default=Posting.NONE)
     declaration_number = models.CharField(_("customs declaration"), max_length=40, blank=True)  # 对应/关联报关单
-    counterpart_book = models.ForeignKey(AccountBook, on_delete=models.PROTECT, null=True, blank=True,
-                                         related_name="incoming_lists")
-    reverses = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="reversed_by")
+    counterpart_book = models.ForeignKey(
+        AccountBook, on_delete=models.PROTECT, null=True, blank=True, related_name="incoming_lists"
+    )
+    reverses = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by")
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     review_reason = models.CharField(max_length=500, blank=True)
     declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     declared_at = models.DateTimeField(auto_now_add=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     posted_at = models.DateTimeField(null=True, blank=True)
 

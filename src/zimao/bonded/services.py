@@ -53,17 +53,41 @@ CENT = Decimal("0.01")
 
 # Which way each movement moves stock on the declaring book, and whether its goods cross the gate.
 DIRECTION = {
-    M.IMPORT_ABROAD: "I", M.DOMESTIC_IN: "I",
-    M.EXPORT_ABROAD: "E", M.DOMESTIC_OUT: "E", M.TRANSFER: "E",
-    M.PROCESSING: "I", M.ADJUSTMENT: "I", M.REVERSAL: "I",
+    M.IMPORT_ABROAD: "I",
+    M.DOMESTIC_IN: "I",
+    M.EXPORT_ABROAD: "E",
+    M.DOMESTIC_OUT: "E",
+    M.TRANSFER: "E",
+    M.PROCESSING: "I",
+    M.ADJUSTMENT: "I",
+    M.REVERSAL: "I",
 }
 CROSSES_GATE = {M.IMPORT_ABROAD, M.EXPORT_ABROAD, M.DOMESTIC_IN, M.DOMESTIC_OUT}
 # The movements that are trade (一线 and 二线): counted on the dashboard at their value.
 TRADE_MOVEMENTS = CROSSES_GATE
 # 二线出区 is an import into the domestic market: the declaration must exist before customs accepts.
 NEEDS_DECLARATION = {M.DOMESTIC_OUT, M.DOMESTIC_IN}
-CURRENCIES = {"CNY", "USD", "EUR", "JPY", "KRW", "HKD", "GBP", "AUD", "SGD", "THB", "MYR", "IDR", "VND", "PHP",
-              "NZD", "BND", "KHR", "LAK", "MMK"}
+CURRENCIES = {
+    "CNY",
+    "USD",
+    "EUR",
+    "JPY",
+    "KRW",
+    "HKD",
+    "GBP",
+    "AUD",
+    "SGD",
+    "THB",
+    "MYR",
+    "IDR",
+    "VND",
+    "PHP",
+    "NZD",
+    "BND",
+    "KHR",
+    "LAK",
+    "MMK",
+}
 
 
 class _Problems:
@@ -79,8 +103,9 @@ class _Problems:
         if self.items:
             raise BusinessError(*self.items, status=status)
 
-    def text(self, data: dict, key: str, label: tuple[str, str], *, max_length: int, required: bool = True,
-             prefix: str = "") -> str:
+    def text(
+        self, data: dict, key: str, label: tuple[str, str], *, max_length: int, required: bool = True, prefix: str = ""
+    ) -> str:
         value = data.get(key)
         field = f"{prefix}{key}"
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -92,12 +117,24 @@ class _Problems:
             return ""
         value = value.strip()
         if len(value) > max_length:
-            self.add(field, "too_long", f"{label[0]}不能超过{max_length}个字符。",
-                     f"The {label[1]} must be at most {max_length} characters.")
+            self.add(
+                field,
+                "too_long",
+                f"{label[0]}不能超过{max_length}个字符。",
+                f"The {label[1]} must be at most {max_length} characters.",
+            )
         return value
 
-    def decimal(self, value, field: str, label: tuple[str, str], *, places: Decimal, positive: bool = True,
-                maximum: Decimal = Decimal("1e12")) -> Decimal | None:
+    def decimal(
+        self,
+        value,
+        field: str,
+        label: tuple[str, str],
+        *,
+        places: Decimal,
+        positive: bool = True,
+        maximum: Decimal = Decimal("1e12"),
+    ) -> Decimal | None:
         if isinstance(value, bool) or value is None or value == "":
             self.add(field, "required", f"请填写{label[0]}。", f"Enter the {label[1]}.")
             return None
@@ -110,8 +147,12 @@ class _Problems:
             self.add(field, "places", f"{label[0]}的小数位过多。", f"The {label[1]} has too many decimal places.")
             return None
         if (positive and number <= 0) or number < 0 or number >= maximum:
-            self.add(field, "range", f"{label[0]}应大于0且小于{maximum:,.0f}。",
-                     f"The {label[1]} must be more than 0 and less than {maximum:,.0f}.")
+            self.add(
+                field,
+                "range",
+                f"{label[0]}应大于0且小于{maximum:,.0f}。",
+                f"The {label[1]} must be more than 0 and less than {maximum:,.0f}.",
+            )
             return None
         return number
 
@@ -122,6 +163,7 @@ def _fingerprint(payload: dict) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Who may do what — each sees only what is theirs
+
 
 def enterprises_of(user):
     return BondedEnterprise.objects.filter(operators=user) if user.is_authenticated else BondedEnterprise.objects.none()
@@ -170,6 +212,7 @@ def _require_customs(user) -> None:
 # ---------------------------------------------------------------------------------------------
 # Books and items — opened by customs
 
+
 def register_enterprise(actor, *, uscc: str, customs_code: str, name: str, operators=()) -> BondedEnterprise:
     """Record a zone enterprise (idempotent by USCC) and who keeps its books."""
     from zimao.core.identifiers import is_valid_uscc
@@ -178,11 +221,14 @@ def register_enterprise(actor, *, uscc: str, customs_code: str, name: str, opera
     if not is_valid_uscc(uscc):
         p.add("uscc", "invalid", "统一社会信用代码无效。", "The unified social credit code is not valid.")
     if not (len(customs_code) == 10 and customs_code.isalnum()):
-        p.add("customs_code", "invalid", "海关编码应为10位字母或数字。", "The customs code must be 10 letters or digits.")
+        p.add(
+            "customs_code", "invalid", "海关编码应为10位字母或数字。", "The customs code must be 10 letters or digits."
+        )
     p.raise_if_any()
     with transaction.atomic():
-        ent, created = BondedEnterprise.objects.get_or_create(uscc=uscc, defaults={"customs_code": customs_code,
-                                                                                  "name": name})
+        ent, created = BondedEnterprise.objects.get_or_create(
+            uscc=uscc, defaults={"customs_code": customs_code, "name": name}
+        )
         if operators:
             ent.operators.add(*operators)
         if created:
@@ -190,22 +236,39 @@ def register_enterprise(actor, *, uscc: str, customs_code: str, name: str, opera
     return ent
 
 
-def open_book(actor, *, enterprise: BondedEnterprise, kind: str, warehouse: str, customs_district: str,
-              number: str = "") -> AccountBook:
+def open_book(
+    actor, *, enterprise: BondedEnterprise, kind: str, warehouse: str, customs_district: str, number: str = ""
+) -> AccountBook:
     """Open a book (账册设立): T + 关区 + W + 6 digits for logistics, H + 关区 + P + 6 for processing."""
     p = _Problems()
     if kind not in AccountBook.Kind.values:
-        p.add("kind", "choice", "账册类型应为T（物流）或H（加工）。", "The book type must be T (logistics) or H (processing).")
+        p.add(
+            "kind",
+            "choice",
+            "账册类型应为T（物流）或H（加工）。",
+            "The book type must be T (logistics) or H (processing).",
+        )
     if not (len(customs_district) == 4 and customs_district.isdigit()):
-        p.add("customs_district", "invalid", "主管海关应为4位关区代码。", "The supervising customs must be a 4-digit district code.")
+        p.add(
+            "customs_district",
+            "invalid",
+            "主管海关应为4位关区代码。",
+            "The supervising customs must be a 4-digit district code.",
+        )
     p.raise_if_any()
     with transaction.atomic():
         if not number:
             serial = sequences.next_value(f"bonded.book.{kind}{customs_district}")
             number = f"{kind}{customs_district}{'W' if kind == 'T' else 'P'}{serial:06d}"
         book, created = AccountBook.objects.get_or_create(
-            number=number, defaults={"kind": kind, "enterprise": enterprise, "warehouse": warehouse,
-                                     "customs_district": customs_district})
+            number=number,
+            defaults={
+                "kind": kind,
+                "enterprise": enterprise,
+                "warehouse": warehouse,
+                "customs_district": customs_district,
+            },
+        )
         if created:
             audit.record(actor, "bonded.book_opened", book, after={"enterprise": enterprise.uscc, "kind": kind})
     return book
@@ -221,7 +284,12 @@ def add_item(actor, book: AccountBook, data: dict) -> BookItem:
     description = p.text(data, "description", ("商品名称", "description"), max_length=200)
     unit = p.text(data, "unit", ("申报单位", "unit"), max_length=3)
     if unit and not (unit.isdigit() and len(unit) == 3):
-        p.add("unit", "invalid", "申报单位应为3位代码（如035千克、007个）。", "The unit must be a 3-digit code (e.g. 035 kg, 007 piece).")
+        p.add(
+            "unit",
+            "invalid",
+            "申报单位应为3位代码（如035千克、007个）。",
+            "The unit must be a 3-digit code (e.g. 035 kg, 007 piece).",
+        )
     price = p.decimal(data.get("unit_price"), "unit_price", ("申报单价", "unit price"), places=Q4)
     currency = _currency(p, data.get("currency"))
     origin = p.text(data, "origin_country", ("原产国", "country of origin"), max_length=3)
@@ -234,33 +302,60 @@ def add_item(actor, book: AccountBook, data: dict) -> BookItem:
         if existing:
             return existing
         seq = (BookItem.objects.filter(book=book).order_by("-seq").values_list("seq", flat=True).first() or 0) + 1
-        item = BookItem.objects.create(book=book, seq=seq, kind=kind, part_no=part_no, hs_code=hs,
-                                       description=description, unit=unit, unit_price=price, currency=currency,
-                                       origin_country=origin)
+        item = BookItem.objects.create(
+            book=book,
+            seq=seq,
+            kind=kind,
+            part_no=part_no,
+            hs_code=hs,
+            description=description,
+            unit=unit,
+            unit_price=price,
+            currency=currency,
+            origin_country=origin,
+        )
         audit.record(actor, "bonded.item_recorded", item, after={"book": book.number, "seq": seq, "part_no": part_no})
     return item
 
 
-def set_norm(actor, *, product: BookItem, material: BookItem, net, tangible_loss=0, intangible_loss=0,
-             bonded_ratio=1) -> ConsumptionNorm:
+def set_norm(
+    actor, *, product: BookItem, material: BookItem, net, tangible_loss=0, intangible_loss=0, bonded_ratio=1
+) -> ConsumptionNorm:
     """Declare a 单耗 (a new version each time; the latest is used)."""
     p = _Problems()
-    if product.book_id != material.book_id or product.kind != BookItem.Kind.PRODUCT or material.kind != BookItem.Kind.MATERIAL:
-        p.add("norm", "items", "单耗应为同一账册中成品对料件。", "A norm links a product to a material of the same book.")
+    if (
+        product.book_id != material.book_id
+        or product.kind != BookItem.Kind.PRODUCT
+        or material.kind != BookItem.Kind.MATERIAL
+    ):
+        p.add(
+            "norm", "items", "单耗应为同一账册中成品对料件。", "A norm links a product to a material of the same book."
+        )
     net = p.decimal(net, "net", ("净耗", "net consumption"), places=Q5)
     rates = {}
-    for key, value, label in (("tangible_loss", tangible_loss, ("有形损耗率", "tangible loss rate")),
-                              ("intangible_loss", intangible_loss, ("无形损耗率", "intangible loss rate")),
-                              ("bonded_ratio", bonded_ratio, ("保税料件比例", "bonded share"))):
-        rates[key] = p.decimal(value, key, label, places=Decimal("0.000001"), positive=key == "bonded_ratio",
-                               maximum=Decimal("1.000001"))
-    if rates.get("tangible_loss") is not None and rates.get("intangible_loss") is not None \
-            and rates["tangible_loss"] + rates["intangible_loss"] >= 1:
+    for key, value, label in (
+        ("tangible_loss", tangible_loss, ("有形损耗率", "tangible loss rate")),
+        ("intangible_loss", intangible_loss, ("无形损耗率", "intangible loss rate")),
+        ("bonded_ratio", bonded_ratio, ("保税料件比例", "bonded share")),
+    ):
+        rates[key] = p.decimal(
+            value, key, label, places=Decimal("0.000001"), positive=key == "bonded_ratio", maximum=Decimal("1.000001")
+        )
+    if (
+        rates.get("tangible_loss") is not None
+        and rates.get("intangible_loss") is not None
+        and rates["tangible_loss"] + rates["intangible_loss"] >= 1
+    ):
         p.add("tangible_loss", "range", "损耗率合计应小于1。", "The loss rates together must be less than 1.")
     p.raise_if_any()
     with transaction.atomic():
-        version = (ConsumptionNorm.objects.filter(product=product, material=material)
-                   .order_by("-version").values_list("version", flat=True).first() or 0) + 1
+        version = (
+            ConsumptionNorm.objects.filter(product=product, material=material)
+            .order_by("-version")
+            .values_list("version", flat=True)
+            .first()
+            or 0
+        ) + 1
         norm = ConsumptionNorm.objects.create(product=product, material=material, version=version, net=net, **rates)
         audit.record(actor, "bonded.norm_declared", norm, after={"version": version, "net": net, **rates})
     return norm
@@ -273,14 +368,19 @@ def unit_consumption(norm: ConsumptionNorm) -> Decimal:
 
 def _currency(p: _Problems, value) -> str:
     if not isinstance(value, str) or value.upper() not in CURRENCIES:
-        p.add("currency", "choice", "币制应为ISO 4217三位字母代码（如USD、CNY、JPY）。",
-              "The currency must be an ISO 4217 code such as USD, CNY or JPY.")
+        p.add(
+            "currency",
+            "choice",
+            "币制应为ISO 4217三位字母代码（如USD、CNY、JPY）。",
+            "The currency must be an ISO 4217 code such as USD, CNY or JPY.",
+        )
         return ""
     return value.upper()
 
 
 # ---------------------------------------------------------------------------------------------
 # 核注清单 — declared by the enterprise
+
 
 @dataclass
 class _Line:
@@ -310,11 +410,20 @@ def _parse_lines(p: _Problems, book: AccountBook, movement: str, lines, counterp
         seq = raw.get("item_seq")
         item = items.get(seq) if isinstance(seq, int) and not isinstance(seq, bool) else None
         if item is None:
-            p.add(f"{f}.item_seq", "unknown", f"第{n + 1}行：账册中没有该备案序号。",
-                  f"Line {n + 1}: the book has no item with this record number.")
+            p.add(
+                f"{f}.item_seq",
+                "unknown",
+                f"第{n + 1}行：账册中没有该备案序号。",
+                f"Line {n + 1}: the book has no item with this record number.",
+            )
             continue
         if seq in seen:
-            p.add(f"{f}.item_seq", "duplicate", f"第{n + 1}行：同一备案序号重复。", f"Line {n + 1}: the item appears twice.")
+            p.add(
+                f"{f}.item_seq",
+                "duplicate",
+                f"第{n + 1}行：同一备案序号重复。",
+                f"Line {n + 1}: the item appears twice.",
+            )
         seen.add(seq)
         qty = p.decimal(raw.get("quantity"), f"{f}.quantity", ("数量", "quantity"), places=Q5)
         price = raw.get("unit_price", item.unit_price)
@@ -323,24 +432,44 @@ def _parse_lines(p: _Problems, book: AccountBook, movement: str, lines, counterp
         if movement == M.ADJUSTMENT:
             sign = raw.get("sign")
             if sign not in (1, -1):
-                p.add(f"{f}.sign", "choice", f"第{n + 1}行：盘盈填1，盘亏填-1。",
-                      f"Line {n + 1}: sign is 1 for a surplus and -1 for a shortage.")
+                p.add(
+                    f"{f}.sign",
+                    "choice",
+                    f"第{n + 1}行：盘盈填1，盘亏填-1。",
+                    f"Line {n + 1}: sign is 1 for a surplus and -1 for a shortage.",
+                )
         counter_item = None
         if movement == M.TRANSFER:
             cseq = raw.get("counterpart_item_seq")
             counter_item = other.get(cseq) if isinstance(cseq, int) and not isinstance(cseq, bool) else None
             if counter_item is None:
-                p.add(f"{f}.counterpart_item_seq", "unknown", f"第{n + 1}行：转入账册中没有该备案序号。",
-                      f"Line {n + 1}: the receiving book has no item with this record number.")
+                p.add(
+                    f"{f}.counterpart_item_seq",
+                    "unknown",
+                    f"第{n + 1}行：转入账册中没有该备案序号。",
+                    f"Line {n + 1}: the receiving book has no item with this record number.",
+                )
             elif counter_item.hs_code != item.hs_code:
-                p.add(f"{f}.counterpart_item_seq", "mismatch", f"第{n + 1}行：转入商品编码与转出不一致。",
-                      f"Line {n + 1}: the receiving item has another commodity code.")
+                p.add(
+                    f"{f}.counterpart_item_seq",
+                    "mismatch",
+                    f"第{n + 1}行：转入商品编码与转出不一致。",
+                    f"Line {n + 1}: the receiving item has another commodity code.",
+                )
         if movement == M.PROCESSING and item.kind != BookItem.Kind.PRODUCT:
-            p.add(f"{f}.item_seq", "kind", f"第{n + 1}行：加工清单只列成品，料件按单耗扣减。",
-                  f"Line {n + 1}: a processing list names products; materials are deducted by the norms.")
+            p.add(
+                f"{f}.item_seq",
+                "kind",
+                f"第{n + 1}行：加工清单只列成品，料件按单耗扣减。",
+                f"Line {n + 1}: a processing list names products; materials are deducted by the norms.",
+            )
         elif movement == M.PROCESSING and not ConsumptionNorm.objects.filter(product=item).exists():
-            p.add(f"{f}.item_seq", "no_norm", f"第{n + 1}行：该成品尚未申报单耗。",
-                  f"Line {n + 1}: no consumption norm has been declared for this product.")
+            p.add(
+                f"{f}.item_seq",
+                "no_norm",
+                f"第{n + 1}行：该成品尚未申报单耗。",
+                f"Line {n + 1}: no consumption norm has been declared for this product.",
+            )
         if qty is not None and price is not None:
             parsed.append(_Line(item, qty, price, item.currency, counter_item, sign))
     return parsed
@@ -353,19 +482,33 @@ def declare(user, book_number: str, data: dict) -> tuple[InventoryList, bool]:
     p = _Problems()
     movement = data.get("movement")
     if movement not in M.values or movement == M.REVERSAL:
-        p.add("movement", "choice", "请选择业务类型（进境、出境、内销、入区、结转、加工、盘点调整）。",
-              "Choose the movement (in from abroad, out to abroad, domestic sale, domestic in, transfer, processing, adjustment).")
+        p.add(
+            "movement",
+            "choice",
+            "请选择业务类型（进境、出境、内销、入区、结转、加工、盘点调整）。",
+            "Choose the movement (in from abroad, out to abroad, domestic sale, domestic in, transfer, processing, adjustment).",
+        )
         p.raise_if_any()
     internal_no = p.text(data, "internal_no", ("企业内部清单编号", "your own list number"), max_length=40)
-    declaration = p.text(data, "declaration_number", ("报关单号", "customs declaration number"), max_length=40,
-                         required=movement in NEEDS_DECLARATION)
+    declaration = p.text(
+        data,
+        "declaration_number",
+        ("报关单号", "customs declaration number"),
+        max_length=40,
+        required=movement in NEEDS_DECLARATION,
+    )
     reason = p.text(data, "reason", ("原因", "reason"), max_length=500, required=movement == M.ADJUSTMENT)
     counterpart = None
     if movement == M.TRANSFER:
         cnum = data.get("counterpart_book")
         counterpart = AccountBook.objects.filter(number=cnum).first() if isinstance(cnum, str) else None
         if counterpart is None or counterpart.pk == book.pk:
-            p.add("counterpart_book", "unknown", "请填写另一本有效的转入账册编号。", "Enter another existing book to transfer to.")
+            p.add(
+                "counterpart_book",
+                "unknown",
+                "请填写另一本有效的转入账册编号。",
+                "Enter another existing book to transfer to.",
+            )
     if movement == M.PROCESSING and book.kind != AccountBook.Kind.PROCESSING:
         p.add("movement", "book_kind", "只有加工账册可以申报加工。", "Only a processing book can declare processing.")
     if book.suspended:
@@ -374,10 +517,22 @@ def declare(user, book_number: str, data: dict) -> tuple[InventoryList, bool]:
     if declaration and movement in NEEDS_DECLARATION:
         _check_declaration(p, user, declaration)
     p.raise_if_any()
-    payload = {"movement": movement, "declaration": declaration, "reason": reason,
-               "counterpart": counterpart.number if counterpart else "",
-               "lines": [(ln.item.seq, str(ln.quantity), str(ln.unit_price), ln.sign,
-                          ln.counterpart_item.seq if ln.counterpart_item else None) for ln in lines]}
+    payload = {
+        "movement": movement,
+        "declaration": declaration,
+        "reason": reason,
+        "counterpart": counterpart.number if counterpart else "",
+        "lines": [
+            (
+                ln.item.seq,
+                str(ln.quantity),
+                str(ln.unit_price),
+                ln.sign,
+                ln.counterpart_item.seq if ln.counterpart_item else None,
+            )
+            for ln in lines
+        ],
+    }
     fp = _fingerprint(payload)
     existing = InventoryList.objects.filter(book=book, internal_no=internal_no).first()
     if existing:
@@ -385,8 +540,9 @@ def declare(user, book_number: str, data: dict) -> tuple[InventoryList, bool]:
     direction = DIRECTION[movement]
     try:
         with transaction.atomic():
-            lst = _create_list(user, book, movement, direction, internal_no, fp, declaration, counterpart, reason,
-                               None, lines)
+            lst = _create_list(
+                user, book, movement, direction, internal_no, fp, declaration, counterpart, reason, None, lines
+            )
     except IntegrityError:  # the same number declared concurrently: the first one won
         existing = InventoryList.objects.get(book=book, internal_no=internal_no)
         return _same_or_refuse(existing, fp), False
@@ -395,27 +551,54 @@ def declare(user, book_number: str, data: dict) -> tuple[InventoryList, bool]:
 
 def _same_or_refuse(existing: InventoryList, fp: str) -> InventoryList:
     if existing.fingerprint != fp:
-        raise BusinessError(Problem("internal_no", "reused", "该企业内部清单编号已用于另一张内容不同的清单。",
-                                    "This list number was already used for a list with other content."), status=422)
+        raise BusinessError(
+            Problem(
+                "internal_no",
+                "reused",
+                "该企业内部清单编号已用于另一张内容不同的清单。",
+                "This list number was already used for a list with other content.",
+            ),
+            status=422,
+        )
     return existing
 
 
-def _create_list(user, book, movement, direction, internal_no, fp, declaration, counterpart, reason, reverses,
-                 lines: list[_Line]) -> InventoryList:
+def _create_list(
+    user, book, movement, direction, internal_no, fp, declaration, counterpart, reason, reverses, lines: list[_Line]
+) -> InventoryList:
     lst = InventoryList.objects.create(
-        number=f"TMP{secrets.token_hex(7)}", book=book, movement=movement, direction=direction,
-        internal_no=internal_no, fingerprint=fp, declaration_number=declaration or "", counterpart_book=counterpart,
-        reason=reason or "", reverses=reverses, declared_by=user)
-    ListLine.objects.bulk_create(ListLine(inventory_list=lst, item=ln.item, quantity=ln.quantity,
-                                          unit_price=ln.unit_price, currency=ln.currency,
-                                          counterpart_item=ln.counterpart_item, sign=ln.sign) for ln in lines)
+        number=f"TMP{secrets.token_hex(7)}",
+        book=book,
+        movement=movement,
+        direction=direction,
+        internal_no=internal_no,
+        fingerprint=fp,
+        declaration_number=declaration or "",
+        counterpart_book=counterpart,
+        reason=reason or "",
+        reverses=reverses,
+        declared_by=user,
+    )
+    ListLine.objects.bulk_create(
+        ListLine(
+            inventory_list=lst,
+            item=ln.item,
+            quantity=ln.quantity,
+            unit_price=ln.unit_price,
+            currency=ln.currency,
+            counterpart_item=ln.counterpart_item,
+            sign=ln.sign,
+        )
+        for ln in lines
+    )
     # The number is taken last: the counter row is held for the shortest time.
     year = f"{timezone.localdate():%y}"
     serial = sequences.next_value(f"bonded.list.{book.customs_district}{year}{direction}")
     lst.number = f"QD{book.customs_district}{year}{direction}{serial:09d}"
     lst.save(update_fields=["number"])
-    audit.record(user, "bonded.list_declared", lst, after={"number": lst.number, "movement": movement,
-                                                            "lines": len(lines)})
+    audit.record(
+        user, "bonded.list_declared", lst, after={"number": lst.number, "movement": movement, "lines": len(lines)}
+    )
     return lst
 
 
@@ -426,8 +609,12 @@ def _check_declaration(p: _Problems, user, number: str) -> None:
     try:
         window.get_declaration(user, number)
     except BusinessError:
-        p.add("declaration_number", "unknown", "未找到该报关单（须通过国际贸易“单一窗口”申报）。",
-              "No such customs declaration (lodge it through the trade single window first).")
+        p.add(
+            "declaration_number",
+            "unknown",
+            "未找到该报关单（须通过国际贸易“单一窗口”申报）。",
+            "No such customs declaration (lodge it through the trade single window first).",
+        )
 
 
 def reverse(user, list_number: str, *, internal_no: str, reason: str) -> tuple[InventoryList, bool]:
@@ -436,13 +623,18 @@ def reverse(user, list_number: str, *, internal_no: str, reason: str) -> tuple[I
     book = get_book_for(user, original.book.number, operate=True)
     p = _Problems()
     reason = p.text({"reason": reason}, "reason", ("冲正原因", "reason for the reversal"), max_length=500)
-    internal_no = p.text({"internal_no": internal_no}, "internal_no", ("企业内部清单编号", "your own list number"),
-                         max_length=40)
+    internal_no = p.text(
+        {"internal_no": internal_no}, "internal_no", ("企业内部清单编号", "your own list number"), max_length=40
+    )
     if original.movement == M.REVERSAL:
         p.add("list", "reversal", "冲正清单不能再冲正。", "A reversal cannot itself be reversed.")
     elif original.posting != P.POSTED:
-        p.add("list", "not_posted", "只有已核扣的清单可以冲正；未核扣的清单由海关退单。",
-              "Only a posted list can be reversed; customs returns one that is not posted.")
+        p.add(
+            "list",
+            "not_posted",
+            "只有已核扣的清单可以冲正；未核扣的清单由海关退单。",
+            "Only a posted list can be reversed; customs returns one that is not posted.",
+        )
     p.raise_if_any()
     fp = _fingerprint({"reverses": original.number, "reason": reason})
     existing = InventoryList.objects.filter(book=book, internal_no=internal_no).first()
@@ -450,19 +642,35 @@ def reverse(user, list_number: str, *, internal_no: str, reason: str) -> tuple[I
         return _same_or_refuse(existing, fp), False
     if InventoryList.objects.filter(reverses=original).exists():
         raise Conflict(Problem("list", "already_reversed", "该清单已被冲正。", "This list has already been reversed."))
-    lines = [_Line(ln.item, ln.quantity, ln.unit_price, ln.currency, ln.counterpart_item, ln.sign)
-             for ln in original.lines.select_related("item", "counterpart_item")]
+    lines = [
+        _Line(ln.item, ln.quantity, ln.unit_price, ln.currency, ln.counterpart_item, ln.sign)
+        for ln in original.lines.select_related("item", "counterpart_item")
+    ]
     try:
         with transaction.atomic():
-            lst = _create_list(user, book, M.REVERSAL, "I" if original.direction == "E" else "E", internal_no, fp, "",
-                               original.counterpart_book, reason, original, lines)
+            lst = _create_list(
+                user,
+                book,
+                M.REVERSAL,
+                "I" if original.direction == "E" else "E",
+                internal_no,
+                fp,
+                "",
+                original.counterpart_book,
+                reason,
+                original,
+                lines,
+            )
     except IntegrityError:
-        raise Conflict(Problem("list", "already_reversed", "该清单已被冲正。", "This list has already been reversed.")) from None
+        raise Conflict(
+            Problem("list", "already_reversed", "该清单已被冲正。", "This list has already been reversed.")
+        ) from None
     return lst, True
 
 
 # ---------------------------------------------------------------------------------------------
 # Customs review and posting
+
 
 def _effects(lst: InventoryList) -> list[tuple[BookItem, Decimal]]:
     """(item, signed quantity) for every stock change the list makes, on every book it touches."""
@@ -528,11 +736,15 @@ def review(user, list_number: str, outcome: str, reason: str = "") -> InventoryL
             for item, delta in effects:
                 locked = items[item.pk]
                 if delta < 0 and locked.on_hand - locked.reserved + delta < 0:
-                    problems.append(Problem(
-                        "lines", "insufficient",
-                        f"备案序号{locked.seq}（{locked.description}）可用库存{locked.on_hand - locked.reserved}，不足{-delta}。",
-                        f"Item {locked.seq} ({locked.description}) has {locked.on_hand - locked.reserved} available, "
-                        f"less than {-delta}."))
+                    problems.append(
+                        Problem(
+                            "lines",
+                            "insufficient",
+                            f"备案序号{locked.seq}（{locked.description}）可用库存{locked.on_hand - locked.reserved}，不足{-delta}。",
+                            f"Item {locked.seq} ({locked.description}) has {locked.on_hand - locked.reserved} available, "
+                            f"less than {-delta}.",
+                        )
+                    )
             if problems:
                 raise BusinessError(*problems, status=409)
             if lst.movement in CROSSES_GATE:
@@ -549,8 +761,13 @@ def review(user, list_number: str, outcome: str, reason: str = "") -> InventoryL
         lst.status, lst.reviewed_by, lst.reviewed_at = target, user, now
         lst.review_reason = reason
         lst.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason", "posting", "posted_at"])
-        audit.record(user, f"bonded.list_{'accepted' if target == S.ACCEPTED else 'returned'}", lst,
-                     before={"status": S.DECLARED}, after={"status": target, "reason": reason})
+        audit.record(
+            user,
+            f"bonded.list_{'accepted' if target == S.ACCEPTED else 'returned'}",
+            lst,
+            before={"status": S.DECLARED},
+            after={"status": target, "reason": reason},
+        )
     return lst
 
 
@@ -565,8 +782,16 @@ def _post(lst: InventoryList, effects, items: dict[int, BookItem], now: datetime
         elif reserved:
             locked.incoming -= delta
         locked.save(update_fields=["on_hand", "reserved", "incoming"])
-        rows.append(Posting(item=locked, inventory_list=lst, delta=delta, balance=locked.on_hand, at=now,
-                            value_usd=_usd(lst, locked, delta, now) if lst.movement in TRADE_MOVEMENTS else None))
+        rows.append(
+            Posting(
+                item=locked,
+                inventory_list=lst,
+                delta=delta,
+                balance=locked.on_hand,
+                at=now,
+                value_usd=_usd(lst, locked, delta, now) if lst.movement in TRADE_MOVEMENTS else None,
+            )
+        )
     Posting.objects.bulk_create(rows)
     lst.posting, lst.posted_at = P.POSTED, now
     from zimao.bonded import indicators
@@ -596,6 +821,7 @@ def to_usd(amount: Decimal, currency: str, on: date) -> Decimal | None:
 # ---------------------------------------------------------------------------------------------
 # 核放单 and the gate
 
+
 def apply_release(user, book_number: str, *, plate: str, list_numbers: list[str]) -> ReleaseNote:
     """A vehicle's release note (核放单申请), citing the lists whose goods it carries."""
     book = get_book_for(user, book_number, operate=True)
@@ -609,19 +835,30 @@ def apply_release(user, book_number: str, *, plate: str, list_numbers: list[str]
         p.add("lists", "unknown", "有清单不属于该账册或不存在。", "A list does not exist or belongs to another book.")
     directions = {lst.direction for lst in lists}
     if len(directions) > 1:
-        p.add("lists", "direction", "一张核放单只能同为进区或出区。", "A release note carries goods in one direction only.")
+        p.add(
+            "lists",
+            "direction",
+            "一张核放单只能同为进区或出区。",
+            "A release note carries goods in one direction only.",
+        )
     for lst in lists:
         if lst.movement not in CROSSES_GATE:
             p.add("lists", "no_gate", f"清单{lst.number}不经卡口。", f"List {lst.number} does not pass the gate.")
         elif lst.posting == P.POSTED:
-            p.add("lists", "passed", f"清单{lst.number}的货物已过卡。", f"The goods of list {lst.number} already passed.")
+            p.add(
+                "lists", "passed", f"清单{lst.number}的货物已过卡。", f"The goods of list {lst.number} already passed."
+            )
     p.raise_if_any()
     with transaction.atomic():
         serial = sequences.next_value(f"bonded.release.{book.customs_district}")
         note = ReleaseNote.objects.create(
             number=f"HF{book.customs_district}{timezone.localdate():%Y%m%d}{serial:010d}",
-            token=secrets.token_urlsafe(16)[:22], book=book, direction=directions.pop(), plate=plate.upper(),
-            applied_by=user)
+            token=secrets.token_urlsafe(16)[:22],
+            book=book,
+            direction=directions.pop(),
+            plate=plate.upper(),
+            applied_by=user,
+        )
         note.lists.set(lists)
         audit.record(user, "bonded.release_applied", note, after={"plate": note.plate, "lists": sorted(list_numbers)})
     return note
@@ -634,11 +871,23 @@ def gate_check(note: ReleaseNote) -> list[Problem]:
     problems = []
     for lst in note.lists.all():
         if lst.status != S.ACCEPTED:
-            problems.append(Problem("lists", "not_accepted", f"清单{lst.number}尚未经海关审核通过。",
-                                    f"List {lst.number} has not been accepted by customs."))
+            problems.append(
+                Problem(
+                    "lists",
+                    "not_accepted",
+                    f"清单{lst.number}尚未经海关审核通过。",
+                    f"List {lst.number} has not been accepted by customs.",
+                )
+            )
         elif lst.movement in NEEDS_DECLARATION and not window.declaration_released(lst.declaration_number):
-            problems.append(Problem("lists", "not_released", f"清单{lst.number}关联的报关单尚未放行。",
-                                    f"The customs declaration of list {lst.number} has not been released."))
+            problems.append(
+                Problem(
+                    "lists",
+                    "not_released",
+                    f"清单{lst.number}关联的报关单尚未放行。",
+                    f"The customs declaration of list {lst.number} has not been released.",
+                )
+            )
     return problems
 
 
@@ -665,8 +914,9 @@ def pass_gate(user, token: str) -> tuple[ReleaseNote, list[Problem]]:
         if problems:
             note.status = ReleaseNote.Status.HELD
             note.save(update_fields=["status"])
-            GateRecord.objects.create(release_note=note, keeper=user, passed=False,
-                                      reasons=[pr.as_dict() for pr in problems])
+            GateRecord.objects.create(
+                release_note=note, keeper=user, passed=False, reasons=[pr.as_dict() for pr in problems]
+            )
             audit.record(user, "bonded.gate_held", note, after={"reasons": [pr.code for pr in problems]})
             return note, problems
         now = timezone.now()
@@ -687,8 +937,16 @@ def pass_gate(user, token: str) -> tuple[ReleaseNote, list[Problem]]:
 # ---------------------------------------------------------------------------------------------
 # Reconciliation (对账): opening + in − out ± processing ± adjustments = closing, item by item
 
-BUCKET = {M.IMPORT_ABROAD: "in", M.DOMESTIC_IN: "in", M.EXPORT_ABROAD: "out", M.DOMESTIC_OUT: "out",
-          M.TRANSFER: "transfer", M.PROCESSING: "processing", M.ADJUSTMENT: "adjustment", M.REVERSAL: "reversal"}
+BUCKET = {
+    M.IMPORT_ABROAD: "in",
+    M.DOMESTIC_IN: "in",
+    M.EXPORT_ABROAD: "out",
+    M.DOMESTIC_OUT: "out",
+    M.TRANSFER: "transfer",
+    M.PROCESSING: "processing",
+    M.ADJUSTMENT: "adjustment",
+    M.REVERSAL: "reversal",
+}
 BUCKETS = ("in", "out", "transfer", "processing", "adjustment", "reversal")
 
 
@@ -726,8 +984,9 @@ def reconcile(user, book_number: str, start: date, end: date) -> list[Reconciled
     out = []
     for item in book.items.order_by("seq"):
         opening = item.postings.filter(at__lt=since).aggregate(s=Sum("delta"))["s"] or Decimal(0)
-        rows = list(item.postings.filter(at__gte=since, at__lte=until).select_related("inventory_list")
-                    .order_by("at", "id"))
+        rows = list(
+            item.postings.filter(at__gte=since, at__lte=until).select_related("inventory_list").order_by("at", "id")
+        )
         moves = {b: Decimal(0) for b in BUCKETS}
         for row in rows:
             moves[BUCKET[row.inventory_list.movement]] += row.delta
@@ -743,15 +1002,35 @@ def discrepancies(user) -> list[dict]:
     found = []
     for item in BookItem.objects.select_related("book").annotate(posted=Sum("postings__delta")):
         if (item.posted or Decimal(0)) != item.on_hand:
-            found.append({"kind": "stock", "book": item.book.number, "ref": f"#{item.seq}",
-                          "zh": f"备案序号{item.seq}库存{item.on_hand}与核扣合计{item.posted or 0}不符",
-                          "en": f"item {item.seq}: stock {item.on_hand} differs from its postings {item.posted or 0}"})
+            found.append(
+                {
+                    "kind": "stock",
+                    "book": item.book.number,
+                    "ref": f"#{item.seq}",
+                    "zh": f"备案序号{item.seq}库存{item.on_hand}与核扣合计{item.posted or 0}不符",
+                    "en": f"item {item.seq}: stock {item.on_hand} differs from its postings {item.posted or 0}",
+                }
+            )
     for lst in InventoryList.objects.filter(status=S.ACCEPTED, posting=P.RESERVED).select_related("book"):
-        found.append({"kind": "waiting", "book": lst.book.number, "ref": lst.number,
-                      "zh": "已审核通过、货物尚未过卡", "en": "accepted; goods not yet through the gate"})
+        found.append(
+            {
+                "kind": "waiting",
+                "book": lst.book.number,
+                "ref": lst.number,
+                "zh": "已审核通过、货物尚未过卡",
+                "en": "accepted; goods not yet through the gate",
+            }
+        )
     for note in ReleaseNote.objects.filter(status=ReleaseNote.Status.HELD).select_related("book"):
-        found.append({"kind": "held", "book": note.book.number, "ref": note.number,
-                      "zh": f"车辆{note.plate}在卡口被拦下", "en": f"vehicle {note.plate} held at the gate"})
+        found.append(
+            {
+                "kind": "held",
+                "book": note.book.number,
+                "ref": note.number,
+                "zh": f"车辆{note.plate}在卡口被拦下",
+                "en": f"vehicle {note.plate} held at the gate",
+            }
+        )
     return found
 
 
@@ -763,10 +1042,19 @@ def lists_waiting_for(user):
 def missing_rates() -> list[dict]:
     """Trade postings whose month has no customs rate yet: their value is not counted until it is
     entered (``zimao bonded revalue`` then counts them) — shown as a warning, never as 0."""
-    rows = (Posting.objects.filter(value_usd__isnull=True, inventory_list__movement__in=list(TRADE_MOVEMENTS))
-            .select_related("inventory_list").order_by("at"))
-    return [{"list": r.inventory_list.number, "at": r.at, "currency": next(
-        (ln.currency for ln in r.inventory_list.lines.all() if ln.item_id == r.item_id), "")} for r in rows]
+    rows = (
+        Posting.objects.filter(value_usd__isnull=True, inventory_list__movement__in=list(TRADE_MOVEMENTS))
+        .select_related("inventory_list")
+        .order_by("at")
+    )
+    return [
+        {
+            "list": r.inventory_list.number,
+            "at": r.at,
+            "currency": next((ln.currency for ln in r.inventory_list.lines.all() if ln.item_id == r.item_id), ""),
+        }
+        for r in rows
+    ]
 
 
 def revalue() -> int:
@@ -774,8 +1062,9 @@ def revalue() -> int:
     from zimao.bonded import indicators
 
     count = 0
-    for row in Posting.objects.filter(value_usd__isnull=True, inventory_list__movement__in=list(TRADE_MOVEMENTS)) \
-            .select_related("inventory_list", "item"):
+    for row in Posting.objects.filter(
+        value_usd__isnull=True, inventory_list__movement__in=list(TRADE_MOVEMENTS)
+    ).select_related("inventory_list", "item"):
         value = _usd(row.inventory_list, row.item, row.delta, row.at)
         if value is not None:
             with transaction.atomic():

@@ -28,8 +28,10 @@ MAX_LINES = 5
 
 def _errors(exc: BusinessError) -> tuple[dict, list]:
     errors = field_errors(exc)
-    return errors, [{"href": f"#f-{k.replace('[', '-').replace(']', '').replace('.', '-')}", "message": v}
-                    for k, v in errors.items()]
+    return errors, [
+        {"href": f"#f-{k.replace('[', '-').replace(']', '').replace('.', '-')}", "message": v}
+        for k, v in errors.items()
+    ]
 
 
 @page
@@ -99,8 +101,10 @@ def book(request, number: str):
     rows = [{"id": n, "seq": "", "quantity": "", "counterpart": "", "sign": "", "errors": {}} for n in range(MAX_LINES)]
     if request.method == "POST" and is_operator:
         rows, lines = _line_rows(request)
-        form = {k: request.POST.get(k, "").strip() for k in
-                ("movement", "internal_no", "declaration_number", "counterpart_book", "reason")}
+        form = {
+            k: request.POST.get(k, "").strip()
+            for k in ("movement", "internal_no", "declaration_number", "counterpart_book", "reason")
+        }
         try:
             lst, created = bonded.declare(request.user, book.number, {**form, "lines": lines})
         except BusinessError as exc:
@@ -111,16 +115,29 @@ def book(request, number: str):
             error_list = [{"href": _href(p.field, rows), "message": problem_message(p)} for p in exc.problems]
         else:
             if created:
-                messages.success(request, _("List %(number)s is declared and waits for customs.") % {"number": lst.number})
+                messages.success(
+                    request, _("List %(number)s is declared and waits for customs.") % {"number": lst.number}
+                )
             return redirect("bonded:list", lst.number)
     lists = book.lists.select_related("reverses").order_by("-id")[:100]
-    return render(request, "bonded/book.html", {
-        "book": book, "items": book.items.order_by("seq"), "lists": lists, "is_operator": is_operator,
-        "movements": [(v, label) for v, label in InventoryList.Movement.choices if v != "reversal"],
-        "form": form, "rows": rows, "errors": errors, "error_list": error_list,
-        "gate_lists": [x for x in lists if x.posting == "reserved"],
-        "today": timezone.localdate(), "month_start": timezone.localdate().replace(day=1),
-    })
+    return render(
+        request,
+        "bonded/book.html",
+        {
+            "book": book,
+            "items": book.items.order_by("seq"),
+            "lists": lists,
+            "is_operator": is_operator,
+            "movements": [(v, label) for v, label in InventoryList.Movement.choices if v != "reversal"],
+            "form": form,
+            "rows": rows,
+            "errors": errors,
+            "error_list": error_list,
+            "gate_lists": [x for x in lists if x.posting == "reserved"],
+            "today": timezone.localdate(),
+            "month_start": timezone.localdate().replace(day=1),
+        },
+    )
 
 
 @page
@@ -133,11 +150,17 @@ def list_page(request, number: str):
         action = request.POST.get("action")
         try:
             if action == "review":
-                bonded.review(request.user, number, request.POST.get("outcome", ""), request.POST.get("review_reason", ""))
+                bonded.review(
+                    request.user, number, request.POST.get("outcome", ""), request.POST.get("review_reason", "")
+                )
                 messages.success(request, _("The decision is recorded."))
             elif action == "reverse":
-                rev, _created = bonded.reverse(request.user, number, internal_no=request.POST.get("internal_no", ""),
-                                               reason=request.POST.get("reason", ""))
+                rev, _created = bonded.reverse(
+                    request.user,
+                    number,
+                    internal_no=request.POST.get("internal_no", ""),
+                    reason=request.POST.get("reason", ""),
+                )
                 return redirect("bonded:list", rev.number)
         except BusinessError as exc:
             if exc.status in (403, 404):
@@ -145,13 +168,20 @@ def list_page(request, number: str):
             errors, error_list = _errors(exc)
         else:
             return redirect("bonded:list", number)
-    return render(request, "bonded/list.html", {
-        "lst": lst, "lines": lst.lines.select_related("item", "counterpart_item"),
-        "is_customs": access.is_customs(request.user),
-        "is_operator": lst.book.enterprise.operators.filter(pk=request.user.pk).exists(),
-        "postings": lst.postings.select_related("item"), "errors": errors, "error_list": error_list,
-        "notes": lst.release_notes.all(),
-    })
+    return render(
+        request,
+        "bonded/list.html",
+        {
+            "lst": lst,
+            "lines": lst.lines.select_related("item", "counterpart_item"),
+            "is_customs": access.is_customs(request.user),
+            "is_operator": lst.book.enterprise.operators.filter(pk=request.user.pk).exists(),
+            "postings": lst.postings.select_related("item"),
+            "errors": errors,
+            "error_list": error_list,
+            "notes": lst.release_notes.all(),
+        },
+    )
 
 
 @page
@@ -159,8 +189,9 @@ def list_page(request, number: str):
 @require_http_methods(["POST"])
 def release_apply(request, number: str):
     try:
-        note = bonded.apply_release(request.user, number, plate=request.POST.get("plate", ""),
-                                    list_numbers=request.POST.getlist("lists"))
+        note = bonded.apply_release(
+            request.user, number, plate=request.POST.get("plate", ""), list_numbers=request.POST.getlist("lists")
+        )
     except BusinessError as exc:
         if exc.status in (403, 404):
             raise
@@ -180,9 +211,14 @@ def release(request, number: str):
         raise not_found("release_note")
     bonded.get_book_for(request.user, note.book.number)  # who may see the book may see its notes
     gate_url = request.build_absolute_uri(reverse("bonded:gate", args=[note.token]))
-    qr = segno.make(gate_url, error="m").svg_inline(scale=4, title=_("Release note %(number)s") % {"number": note.number})
-    return render(request, "bonded/release.html", {"note": note, "lists": note.lists.all(), "qr": qr,
-                                                   "gate_url": gate_url, "records": note.gate_records.all()})
+    qr = segno.make(gate_url, error="m").svg_inline(
+        scale=4, title=_("Release note %(number)s") % {"number": note.number}
+    )
+    return render(
+        request,
+        "bonded/release.html",
+        {"note": note, "lists": note.lists.all(), "qr": qr, "gate_url": gate_url, "records": note.gate_records.all()},
+    )
 
 
 @page
@@ -200,10 +236,19 @@ def gate(request, token: str):
             return redirect("bonded:gate", token)
     else:
         problems = bonded.gate_check(note) if note.status != "passed" else []
-    lines = [{"list": ln.inventory_list.number, "description": ln.item.description, "quantity": ln.quantity,
-              "unit": ln.item.unit} for lst in note.lists.all() for ln in lst.lines.select_related("item", "inventory_list")]
-    return render(request, "bonded/gate.html", {"note": note, "lines": lines,
-                                                "problems": [problem_message(p) for p in problems]})
+    lines = [
+        {
+            "list": ln.inventory_list.number,
+            "description": ln.item.description,
+            "quantity": ln.quantity,
+            "unit": ln.item.unit,
+        }
+        for lst in note.lists.all()
+        for ln in lst.lines.select_related("item", "inventory_list")
+    ]
+    return render(
+        request, "bonded/gate.html", {"note": note, "lines": lines, "problems": [problem_message(p) for p in problems]}
+    )
 
 
 def _period(request) -> tuple[date, date, dict]:
@@ -233,9 +278,19 @@ def reconciliation(request, number: str):
             errors, error_list = _errors(exc)
     else:
         error_list = [{"href": "#f-start", "message": v} for v in errors.values()]
-    return render(request, "bonded/reconciliation.html", {
-        "book": bonded.get_book_for(request.user, number), "rows": rows, "start": start, "end": end,
-        "errors": errors, "error_list": error_list, "buckets": bonded.BUCKETS})
+    return render(
+        request,
+        "bonded/reconciliation.html",
+        {
+            "book": bonded.get_book_for(request.user, number),
+            "rows": rows,
+            "start": start,
+            "end": end,
+            "errors": errors,
+            "error_list": error_list,
+            "buckets": bonded.BUCKETS,
+        },
+    )
 
 
 @page
@@ -251,22 +306,55 @@ def reconciliation_xlsx(request, number: str):
     wb = Workbook()
     ws = wb.active
     ws.title = "对账 Reconciliation"
-    labels = {"in": "进 In", "out": "出 Out", "transfer": "结转 Transfer", "processing": "加工 Processing",
-              "adjustment": "调整 Adjustment", "reversal": "冲正 Reversal"}
-    ws.append(["备案序号 Item", "料号 Part no.", "商品名称 Description", "期初 Opening",
-               *[labels[b] for b in bonded.BUCKETS], "期末 Closing", "平衡 Balanced"])
+    labels = {
+        "in": "进 In",
+        "out": "出 Out",
+        "transfer": "结转 Transfer",
+        "processing": "加工 Processing",
+        "adjustment": "调整 Adjustment",
+        "reversal": "冲正 Reversal",
+    }
+    ws.append(
+        [
+            "备案序号 Item",
+            "料号 Part no.",
+            "商品名称 Description",
+            "期初 Opening",
+            *[labels[b] for b in bonded.BUCKETS],
+            "期末 Closing",
+            "平衡 Balanced",
+        ]
+    )
     for r in rows:
-        ws.append([r.item.seq, r.item.part_no, r.item.description, r.opening,
-                   *[r.moves[b] for b in bonded.BUCKETS], r.closing, "是 yes" if r.balanced else "否 NO"])
+        ws.append(
+            [
+                r.item.seq,
+                r.item.part_no,
+                r.item.description,
+                r.opening,
+                *[r.moves[b] for b in bonded.BUCKETS],
+                r.closing,
+                "是 yes" if r.balanced else "否 NO",
+            ]
+        )
     lines = wb.create_sheet("核扣明细 Postings")
     lines.append(["备案序号 Item", "时间 At", "核注清单 List", "业务 Movement", "变动 Change", "结存 Balance"])
     for r in rows:
         for p in r.postings:
-            lines.append([r.item.seq, timezone.localtime(p.at).strftime("%Y-%m-%d %H:%M:%S"), p.inventory_list.number,
-                          p.inventory_list.get_movement_display(), p.delta, p.balance])
+            lines.append(
+                [
+                    r.item.seq,
+                    timezone.localtime(p.at).strftime("%Y-%m-%d %H:%M:%S"),
+                    p.inventory_list.number,
+                    p.inventory_list.get_movement_display(),
+                    p.delta,
+                    p.balance,
+                ]
+            )
     out = io.BytesIO()
     wb.save(out)
-    response = HttpResponse(out.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(
+        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     response["Content-Disposition"] = f'attachment; filename="reconciliation-{number}-{start}-{end}.xlsx"'
     return response

@@ -27,8 +27,10 @@ router = Router(tags=["cases"])
 ERRORS = {**COMMON_ERRORS, 409: ErrorOut}
 CaseNumber = Annotated[str, Path(description="case number 办件编号, as returned by submitCase")]
 TaskId = Annotated[int, Path(description="task id 任务编号, as listed by listTasks")]
-IDEMPOTENCY_KEY = ("any unique string (≤ 64 characters) per intended submission 幂等键: repeating the request with the "
-                   "same key returns the first result (200) instead of doing it twice")
+IDEMPOTENCY_KEY = (
+    "any unique string (≤ 64 characters) per intended submission 幂等键: repeating the request with the "
+    "same key returns the first result (200) instead of doing it twice"
+)
 
 
 class MaterialOut(Schema):
@@ -93,18 +95,27 @@ class CaseApplicationIn(Schema):
     service's own (``GET /api/v1/catalog/services/{code}`` → ``form``); materials are uploaded
     first (``POST /api/v1/materials``) and referred to by id."""
 
-    service: str = Field(min_length=1, max_length=40, description="service item code 事项编码",
-                         examples=["QYKB-001"])
-    data: dict = Field(description="the form, {section: {field: value}}, as the service's form defines 申请表",
-                       examples=[{"name": {"division": "410305", "trade_name": "智远", "industry": "科技",
-                                           "org_form": "有限公司"}}])
-    materials: dict[str, int] = Field(default_factory=dict, description="material key → uploaded material id 申请材料",
-                                      examples=[{"articles": 1, "id_copy": 2, "premises": 3}])
+    service: str = Field(min_length=1, max_length=40, description="service item code 事项编码", examples=["QYKB-001"])
+    data: dict = Field(
+        description="the form, {section: {field: value}}, as the service's form defines 申请表",
+        examples=[{"name": {"division": "410305", "trade_name": "智远", "industry": "科技", "org_form": "有限公司"}}],
+    )
+    materials: dict[str, int] = Field(
+        default_factory=dict,
+        description="material key → uploaded material id 申请材料",
+        examples=[{"articles": 1, "id_copy": 2, "premises": 3}],
+    )
     delivery_method: Literal["electronic", "window", "mail"] = Field(
-        "electronic", description="how the result reaches you 送达方式: electronic 电子, window 窗口领取, mail 邮寄",
-        examples=["electronic"])
-    mail_address: str = Field(default="", max_length=300, description="postal address when delivery_method is mail 邮寄地址",
-                              examples=["郑州市金水区花园路1号"])
+        "electronic",
+        description="how the result reaches you 送达方式: electronic 电子, window 窗口领取, mail 邮寄",
+        examples=["electronic"],
+    )
+    mail_address: str = Field(
+        default="",
+        max_length=300,
+        description="postal address when delivery_method is mail 邮寄地址",
+        examples=["郑州市金水区花园路1号"],
+    )
 
 
 class DecisionIn(Schema):
@@ -112,34 +123,51 @@ class DecisionIn(Schema):
 
     outcome: Literal["approve", "refuse", "correct"] = Field(
         description="approve 通过, refuse 不予许可 (reason required), correct 补正 (reason says what to correct)",
-        examples=["approve"])
-    reason: str = Field(default="", max_length=2000, description="the reason, shown to the applicant 理由",
-                        examples=["章程第五条出资期限不明确，请补正"])
-    fields: dict = Field(default_factory=dict, examples=[{"cny_rate": "7.1"}],
-                         description="the task's decision-time fields (审批时填写的信息), e.g. an exchange rate")
+        examples=["approve"],
+    )
+    reason: str = Field(
+        default="",
+        max_length=2000,
+        description="the reason, shown to the applicant 理由",
+        examples=["章程第五条出资期限不明确，请补正"],
+    )
+    fields: dict = Field(
+        default_factory=dict,
+        examples=[{"cny_rate": "7.1"}],
+        description="the task's decision-time fields (审批时填写的信息), e.g. an exchange rate",
+    )
 
 
 class CorrectionIn(Schema):
     """The applicant's answer to a correction request — 补正材料."""
 
-    answer: str = Field(default="", max_length=2000, description="what was corrected 补正说明",
-                        examples=["已修改章程第五条"])
-    data: dict = Field(default_factory=dict, description="form sections to replace, {section: {field: value}}",
-                       examples=[{"registration": {"articles": "standard"}}])
-    materials: dict[str, int] = Field(default_factory=dict, description="material key → newly uploaded material id",
-                                      examples=[{"articles": 4}])
+    answer: str = Field(
+        default="", max_length=2000, description="what was corrected 补正说明", examples=["已修改章程第五条"]
+    )
+    data: dict = Field(
+        default_factory=dict,
+        description="form sections to replace, {section: {field: value}}",
+        examples=[{"registration": {"articles": "standard"}}],
+    )
+    materials: dict[str, int] = Field(
+        default_factory=dict, description="material key → newly uploaded material id", examples=[{"articles": 4}]
+    )
 
 
 class RatingIn(Schema):
     """A rating of the service — 好差评."""
 
     level: int = Field(ge=1, le=5, description="5 非常满意 … 1 非常不满意", examples=[5])
-    comment: str = Field(default="", max_length=1000, description="what went well or badly 评价内容",
-                         examples=["一次办好，很方便"])
+    comment: str = Field(
+        default="", max_length=1000, description="what went well or badly 评价内容", examples=["一次办好，很方便"]
+    )
     named: bool = Field(True, description="false: rate anonymously 匿名评价", examples=[True])
-    reasons: list[str] = Field(default_factory=list, max_length=10,
-                               description="reason keys of the level, from listRatingReasons 评价原因",
-                               examples=[["efficient"]])
+    reasons: list[str] = Field(
+        default_factory=list,
+        max_length=10,
+        description="reason keys of the level, from listRatingReasons 评价原因",
+        examples=[["efficient"]],
+    )
 
 
 class FollowUpIn(Schema):
@@ -152,8 +180,12 @@ class DeliveryIn(Schema):
     """How a result was handed out — 出件."""
 
     method: Literal["window", "mail"] = Field(description="window 窗口领取 or mail 邮寄", examples=["mail"])
-    tracking_number: str = Field(default="", max_length=40, description="the postal tracking number when mailed 运单号",
-                                 examples=["SF1234567890"])
+    tracking_number: str = Field(
+        default="",
+        max_length=40,
+        description="the postal tracking number when mailed 运单号",
+        examples=["SF1234567890"],
+    )
 
 
 class ExtensionIn(Schema):
@@ -172,8 +204,9 @@ class WithdrawIn(Schema):
 class RectifyIn(Schema):
     """The department's answer to a poor rating — 差评整改."""
 
-    answer: str = Field(min_length=1, max_length=2000, description="what was done 整改情况",
-                        examples=["已电话回访并当场补办"])
+    answer: str = Field(
+        min_length=1, max_length=2000, description="what was done 整改情况", examples=["已电话回访并当场补办"]
+    )
 
 
 class EventOut(Schema):
@@ -183,14 +216,29 @@ class EventOut(Schema):
     action: str
     object_type: str
     after: dict | None = None
-    hash: str = Field("", description="the event's audit-chain hash: ask /.well-known/zimao/audit/inclusion?hash= "
-                                      "for its proof in a signed checkpoint (docs/audit.md)")
+    hash: str = Field(
+        "",
+        description="the event's audit-chain hash: ask /.well-known/zimao/audit/inclusion?hash= "
+        "for its proof in a signed checkpoint (docs/audit.md)",
+    )
 
 
 def task_out(task: Task) -> dict:
-    return {"id": task.pk, "key": task.key, "kind": task.kind, "case": task.case.number, "service": task.case.service.code,
-            "department": task.department.code, "name_zh": task.name_zh, "name_en": task.name_en, "status": task.status,
-            "due_date": task.due_date, "escalated": task.escalated, "reason": task.reason, "auto_notes": task.auto_notes}
+    return {
+        "id": task.pk,
+        "key": task.key,
+        "kind": task.kind,
+        "case": task.case.number,
+        "service": task.case.service.code,
+        "department": task.department.code,
+        "name_zh": task.name_zh,
+        "name_en": task.name_en,
+        "status": task.status,
+        "due_date": task.due_date,
+        "escalated": task.escalated,
+        "reason": task.reason,
+        "auto_notes": task.auto_notes,
+    }
 
 
 def case_out(case: Case) -> dict:
@@ -198,23 +246,43 @@ def case_out(case: Case) -> dict:
     services.with_progress(case)
     rating = getattr(case, "rating", None)  # reverse one-to-one: absent → None (one query unless fetched)
     return {
-        "number": case.number, "service": case.service.code, "service_name_zh": case.service.name_zh,
-        "service_name_en": case.service.name_en, "process_version": case.process.version, "status": case.status,
-        "status_zh": zh, "status_en": en, "submitted_at": case.submitted_at, "due_date": case.due_date,
-        "legal_due_date": case.legal_due_date, "due_date_provisional": case.due_date_provisional,
-        "legal_due_date_provisional": case.legal_due_date_provisional, "paused_days": case.paused_days,
-        "extension_days": case.extension_days, "delivery_method": case.delivery_method,
-        "tracking_number": case.tracking_number, "results": case.results, "outputs": case.outputs,
+        "number": case.number,
+        "service": case.service.code,
+        "service_name_zh": case.service.name_zh,
+        "service_name_en": case.service.name_en,
+        "process_version": case.process.version,
+        "status": case.status,
+        "status_zh": zh,
+        "status_en": en,
+        "submitted_at": case.submitted_at,
+        "due_date": case.due_date,
+        "legal_due_date": case.legal_due_date,
+        "due_date_provisional": case.due_date_provisional,
+        "legal_due_date_provisional": case.legal_due_date_provisional,
+        "paused_days": case.paused_days,
+        "extension_days": case.extension_days,
+        "delivery_method": case.delivery_method,
+        "tracking_number": case.tracking_number,
+        "results": case.results,
+        "outputs": case.outputs,
         "tasks": [task_out(t) for t in case.tasks.all()],
         "rating": rating.level if rating else None,
     }
 
 
-@router.post("materials", response={201: MaterialOut, 413: ErrorOut, **ERRORS}, summary="Upload a material 上传材料",
-             operation_id="uploadMaterial")
-def upload_material(request: HttpRequest,
-                    key: Annotated[str, Form(description="the material's key in the service's list 材料编码", examples=["articles"])] = "",
-                    file: Annotated[UploadedFile, File(description="PDF, JPEG or PNG 文件")] = None):
+@router.post(
+    "materials",
+    response={201: MaterialOut, 413: ErrorOut, **ERRORS},
+    summary="Upload a material 上传材料",
+    operation_id="uploadMaterial",
+)
+def upload_material(
+    request: HttpRequest,
+    key: Annotated[
+        str, Form(description="the material's key in the service's list 材料编码", examples=["articles"])
+    ] = "",
+    file: Annotated[UploadedFile, File(description="PDF, JPEG or PNG 文件")] = None,
+):
     if file is None:
         from zimao.core.errors import BusinessError
 
@@ -224,22 +292,36 @@ def upload_material(request: HttpRequest,
     return Status(201, material)
 
 
-@router.post("cases", response={200: CaseOut, 201: CaseOut, **ERRORS}, summary="Apply 提交申请",
-             operation_id="submitCase")
-def submit(request: HttpRequest, payload: CaseApplicationIn,
-           idempotency_key: str = Header("", alias="Idempotency-Key", description=IDEMPOTENCY_KEY)):
+@router.post(
+    "cases", response={200: CaseOut, 201: CaseOut, **ERRORS}, summary="Apply 提交申请", operation_id="submitCase"
+)
+def submit(
+    request: HttpRequest,
+    payload: CaseApplicationIn,
+    idempotency_key: str = Header("", alias="Idempotency-Key", description=IDEMPOTENCY_KEY),
+):
     """Submit an application. Send an ``Idempotency-Key`` header: repeating the request with the
     same key returns the same case (200) instead of creating a second one (201)."""
-    result = services.submit(request.user, payload.service, payload.data, materials=payload.materials,
-                             idempotency_key=idempotency_key, delivery_method=payload.delivery_method,
-                             mail_address=payload.mail_address, channel="api")
+    result = services.submit(
+        request.user,
+        payload.service,
+        payload.data,
+        materials=payload.materials,
+        idempotency_key=idempotency_key,
+        delivery_method=payload.delivery_method,
+        mail_address=payload.mail_address,
+        channel="api",
+    )
     case = services.get_case_for(request.user, result.case.number)
     return Status(201 if result.created else 200, case_out(case))
 
 
-@router.get("cases", response={200: list[CaseOut], **ERRORS}, summary="My applications 我的办件",
-            operation_id="listMyCases")
-def my_cases(request: HttpRequest, limit: Annotated[int, Query(description="at most this many, newest first (1–200)")] = 50):
+@router.get(
+    "cases", response={200: list[CaseOut], **ERRORS}, summary="My applications 我的办件", operation_id="listMyCases"
+)
+def my_cases(
+    request: HttpRequest, limit: Annotated[int, Query(description="at most this many, newest first (1–200)")] = 50
+):
     return [case_out(c) for c in services.cases_with_progress(request.user)[: max(1, min(limit, 200))]]
 
 
@@ -248,29 +330,42 @@ def case_detail(request: HttpRequest, number: CaseNumber):
     return case_out(services.get_case_for(request.user, number))
 
 
-@router.get("cases/{number}/history", response={200: list[EventOut], **ERRORS}, summary="Case history 办理记录",
-            operation_id="getCaseHistory")
+@router.get(
+    "cases/{number}/history",
+    response={200: list[EventOut], **ERRORS},
+    summary="Case history 办理记录",
+    operation_id="getCaseHistory",
+)
 def case_history(request: HttpRequest, number: CaseNumber):
     case = services.get_case_for(request.user, number)
     return audit.history("cases.case", case.pk)
 
 
-@router.post("cases/{number}/withdraw", response={200: CaseOut, **ERRORS}, summary="Withdraw 撤回", operation_id="withdrawCase")
+@router.post(
+    "cases/{number}/withdraw", response={200: CaseOut, **ERRORS}, summary="Withdraw 撤回", operation_id="withdrawCase"
+)
 def withdraw(request: HttpRequest, number: CaseNumber, payload: WithdrawIn):
     return case_out(services.withdraw(number, request.user, payload.reason))
 
 
-@router.post("cases/{number}/correction", response={200: CaseOut, **ERRORS}, summary="Answer a correction request 补正",
-             operation_id="answerCorrection")
+@router.post(
+    "cases/{number}/correction",
+    response={200: CaseOut, **ERRORS},
+    summary="Answer a correction request 补正",
+    operation_id="answerCorrection",
+)
 def correction(request: HttpRequest, number: CaseNumber, payload: CorrectionIn):
     return case_out(services.answer_correction(number, request.user, payload.answer, payload.data, payload.materials))
 
 
-@router.post("cases/{number}/rating", response={201: dict, **ERRORS}, summary="Rate the service 好差评",
-             operation_id="rateCase")
+@router.post(
+    "cases/{number}/rating", response={201: dict, **ERRORS}, summary="Rate the service 好差评", operation_id="rateCase"
+)
 def rating(request: HttpRequest, number: CaseNumber, payload: RatingIn):
     r = services.rate(number, request.user, payload.level, payload.comment, payload.named, reasons=payload.reasons)
-    return Status(201, {"case": number, "level": r.level, "reasons": r.reasons, "rectification_task": r.rectification_id})
+    return Status(
+        201, {"case": number, "level": r.level, "reasons": r.reasons, "rectification_task": r.rectification_id}
+    )
 
 
 class RatingReasonOut(Schema):
@@ -286,27 +381,39 @@ class RatingReasonsOut(Schema):
     reasons: list[RatingReasonOut]
 
 
-@router.get("rating-reasons", response={200: list[RatingReasonsOut]}, auth=None, summary="Reasons per rating level 评价原因",
-            operation_id="listRatingReasons")
+@router.get(
+    "rating-reasons",
+    response={200: list[RatingReasonsOut]},
+    auth=None,
+    summary="Reasons per rating level 评价原因",
+    operation_id="listRatingReasons",
+)
 def rating_reasons(request: HttpRequest):
     from zimao.cases.ratings import REASONS
 
-    return [{"level": level, "reasons": [{"key": k, "zh": zh, "en": en} for k, zh, en in options]}
-            for level, options in sorted(REASONS.items(), reverse=True)]
+    return [
+        {"level": level, "reasons": [{"key": k, "zh": zh, "en": en} for k, zh, en in options]}
+        for level, options in sorted(REASONS.items(), reverse=True)
+    ]
 
 
 class VerificationIn(Schema):
     """回访核实: what the rater said when the rectification was verified with them."""
 
-    note: str = Field("", max_length=2000, description="what the rater confirmed 回访记录",
-                      examples=["已电话回访，申请人确认问题已解决"])
+    note: str = Field(
+        "",
+        max_length=2000,
+        description="what the rater confirmed 回访记录",
+        examples=["已电话回访，申请人确认问题已解决"],
+    )
 
 
 class AppealIn(Schema):
     """申诉: why the rated department thinks the rating is mistaken or malicious."""
 
-    reason: str = Field("", max_length=2000, description="the grounds of the appeal 申诉理由",
-                        examples=["评价内容与本办件无关"])
+    reason: str = Field(
+        "", max_length=2000, description="the grounds of the appeal 申诉理由", examples=["评价内容与本办件无关"]
+    )
 
 
 class AppealDecisionIn(Schema):
@@ -330,84 +437,136 @@ class AppealOut(Schema):
 
 
 def appeal_out(item) -> dict:
-    return {"id": item.pk, "case": item.rating.case.number, "level": item.rating.level, "comment": item.rating.comment,
-            "reason": item.reason, "status": item.status, "appellant": item.appellant.username,
-            "decision_reason": item.decision_reason, "decided_by": item.decided_by.username if item.decided_by else None,
-            "rating_counts": not item.rating.voided}
+    return {
+        "id": item.pk,
+        "case": item.rating.case.number,
+        "level": item.rating.level,
+        "comment": item.rating.comment,
+        "reason": item.reason,
+        "status": item.status,
+        "appellant": item.appellant.username,
+        "decision_reason": item.decision_reason,
+        "decided_by": item.decided_by.username if item.decided_by else None,
+        "rating_counts": not item.rating.voided,
+    }
 
 
-@router.post("cases/{number}/rating/verification", response={200: dict, **ERRORS},
-             summary="Verify a rectification with the rater 回访核实", operation_id="verifyRectification")
+@router.post(
+    "cases/{number}/rating/verification",
+    response={200: dict, **ERRORS},
+    summary="Verify a rectification with the rater 回访核实",
+    operation_id="verifyRectification",
+)
 def rating_verification(request: HttpRequest, number: CaseNumber, payload: VerificationIn):
     r = services.verify_rectification(number, request.user, payload.note)
     return {"case": number, "verified_at": r.verified_at.isoformat(), "note": r.verification_note}
 
 
-@router.post("cases/{number}/rating/appeal", response={201: AppealOut, **ERRORS}, summary="Appeal a rating 申诉",
-             operation_id="appealRating")
+@router.post(
+    "cases/{number}/rating/appeal",
+    response={201: AppealOut, **ERRORS},
+    summary="Appeal a rating 申诉",
+    operation_id="appealRating",
+)
 def rating_appeal(request: HttpRequest, number: CaseNumber, payload: AppealIn):
     return Status(201, appeal_out(services.appeal(number, request.user, payload.reason)))
 
 
-@router.get("rating-appeals", response={200: list[AppealOut], **ERRORS}, summary="Appeals waiting for review 待复核申诉",
-            operation_id="listRatingAppeals")
+@router.get(
+    "rating-appeals",
+    response={200: list[AppealOut], **ERRORS},
+    summary="Appeals waiting for review 待复核申诉",
+    operation_id="listRatingAppeals",
+)
 def rating_appeals(request: HttpRequest):
     from zimao.cases.ratings import pending_appeals
 
     return [appeal_out(a) for a in pending_appeals(request.user)]
 
 
-@router.post("rating-appeals/{appeal_id}/decision", response={200: AppealOut, **ERRORS}, summary="Review an appeal 复核",
-             operation_id="decideRatingAppeal")
-def rating_appeal_decision(request: HttpRequest, appeal_id: Annotated[int, Path(description="appeal id 申诉编号")],
-                           payload: AppealDecisionIn):
+@router.post(
+    "rating-appeals/{appeal_id}/decision",
+    response={200: AppealOut, **ERRORS},
+    summary="Review an appeal 复核",
+    operation_id="decideRatingAppeal",
+)
+def rating_appeal_decision(
+    request: HttpRequest, appeal_id: Annotated[int, Path(description="appeal id 申诉编号")], payload: AppealDecisionIn
+):
     from zimao.cases.ratings import get_appeal_for
 
     item = services.review_appeal(appeal_id, request.user, payload.decision, payload.reason)
     return appeal_out(get_appeal_for(request.user, item.pk))
 
 
-@router.post("cases/{number}/rating/follow-up", response={200: dict, **ERRORS}, summary="Answer again after rectification 回访",
-             operation_id="answerRatingFollowUp")
+@router.post(
+    "cases/{number}/rating/follow-up",
+    response={200: dict, **ERRORS},
+    summary="Answer again after rectification 回访",
+    operation_id="answerRatingFollowUp",
+)
 def rating_follow_up(request: HttpRequest, number: CaseNumber, payload: FollowUpIn):
     r = services.follow_up(number, request.user, payload.level)
     return {"case": number, "level": r.level, "follow_up_level": r.follow_up_level}
 
 
-@router.post("cases/{number}/delivery", response={200: CaseOut, **ERRORS}, summary="Hand out or mail the result 出件",
-             operation_id="recordDelivery")
+@router.post(
+    "cases/{number}/delivery",
+    response={200: CaseOut, **ERRORS},
+    summary="Hand out or mail the result 出件",
+    operation_id="recordDelivery",
+)
 def delivery(request: HttpRequest, number: CaseNumber, payload: DeliveryIn):
     return case_out(services.record_delivery(number, request.user, payload.method, payload.tracking_number))
 
 
-@router.post("cases/{number}/extension", response={200: CaseOut, **ERRORS}, summary="Extend the limits 延期",
-             operation_id="extendCase")
+@router.post(
+    "cases/{number}/extension",
+    response={200: CaseOut, **ERRORS},
+    summary="Extend the limits 延期",
+    operation_id="extendCase",
+)
 def extension(request: HttpRequest, number: CaseNumber, payload: ExtensionIn):
     return case_out(services.extend(number, request.user, payload.days, payload.reason))
 
 
-@router.get("tasks", response={200: list[TaskOut], **ERRORS}, summary="My department's tasks 待办",
-            operation_id="listTasks")
-def tasks(request: HttpRequest,
-          view: Annotated[Literal["open", "due_soon", "overdue", "done"],
-                          Query(description="which tasks 视图: open 待办, due_soon 临期, overdue 超期, done 已办")] = "open",
-          service: Annotated[str, Query(description="only this service item code 事项编码")] = "",
-          after_due: Annotated[ApiDate | None, Query(description="keyset page: due_date of the last task seen (with after_id)")] = None,
-          after_id: Annotated[int | None, Query(description="keyset page: id of the last task seen (with after_due)")] = None,
-          limit: Annotated[int, Query(description="at most this many (1–200)")] = 50):
+@router.get(
+    "tasks", response={200: list[TaskOut], **ERRORS}, summary="My department's tasks 待办", operation_id="listTasks"
+)
+def tasks(
+    request: HttpRequest,
+    view: Annotated[
+        Literal["open", "due_soon", "overdue", "done"],
+        Query(description="which tasks 视图: open 待办, due_soon 临期, overdue 超期, done 已办"),
+    ] = "open",
+    service: Annotated[str, Query(description="only this service item code 事项编码")] = "",
+    after_due: Annotated[
+        ApiDate | None, Query(description="keyset page: due_date of the last task seen (with after_id)")
+    ] = None,
+    after_id: Annotated[int | None, Query(description="keyset page: id of the last task seen (with after_due)")] = None,
+    limit: Annotated[int, Query(description="at most this many (1–200)")] = 50,
+):
     after = (after_due, after_id) if after_due and after_id else None
-    return [task_out(t) for t in services.worklist(request.user, view=view, service=service, after=after,
-                                                   limit=max(1, min(limit, 200)))]
+    return [
+        task_out(t)
+        for t in services.worklist(request.user, view=view, service=service, after=after, limit=max(1, min(limit, 200)))
+    ]
 
 
-@router.post("tasks/{task_id}/decision", response={200: TaskOut, **ERRORS}, summary="Decide 审核决定", operation_id="decideTask")
+@router.post(
+    "tasks/{task_id}/decision", response={200: TaskOut, **ERRORS}, summary="Decide 审核决定", operation_id="decideTask"
+)
 def decide(request: HttpRequest, task_id: TaskId, payload: DecisionIn):
     task = services.decide(task_id, request.user, payload.outcome, payload.reason, payload.fields)
     return task_out(Task.objects.select_related("case__service", "department").get(pk=task.pk))
 
 
-@router.post("tasks/{task_id}/rectification", response={200: TaskOut, **ERRORS}, summary="Answer a poor rating 差评整改",
-             operation_id="rectifyTask")
+@router.post(
+    "tasks/{task_id}/rectification",
+    response={200: TaskOut, **ERRORS},
+    summary="Answer a poor rating 差评整改",
+    operation_id="rectifyTask",
+)
 def rectify(request: HttpRequest, task_id: TaskId, payload: RectifyIn):
     task = services.rectify(task_id, request.user, payload.answer)
     return task_out(Task.objects.select_related("case__service", "department").get(pk=task.pk))

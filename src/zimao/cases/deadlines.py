@@ -35,8 +35,11 @@ def recount(sender=None, *, years: list[int], actor="system:calendar", **kwargs)
     if not years:
         return None
     first = dt.date(min(years), 1, 1)
-    cases = list(Case.objects.exclude(status__in=list(FINAL))
-                 .filter(Q(legal_due_date__gte=first) | Q(due_date__gte=first)).select_related("service"))
+    cases = list(
+        Case.objects.exclude(status__in=list(FINAL))
+        .filter(Q(legal_due_date__gte=first) | Q(due_date__gte=first))
+        .select_related("service")
+    )
     tasks = list(Task.objects.filter(status__in=OPEN_TASK, due_date__gte=first).select_related("case"))
     counts = {t.pk: calendar.working_days_between(timezone.localdate(t.created_at), t.due_date).count for t in tasks}
 
@@ -52,11 +55,33 @@ def recount(sender=None, *, years: list[int], actor="system:calendar", **kwargs)
             after = (case.due_date, case.legal_due_date, case.due_date_provisional, case.legal_due_date_provisional)
             fresh_cases[case.pk] = case
             if after != before:
-                case.save(update_fields=["due_date", "legal_due_date", "due_date_provisional",
-                                         "legal_due_date_provisional", "updated_at"])
-                audit.record(actor, "case.due_dates_recomputed", case, before=dict(zip(
-                    ("due_date", "legal_due_date", "due_date_provisional", "legal_due_date_provisional"), before)),
-                    after=dict(zip(("due_date", "legal_due_date", "due_date_provisional", "legal_due_date_provisional"), after)),
+                case.save(
+                    update_fields=[
+                        "due_date",
+                        "legal_due_date",
+                        "due_date_provisional",
+                        "legal_due_date_provisional",
+                        "updated_at",
+                    ]
+                )
+                audit.record(
+                    actor,
+                    "case.due_dates_recomputed",
+                    case,
+                    before=dict(
+                        zip(
+                            ("due_date", "legal_due_date", "due_date_provisional", "legal_due_date_provisional"),
+                            before,
+                            strict=False,
+                        )
+                    ),
+                    after=dict(
+                        zip(
+                            ("due_date", "legal_due_date", "due_date_provisional", "legal_due_date_provisional"),
+                            after,
+                            strict=False,
+                        )
+                    ),
                 )
                 changed_cases += 1
         for task in tasks:
@@ -65,13 +90,16 @@ def recount(sender=None, *, years: list[int], actor="system:calendar", **kwargs)
             if task.kind in ("review", "intake"):
                 due = min(due, case.legal_due_date)
             if due != task.due_date:
-                audit.record(actor, "task.due_date_recomputed", task, before={"due_date": task.due_date}, after={"due_date": due})
+                audit.record(
+                    actor, "task.due_date_recomputed", task, before={"due_date": task.due_date}, after={"due_date": due}
+                )
                 task.due_date = due
                 task.save(update_fields=["due_date"])
                 changed_tasks += 1
         task_due = {t.pk: t.due_date for t in tasks}
         for timer in Timer.objects.filter(fired_at__isnull=True).filter(
-                case_id__in=list(fresh_cases) + [t.case_id for t in tasks]):
+            case_id__in=list(fresh_cases) + [t.case_id for t in tasks]
+        ):
             if timer.kind == Timer.Kind.CASE_DUE and timer.case_id in fresh_cases:
                 target = fresh_cases[timer.case_id].due_date
             elif timer.task_id in task_due:

@@ -46,10 +46,19 @@ class Case(models.Model):
     suspended_at = models.DateTimeField(null=True, blank=True)
     paused_days = models.PositiveIntegerField(default=0)
     extension_days = models.PositiveIntegerField(default=0)
-    extensions = models.PositiveSmallIntegerField(default=0, help_text="how many times the limits were extended (延期次数)")
+    extensions = models.PositiveSmallIntegerField(
+        default=0, help_text="how many times the limits were extended (延期次数)"
+    )
 
-    delivery_method = models.CharField(max_length=12, default="electronic",
-                                       choices=[("electronic", _("electronic licence")), ("window", _("collect at the window")), ("mail", _("free mail delivery"))])
+    delivery_method = models.CharField(
+        max_length=12,
+        default="electronic",
+        choices=[
+            ("electronic", _("electronic licence")),
+            ("window", _("collect at the window")),
+            ("mail", _("free mail delivery")),
+        ],
+    )
     mail_address = models.TextField(blank=True, default="")
     tracking_number = models.CharField(max_length=40, blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
@@ -57,14 +66,18 @@ class Case(models.Model):
     # silently for ever; an administrator retries it once the cause is fixed.
     stuck_at = models.DateTimeField(null=True, blank=True)
     stuck_reason = models.TextField(blank=True, default="")
-    idempotency_fingerprint = models.CharField(max_length=64, blank=True, default="",
-                                               help_text="SHA-256 of the request that carried the idempotency key")
+    idempotency_fingerprint = models.CharField(
+        max_length=64, blank=True, default="", help_text="SHA-256 of the request that carried the idempotency key"
+    )
 
     class Meta:
         ordering = ["-submitted_at"]
         constraints = [
-            models.UniqueConstraint(fields=["applicant", "idempotency_key"], condition=~models.Q(idempotency_key=""),
-                                    name="one_case_per_idempotency_key"),
+            models.UniqueConstraint(
+                fields=["applicant", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="one_case_per_idempotency_key",
+            ),
         ]
         indexes = [models.Index(fields=["applicant", "-submitted_at"])]
         verbose_name = _("case")
@@ -95,7 +108,9 @@ class Task(models.Model):
     due_date = models.DateField()
     escalated = models.BooleanField(default=False)
     auto_notes = models.JSONField(default=list, blank=True, help_text="why 秒批 did not apply")
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -164,8 +179,12 @@ class Timer(models.Model):
 class Notification(models.Model):
     """A message to a user or to a department's inbox (催办/督办)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
-    department = models.ForeignKey("catalog.Department", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    department = models.ForeignKey(
+        "catalog.Department", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications")
     message_zh = models.TextField()
     message_en = models.TextField()
@@ -200,10 +219,14 @@ class Rating(models.Model):
     # 回访核实: an officer of the service centre contacts the rater and checks the rectification
     # before the applicant is asked again; the rectification does not close without it.
     verified_at = models.DateTimeField(null=True, blank=True)
-    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     verification_note = models.TextField(blank=True, default="")
     # Still poor after rectification: a task for the zone administrator (督办).
-    escalation = models.OneToOneField(Task, null=True, blank=True, on_delete=models.SET_NULL, related_name="escalated_rating")
+    escalation = models.OneToOneField(
+        Task, null=True, blank=True, on_delete=models.SET_NULL, related_name="escalated_rating"
+    )
     # 申诉复核 decided "removed": kept (never deleted) but no longer counted anywhere.
     voided = models.BooleanField(default=False)
 
@@ -222,7 +245,9 @@ class RatingAppeal(models.Model):
     reason = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True, default="")
 

@@ -20,7 +20,15 @@ from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 
 from zimao.cases.models import Case, Correction, Material, Notification, Rating, Task, Timer
-from zimao.cases.workflow import FINAL, TASK_DECIDED, WITHDRAWABLE, CaseStatus, TaskStatus, can_move_task, can_transition
+from zimao.cases.workflow import (
+    FINAL,
+    TASK_DECIDED,
+    WITHDRAWABLE,
+    CaseStatus,
+    TaskStatus,
+    can_move_task,
+    can_transition,
+)
 from zimao.catalog import forms, plugins, process
 from zimao.catalog import services as catalog
 from zimao.catalog.models import Department, Officer
@@ -33,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------- clock (时限)
+
 
 def _local_date(moment) -> date:
     return timezone.localdate(moment)
@@ -55,11 +64,17 @@ def _set_due_dates(case: Case) -> None:
 
 
 def _case_snapshot(case: Case) -> dict:
-    return {"status": case.status, "stage_index": case.stage_index, "due_date": case.due_date,
-            "paused_days": case.paused_days, "extension_days": case.extension_days}
+    return {
+        "status": case.status,
+        "stage_index": case.stage_index,
+        "due_date": case.due_date,
+        "paused_days": case.paused_days,
+        "extension_days": case.extension_days,
+    }
 
 
 # ---------------------------------------------------------------- context for plugins
+
 
 def _material_keys(case: Case) -> list[str]:
     """The kinds of material the case holds, read once per loaded case (an ``advance`` builds a
@@ -76,12 +91,20 @@ def _materials_changed(case: Case) -> None:
 
 def context(case: Case, task: Task | None = None, actor=None) -> plugins.CaseContext:
     return plugins.CaseContext(
-        number=case.number, service_code=case.service.code, applicant_id=case.applicant_id,
-        applicant_username=case.applicant.username, data=case.data, outputs=list(case.outputs),
-        results=dict(case.results), materials=list(_material_keys(case)),
+        number=case.number,
+        service_code=case.service.code,
+        applicant_id=case.applicant_id,
+        applicant_username=case.applicant.username,
+        data=case.data,
+        outputs=list(case.outputs),
+        results=dict(case.results),
+        materials=list(_material_keys(case)),
         required_materials=[m["key"] for m in case.service.materials if m.get("required")],
-        task_key=task.key if task else None, actor=audit.actor_name(actor),
-        submitted_at=case.submitted_at, delivered_at=case.delivered_at, status=case.status,
+        task_key=task.key if task else None,
+        actor=audit.actor_name(actor),
+        submitted_at=case.submitted_at,
+        delivered_at=case.delivered_at,
+        status=case.status,
     )
 
 
@@ -97,11 +120,17 @@ def evaluate_rules(rule_names: list[str], ctx: plugins.CaseContext) -> list[dict
 
 # ---------------------------------------------------------------- lifecycle
 
+
 def transition(case: Case, target: str, actor, action: str | None = None, **details) -> None:
     if not can_transition(case.status, target):
-        raise Conflict(Problem("status", "invalid_transition",
-                               f"办件当前状态为“{S(case.status).label}”，不能变为“{S(target).label}”",
-                               f"A case that is {case.status} cannot become {target}"))
+        raise Conflict(
+            Problem(
+                "status",
+                "invalid_transition",
+                f"办件当前状态为“{S(case.status).label}”，不能变为“{S(target).label}”",
+                f"A case that is {case.status} cannot become {target}",
+            )
+        )
     before = _case_snapshot(case)
     now = timezone.now()
     case.status = target
@@ -129,10 +158,19 @@ def transition(case: Case, target: str, actor, action: str | None = None, **deta
 def _announce_finished(case: Case) -> None:
     """``case.finished``, in this transaction: the dashboard and anyone else subscribe
     (``zimao.core.events``); the engine does not know who listens."""
-    events.announce("case.finished", {
-        "number": case.number, "status": case.status, "service": case.service.code, "service_name": case.service.name_zh,
-        "origin_zone": case.origin_zone, "at": timezone.now(), "submitted_at": case.submitted_at,
-    }, key=case.number)
+    events.announce(
+        "case.finished",
+        {
+            "number": case.number,
+            "status": case.status,
+            "service": case.service.code,
+            "service_name": case.service.name_zh,
+            "origin_zone": case.origin_zone,
+            "at": timezone.now(),
+            "submitted_at": case.submitted_at,
+        },
+        key=case.number,
+    )
 
 
 def _next_number() -> str:
@@ -147,9 +185,19 @@ class Submission:
     created: bool
 
 
-def submit(applicant, service_code: str, data: dict, *, materials: dict[str, int] | None = None,
-           idempotency_key: str = "", delivery_method: str = "electronic", mail_address: str = "",
-           channel: str = "web", origin_zone: str = "", fingerprint: str | None = None) -> Submission:
+def submit(
+    applicant,
+    service_code: str,
+    data: dict,
+    *,
+    materials: dict[str, int] | None = None,
+    idempotency_key: str = "",
+    delivery_method: str = "electronic",
+    mail_address: str = "",
+    channel: str = "web",
+    origin_zone: str = "",
+    fingerprint: str | None = None,
+) -> Submission:
     """Accept an application (提交申请). Returns the existing case when the idempotency key was
     seen before, so a double click or a retried request creates one case; the same key with a
     different request is refused (422). ``fingerprint=""`` skips that comparison for a caller
@@ -162,8 +210,18 @@ def submit(applicant, service_code: str, data: dict, *, materials: dict[str, int
         if existing:
             return Submission(_same_request(existing, fingerprint), False)
     try:
-        return _submit_new(applicant, service_code, data, materials, idempotency_key, delivery_method,
-                           mail_address, channel, origin_zone, fingerprint)
+        return _submit_new(
+            applicant,
+            service_code,
+            data,
+            materials,
+            idempotency_key,
+            delivery_method,
+            mail_address,
+            channel,
+            origin_zone,
+            fingerprint,
+        )
     except (BusinessError, IntegrityError):
         # A request with the same key may have committed since we looked (a double click, a
         # retry racing the original): then that case is the answer, and whatever refused this
@@ -180,41 +238,85 @@ def request_fingerprint(service_code, data, materials, delivery_method, mail_add
     import hashlib
     import json
 
-    body = {"service": service_code, "data": data or {}, "materials": materials or {},
-            "delivery_method": delivery_method, "mail_address": (mail_address or "").strip()}
+    body = {
+        "service": service_code,
+        "data": data or {},
+        "materials": materials or {},
+        "delivery_method": delivery_method,
+        "mail_address": (mail_address or "").strip(),
+    }
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str, ensure_ascii=True).encode()).hexdigest()
 
 
 def _same_request(existing: Case, fingerprint: str) -> Case:
     """The IETF idempotency-key draft: a key reused with another body is a client error (422)."""
     if fingerprint and existing.idempotency_fingerprint and existing.idempotency_fingerprint != fingerprint:
-        raise BusinessError.of("Idempotency-Key", "key_reused",
-                               "该幂等键已用于另一份不同的申请，请为新申请使用新的键",
-                               "This Idempotency-Key was used for a different request; use a new key for a new request",
-                               status=422)
+        raise BusinessError.of(
+            "Idempotency-Key",
+            "key_reused",
+            "该幂等键已用于另一份不同的申请，请为新申请使用新的键",
+            "This Idempotency-Key was used for a different request; use a new key for a new request",
+            status=422,
+        )
     return existing
 
 
-def _submit_new(applicant, service_code, data, materials, idempotency_key, delivery_method, mail_address,
-                channel, origin_zone, fingerprint="") -> Submission:
+def _submit_new(
+    applicant,
+    service_code,
+    data,
+    materials,
+    idempotency_key,
+    delivery_method,
+    mail_address,
+    channel,
+    origin_zone,
+    fingerprint="",
+) -> Submission:
     service = catalog.get_service(service_code)
     proc = catalog.current_process(service)
     cleaned, problems = forms.validate(service.form, data)
     materials = materials or {}
-    owned = {m.pk: m for m in Material.objects.filter(pk__in=list(materials.values()), owner=applicant, case__isnull=True)}
+    owned = {
+        m.pk: m for m in Material.objects.filter(pk__in=list(materials.values()), owner=applicant, case__isnull=True)
+    }
     for key, pk in materials.items():
         if pk not in owned:
-            problems.append(Problem(f"materials.{key}", "unknown_material", "找不到这份上传的材料，请重新上传",
-                                    "This uploaded file was not found; upload it again"))
+            problems.append(
+                Problem(
+                    f"materials.{key}",
+                    "unknown_material",
+                    "找不到这份上传的材料，请重新上传",
+                    "This uploaded file was not found; upload it again",
+                )
+            )
     problems += reused_materials(materials)
     known_keys = {m["key"] for m in service.materials}
     for key in materials:
         if key not in known_keys:
-            problems.append(Problem(f"materials.{key}", "unknown_material_kind", "该事项不需要这种材料", "This service does not take this material"))
+            problems.append(
+                Problem(
+                    f"materials.{key}",
+                    "unknown_material_kind",
+                    "该事项不需要这种材料",
+                    "This service does not take this material",
+                )
+            )
     if delivery_method not in ("electronic", "window", "mail"):
-        problems.append(Problem("delivery_method", "invalid", "送达方式只能是电子、窗口领取或邮寄", "Delivery must be electronic, window or mail"))
+        problems.append(
+            Problem(
+                "delivery_method",
+                "invalid",
+                "送达方式只能是电子、窗口领取或邮寄",
+                "Delivery must be electronic, window or mail",
+            )
+        )
     if delivery_method == "mail" and len(mail_address.strip()) < 5:
-        problems.append(Problem("mail_address", "required", "选择邮寄时请填写邮寄地址", "Enter the mailing address for mail delivery"))
+        problems.append(
+            Problem(
+                "mail_address", "required", "选择邮寄时请填写邮寄地址", "Enter the mailing address for mail delivery"
+            )
+        )
     refused = {p.field for p in problems}
     for name in service.checks:
         # A field the form already refused is missing from ``cleaned``: not "required" twice.
@@ -225,10 +327,18 @@ def _submit_new(applicant, service_code, data, materials, idempotency_key, deliv
         # The day's case-number counter is the one zone-wide row here, and the number is needed
         # by everything after it (the name reservation keys on it); all checks ran above.
         case = Case(
-            number=_next_number(), service=service, process=proc, applicant=applicant, data=cleaned,
-            idempotency_key=idempotency_key, submitted_at=timezone.now(), channel=channel,
+            number=_next_number(),
+            service=service,
+            process=proc,
+            applicant=applicant,
+            data=cleaned,
+            idempotency_key=idempotency_key,
+            submitted_at=timezone.now(),
+            channel=channel,
             idempotency_fingerprint=fingerprint if idempotency_key else "",
-            delivery_method=delivery_method, mail_address=mail_address.strip(), origin_zone=origin_zone,
+            delivery_method=delivery_method,
+            mail_address=mail_address.strip(),
+            origin_zone=origin_zone,
         )
         _set_due_dates(case)
         case.save()
@@ -241,9 +351,18 @@ def _submit_new(applicant, service_code, data, materials, idempotency_key, deliv
             case.results.update(plugins.effects[name].func(context(case, actor=applicant)) or {})
         if case.results:
             case.save(update_fields=["results"])
-        audit.record(applicant, "case.submitted", case, after={
-            "service": service.code, "process_version": proc.version, "due_date": case.due_date,
-            "materials": sorted(materials), "idempotency_key": idempotency_key})
+        audit.record(
+            applicant,
+            "case.submitted",
+            case,
+            after={
+                "service": service.code,
+                "process_version": proc.version,
+                "due_date": case.due_date,
+                "materials": sorted(materials),
+                "idempotency_key": idempotency_key,
+            },
+        )
         schedule_advance(case)
     case.refresh_from_db()  # the engine may have moved it on already (秒批)
     return Submission(case, True)
@@ -254,9 +373,14 @@ def reused_materials(materials: dict) -> list[Problem]:
     problems, seen = [], {}
     for key, pk in (materials or {}).items():
         if pk in seen:
-            problems.append(Problem(f"materials.{key}", "material_reused",
-                                    f"同一份上传的材料不能同时作为“{seen[pk]}”和“{key}”提交，请分别上传",
-                                    f"One uploaded file cannot be both {seen[pk]} and {key}; upload each separately"))
+            problems.append(
+                Problem(
+                    f"materials.{key}",
+                    "material_reused",
+                    f"同一份上传的材料不能同时作为“{seen[pk]}”和“{key}”提交，请分别上传",
+                    f"One uploaded file cannot be both {seen[pk]} and {key}; upload each separately",
+                )
+            )
         else:
             seen[pk] = key
     return problems
@@ -277,7 +401,11 @@ def advance(case_id: int, actor=None) -> Case:
     INSERT at the end, tasks and timers are created in bulk and the materials are read once.
     """
     with transaction.atomic(), audit.buffered():
-        case = Case.objects.select_for_update(of=("self",)).select_related("service", "process", "applicant").get(pk=case_id)
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("service", "process", "applicant")
+            .get(pk=case_id)
+        )
         case.__dict__["_pending_save"] = set()
         definition = case.process.definition
         try:
@@ -327,8 +455,18 @@ def _run_stage(case: Case, stage: dict, actor) -> bool:
                 transition(case, S.ACCEPTED, "system:intake", "case.accepted.auto")
             else:
                 dept = Department.objects.get(code=stage["department"])
-                _create_task(case, stage, {"key": "intake", "department": dept.code, "name_zh": "综合受理",
-                                           "name_en": "Intake at the window"}, kind=Task.Kind.INTAKE, notes=failed)
+                _create_task(
+                    case,
+                    stage,
+                    {
+                        "key": "intake",
+                        "department": dept.code,
+                        "name_zh": "综合受理",
+                        "name_en": "Intake at the window",
+                    },
+                    kind=Task.Kind.INTAKE,
+                    notes=failed,
+                )
                 return False
         _advance_stage(case)
         return True
@@ -341,9 +479,11 @@ def _run_stage(case: Case, stage: dict, actor) -> bool:
         if not tasks:
             specs = _task_specs(case, stage)
             tasks = _create_tasks(case, stage, specs)
-            for task, spec in zip(tasks, specs):
+            for task, spec in zip(tasks, specs, strict=False):
                 _try_auto_approve(case, task, spec)  # updates each task in place: no re-read
-            tasks = list({t.pk: t for t in tasks if t.stage_key == stage["key"] and t.kind == Task.Kind.REVIEW}.values())
+            tasks = list(
+                {t.pk: t for t in tasks if t.stage_key == stage["key"] and t.kind == Task.Kind.REVIEW}.values()
+            )
         approved = [t for t in tasks if t.status == Task.Status.APPROVED]
         done = (len(approved) == len(tasks)) if stage.get("join", "all") == "all" else bool(approved)
         if not done:
@@ -418,16 +558,27 @@ def _create_tasks(case: Case, stage: dict, specs: list[dict], kind=Task.Kind.REV
         if spec["department"] not in departments:
             raise Department.DoesNotExist(f"no department {spec['department']!r}")
         existing[spec["key"]] = task = Task(
-            case=case, kind=kind, key=spec["key"], stage_key=stage["key"], department=departments[spec["department"]],
-            name_zh=spec.get("name_zh", spec["key"]), name_en=spec.get("name_en", spec["key"]),
-            due_date=due, auto_notes=notes or [],
+            case=case,
+            kind=kind,
+            key=spec["key"],
+            stage_key=stage["key"],
+            department=departments[spec["department"]],
+            name_zh=spec.get("name_zh", spec["key"]),
+            name_en=spec.get("name_en", spec["key"]),
+            due_date=due,
+            auto_notes=notes or [],
         )
         new.append(task)
     if new:
         Task.objects.bulk_create(new)
         Timer.objects.bulk_create([Timer(case=case, task=t, kind=Timer.Kind.TASK_DUE, fire_on=due) for t in new])
         for t in new:
-            audit.record("system:router", "task.created", t, after={"case": case.number, "department": t.department.code, "due_date": due})
+            audit.record(
+                "system:router",
+                "task.created",
+                t,
+                after={"case": case.number, "department": t.department.code, "due_date": due},
+            )
     return [existing[s["key"]] for s in specs]
 
 
@@ -458,8 +609,14 @@ def move_task(task: Task, status: str, user, reason: str = "") -> None:
     A decision keeps who, when and why, with its audit event; a task waiting for corrections
     and reopened by the answer only changes status (the case's transition is audited)."""
     if not can_move_task(task.status, status):
-        raise Conflict(Problem("task", "invalid_transition", f"任务当前状态为“{TaskStatus(task.status).label}”，不能变为“{TaskStatus(status).label}”",
-                               f"A task that is {task.status} cannot become {status}"))
+        raise Conflict(
+            Problem(
+                "task",
+                "invalid_transition",
+                f"任务当前状态为“{TaskStatus(task.status).label}”，不能变为“{TaskStatus(status).label}”",
+                f"A task that is {task.status} cannot become {status}",
+            )
+        )
     before = {"status": task.status}
     task.status = status
     if status not in TASK_DECIDED:
@@ -469,7 +626,9 @@ def move_task(task: Task, status: str, user, reason: str = "") -> None:
     task.decided_at = timezone.now()
     task.decided_by = user if user is not None and not isinstance(user, str) else None
     task.save(update_fields=["status", "reason", "decided_at", "decided_by"])
-    audit.record(user or "system:rules", f"task.{status}", task, before=before, after={"status": status, "reason": reason})
+    audit.record(
+        user or "system:rules", f"task.{status}", task, before=before, after={"status": status, "reason": reason}
+    )
 
 
 _close_task = move_task
@@ -485,6 +644,7 @@ def settle_follow_up(task: Task, user, *, approved: bool, reason: str) -> None:
 
 # ---------------------------------------------------------------- people acting on cases
 
+
 def officer_can_act(user, task: Task) -> bool:
     officer = catalog.officer_of(user)
     if officer is None:
@@ -493,8 +653,11 @@ def officer_can_act(user, task: Task) -> bool:
         return True
     if task.kind == Task.Kind.INTAKE:
         return officer.role == Officer.Role.CLERK and officer.department_id == task.department_id
-    return officer.department_id == task.department_id and officer.role in (Officer.Role.REVIEWER, Officer.Role.CLERK) \
+    return (
+        officer.department_id == task.department_id
+        and officer.role in (Officer.Role.REVIEWER, Officer.Role.CLERK)
         and (task.kind not in (Task.Kind.REVIEW, Task.Kind.FOLLOW_UP) or officer.role == Officer.Role.REVIEWER)
+    )
 
 
 DECISIONS = {"approve", "refuse", "correct"}
@@ -506,18 +669,34 @@ def decide(task_id: int, user, outcome: str, reason: str = "", fields: dict | No
     the task's decision-time fields (``decision_fields`` in the process), given on approval."""
     reason = (reason or "").strip()
     if outcome not in DECISIONS:
-        raise BusinessError.of("outcome", "invalid", "决定只能是批准、不予批准或要求补正", "The decision must be approve, refuse or correct", status=422)
+        raise BusinessError.of(
+            "outcome",
+            "invalid",
+            "决定只能是批准、不予批准或要求补正",
+            "The decision must be approve, refuse or correct",
+            status=422,
+        )
     if outcome in ("refuse", "correct") and not reason:
-        raise BusinessError.of("reason", "required", "不予批准或要求补正时必须说明理由", "Give a reason when refusing or asking for corrections", status=422)
+        raise BusinessError.of(
+            "reason",
+            "required",
+            "不予批准或要求补正时必须说明理由",
+            "Give a reason when refusing or asking for corrections",
+            status=422,
+        )
     if len(reason) > 2000:
-        raise BusinessError.of("reason", "too_long", "理由不能超过2000字", "The reason must be at most 2000 characters", status=422)
+        raise BusinessError.of(
+            "reason", "too_long", "理由不能超过2000字", "The reason must be at most 2000 characters", status=422
+        )
     follow_up = Task.objects.filter(pk=task_id, kind=Task.Kind.FOLLOW_UP).first()
     if follow_up is not None:
         # A follow-up on a finished case belongs to the area that scheduled it (e.g. permits).
         if not officer_can_act(user, follow_up):
             raise not_found("task") if not catalog.officer_of(user) else forbidden("task")
         if follow_up.status != Task.Status.OPEN:
-            raise Conflict(Problem("task", "already_decided", "该任务已经处理过了", "This task has already been decided"))
+            raise Conflict(
+                Problem("task", "already_decided", "该任务已经处理过了", "This task has already been decided")
+            )
         plugins.follow_ups[follow_up.stage_key].func(follow_up, user, outcome, reason)
         follow_up.refresh_from_db()
         return follow_up
@@ -525,15 +704,29 @@ def decide(task_id: int, user, outcome: str, reason: str = "", fields: dict | No
         # Locks are taken case first, then task — the order every other writer of a case uses
         # (advance, withdraw, corrections) — so two of them can never wait for each other.
         case_id = Task.objects.filter(pk=task_id).values_list("case_id", flat=True).first()
-        case = Case.objects.select_for_update(of=("self",)).select_related("service", "process", "applicant") \
-            .filter(pk=case_id).first() if case_id else None
-        task = Task.objects.select_for_update(of=("self",)).select_related("case").filter(pk=task_id).first() if case else None
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("service", "process", "applicant")
+            .filter(pk=case_id)
+            .first()
+            if case_id
+            else None
+        )
+        task = (
+            Task.objects.select_for_update(of=("self",)).select_related("case").filter(pk=task_id).first()
+            if case
+            else None
+        )
         if task is None or not (officer_can_act(user, task) or _rectification_owner(user, task)):
             raise not_found("task") if task is None or not catalog.officer_of(user) else forbidden("task")
         if task.status != Task.Status.OPEN:
-            raise Conflict(Problem("task", "already_decided", "该任务已经处理过了", "This task has already been decided"))
+            raise Conflict(
+                Problem("task", "already_decided", "该任务已经处理过了", "This task has already been decided")
+            )
         if task.kind == Task.Kind.RECTIFICATION:
-            raise BusinessError.of("task", "use_rectify", "整改任务请用整改答复", "Answer a rectification with rectify", status=409)
+            raise BusinessError.of(
+                "task", "use_rectify", "整改任务请用整改答复", "Answer a rectification with rectify", status=409
+            )
         if task.kind == Task.Kind.INTAKE:
             if outcome == "approve":
                 _close_task(task, Task.Status.APPROVED, user, reason or "受理 accepted")
@@ -557,10 +750,17 @@ def decide(task_id: int, user, outcome: str, reason: str = "", fields: dict | No
                 transition(case, S.REFUSED, user, reason=reason)
             else:
                 move_task(task, Task.Status.CORRECTION, user)
-                Correction.objects.create(case=case, task=task, requested_by=user, reason=reason, requested_at=timezone.now())
+                Correction.objects.create(
+                    case=case, task=task, requested_by=user, reason=reason, requested_at=timezone.now()
+                )
                 case.suspended_at = timezone.now()
                 transition(case, S.SUSPENDED, user, "case.correction_requested", reason=reason)
-                notify(case, user=case.applicant, zh=f"办件 {case.number} 需要补正：{reason}", en=f"Case {case.number} needs corrections: {reason}")
+                notify(
+                    case,
+                    user=case.applicant,
+                    zh=f"办件 {case.number} 需要补正：{reason}",
+                    en=f"Case {case.number} needs corrections: {reason}",
+                )
         schedule_advance(case)
         task.refresh_from_db()
         return task
@@ -589,13 +789,16 @@ def _rectification_owner(user, task: Task) -> bool:
     return bool(officer and task.kind == Task.Kind.RECTIFICATION and officer.department_id == task.department_id)
 
 
-def answer_correction(case_number: str, applicant, answer: str, data: dict | None = None,
-                      materials: dict[str, int] | None = None) -> Case:
+def answer_correction(
+    case_number: str, applicant, answer: str, data: dict | None = None, materials: dict[str, int] | None = None
+) -> Case:
     """The applicant corrects (补正); the clock resumes with the paused working days added."""
     with transaction.atomic():
         case = _applicant_case(case_number, applicant, lock=True)
         if case.status != S.SUSPENDED:
-            raise Conflict(Problem("status", "not_suspended", "办件没有等待补正", "The case is not waiting for corrections"))
+            raise Conflict(
+                Problem("status", "not_suspended", "办件没有等待补正", "The case is not waiting for corrections")
+            )
         correction = case.corrections.filter(answered_at__isnull=True).select_related("task").first()
         if data:
             merged = {**case.data}
@@ -612,7 +815,13 @@ def answer_correction(case_number: str, applicant, answer: str, data: dict | Non
             updated = Material.objects.filter(pk=pk, owner=applicant, case__isnull=True).update(case=case, key=key)
             _materials_changed(case)
             if not updated:
-                raise BusinessError.of(f"materials.{key}", "unknown_material", "找不到这份上传的材料", "This uploaded file was not found", status=422)
+                raise BusinessError.of(
+                    f"materials.{key}",
+                    "unknown_material",
+                    "找不到这份上传的材料",
+                    "This uploaded file was not found",
+                    status=422,
+                )
         paused, _prov = calendar.working_days_between(_local_date(case.suspended_at), timezone.localdate())
         now = timezone.now()
         correction.answered_at, correction.answer, correction.paused_days = now, (answer or "").strip()[:2000], paused
@@ -654,7 +863,10 @@ def extension_rule(case: Case) -> dict:
     all (default the service's statutory limit, 法定时限 — as 行政许可法 §42 allows one
     extension, and no more than the limit itself)."""
     rule = (case.process.definition or {}).get("extension") or {}
-    return {"max_count": int(rule.get("max_count", 1)), "max_days": int(rule.get("max_days", case.service.legal_limit_days))}
+    return {
+        "max_count": int(rule.get("max_count", 1)),
+        "max_days": int(rule.get("max_days", case.service.legal_limit_days)),
+    }
 
 
 def extend(case_number: str, user, days: int, reason: str) -> Case:
@@ -664,25 +876,41 @@ def extend(case_number: str, user, days: int, reason: str) -> Case:
     if not officer or officer.role != Officer.Role.ADMIN:
         raise forbidden("case")
     if not 1 <= int(days) <= 30:
-        raise BusinessError.of("days", "out_of_range", "延长天数应在1到30个工作日之间", "Extend by 1 to 30 working days", status=422)
+        raise BusinessError.of(
+            "days", "out_of_range", "延长天数应在1到30个工作日之间", "Extend by 1 to 30 working days", status=422
+        )
     if not (reason or "").strip():
         raise BusinessError.of("reason", "required", "请说明延期理由", "Give the reason for the extension", status=422)
     with transaction.atomic():
-        case = Case.objects.select_for_update(of=("self",)).select_related("service", "process").filter(number=case_number).first()
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("service", "process")
+            .filter(number=case_number)
+            .first()
+        )
         if case is None:
             raise not_found("case")
         if case.status in FINAL:
             raise Conflict(Problem("status", "finished", "已办结的办件不能延期", "A finished case cannot be extended"))
         rule = extension_rule(case)
         if case.extensions >= rule["max_count"]:
-            raise Conflict(Problem("days", "extension_limit", f"该事项最多只能延期 {rule['max_count']} 次，本办件已延期 {case.extensions} 次",
-                                   f"This service may be extended at most {rule['max_count']} time(s); this case already was {case.extensions} time(s)"))
+            raise Conflict(
+                Problem(
+                    "days",
+                    "extension_limit",
+                    f"该事项最多只能延期 {rule['max_count']} 次，本办件已延期 {case.extensions} 次",
+                    f"This service may be extended at most {rule['max_count']} time(s); this case already was {case.extensions} time(s)",
+                )
+            )
         if case.extension_days + int(days) > rule["max_days"]:
             left = max(rule["max_days"] - case.extension_days, 0)
-            raise BusinessError.of("days", "extension_too_long",
-                                   f"延期总计不能超过 {rule['max_days']} 个工作日（法定时限），最多还能延长 {left} 个工作日",
-                                   f"Extensions may total at most {rule['max_days']} working days (the statutory limit); at most {left} more",
-                                   status=422)
+            raise BusinessError.of(
+                "days",
+                "extension_too_long",
+                f"延期总计不能超过 {rule['max_days']} 个工作日（法定时限），最多还能延长 {left} 个工作日",
+                f"Extensions may total at most {rule['max_days']} working days (the statutory limit); at most {left} more",
+                status=422,
+            )
         before = _case_snapshot(case)
         case.extension_days += int(days)
         case.extensions += 1
@@ -690,10 +918,19 @@ def extend(case_number: str, user, days: int, reason: str) -> Case:
         case.save()
         _shift_timers(case, 0)
         reason = reason.strip()[:1000]
-        audit.record(user, "case.extended", case, before=before, after={**_case_snapshot(case), "reason": reason,
-                                                                        "extensions": case.extensions})
-        notify(case, user=case.applicant, zh=f"办件 {case.number} 的办理时限延长 {int(days)} 个工作日，至 {case.due_date}：{reason}",
-               en=f"The limits of case {case.number} were extended by {int(days)} working days, to {case.due_date}: {reason}")
+        audit.record(
+            user,
+            "case.extended",
+            case,
+            before=before,
+            after={**_case_snapshot(case), "reason": reason, "extensions": case.extensions},
+        )
+        notify(
+            case,
+            user=case.applicant,
+            zh=f"办件 {case.number} 的办理时限延长 {int(days)} 个工作日，至 {case.due_date}：{reason}",
+            en=f"The limits of case {case.number} were extended by {int(days)} working days, to {case.due_date}: {reason}",
+        )
         return case
 
 
@@ -701,7 +938,14 @@ def withdraw(case_number: str, applicant, reason: str = "") -> Case:
     with transaction.atomic():
         case = _applicant_case(case_number, applicant, lock=True)
         if case.status not in WITHDRAWABLE:
-            raise Conflict(Problem("status", "cannot_withdraw", "办件已决定，不能撤回", "The case has been decided and cannot be withdrawn"))
+            raise Conflict(
+                Problem(
+                    "status",
+                    "cannot_withdraw",
+                    "办件已决定，不能撤回",
+                    "The case has been decided and cannot be withdrawn",
+                )
+            )
         for task in case.tasks.filter(status__in=[Task.Status.OPEN, Task.Status.CORRECTION]):
             _close_task(task, Task.Status.CANCELLED, applicant, "applicant withdrew")
         transition(case, S.WITHDRAWN, applicant, reason=reason or "申请人撤回 withdrawn by the applicant")
@@ -718,22 +962,35 @@ def record_delivery(case_number: str, user, method: str, tracking_number: str = 
         raise forbidden("case")
     tracking_number = (tracking_number or "").strip().upper()
     if method not in ("window", "mail"):
-        raise BusinessError.of("method", "invalid", "出件方式只能是窗口领取或邮寄", "Delivery is at the window or by mail", status=422)
+        raise BusinessError.of(
+            "method", "invalid", "出件方式只能是窗口领取或邮寄", "Delivery is at the window or by mail", status=422
+        )
     if method == "mail" and not (6 <= len(tracking_number) <= 40 and set(tracking_number) <= TRACKING_OK):
-        raise BusinessError.of("tracking_number", "invalid", "请填写有效的邮件运单号（6–40位字母或数字）",
-                               "Enter a valid mail tracking number (6–40 letters or digits)", status=422)
+        raise BusinessError.of(
+            "tracking_number",
+            "invalid",
+            "请填写有效的邮件运单号（6–40位字母或数字）",
+            "Enter a valid mail tracking number (6–40 letters or digits)",
+            status=422,
+        )
     with transaction.atomic():
         case = Case.objects.select_for_update(of=("self",)).select_related("service").filter(number=case_number).first()
         if case is None:
             raise not_found("case")
         if case.status != S.ISSUED:
-            raise Conflict(Problem("status", "not_issued", "办件尚未出证或已送达", "The case is not waiting to be handed out"))
+            raise Conflict(
+                Problem("status", "not_issued", "办件尚未出证或已送达", "The case is not waiting to be handed out")
+            )
         case.delivery_method, case.tracking_number = method, tracking_number
         case.save(update_fields=["delivery_method", "tracking_number", "updated_at"])
         transition(case, S.DELIVERED, user, f"case.delivered.{method}", tracking_number=tracking_number)
         if method == "mail":
-            notify(case, user=case.applicant, zh=f"办件 {case.number} 的结果已免费邮寄，运单号 {tracking_number}",
-                   en=f"The result of case {case.number} was mailed free of charge, tracking number {tracking_number}")
+            notify(
+                case,
+                user=case.applicant,
+                zh=f"办件 {case.number} 的结果已免费邮寄，运单号 {tracking_number}",
+                en=f"The result of case {case.number} was mailed free of charge, tracking number {tracking_number}",
+            )
         return case
 
 
@@ -744,12 +1001,18 @@ def record_delivery(case_number: str, user, method: str, tracking_number: str = 
 
 # ---------------------------------------------------------------- timers and notifications
 
+
 def notify(case: Case, *, zh: str, en: str, user=None, department=None) -> Notification:
     return Notification.objects.create(case=case, user=user, department=department, message_zh=zh, message_en=en)
 
 
-def sweep(today: date | None = None, limit: int = 500, *, stale_after: timedelta = timedelta(minutes=2),
-          task_timeout: timedelta | None = None) -> dict:
+def sweep(
+    today: date | None = None,
+    limit: int = 500,
+    *,
+    stale_after: timedelta = timedelta(minutes=2),
+    task_timeout: timedelta | None = None,
+) -> dict:
     """Fire every timer whose day has passed: escalate overdue tasks and cases (督办); recover
     work a dead worker left behind.
 
@@ -758,10 +1021,20 @@ def sweep(today: date | None = None, limit: int = 500, *, stale_after: timedelta
     from zimao.core.recovery import DEFAULT_TASK_TIMEOUT, requeue_orphaned_tasks
 
     today = today or timezone.localdate()
-    counts = {"fired": 0, "escalated_tasks": 0, "overdue_cases": 0, "restarted": 0, "requeued": 0,
-              "unattached_materials_deleted": sweep_unattached_materials()}
+    counts = {
+        "fired": 0,
+        "escalated_tasks": 0,
+        "overdue_cases": 0,
+        "restarted": 0,
+        "requeued": 0,
+        "unattached_materials_deleted": sweep_unattached_materials(),
+    }
     counts["requeued"] = len(requeue_orphaned_tasks(DEFAULT_TASK_TIMEOUT if task_timeout is None else task_timeout))
-    due = list(Timer.objects.filter(fired_at__isnull=True, fire_on__lt=today).order_by("fire_on", "id").values_list("pk", flat=True)[:limit])
+    due = list(
+        Timer.objects.filter(fired_at__isnull=True, fire_on__lt=today)
+        .order_by("fire_on", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
     for pk in due:
         with transaction.atomic():
             if not Timer.objects.filter(pk=pk, fired_at__isnull=True).update(fired_at=timezone.now()):
@@ -778,21 +1051,40 @@ def sweep(today: date | None = None, limit: int = 500, *, stale_after: timedelta
                 en = f"Task '{task.name_en}' of case {case.number} is overdue (due {task.due_date})"
                 notify(case, department=task.department, zh=zh, en=en)
                 if stage.get("escalate_to"):
-                    notify(case, department=Department.objects.get(code=stage["escalate_to"]), zh="督办：" + zh, en="Escalated: " + en)
-                audit.record("system:sweep", "task.overdue", task, after={"due_date": task.due_date, "escalated_to": stage.get("escalate_to")})
+                    notify(
+                        case,
+                        department=Department.objects.get(code=stage["escalate_to"]),
+                        zh="督办：" + zh,
+                        en="Escalated: " + en,
+                    )
+                audit.record(
+                    "system:sweep",
+                    "task.overdue",
+                    task,
+                    after={"due_date": task.due_date, "escalated_to": stage.get("escalate_to")},
+                )
                 counts["escalated_tasks"] += 1
             elif timer.kind == Timer.Kind.CASE_DUE and case.status not in FINAL and case.status != S.SUSPENDED:
-                notify(case, department=case.service.department, zh=f"办件 {case.number} 已超过承诺时限 {case.due_date}",
-                       en=f"Case {case.number} is past its promised date {case.due_date}")
+                notify(
+                    case,
+                    department=case.service.department,
+                    zh=f"办件 {case.number} 已超过承诺时限 {case.due_date}",
+                    en=f"Case {case.number} is past its promised date {case.due_date}",
+                )
                 audit.record("system:sweep", "case.overdue", case, after={"due_date": case.due_date})
                 counts["overdue_cases"] += 1
     # A case whose engine run was lost (a worker died mid-way, a run failed) is picked up again.
     stale = timezone.now() - stale_after
-    for case in Case.objects.filter(status__in=[S.SUBMITTED, S.ACCEPTED, S.IN_REVIEW, S.APPROVED], updated_at__lt=stale,
-                                    stuck_at__isnull=True).exclude(tasks__status=Task.Status.OPEN).only("pk")[:limit]:
+    for case in (
+        Case.objects.filter(
+            status__in=[S.SUBMITTED, S.ACCEPTED, S.IN_REVIEW, S.APPROVED], updated_at__lt=stale, stuck_at__isnull=True
+        )
+        .exclude(tasks__status=Task.Status.OPEN)
+        .only("pk")[:limit]
+    ):
         try:
             advance(case.pk, "system:sweep")
-        except Exception as exc:  # noqa: BLE001 — one broken case must not stop the others
+        except Exception as exc:
             logger.exception("sweep could not restart case %s", case.pk)
             mark_stuck(case.pk, exc)
             continue
@@ -818,8 +1110,12 @@ def mark_stuck(case_id: int, exc: BaseException) -> None:
         case.stuck_at, case.stuck_reason = timezone.now(), reason
         case.save(update_fields=["stuck_at", "stuck_reason", "updated_at"])
         audit.record("system:engine", "case.stuck", case, after={"reason": reason})
-        notify(case, department=case.service.department, zh=f"办件 {case.number} 无法继续办理，需要人工处理：{reason}",
-               en=f"Case {case.number} cannot advance and needs an officer: {reason}")
+        notify(
+            case,
+            department=case.service.department,
+            zh=f"办件 {case.number} 无法继续办理，需要人工处理：{reason}",
+            en=f"Case {case.number} cannot advance and needs an officer: {reason}",
+        )
 
 
 def stuck_cases(user, limit: int = 50) -> list[Case]:
@@ -851,6 +1147,7 @@ def retry_stuck(case_number: str, user) -> Case:
 
 
 # ---------------------------------------------------------------- reading
+
 
 def _applicant_case(number: str, applicant, lock: bool = False) -> Case:
     qs = Case.objects.select_related("service", "process", "applicant")
@@ -937,12 +1234,22 @@ def upload_material(owner, key: str, name: str, content: bytes) -> Material:
     field = f"materials.{key or 'file'}"
     checked = check_upload(content, field=field)
     _within_unattached_quota(owner, checked.size, field)
-    material = Material(owner=owner, key=key or "", original_name=(name or "upload")[:200],
-                        content_type=checked.content_type, size=checked.size, sha256=checked.sha256)
+    material = Material(
+        owner=owner,
+        key=key or "",
+        original_name=(name or "upload")[:200],
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+    )
     material.file.save(f"{checked.sha256[:16]}.{checked.extension}", ContentFile(checked.content), save=False)
     material.save()
-    audit.record(owner, "material.uploaded", material, after={"key": key, "sha256": checked.sha256, "size": checked.size,
-                                                               "content_type": checked.content_type})
+    audit.record(
+        owner,
+        "material.uploaded",
+        material,
+        after={"key": key, "sha256": checked.sha256, "size": checked.size, "content_type": checked.content_type},
+    )
     return material
 
 
@@ -961,9 +1268,14 @@ def _within_unattached_quota(owner, size: int, field: str) -> None:
     held = Material.objects.filter(owner=owner, case__isnull=True).aggregate(n=Sum("size"))["n"] or 0
     if held + size > quota:
         mb = quota / 1024 / 1024
-        raise BusinessError.of(field, "upload_quota", f"尚未提交的上传材料合计不能超过 {mb:.0f} MB；请先提交申请，或等待未用的材料被清理",
-                               f"Uploaded files not yet part of an application may total at most {mb:.0f} MB; "
-                               "submit your application first, or wait for unused files to be removed", status=413)
+        raise BusinessError.of(
+            field,
+            "upload_quota",
+            f"尚未提交的上传材料合计不能超过 {mb:.0f} MB；请先提交申请，或等待未用的材料被清理",
+            f"Uploaded files not yet part of an application may total at most {mb:.0f} MB; "
+            "submit your application first, or wait for unused files to be removed",
+            status=413,
+        )
 
 
 def discard_unattached_material(owner, pk: int) -> bool:
@@ -986,13 +1298,17 @@ def sweep_unattached_materials(now=None, limit: int = 1000) -> int:
     skipped (the delete is conditional on it still being unattached)."""
     cutoff = (now or timezone.now()) - timedelta(hours=settings.UNATTACHED_UPLOAD_RETENTION_HOURS)
     removed = 0
-    for pk in list(Material.objects.filter(case__isnull=True, uploaded_at__lt=cutoff).values_list("pk", flat=True)[:limit]):
+    for pk in list(
+        Material.objects.filter(case__isnull=True, uploaded_at__lt=cutoff).values_list("pk", flat=True)[:limit]
+    ):
         with transaction.atomic():
             material = Material.objects.select_for_update().filter(pk=pk, case__isnull=True).first()
             if material is None:
                 continue
             name = material.file.name
-            audit.record("system:sweep", "material.expired", material, after={"sha256": material.sha256, "size": material.size})
+            audit.record(
+                "system:sweep", "material.expired", material, after={"sha256": material.sha256, "size": material.size}
+            )
             material.delete()
             transaction.on_commit(lambda name=name: Material.file.field.storage.delete(name))
             removed += 1
@@ -1019,8 +1335,17 @@ def can_read_material(user, material: Material) -> bool:
     return officer.department.is_window and case.status == S.ISSUED and case.delivery_method in ("window", "mail")
 
 
-def create_follow_up_task(case_number: str, *, stage_key: str, key: str, department_code: str, name_zh: str,
-                          name_en: str, due_days: int, actor="system") -> Task:
+def create_follow_up_task(
+    case_number: str,
+    *,
+    stage_key: str,
+    key: str,
+    department_code: str,
+    name_zh: str,
+    name_en: str,
+    due_days: int,
+    actor="system",
+) -> Task:
     """A task on a case after its result, e.g. the post-approval check of a 告知承诺 permit
     (事后核查): due in working days, escalated by the sweep like any task, decided on the
     workbench and handed to the ``follow_ups`` plugin registered for ``stage_key``. Idempotent."""
@@ -1032,30 +1357,59 @@ def create_follow_up_task(case_number: str, *, stage_key: str, key: str, departm
         if existing:
             return existing
         due = deadline(timezone.localdate(), due_days).date
-        task = Task.objects.create(case=case, kind=Task.Kind.FOLLOW_UP, key=key[:40], stage_key=stage_key,
-                                   department=Department.objects.get(code=department_code), name_zh=name_zh[:100],
-                                   name_en=name_en[:150], due_date=due)
+        task = Task.objects.create(
+            case=case,
+            kind=Task.Kind.FOLLOW_UP,
+            key=key[:40],
+            stage_key=stage_key,
+            department=Department.objects.get(code=department_code),
+            name_zh=name_zh[:100],
+            name_en=name_en[:150],
+            due_date=due,
+        )
         Timer.objects.create(case=case, task=task, kind=Timer.Kind.TASK_DUE, fire_on=due)
-        audit.record(actor, "task.created", task, after={"case": case.number, "department": department_code,
-                                                         "due_date": due, "kind": "follow_up", "stage": stage_key})
-        notify(case, department=task.department, zh=f"办件 {case.number} 有后续任务“{task.name_zh}”，请在 {due} 前完成",
-               en=f"Case {case.number} has a follow-up task '{task.name_en}' due {due}")
+        audit.record(
+            actor,
+            "task.created",
+            task,
+            after={
+                "case": case.number,
+                "department": department_code,
+                "due_date": due,
+                "kind": "follow_up",
+                "stage": stage_key,
+            },
+        )
+        notify(
+            case,
+            department=task.department,
+            zh=f"办件 {case.number} 有后续任务“{task.name_zh}”，请在 {due} 前完成",
+            en=f"Case {case.number} has a follow-up task '{task.name_en}' due {due}",
+        )
         return task
 
 
 def get_task_for(user, task_id: int) -> Task:
     """A task the officer's department works on (any task for an administrator); "not found" for
     anyone else, the same answer as for a task that does not exist."""
-    task = Task.objects.select_related("case", "case__service", "case__applicant", "department").filter(pk=task_id).first()
+    task = (
+        Task.objects.select_related("case", "case__service", "case__applicant", "department").filter(pk=task_id).first()
+    )
     officer = catalog.officer_of(user)
-    if task is None or officer is None or (officer.role != Officer.Role.ADMIN and task.department_id != officer.department_id):
+    if (
+        task is None
+        or officer is None
+        or (officer.role != Officer.Role.ADMIN and task.department_id != officer.department_id)
+    ):
         raise not_found("task")
     return task
 
 
 def awaiting_handover(limit: int = 200) -> list[Case]:
     """Issued results waiting at the output window (统一窗口出件) for collection or mailing."""
-    return list(Case.objects.filter(status=S.ISSUED).select_related("service", "applicant").order_by("issued_at", "id")[:limit])
+    return list(
+        Case.objects.filter(status=S.ISSUED).select_related("service", "applicant").order_by("issued_at", "id")[:limit]
+    )
 
 
 def rating_of(case: Case) -> Rating | None:
@@ -1088,8 +1442,3 @@ def open_task_of(case_number: str) -> Task | None:
     """A case's first open task — for an app that keeps its own page for deciding it (the decision
     itself always goes through ``decide``)."""
     return Task.objects.filter(case__number=case_number, status=Task.Status.OPEN).order_by("id").first()
-
-
-from zimao.cases.ratings import (  # noqa: E402 — re-exported: ratings.py uses this module's helpers
-    appeal, awaiting_follow_up, follow_up, rate, rectify, review_appeal, verify_rectification,
-)

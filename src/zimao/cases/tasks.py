@@ -63,8 +63,9 @@ def _take_over_and_run(result_id: str, case_id: int) -> None:
     try:
         with transaction.atomic():
             taken = DBTaskResult.objects.filter(id=result_id, status=TaskResultStatus.READY).update(
-                status=TaskResultStatus.SUCCESSFUL, started_at=now, finished_at=now, worker_ids=["inline"])
+                status=TaskResultStatus.SUCCESSFUL, started_at=now, finished_at=now, worker_ids=["inline"]
+            )
             if taken:  # else a worker claimed it first and runs it
                 advance(case_id, "system:worker")
-    except Exception:  # noqa: BLE001 — rolled back: the queue row is READY again for a worker
+    except Exception:
         logger.exception("inline advance of case %s failed; the worker will retry it", case_id)

@@ -8,16 +8,16 @@ from django.utils.translation import gettext_lazy as _
 
 
 class CaseStatus(models.TextChoices):
-    SUBMITTED = "submitted", _("submitted")      # 已提交
-    ACCEPTED = "accepted", _("accepted")         # 已受理
-    IN_REVIEW = "in_review", _("in review")      # 审核中
+    SUBMITTED = "submitted", _("submitted")  # 已提交
+    ACCEPTED = "accepted", _("accepted")  # 已受理
+    IN_REVIEW = "in_review", _("in review")  # 审核中
     SUSPENDED = "suspended", _("waiting for corrections")  # 补正中: the clock stops
-    APPROVED = "approved", _("approved")         # 已批准
-    ISSUED = "issued", _("issued")               # 已出证
-    DELIVERED = "delivered", _("delivered")      # 已送达
-    REJECTED = "rejected", _("not accepted")     # 不予受理
-    REFUSED = "refused", _("refused")            # 不予许可
-    WITHDRAWN = "withdrawn", _("withdrawn")      # 已撤回
+    APPROVED = "approved", _("approved")  # 已批准
+    ISSUED = "issued", _("issued")  # 已出证
+    DELIVERED = "delivered", _("delivered")  # 已送达
+    REJECTED = "rejected", _("not accepted")  # 不予受理
+    REFUSED = "refused", _("refused")  # 不予许可
+    WITHDRAWN = "withdrawn", _("withdrawn")  # 已撤回
 
 
 S = CaseStatus
@@ -58,12 +58,12 @@ def can_transition(source: str, target: str) -> bool:
 class TaskStatus(models.TextChoices):
     """A department's task on a case (部门任务)."""
 
-    OPEN = "open", _("open")                              # 待办
-    APPROVED = "approved", _("approved")                  # 同意
-    REFUSED = "refused", _("refused")                     # 不同意
+    OPEN = "open", _("open")  # 待办
+    APPROVED = "approved", _("approved")  # 同意
+    REFUSED = "refused", _("refused")  # 不同意
     CORRECTION = "correction", _("waiting for correction")  # 待补正: back to open when answered
-    CANCELLED = "cancelled", _("cancelled")               # 已取消 (case withdrawn, refused, join "any")
-    DONE = "done", _("done")                              # 已办 (a rectification answered)
+    CANCELLED = "cancelled", _("cancelled")  # 已取消 (case withdrawn, refused, join "any")
+    DONE = "done", _("done")  # 已办 (a rectification answered)
 
 
 T = TaskStatus

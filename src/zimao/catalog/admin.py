@@ -27,8 +27,10 @@ class DepartmentForm(djforms.ModelForm):
         data = super().clean()
         given = [bool(data.get(k)) for k in ("authority_name_zh", "authority_name_en", "authority_uscc")]
         if any(given) and not all(given):
-            raise djforms.ValidationError("发证机关的中英文名称和代码须一并填写 / give the authority's Chinese and "
-                                          "English names and its code together")
+            raise djforms.ValidationError(
+                "发证机关的中英文名称和代码须一并填写 / give the authority's Chinese and "
+                "English names and its code together"
+            )
         return data
 
 
@@ -40,13 +42,27 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 class ZoneProfileForm(djforms.ModelForm):
-    site_url = djforms.URLField(required=False, assume_scheme="https",
-                                help_text="printed in QR codes; empty = the address the server is reached at")
+    site_url = djforms.URLField(
+        required=False,
+        assume_scheme="https",
+        help_text="printed in QR codes; empty = the address the server is reached at",
+    )
 
     class Meta:
         model = ZoneProfile
-        fields = ("key", "name_zh", "name_en", "division", "issuer_department", "registration_department",
-                  "origin_place", "site_url", "demo_codes", "note", "active")
+        fields = (
+            "key",
+            "name_zh",
+            "name_en",
+            "division",
+            "issuer_department",
+            "registration_department",
+            "origin_place",
+            "site_url",
+            "demo_codes",
+            "note",
+            "active",
+        )
 
     def clean(self):
         from zimao.core import divisions
@@ -104,7 +120,15 @@ class ProcessInline(admin.TabularInline):
 
 @admin.register(ServiceItem)
 class ServiceItemAdmin(admin.ModelAdmin):
-    list_display = ("code", "name_zh", "department", "reform_mode", "legal_limit_days", "promised_limit_days", "published")
+    list_display = (
+        "code",
+        "name_zh",
+        "department",
+        "reform_mode",
+        "legal_limit_days",
+        "promised_limit_days",
+        "published",
+    )
     list_filter = ("reform_mode", "department", "published")
     search_fields = ("code", "name_zh", "name_en", "legal_basis")
     inlines = [ProcessInline]

@@ -35,15 +35,29 @@ class ServiceDetailOut(ServiceOut):
     process_version: int | None = None
 
 
-@router.get("services", response={200: list[ServiceOut]}, auth=None, summary="Service items 事项目录",
-            operation_id="listServices")
+@router.get(
+    "services",
+    response={200: list[ServiceOut]},
+    auth=None,
+    summary="Service items 事项目录",
+    operation_id="listServices",
+)
 def list_services(request):
     return list(services.published_services())
 
 
-@router.get("services/{code}", response={200: ServiceDetailOut, 404: ErrorOut}, auth=None, summary="Service guide 办事指南",
-            operation_id="getService")
+@router.get(
+    "services/{code}",
+    response={200: ServiceDetailOut, 404: ErrorOut},
+    auth=None,
+    summary="Service guide 办事指南",
+    operation_id="getService",
+)
 def service_detail(request, code: Annotated[str, Path(description="service item code 事项编码, e.g. QYKB-001")]):
     service = services.get_service(code)
     proc = service.processes.filter(published=True).order_by("-version").first()
-    return {**ServiceOut.from_orm(service).dict(), "form": service.form, "process_version": proc.version if proc else None}
+    return {
+        **ServiceOut.from_orm(service).dict(),
+        "form": service.form,
+        "process_version": proc.version if proc else None,
+    }

@@ -67,7 +67,9 @@ def _merge_form(items: list[ServiceItem], skip: set[str]) -> dict:
             # Asked once: a field two members both need appears one time.
             merged = by_key[section["key"]]
             known = {f["key"] for f in merged.get("fields", [])}
-            merged.setdefault("fields", []).extend(copy.deepcopy(f) for f in section.get("fields", []) if f["key"] not in known)
+            merged.setdefault("fields", []).extend(
+                copy.deepcopy(f) for f in section.get("fields", []) if f["key"] not in known
+            )
     return {"sections": sections}
 
 
@@ -91,17 +93,21 @@ def _stage_task_keys(stage: dict) -> list[str]:
     return keys
 
 
-def build_process(spec: dict, members: list[dict], items: dict[str, ServiceItem], processes: dict[str, dict],
-                  window: str) -> tuple[dict, list[Problem]]:
+def build_process(
+    spec: dict, members: list[dict], items: dict[str, ServiceItem], processes: dict[str, dict], window: str
+) -> tuple[dict, list[Problem]]:
     """The bundle's process from its members' current processes; problems name the member."""
     problems: list[Problem] = []
     on_submit = _union(processes[m["code"]].get("on_submit", []) for m in members)
     on_close = _union(processes[m["code"]].get("on_close", []) for m in members)
     on_complete = _union(processes[m["code"]].get("on_complete", []) for m in members)
     intakes = [s for m in members for s in processes[m["code"]]["stages"] if s["type"] == "intake"]
-    intake = {"key": "intake", "type": "intake",
-              "department": spec.get("intake_department") or (intakes[0]["department"] if intakes else window),
-              "auto_accept_if": _union(s.get("auto_accept_if", []) for s in intakes)}
+    intake = {
+        "key": "intake",
+        "type": "intake",
+        "department": spec.get("intake_department") or (intakes[0]["department"] if intakes else window),
+        "auto_accept_if": _union(s.get("auto_accept_if", []) for s in intakes),
+    }
     phases: dict[int, list[tuple[str, dict]]] = {}
     for m in members:
         reviews = [s for s in processes[m["code"]]["stages"] if s["type"] == "review"]
@@ -114,21 +120,37 @@ def build_process(spec: dict, members: list[dict], items: dict[str, ServiceItem]
         deadlines = []
         for code, stage in phases[n]:
             if stage.get("join", "all") != "all":
-                problems.append(Problem(f"members.{code}", "join_any", f"{code} 的审核阶段为“任一通过”，主题服务要求全部通过",
-                                        f"{code} has a join-any stage; a bundle waits for every department"))
+                problems.append(
+                    Problem(
+                        f"members.{code}",
+                        "join_any",
+                        f"{code} 的审核阶段为“任一通过”，主题服务要求全部通过",
+                        f"{code} has a join-any stage; a bundle waits for every department",
+                    )
+                )
             for key in _stage_task_keys(stage):
                 if key in seen_keys:
-                    problems.append(Problem(f"members.{code}", "task_key_clash",
-                                            f"{code} 与 {seen_keys[key]} 的任务编号 {key} 重复",
-                                            f"task key {key!r} of {code} clashes with {seen_keys[key]}"))
+                    problems.append(
+                        Problem(
+                            f"members.{code}",
+                            "task_key_clash",
+                            f"{code} 与 {seen_keys[key]} 的任务编号 {key} 重复",
+                            f"task key {key!r} of {code} clashes with {seen_keys[key]}",
+                        )
+                    )
                 seen_keys[key] = code
             merged["tasks"] += copy.deepcopy(stage.get("tasks", []))
             for one in ("tasks_from_field", "task_source"):
                 if stage.get(one):
                     if one in merged:
-                        problems.append(Problem(f"members.{code}", f"two_{one}",
-                                                f"同一阶段只能有一个成员按字段或插件生成任务（{code}）",
-                                                f"one phase can hold only one member's {one} ({code})"))
+                        problems.append(
+                            Problem(
+                                f"members.{code}",
+                                f"two_{one}",
+                                f"同一阶段只能有一个成员按字段或插件生成任务（{code}）",
+                                f"one phase can hold only one member's {one} ({code})",
+                            )
+                        )
                     merged[one] = copy.deepcopy(stage[one])
             if stage.get("deadline_days") is not None:
                 deadlines.append(int(stage["deadline_days"]))
@@ -139,7 +161,9 @@ def build_process(spec: dict, members: list[dict], items: dict[str, ServiceItem]
         if not merged["tasks"]:
             merged.pop("tasks")
         stages.append(merged)
-    outputs = _union(s.get("outputs", []) for m in members for s in processes[m["code"]]["stages"] if s["type"] == "issue")
+    outputs = _union(
+        s.get("outputs", []) for m in members for s in processes[m["code"]]["stages"] if s["type"] == "issue"
+    )
     stages.append({"key": "issue", "type": "issue", "outputs": outputs})
     definition: dict = {"stages": stages}
     if on_submit:
@@ -155,9 +179,12 @@ def _guide(spec: dict, items: list[ServiceItem], promised: int, lang: str) -> st
     zh = lang == "zh"
     head = spec.get(f"guide_{lang}", "")
     lines = [head] if head else []
-    lines.append("本主题服务一次提交、一表填报，以下事项由各部门并联办理，共用一个办件编号和一个时限，统一窗口出件："
-                 if zh else "One form and one submission. The items below are handled in parallel by their "
-                            "departments under one case number and one time limit, and handed out together:")
+    lines.append(
+        "本主题服务一次提交、一表填报，以下事项由各部门并联办理，共用一个办件编号和一个时限，统一窗口出件："
+        if zh
+        else "One form and one submission. The items below are handled in parallel by their "
+        "departments under one case number and one time limit, and handed out together:"
+    )
     for i, item in enumerate(items, 1):
         dept = item.department.name_zh if zh else item.department.name_en
         name = item.name_zh if zh else item.name_en
@@ -178,49 +205,103 @@ def build(spec: dict) -> tuple[dict, list[Problem]]:
     problems: list[Problem] = []
     members = member_specs(spec)
     if not members:
-        return {}, [Problem("members", "required", "主题服务至少需要一个成员事项", "a bundle needs at least one member item")]
-    items = {s.code: s for s in ServiceItem.objects.filter(code__in=[m["code"] for m in members]).select_related("department")}
+        return {}, [
+            Problem("members", "required", "主题服务至少需要一个成员事项", "a bundle needs at least one member item")
+        ]
+    items = {
+        s.code: s
+        for s in ServiceItem.objects.filter(code__in=[m["code"] for m in members]).select_related("department")
+    }
     processes: dict[str, dict] = {}
     for m in members:
         item = items.get(m["code"])
         if item is None:
-            problems.append(Problem(f"members.{m['code']}", "unknown_member", f"成员事项 {m['code']} 不存在",
-                                    f"member item {m['code']} does not exist"))
+            problems.append(
+                Problem(
+                    f"members.{m['code']}",
+                    "unknown_member",
+                    f"成员事项 {m['code']} 不存在",
+                    f"member item {m['code']} does not exist",
+                )
+            )
             continue
         if item.is_bundle:
-            problems.append(Problem(f"members.{m['code']}", "nested_bundle", "主题服务不能嵌套", "a bundle cannot hold another bundle"))
+            problems.append(
+                Problem(
+                    f"members.{m['code']}", "nested_bundle", "主题服务不能嵌套", "a bundle cannot hold another bundle"
+                )
+            )
             continue
         proc = item.processes.filter(published=True).order_by("-version").first()
         if proc is None:
-            problems.append(Problem(f"members.{m['code']}", "no_process",
-                                    f"成员事项 {m['code']} 没有办理流程（直接取消审批的事项不需办理）",
-                                    f"member item {m['code']} has no process (an abolished approval needs no case)"))
+            problems.append(
+                Problem(
+                    f"members.{m['code']}",
+                    "no_process",
+                    f"成员事项 {m['code']} 没有办理流程（直接取消审批的事项不需办理）",
+                    f"member item {m['code']} has no process (an abolished approval needs no case)",
+                )
+            )
             continue
         processes[m["code"]] = proc.definition
     if problems:
         return {}, problems
     ordered = [items[m["code"]] for m in members]
-    window = Department.objects.filter(is_window=True).order_by("code").values_list("code", flat=True).first() or ordered[0].department.code
+    window = (
+        Department.objects.filter(is_window=True).order_by("code").values_list("code", flat=True).first()
+        or ordered[0].department.code
+    )
     definition, problems = build_process(spec, members, items, processes, window)
     legal = int(spec.get("legal_limit_days") or max(i.legal_limit_days for i in ordered))
-    promised = int(spec.get("promised_limit_days") if spec.get("promised_limit_days") is not None
-                   else max(i.promised_limit_days for i in ordered))
+    promised = int(
+        spec.get("promised_limit_days")
+        if spec.get("promised_limit_days") is not None
+        else max(i.promised_limit_days for i in ordered)
+    )
     dept_code = spec.get("department") or window
     department = Department.objects.filter(code=dept_code).first()
     if department is None:
-        problems.append(Problem("department", "unknown_department", f"部门 {dept_code} 不存在", f"department {dept_code!r} does not exist"))
+        problems.append(
+            Problem(
+                "department",
+                "unknown_department",
+                f"部门 {dept_code} 不存在",
+                f"department {dept_code!r} does not exist",
+            )
+        )
     fields = {
-        "name_zh": spec["name_zh"], "name_en": spec["name_en"], "department": department, "reform_mode": "",
+        "name_zh": spec["name_zh"],
+        "name_en": spec["name_en"],
+        "department": department,
+        "reform_mode": "",
         "legal_basis": spec.get("legal_basis") or "；".join(_union([i.legal_basis] for i in ordered if i.legal_basis)),
-        "legal_limit_days": legal, "promised_limit_days": promised,
+        "legal_limit_days": legal,
+        "promised_limit_days": promised,
         "rectification_days": int(spec.get("rectification_days", 10)),
-        "materials": _merge_materials(ordered), "checks": _union(i.checks for i in ordered),
+        "materials": _merge_materials(ordered),
+        "checks": _union(i.checks for i in ordered),
         "form": _merge_form(ordered, set(spec.get("skip_sections", []))),
-        "guide_zh": _guide(spec, ordered, promised, "zh"), "guide_en": _guide(spec, ordered, promised, "en"),
-        "activities": list(spec.get("activities", [])), "published": spec.get("published", True),
-        "bundle": {"members": members, "skip_sections": list(spec.get("skip_sections", [])),
-                   **{k: spec[k] for k in ("theme_zh", "theme_en", "guide_zh", "guide_en", "legal_limit_days",
-                                            "promised_limit_days", "intake_department") if k in spec}},
+        "guide_zh": _guide(spec, ordered, promised, "zh"),
+        "guide_en": _guide(spec, ordered, promised, "en"),
+        "activities": list(spec.get("activities", [])),
+        "published": spec.get("published", True),
+        "bundle": {
+            "members": members,
+            "skip_sections": list(spec.get("skip_sections", [])),
+            **{
+                k: spec[k]
+                for k in (
+                    "theme_zh",
+                    "theme_en",
+                    "guide_zh",
+                    "guide_en",
+                    "legal_limit_days",
+                    "promised_limit_days",
+                    "intake_department",
+                )
+                if k in spec
+            },
+        },
     }
     problems += catalog.process.validate_definition(definition, catalog.department_codes())
     return {"fields": fields, "process": definition}, problems
@@ -245,8 +326,14 @@ def rebuild_all(actor=None) -> int:
     n = 0
     for service in ServiceItem.objects.all():
         if service.is_bundle:
-            spec = {"code": service.code, "name_zh": service.name_zh, "name_en": service.name_en,
-                    "department": service.department.code, "activities": service.activities,
-                    "published": service.published, **service.bundle}
+            spec = {
+                "code": service.code,
+                "name_zh": service.name_zh,
+                "name_en": service.name_en,
+                "department": service.department.code,
+                "activities": service.activities,
+                "published": service.published,
+                **service.bundle,
+            }
             n += load_bundle(spec, actor)[2]
     return n

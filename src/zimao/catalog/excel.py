@@ -56,9 +56,23 @@ ITEM_COLUMNS = [
     ("permit", "证照配置（JSON）", "json{}", 30),
     ("bundle", "主题服务配置（JSON）", "json{}", 30),
 ]
-REQUIRED_HEADERS = {"code", "name_zh", "name_en", "department", "reform_mode", "legal_limit_days", "promised_limit_days"}
+REQUIRED_HEADERS = {
+    "code",
+    "name_zh",
+    "name_en",
+    "department",
+    "reform_mode",
+    "legal_limit_days",
+    "promised_limit_days",
+}
 DEPARTMENT_COLUMNS = [("code", "部门编码"), ("name_zh", "部门名称"), ("name_en", "英文名称"), ("is_window", "综合窗口")]
-ACTIVITY_COLUMNS = [("key", "活动编码"), ("name_zh", "经营范围表述"), ("name_en", "英文表述"), ("industry_code", "国民经济行业代码")]
+ACTIVITY_COLUMNS = [
+    ("key", "活动编码"),
+    ("name_zh", "经营范围表述"),
+    ("name_en", "英文表述"),
+    ("industry_code", "国民经济行业代码"),
+]
+
 
 def mode_cell(value: str) -> str:
     """A reform mode as the list writes it, Chinese first with its code: 实行告知承诺（commitment）."""
@@ -68,10 +82,14 @@ def mode_cell(value: str) -> str:
 
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
-MODE_ALIASES = {**{m.value: m.value for m in ReformMode},
-                **{str(m.label).split(" ")[0]: m.value for m in ReformMode if m.value},
-                **{mode_cell(m.value): m.value for m in ReformMode if m.value},
-                **{str(m.label): m.value for m in ReformMode}, "无": "", "none": ""}
+MODE_ALIASES = {
+    **{m.value: m.value for m in ReformMode},
+    **{str(m.label).split(" ")[0]: m.value for m in ReformMode if m.value},
+    **{mode_cell(m.value): m.value for m in ReformMode if m.value},
+    **{str(m.label): m.value for m in ReformMode},
+    "无": "",
+    "none": "",
+}
 TRUE_WORDS = {"1", "true", "yes", "是", "y", "公布"}
 FALSE_WORDS = {"0", "false", "no", "否", "n", "不公布"}
 
@@ -115,6 +133,7 @@ class ImportErrors(Exception):
 
 # ---------------------------------------------------------------- export
 
+
 def _cell_json(value) -> str:
     if value in (None, {}, []):
         return ""
@@ -123,14 +142,27 @@ def _cell_json(value) -> str:
 
 def _item_values(item: ServiceItem, proc) -> dict:
     return {
-        "code": item.code, "name_zh": item.name_zh, "name_en": item.name_en, "department": item.department.code,
-        "reform_mode": mode_cell(item.reform_mode), "legal_basis": item.legal_basis, "legal_limit_days": item.legal_limit_days,
-        "promised_limit_days": item.promised_limit_days, "validity_months": item.validity_months,
-        "activities": "，".join(item.activities), "conditions_zh": item.conditions_zh, "conditions_en": item.conditions_en,
-        "guide_zh": item.guide_zh, "guide_en": item.guide_en, "rectification_days": item.rectification_days,
-        "published": "是" if item.published else "否", "checks": "，".join(item.checks),
-        "materials": _cell_json(item.materials), "form": _cell_json(item.form),
-        "process": _cell_json(proc.definition) if proc else "", "permit": _cell_json(item.permit),
+        "code": item.code,
+        "name_zh": item.name_zh,
+        "name_en": item.name_en,
+        "department": item.department.code,
+        "reform_mode": mode_cell(item.reform_mode),
+        "legal_basis": item.legal_basis,
+        "legal_limit_days": item.legal_limit_days,
+        "promised_limit_days": item.promised_limit_days,
+        "validity_months": item.validity_months,
+        "activities": "，".join(item.activities),
+        "conditions_zh": item.conditions_zh,
+        "conditions_en": item.conditions_en,
+        "guide_zh": item.guide_zh,
+        "guide_en": item.guide_en,
+        "rectification_days": item.rectification_days,
+        "published": "是" if item.published else "否",
+        "checks": "，".join(item.checks),
+        "materials": _cell_json(item.materials),
+        "form": _cell_json(item.form),
+        "process": _cell_json(proc.definition) if proc else "",
+        "permit": _cell_json(item.permit),
         "bundle": _cell_json(item.bundle),
     }
 
@@ -161,8 +193,12 @@ def export_workbook(path_or_stream, services=None) -> int:
         for col, (key, _zh, _kind, _w) in enumerate(ITEM_COLUMNS, 1):
             value = values[key]
             if isinstance(value, str) and len(value) > EXCEL_CELL_LIMIT:
-                raise BusinessError.of(key, "too_long", f"{item.code} 的 {key} 超过 Excel 单元格长度上限",
-                                       f"{item.code}: {key} is longer than an Excel cell holds")
+                raise BusinessError.of(
+                    key,
+                    "too_long",
+                    f"{item.code} 的 {key} 超过 Excel 单元格长度上限",
+                    f"{item.code}: {key} is longer than an Excel cell holds",
+                )
             ws.cell(row=rows + 1, column=col, value=value).alignment = Alignment(wrap_text=False, vertical="top")
     for col, (_k, _zh, _kind, width) in enumerate(ITEM_COLUMNS, 1):
         ws.column_dimensions[get_column_letter(col)].width = width
@@ -186,6 +222,7 @@ def export_workbook(path_or_stream, services=None) -> int:
 
 
 # ---------------------------------------------------------------- import: reading
+
 
 def _header_key(text, columns) -> str | None:
     """A header cell is "中文\\nkey"; the key alone or the Chinese alone also match."""
@@ -225,18 +262,35 @@ def _read_sheet(ws, columns, problems, sheet):
             continue
         key = _header_key(text, columns)
         if key is None:
-            problems.append(CellProblem(sheet, 1, get_column_letter(i), str(text), f"无法识别的表头“{text}”",
-                                        f"unknown column header {text!r}"))
+            problems.append(
+                CellProblem(
+                    sheet,
+                    1,
+                    get_column_letter(i),
+                    str(text),
+                    f"无法识别的表头“{text}”",
+                    f"unknown column header {text!r}",
+                )
+            )
         elif key in mapping.values():
-            problems.append(CellProblem(sheet, 1, get_column_letter(i), key, f"表头“{key}”重复", f"column {key!r} appears twice"))
+            problems.append(
+                CellProblem(sheet, 1, get_column_letter(i), key, f"表头“{key}”重复", f"column {key!r} appears twice")
+            )
         else:
             mapping[i] = key
     rows = []
     for r, values in enumerate(ws.iter_rows(min_row=2, values_only=True), 2):
         if all(_blank(v) for v in values):
             continue
-        rows.append((r, {key: (get_column_letter(i), values[i - 1] if i - 1 < len(values) else None)
-                         for i, key in mapping.items()}))
+        rows.append(
+            (
+                r,
+                {
+                    key: (get_column_letter(i), values[i - 1] if i - 1 < len(values) else None)
+                    for i, key in mapping.items()
+                },
+            )
+        )
     return mapping, rows
 
 
@@ -245,11 +299,23 @@ def read_workbook(path) -> tuple[dict, list[CellProblem]]:
     problems: list[CellProblem] = []
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 — any unreadable file is the same answer to the user
-        return {}, [CellProblem(str(Path(str(path)).name), None, None, "file", f"无法读取该 Excel 文件（{type(exc).__name__}）",
-                                f"the file cannot be read as an Excel workbook ({type(exc).__name__})")]
+    except Exception as exc:
+        return {}, [
+            CellProblem(
+                str(Path(str(path)).name),
+                None,
+                None,
+                "file",
+                f"无法读取该 Excel 文件（{type(exc).__name__}）",
+                f"the file cannot be read as an Excel workbook ({type(exc).__name__})",
+            )
+        ]
     if ITEMS_SHEET not in wb.sheetnames:
-        return {}, [CellProblem(ITEMS_SHEET, None, None, "sheet", f"缺少工作表“{ITEMS_SHEET}”", f"the sheet {ITEMS_SHEET!r} is missing")]
+        return {}, [
+            CellProblem(
+                ITEMS_SHEET, None, None, "sheet", f"缺少工作表“{ITEMS_SHEET}”", f"the sheet {ITEMS_SHEET!r} is missing"
+            )
+        ]
     data: dict = {"departments": [], "activities": [], "services": [], "bundles": []}
 
     if DEPARTMENTS_SHEET in wb.sheetnames:
@@ -261,25 +327,48 @@ def read_workbook(path) -> tuple[dict, list[CellProblem]]:
                     col = cells.get(key, (None,))[0]
                     problems.append(CellProblem(DEPARTMENTS_SHEET, r, col, key, "必填", "is required"))
             if row.get("code") and not CODE_RE.match(row["code"]):
-                problems.append(CellProblem(DEPARTMENTS_SHEET, r, cells["code"][0], "code", "编码只能含字母、数字、点、横线和下划线",
-                                            "a code has letters, digits, dots, dashes and underscores only"))
-            data["departments"].append({"code": row.get("code", ""), "name_zh": row.get("name_zh", ""),
-                                        "name_en": row.get("name_en", ""),
-                                        "is_window": row.get("is_window", "").lower() in TRUE_WORDS})
+                problems.append(
+                    CellProblem(
+                        DEPARTMENTS_SHEET,
+                        r,
+                        cells["code"][0],
+                        "code",
+                        "编码只能含字母、数字、点、横线和下划线",
+                        "a code has letters, digits, dots, dashes and underscores only",
+                    )
+                )
+            data["departments"].append(
+                {
+                    "code": row.get("code", ""),
+                    "name_zh": row.get("name_zh", ""),
+                    "name_en": row.get("name_en", ""),
+                    "is_window": row.get("is_window", "").lower() in TRUE_WORDS,
+                }
+            )
     if ACTIVITIES_SHEET in wb.sheetnames:
         _m, rows = _read_sheet(wb[ACTIVITIES_SHEET], ACTIVITY_COLUMNS, problems, ACTIVITIES_SHEET)
         for r, cells in rows:
             row = {k: (str(v).strip() if not _blank(v) else "") for k, (_c, v) in cells.items()}
             for key in ("key", "name_zh", "name_en"):
                 if not row.get(key):
-                    problems.append(CellProblem(ACTIVITIES_SHEET, r, cells.get(key, (None,))[0], key, "必填", "is required"))
-            data["activities"].append({"key": row.get("key", ""), "name_zh": row.get("name_zh", ""),
-                                       "name_en": row.get("name_en", ""), "industry_code": row.get("industry_code", "")})
+                    problems.append(
+                        CellProblem(ACTIVITIES_SHEET, r, cells.get(key, (None,))[0], key, "必填", "is required")
+                    )
+            data["activities"].append(
+                {
+                    "key": row.get("key", ""),
+                    "name_zh": row.get("name_zh", ""),
+                    "name_en": row.get("name_en", ""),
+                    "industry_code": row.get("industry_code", ""),
+                }
+            )
 
     mapping, rows = _read_sheet(wb[ITEMS_SHEET], ITEM_COLUMNS, problems, ITEMS_SHEET)
     missing = REQUIRED_HEADERS - set(mapping.values())
     for key in sorted(missing):
-        problems.append(CellProblem(ITEMS_SHEET, 1, None, key, f"缺少必需的列“{key}”", f"the required column {key!r} is missing"))
+        problems.append(
+            CellProblem(ITEMS_SHEET, 1, None, key, f"缺少必需的列“{key}”", f"the required column {key!r} is missing")
+        )
     if missing:
         return data, problems
 
@@ -304,7 +393,11 @@ def read_workbook(path) -> tuple[dict, list[CellProblem]]:
                     if not value:
                         bad(key, "事项编码必填", "the item code is required")
                     elif not CODE_RE.match(value):
-                        bad(key, "编码只能含字母、数字、点、横线和下划线，最长40位", "letters, digits, dots, dashes and underscores, at most 40")
+                        bad(
+                            key,
+                            "编码只能含字母、数字、点、横线和下划线，最长40位",
+                            "letters, digits, dots, dashes and underscores, at most 40",
+                        )
                     elif value in seen:
                         bad(key, f"事项编码与第 {seen[value]} 行重复", f"the same code as row {seen[value]}")
                     seen.setdefault(value, r)
@@ -339,13 +432,20 @@ def read_workbook(path) -> tuple[dict, list[CellProblem]]:
                 elif kind == "mode":
                     text = "" if _blank(raw) else str(raw).strip()
                     if text not in MODE_ALIASES:
-                        bad(key, "改革方式应为：直接取消审批、审批改为备案、实行告知承诺、优化审批服务（或 cancelled/filing/commitment/optimised），非许可事项留空",
-                            "the reform mode must be cancelled, filing, commitment or optimised (blank for a non-permit item)")
+                        bad(
+                            key,
+                            "改革方式应为：直接取消审批、审批改为备案、实行告知承诺、优化审批服务（或 cancelled/filing/commitment/optimised），非许可事项留空",
+                            "the reform mode must be cancelled, filing, commitment or optimised (blank for a non-permit item)",
+                        )
                     row[key] = MODE_ALIASES.get(text, "")
                 elif kind == "dept":
                     text = "" if _blank(raw) else str(raw).strip()
                     if text not in departments:
-                        bad(key, f"部门“{text}”不存在（见“{DEPARTMENTS_SHEET}”工作表）", f"department {text!r} does not exist")
+                        bad(
+                            key,
+                            f"部门“{text}”不存在（见“{DEPARTMENTS_SHEET}”工作表）",
+                            f"department {text!r} does not exist",
+                        )
                     row[key] = text
                 elif kind == "list":
                     row[key] = _split_list(raw)
@@ -356,22 +456,42 @@ def read_workbook(path) -> tuple[dict, list[CellProblem]]:
                     value = json.loads(str(raw))
                     want = list if kind.startswith("json[]") else dict
                     if not isinstance(value, want):
-                        bad(key, "应为 JSON " + ("数组" if want is list else "对象"), "must be a JSON " + ("array" if want is list else "object"))
+                        bad(
+                            key,
+                            "应为 JSON " + ("数组" if want is list else "对象"),
+                            "must be a JSON " + ("array" if want is list else "object"),
+                        )
                         continue
                     row[key] = value
             except (ValueError, TypeError):
                 if kind.startswith("json") or kind == "list":
                     bad(key, "不是有效的 JSON 或列表", "is not valid JSON or a list")
                 else:
-                    bad(key, "应为不小于0的整数" if kind == "int" else "应为不小于1的整数，或留空表示长期",
-                        "must be a whole number of 0 or more" if kind == "int" else "must be a whole number of 1 or more, or blank for long-term")
+                    bad(
+                        key,
+                        "应为不小于0的整数" if kind == "int" else "应为不小于1的整数，或留空表示长期",
+                        "must be a whole number of 0 or more"
+                        if kind == "int"
+                        else "must be a whole number of 1 or more, or blank for long-term",
+                    )
         # Checks across cells of the row.
-        if isinstance(row.get("legal_limit_days"), int) and isinstance(row.get("promised_limit_days"), int) \
-                and row["promised_limit_days"] > row["legal_limit_days"]:
-            bad("promised_limit_days", "承诺时限不能长于法定时限", "the promised limit cannot be longer than the legal limit")
+        if (
+            isinstance(row.get("legal_limit_days"), int)
+            and isinstance(row.get("promised_limit_days"), int)
+            and row["promised_limit_days"] > row["legal_limit_days"]
+        ):
+            bad(
+                "promised_limit_days",
+                "承诺时限不能长于法定时限",
+                "the promised limit cannot be longer than the legal limit",
+            )
         for key in row.get("activities") or []:
             if key not in activity_keys:
-                bad("activities", f"经营活动“{key}”不存在（见“{ACTIVITIES_SHEET}”工作表）", f"activity {key!r} does not exist")
+                bad(
+                    "activities",
+                    f"经营活动“{key}”不存在（见“{ACTIVITIES_SHEET}”工作表）",
+                    f"activity {key!r} does not exist",
+                )
         for name in row.get("checks") or []:
             if name not in plugins.checks:
                 bad("checks", f"未注册的提交检查 {name}", f"check {name!r} is not registered")
@@ -381,7 +501,11 @@ def read_workbook(path) -> tuple[dict, list[CellProblem]]:
         form = row.get("form")
         if isinstance(form, dict) and form and not isinstance(form.get("sections"), list):
             bad("form", "申请表应含 sections 数组", "the form needs a sections array")
-        if row.get("reform_mode") == ReformMode.COMMITMENT and not row.get("conditions_zh") and not (row.get("bundle") or {}):
+        if (
+            row.get("reform_mode") == ReformMode.COMMITMENT
+            and not row.get("conditions_zh")
+            and not (row.get("bundle") or {})
+        ):
             bad("conditions_zh", "实行告知承诺的事项必须公布许可条件", "a commitment item must publish its conditions")
         bundle = row.get("bundle") or {}
         if bundle:
@@ -393,7 +517,9 @@ def read_workbook(path) -> tuple[dict, list[CellProblem]]:
             for p in process.validate_definition(row["process"], departments):
                 bad("process", f"{p.field}：{p.zh}", f"{p.field}: {p.en}")
         if bundle:
-            spec = {k: row[k] for k in ("code", "name_zh", "name_en", "department", "activities", "published") if k in row}
+            spec = {
+                k: row[k] for k in ("code", "name_zh", "name_en", "department", "activities", "published") if k in row
+            }
             data["bundles"].append({**bundle, **spec})
         else:
             if row.get("process") is None:
@@ -404,6 +530,7 @@ def read_workbook(path) -> tuple[dict, list[CellProblem]]:
 
 
 # ---------------------------------------------------------------- import: loading
+
 
 def import_workbook(path, actor=None, *, dry_run: bool = False) -> dict:
     """Load a workbook into the catalogue, all or nothing. Raises ``ImportErrors``."""

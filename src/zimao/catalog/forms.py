@@ -100,7 +100,9 @@ def _normalise(field: dict, raw):
         allowed = _choice_values(field)
         bad = [v for v in values if v not in allowed]
         if bad:
-            raise ValueError((f"不是可选的取值：{', '.join(map(str, bad))}", f"not allowed: {', '.join(map(str, bad))}"))
+            raise ValueError(
+                (f"不是可选的取值：{', '.join(map(str, bad))}", f"not allowed: {', '.join(map(str, bad))}")
+            )
         return [v for v in allowed if v in values]  # canonical order, no duplicates
     if kind == "id_number":
         from zimao.core.identifiers import validate_id_number
@@ -113,7 +115,9 @@ def _normalise(field: dict, raw):
     if kind == "phone":
         value = str(raw).strip().replace(" ", "")
         if not PHONE_RE.match(value):
-            raise ValueError(("应为11位手机号或带区号的固定电话", "must be an 11-digit mobile or a landline with area code"))
+            raise ValueError(
+                ("应为11位手机号或带区号的固定电话", "must be an 11-digit mobile or a landline with area code")
+            )
         return value
     if kind == "uscc":
         from zimao.core.identifiers import validate_uscc
@@ -130,7 +134,9 @@ def _normalise(field: dict, raw):
 
         value = str(raw).strip()
         if not is_valid_division(value, on=timezone.localdate()):  # a new application names a current division
-            raise ValueError(("不是有效的行政区划代码（GB/T 2260）", "is not a valid administrative division code (GB/T 2260)"))
+            raise ValueError(
+                ("不是有效的行政区划代码（GB/T 2260）", "is not a valid administrative division code (GB/T 2260)")
+            )
         return value
     if kind == "table":
         return _table(field, raw)
@@ -226,7 +232,11 @@ def validate(form: dict, data: dict, *, partial: bool = False) -> tuple[dict, li
     known_sections = {s["key"] for s in form.get("sections", [])}
     for key in data:
         if key not in known_sections:
-            problems.append(Problem(str(key), "unknown_section", f"{key}：表单中没有这一部分", f"{key}: no such section in this form"))
+            problems.append(
+                Problem(
+                    str(key), "unknown_section", f"{key}：表单中没有这一部分", f"{key}: no such section in this form"
+                )
+            )
     for section, field in iter_fields(form):
         path = field_path(section, field)
         section_data = data.get(section["key"]) or {}
@@ -254,7 +264,14 @@ def validate(form: dict, data: dict, *, partial: bool = False) -> tuple[dict, li
     for section in form.get("sections", []):
         for key in (data.get(section["key"]) or {}) if isinstance(data.get(section["key"]), dict) else {}:
             if key not in {f["key"] for f in section.get("fields", [])}:
-                problems.append(Problem(f"{section['key']}.{key}", "unknown_field", f"{key}：表单中没有这一项", f"{key}: no such field in this form"))
+                problems.append(
+                    Problem(
+                        f"{section['key']}.{key}",
+                        "unknown_field",
+                        f"{key}：表单中没有这一项",
+                        f"{key}: no such field in this form",
+                    )
+                )
     return cleaned, problems
 
 
@@ -267,14 +284,25 @@ def summary(form: dict, data: dict, language: str = "zh-hans") -> list[dict]:
         if value is None:
             continue
         if field.get("type") in ("choice", "multichoice"):
-            labels = {(c[0] if isinstance(c, (list, tuple)) else c): (c[2] if en and isinstance(c, (list, tuple)) and len(c) > 2 else c[1] if isinstance(c, (list, tuple)) and len(c) > 1 else c) for c in field.get("choices", [])}
+            labels = {
+                (c[0] if isinstance(c, (list, tuple)) else c): (
+                    c[2]
+                    if en and isinstance(c, (list, tuple)) and len(c) > 2
+                    else c[1]
+                    if isinstance(c, (list, tuple)) and len(c) > 1
+                    else c
+                )
+                for c in field.get("choices", [])
+            }
             value = [labels.get(v, v) for v in value] if isinstance(value, list) else labels.get(value, value)
-        rows.append({
-            "section": section.get("title_en" if en else "title_zh", section["key"]),
-            "section_key": section["key"],
-            "label": field.get("label_en" if en else "label_zh", field["key"]),
-            "value": display(value),
-        })
+        rows.append(
+            {
+                "section": section.get("title_en" if en else "title_zh", section["key"]),
+                "section_key": section["key"],
+                "label": field.get("label_en" if en else "label_zh", field["key"]),
+                "value": display(value),
+            }
+        )
     return rows
 
 

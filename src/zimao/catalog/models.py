@@ -40,12 +40,12 @@ class Department(models.Model):
         ordering = ["code"]
         verbose_name = _("department")
 
+    def __str__(self):
+        return f"{self.name_zh} {self.name_en}"
+
     @property
     def is_provincial(self) -> bool:
         return self.level == self.Level.PROVINCIAL
-
-    def __str__(self):
-        return f"{self.name_zh} {self.name_en}"
 
 
 class ZoneProfile(models.Model):
@@ -57,14 +57,23 @@ class ZoneProfile(models.Model):
     name_en = models.CharField(_("zone name (English)"), max_length=250)
     division = models.CharField(_("division code (GB/T 2260)"), max_length=6)
     issuer_department = models.CharField(
-        _("issuing department"), max_length=32,
-        help_text="部门代码 of the zone's own authority (管委会): defines licence types, issues what no department decides")
+        _("issuing department"),
+        max_length=32,
+        help_text="部门代码 of the zone's own authority (管委会): defines licence types, issues what no department decides",
+    )
     registration_department = models.CharField(
-        _("registration department"), max_length=32, help_text="部门代码 whose authority is the 登记机关 on business licences")
-    origin_place = models.CharField(_("place of issue of certificates of origin"), max_length=100,
-                                    help_text='Form RCEP box 16, e.g. "CITY, CHINA"')
-    site_url = models.URLField(_("public site address"), blank=True,
-                               help_text="printed in QR codes; empty = the address the server is reached at")
+        _("registration department"),
+        max_length=32,
+        help_text="部门代码 whose authority is the 登记机关 on business licences",
+    )
+    origin_place = models.CharField(
+        _("place of issue of certificates of origin"), max_length=100, help_text='Form RCEP box 16, e.g. "CITY, CHINA"'
+    )
+    site_url = models.URLField(
+        _("public site address"),
+        blank=True,
+        help_text="printed in QR codes; empty = the address the server is reached at",
+    )
     demo_codes = models.BooleanField(_("authority codes are demo placeholders"), default=False)
     note = models.TextField(blank=True)
     active = models.BooleanField(default=True)
@@ -72,8 +81,9 @@ class ZoneProfile(models.Model):
 
     class Meta:
         verbose_name = _("zone profile")
-        constraints = [models.UniqueConstraint(fields=["active"], condition=models.Q(active=True),
-                                               name="one_active_zone_profile")]
+        constraints = [
+            models.UniqueConstraint(fields=["active"], condition=models.Q(active=True), name="one_active_zone_profile")
+        ]
 
     def __str__(self):
         return f"{self.name_zh} {self.name_en}"
@@ -121,31 +131,45 @@ class ServiceItem(models.Model):
     promised_limit_days = models.PositiveIntegerField(help_text="承诺时限, working days (0 = same day)")
     rectification_days = models.PositiveIntegerField(default=10, help_text="差评整改时限, working days")
     materials = models.JSONField(default=list, blank=True, help_text='[{"key", "name_zh", "name_en", "required"}]')
-    form = models.JSONField(default=dict, blank=True, help_text='{"sections": [{"key", "title_zh", "title_en", "fields": [...]}]}')
+    form = models.JSONField(
+        default=dict, blank=True, help_text='{"sections": [{"key", "title_zh", "title_en", "fields": [...]}]}'
+    )
     checks = models.JSONField(default=list, blank=True, help_text="names of submission checks (plugins.checks)")
     guide_zh = models.TextField(blank=True)
     guide_en = models.TextField(blank=True)
     published = models.BooleanField(default=True)
     # 证照分离 item list (事项清单) facts: what the public list publishes beside the mode.
-    conditions_zh = models.TextField(blank=True, help_text="告知承诺: the published conditions the applicant commits to")
+    conditions_zh = models.TextField(
+        blank=True, help_text="告知承诺: the published conditions the applicant commits to"
+    )
     conditions_en = models.TextField(blank=True)
-    validity_months = models.PositiveIntegerField(null=True, blank=True, help_text="有效期 in months; empty = long-term (长期)")
-    activities = models.JSONField(default=list, blank=True, help_text="business-scope activities (经营范围, Activity keys) that need this item")
-    permit = models.JSONField(default=dict, blank=True,
-                              help_text='what the item issues: {"kind", "title_zh", "title_en", "covers", "merged_into", "post_check_days"}')
-    bundle = models.JSONField(default=dict, blank=True,
-                              help_text='themed bundle (一件事一次办): {"members": [{"code", "phase"}], "skip_sections", "activities"}')
+    validity_months = models.PositiveIntegerField(
+        null=True, blank=True, help_text="有效期 in months; empty = long-term (长期)"
+    )
+    activities = models.JSONField(
+        default=list, blank=True, help_text="business-scope activities (经营范围, Activity keys) that need this item"
+    )
+    permit = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='what the item issues: {"kind", "title_zh", "title_en", "covers", "merged_into", "post_check_days"}',
+    )
+    bundle = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='themed bundle (一件事一次办): {"members": [{"code", "phase"}], "skip_sections", "activities"}',
+    )
 
     class Meta:
         ordering = ["code"]
         verbose_name = _("service item")
 
+    def __str__(self):
+        return f"{self.code} {self.name_zh}"
+
     @property
     def is_bundle(self) -> bool:
         return bool((self.bundle or {}).get("members"))
-
-    def __str__(self):
-        return f"{self.code} {self.name_zh}"
 
 
 class Activity(models.Model):

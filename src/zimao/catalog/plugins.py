@@ -20,8 +20,8 @@ key is registered once by the app that owns it, in its ``AppConfig.ready``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 
 @dataclass

@@ -56,9 +56,13 @@ def validate_definition(definition: dict, department_codes: set[str]) -> list[Pr
             continue
         for rule in stage.get("auto_accept_if", []):
             if rule not in plugins.rules:
-                problems.append(_problem(f"{path}.auto_accept_if", f"未注册的规则 {rule}", f"rule {rule!r} is not registered"))
+                problems.append(
+                    _problem(f"{path}.auto_accept_if", f"未注册的规则 {rule}", f"rule {rule!r} is not registered")
+                )
         if kind == "intake" and stage.get("department") not in department_codes:
-            problems.append(_problem(f"{path}.department", "受理窗口部门不存在", "the intake department does not exist"))
+            problems.append(
+                _problem(f"{path}.department", "受理窗口部门不存在", "the intake department does not exist")
+            )
         if kind == "review":
             if stage.get("join", "all") not in ("all", "any"):
                 problems.append(_problem(f"{path}.join", "汇合规则只能是 all 或 any", "join must be all or any"))
@@ -70,19 +74,37 @@ def validate_definition(definition: dict, department_codes: set[str]) -> list[Pr
             for j, task in enumerate(specs):
                 tpath = f"{path}.tasks[{j}]"
                 if task.get("department") not in department_codes:
-                    problems.append(_problem(f"{tpath}.department", f"部门 {task.get('department')} 不存在", f"department {task.get('department')!r} does not exist"))
+                    problems.append(
+                        _problem(
+                            f"{tpath}.department",
+                            f"部门 {task.get('department')} 不存在",
+                            f"department {task.get('department')!r} does not exist",
+                        )
+                    )
                 for rule in task.get("auto_approve_if", []):
                     if rule not in plugins.rules:
-                        problems.append(_problem(f"{tpath}.auto_approve_if", f"未注册的规则 {rule}", f"rule {rule!r} is not registered"))
+                        problems.append(
+                            _problem(
+                                f"{tpath}.auto_approve_if", f"未注册的规则 {rule}", f"rule {rule!r} is not registered"
+                            )
+                        )
                 for effect in task.get("effects", []):
                     if effect not in plugins.effects:
-                        problems.append(_problem(f"{tpath}.effects", f"未注册的处理 {effect}", f"effect {effect!r} is not registered"))
+                        problems.append(
+                            _problem(
+                                f"{tpath}.effects", f"未注册的处理 {effect}", f"effect {effect!r} is not registered"
+                            )
+                        )
             if stage.get("escalate_to") and stage["escalate_to"] not in department_codes:
-                problems.append(_problem(f"{path}.escalate_to", "升级部门不存在", "escalation department does not exist"))
+                problems.append(
+                    _problem(f"{path}.escalate_to", "升级部门不存在", "escalation department does not exist")
+                )
         if kind == "issue":
             for out in stage.get("outputs", []):
                 if out not in plugins.outputs:
-                    problems.append(_problem(f"{path}.outputs", f"未注册的出件 {out}", f"output {out!r} is not registered"))
+                    problems.append(
+                        _problem(f"{path}.outputs", f"未注册的出件 {out}", f"output {out!r} is not registered")
+                    )
     return problems
 
 

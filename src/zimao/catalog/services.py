@@ -16,7 +16,10 @@ def get_service(code: str, *, published_only: bool = True) -> ServiceItem:
         qs = qs.filter(published=True)
     service = qs.filter(code=code).first()
     if service is None:
-        raise BusinessError(Problem("service", "unknown_service", f"没有编号为 {code} 的服务事项", f"There is no service item {code}"), status=404)
+        raise BusinessError(
+            Problem("service", "unknown_service", f"没有编号为 {code} 的服务事项", f"There is no service item {code}"),
+            status=404,
+        )
     return service
 
 
@@ -27,7 +30,9 @@ def published_services():
 def current_process(service: ServiceItem) -> ProcessDefinition:
     proc = service.processes.filter(published=True).order_by("-version").first()
     if proc is None:
-        raise BusinessError.of("service", "no_process", "该事项尚未配置办理流程", "This service has no published process yet", status=409)
+        raise BusinessError.of(
+            "service", "no_process", "该事项尚未配置办理流程", "This service has no published process yet", status=409
+        )
     return proc
 
 
@@ -71,9 +76,27 @@ def window_department() -> Department | None:
 
 
 # What a catalogue row may set on a service item (the rest of a row is the process and the code).
-SERVICE_FIELDS = ("name_zh", "name_en", "legal_basis", "legal_limit_days", "promised_limit_days", "materials", "form",
-                  "checks", "guide_zh", "guide_en", "reform_mode", "rectification_days", "published", "conditions_zh",
-                  "conditions_en", "validity_months", "activities", "permit", "bundle")
+SERVICE_FIELDS = (
+    "name_zh",
+    "name_en",
+    "legal_basis",
+    "legal_limit_days",
+    "promised_limit_days",
+    "materials",
+    "form",
+    "checks",
+    "guide_zh",
+    "guide_en",
+    "reform_mode",
+    "rectification_days",
+    "published",
+    "conditions_zh",
+    "conditions_en",
+    "validity_months",
+    "activities",
+    "permit",
+    "bundle",
+)
 
 
 def bundle_members(service: ServiceItem) -> list[ServiceItem]:
@@ -87,8 +110,11 @@ def bundle_members(service: ServiceItem) -> list[ServiceItem]:
 
 def bundles_with(code: str) -> list[ServiceItem]:
     """Published bundles that hold the item ``code`` (the catalogue is small: filtered here)."""
-    return [s for s in published_services() if s.is_bundle and code in
-            [m["code"] if isinstance(m, dict) else m for m in s.bundle.get("members", [])]]
+    return [
+        s
+        for s in published_services()
+        if s.is_bundle and code in [m["code"] if isinstance(m, dict) else m for m in s.bundle.get("members", [])]
+    ]
 
 
 def activities():
@@ -105,14 +131,26 @@ def load_catalogue(data: dict, actor=None) -> dict:
     """
     counts = {"departments": 0, "services": 0, "process_versions": 0}
     for row in data.get("departments", []):
-        _, created = Department.objects.update_or_create(code=row["code"], defaults={
-            "name_zh": row["name_zh"], "name_en": row["name_en"], "is_window": row.get("is_window", False),
-            "level": row.get("level", Department.Level.MUNICIPAL)})
+        _, created = Department.objects.update_or_create(
+            code=row["code"],
+            defaults={
+                "name_zh": row["name_zh"],
+                "name_en": row["name_en"],
+                "is_window": row.get("is_window", False),
+                "level": row.get("level", Department.Level.MUNICIPAL),
+            },
+        )
         counts["departments"] += created
     for position, row in enumerate(data.get("activities", [])):
-        _, created = Activity.objects.update_or_create(key=row["key"], defaults={
-            "name_zh": row["name_zh"], "name_en": row["name_en"], "industry_code": row.get("industry_code", ""),
-            "position": row.get("position", position)})
+        _, created = Activity.objects.update_or_create(
+            key=row["key"],
+            defaults={
+                "name_zh": row["name_zh"],
+                "name_en": row["name_en"],
+                "industry_code": row.get("industry_code", ""),
+                "position": row.get("position", position),
+            },
+        )
         counts["activities"] = counts.get("activities", 0) + created
     for row in data.get("services", []):
         fields = {k: row[k] for k in SERVICE_FIELDS if k in row}

@@ -35,8 +35,18 @@ log = logging.getLogger(__name__)
 
 FORMAT = "zimao.zone/1"
 PACKAGED_DIR = Path(__file__).parent / "data" / "zones"
-PROFILE_FIELDS = ("key", "name_zh", "name_en", "division", "issuer_department", "registration_department",
-                  "origin_place", "site_url", "demo_codes", "note")
+PROFILE_FIELDS = (
+    "key",
+    "name_zh",
+    "name_en",
+    "division",
+    "issuer_department",
+    "registration_department",
+    "origin_place",
+    "site_url",
+    "demo_codes",
+    "note",
+)
 
 
 @dataclass(frozen=True)
@@ -83,12 +93,17 @@ class Zone:
 
 # ---------------------------------------------------------------- reading
 
+
 def packaged_profile(key: str) -> dict:
     """A profile shipped with zimao (``catalog/data/zones/KEY.json``)."""
     path = PACKAGED_DIR / f"{key}.json"
     if not path.is_file():
-        raise BusinessError.of("profile", "unknown_profile", f"没有名为 {key} 的内置片区配置。",
-                               f"No packaged zone profile is named {key}.")
+        raise BusinessError.of(
+            "profile",
+            "unknown_profile",
+            f"没有名为 {key} 的内置片区配置。",
+            f"No packaged zone profile is named {key}.",
+        )
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -99,10 +114,14 @@ def packaged_keys() -> list[str]:
 def _from_data(data: dict, *, stored: bool = False) -> Zone:
     authorities = {
         row["code"]: Authority(row["code"], row["authority_name_zh"], row["authority_name_en"], row["authority_uscc"])
-        for row in data.get("departments", []) if row.get("authority_uscc")
+        for row in data.get("departments", [])
+        if row.get("authority_uscc")
     }
-    return Zone(**{k: data.get(k, "" if k != "demo_codes" else False) for k in PROFILE_FIELDS if k != "note"},
-                authorities=authorities, stored=stored)
+    return Zone(
+        **{k: data.get(k, "" if k != "demo_codes" else False) for k in PROFILE_FIELDS if k != "note"},
+        authorities=authorities,
+        stored=stored,
+    )
 
 
 def current() -> Zone:
@@ -145,6 +164,7 @@ def site_url() -> str:
 
 # ---------------------------------------------------------------- export / import
 
+
 def export_profile(profile: ZoneProfile | None = None) -> dict:
     """The profile as JSON-ready data (the file ``zimao zone export`` writes)."""
     profile = profile or ZoneProfile.objects.filter(active=True).first()
@@ -152,8 +172,12 @@ def export_profile(profile: ZoneProfile | None = None) -> dict:
         return packaged_profile(settings.ZIMAO_ZONE_PROFILE)
     data = {"format": FORMAT, **{k: getattr(profile, k) for k in PROFILE_FIELDS}}
     data["departments"] = [
-        {"code": d.code, "authority_name_zh": d.authority_name_zh, "authority_name_en": d.authority_name_en,
-         "authority_uscc": d.authority_uscc}
+        {
+            "code": d.code,
+            "authority_name_zh": d.authority_name_zh,
+            "authority_name_en": d.authority_name_en,
+            "authority_uscc": d.authority_uscc,
+        }
         for d in Department.objects.exclude(authority_uscc="").order_by("code")
     ]
     return data
@@ -174,30 +198,57 @@ def profile_problems(data) -> list[Problem]:
     problems: list[Problem] = []
     if data.get("format", FORMAT) != FORMAT:
         problems.append(Problem("format", "unknown_format", f"格式应为 {FORMAT}。", f"The format must be {FORMAT}."))
-    for key in ("key", "name_zh", "name_en", "division", "issuer_department", "registration_department", "origin_place"):
+    for key in (
+        "key",
+        "name_zh",
+        "name_en",
+        "division",
+        "issuer_department",
+        "registration_department",
+        "origin_place",
+    ):
         _required(data, key, "", problems)
     division = data.get("division") or ""
     if division and not divisions.is_valid_division(str(division)):
-        problems.append(Problem("division", "unknown_division", f"行政区划代码 {division} 不在 GB/T 2260 中。",
-                                f"{division} is not a GB/T 2260 division code."))
+        problems.append(
+            Problem(
+                "division",
+                "unknown_division",
+                f"行政区划代码 {division} 不在 GB/T 2260 中。",
+                f"{division} is not a GB/T 2260 division code.",
+            )
+        )
     site = data.get("site_url") or ""
     if site and not str(site).startswith(("http://", "https://")):
-        problems.append(Problem("site_url", "invalid_url", "网站地址应以 http:// 或 https:// 开头。",
-                                "The site address must start with http:// or https://."))
+        problems.append(
+            Problem(
+                "site_url",
+                "invalid_url",
+                "网站地址应以 http:// 或 https:// 开头。",
+                "The site address must start with http:// or https://.",
+            )
+        )
     rows = data.get("departments")
     if not isinstance(rows, list) or not rows:
-        problems.append(Problem("departments", "required", "请列出各部门的发证机关。",
-                                "List the departments with their authorities."))
+        problems.append(
+            Problem(
+                "departments", "required", "请列出各部门的发证机关。", "List the departments with their authorities."
+            )
+        )
         rows = []
     codes = set()
     for i, row in enumerate(rows):
         where = f"departments[{i}]."
         if not isinstance(row, dict):
-            problems.append(Problem(f"departments[{i}]", "dict_type", "每个部门应为 JSON 对象。", "Each department is an object."))
+            problems.append(
+                Problem(f"departments[{i}]", "dict_type", "每个部门应为 JSON 对象。", "Each department is an object.")
+            )
             continue
         code = _required(row, "code", where, problems)
         if code in codes:
-            problems.append(Problem(f"{where}code", "duplicate", f"部门代码 {code} 重复。", f"Department {code} appears twice."))
+            problems.append(
+                Problem(f"{where}code", "duplicate", f"部门代码 {code} 重复。", f"Department {code} appears twice.")
+            )
         codes.add(code)
         _required(row, "authority_name_zh", where, problems)
         _required(row, "authority_name_en", where, problems)
@@ -206,8 +257,14 @@ def profile_problems(data) -> list[Problem]:
             problems.extend(identifiers.validate_uscc(uscc, f"{where}authority_uscc").problems)
     for key in ("issuer_department", "registration_department"):
         if data.get(key) and rows and data[key] not in codes:
-            problems.append(Problem(key, "unknown_department", f"{data[key]} 不在 departments 中。",
-                                    f"{data[key]} is not among the departments."))
+            problems.append(
+                Problem(
+                    key,
+                    "unknown_department",
+                    f"{data[key]} 不在 departments 中。",
+                    f"{data[key]} is not among the departments.",
+                )
+            )
     return problems
 
 
@@ -225,20 +282,26 @@ def import_profile(data: dict, actor=None) -> ZoneProfile:
     before = export_profile() if ZoneProfile.objects.filter(active=True).exists() else None
     ZoneProfile.objects.filter(active=True).exclude(key=data["key"]).update(active=False)
     values = {k: data.get(k) for k in PROFILE_FIELDS if k != "key"}
-    values.update(site_url=(values["site_url"] or "").rstrip("/"), demo_codes=bool(values["demo_codes"]),
-                  note=values["note"] or "", active=True)
+    values.update(
+        site_url=(values["site_url"] or "").rstrip("/"),
+        demo_codes=bool(values["demo_codes"]),
+        note=values["note"] or "",
+        active=True,
+    )
     profile, _ = ZoneProfile.objects.update_or_create(key=data["key"], defaults=values)
     named = set()
     for row in data["departments"]:
         named.add(row["code"])
         dept, created = Department.objects.get_or_create(
-            code=row["code"], defaults={"name_zh": row["authority_name_zh"], "name_en": row["authority_name_en"]})
+            code=row["code"], defaults={"name_zh": row["authority_name_zh"], "name_en": row["authority_name_en"]}
+        )
         dept.authority_name_zh = row["authority_name_zh"].strip()
         dept.authority_name_en = row["authority_name_en"].strip()
         dept.authority_uscc = identifiers.normalise(row["authority_uscc"])
         dept.save(update_fields=["authority_name_zh", "authority_name_en", "authority_uscc"])
     Department.objects.exclude(code__in=named).exclude(authority_uscc="").update(
-        authority_name_zh="", authority_name_en="", authority_uscc="")
+        authority_name_zh="", authority_name_en="", authority_uscc=""
+    )
     after = export_profile(profile)
     if after != before:
         audit.record(actor, "zone.profile_imported", profile, before=before, after=after)

@@ -61,8 +61,13 @@ class _AuditedMixin:
     def delete_model(self, request, obj):
         before, pk = self._snapshot(obj), obj.pk
         super().delete_model(request, obj)
-        audit.record(request.user, f"{obj._meta.model_name}.delete", object_type=obj._meta.label_lower,
-                     object_id=pk, before=before)
+        audit.record(
+            request.user,
+            f"{obj._meta.model_name}.delete",
+            object_type=obj._meta.label_lower,
+            object_id=pk,
+            before=before,
+        )
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:
@@ -115,18 +120,25 @@ class CalendarDayAdmin(_CalendarWarningsMixin, _AuditedMixin, admin.ModelAdmin):
 def _report_recount(request, summaries):
     totals = {k: sum(s.get(k, 0) for s in summaries) for k in ("cases", "tasks", "timers")}
     if any(totals.values()):
-        messages.info(request, f"已重算办件{totals['cases']}件、任务{totals['tasks']}个、计时器{totals['timers']}个 / "
-                               f"recomputed {totals['cases']} cases, {totals['tasks']} tasks, {totals['timers']} timers")
+        messages.info(
+            request,
+            f"已重算办件{totals['cases']}件、任务{totals['tasks']}个、计时器{totals['timers']}个 / "
+            f"recomputed {totals['cases']} cases, {totals['tasks']} tasks, {totals['timers']} timers",
+        )
 
 
 class CalendarYearForm(forms.ModelForm):
     """A year's official arrangement entered at once: the notice's days as ``date,kind,name`` lines."""
 
     arrangement = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 14, "cols": 60}),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 14, "cols": 60}),
         label=_("arrangement (one day per line: date,休/班,name)"),
-        help_text=_("e.g. 2027-02-06,休,春节 — or 2027-02-20,班,春节调休上班. Replaces the year's days; "
-                    "every deadline that depended on the year is recomputed."))
+        help_text=_(
+            "e.g. 2027-02-06,休,春节 — or 2027-02-20,班,春节调休上班. Replaces the year's days; "
+            "every deadline that depended on the year is recomputed."
+        ),
+    )
 
     class Meta:
         model = CalendarYear
@@ -141,7 +153,9 @@ class CalendarYearForm(forms.ModelForm):
             except business_calendar.ArrangementError as exc:
                 raise forms.ValidationError({"arrangement": exc.bilingual()}) from exc
             if cleaned.get("year") and year != cleaned["year"]:
-                raise forms.ValidationError({"arrangement": f"日期属于{year}年，与年度不符 / the days are in {year}, not the year entered"})
+                raise forms.ValidationError(
+                    {"arrangement": f"日期属于{year}年，与年度不符 / the days are in {year}, not the year entered"}
+                )
             cleaned["days"] = days
         return cleaned
 

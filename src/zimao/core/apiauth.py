@@ -45,7 +45,7 @@ class SessionAuth(APIKeyCookie):
         return None
 
 
-def ApiKeyOrSession():  # noqa: N802 — reads like a class at the call site
+def ApiKeyOrSession():
     return [BearerToken(), SessionAuth(csrf=True)]
 
 

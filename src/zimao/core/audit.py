@@ -60,13 +60,22 @@ def jsonable(value):
     return None if value is None else json.loads(canonical(value))
 
 
-def event_hash(prev_hash: str, seq: int, at: datetime, actor: str, action: str, object_type: str,
-               object_id: str, before, after) -> str:
+def event_hash(
+    prev_hash: str, seq: int, at: datetime, actor: str, action: str, object_type: str, object_id: str, before, after
+) -> str:
     """The link: SHA-256 over the object's previous hash and this event (``seq`` = object_seq)."""
-    body = canonical({
-        "seq": seq, "at": at.isoformat(timespec="microseconds"), "actor": actor, "action": action,
-        "object_type": object_type, "object_id": str(object_id), "before": before, "after": after,
-    })
+    body = canonical(
+        {
+            "seq": seq,
+            "at": at.isoformat(timespec="microseconds"),
+            "actor": actor,
+            "action": action,
+            "object_type": object_type,
+            "object_id": str(object_id),
+            "before": before,
+            "after": after,
+        }
+    )
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
@@ -117,8 +126,9 @@ def buffered():
         _local.buffer = None
 
 
-def record(actor, action: str, obj=None, *, object_type: str | None = None, object_id=None,
-           before=None, after=None) -> AuditEvent:
+def record(
+    actor, action: str, obj=None, *, object_type: str | None = None, object_id=None, before=None, after=None
+) -> AuditEvent:
     """Append one event to its object's chain. ``obj`` may be a model instance (type and pk used).
 
     Inside ``buffered()`` the returned event is written (and gets its id) when the block ends.
@@ -127,11 +137,21 @@ def record(actor, action: str, obj=None, *, object_type: str | None = None, obje
         object_type = object_type or obj._meta.label_lower
         object_id = obj.pk if object_id is None else object_id
     # Microsecond precision is what every database keeps; hash what will be read back.
-    event = AuditEvent(at=timezone.now(), actor=actor_name(actor), action=action, object_type=object_type,
-                       object_id=str(object_id), before=jsonable(before), after=jsonable(after))
+    event = AuditEvent(
+        at=timezone.now(),
+        actor=actor_name(actor),
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        before=jsonable(before),
+        after=jsonable(after),
+    )
     buf = getattr(_local, "buffer", None)
     if buf is not None:
-        marker = (lambda: None)
+
+        def marker():
+            return None
+
         transaction.on_commit(marker)
         buf.entries.append((event, marker))
         return event
@@ -141,15 +161,17 @@ def record(actor, action: str, obj=None, *, object_type: str | None = None, obje
 
 
 def _advisory_key(object_type: str, object_id: str) -> int:
-    return int.from_bytes(hashlib.sha256(f"zimao.audit:{object_type}:{object_id}".encode()).digest()[:8], "big", signed=True)
+    return int.from_bytes(
+        hashlib.sha256(f"zimao.audit:{object_type}:{object_id}".encode()).digest()[:8], "big", signed=True
+    )
 
 
 def _tips(objects: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, str]]:
     """The last (object_seq, hash) of each object's chain: one statement, one index seek per
     object (the newest row of each, through the unique (object, object_seq) index)."""
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    one = (f"SELECT * FROM (SELECT object_type, object_id, object_seq, hash FROM {table} "
-           f"WHERE object_type = %s AND object_id = %s ORDER BY object_seq DESC LIMIT 1) AS t{{}}")
+    # The table name is the model's own; every value is a parameter.
+    one = f"SELECT * FROM (SELECT object_type, object_id, object_seq, hash FROM {table} WHERE object_type = %s AND object_id = %s ORDER BY object_seq DESC LIMIT 1) AS t{{}}"  # noqa: S608
     sql = " UNION ALL ".join(one.format(i) for i in range(len(objects)))
     with connection.cursor() as cur:
         cur.execute(sql, [v for pair in objects for v in pair])
@@ -165,7 +187,9 @@ def _append(events: list[AuditEvent]) -> None:
         # Per object, never zone-wide; sorted, so two writers of the same objects cannot deadlock.
         keys = sorted({_advisory_key(*o) for o in objects})
         with connection.cursor() as cur:
-            cur.execute("SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT unnest(%s::bigint[]) AS k ORDER BY 1) s", [keys])
+            cur.execute(
+                "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT unnest(%s::bigint[]) AS k ORDER BY 1) s", [keys]
+            )
     tips = _tips(objects)
     for e in events:
         seq, prev = tips.get((e.object_type, e.object_id), (0, GENESIS))
@@ -181,19 +205,30 @@ def history(object_type: str, object_id) -> list[AuditEvent]:
 
 # ---------------------------------------------------------------- checkpoints (RFC 9162)
 
+
 def _leaf(event_hash_hex: str) -> bytes:
     """Leaf i of the log is the event's chain hash (which commits to its content and its chain)."""
     return merkle.leaf_hash(bytes.fromhex(event_hash_hex))
 
 
 def tree_head_payload(tree_size: int, root_hash: str, at: datetime) -> dict:
-    return {"typ": CHECKPOINT_TYPE, "origin": origin(), "tree_size": tree_size, "root_hash": root_hash,
-            "timestamp": at.isoformat(timespec="seconds")}
+    return {
+        "typ": CHECKPOINT_TYPE,
+        "origin": origin(),
+        "tree_size": tree_size,
+        "root_hash": root_hash,
+        "timestamp": at.isoformat(timespec="seconds"),
+    }
 
 
 def _leaf_hashes(size: int) -> list[bytes]:
-    hashes = [_leaf(h) for h in AuditEvent.objects.filter(log_index__lt=size).order_by("log_index")
-              .values_list("hash", flat=True).iterator(chunk_size=5000)]
+    hashes = [
+        _leaf(h)
+        for h in AuditEvent.objects.filter(log_index__lt=size)
+        .order_by("log_index")
+        .values_list("hash", flat=True)
+        .iterator(chunk_size=5000)
+    ]
     if len(hashes) != size:
         raise merkle.ProofError(f"the log holds {len(hashes)} of {size} leaves")
     return hashes
@@ -232,16 +267,28 @@ def checkpoint(limit: int = 100_000) -> AuditCheckpoint | None:
         at = timezone.now()
         tree_size, root_hash = frontier.size, frontier.root().hex()
         signed = signing.sign_jws(tree_head_payload(tree_size, root_hash, at))
-        return AuditCheckpoint.objects.create(tree_size=tree_size, root_hash=root_hash, at=at,
-                                              kid=signing.token_header(signed)["kid"], signed=signed,
-                                              frontier=frontier.state())
+        return AuditCheckpoint.objects.create(
+            tree_size=tree_size,
+            root_hash=root_hash,
+            at=at,
+            kid=signing.token_header(signed)["kid"],
+            signed=signed,
+            frontier=frontier.state(),
+        )
 
 
 def published(after: int = 0, limit: int = 1000) -> list[dict]:
     """Signed tree heads, oldest first, as published at ``/.well-known/zimao/checkpoints``."""
-    return [{"tree_size": c.tree_size, "root_hash": c.root_hash, "timestamp": c.at.isoformat(timespec="seconds"),
-             "kid": c.kid, "signed": c.signed}
-            for c in AuditCheckpoint.objects.filter(tree_size__gt=after).order_by("tree_size")[:limit]]
+    return [
+        {
+            "tree_size": c.tree_size,
+            "root_hash": c.root_hash,
+            "timestamp": c.at.isoformat(timespec="seconds"),
+            "kid": c.kid,
+            "signed": c.signed,
+        }
+        for c in AuditCheckpoint.objects.filter(tree_size__gt=after).order_by("tree_size")[:limit]
+    ]
 
 
 def _checkpoint_of_size(tree_size: int | None) -> AuditCheckpoint:
@@ -264,9 +311,14 @@ def inclusion(event_hash_hex: str, tree_size: int | None = None) -> dict:
     if event >= head.tree_size:
         raise LookupError(f"the event is not in the checkpoint of size {head.tree_size} yet")
     leaves = _leaf_hashes(head.tree_size)
-    return {"leaf_index": event, "tree_size": head.tree_size, "leaf_hash": leaves[event].hex(),
-            "root_hash": head.root_hash, "signed": head.signed,
-            "path": [h.hex() for h in merkle.inclusion_proof(event, leaves)]}
+    return {
+        "leaf_index": event,
+        "tree_size": head.tree_size,
+        "leaf_hash": leaves[event].hex(),
+        "root_hash": head.root_hash,
+        "signed": head.signed,
+        "path": [h.hex() for h in merkle.inclusion_proof(event, leaves)],
+    }
 
 
 def consistency(first: int, second: int) -> dict:
@@ -276,11 +328,17 @@ def consistency(first: int, second: int) -> dict:
         raise ValueError("first must not be larger than second")
     leaves = _leaf_hashes(new.tree_size)
     path = merkle.consistency_proof(old.tree_size, leaves) if old.tree_size < new.tree_size else []
-    return {"first": old.tree_size, "second": new.tree_size, "first_root": old.root_hash,
-            "second_root": new.root_hash, "path": [h.hex() for h in path]}
+    return {
+        "first": old.tree_size,
+        "second": new.tree_size,
+        "first_root": old.root_hash,
+        "second_root": new.root_hash,
+        "path": [h.hex() for h in path],
+    }
 
 
 # ---------------------------------------------------------------- verification
+
 
 @dataclass
 class VerifyResult:
@@ -302,15 +360,21 @@ def _verify_chains(batch: int) -> tuple[int, tuple | None]:
             broken = (pk, where, reason)
 
     rows = AuditEvent.objects.order_by("object_type", "object_id", "object_seq").values_list(
-        "id", "object_type", "object_id", "object_seq", "at", "actor", "action", "before", "after", "prev_hash", "hash")
+        "id", "object_type", "object_id", "object_seq", "at", "actor", "action", "before", "after", "prev_hash", "hash"
+    )
     for pk, ot, oid, seq, at, actor, action, before, after, prev_hash, h in rows.iterator(chunk_size=batch):
         if (ot, oid) != current:
             current, prev, expect = (ot, oid), GENESIS, 1
         where = f"{ot}:{oid}/{seq}"
         checked += 1
         if seq != expect:
-            fail(pk, where, f"event {expect} of this object's chain is missing (deleted or reordered)"
-                 if seq > expect else "this object's chain repeats a position (inserted)")
+            fail(
+                pk,
+                where,
+                f"event {expect} of this object's chain is missing (deleted or reordered)"
+                if seq > expect
+                else "this object's chain repeats a position (inserted)",
+            )
         elif prev_hash != prev:
             fail(pk, where, "prev_hash does not match the previous event of this object (reordered or inserted)")
         elif event_hash(prev_hash, seq, at, actor, action, ot, oid, before, after) != h:
@@ -327,7 +391,11 @@ def verify_checkpoint_signature(head: AuditCheckpoint) -> str:
         payload = signing.verify_jws(head.signed)
     except signing.SignatureError as exc:
         return f"signature does not verify ({exc.code})"
-    if (payload.get("typ"), payload.get("tree_size"), payload.get("root_hash")) != (CHECKPOINT_TYPE, head.tree_size, head.root_hash):
+    if (payload.get("typ"), payload.get("tree_size"), payload.get("root_hash")) != (
+        CHECKPOINT_TYPE,
+        head.tree_size,
+        head.root_hash,
+    ):
         return "the signed tree head does not state this size and root"
     return ""
 
@@ -338,7 +406,9 @@ def _verify_checkpoints(batch: int) -> tuple[int, tuple | None]:
         return 0, None
     frontier, pending = merkle.Frontier(), iter(heads)
     head = next(pending)
-    rows = AuditEvent.objects.filter(log_index__isnull=False).order_by("log_index").values_list("id", "log_index", "hash")
+    rows = (
+        AuditEvent.objects.filter(log_index__isnull=False).order_by("log_index").values_list("id", "log_index", "hash")
+    )
     checked = 0
 
     def close(head):
@@ -346,15 +416,22 @@ def _verify_checkpoints(batch: int) -> tuple[int, tuple | None]:
         if why:
             return (None, f"checkpoint {head.tree_size}", why)
         if frontier.root().hex() != head.root_hash:
-            return (None, f"checkpoint {head.tree_size}",
-                    "the events no longer hash to the signed root (an event or a whole chain was rewritten)")
+            return (
+                None,
+                f"checkpoint {head.tree_size}",
+                "the events no longer hash to the signed root (an event or a whole chain was rewritten)",
+            )
         return None
 
     for pk, index, h in rows.iterator(chunk_size=batch):
         if head is None:
             break
         if index != frontier.size:
-            return checked, (pk, f"log index {frontier.size}", "a checkpointed event is missing (deleted) or renumbered")
+            return checked, (
+                pk,
+                f"log index {frontier.size}",
+                "a checkpointed event is missing (deleted) or renumbered",
+            )
         frontier.append(_leaf(h))
         while head is not None and frontier.size == head.tree_size:
             problem = close(head)
@@ -363,8 +440,11 @@ def _verify_checkpoints(batch: int) -> tuple[int, tuple | None]:
             checked += 1
             head = next(pending, None)
     if head is not None:
-        return checked, (None, f"checkpoint {head.tree_size}",
-                         f"the log holds {frontier.size} checkpointed events, fewer than the signed size (deleted)")
+        return checked, (
+            None,
+            f"checkpoint {head.tree_size}",
+            f"the log holds {frontier.size} checkpointed events, fewer than the signed size (deleted)",
+        )
     return checked, None
 
 

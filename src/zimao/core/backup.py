@@ -82,8 +82,10 @@ def _pg_env(alias: str = "default") -> tuple[dict, str]:
 def _tool(name: str) -> str:
     path = shutil.which(name)
     if not path:
-        raise BackupError(f"找不到 {name}，请安装 PostgreSQL 客户端（postgresql-client） / "
-                          f"{name} not found: install the PostgreSQL client tools (postgresql-client)")
+        raise BackupError(
+            f"找不到 {name}，请安装 PostgreSQL 客户端（postgresql-client） / "
+            f"{name} not found: install the PostgreSQL client tools (postgresql-client)"
+        )
     return path
 
 
@@ -104,13 +106,20 @@ def _audit_head() -> dict:
 
 # ---------------------------------------------------------------- backup
 
+
 def backup(destination: str | Path, *, include_media: bool = True, alias: str = "default") -> dict:
     """Write a backup archive to ``destination``; returns its manifest."""
     destination = Path(destination)
     vendor = _vendor(alias)
     manifest = {
-        "format": FORMAT, "version": VERSION, "created_at": timezone.now().isoformat(), "vendor": vendor,
-        "zone": settings.ZONE_CODE, "migrations": _applied_migrations(alias), "audit_head": _audit_head(), "files": {},
+        "format": FORMAT,
+        "version": VERSION,
+        "created_at": timezone.now().isoformat(),
+        "vendor": vendor,
+        "zone": settings.ZONE_CODE,
+        "migrations": _applied_migrations(alias),
+        "audit_head": _audit_head(),
+        "files": {},
     }
     with tempfile.TemporaryDirectory(prefix="zimao-backup-") as tmp:
         work = Path(tmp)
@@ -120,9 +129,22 @@ def backup(destination: str | Path, *, include_media: bool = True, alias: str = 
         elif vendor == "postgresql":
             db_member = work / "database.sql"
             env, name = _pg_env(alias)
-            result = subprocess.run([_tool("pg_dump"), "--format=plain", "--no-owner", "--no-privileges",
-                                     "--encoding=UTF8", "--file", str(db_member), name],
-                                    env=env, capture_output=True, text=True, check=False)
+            result = subprocess.run(
+                [
+                    _tool("pg_dump"),
+                    "--format=plain",
+                    "--no-owner",
+                    "--no-privileges",
+                    "--encoding=UTF8",
+                    "--file",
+                    str(db_member),
+                    name,
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if result.returncode != 0:
                 raise BackupError(f"pg_dump 失败 / pg_dump failed: {result.stderr.strip()}")
         else:
@@ -172,6 +194,7 @@ def _sqlite_snapshot(source: Path, target: Path) -> None:
 
 # ---------------------------------------------------------------- restore
 
+
 @contextmanager
 def _clear_archive(archive: str | Path):
     """The archive as a clear tar file: opened with the field key (a temporary owner-only copy)
@@ -189,8 +212,10 @@ def _clear_archive(archive: str | Path):
             with open(archive, "rb") as src, open(clear, "wb") as out:
                 protected.open_stream(src, out)
         except protected.SealError as exc:
-            raise BackupError(f"无法解密备份（密钥不符或文件已损坏）/ the backup cannot be opened "
-                              f"(another ZIMAO_FIELD_KEY, or the file is damaged): {exc}") from None
+            raise BackupError(
+                f"无法解密备份（密钥不符或文件已损坏）/ the backup cannot be opened "
+                f"(another ZIMAO_FIELD_KEY, or the file is damaged): {exc}"
+            ) from None
         yield clear
 
 
@@ -235,18 +260,24 @@ def _restore(archive: Path, *, force: bool, alias: str) -> RestoreReport:
     manifest = _read_manifest(archive)
     vendor = _vendor(alias)
     if manifest["vendor"] != vendor:
-        raise BackupError(f"备份来自 {manifest['vendor']}，当前数据库是 {vendor} / "
-                          f"the backup is of a {manifest['vendor']} database, this installation uses {vendor}")
+        raise BackupError(
+            f"备份来自 {manifest['vendor']}，当前数据库是 {vendor} / "
+            f"the backup is of a {manifest['vendor']} database, this installation uses {vendor}"
+        )
     if _target_has_data(alias) and not force:
-        raise BackupError("目标数据库已有数据；请恢复到新的空数据库，或使用 --force 覆盖 / "
-                          "the target database already holds data: restore into a fresh, empty database, or use --force")
+        raise BackupError(
+            "目标数据库已有数据；请恢复到新的空数据库，或使用 --force 覆盖 / "
+            "the target database already holds data: restore into a fresh, empty database, or use --force"
+        )
     with tempfile.TemporaryDirectory(prefix="zimao-restore-") as tmp, tarfile.open(archive) as tar:
         work = Path(tmp)
         tar.extractall(work, members=_safe_members(tar), filter="data")
         for name, digest in manifest["files"].items():
             path = work / name
             if not path.is_file() or _sha256_file(path) != digest:
-                raise BackupError(f"备份已损坏：{name} 校验不符 / the archive is damaged: {name} does not match its checksum")
+                raise BackupError(
+                    f"备份已损坏：{name} 校验不符 / the archive is damaged: {name} does not match its checksum"
+                )
         connections[alias].close()
         if vendor == "sqlite":
             _restore_sqlite(work / "database.sqlite3", Path(connections[alias].settings_dict["NAME"]))
@@ -255,7 +286,7 @@ def _restore(archive: Path, *, force: bool, alias: str) -> RestoreReport:
         media = Path(settings.MEDIA_ROOT)
         for name in manifest["files"]:
             if name.startswith("media/"):
-                target = media / name[len("media/"):]
+                target = media / name[len("media/") :]
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(work / name, target)
     return verify_restored(manifest, alias)
@@ -279,10 +310,28 @@ def _restore_postgresql(sql: Path, *, force: bool, alias: str) -> None:
     env, name = _pg_env(alias)
     psql = _tool("psql")
     if force:  # empty the schema first: the dump recreates every table
-        subprocess.run([psql, "-v", "ON_ERROR_STOP=1", "-q", "-d", name, "-c",
-                        "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"], env=env, check=True, capture_output=True)
-    result = subprocess.run([psql, "-v", "ON_ERROR_STOP=1", "-q", "--single-transaction", "-d", name, "-f", str(sql)],
-                            env=env, capture_output=True, text=True, check=False)
+        subprocess.run(
+            [
+                psql,
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-q",
+                "-d",
+                name,
+                "-c",
+                "DROP SCHEMA public CASCADE; CREATE SCHEMA public;",
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+    result = subprocess.run(
+        [psql, "-v", "ON_ERROR_STOP=1", "-q", "--single-transaction", "-d", name, "-f", str(sql)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if result.returncode != 0:
         raise BackupError(f"psql 恢复失败 / psql restore failed: {result.stderr.strip()[-2000:]}")
 
@@ -301,8 +350,10 @@ def verify_restored(manifest: dict, alias: str = "default") -> RestoreReport:
     if head["seq"]:
         event = AuditEvent.objects.filter(pk=head["seq"]).first()
         if event is None or event.hash != head["hash"]:
-            problems.append(f"备份时的审计链头 #{head['seq']} 不在恢复的数据中 / "
-                            f"the audit head #{head['seq']} recorded at backup time is not in the restored data")
+            problems.append(
+                f"备份时的审计链头 #{head['seq']} 不在恢复的数据中 / "
+                f"the audit head #{head['seq']} recorded at backup time is not in the restored data"
+            )
     missing = sorted(set(manifest["migrations"]) - set(_applied_migrations(alias)))
     if missing:
         problems.append(f"恢复后缺少迁移 / migrations missing after restore: {missing[:5]}")

@@ -158,8 +158,9 @@ def _year(year: int) -> _Year:
         connect_signals()
         known = CalendarYear.objects.filter(year=year).exists()
         entered = dict(
-            CalendarDay.objects.filter(date__gte=dt.date(year, 1, 1), date__lte=dt.date(year, 12, 31))
-            .values_list("date", "is_workday")
+            CalendarDay.objects.filter(date__gte=dt.date(year, 1, 1), date__lte=dt.date(year, 12, 31)).values_list(
+                "date", "is_workday"
+            )
         )
         # A year nobody entered follows the law; a day an administrator set still wins.
         overrides = entered if known else {**dict.fromkeys(holidays.weekday_holidays(year), False), **entered}
@@ -468,7 +469,9 @@ def parse_arrangement(text: str) -> tuple[int, list[ArrangementDay]]:
         elif kind in _WORKDAY_WORDS:
             workday = True
         else:
-            problems.append((number, f"类型“{cells[1]}”应为“休”或“班”", f"kind '{cells[1]}' must be holiday (休) or workday (班)"))
+            problems.append(
+                (number, f"类型“{cells[1]}”应为“休”或“班”", f"kind '{cells[1]}' must be holiday (休) or workday (班)")
+            )
             continue
         if day in days:
             problems.append((number, f"{day} 重复", f"{day} is listed twice"))
@@ -503,13 +506,22 @@ def enter_arrangement(year: int, days: Iterable[ArrangementDay], source: str, ac
     with changing([year], actor) as summaries:
         CalendarDay.objects.filter(date__year=year).delete()
         CalendarDay.objects.bulk_create(
-            [CalendarDay(date=d.date, is_workday=d.is_workday, name=d.name, source="admin") for d in days])
+            [CalendarDay(date=d.date, is_workday=d.is_workday, name=d.name, source="admin") for d in days]
+        )
         row, created = CalendarYear.objects.get_or_create(year=year, defaults={"source": source[:200]})
         if not created and source and row.source != source[:200]:
             row.source = source[:200]
             row.save(update_fields=["source"])
-        audit.record(actor, "calendaryear.entered", row, after={
-            "year": year, "source": row.source, "days": [[d.date.isoformat(), d.is_workday, d.name] for d in days]})
+        audit.record(
+            actor,
+            "calendaryear.entered",
+            row,
+            after={
+                "year": year,
+                "source": row.source,
+                "days": [[d.date.isoformat(), d.is_workday, d.name] for d in days],
+            },
+        )
     return EnterReport(year=year, stored=len(days), recomputed=summaries)
 
 

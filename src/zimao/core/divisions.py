@@ -72,11 +72,18 @@ def _table() -> dict[str, tuple[Division, ...]]:
     rows = csv.DictReader(line for line in text.splitlines() if line and not line.startswith("#"))
     table: dict[str, list[Division]] = {}
     for r in rows:
-        table.setdefault(r["code"], []).append(Division(
-            code=r["code"], name_zh=r["name_zh"], name_en=r["name_en"], level=int(r["level"]),
-            parent=r["parent"] or None, valid_from=_date(r["valid_from"]), valid_to=_date(r["valid_to"]),
-            source=r["source"],
-        ))
+        table.setdefault(r["code"], []).append(
+            Division(
+                code=r["code"],
+                name_zh=r["name_zh"],
+                name_en=r["name_en"],
+                level=int(r["level"]),
+                parent=r["parent"] or None,
+                valid_from=_date(r["valid_from"]),
+                valid_to=_date(r["valid_to"]),
+                source=r["source"],
+            )
+        )
     # Oldest first, so the last row is the newest name; sorting None as "long ago" / "still open".
     return {
         code: tuple(sorted(divs, key=lambda d: (d.valid_from or date.min, d.valid_to or date.max)))

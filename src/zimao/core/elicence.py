@@ -104,29 +104,53 @@ class ElicenceId:
 def _field_problems(type_code: str, issuer_uscc: str, serial: str, version: str) -> list[Problem]:
     problems = []
     if not _TYPE_RE.match(type_code):
-        problems.append(Problem("type_code", "invalid_type_code",
-                                "证照类型代码应为18位定义机构统一社会信用代码加3位数字顺序码。",
-                                "The licence type code must be the defining authority's 18-character "
-                                "USCC followed by a 3-digit sequence."))
+        problems.append(
+            Problem(
+                "type_code",
+                "invalid_type_code",
+                "证照类型代码应为18位定义机构统一社会信用代码加3位数字顺序码。",
+                "The licence type code must be the defining authority's 18-character "
+                "USCC followed by a 3-digit sequence.",
+            )
+        )
     elif not uscc_check_ok(type_code[:18]):
-        problems.append(Problem("type_code", "invalid_defining_authority",
-                                "证照类型代码中的定义机构代码校验位不正确。",
-                                "The defining authority's code inside the licence type code fails its check."))
+        problems.append(
+            Problem(
+                "type_code",
+                "invalid_defining_authority",
+                "证照类型代码中的定义机构代码校验位不正确。",
+                "The defining authority's code inside the licence type code fails its check.",
+            )
+        )
     if not _USCC_RE.match(issuer_uscc):
-        problems.append(Problem("issuer_uscc", "invalid_issuer",
-                                "颁发机构代码应为18位统一社会信用代码。",
-                                "The issuing authority code must be an 18-character unified social credit code."))
+        problems.append(
+            Problem(
+                "issuer_uscc",
+                "invalid_issuer",
+                "颁发机构代码应为18位统一社会信用代码。",
+                "The issuing authority code must be an 18-character unified social credit code.",
+            )
+        )
     elif not uscc_check_ok(issuer_uscc):
-        problems.append(Problem("issuer_uscc", "invalid_issuer_check",
-                                "颁发机构代码的校验位不正确。",
-                                "The issuing authority code fails its check character."))
+        problems.append(
+            Problem(
+                "issuer_uscc",
+                "invalid_issuer_check",
+                "颁发机构代码的校验位不正确。",
+                "The issuing authority code fails its check character.",
+            )
+        )
     if not _SERIAL_RE.match(serial):
-        problems.append(Problem("serial", "invalid_serial",
-                                "证照流水号应为1至40位数字或大写字母。",
-                                "The serial must be 1 to 40 digits or capital letters."))
+        problems.append(
+            Problem(
+                "serial",
+                "invalid_serial",
+                "证照流水号应为1至40位数字或大写字母。",
+                "The serial must be 1 to 40 digits or capital letters.",
+            )
+        )
     if not _VERSION_RE.match(version):
-        problems.append(Problem("version", "invalid_version",
-                                "版本号应为3位数字。", "The version must be 3 digits."))
+        problems.append(Problem("version", "invalid_version", "版本号应为3位数字。", "The version must be 3 digits."))
     return problems
 
 
@@ -150,15 +174,25 @@ def make_identifier(type_code: str, issuer_uscc: str, serial: str | int, version
 def _split(value: str) -> tuple[ElicenceId | None, list[Problem]]:
     text = (value or "").strip()
     if not text.startswith(PREFIX + "."):
-        return None, [Problem("identifier", "invalid_prefix",
-                              f"电子证照标识应以 {PREFIX} 开头。",
-                              f"An e-licence identifier starts with {PREFIX}.")]
-    fields = text[len(PREFIX) + 1:].split(".")
+        return None, [
+            Problem(
+                "identifier",
+                "invalid_prefix",
+                f"电子证照标识应以 {PREFIX} 开头。",
+                f"An e-licence identifier starts with {PREFIX}.",
+            )
+        ]
+    fields = text[len(PREFIX) + 1 :].split(".")
     if len(fields) != 5:
-        return None, [Problem("identifier", "invalid_structure",
-                              "电子证照标识应包含证照类型代码、颁发机构代码、流水号、版本号和校验位五段。",
-                              "An e-licence identifier has five fields after the prefix: type code, "
-                              "issuing authority, serial, version and check character.")]
+        return None, [
+            Problem(
+                "identifier",
+                "invalid_structure",
+                "电子证照标识应包含证照类型代码、颁发机构代码、流水号、版本号和校验位五段。",
+                "An e-licence identifier has five fields after the prefix: type code, "
+                "issuing authority, serial, version and check character.",
+            )
+        ]
     return ElicenceId(*fields), []
 
 
@@ -175,13 +209,23 @@ def validate_identifier(value: str) -> tuple[bool, list[Problem]]:
     problems = _field_problems(parsed.type_code, parsed.issuer_uscc, parsed.serial, parsed.version)
     if not problems:
         if len(parsed.check) != 1 or parsed.check not in ALPHABET:
-            problems.append(Problem("check", "invalid_check_character",
-                                    "校验位应为一位数字或大写字母。",
-                                    "The check character must be one digit or capital letter."))
+            problems.append(
+                Problem(
+                    "check",
+                    "invalid_check_character",
+                    "校验位应为一位数字或大写字母。",
+                    "The check character must be one digit or capital letter.",
+                )
+            )
         elif mod37_36_check(parsed.body) != parsed.check:
-            problems.append(Problem("check", "check_mismatch",
-                                    "校验位不符：标识可能被抄错或篡改。",
-                                    "The check character does not match: the identifier was mistyped or altered."))
+            problems.append(
+                Problem(
+                    "check",
+                    "check_mismatch",
+                    "校验位不符：标识可能被抄错或篡改。",
+                    "The check character does not match: the identifier was mistyped or altered.",
+                )
+            )
     return not problems, problems
 
 

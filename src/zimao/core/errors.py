@@ -43,7 +43,7 @@ class BusinessError(Exception):
         super().__init__("; ".join(f"{p.field}: {p.en}" for p in problems))
 
     @classmethod
-    def of(cls, field: str, code: str, zh: str, en: str, status: int | None = None) -> "BusinessError":
+    def of(cls, field: str, code: str, zh: str, en: str, status: int | None = None) -> BusinessError:
         return cls(Problem(field, code, zh, en), status=status)
 
     def as_dict(self) -> dict:
@@ -149,12 +149,18 @@ def install_error_handlers(api) -> None:
 
     @api.exception_handler(AuthenticationError)
     def _auth(request, exc):
-        err = BusinessError.of("authorization", "unauthenticated", "请先登录或提供有效的访问令牌。",
-                               "Log in or provide a valid access token.", status=401)
+        err = BusinessError.of(
+            "authorization",
+            "unauthenticated",
+            "请先登录或提供有效的访问令牌。",
+            "Log in or provide a valid access token.",
+            status=401,
+        )
         return api.create_response(request, err.as_dict(), status=401)
 
     @api.exception_handler(HttpError)
     def _http(request, exc: HttpError):
-        err = BusinessError.of("request", f"http_{exc.status_code}", str(exc.message), str(exc.message),
-                               status=exc.status_code)
+        err = BusinessError.of(
+            "request", f"http_{exc.status_code}", str(exc.message), str(exc.message), status=exc.status_code
+        )
         return api.create_response(request, err.as_dict(), status=exc.status_code)

@@ -30,10 +30,10 @@ every fact from scratch, for a consumer that rebuilds its figures (``register_hi
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Callable, Iterable
 
 from django.db import transaction
 from django.utils import timezone
@@ -71,7 +71,7 @@ class Subscription:
 
 
 _subscriptions: list[Subscription] = []
-_histories: dict[str, Callable[[], Iterable["Fact"]]] = {}
+_histories: dict[str, Callable[[], Iterable[Fact]]] = {}
 
 
 def subscribe(pattern: str, name: str | None = None):
@@ -105,6 +105,7 @@ def restore(saved: tuple[list, dict]) -> None:
 
 
 # ---------------------------------------------------------------- announcing
+
 
 def announce(topic: str, payload: dict | None = None, *, key: str = ""):
     """Record that ``topic`` happened, in the caller's transaction; delivered after commit.
@@ -153,11 +154,17 @@ class Fact:
         return data
 
     @classmethod
-    def from_payload(cls, data: dict) -> "Fact":
-        return cls(at=parse_datetime(data["at"]), event_key=data["event_key"], value=Decimal(str(data.get("value", 1))),
-                   dimension=data.get("dimension") or "", ref=data.get("ref") or "", label=data.get("label") or "",
-                   seconds=None if data.get("seconds") is None else Decimal(str(data["seconds"])),
-                   extra=data.get("extra") or {})
+    def from_payload(cls, data: dict) -> Fact:
+        return cls(
+            at=parse_datetime(data["at"]),
+            event_key=data["event_key"],
+            value=Decimal(str(data.get("value", 1))),
+            dimension=data.get("dimension") or "",
+            ref=data.get("ref") or "",
+            label=data.get("label") or "",
+            seconds=None if data.get("seconds") is None else Decimal(str(data["seconds"])),
+            extra=data.get("extra") or {},
+        )
 
 
 def announce_fact(topic: str, at: datetime, *, event_key: str, **fields):
@@ -178,6 +185,7 @@ def history_of(topic: str) -> Callable[[], Iterable[Fact]] | None:
 
 
 # ---------------------------------------------------------------- delivering
+
 
 def _pause(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** min(attempts, 12)), MAX_PAUSE)
@@ -203,7 +211,7 @@ def deliver(event_id: int) -> bool | None:
             try:
                 with transaction.atomic():
                     sub.handler(announcement)
-            except Exception as exc:  # noqa: BLE001 — one subscriber must not stop the others; it is retried
+            except Exception as exc:
                 log.exception("event %s (%s): subscriber %s failed", event.pk, event.topic, sub.name)
                 errors.append(f"{sub.name}: {type(exc).__name__}: {exc}")
         now = timezone.now()
@@ -225,8 +233,12 @@ def drain(limit: int = 500, now: datetime | None = None) -> dict:
     from zimao.core.models import OutboxEvent
 
     now = now or timezone.now()
-    due = list(OutboxEvent.objects.filter(delivered__isnull=True).filter(Q(next_attempt__isnull=True) | Q(next_attempt__lte=now))
-               .order_by("id").values_list("pk", flat=True)[:limit])
+    due = list(
+        OutboxEvent.objects.filter(delivered__isnull=True)
+        .filter(Q(next_attempt__isnull=True) | Q(next_attempt__lte=now))
+        .order_by("id")
+        .values_list("pk", flat=True)[:limit]
+    )
     counts = {"delivered": 0, "failed": 0, "busy": 0}
     for pk in due:
         outcome = deliver(pk)

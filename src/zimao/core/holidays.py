@@ -107,8 +107,12 @@ def festival_days(year: int) -> list[StatutoryDay]:
     spring = lunar_to_solar(year, 1, 1)
     festivals = [
         ("new_year", "元旦", "New Year's Day", [D(year, 1, 1)]),
-        ("spring_festival", "春节", "Spring Festival",
-         ([spring - ONE_DAY] if eve else []) + [spring + i * ONE_DAY for i in range(3)]),
+        (
+            "spring_festival",
+            "春节",
+            "Spring Festival",
+            ([spring - ONE_DAY] if eve else []) + [spring + i * ONE_DAY for i in range(3)],
+        ),
         ("qingming", "清明节", "Qingming Festival", [qingming(year)]),
         ("labour_day", "劳动节", "Labour Day", [D(year, 5, 1 + i) for i in range(may_days)]),
         ("dragon_boat", "端午节", "Dragon Boat Festival", [lunar_to_solar(year, 5, 5)]),

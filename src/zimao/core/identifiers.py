@@ -43,39 +43,90 @@ ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 #: GB 32100-2015 Table 1 and the authorities added after it (2, 3, 4, 6, 7, 8, A, N).
 #: Authority 9 (工商, now market regulation 市场监管) issues to enterprises.
 USCC_AUTHORITIES: dict[str, tuple[str, str, dict[str, tuple[str, str]]]] = {
-    "1": ("机构编制", "institutional establishment", {
-        "1": ("机关", "government organ"), "2": ("事业单位", "public institution"),
-        "3": ("中央编办直接管理机构编制的群众团体", "mass organisation under the central establishment office"),
-        "9": ("其他", "other")}),
-    "2": ("外交", "foreign affairs", {
-        "1": ("外国常驻新闻机构", "resident foreign news agency"), "9": ("其他", "other")}),
-    "3": ("司法行政", "justice administration", {
-        "1": ("律师执业机构", "law firm"), "2": ("公证处", "notary office"),
-        "3": ("基层法律服务所", "grassroots legal service office"), "4": ("司法鉴定机构", "judicial appraisal institution"),
-        "5": ("仲裁委员会", "arbitration commission"), "9": ("其他", "other")}),
-    "4": ("文化", "culture", {
-        "1": ("外国在华文化中心", "foreign cultural centre in China"), "9": ("其他", "other")}),
-    "5": ("民政", "civil affairs", {
-        "1": ("社会团体", "social organisation"), "2": ("民办非企业单位", "private non-enterprise unit"),
-        "3": ("基金会", "foundation"), "9": ("其他", "other")}),
-    "6": ("旅游", "tourism", {
-        "1": ("外国旅游部门常驻代表机构", "resident office of a foreign tourism authority"),
-        "2": ("港澳台地区旅游部门常驻内地（大陆）代表机构", "resident office of a Hong Kong, Macao or Taiwan tourism authority"),
-        "9": ("其他", "other")}),
-    "7": ("宗教", "religious affairs", {
-        "1": ("宗教活动场所", "place of religious activity"), "2": ("宗教院校", "religious school"),
-        "9": ("其他", "other")}),
+    "1": (
+        "机构编制",
+        "institutional establishment",
+        {
+            "1": ("机关", "government organ"),
+            "2": ("事业单位", "public institution"),
+            "3": ("中央编办直接管理机构编制的群众团体", "mass organisation under the central establishment office"),
+            "9": ("其他", "other"),
+        },
+    ),
+    "2": (
+        "外交",
+        "foreign affairs",
+        {"1": ("外国常驻新闻机构", "resident foreign news agency"), "9": ("其他", "other")},
+    ),
+    "3": (
+        "司法行政",
+        "justice administration",
+        {
+            "1": ("律师执业机构", "law firm"),
+            "2": ("公证处", "notary office"),
+            "3": ("基层法律服务所", "grassroots legal service office"),
+            "4": ("司法鉴定机构", "judicial appraisal institution"),
+            "5": ("仲裁委员会", "arbitration commission"),
+            "9": ("其他", "other"),
+        },
+    ),
+    "4": ("文化", "culture", {"1": ("外国在华文化中心", "foreign cultural centre in China"), "9": ("其他", "other")}),
+    "5": (
+        "民政",
+        "civil affairs",
+        {
+            "1": ("社会团体", "social organisation"),
+            "2": ("民办非企业单位", "private non-enterprise unit"),
+            "3": ("基金会", "foundation"),
+            "9": ("其他", "other"),
+        },
+    ),
+    "6": (
+        "旅游",
+        "tourism",
+        {
+            "1": ("外国旅游部门常驻代表机构", "resident office of a foreign tourism authority"),
+            "2": (
+                "港澳台地区旅游部门常驻内地（大陆）代表机构",
+                "resident office of a Hong Kong, Macao or Taiwan tourism authority",
+            ),
+            "9": ("其他", "other"),
+        },
+    ),
+    "7": (
+        "宗教",
+        "religious affairs",
+        {
+            "1": ("宗教活动场所", "place of religious activity"),
+            "2": ("宗教院校", "religious school"),
+            "9": ("其他", "other"),
+        },
+    ),
     "8": ("工会", "trade unions", {"1": ("基层工会", "grassroots trade union"), "9": ("其他", "other")}),
-    "9": ("工商", "market regulation", {
-        "1": ("企业", "enterprise"), "2": ("个体工商户", "individual business"),
-        "3": ("农民专业合作社", "farmers' cooperative")}),
-    "A": ("中央军委改革和编制办公室", "Central Military Commission reform and establishment office", {
-        "1": ("军队事业单位", "military public institution"), "9": ("其他", "other")}),
-    "N": ("农业", "agriculture", {
-        "1": ("组级集体经济组织", "group-level collective economic organisation"),
-        "2": ("村级集体经济组织", "village-level collective economic organisation"),
-        "3": ("乡镇级集体经济组织", "township-level collective economic organisation"),
-        "9": ("其他", "other")}),
+    "9": (
+        "工商",
+        "market regulation",
+        {
+            "1": ("企业", "enterprise"),
+            "2": ("个体工商户", "individual business"),
+            "3": ("农民专业合作社", "farmers' cooperative"),
+        },
+    ),
+    "A": (
+        "中央军委改革和编制办公室",
+        "Central Military Commission reform and establishment office",
+        {"1": ("军队事业单位", "military public institution"), "9": ("其他", "other")},
+    ),
+    "N": (
+        "农业",
+        "agriculture",
+        {
+            "1": ("组级集体经济组织", "group-level collective economic organisation"),
+            "2": ("村级集体经济组织", "village-level collective economic organisation"),
+            "3": ("乡镇级集体经济组织", "township-level collective economic organisation"),
+            "9": ("其他", "other"),
+        },
+    ),
     "Y": ("其他", "other", {"1": ("其他", "other")}),
 }
 
@@ -162,9 +213,14 @@ def validate_uscc(code: str | None, field_name: str = "uscc") -> ValidationResul
         problems.append(_p(field_name, "required", "请填写统一社会信用代码。", "Enter the unified social credit code."))
         return result
     if len(value) != 18:
-        problems.append(_p(field_name, "length",
-                           f"统一社会信用代码应为18位，现为{len(value)}位。",
-                           f"A unified social credit code has 18 characters; this one has {len(value)}."))
+        problems.append(
+            _p(
+                field_name,
+                "length",
+                f"统一社会信用代码应为18位，现为{len(value)}位。",
+                f"A unified social credit code has 18 characters; this one has {len(value)}.",
+            )
+        )
     bad = [(i, ch) for i, ch in enumerate(value, start=1) if ch not in _USCC_VALUE]
     # An illegal check character (the often-copied "…Y4Z") is reported with what it should be,
     # once the 17 characters it is computed from are all legal.
@@ -172,37 +228,62 @@ def validate_uscc(code: str | None, field_name: str = "uscc") -> ValidationResul
     for pos, ch in bad:
         if check_is_only_bad:
             expected = uscc_check_char(value[:17])
-            problems.append(_p(field_name, "check_character",
-                               f"第18位校验码“{ch}”不是允许的字符，应为“{expected}”。",
-                               f"The check character (position 18) '{ch}' is not an allowed character; "
-                               f"it should be '{expected}'."))
+            problems.append(
+                _p(
+                    field_name,
+                    "check_character",
+                    f"第18位校验码“{ch}”不是允许的字符，应为“{expected}”。",
+                    f"The check character (position 18) '{ch}' is not an allowed character; it should be '{expected}'.",
+                )
+            )
             continue
         hint_zh = f"，是否应为“{_LOOKALIKE[ch]}”？" if ch in _LOOKALIKE else "。"
         hint_en = f" (did you mean '{_LOOKALIKE[ch]}'?)" if ch in _LOOKALIKE else ""
-        problems.append(_p(field_name, "illegal_character",
-                           f"第{pos}位“{ch}”不是统一社会信用代码允许的字符（只用数字和除 I、O、S、V、Z 以外的大写字母）{hint_zh}",
-                           f"Character {pos} ('{ch}') is not allowed: a unified social credit code uses digits and "
-                           f"capital letters except I, O, S, V and Z{hint_en}."))
+        problems.append(
+            _p(
+                field_name,
+                "illegal_character",
+                f"第{pos}位“{ch}”不是统一社会信用代码允许的字符（只用数字和除 I、O、S、V、Z 以外的大写字母）{hint_zh}",
+                f"Character {pos} ('{ch}') is not allowed: a unified social credit code uses digits and "
+                f"capital letters except I, O, S, V and Z{hint_en}.",
+            )
+        )
     if len(value) != 18 or (bad and not check_is_only_bad):
         return result  # the structural checks below need 17 legal characters
 
     authority, entity_type, division, org_body, org_check, check = (
-        value[0], value[1], value[2:8], value[8:16], value[16], value[17])
+        value[0],
+        value[1],
+        value[2:8],
+        value[8:16],
+        value[16],
+        value[17],
+    )
     result.details.update(division=division, organisation_code=f"{org_body}-{org_check}")
 
     auth = USCC_AUTHORITIES.get(authority)
     if auth is None:
-        problems.append(_p(field_name, "authority",
-                           f"第1位登记管理部门代码“{authority}”不存在。",
-                           f"Position 1, the registration authority '{authority}', does not exist."))
+        problems.append(
+            _p(
+                field_name,
+                "authority",
+                f"第1位登记管理部门代码“{authority}”不存在。",
+                f"Position 1, the registration authority '{authority}', does not exist.",
+            )
+        )
     else:
         result.details.update(authority=authority, authority_zh=auth[0], authority_en=auth[1])
         kind = auth[2].get(entity_type)
         if kind is None:
-            problems.append(_p(field_name, "entity_type",
-                               f"第2位机构类别代码“{entity_type}”在登记管理部门“{auth[0]}”（{authority}）下不存在。",
-                               f"Position 2, entity type '{entity_type}', is not defined for registration "
-                               f"authority {authority} ({auth[1]})."))
+            problems.append(
+                _p(
+                    field_name,
+                    "entity_type",
+                    f"第2位机构类别代码“{entity_type}”在登记管理部门“{auth[0]}”（{authority}）下不存在。",
+                    f"Position 2, entity type '{entity_type}', is not defined for registration "
+                    f"authority {authority} ({auth[1]}).",
+                )
+            )
         else:
             result.details.update(entity_type=entity_type, entity_type_zh=kind[0], entity_type_en=kind[1])
 
@@ -210,40 +291,67 @@ def validate_uscc(code: str | None, field_name: str = "uscc") -> ValidationResul
 
     expected_org = org_code_check_char(org_body)
     if org_check != expected_org:
-        problems.append(_p(field_name, "organisation_code_check",
-                           f"第9–17位组织机构代码“{org_body}-{org_check}”校验不通过：第17位应为“{expected_org}”，现为“{org_check}”。",
-                           f"The organisation code in positions 9–17 ({org_body}-{org_check}) fails its check: "
-                           f"position 17 should be '{expected_org}', not '{org_check}'."))
+        problems.append(
+            _p(
+                field_name,
+                "organisation_code_check",
+                f"第9–17位组织机构代码“{org_body}-{org_check}”校验不通过：第17位应为“{expected_org}”，现为“{org_check}”。",
+                f"The organisation code in positions 9–17 ({org_body}-{org_check}) fails its check: "
+                f"position 17 should be '{expected_org}', not '{org_check}'.",
+            )
+        )
     expected = uscc_check_char(value[:17])
     if check != expected and not check_is_only_bad:
-        problems.append(_p(field_name, "check_character",
-                           f"第18位校验码应为“{expected}”，现为“{check}”。",
-                           f"The check character (position 18) should be '{expected}', not '{check}'."))
+        problems.append(
+            _p(
+                field_name,
+                "check_character",
+                f"第18位校验码应为“{expected}”，现为“{check}”。",
+                f"The check character (position 18) should be '{expected}', not '{check}'.",
+            )
+        )
     return result
 
 
 def _check_uscc_division(division: str, field_name: str, result: ValidationResult) -> None:
     if not division.isdigit():
-        result.problems.append(_p(field_name, "division",
-                                  f"第3–8位行政区划代码“{division}”应为6位数字。",
-                                  f"Positions 3–8, the administrative division '{division}', must be 6 digits."))
+        result.problems.append(
+            _p(
+                field_name,
+                "division",
+                f"第3–8位行政区划代码“{division}”应为6位数字。",
+                f"Positions 3–8, the administrative division '{division}', must be 6 digits.",
+            )
+        )
         return
     found = divisions.lookup(division)
     if found is not None:
         result.details.update(division_zh=found.name_zh, division_en=found.name_en)
         return
     prefecture = divisions.lookup(division[:4] + "00")
-    grouped = division[2:4] == "90" and any(d.code.startswith(division[:4]) for d in divisions.children(division[:2] + "0000"))
+    grouped = division[2:4] == "90" and any(
+        d.code.startswith(division[:4]) for d in divisions.children(division[:2] + "0000")
+    )
     if division[4:] != "00" and (prefecture is not None or grouped):
         parent = prefecture.name_zh if prefecture else divisions.name(division[:2] + "0000")
-        result.warnings.append(_p(field_name, "division_unknown",
-                                  f"第3–8位行政区划代码“{division}”不在区划表中（所属{parent}存在），请核对。",
-                                  f"Positions 3–8, division '{division}', is not in the division table "
-                                  f"(its parent {parent} is); please check it."))
+        result.warnings.append(
+            _p(
+                field_name,
+                "division_unknown",
+                f"第3–8位行政区划代码“{division}”不在区划表中（所属{parent}存在），请核对。",
+                f"Positions 3–8, division '{division}', is not in the division table "
+                f"(its parent {parent} is); please check it.",
+            )
+        )
         return
-    result.problems.append(_p(field_name, "division",
-                              f"第3–8位行政区划代码“{division}”不存在（GB/T 2260）。",
-                              f"Positions 3–8, the administrative division '{division}', does not exist (GB/T 2260)."))
+    result.problems.append(
+        _p(
+            field_name,
+            "division",
+            f"第3–8位行政区划代码“{division}”不存在（GB/T 2260）。",
+            f"Positions 3–8, the administrative division '{division}', does not exist (GB/T 2260).",
+        )
+    )
 
 
 def is_valid_uscc(code: str | None) -> bool:
@@ -252,9 +360,10 @@ def is_valid_uscc(code: str | None) -> bool:
 
 def _encode_counter(n: int) -> str:
     """``n`` in base 31 over the USCC characters, left-padded to 6 places."""
-    if n < 0 or n >= 31 ** _ISSUE_BODY_DIGITS:
-        raise BusinessError.of("uscc", "exhausted", "组织机构代码号段已用尽。",
-                               "The organisation-code block is exhausted.", status=409)
+    if n < 0 or n >= 31**_ISSUE_BODY_DIGITS:
+        raise BusinessError.of(
+            "uscc", "exhausted", "组织机构代码号段已用尽。", "The organisation-code block is exhausted.", status=409
+        )
     out = []
     for _ in range(_ISSUE_BODY_DIGITS):
         n, r = divmod(n, 31)
@@ -279,17 +388,28 @@ def issue_uscc(division: str, authority: str = "9", entity_type: str = "1") -> s
     authority, entity_type, division = normalise(authority), normalise(entity_type), (division or "").strip()
     auth = USCC_AUTHORITIES.get(authority)
     if auth is None:
-        raise BusinessError.of("authority", "authority",
-                               f"登记管理部门代码“{authority}”不存在。",
-                               f"Registration authority '{authority}' does not exist.")
+        raise BusinessError.of(
+            "authority",
+            "authority",
+            f"登记管理部门代码“{authority}”不存在。",
+            f"Registration authority '{authority}' does not exist.",
+        )
     if entity_type not in auth[2]:
-        raise BusinessError.of("entity_type", "entity_type",
-                               f"机构类别代码“{entity_type}”在登记管理部门“{auth[0]}”下不存在。",
-                               f"Entity type '{entity_type}' is not defined for registration authority {authority} ({auth[1]}).")
-    if not (len(division) == 6 and division.isdigit() and divisions.is_valid_division(division, on=timezone.localdate())):
-        raise BusinessError.of("division", "division",
-                               f"行政区划代码“{division}”不是现行有效的行政区划（GB/T 2260）。",
-                               f"'{division}' is not a current administrative division (GB/T 2260).")
+        raise BusinessError.of(
+            "entity_type",
+            "entity_type",
+            f"机构类别代码“{entity_type}”在登记管理部门“{auth[0]}”下不存在。",
+            f"Entity type '{entity_type}' is not defined for registration authority {authority} ({auth[1]}).",
+        )
+    if not (
+        len(division) == 6 and division.isdigit() and divisions.is_valid_division(division, on=timezone.localdate())
+    ):
+        raise BusinessError.of(
+            "division",
+            "division",
+            f"行政区划代码“{division}”不是现行有效的行政区划（GB/T 2260）。",
+            f"'{division}' is not a current administrative division (GB/T 2260).",
+        )
     body = ISSUE_PREFIX + _encode_counter(next_value(ISSUE_SEQUENCE))
     first17 = authority + entity_type + division + body + org_code_check_char(body)
     return first17 + uscc_check_char(first17)
@@ -300,19 +420,37 @@ def validate_organisation_code(code: str | None, field_name: str = "organisation
     value = normalise(code).replace("-", "")
     result = ValidationResult(value)
     if len(value) != 9:
-        result.problems.append(_p(field_name, "length", f"组织机构代码应为9位，现为{len(value)}位。",
-                                  f"An organisation code has 9 characters; this one has {len(value)}."))
+        result.problems.append(
+            _p(
+                field_name,
+                "length",
+                f"组织机构代码应为9位，现为{len(value)}位。",
+                f"An organisation code has 9 characters; this one has {len(value)}.",
+            )
+        )
         return result
     for pos, ch in enumerate(value[:8], start=1):
         if not (ch.isdigit() or "A" <= ch <= "Z"):
-            result.problems.append(_p(field_name, "illegal_character", f"第{pos}位“{ch}”不是数字或大写字母。",
-                                      f"Character {pos} ('{ch}') is not a digit or capital letter."))
+            result.problems.append(
+                _p(
+                    field_name,
+                    "illegal_character",
+                    f"第{pos}位“{ch}”不是数字或大写字母。",
+                    f"Character {pos} ('{ch}') is not a digit or capital letter.",
+                )
+            )
     if result.problems:
         return result
     expected = org_code_check_char(value[:8])
     if value[8] != expected:
-        result.problems.append(_p(field_name, "check_character", f"第9位校验码应为“{expected}”，现为“{value[8]}”。",
-                                  f"The check character (position 9) should be '{expected}', not '{value[8]}'."))
+        result.problems.append(
+            _p(
+                field_name,
+                "check_character",
+                f"第9位校验码应为“{expected}”，现为“{value[8]}”。",
+                f"The check character (position 9) should be '{expected}', not '{value[8]}'.",
+            )
+        )
     return result
 
 
@@ -348,46 +486,86 @@ def validate_id_number(value: str | None, today: date | None = None, field_name:
         return result
     if len(number) != 18:
         if len(number) == 15 and number.isdigit():
-            problems.append(_p(field_name, "length", "这是已停止使用的15位旧号码，请填写18位公民身份号码。",
-                               "This is an old 15-digit number, no longer in use; enter the 18-character number."))
+            problems.append(
+                _p(
+                    field_name,
+                    "length",
+                    "这是已停止使用的15位旧号码，请填写18位公民身份号码。",
+                    "This is an old 15-digit number, no longer in use; enter the 18-character number.",
+                )
+            )
         else:
-            problems.append(_p(field_name, "length", f"公民身份号码应为18位，现为{len(number)}位。",
-                               f"An identity number has 18 characters; this one has {len(number)}."))
+            problems.append(
+                _p(
+                    field_name,
+                    "length",
+                    f"公民身份号码应为18位，现为{len(number)}位。",
+                    f"An identity number has 18 characters; this one has {len(number)}.",
+                )
+            )
         return result
     bad = [(i, ch) for i, ch in enumerate(number, start=1) if not (ch.isdigit() or (i == 18 and ch == "X"))]
     for pos, ch in bad:
-        problems.append(_p(field_name, "illegal_character",
-                           f"第{pos}位“{ch}”不合法：前17位应为数字，第18位为数字或 X。",
-                           f"Character {pos} ('{ch}') is not allowed: the first 17 are digits, the 18th a digit or X."))
+        problems.append(
+            _p(
+                field_name,
+                "illegal_character",
+                f"第{pos}位“{ch}”不合法：前17位应为数字，第18位为数字或 X。",
+                f"Character {pos} ('{ch}') is not allowed: the first 17 are digits, the 18th a digit or X.",
+            )
+        )
     if bad:
         return result
 
     expected = id_check_char(number[:17])
     if number[17] != expected:
-        problems.append(_p(field_name, "check_character", f"第18位校验码应为“{expected}”，现为“{number[17]}”。",
-                           f"The check character (position 18) should be '{expected}', not '{number[17]}'."))
+        problems.append(
+            _p(
+                field_name,
+                "check_character",
+                f"第18位校验码应为“{expected}”，现为“{number[17]}”。",
+                f"The check character (position 18) should be '{expected}', not '{number[17]}'.",
+            )
+        )
 
     today = today or timezone.localdate()
     try:
         birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        problems.append(_p(field_name, "birth_date", f"第7–14位出生日期“{number[6:14]}”不是有效日期。",
-                           f"Positions 7–14, the birth date '{number[6:14]}', is not a real date."))
+        problems.append(
+            _p(
+                field_name,
+                "birth_date",
+                f"第7–14位出生日期“{number[6:14]}”不是有效日期。",
+                f"Positions 7–14, the birth date '{number[6:14]}', is not a real date.",
+            )
+        )
     else:
         result.details["birth_date"] = birth
         if birth > today:
-            problems.append(_p(field_name, "birth_date", "第7–14位出生日期晚于今天。",
-                               "Positions 7–14, the birth date, is in the future."))
+            problems.append(
+                _p(
+                    field_name,
+                    "birth_date",
+                    "第7–14位出生日期晚于今天。",
+                    "Positions 7–14, the birth date, is in the future.",
+                )
+            )
 
     male = int(number[16]) % 2 == 1  # the sequence's last digit (position 17): odd for men
     result.details.update(sex="M" if male else "F", sex_zh="男" if male else "女", sex_en="male" if male else "female")
 
     area = divisions.lookup(number[:6])
     if area is None:
-        result.warnings.append(_p(field_name, "area_unknown",
-                                  f"第1–6位地址码“{number[:6]}”不在行政区划表中（可能是已撤销的旧区划），请核对。",
-                                  f"Positions 1–6, area code '{number[:6]}', is not in the division table "
-                                  f"(it may be a former division); please check it."))
+        result.warnings.append(
+            _p(
+                field_name,
+                "area_unknown",
+                f"第1–6位地址码“{number[:6]}”不在行政区划表中（可能是已撤销的旧区划），请核对。",
+                f"Positions 1–6, area code '{number[:6]}', is not in the division table "
+                f"(it may be a former division); please check it.",
+            )
+        )
     else:
         result.details.update(area=area.code, area_zh=area.name_zh, area_en=area.name_en)
     return result

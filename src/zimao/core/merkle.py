@@ -69,7 +69,7 @@ class Frontier:
         return [[size, node.hex()] for size, node in self._stack]
 
     @classmethod
-    def from_state(cls, state: list[list]) -> "Frontier":
+    def from_state(cls, state: list[list]) -> Frontier:
         frontier = cls()
         frontier._stack = [(int(size), bytes.fromhex(node)) for size, node in state]
         frontier.size = sum(size for size, _ in frontier._stack)

@@ -41,8 +41,12 @@ class SecurityHeadersMiddleware:
     @staticmethod
     def _private(request) -> bool:
         path = request.path
-        return (path.startswith("/api/") or "/verify" in path or "HTTP_AUTHORIZATION" in request.META
-                or settings.SESSION_COOKIE_NAME in request.COOKIES)
+        return (
+            path.startswith("/api/")
+            or "/verify" in path
+            or "HTTP_AUTHORIZATION" in request.META
+            or settings.SESSION_COOKIE_NAME in request.COOKIES
+        )
 
 
 # ---------------------------------------------------------------- NUL characters
@@ -78,8 +82,12 @@ def unencodable_text_problem(field: str):
     from zimao.core.errors import Problem
 
     field = field.encode("utf-8", "backslashreplace").decode("utf-8")
-    return Problem(field or "request", "unencodable_character", f"字段 {field} {_SURROGATE_ZH}" if field else f"请求{_SURROGATE_ZH}",
-                   f"{field or 'The request'} {_SURROGATE_EN}")
+    return Problem(
+        field or "request",
+        "unencodable_character",
+        f"字段 {field} {_SURROGATE_ZH}" if field else f"请求{_SURROGATE_ZH}",
+        f"{field or 'The request'} {_SURROGATE_EN}",
+    )
 
 
 def surrogate_paths(data, path: str = ""):
@@ -114,7 +122,10 @@ class RejectNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if len(request.META.get("PATH_INFO", "")) + len(request.META.get("QUERY_STRING", "")) > settings.MAX_REQUEST_TARGET:
+        if (
+            len(request.META.get("PATH_INFO", "")) + len(request.META.get("QUERY_STRING", ""))
+            > settings.MAX_REQUEST_TARGET
+        ):
             return self._refuse_too_long(request)
         if self._carries_nul(request):
             return self._refuse(request)
@@ -137,12 +148,17 @@ class RejectNulMiddleware:
                     fields += list(surrogate_paths(json.loads(body)))
                 except ValueError:
                     pass  # malformed JSON is the view's to refuse, as usual
-        elif request.method in ("POST", "PUT", "PATCH") and content_type in ("application/x-www-form-urlencoded",
-                                                                            "multipart/form-data"):
+        elif request.method in ("POST", "PUT", "PATCH") and content_type in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
             try:
-                fields += [k for k in request.POST
-                           if has_surrogate(k) or any(has_surrogate(v) for v in request.POST.getlist(k))]
-            except Exception:  # noqa: BLE001 — a malformed body is judged by the view as usual
+                fields += [
+                    k
+                    for k in request.POST
+                    if has_surrogate(k) or any(has_surrogate(v) for v in request.POST.getlist(k))
+                ]
+            except Exception:  # noqa: S110 — a malformed body is the view's to refuse, as usual
                 pass
         return fields
 
@@ -152,13 +168,20 @@ class RejectNulMiddleware:
         from zimao.core.errors import BusinessError
 
         limit = settings.MAX_REQUEST_TARGET
-        error = BusinessError.of("request", "uri_too_long", f"请求地址过长（路径和查询参数合计不能超过 {limit} 个字符）",
-                                 f"The request URI is too long (path and query at most {limit} characters)", status=414)
+        error = BusinessError.of(
+            "request",
+            "uri_too_long",
+            f"请求地址过长（路径和查询参数合计不能超过 {limit} 个字符）",
+            f"The request URI is too long (path and query at most {limit} characters)",
+            status=414,
+        )
         if request.path.startswith("/api/"):
             return JsonResponse(error.as_dict(), status=414, json_dumps_params={"ensure_ascii": False})
         problem = error.problems[0]
-        body = (f'<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8"><title>414</title></head>'
-                f"<body><h1>{escape(problem.zh)}</h1><p lang=\"en\">{escape(problem.en)}</p></body></html>")
+        body = (
+            f'<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8"><title>414</title></head>'
+            f'<body><h1>{escape(problem.zh)}</h1><p lang="en">{escape(problem.en)}</p></body></html>'
+        )
         return HttpResponse(body, status=414)
 
     @staticmethod
@@ -168,10 +191,12 @@ class RejectNulMiddleware:
         error = BusinessError(*(unencodable_text_problem(f) for f in fields[:20]), status=422)
         if request.path.startswith("/api/"):
             return JsonResponse(error.as_dict(), status=422, json_dumps_params={"ensure_ascii": False})
-        items = "".join(f"<li>{escape(p.zh)}<br><span lang=\"en\">{escape(p.en)}</span></li>" for p in error.problems)
-        body = (f'<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8"><title>422</title></head>'
-                f"<body><h1>无法处理的字符 <span lang=\"en\">Characters that cannot be stored</span></h1>"
-                f"<ul>{items}</ul></body></html>")
+        items = "".join(f'<li>{escape(p.zh)}<br><span lang="en">{escape(p.en)}</span></li>' for p in error.problems)
+        body = (
+            f'<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8"><title>422</title></head>'
+            f'<body><h1>无法处理的字符 <span lang="en">Characters that cannot be stored</span></h1>'
+            f"<ul>{items}</ul></body></html>"
+        )
         return HttpResponse(body, status=422)
 
     @staticmethod
@@ -184,11 +209,13 @@ class RejectNulMiddleware:
         if content_type.startswith("application/json") or content_type.endswith("+json"):
             body = request.body
             return b"\x00" in body or bool(_JSON_NUL.search(body))
-        if request.method in ("POST", "PUT", "PATCH") and content_type in ("application/x-www-form-urlencoded",
-                                                                          "multipart/form-data"):
+        if request.method in ("POST", "PUT", "PATCH") and content_type in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
             try:
                 return any(_has_nul([k, *request.POST.getlist(k)]) for k in request.POST)
-            except Exception:  # noqa: BLE001 — a malformed body is judged by the view as usual
+            except Exception:
                 return False
         return False
 
@@ -199,6 +226,8 @@ class RejectNulMiddleware:
         error = BusinessError.of("request", "nul_character", _NUL_ZH, _NUL_EN, status=400)
         if request.path.startswith("/api/"):
             return JsonResponse(error.as_dict(), status=400, json_dumps_params={"ensure_ascii": False})
-        body = (f'<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8"><title>400</title></head>'
-                f"<body><h1>{escape(_NUL_ZH)}</h1><p lang=\"en\">{escape(_NUL_EN)}</p></body></html>")
+        body = (
+            f'<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8"><title>400</title></head>'
+            f'<body><h1>{escape(_NUL_ZH)}</h1><p lang="en">{escape(_NUL_EN)}</p></body></html>'
+        )
         return HttpResponseBadRequest(body)

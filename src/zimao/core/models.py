@@ -33,13 +33,17 @@ class AuditEvent(models.Model):
     after = models.JSONField(null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
-    log_index = models.BigIntegerField(null=True, blank=True, unique=True,
-                                       help_text="leaf index in the Merkle log; empty until checkpointed")
+    log_index = models.BigIntegerField(
+        null=True, blank=True, unique=True, help_text="leaf index in the Merkle log; empty until checkpointed"
+    )
 
     class Meta:
         ordering = ["id"]
-        constraints = [models.UniqueConstraint(fields=["object_type", "object_id", "object_seq"],
-                                               name="core_auditevent_object_chain")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["object_type", "object_id", "object_seq"], name="core_auditevent_object_chain"
+            )
+        ]
         verbose_name = _("audit event")
 
     def __str__(self):
@@ -92,7 +96,9 @@ class CalendarDay(models.Model):
     date = models.DateField(unique=True)
     is_workday = models.BooleanField()
     name = models.CharField(max_length=100, blank=True)
-    source = models.CharField(max_length=20, default="admin", choices=[("package", "chinesecalendar"), ("admin", _("administrator"))])
+    source = models.CharField(
+        max_length=20, default="admin", choices=[("package", "chinesecalendar"), ("admin", _("administrator"))]
+    )
 
     class Meta:
         ordering = ["date"]

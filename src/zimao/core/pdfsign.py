@@ -31,8 +31,8 @@ from zimao.core import pki
 # Where the visible signature sits on the first page (points from the bottom-left corner):
 # the right of the bottom margin, which the page templates reserve for it.
 FIELD_NAME = "Signature1"
-FIELD_BOX = (350, 14, 580, 84)             # A4 portrait, right of a 105 mm margin text
-FIELD_BOX_LANDSCAPE = (560, 14, 800, 84)   # A4 landscape, right of a 150 mm margin text
+FIELD_BOX = (350, 14, 580, 84)  # A4 portrait, right of a 105 mm margin text
+FIELD_BOX_LANDSCAPE = (560, 14, 800, 84)  # A4 landscape, right of a 150 mm margin text
 REASON_PREFIX = "zimao document "
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
@@ -54,8 +54,11 @@ def _asn1(cert_or_key):
 
     if hasattr(cert_or_key, "public_bytes") and hasattr(cert_or_key, "serial_number"):
         return x509.Certificate.load(cert_or_key.public_bytes(serialization.Encoding.DER))
-    return keys.PrivateKeyInfo.load(cert_or_key.private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return keys.PrivateKeyInfo.load(
+        cert_or_key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
 
 
 def _ascii(text: str) -> str:
@@ -63,12 +66,21 @@ def _ascii(text: str) -> str:
     text = "".join(ch for ch in (text or "") if 32 <= ord(ch) < 127)
     if len(text) > 48:
         cut = text.rfind(" ", 0, 48)
-        text = text[:cut] + "\n" + text[cut + 1:] if cut > 0 else text
+        text = text[:cut] + "\n" + text[cut + 1 :] if cut > 0 else text
     return text
 
 
-def sign_pdf(pdf: bytes, *, uscc: str, name: str, name_en: str = "", reference: str = "",
-             zone_name: str = "", location: str = "", box: tuple = FIELD_BOX) -> bytes:
+def sign_pdf(
+    pdf: bytes,
+    *,
+    uscc: str,
+    name: str,
+    name_en: str = "",
+    reference: str = "",
+    zone_name: str = "",
+    location: str = "",
+    box: tuple = FIELD_BOX,
+) -> bytes:
     """``pdf`` signed (PAdES B-B) by the authority ``uscc`` — 以发证机关名义签名.
 
     ``reference`` (the e-licence identifier or certificate number) is signed with it, in the
@@ -80,18 +92,26 @@ def sign_pdf(pdf: bytes, *, uscc: str, name: str, name_en: str = "", reference: 
 
     key = pki.authority_key(uscc, name, name_en, zone_name)
     root = pki.root_certificate()
-    signer = signers.SimpleSigner(signing_cert=_asn1(key.certificate), signing_key=_asn1(key.private_key),
-                                  cert_registry=SimpleCertificateStore.from_certs([_asn1(root)]))
+    signer = signers.SimpleSigner(
+        signing_cert=_asn1(key.certificate),
+        signing_key=_asn1(key.private_key),
+        cert_registry=SimpleCertificateStore.from_certs([_asn1(root)]),
+    )
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
     fields.append_signature_field(writer, fields.SigFieldSpec(FIELD_NAME, on_page=0, box=box))
     meta = signers.PdfSignatureMetadata(
-        field_name=FIELD_NAME, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
-        reason=f"{REASON_PREFIX}{reference}", location=location or None, name=name_en or None)
+        field_name=FIELD_NAME,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+        reason=f"{REASON_PREFIX}{reference}",
+        location=location or None,
+        name=name_en or None,
+    )
     # The panel's text is ASCII (the stamp's built-in font has no CJK glyphs); the authority's
     # Chinese name is printed beside it by the page itself.
     style = stamp.TextStampStyle(
-        stamp_text="Digitally signed by\n%(authority)s\nUSCC %(uscc)s  key %(key)s\n%(ts)s",
-        border_width=1)
+        stamp_text="Digitally signed by\n%(authority)s\nUSCC %(uscc)s  key %(key)s\n%(ts)s", border_width=1
+    )
     pdf_signer = signers.PdfSigner(meta, signer=signer, stamp_style=style)
     params = {"authority": _ascii(name_en) or uscc, "uscc": uscc, "key": key.key_id}
     out = _run(lambda: pdf_signer.async_sign_pdf(writer, appearance_text_params=params))
@@ -103,14 +123,14 @@ class PdfCheck:
     """What the signature of an uploaded PDF says — 版式文件验签结果."""
 
     signed: bool = False
-    intact: bool = False          # the signed bytes are unchanged
-    trusted: bool = False         # the certificate chains to this zone's root
-    whole_file: bool = False      # nothing was appended after signing
-    reference: str = ""           # the signed record reference (e-licence identifier)
+    intact: bool = False  # the signed bytes are unchanged
+    trusted: bool = False  # the certificate chains to this zone's root
+    whole_file: bool = False  # nothing was appended after signing
+    reference: str = ""  # the signed record reference (e-licence identifier)
     signer_uscc: str = ""
     signer_name: str = ""
     key_id: str = ""
-    problem: str = ""             # a reason code when not genuine
+    problem: str = ""  # a reason code when not genuine
 
     @property
     def genuine(self) -> bool:
@@ -128,7 +148,7 @@ def check_pdf(data: bytes) -> PdfCheck:
     try:
         reader = PdfFileReader(BytesIO(data), strict=False)
         signatures = reader.embedded_signatures
-    except Exception:  # noqa: BLE001 — any parser failure means "not a PDF we can read"
+    except Exception:
         result.problem = "unreadable"
         return result
     if not signatures:
@@ -136,11 +156,12 @@ def check_pdf(data: bytes) -> PdfCheck:
         return result
     result.signed = True
     sig = signatures[-1]
-    context = ValidationContext(trust_roots=[_asn1(pki.root_certificate())], allow_fetching=False,
-                                revocation_mode="soft-fail")
+    context = ValidationContext(
+        trust_roots=[_asn1(pki.root_certificate())], allow_fetching=False, revocation_mode="soft-fail"
+    )
     try:
         status = _run(lambda: async_validate_pdf_signature(sig, signer_validation_context=context))
-    except Exception:  # noqa: BLE001 — a malformed signature is simply not genuine
+    except Exception:
         result.problem = "bad_signature"
         return result
     result.intact = bool(status.intact and status.valid)
@@ -158,7 +179,7 @@ def check_pdf(data: bytes) -> PdfCheck:
         result.key_id = f"{parsed.serial_number:X}"[:16]
     reason = str(sig.sig_object.get("/Reason", "") or "")
     if reason.startswith(REASON_PREFIX):
-        result.reference = reason[len(REASON_PREFIX):].strip()
+        result.reference = reason[len(REASON_PREFIX) :].strip()
     if not result.intact:
         result.problem = "altered"
     elif not result.trusted:

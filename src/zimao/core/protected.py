@@ -75,7 +75,10 @@ def is_sealed(head: bytes) -> bool:
 
 
 def sealed_key_is_current(head: bytes) -> bool:
-    return is_sealed(head) and head[len(SEALED_MAGIC):len(SEALED_MAGIC) + 8] == _file_key(settings.FIELD_ENCRYPTION_KEY)[1]
+    return (
+        is_sealed(head)
+        and head[len(SEALED_MAGIC) : len(SEALED_MAGIC) + 8] == _file_key(settings.FIELD_ENCRYPTION_KEY)[1]
+    )
 
 
 def seal_stream(src: BinaryIO, dst: BinaryIO) -> None:
@@ -100,7 +103,7 @@ def open_stream(src: BinaryIO, dst: BinaryIO) -> None:
     head = src.read(len(SEALED_MAGIC) + 16)
     if not is_sealed(head):
         raise SealError("not a sealed file")
-    key_id, prefix = head[len(SEALED_MAGIC):len(SEALED_MAGIC) + 8], head[len(SEALED_MAGIC) + 8:]
+    key_id, prefix = head[len(SEALED_MAGIC) : len(SEALED_MAGIC) + 8], head[len(SEALED_MAGIC) + 8 :]
     key = next((k for k, i in map(_file_key, _keys()) if i == key_id), None)
     if key is None:
         raise SealError("sealed with a key that is not configured (ZIMAO_FIELD_KEY / ZIMAO_FIELD_KEY_OLD)")

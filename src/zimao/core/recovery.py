@@ -50,7 +50,9 @@ def _live_and_dead_workers() -> tuple[set[str], set[str]]:
     return live, dead
 
 
-def requeue_orphaned_tasks(older_than: timedelta | None = DEFAULT_TASK_TIMEOUT, actor: str = "system:recovery") -> list[str]:
+def requeue_orphaned_tasks(
+    older_than: timedelta | None = DEFAULT_TASK_TIMEOUT, actor: str = "system:recovery"
+) -> list[str]:
     """Put tasks claimed by a dead worker back in the queue; returns their ids.
 
     Never a task whose worker holds a live lease. A task whose worker's lease expired is taken
@@ -74,12 +76,19 @@ def requeue_orphaned_tasks(older_than: timedelta | None = DEFAULT_TASK_TIMEOUT, 
             continue
         # Conditional: a worker that finishes it meanwhile wins, and the row is left alone; so
         # does one that claimed it again since we read it (started_at moved on).
-        if DBTaskResult.objects.filter(id=pk, status="RUNNING", started_at=started_at).update(status="READY", started_at=None):
+        if DBTaskResult.objects.filter(id=pk, status="RUNNING", started_at=started_at).update(
+            status="READY", started_at=None
+        ):
             requeued.append(str(pk))
             logger.warning("requeued task %s (%s) left running by a dead worker %s", pk, path, worker)
     if requeued:
-        audit.record(actor, "tasks.requeued", object_type="django_tasks_database.dbtaskresult", object_id="*",
-                     after={"tasks": requeued, "older_than_seconds": None if older_than is None else older_than.total_seconds()})
+        audit.record(
+            actor,
+            "tasks.requeued",
+            object_type="django_tasks_database.dbtaskresult",
+            object_id="*",
+            after={"tasks": requeued, "older_than_seconds": None if older_than is None else older_than.total_seconds()},
+        )
     return requeued
 
 
@@ -99,8 +108,13 @@ class LeaseKeeper:
         now = timezone.now()
         WorkerLease.objects.update_or_create(
             worker_id=self.worker_id,
-            defaults={"host": socket.gethostname()[:255], "pid": os.getpid(), "renewed_at": now,
-                      "expires_at": now + timedelta(seconds=self.lease_seconds)})
+            defaults={
+                "host": socket.gethostname()[:255],
+                "pid": os.getpid(),
+                "renewed_at": now,
+                "expires_at": now + timedelta(seconds=self.lease_seconds),
+            },
+        )
 
     def _beat(self) -> None:
         from zimao.core.models import WorkerLease

@@ -23,6 +23,9 @@ def next_value(name: str) -> int:
     """
     table = connection.ops.quote_name(Sequence._meta.db_table)
     with connection.cursor() as cur:  # one statement: atomic on its own, no savepoint needed
-        cur.execute(f"INSERT INTO {table} (name, value) VALUES (%s, 1) "
-                    f"ON CONFLICT (name) DO UPDATE SET value = {table}.value + 1 RETURNING value", [name])
+        cur.execute(
+            f"INSERT INTO {table} (name, value) VALUES (%s, 1) "  # noqa: S608 — table name from the model
+            f"ON CONFLICT (name) DO UPDATE SET value = {table}.value + 1 RETURNING value",
+            [name],
+        )
         return cur.fetchone()[0]

@@ -121,8 +121,10 @@ class _Ed25519Names(JWSRegistry):
     """joserfc's registry with both JOSE names bound to *pinned* Ed25519: joserfc's own ``EdDSA``
     takes either Edwards curve and warns that the name is deprecated; this one checks the curve."""
 
-    algorithms: ClassVar[dict] = {"Ed25519": JWSRegistry.algorithms["Ed25519"],
-                                  "EdDSA": copy.copy(JWSRegistry.algorithms["Ed25519"])}
+    algorithms: ClassVar[dict] = {
+        "Ed25519": JWSRegistry.algorithms["Ed25519"],
+        "EdDSA": copy.copy(JWSRegistry.algorithms["Ed25519"]),
+    }
     algorithms["EdDSA"].name = "EdDSA"
 
 
@@ -159,6 +161,7 @@ register(Ed25519Signer())
 
 # --- keys -------------------------------------------------------------------------------------
 
+
 def _lock() -> None:
     Sequence.objects.get_or_create(name=_LOCK_NAME)
     Sequence.objects.select_for_update().filter(name=_LOCK_NAME).first()
@@ -175,7 +178,10 @@ def _new_key(alg: str) -> SigningKey:
     kid = signer.kid_for(public)
     public_jwk = {**public, "kid": kid, "alg": alg, "use": "sig"}
     return SigningKey.objects.create(
-        kid=kid, algorithm=alg, public_jwk=public_jwk, private_key_encrypted=encrypt_text(private_text),
+        kid=kid,
+        algorithm=alg,
+        public_jwk=public_jwk,
+        private_key_encrypted=encrypt_text(private_text),
         status=SigningKey.Status.ACTIVE,
     )
 
@@ -214,9 +220,13 @@ def rotate_key(actor, alg: str = DEFAULT_ALG) -> SigningKey:
             old.retired_at = now
             old.save(update_fields=["status", "retired_at"])
         key = _new_key(alg)
-        audit.record(actor, "signing_key.rotate", key,
-                     before={"active": [k.kid for k in previous]},
-                     after={**_key_facts(key), "retired": [k.kid for k in previous]})
+        audit.record(
+            actor,
+            "signing_key.rotate",
+            key,
+            before={"active": [k.kid for k in previous]},
+            after={**_key_facts(key), "retired": [k.kid for k in previous]},
+        )
         keys_changed.send(sender=SigningKey, kid=key.kid)
     return key
 
@@ -272,6 +282,7 @@ def list_keys() -> list[dict]:
 
 
 # --- tokens -----------------------------------------------------------------------------------
+
 
 def canonical_json(payload: dict) -> bytes:
     """The bytes that are signed: sorted keys, no spaces, UTF-8 (Chinese kept readable)."""
@@ -378,11 +389,17 @@ def content_problem(token: str, expected: dict, keys: dict | None = None) -> str
 
 def jwks() -> dict:
     """The public keys that verify (active and retired) — 公钥集 (JWKS, RFC 7517)."""
-    keys = SigningKey.objects.filter(status__in=[SigningKey.Status.ACTIVE, SigningKey.Status.RETIRED]).order_by("-created_at", "-id")
+    keys = SigningKey.objects.filter(status__in=[SigningKey.Status.ACTIVE, SigningKey.Status.RETIRED]).order_by(
+        "-created_at", "-id"
+    )
     # Copy only public members, so a row that somehow held more can never leak it here.
     public_members = {"kty", "crv", "x", "y", "n", "e", "kid", "alg", "use"}
-    return {"keys": [{k: v for k, v in key.public_jwk.items() if k in public_members} | {"alg": _published_alg(key)}
-                     for key in keys]}
+    return {
+        "keys": [
+            {k: v for k, v in key.public_jwk.items() if k in public_members} | {"alg": _published_alg(key)}
+            for key in keys
+        ]
+    }
 
 
 def _published_alg(key: SigningKey) -> str:

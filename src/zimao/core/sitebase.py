@@ -45,6 +45,11 @@ def request_memo() -> dict | None:
 def absolute(path: str, configured: str = "") -> str:
     """``path`` as an absolute URL: the configured address, else the request's, else the
     development default (a command run outside any request, with nothing configured)."""
-    base = (configured or getattr(settings, "PUBLIC_URL", "") or request_base()
-            or getattr(settings, "SITE_URL", "") or "http://127.0.0.1:8000")
+    base = (
+        configured
+        or getattr(settings, "PUBLIC_URL", "")
+        or request_base()
+        or getattr(settings, "SITE_URL", "")
+        or "http://127.0.0.1:8000"
+    )
     return base.rstrip("/") + path

@@ -32,13 +32,19 @@ ADDRESS_LIMIT = 50
 WINDOW = timedelta(minutes=15)
 REGISTRATION_LIMIT = 10
 REGISTRATION_WINDOW = timedelta(hours=1)
-MESSAGE = ("登录失败次数过多，已暂停该账号在此地址的登录，请15分钟后再试。"
-           " / Too many failed log-ins: log-ins for this account from this address are refused for 15 minutes.")
-ADDRESS_MESSAGE = ("此地址登录失败次数过多，已暂停登录，请15分钟后再试。"
-                   " / Too many failed log-ins from this address: log-ins are refused for 15 minutes.")
-REGISTRATION_MESSAGE = ("此地址注册账号过于频繁，请一小时后再试；如需批量开通账号，请联系窗口。"
-                        " / Too many accounts registered from this address: try again in an hour, or ask the window"
-                        " to open accounts in bulk.")
+MESSAGE = (
+    "登录失败次数过多，已暂停该账号在此地址的登录，请15分钟后再试。"
+    " / Too many failed log-ins: log-ins for this account from this address are refused for 15 minutes."
+)
+ADDRESS_MESSAGE = (
+    "此地址登录失败次数过多，已暂停登录，请15分钟后再试。"
+    " / Too many failed log-ins from this address: log-ins are refused for 15 minutes."
+)
+REGISTRATION_MESSAGE = (
+    "此地址注册账号过于频繁，请一小时后再试；如需批量开通账号，请联系窗口。"
+    " / Too many accounts registered from this address: try again in an hour, or ask the window"
+    " to open accounts in bulk."
+)
 
 
 class LoginThrottled(ValidationError):

@@ -21,8 +21,9 @@ _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 def _problem(field: str, code: str, zh: str, en: str, status: int = 400) -> JsonResponse:
     """The API's one error shape (``zimao.core.errors``), for these plain views."""
-    return JsonResponse(BusinessError.of(field, code, zh, en).as_dict(), status=status,
-                        json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        BusinessError.of(field, code, zh, en).as_dict(), status=status, json_dumps_params={"ensure_ascii": False}
+    )
 
 
 def _size(request, name: str, required: bool):
@@ -40,12 +41,19 @@ def checkpoints(request):
     try:
         after = _size(request, "after", False) or 0
     except ValueError:
-        return _problem("after", "invalid", "after 须为非负整数（树大小）", "after must be a non-negative integer (a tree size)")
-    return JsonResponse({
-        "origin": audit.origin(), "type": audit.CHECKPOINT_TYPE, "keys": "/.well-known/jwks.json",
-        "hashing": "RFC 9162: leaf = SHA-256(0x00 || event hash bytes), node = SHA-256(0x01 || left || right)",
-        "checkpoints": audit.published(after=after),
-    }, json_dumps_params={"ensure_ascii": False})
+        return _problem(
+            "after", "invalid", "after 须为非负整数（树大小）", "after must be a non-negative integer (a tree size)"
+        )
+    return JsonResponse(
+        {
+            "origin": audit.origin(),
+            "type": audit.CHECKPOINT_TYPE,
+            "keys": "/.well-known/jwks.json",
+            "hashing": "RFC 9162: leaf = SHA-256(0x00 || event hash bytes), node = SHA-256(0x01 || left || right)",
+            "checkpoints": audit.published(after=after),
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 @require_GET
@@ -53,7 +61,9 @@ def inclusion_proof(request):
     """``?hash=<event hash>&tree_size=<n>`` (tree_size optional: the newest checkpoint)."""
     event_hash = request.GET.get("hash", "").lower()
     if not _HEX64.match(event_hash):
-        return _problem("hash", "invalid", "hash 须为64位十六进制的审计事件哈希", "hash must be an audit event's 64-digit hex hash")
+        return _problem(
+            "hash", "invalid", "hash 须为64位十六进制的审计事件哈希", "hash must be an audit event's 64-digit hex hash"
+        )
     try:
         tree_size = _size(request, "tree_size", False)
     except ValueError:
@@ -61,8 +71,13 @@ def inclusion_proof(request):
     try:
         return JsonResponse(audit.inclusion(event_hash, tree_size))
     except LookupError as exc:
-        return _problem("hash", "not_found", "该事件不在此检查点中（或尚未进入检查点）",
-                        f"the event is not in that checkpoint (or not checkpointed yet): {exc}", status=404)
+        return _problem(
+            "hash",
+            "not_found",
+            "该事件不在此检查点中（或尚未进入检查点）",
+            f"the event is not in that checkpoint (or not checkpointed yet): {exc}",
+            status=404,
+        )
 
 
 @require_GET
@@ -71,7 +86,12 @@ def consistency_proof(request):
     try:
         first, second = _size(request, "first", True), _size(request, "second", True)
     except ValueError as exc:
-        return _problem(str(exc), "invalid", f"{exc} 须为已发布检查点的树大小", f"{exc} must be the tree size of a published checkpoint")
+        return _problem(
+            str(exc),
+            "invalid",
+            f"{exc} 须为已发布检查点的树大小",
+            f"{exc} must be the tree size of a published checkpoint",
+        )
     if first > second:
         return _problem("first", "invalid", "first 不能大于 second", "first must not be larger than second")
     try:

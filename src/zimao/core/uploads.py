@@ -53,8 +53,12 @@ def check_upload(data: bytes, field: str = "file", max_bytes: int | None = None)
         raise _refuse(field, "too_large", f"文件不能超过 {mb:.0f} MB", f"The file must be at most {mb:.0f} MB")
     kind = sniff(data[:16])
     if kind is None:
-        raise _refuse(field, "wrong_type", "只接受 PDF、JPEG 或 PNG 文件（按文件内容判断，不看扩展名）",
-                      "Only PDF, JPEG or PNG files are accepted (judged by content, not by the file name)")
+        raise _refuse(
+            field,
+            "wrong_type",
+            "只接受 PDF、JPEG 或 PNG 文件（按文件内容判断，不看扩展名）",
+            "Only PDF, JPEG or PNG files are accepted (judged by content, not by the file name)",
+        )
     if kind == "application/pdf":
         tail = data[-2048:]
         if b"%%EOF" not in tail or b"obj" not in data:
@@ -73,8 +77,12 @@ def check_upload(data: bytes, field: str = "file", max_bytes: int | None = None)
                     img.verify()
         except (_TooManyPixels, Image.DecompressionBombWarning, Image.DecompressionBombError):
             mp = MAX_PIXELS // 1_000_000
-            raise _refuse(field, "too_many_pixels", f"图片像素过多（不能超过 {mp} 百万像素）",
-                          f"The image has too many pixels (at most {mp} megapixels)") from None
-        except Exception:  # noqa: BLE001 — any decoder failure means a damaged image
+            raise _refuse(
+                field,
+                "too_many_pixels",
+                f"图片像素过多（不能超过 {mp} 百万像素）",
+                f"The image has too many pixels (at most {mp} megapixels)",
+            ) from None
+        except Exception:
             raise _refuse(field, "malformed", "图片文件已损坏", "The image is damaged") from None
     return CheckedUpload(data, kind, ACCEPTED[kind], hashlib.sha256(data).hexdigest(), len(data))

@@ -19,7 +19,7 @@ def _group_words(n: int) -> str:
     # One 4-digit group: leading zeros skipped, zeros inside become one 零, trailing ones vanish;
     # 壹拾 keeps its 壹 (壹拾万, never 拾万).
     out, zero = [], False
-    for digit, unit in zip(f"{n:04d}", IN_GROUP):
+    for digit, unit in zip(f"{n:04d}", IN_GROUP, strict=False):
         d = int(digit)
         if d == 0:
             zero = bool(out)
@@ -40,7 +40,7 @@ def amount_in_words(amount, unit: str = "元") -> str:
     if value < 0:
         raise ValueError("amount must not be negative")
     whole, cents = divmod(int(value * 100), 100)
-    if whole >= 10 ** 16:
+    if whole >= 10**16:
         raise ValueError("amount too large")
     groups = []
     while whole:

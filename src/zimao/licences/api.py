@@ -115,9 +115,17 @@ def _render_verification(request, result: services.VerificationResult) -> bytes:
     return content.encode() if isinstance(content, str) else content
 
 
-@router.get("/verify/{identifier}", auth=None, response={200: VerificationOut, **PUBLIC_ERRORS},
-            summary="Verify a licence 核验电子证照", operation_id="verifyLicence")
-def verify(request, identifier: Annotated[str, Path(description="the licence identifier 证照标识, as printed and in the QR code")]):
+@router.get(
+    "/verify/{identifier}",
+    auth=None,
+    response={200: VerificationOut, **PUBLIC_ERRORS},
+    summary="Verify a licence 核验电子证照",
+    operation_id="verifyLicence",
+)
+def verify(
+    request,
+    identifier: Annotated[str, Path(description="the licence identifier 证照标识, as printed and in the QR code")],
+):
     """Public: is this licence genuine and current? Personal values are masked. Every outcome,
     including "not genuine", is a 200 answer whose ``genuine`` says so."""
     from zimao.api import api
@@ -125,20 +133,30 @@ def verify(request, identifier: Annotated[str, Path(description="the licence ide
     result = services.verify(identifier)
     # Serialising the holder's 20-odd credentials costs far more than verifying them: the JSON is
     # kept with the holder's cached answer and goes when a change bumps the holder's version.
-    body = services.cached_rendering(result, ("api", request.build_absolute_uri("/")),
-                                     lambda: _render_verification(request, result))
+    body = services.cached_rendering(
+        result, ("api", request.build_absolute_uri("/")), lambda: _render_verification(request, result)
+    )
     return HttpResponse(body, content_type=api.get_content_type())
 
 
-@router.get("/mine", response={200: list[MyCredentialOut], **COMMON_ERRORS},
-            summary="My licences 我的电子证照", operation_id="listMyLicences")
+@router.get(
+    "/mine",
+    response={200: list[MyCredentialOut], **COMMON_ERRORS},
+    summary="My licences 我的电子证照",
+    operation_id="listMyLicences",
+)
 def mine(request):
     """The licences of the companies the current user applied for, with their signed JWS."""
     return [services.credential_summary(c) for c in services.credentials_of_user(request.user)]
 
 
-@router.get("/jwks", auth=None, response={200: JwksOut, **PUBLIC_ERRORS},
-            summary="Signing public keys 签名公钥 (JWKS)", operation_id="getSigningKeys")
+@router.get(
+    "/jwks",
+    auth=None,
+    response={200: JwksOut, **PUBLIC_ERRORS},
+    summary="Signing public keys 签名公钥 (JWKS)",
+    operation_id="getSigningKeys",
+)
 def jwks(request):
     """Public keys (active and retired) for verifying licence signatures offline."""
     return signing.jwks()

@@ -24,21 +24,23 @@ class Credential(models.Model):
         REVOKED = "revoked", _("revoked")
         SUSPENDED = "suspended", _("suspended")
 
-    identifier = models.CharField(_("identifier"), max_length=120, unique=True,
-                                  help_text="GB/T 36904-2018 电子证照标识")
+    identifier = models.CharField(
+        _("identifier"), max_length=120, unique=True, help_text="GB/T 36904-2018 电子证照标识"
+    )
     kind = models.CharField(_("kind"), max_length=64, db_index=True, help_text='e.g. "business_licence"')
     title_zh = models.CharField(_("title (Chinese)"), max_length=200)
     title_en = models.CharField(_("title (English)"), max_length=200)
-    holder_uscc = models.CharField(_("holder USCC"), max_length=18, db_index=True,
-                                   help_text="持证主体统一社会信用代码")
+    holder_uscc = models.CharField(_("holder USCC"), max_length=18, db_index=True, help_text="持证主体统一社会信用代码")
     holder_name = models.CharField(_("holder name"), max_length=200)
-    subject = models.JSONField(_("subject"), default=dict, blank=True,
-                               help_text="fields printed on the licence (证照信息项)")
+    subject = models.JSONField(
+        _("subject"), default=dict, blank=True, help_text="fields printed on the licence (证照信息项)"
+    )
     issuer_name = models.CharField(_("issuer"), max_length=200)
     issued_at = models.DateTimeField(_("issued at"))
     valid_from = models.DateField(_("valid from"))
-    valid_until = models.DateField(_("valid until"), null=True, blank=True,
-                                   help_text="inclusive; empty means long-term (长期)")
+    valid_until = models.DateField(
+        _("valid until"), null=True, blank=True, help_text="inclusive; empty means long-term (长期)"
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.VALID)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     status_reason = models.TextField(_("status reason"), blank=True)
@@ -53,8 +55,11 @@ class Credential(models.Model):
         verbose_name_plural = _("credentials")
         constraints = [
             # One credential of a kind per case: issuing is idempotent even under a retry race.
-            models.UniqueConstraint(fields=["case_number", "kind"], condition=Q(case_number__isnull=False),
-                                    name="licences_one_kind_per_case"),
+            models.UniqueConstraint(
+                fields=["case_number", "kind"],
+                condition=Q(case_number__isnull=False),
+                name="licences_one_kind_per_case",
+            ),
         ]
 
     def __str__(self):

@@ -76,9 +76,15 @@ def render_pdf(cred: Credential) -> bytes:
     key = pki.authority_key(authority.uscc, cred.issuer_name, authority.name_en, z.name_zh)
     html = render_html(cred, {"name": cred.issuer_name, "uscc": authority.uscc, "key": key.key_id})
     unsigned = HTML(string=html, base_url=None).write_pdf()
-    return pdfsign.sign_pdf(unsigned, uscc=authority.uscc, name=cred.issuer_name, name_en=authority.name_en,
-                            reference=cred.identifier, zone_name=z.name_zh,
-                            box=pdfsign.FIELD_BOX_LANDSCAPE if cred.kind == "business_licence" else pdfsign.FIELD_BOX)
+    return pdfsign.sign_pdf(
+        unsigned,
+        uscc=authority.uscc,
+        name=cred.issuer_name,
+        name_en=authority.name_en,
+        reference=cred.identifier,
+        zone_name=z.name_zh,
+        box=pdfsign.FIELD_BOX_LANDSCAPE if cred.kind == "business_licence" else pdfsign.FIELD_BOX,
+    )
 
 
 # --- checking an uploaded PDF -----------------------------------------------------------------
@@ -87,8 +93,14 @@ DOCUMENT_REASONS = {
     "unsigned": ("文件没有电子签名。", "The file carries no electronic signature."),
     "unreadable": ("文件无法作为 PDF 读取。", "The file cannot be read as a PDF."),
     "bad_signature": ("电子签名格式损坏。", "The electronic signature is malformed."),
-    "altered": ("签名后文件内容被改动，签名不再成立。", "The file was changed after it was signed: the signature no longer holds."),
-    "untrusted": ("签名证书不是本片区电子认证机构签发的。", "The signing certificate was not issued by this zone's certificate authority."),
+    "altered": (
+        "签名后文件内容被改动，签名不再成立。",
+        "The file was changed after it was signed: the signature no longer holds.",
+    ),
+    "untrusted": (
+        "签名证书不是本片区电子认证机构签发的。",
+        "The signing certificate was not issued by this zone's certificate authority.",
+    ),
     "changed_after_signing": ("签名后文件又被追加了内容。", "Content was added to the file after it was signed."),
     "no_reference": ("签名中没有电子证照标识。", "The signature names no e-licence identifier."),
     "wrong_signer": ("签名机关与证照的发证机关不符。", "The signing authority is not the licence's issuer."),

@@ -47,13 +47,13 @@ log = logging.getLogger(__name__)
 # types under the code of its own authority (the zone profile's issuer): only the sequence is kept
 # here, per kind. Apps add theirs with ``register_kind``.
 KIND_TYPE_SEQ: dict[str, str] = {
-    "business_licence": "001",              # 营业执照
-    "food_business_permit": "002",          # 食品经营许可证
-    "construction_permit": "003",           # 建筑工程施工许可证
+    "business_licence": "001",  # 营业执照
+    "food_business_permit": "002",  # 食品经营许可证
+    "construction_permit": "003",  # 建筑工程施工许可证
     "joint_acceptance_certificate": "004",  # 联合验收意见书
-    "certificate_of_origin": "005",         # 原产地证书
-    "filing_receipt": "006",                # 备案回执
-    "commitment_permit": "007",             # 告知承诺许可
+    "certificate_of_origin": "005",  # 原产地证书
+    "filing_receipt": "006",  # 备案回执
+    "commitment_permit": "007",  # 告知承诺许可
 }
 # Kinds nobody registered still get a valid identifier (a case must not fail at its last step
 # because a catalogue entry is new); they share this "other licence" (其他证照) type sequence.
@@ -103,8 +103,17 @@ def status_label(status: str) -> dict:
 INTERNAL_KEYS = {"applicant_user_id"}
 _ID_HINTS = ("id_number", "identity", "id_card", "passport", "身份证", "证件号")
 _PHONE_HINTS = ("phone", "mobile", "telephone", "tel", "电话", "手机")
-_PERSON_HINTS = ("representative", "person", "operator", "contact", "principal", "法定代表人",
-                 "负责人", "经营者", "联系人")
+_PERSON_HINTS = (
+    "representative",
+    "person",
+    "operator",
+    "contact",
+    "principal",
+    "法定代表人",
+    "负责人",
+    "经营者",
+    "联系人",
+)
 _HOME_HINTS = ("home_address", "residence", "住址")
 _EMAIL_HINTS = ("email", "邮箱")
 
@@ -154,8 +163,11 @@ def _mask_value(key: str, value):
 
 def mask_subject(subject: dict) -> dict:
     """The subject as the public may see it — 脱敏: personal values masked, bookkeeping removed."""
-    return {k: _mask_value(k, v) for k, v in (subject or {}).items()
-            if k not in INTERNAL_KEYS and not str(k).startswith("_")}
+    return {
+        k: _mask_value(k, v)
+        for k, v in (subject or {}).items()
+        if k not in INTERNAL_KEYS and not str(k).startswith("_")
+    }
 
 
 def subject_fields(subject: dict, *, masked: bool, holder: Credential | None = None) -> list[dict]:
@@ -163,8 +175,11 @@ def subject_fields(subject: dict, *, masked: bool, holder: Credential | None = N
 
     With ``holder``, the subject's name and USCC are left out when they only repeat the holder's.
     """
-    data = mask_subject(subject) if masked else {k: v for k, v in (subject or {}).items()
-                                                  if k not in INTERNAL_KEYS and not str(k).startswith("_")}
+    data = (
+        mask_subject(subject)
+        if masked
+        else {k: v for k, v in (subject or {}).items() if k not in INTERNAL_KEYS and not str(k).startswith("_")}
+    )
     if holder is not None:
         for key, same in (("name", holder.holder_name), ("uscc", holder.holder_uscc)):
             if data.get(key) == same:
@@ -182,8 +197,9 @@ def subject_fields(subject: dict, *, masked: bool, holder: Credential | None = N
 
 # --- payload ---------------------------------------------------------------------------------
 
+
 def _iso_utc(value: dt.datetime) -> str:
-    return value.astimezone(dt.timezone.utc).isoformat()
+    return value.astimezone(dt.UTC).isoformat()
 
 
 def credential_payload(cred: Credential) -> dict:
@@ -194,8 +210,10 @@ def credential_payload(cred: Credential) -> dict:
         "title": {"zh": cred.title_zh, "en": cred.title_en},
         "holder": {"uscc": cred.holder_uscc, "name": cred.holder_name},
         "subject": cred.subject,
-        "validity": {"from": cred.valid_from.isoformat(),
-                     "until": cred.valid_until.isoformat() if cred.valid_until else None},
+        "validity": {
+            "from": cred.valid_from.isoformat(),
+            "until": cred.valid_until.isoformat() if cred.valid_until else None,
+        },
         "issued_at": _iso_utc(cred.issued_at),
         "issuer": {"name": cred.issuer_name, "uscc": elicence.parse_identifier(cred.identifier).issuer_uscc},
     }
@@ -209,6 +227,7 @@ def verify_url(identifier: str) -> str:
 
 # --- issuing ---------------------------------------------------------------------------------
 
+
 def _as_date(value, name: str) -> dt.date | None:
     if value is None or value == "":
         return None
@@ -219,8 +238,9 @@ def _as_date(value, name: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise BusinessError.of(name, "invalid_date", "日期格式应为 YYYY-MM-DD。",
-                               "Dates are written YYYY-MM-DD.") from None
+        raise BusinessError.of(
+            name, "invalid_date", "日期格式应为 YYYY-MM-DD。", "Dates are written YYYY-MM-DD."
+        ) from None
 
 
 def _issue_problems(kind, title_zh, title_en, holder_uscc, holder_name, subject, valid_from, valid_until):
@@ -228,19 +248,37 @@ def _issue_problems(kind, title_zh, title_en, holder_uscc, holder_name, subject,
     if not kind:
         problems.append(Problem("kind", "required", "请指定证照种类。", "The licence kind is required."))
     if not (title_zh or "").strip() or not (title_en or "").strip():
-        problems.append(Problem("title", "required", "证照名称（中英文）必填。",
-                                "The licence title is required in Chinese and English."))
+        problems.append(
+            Problem(
+                "title", "required", "证照名称（中英文）必填。", "The licence title is required in Chinese and English."
+            )
+        )
     if not elicence.uscc_check_ok(holder_uscc or ""):
-        problems.append(Problem("holder_uscc", "invalid_uscc", "持证主体统一社会信用代码不正确。",
-                                "The holder's unified social credit code is not valid."))
+        problems.append(
+            Problem(
+                "holder_uscc",
+                "invalid_uscc",
+                "持证主体统一社会信用代码不正确。",
+                "The holder's unified social credit code is not valid.",
+            )
+        )
     if not (holder_name or "").strip():
         problems.append(Problem("holder_name", "required", "持证主体名称必填。", "The holder's name is required."))
     if not isinstance(subject, dict):
-        problems.append(Problem("subject", "dict_type", "证照信息项应为键值对象。",
-                                "The licence fields must be an object of name → value."))
+        problems.append(
+            Problem(
+                "subject",
+                "dict_type",
+                "证照信息项应为键值对象。",
+                "The licence fields must be an object of name → value.",
+            )
+        )
     if valid_until is not None and valid_until < valid_from:
-        problems.append(Problem("valid_until", "before_start", "有效期截止日期早于起始日期。",
-                                "The validity ends before it starts."))
+        problems.append(
+            Problem(
+                "valid_until", "before_start", "有效期截止日期早于起始日期。", "The validity ends before it starts."
+            )
+        )
     return problems
 
 
@@ -273,10 +311,22 @@ def _keys_changed(sender, **kwargs) -> None:
 signing.keys_changed.connect(_keys_changed, dispatch_uid="licences.keys_changed")
 
 
-def issue_credential(*, kind: str, title_zh: str, title_en: str, holder_uscc: str, holder_name: str,
-                     subject: dict, valid_from=None, valid_until=None, case_number: str | None = None,
-                     actor=None, type_code: str | None = None, issuer: zone.Authority | None = None,
-                     issuer_name: str | None = None) -> Credential:
+def issue_credential(
+    *,
+    kind: str,
+    title_zh: str,
+    title_en: str,
+    holder_uscc: str,
+    holder_name: str,
+    subject: dict,
+    valid_from=None,
+    valid_until=None,
+    case_number: str | None = None,
+    actor=None,
+    type_code: str | None = None,
+    issuer: zone.Authority | None = None,
+    issuer_name: str | None = None,
+) -> Credential:
     """Issue and sign a credential — 签发电子证照 — in the name of ``issuer`` (the authority that
     decided it, from the zone profile; default the zone's own authority): its name is printed as
     发证机关 and its code is the issuer part of the identifier. ``issuer_name`` (kept for callers
@@ -303,17 +353,24 @@ def issue_credential(*, kind: str, title_zh: str, title_en: str, holder_uscc: st
     try:
         identifier = elicence.make_identifier(code, issuer.uscc, _next_serial(today))
     except ValueError:
-        raise BusinessError.of("type_code", "invalid_type_code", "证照类型代码不正确。",
-                               "The licence type code is not valid.") from None
+        raise BusinessError.of(
+            "type_code", "invalid_type_code", "证照类型代码不正确。", "The licence type code is not valid."
+        ) from None
     cred = Credential(
-        identifier=identifier, kind=kind, title_zh=title_zh.strip(), title_en=title_en.strip(),
-        holder_uscc=holder_uscc, holder_name=holder_name.strip(),
+        identifier=identifier,
+        kind=kind,
+        title_zh=title_zh.strip(),
+        title_en=title_en.strip(),
+        holder_uscc=holder_uscc,
+        holder_name=holder_name.strip(),
         # Stored exactly as signed: dates/decimals become JSON strings once, here.
         subject=audit.jsonable(subject) or {},
         issuer_name=(issuer_name or issuer.name_zh).strip(),
         # Whole seconds: what is signed must equal what every database gives back.
         issued_at=timezone.now().replace(microsecond=0),
-        valid_from=valid_from, valid_until=valid_until, status=Credential.Status.VALID,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        status=Credential.Status.VALID,
         case_number=case_number,
     )
     cred.jws, cred.kid = signing.sign_content(credential_payload(cred))
@@ -328,15 +385,25 @@ def issue_credential(*, kind: str, title_zh: str, title_en: str, holder_uscc: st
                     return existing
             raise
         bump_holder_version(holder_uscc)
-        audit.record(actor, "credential.issue", cred, after={
-            "identifier": cred.identifier, "kind": kind, "holder_uscc": holder_uscc,
-            "case_number": case_number, "kid": cred.kid,
-            "valid_from": valid_from, "valid_until": valid_until,
-        })
+        audit.record(
+            actor,
+            "credential.issue",
+            cred,
+            after={
+                "identifier": cred.identifier,
+                "kind": kind,
+                "holder_uscc": holder_uscc,
+                "case_number": case_number,
+                "kid": cred.kid,
+                "valid_from": valid_from,
+                "valid_until": valid_until,
+            },
+        )
     return cred
 
 
 # --- reading ---------------------------------------------------------------------------------
+
 
 def get_credential(identifier: str) -> Credential:
     """The credential with this identifier; raises ``NotFound`` (404) — 查询电子证照."""
@@ -384,8 +451,9 @@ def signature_problem(cred: Credential, keys: dict | None = None) -> str | None:
     return signing.content_problem(cred.jws, expected, keys)
 
 
-def credential_summary(cred: Credential, *, masked: bool = False, today: dt.date | None = None,
-                       genuine: bool | None = None) -> dict:
+def credential_summary(
+    cred: Credential, *, masked: bool = False, today: dt.date | None = None, genuine: bool | None = None
+) -> dict:
     """A JSON-ready description — 证照摘要. ``masked`` for the public (no case number, personal
     values masked); ``genuine`` overrides the status with "not_genuine" when False."""
     status = cred.effective_status(today) if genuine is not False else "not_genuine"
@@ -406,19 +474,22 @@ def credential_summary(cred: Credential, *, masked: bool = False, today: dt.date
         "verify_url": verify_url(cred.identifier),
     }
     if not masked:
-        data.update({"case_number": cred.case_number, "kid": cred.kid, "jws": cred.jws,
-                     "revoked_at": cred.revoked_at})
+        data.update({"case_number": cred.case_number, "kid": cred.kid, "jws": cred.jws, "revoked_at": cred.revoked_at})
     return data
 
 
 # --- verification ----------------------------------------------------------------------------
 
 NOT_GENUINE_REASONS = {
-    "invalid_identifier": ("标识格式或校验位不正确，可能被抄错或篡改。",
-                           "The identifier is malformed or its check character is wrong: mistyped or altered."),
+    "invalid_identifier": (
+        "标识格式或校验位不正确，可能被抄错或篡改。",
+        "The identifier is malformed or its check character is wrong: mistyped or altered.",
+    ),
     "unknown": ("电子证照库中没有这个标识。", "No licence with this identifier is in the e-licence store."),
-    "signature": ("证照签名无法验证，内容可能被篡改。",
-                  "The licence's signature does not verify: its content may have been altered."),
+    "signature": (
+        "证照签名无法验证，内容可能被篡改。",
+        "The licence's signature does not verify: its content may have been altered.",
+    ),
 }
 
 
@@ -528,11 +599,12 @@ def _holder_and_versions(identifier: str) -> tuple[str, str | None, str | None] 
     cred, version = q(Credential._meta.db_table), q(HolderVersion._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT c.{q('holder_uscc')},"
+            f"SELECT c.{q('holder_uscc')},"  # noqa: S608 — names from the models; values are parameters
             f" (SELECT v.{q('stamp')} FROM {version} v WHERE v.{q('holder_uscc')} = c.{q('holder_uscc')}),"
             f" (SELECT k.{q('stamp')} FROM {version} k WHERE k.{q('holder_uscc')} = %s)"
             f" FROM {cred} c WHERE c.{q('identifier')} = %s",
-            [HolderVersion.KEYS_ROW, identifier])
+            [HolderVersion.KEYS_ROW, identifier],
+        )
         row = cursor.fetchone()
     return tuple(row) if row is not None else None
 
@@ -540,8 +612,12 @@ def _holder_and_versions(identifier: str) -> tuple[str, str | None, str | None] 
 def _holder_answer(holder_uscc: str, version: tuple, today: dt.date) -> _HolderAnswer:
     with _answers_lock:
         cached = _answers.get(holder_uscc)
-        if (cached is not None and cached.version == version and cached.today == today
-                and time.monotonic() - cached.built < VERIFY_CACHE_SECONDS):
+        if (
+            cached is not None
+            and cached.version == version
+            and cached.today == today
+            and time.monotonic() - cached.built < VERIFY_CACHE_SECONDS
+        ):
             _answers.move_to_end(holder_uscc)
             return cached
     keys = signing.verification_keys()
@@ -592,13 +668,13 @@ def verify(identifier: str, *, today: dt.date | None = None) -> VerificationResu
         return result
     result.status = cred.effective_status(today)
     result.holder_credentials = [
-        (c, c.effective_status(today) if (c.pk == cred.pk or p is None) else "not_genuine")
-        for c, p in answer.rows
+        (c, c.effective_status(today) if (c.pk == cred.pk or p is None) else "not_genuine") for c, p in answer.rows
     ]
     return result
 
 
 # --- changing status -------------------------------------------------------------------------
+
 
 def _locked(identifier: str) -> Credential:
     cred = Credential.objects.select_for_update().filter(identifier=(identifier or "").strip()).first()
@@ -620,8 +696,14 @@ def _set_status(identifier: str, new: str, reason: str, actor, action: str, allo
         cred = _locked(identifier)
         if cred.status not in allowed_from:
             zh, en, _tag = STATUS_LABELS.get(cred.status, ("", cred.status, ""))
-            raise Conflict(Problem("status", "invalid_transition", f"该证照当前状态为“{zh}”，不能执行此操作。",
-                                   f"The licence is {en.lower()}; this cannot be done now."))
+            raise Conflict(
+                Problem(
+                    "status",
+                    "invalid_transition",
+                    f"该证照当前状态为“{zh}”，不能执行此操作。",
+                    f"The licence is {en.lower()}; this cannot be done now.",
+                )
+            )
         before = {"status": cred.status, "status_reason": cred.status_reason}
         cred.status = new
         cred.status_reason = reason
@@ -637,17 +719,25 @@ def _set_status(identifier: str, new: str, reason: str, actor, action: str, allo
 
 def revoke(identifier: str, reason: str, actor) -> Credential:
     """Revoke for good — 吊销 (from valid or suspended); visible on verification at once."""
-    return _set_status(identifier, Credential.Status.REVOKED, reason, actor, "credential.revoke",
-                       {Credential.Status.VALID, Credential.Status.SUSPENDED})
+    return _set_status(
+        identifier,
+        Credential.Status.REVOKED,
+        reason,
+        actor,
+        "credential.revoke",
+        {Credential.Status.VALID, Credential.Status.SUSPENDED},
+    )
 
 
 def suspend(identifier: str, reason: str, actor) -> Credential:
     """Suspend for a time — 暂扣 (from valid); ``reinstate`` lifts it."""
-    return _set_status(identifier, Credential.Status.SUSPENDED, reason, actor, "credential.suspend",
-                       {Credential.Status.VALID})
+    return _set_status(
+        identifier, Credential.Status.SUSPENDED, reason, actor, "credential.suspend", {Credential.Status.VALID}
+    )
 
 
 def reinstate(identifier: str, reason: str, actor) -> Credential:
     """Lift a suspension — 恢复 (from suspended only; a revocation is final)."""
-    return _set_status(identifier, Credential.Status.VALID, reason, actor, "credential.reinstate",
-                       {Credential.Status.SUSPENDED})
+    return _set_status(
+        identifier, Credential.Status.VALID, reason, actor, "credential.reinstate", {Credential.Status.SUSPENDED}
+    )

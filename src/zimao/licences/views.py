@@ -7,8 +7,8 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.middleware.csrf import get_token
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -18,7 +18,6 @@ from zimao.core import signing
 from zimao.licences import services
 from zimao.licences.models import Credential
 
-
 # Stands for the CSRF token in a verification page kept for visitors (never a real token: those
 # are 64 characters of letters and digits).
 _CSRF_SLOT = "csrf-slot:licences.verify"
@@ -27,8 +26,9 @@ _CSRF_SLOT = "csrf-slot:licences.verify"
 def _integrated(result: services.VerificationResult) -> list[dict]:
     """Rows of the 多证集成 view: every credential of the holder with its own status."""
     this = result.credential.pk if result.credential else None
-    return [{"cred": c, "label": services.status_label(s), "is_this": c.pk == this}
-            for c, s in result.holder_credentials]
+    return [
+        {"cred": c, "label": services.status_label(s), "is_this": c.pk == this} for c, s in result.holder_credentials
+    ]
 
 
 @require_safe
@@ -42,11 +42,13 @@ def verify(request, identifier: str):
         inner = dict(context)
         if result.genuine:
             cred = result.credential
-            inner.update({
-                "cred": cred,
-                "fields": services.subject_fields(cred.subject, masked=True, holder=cred),
-                "integrated": _integrated(result),
-            })
+            inner.update(
+                {
+                    "cred": cred,
+                    "fields": services.subject_fields(cred.subject, masked=True, holder=cred),
+                    "integrated": _integrated(result),
+                }
+            )
         return render_to_string("licences/_verify_body.html", inner, request=request)
 
     status = 200 if result.genuine else 404
@@ -55,14 +57,21 @@ def verify(request, identifier: str):
         # A visitor (most verifications: a QR code scanned): the whole page is kept with the
         # holder's cached answer — it goes when a change bumps the holder's version — with a slot
         # for the CSRF token of the language form, filled in for each request.
-        html = services.cached_rendering(result, ("page", lang, host, request.get_full_path()), lambda: render_to_string(
-            "licences/verify.html", {**context, "body": mark_safe(body()), "csrf_token": _CSRF_SLOT},  # noqa: S308
-            request=request))
+        html = services.cached_rendering(
+            result,
+            ("page", lang, host, request.get_full_path()),
+            lambda: render_to_string(
+                "licences/verify.html",
+                {**context, "body": mark_safe(body()), "csrf_token": _CSRF_SLOT},  # noqa: S308
+                request=request,
+            ),
+        )
         response = HttpResponse(html.replace(_CSRF_SLOT, get_token(request)), status=status)
     else:
         # Signed in: the frame (user menu, log-out form) is the reader's own; the body is shared.
-        context["body"] = mark_safe(services.cached_rendering(  # noqa: S308 — our own template's output
-            result, ("body", lang, host), body))
+        # Our own template's output, rendered once per answer and shared.
+        html = services.cached_rendering(result, ("body", lang, host), body)
+        context["body"] = mark_safe(html)  # noqa: S308
         response = render(request, "licences/verify.html", context, status=status)
     # Status can change at any moment (revocation): never let a cache answer for the store.
     response["Cache-Control"] = "no-store"
@@ -107,7 +116,9 @@ def qr(request, identifier: str):
     """The licence's QR code as an SVG file (for printing or a document)."""
     cred = _viewable(request, identifier)
     svg = _qr(cred.identifier).svg_inline(scale=8, omitsize=False, title=services.verify_url(cred.identifier))
-    body = '<?xml version="1.0" encoding="utf-8"?>\n' + svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
+    body = '<?xml version="1.0" encoding="utf-8"?>\n' + svg.replace(
+        "<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1
+    )
     response = HttpResponse(body, content_type="image/svg+xml")
     response["Content-Disposition"] = f'inline; filename="{cred.identifier}.svg"'
     return response
@@ -134,8 +145,10 @@ def _upload_problem(upload) -> tuple[str, str] | None:
     if upload.size == 0:
         return ("文件是空的。", "The file is empty.")
     if upload.size > pdfsign.MAX_UPLOAD_BYTES:
-        return (f"文件超过 {pdfsign.MAX_UPLOAD_BYTES // (1024 * 1024)} MB。",
-                f"The file is larger than {pdfsign.MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+        return (
+            f"文件超过 {pdfsign.MAX_UPLOAD_BYTES // (1024 * 1024)} MB。",
+            f"The file is larger than {pdfsign.MAX_UPLOAD_BYTES // (1024 * 1024)} MB.",
+        )
     head = upload.read(5)
     upload.seek(0)
     if head != b"%PDF-":
@@ -147,9 +160,8 @@ def _upload_problem(upload) -> tuple[str, str] | None:
 def verify_document(request):
     """Check an uploaded licence PDF — 上传版式文件核验: is its signature genuine (the issuing
     authority's key, under this zone's CA, nothing changed), and is the licence current?"""
-    from zimao.licences.pdf import verify_document as check
-
     from zimao.core import throttle
+    from zimao.licences.pdf import verify_document as check
 
     context, status = {}, 200
     if request.method == "POST":
@@ -157,7 +169,10 @@ def verify_document(request):
         address = throttle.client_address(request)
         problem = _upload_problem(upload)
         if not throttle.document_check_allowed(address):
-            problem, status = ("核验次数过多，请 10 分钟后再试。", "Too many checks from your address: try again in 10 minutes."), 429
+            problem, status = (
+                ("核验次数过多，请 10 分钟后再试。", "Too many checks from your address: try again in 10 minutes."),
+                429,
+            )
         if problem:
             context["error"] = {"zh": problem[0], "en": problem[1]}
             status = status if status == 429 else 400

@@ -26,8 +26,16 @@ class TargetAdmin(admin.ModelAdmin):
     list_display = ("indicator", "comparison", "value", "deadline", "section")
 
 
-for model in (models.Industry, models.Enterprise, models.Chain, models.ChainLink, models.Project,
-              models.InnovationOutcome, models.PilotTask, models.TalentProgramme):
+for model in (
+    models.Industry,
+    models.Enterprise,
+    models.Chain,
+    models.ChainLink,
+    models.Project,
+    models.InnovationOutcome,
+    models.PilotTask,
+    models.TalentProgramme,
+):
     admin.site.register(model)
 
 

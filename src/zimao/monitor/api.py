@@ -83,12 +83,18 @@ class WindowIn(Schema):
     """The period to read — 统计区间 (both ends optional). ISO dates in 1900 … today + 100 years:
     ``until=0`` is not read as 1970-01-01 (a Unix time)."""
 
-    until: ApiDate | None = Field(None, description="latest period end to include 截止日期 (YYYY-MM-DD)", examples=["2026-06-30"])
-    since: ApiDate | None = Field(None, description="earliest period end to include 起始日期 (YYYY-MM-DD)", examples=["2026-01-01"])
+    until: ApiDate | None = Field(
+        None, description="latest period end to include 截止日期 (YYYY-MM-DD)", examples=["2026-06-30"]
+    )
+    since: ApiDate | None = Field(
+        None, description="earliest period end to include 起始日期 (YYYY-MM-DD)", examples=["2026-01-01"]
+    )
 
 
 class SeriesIn(WindowIn):
-    dimension: str = Field("", description="one breakdown of the indicator, e.g. a district code 维度; empty: the total")
+    dimension: str = Field(
+        "", description="one breakdown of the indicator, e.g. a district code 维度; empty: the total"
+    )
 
 
 IndicatorCode = Annotated[str, Path(description="indicator code 指标编码, as listed by listIndicators")]
@@ -96,7 +102,9 @@ IndicatorCode = Annotated[str, Path(description="indicator code 指标编码, as
 
 def _window(q: WindowIn):
     if q.since and q.until and q.since > q.until:
-        raise BusinessError(Problem("since", "after_until", "since：起始日期不能晚于 until", "since: must not be after until"))
+        raise BusinessError(
+            Problem("since", "after_until", "since：起始日期不能晚于 until", "since: must not be after until")
+        )
     return q.since, q.until
 
 
@@ -126,35 +134,60 @@ def _series(code: str, published_only: bool, q: SeriesIn):
         raise not_found("code")
     lang = get_language()
     points = [readout.figure_dict(p, lang) for p in readout.series(ind, q.dimension, since=since, until=until)]
-    return {"code": ind.code, "name_zh": ind.name_zh, "name_en": ind.name_en, "unit_zh": ind.unit_zh,
-            "unit_en": ind.unit_en, "dimension": q.dimension, "points": points}
+    return {
+        "code": ind.code,
+        "name_zh": ind.name_zh,
+        "name_en": ind.name_en,
+        "unit_zh": ind.unit_zh,
+        "unit_en": ind.unit_en,
+        "dimension": q.dimension,
+        "points": points,
+    }
 
 
-@router.get("/indicators", response={200: list[IndicatorOut], **COMMON_ERRORS}, summary="Indicators with latest values (administrators)",
-            operation_id="listIndicators")
+@router.get(
+    "/indicators",
+    response={200: list[IndicatorOut], **COMMON_ERRORS},
+    summary="Indicators with latest values (administrators)",
+    operation_id="listIndicators",
+)
 def list_indicators(request, q: Query[WindowIn]):
     """Every indicator — 全部指标 — with its latest value, period, growth, target and source."""
     _admin(request)
     return _list(False, q)
 
 
-@router.get("/indicators/{code}/series", response={200: SeriesOut, **COMMON_ERRORS}, summary="An indicator's series (administrators)",
-            operation_id="getIndicatorSeries")
+@router.get(
+    "/indicators/{code}/series",
+    response={200: SeriesOut, **COMMON_ERRORS},
+    summary="An indicator's series (administrators)",
+    operation_id="getIndicatorSeries",
+)
 def indicator_series(request, code: IndicatorCode, q: Query[SeriesIn]):
     """The indicator's values over time — 指标序列 — with derived year-on-year growth."""
     _admin(request)
     return _series(code, False, q)
 
 
-@router.get("/public/indicators", auth=None, response={200: list[IndicatorOut], **PUBLIC_ERRORS},
-            summary="Published indicators with latest values", operation_id="listPublicIndicators")
+@router.get(
+    "/public/indicators",
+    auth=None,
+    response={200: list[IndicatorOut], **PUBLIC_ERRORS},
+    summary="Published indicators with latest values",
+    operation_id="listPublicIndicators",
+)
 def public_indicators(request, q: Query[WindowIn]):
     """Published indicators — 公开指标 — for anyone."""
     return _list(True, q)
 
 
-@router.get("/public/indicators/{code}/series", auth=None, response={200: SeriesOut, **PUBLIC_ERRORS},
-            summary="A published indicator's series", operation_id="getPublicIndicatorSeries")
+@router.get(
+    "/public/indicators/{code}/series",
+    auth=None,
+    response={200: SeriesOut, **PUBLIC_ERRORS},
+    summary="A published indicator's series",
+    operation_id="getPublicIndicatorSeries",
+)
 def public_series(request, code: IndicatorCode, q: Query[SeriesIn]):
     """A published indicator's values over time; unpublished ones are not found."""
     return _series(code, True, q)

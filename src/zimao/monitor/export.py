@@ -25,7 +25,7 @@ def _sheet(wb, title: str, header: list[str], rows: list[list]):
         cell.font = Font(bold=True)
     for row in rows:
         ws.append([_cell(v) for v in row])
-    for idx, col in enumerate(ws.columns, start=1):
+    for _idx, col in enumerate(ws.columns, start=1):
         width = max((len(str(c.value)) if c.value is not None else 0) for c in col)
         ws.column_dimensions[col[0].column_letter].width = min(60, max(10, width * 1.6))
     ws.freeze_panes = "A2"
@@ -65,29 +65,100 @@ def _target_text(t: dict | None) -> str:
 
 
 def indicator_rows(rows: list[dict]) -> tuple[str, list[str], list[list]]:
-    header = [_("Code"), _("Indicator"), _("Value"), _("Shown as"), _("Unit"), _("Period"), _("Growth year on year (%)"),
-              _("Growth source"), _("Target"), _("Target met"), _("Source"), _("Section"), _("Published")]
+    header = [
+        _("Code"),
+        _("Indicator"),
+        _("Value"),
+        _("Shown as"),
+        _("Unit"),
+        _("Period"),
+        _("Growth year on year (%)"),
+        _("Growth source"),
+        _("Target"),
+        _("Target met"),
+        _("Source"),
+        _("Section"),
+        _("Published"),
+    ]
     out = []
     for r in rows:
         f = r["latest"] or {}
         t = r["target"]
-        out.append([r["code"], r["name"], f.get("value"), f.get("display"), r["unit"], f.get("period_label"),
-                    f.get("yoy"), f.get("yoy_source"), _target_text(t), None if not t else t["met"],
-                    f.get("source") or r["source"], f.get("section"), r["published"]])
+        out.append(
+            [
+                r["code"],
+                r["name"],
+                f.get("value"),
+                f.get("display"),
+                r["unit"],
+                f.get("period_label"),
+                f.get("yoy"),
+                f.get("yoy_source"),
+                _target_text(t),
+                None if not t else t["met"],
+                f.get("source") or r["source"],
+                f.get("section"),
+                r["published"],
+            ]
+        )
     return (_("Indicators"), header, out)
 
 
 def industry_rows(data: dict) -> tuple[str, list[str], list[list]]:
-    header = [_("Industry"), "3+1", _("Value"), _("Unit"), _("Period"), _("Growth year on year (%)"), _("Growth source"),
-              _("Key enterprises"), _("Section")]
-    rows = [[r["name"], r["role"], r["value"], data.get("unit"), data.get("period_label"), r["yoy"], r["yoy_source"],
-             r["enterprises"], r["section"]] for r in data["rows"]]
+    header = [
+        _("Industry"),
+        "3+1",
+        _("Value"),
+        _("Unit"),
+        _("Period"),
+        _("Growth year on year (%)"),
+        _("Growth source"),
+        _("Key enterprises"),
+        _("Section"),
+    ]
+    rows = [
+        [
+            r["name"],
+            r["role"],
+            r["value"],
+            data.get("unit"),
+            data.get("period_label"),
+            r["yoy"],
+            r["yoy_source"],
+            r["enterprises"],
+            r["section"],
+        ]
+        for r in data["rows"]
+    ]
     return (_("Industry output"), header, rows)
 
 
 def series_rows(ind, points: list[dict]) -> tuple[str, list[str], list[list]]:
-    header = [_("Period"), _("Value"), _("Shown as"), _("Unit"), _("Dimension"), _("Growth year on year (%)"),
-              _("Growth source"), _("Source"), _("Section"), _("Note")]
-    rows = [[p["period_label"], p["value"], p["display"], ind.unit(), p["dimension_label"], p["yoy"], p["yoy_source"],
-             p["source"], p["section"], p["note"]] for p in points]
+    header = [
+        _("Period"),
+        _("Value"),
+        _("Shown as"),
+        _("Unit"),
+        _("Dimension"),
+        _("Growth year on year (%)"),
+        _("Growth source"),
+        _("Source"),
+        _("Section"),
+        _("Note"),
+    ]
+    rows = [
+        [
+            p["period_label"],
+            p["value"],
+            p["display"],
+            ind.unit(),
+            p["dimension_label"],
+            p["yoy"],
+            p["yoy_source"],
+            p["source"],
+            p["section"],
+            p["note"],
+        ]
+        for p in points
+    ]
     return (_("Series"), header, rows)

@@ -58,8 +58,16 @@ ALIASES = {
     "section": {"section", "出处", "章节"},
     "note": {"note", "备注", "说明"},
 }
-QUALIFIERS = {"": "", "over": "over", "超过": "over", "多": "over", "about": "about", "约": "about",
-              "nearly": "nearly", "近": "nearly"}
+QUALIFIERS = {
+    "": "",
+    "over": "over",
+    "超过": "over",
+    "多": "over",
+    "about": "about",
+    "约": "about",
+    "nearly": "nearly",
+    "近": "nearly",
+}
 PREVIEW_ROWS = 50
 MAX_LISTED_ERRORS = 200
 PROGRESS_EVERY = 100
@@ -94,9 +102,15 @@ def read_rows(content: bytes, filename: str = ""):
 
         try:
             wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception:  # noqa: BLE001 — any parse failure is the user's file, not our fault
-            raise FileProblem(Problem("file", "unreadable", "无法读取该 Excel 文件，请另存为 .xlsx 后重试。",
-                                      "The Excel file could not be read; save it as .xlsx and try again.")) from None
+        except Exception:
+            raise FileProblem(
+                Problem(
+                    "file",
+                    "unreadable",
+                    "无法读取该 Excel 文件，请另存为 .xlsx 后重试。",
+                    "The Excel file could not be read; save it as .xlsx and try again.",
+                )
+            ) from None
         ws = wb.worksheets[0]
         total = max(0, (ws.max_row or 1) - 1)
 
@@ -107,8 +121,14 @@ def read_rows(content: bytes, filename: str = ""):
 
         return total, gen()
     if content[:4] == b"\xd0\xcf\x11\xe0":
-        raise FileProblem(Problem("file", "xls", "不支持旧版 .xls 格式，请另存为 .xlsx 或 CSV。",
-                                  "Old .xls files are not supported; save as .xlsx or CSV."))
+        raise FileProblem(
+            Problem(
+                "file",
+                "xls",
+                "不支持旧版 .xls 格式，请另存为 .xlsx 或 CSV。",
+                "Old .xls files are not supported; save as .xlsx or CSV.",
+            )
+        )
     for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK by default
         try:
             text = content.decode(encoding)
@@ -116,10 +136,18 @@ def read_rows(content: bytes, filename: str = ""):
         except UnicodeDecodeError:
             continue
     else:
-        raise FileProblem(Problem("file", "encoding", "无法识别文件编码，请使用 UTF-8 或 GBK 编码的 CSV。",
-                                  "Unknown text encoding; use a UTF-8 or GBK CSV."))
+        raise FileProblem(
+            Problem(
+                "file",
+                "encoding",
+                "无法识别文件编码，请使用 UTF-8 或 GBK 编码的 CSV。",
+                "Unknown text encoding; use a UTF-8 or GBK CSV.",
+            )
+        )
     if "\x00" in text:
-        raise FileProblem(Problem("file", "binary", "文件不是 CSV 或 Excel 表格。", "The file is not a CSV or Excel sheet."))
+        raise FileProblem(
+            Problem("file", "binary", "文件不是 CSV 或 Excel 表格。", "The file is not a CSV or Excel sheet.")
+        )
     lines = list(csv.reader(io.StringIO(text)))
     return max(0, len(lines) - 1), ((n, row) for n, row in enumerate(lines, start=1))
 
@@ -182,8 +210,14 @@ class Validator:
         missing = [c for c in REQUIRED if c not in self.columns]
         for c in missing:
             zh, en = COLUMNS[c]
-            self.problems.append(Problem(f"header.{c}", "missing_column", f"第1行（表头）：缺少「{zh}」列",
-                                         f"Row 1 (header): the '{en}' column is missing"))
+            self.problems.append(
+                Problem(
+                    f"header.{c}",
+                    "missing_column",
+                    f"第1行（表头）：缺少「{zh}」列",
+                    f"Row 1 (header): the '{en}' column is missing",
+                )
+            )
         return not missing
 
     def _cell(self, cells, key):
@@ -200,8 +234,9 @@ class Validator:
             self.problems.append(_problem(n, "indicator", "required", "必填", "required"))
             bad = True
         elif ind is None:
-            self.problems.append(_problem(n, "indicator", "unknown", f"未知的指标代码“{code}”",
-                                          f"unknown indicator code '{code}'"))
+            self.problems.append(
+                _problem(n, "indicator", "unknown", f"未知的指标代码“{code}”", f"unknown indicator code '{code}'")
+            )
             bad = True
         raw_period = self._cell(cells, "period")
         period = None
@@ -225,19 +260,40 @@ class Validator:
                 if abs(value) >= Decimal("1e15"):
                     raise InvalidOperation
             except (InvalidOperation, ValueError):
-                self.problems.append(_problem(n, "value", "not_a_number", f"应为数字，实为“{_text(raw_value)}”",
-                                              f"must be a number, got '{_text(raw_value)}'"))
+                self.problems.append(
+                    _problem(
+                        n,
+                        "value",
+                        "not_a_number",
+                        f"应为数字，实为“{_text(raw_value)}”",
+                        f"must be a number, got '{_text(raw_value)}'",
+                    )
+                )
                 bad = True
         dimension = _text(self._cell(cells, "dimension"))
         if ind is not None and dimension and ind.dimension_labels and dimension not in ind.dimension_labels:
             allowed = ", ".join(ind.dimension_labels)
-            self.problems.append(_problem(n, "dimension", "unknown", f"该指标没有维度“{dimension}”（可用：{allowed}）",
-                                          f"this indicator has no dimension '{dimension}' (allowed: {allowed})"))
+            self.problems.append(
+                _problem(
+                    n,
+                    "dimension",
+                    "unknown",
+                    f"该指标没有维度“{dimension}”（可用：{allowed}）",
+                    f"this indicator has no dimension '{dimension}' (allowed: {allowed})",
+                )
+            )
             bad = True
         qualifier_raw = _text(self._cell(cells, "qualifier")).lower()
         if qualifier_raw not in QUALIFIERS:
-            self.problems.append(_problem(n, "qualifier", "invalid", f"应为 超过/约/近（over/about/nearly），实为“{qualifier_raw}”",
-                                          f"must be over, about or nearly, got '{qualifier_raw}'"))
+            self.problems.append(
+                _problem(
+                    n,
+                    "qualifier",
+                    "invalid",
+                    f"应为 超过/约/近（over/about/nearly），实为“{qualifier_raw}”",
+                    f"must be over, about or nearly, got '{qualifier_raw}'",
+                )
+            )
             bad = True
         yoy = None
         raw_yoy = self._cell(cells, "published_yoy")
@@ -247,8 +303,15 @@ class Validator:
                 if abs(yoy) >= Decimal("1e6"):
                     raise InvalidOperation
             except (InvalidOperation, ValueError):
-                self.problems.append(_problem(n, "published_yoy", "not_a_number", f"应为百分数，实为“{_text(raw_yoy)}”",
-                                              f"must be a percentage, got '{_text(raw_yoy)}'"))
+                self.problems.append(
+                    _problem(
+                        n,
+                        "published_yoy",
+                        "not_a_number",
+                        f"应为百分数，实为“{_text(raw_yoy)}”",
+                        f"must be a percentage, got '{_text(raw_yoy)}'",
+                    )
+                )
                 bad = True
         section = _text(self._cell(cells, "section"))[:40]
         note = _text(self._cell(cells, "note"))[:300]
@@ -258,25 +321,52 @@ class Validator:
             months = self.computed_months.get(ind.stream)
             if months is None:
                 months = self.computed_months[ind.stream] = set(
-                    Rollup.objects.filter(stream=ind.stream, count__gt=0).values_list("period", flat=True))
+                    Rollup.objects.filter(stream=ind.stream, count__gt=0).values_list("period", flat=True)
+                )
             covered = period.month_keys()
-            clash = months.intersection(covered) if covered is not None else {m for m in months if m <= period.end.strftime("%Y-%m")}
+            clash = (
+                months.intersection(covered)
+                if covered is not None
+                else {m for m in months if m <= period.end.strftime("%Y-%m")}
+            )
             if clash:
-                self.problems.append(_problem(n, "period", "computed", "该期间已由平台根据办件自动计算，不能导入覆盖",
-                                              "the platform already computes this period from its own cases; it cannot be overwritten"))
+                self.problems.append(
+                    _problem(
+                        n,
+                        "period",
+                        "computed",
+                        "该期间已由平台根据办件自动计算，不能导入覆盖",
+                        "the platform already computes this period from its own cases; it cannot be overwritten",
+                    )
+                )
                 return
         key = (code, dimension, period.key)
         if key in self.seen:
             first = self.seen[key]
-            self.problems.append(_problem(n, "period", "duplicate", f"与第{first}行重复（同一指标、维度和统计期）",
-                                          f"duplicates row {first} (same indicator, dimension and period)"))
+            self.problems.append(
+                _problem(
+                    n,
+                    "period",
+                    "duplicate",
+                    f"与第{first}行重复（同一指标、维度和统计期）",
+                    f"duplicates row {first} (same indicator, dimension and period)",
+                )
+            )
             return
         self.seen[key] = n
-        self.rows.append({
-            "row": n, "indicator": code, "dimension": dimension, "period": period.key, "value": str(value),
-            "qualifier": QUALIFIERS[qualifier_raw], "published_yoy": None if yoy is None else str(yoy),
-            "section": section, "note": note,
-        })
+        self.rows.append(
+            {
+                "row": n,
+                "indicator": code,
+                "dimension": dimension,
+                "period": period.key,
+                "value": str(value),
+                "qualifier": QUALIFIERS[qualifier_raw],
+                "published_yoy": None if yoy is None else str(yoy),
+                "section": section,
+                "note": note,
+            }
+        )
 
 
 def validate_job(job_id: int) -> str:
@@ -309,12 +399,18 @@ def validate_job(job_id: int) -> str:
     problems = validator.problems
     if problems:
         ImportJob.objects.filter(pk=job.pk).update(
-            status="invalid", processed_rows=total, error_count=len(problems),
-            errors=[p.as_dict() for p in problems[:MAX_LISTED_ERRORS]], rows=[], summary={})
+            status="invalid",
+            processed_rows=total,
+            error_count=len(problems),
+            errors=[p.as_dict() for p in problems[:MAX_LISTED_ERRORS]],
+            rows=[],
+            summary={},
+        )
         return "invalid"
     summary = _summarise(validator.rows)
-    ImportJob.objects.filter(pk=job.pk).update(status="preview", processed_rows=total, errors=[], error_count=0,
-                                               rows=validator.rows, summary=summary)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status="preview", processed_rows=total, errors=[], error_count=0, rows=validator.rows, summary=summary
+    )
     return "preview"
 
 
@@ -343,11 +439,27 @@ def _summarise(rows: list[dict]) -> dict:
         if len(preview) < PREVIEW_ROWS:
             ind = indicators[r["indicator"]]
             p = periods.parse(r["period"])
-            preview.append({**r, "name_zh": ind.name_zh, "name_en": ind.name_en, "unit_zh": ind.unit_zh,
-                            "unit_en": ind.unit_en, "period_zh": p.label("zh-hans"), "period_en": p.label("en"),
-                            "old": None if old is None else str(old.value.normalize()), "change": change})
-    return {"rows": len(rows), "new": new, "changed": changed, "unchanged": unchanged, "preview": preview,
-            "indicators": per_indicator}
+            preview.append(
+                {
+                    **r,
+                    "name_zh": ind.name_zh,
+                    "name_en": ind.name_en,
+                    "unit_zh": ind.unit_zh,
+                    "unit_en": ind.unit_en,
+                    "period_zh": p.label("zh-hans"),
+                    "period_en": p.label("en"),
+                    "old": None if old is None else str(old.value.normalize()),
+                    "change": change,
+                }
+            )
+    return {
+        "rows": len(rows),
+        "new": new,
+        "changed": changed,
+        "unchanged": unchanged,
+        "preview": preview,
+        "indicators": per_indicator,
+    }
 
 
 def commit_job(job_id: int, actor=None) -> str:
@@ -365,23 +477,39 @@ def commit_job(job_id: int, actor=None) -> str:
                     raise LookupError(f"row {r['row']}: indicator {r['indicator']} no longer exists")
                 p = periods.parse(r["period"])
                 IndicatorValue.objects.update_or_create(
-                    indicator=ind, dimension=r["dimension"], period_key=p.key,
+                    indicator=ind,
+                    dimension=r["dimension"],
+                    period_key=p.key,
                     defaults={
-                        "period_kind": p.kind, "period_start": p.start, "period_end": p.end,
-                        "value": Decimal(r["value"]), "qualifier": r["qualifier"],
+                        "period_kind": p.kind,
+                        "period_start": p.start,
+                        "period_end": p.end,
+                        "value": Decimal(r["value"]),
+                        "qualifier": r["qualifier"],
                         "published_yoy": None if r["published_yoy"] is None else Decimal(r["published_yoy"]),
-                        "section": r["section"], "source_note": r["note"] or f"import #{job.pk} {job.filename}"[:300],
+                        "section": r["section"],
+                        "source_note": r["note"] or f"import #{job.pk} {job.filename}"[:300],
                         "import_job": job,
                     },
                 )
                 written += 1
-            audit.record(actor or job.created_by, "monitor.import.commit", job,
-                         after={"file": job.filename, "rows": written, "summary": {k: v for k, v in job.summary.items() if k != "preview"}})
-            ImportJob.objects.filter(pk=job.pk).update(status="committed", committed_at=timezone.now(),
-                                                       processed_rows=job.total_rows)
-    except Exception as exc:  # noqa: BLE001 — the transaction rolled back; tell the user, keep the job
-        problem = Problem("file", "commit_failed", f"写入失败，未做任何更改：{exc}",
-                          f"Writing failed and nothing was changed: {exc}")
+            audit.record(
+                actor or job.created_by,
+                "monitor.import.commit",
+                job,
+                after={
+                    "file": job.filename,
+                    "rows": written,
+                    "summary": {k: v for k, v in job.summary.items() if k != "preview"},
+                },
+            )
+            ImportJob.objects.filter(pk=job.pk).update(
+                status="committed", committed_at=timezone.now(), processed_rows=job.total_rows
+            )
+    except Exception as exc:
+        problem = Problem(
+            "file", "commit_failed", f"写入失败，未做任何更改：{exc}", f"Writing failed and nothing was changed: {exc}"
+        )
         ImportJob.objects.filter(pk=job.pk).update(status="failed", errors=[problem.as_dict()], error_count=1)
         return "failed"
     return "committed"

@@ -32,12 +32,22 @@ class Indicator(models.Model):
     """An indicator — 指标: what is measured, in what unit, how often, and from where."""
 
     SOURCES = [("computed", _("computed from the platform")), ("reported", _("reported statistics"))]
-    FREQUENCIES = [("monthly", _("monthly")), ("quarterly", _("quarterly")), ("half_yearly", _("half-yearly")),
-                   ("yearly", _("yearly")), ("irregular", _("irregular"))]
+    FREQUENCIES = [
+        ("monthly", _("monthly")),
+        ("quarterly", _("quarterly")),
+        ("half_yearly", _("half-yearly")),
+        ("yearly", _("yearly")),
+        ("irregular", _("irregular")),
+    ]
     AGGREGATIONS = [
-        ("value", _("reported value")), ("count", _("count of events")), ("sum", _("sum of event values")),
-        ("p50", _("median duration")), ("p90", _("90th percentile duration")), ("min", _("fastest")),
-        ("share_le", _("share within a time")), ("share_dim", _("share of some dimensions")),
+        ("value", _("reported value")),
+        ("count", _("count of events")),
+        ("sum", _("sum of event values")),
+        ("p50", _("median duration")),
+        ("p90", _("90th percentile duration")),
+        ("min", _("fastest")),
+        ("share_le", _("share within a time")),
+        ("share_dim", _("share of some dimensions")),
         ("count_dim", _("count of some dimensions")),
     ]
 
@@ -114,8 +124,9 @@ class IndicatorValue(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["indicator", "dimension", "period_key"],
-                                               name="monitor_value_unique_period")]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "dimension", "period_key"], name="monitor_value_unique_period")
+        ]
         indexes = [models.Index(fields=["indicator", "dimension", "period_end"])]
         ordering = ["indicator", "period_end"]
         verbose_name = _("indicator value")
@@ -146,8 +157,11 @@ class Target(models.Model):
     class Meta:
         ordering = ["indicator", "deadline"]
         verbose_name = _("target")
-        constraints = [models.UniqueConstraint(fields=["indicator", "dimension", "deadline", "comparison"],
-                                               name="monitor_target_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "dimension", "deadline", "comparison"], name="monitor_target_unique"
+            )
+        ]
 
     def met_by(self, value) -> bool | None:
         if value is None:
@@ -157,6 +171,7 @@ class Target(models.Model):
 
 
 # --- rollups ------------------------------------------------------------------------------------
+
 
 class Rollup(models.Model):
     """Per (stream, month, dimension): how many events, their sum, min and max — 月度汇总.
@@ -192,8 +207,9 @@ class DurationBucket(models.Model):
     count = models.BigIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["stream", "period", "dimension", "bucket"],
-                                               name="monitor_bucket_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["stream", "period", "dimension", "bucket"], name="monitor_bucket_unique")
+        ]
 
 
 class MonitorEvent(models.Model):
@@ -212,19 +228,26 @@ class MonitorEvent(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["stream", "event_key"], name="monitor_event_once")]
         # The drill-down list: a stream's (or one dimension's) events in time order, first 500.
-        indexes = [models.Index(fields=["stream", "at", "id"], name="monitor_event_stream_at"),
-                   models.Index(fields=["stream", "dimension", "at", "id"], name="monitor_event_dim_at")]
+        indexes = [
+            models.Index(fields=["stream", "at", "id"], name="monitor_event_stream_at"),
+            models.Index(fields=["stream", "dimension", "at", "id"], name="monitor_event_dim_at"),
+        ]
         ordering = ["at", "id"]
 
 
 # --- imports ------------------------------------------------------------------------------------
 
+
 class ImportJob(models.Model):
     """A statistics import — 统计数据导入: upload → validate (progress) → preview → commit."""
 
     STATUSES = [
-        ("queued", _("queued")), ("validating", _("validating")), ("preview", _("ready to commit")),
-        ("invalid", _("has errors")), ("committing", _("committing")), ("committed", _("committed")),
+        ("queued", _("queued")),
+        ("validating", _("validating")),
+        ("preview", _("ready to commit")),
+        ("invalid", _("has errors")),
+        ("committing", _("committing")),
+        ("committed", _("committed")),
         ("failed", _("failed")),
     ]
     RUNNING = ("queued", "validating", "committing")
@@ -261,11 +284,16 @@ class ImportJob(models.Model):
 
 # --- the zone's picture -------------------------------------------------------------------------
 
+
 class Industry(models.Model):
     """An industry or cluster — 产业: the "3+1" leading industries, the eight clusters, the "风口"."""
 
-    GROUPS = [("lead", _("'3+1' leading industry")), ("cluster", _("industrial cluster")),
-              ("frontier", _("frontier ('风口') industry")), ("bonded_base", _("bonded-zone base"))]
+    GROUPS = [
+        ("lead", _("'3+1' leading industry")),
+        ("cluster", _("industrial cluster")),
+        ("frontier", _("frontier ('风口') industry")),
+        ("bonded_base", _("bonded-zone base")),
+    ]
 
     key = models.CharField(max_length=60, unique=True)
     group = models.CharField(max_length=12, choices=GROUPS)
@@ -361,11 +389,19 @@ class Project(models.Model):
     The pipeline runs 洽谈 negotiating → 签约 signed → 在建 under construction → 投产 in production.
     """
 
-    KINDS = [("key", _("key provincial/municipal project")), ("signed", _("signed investment project")),
-             ("bonded", _("bonded-zone project")), ("fund", _("industrial fund"))]
-    STAGES = [("negotiating", _("negotiating")), ("signed", _("signed")),
-              ("construction", _("under construction")), ("production", _("in production")),
-              ("capitalised", _("capital in place"))]
+    KINDS = [
+        ("key", _("key provincial/municipal project")),
+        ("signed", _("signed investment project")),
+        ("bonded", _("bonded-zone project")),
+        ("fund", _("industrial fund")),
+    ]
+    STAGES = [
+        ("negotiating", _("negotiating")),
+        ("signed", _("signed")),
+        ("construction", _("under construction")),
+        ("production", _("in production")),
+        ("capitalised", _("capital in place")),
+    ]
     PIPELINE = ["negotiating", "signed", "construction", "production"]
 
     name_zh = models.CharField(max_length=200)
@@ -392,13 +428,23 @@ class Project(models.Model):
 class InnovationOutcome(models.Model):
     """An institutional-innovation outcome — 制度创新成果 — and how far it travelled."""
 
-    LEVELS = [("national_best", _("national best-practice case")), ("national_replication", _("replicated nationally")),
-              ("national_recognition", _("national recognition")), ("national_first", _("first in the country")),
-              ("province_first", _("first in the province")), ("city_first", _("first in the city")),
-              ("provincial_recognition", _("provincial recognition")), ("submitted", _("submitted for national review")),
-              ("zone", _("zone"))]
-    REPLICATION = [("replicated_national", _("replicated nationally")), ("under_review", _("under review")),
-                   ("published", _("published")), ("local", _("local"))]
+    LEVELS = [
+        ("national_best", _("national best-practice case")),
+        ("national_replication", _("replicated nationally")),
+        ("national_recognition", _("national recognition")),
+        ("national_first", _("first in the country")),
+        ("province_first", _("first in the province")),
+        ("city_first", _("first in the city")),
+        ("provincial_recognition", _("provincial recognition")),
+        ("submitted", _("submitted for national review")),
+        ("zone", _("zone")),
+    ]
+    REPLICATION = [
+        ("replicated_national", _("replicated nationally")),
+        ("under_review", _("under review")),
+        ("published", _("published")),
+        ("local", _("local")),
+    ]
 
     title_zh = models.CharField(max_length=300)
     title_en = models.CharField(max_length=300, blank=True)
@@ -423,8 +469,13 @@ class PilotTask(models.Model):
     """A national or provincial pilot task — 试点任务 — and its implementation status."""
 
     LEVELS = [("national", _("national")), ("provincial", _("provincial")), ("unspecified", _("unspecified"))]
-    STATUSES = [("implemented", _("implemented")), ("in_progress", _("in progress")), ("seeking", _("seeking approval")),
-                ("planned", _("planned")), ("blocked", _("blocked"))]
+    STATUSES = [
+        ("implemented", _("implemented")),
+        ("in_progress", _("in progress")),
+        ("seeking", _("seeking approval")),
+        ("planned", _("planned")),
+        ("blocked", _("blocked")),
+    ]
 
     title_zh = models.CharField(max_length=300)
     title_en = models.CharField(max_length=300, blank=True)

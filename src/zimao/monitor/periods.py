@@ -38,10 +38,14 @@ class PeriodError(ValueError):
 
     def __init__(self, text: str):
         self.text = text
-        self.zh = (f"无法识别的统计期「{text}」，应为 2022-05、2022-01..2022-06、2022-Q2、2022-H1、2022、"
-                   f"..2022-06-30（累计）或 2022-06-30（时点）")
-        self.en = (f"unrecognised period '{text}': use 2022-05, 2022-01..2022-06, 2022-Q2, 2022-H1, 2022, "
-                   f"..2022-06-30 (cumulative) or 2022-06-30 (as at a date)")
+        self.zh = (
+            f"无法识别的统计期「{text}」，应为 2022-05、2022-01..2022-06、2022-Q2、2022-H1、2022、"
+            f"..2022-06-30（累计）或 2022-06-30（时点）"
+        )
+        self.en = (
+            f"unrecognised period '{text}': use 2022-05, 2022-01..2022-06, 2022-Q2, 2022-H1, 2022, "
+            f"..2022-06-30 (cumulative) or 2022-06-30 (as at a date)"
+        )
         super().__init__(self.en)
 
 
@@ -68,33 +72,33 @@ class Period:
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
-    def month(cls, year: int, month: int) -> "Period":
+    def month(cls, year: int, month: int) -> Period:
         return cls(month_end(year, month), date(year, month, 1), "month")
 
     @classmethod
-    def months(cls, year: int, first: int, last: int) -> "Period":
+    def months(cls, year: int, first: int, last: int) -> Period:
         """Months ``first``..``last`` of one year (e.g. 1-6月); a single month is a month."""
         if first == last:
             return cls.month(year, first)
         return cls(month_end(year, last), date(year, first, 1), "range")
 
     @classmethod
-    def span(cls, start: date, end: date) -> "Period":
+    def span(cls, start: date, end: date) -> Period:
         """Whole months from ``start``'s month to ``end``'s month."""
         if (start.year, start.month) == (end.year, end.month):
             return cls.month(start.year, start.month)
         return cls(month_end(end.year, end.month), date(start.year, start.month, 1), "range")
 
     @classmethod
-    def year(cls, year: int) -> "Period":
+    def year(cls, year: int) -> Period:
         return cls(date(year, 12, 31), date(year, 1, 1), "year")
 
     @classmethod
-    def cumulative(cls, end: date) -> "Period":
+    def cumulative(cls, end: date) -> Period:
         return cls(end, None, "cumulative")
 
     @classmethod
-    def snapshot(cls, at: date) -> "Period":
+    def snapshot(cls, at: date) -> Period:
         return cls(at, at, "snapshot")
 
     # -- identity -------------------------------------------------------------------------
@@ -118,7 +122,7 @@ class Period:
     def __str__(self) -> str:
         return self.key
 
-    def shifted(self, years: int) -> "Period":
+    def shifted(self, years: int) -> Period:
         """The same period ``years`` earlier or later (同比 uses -1)."""
         start = _shift_date(self.start, years) if self.start else None
         end = _shift_date(self.end, years)
@@ -148,10 +152,16 @@ class Period:
             return f"{_MONTHS_EN[s.month - 1]} {s.year}" if en else f"{s.year}年{s.month}月"
         if self.kind == "range":
             if s.year == e.year:
-                return (f"{_MONTHS_EN[s.month - 1]}–{_MONTHS_EN[e.month - 1]} {s.year}" if en
-                        else f"{s.year}年{s.month}-{e.month}月")
-            return (f"{_MONTHS_EN[s.month - 1]} {s.year}–{_MONTHS_EN[e.month - 1]} {e.year}" if en
-                    else f"{s.year}年{s.month}月-{e.year}年{e.month}月")
+                return (
+                    f"{_MONTHS_EN[s.month - 1]}–{_MONTHS_EN[e.month - 1]} {s.year}"
+                    if en
+                    else f"{s.year}年{s.month}-{e.month}月"
+                )
+            return (
+                f"{_MONTHS_EN[s.month - 1]} {s.year}–{_MONTHS_EN[e.month - 1]} {e.year}"
+                if en
+                else f"{s.year}年{s.month}月-{e.year}年{e.month}月"
+            )
         if self.kind == "quarter":
             q = (s.month - 1) // 3 + 1
             return f"Q{q} {s.year}" if en else f"{s.year}年第{_QUARTERS_ZH[q - 1]}季度"
@@ -162,12 +172,17 @@ class Period:
             return str(s.year) if en else f"{s.year}年"
         if self.kind == "cumulative":
             if e == month_end(e.year, e.month):
-                return (f"Cumulative since launch, to {_MONTHS_EN[e.month - 1]} {e.year}" if en
-                        else f"累计（挂牌以来，截至{e.year}年{e.month}月）")
-            return (f"Cumulative since launch, to {e.day} {_MONTHS_EN[e.month - 1]} {e.year}" if en
-                    else f"累计（挂牌以来，截至{e.year}年{e.month}月{e.day}日）")
-        return (f"As at {e.day} {_MONTHS_EN[e.month - 1]} {e.year}" if en
-                else f"截至{e.year}年{e.month}月{e.day}日")
+                return (
+                    f"Cumulative since launch, to {_MONTHS_EN[e.month - 1]} {e.year}"
+                    if en
+                    else f"累计（挂牌以来，截至{e.year}年{e.month}月）"
+                )
+            return (
+                f"Cumulative since launch, to {e.day} {_MONTHS_EN[e.month - 1]} {e.year}"
+                if en
+                else f"累计（挂牌以来，截至{e.year}年{e.month}月{e.day}日）"
+            )
+        return f"As at {e.day} {_MONTHS_EN[e.month - 1]} {e.year}" if en else f"截至{e.year}年{e.month}月{e.day}日"
 
 
 _RE_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")

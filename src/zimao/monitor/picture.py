@@ -16,18 +16,43 @@ from django.utils.translation import gettext as _
 
 from zimao.core import dates
 from zimao.monitor import catalogue, readout, rollups
-from zimao.monitor.models import (Chain, Enterprise, Indicator, IndicatorValue, Industry, InnovationOutcome,
-                                  PilotTask, Project, TalentProgramme)
+from zimao.monitor.models import (
+    Chain,
+    Enterprise,
+    Indicator,
+    IndicatorValue,
+    Industry,
+    InnovationOutcome,
+    PilotTask,
+    Project,
+    TalentProgramme,
+)
 from zimao.monitor.periods import Period, month_end
 
 HEADLINE = [
-    "market.entities_total", "market.new_entities", "openness.fdi_actual", "trade.import_export",
-    "trade.rcep_certificates", "trade.rcep_fob_value", "tiers.high_tech", "tiers.tech_smes",
-    "reform.innovation_outcomes", "registry.establishment_p90_hours", "registry.establishment_fastest_minutes",
+    "market.entities_total",
+    "market.new_entities",
+    "openness.fdi_actual",
+    "trade.import_export",
+    "trade.rcep_certificates",
+    "trade.rcep_fob_value",
+    "tiers.high_tech",
+    "tiers.tech_smes",
+    "reform.innovation_outcomes",
+    "registry.establishment_p90_hours",
+    "registry.establishment_fastest_minutes",
     "cases.rating_good_share",
 ]
-TIERS = ["tiers.tech_smes", "tiers.high_tech", "tiers.specialised", "tiers.little_giants", "tiers.hidden_champions",
-         "innovation.platforms", "innovation.national_platforms", "innovation.incubators"]
+TIERS = [
+    "tiers.tech_smes",
+    "tiers.high_tech",
+    "tiers.specialised",
+    "tiers.little_giants",
+    "tiers.hidden_champions",
+    "innovation.platforms",
+    "innovation.national_platforms",
+    "innovation.incubators",
+]
 
 
 def is_en(language: str | None) -> bool:
@@ -35,6 +60,7 @@ def is_en(language: str | None) -> bool:
 
 
 # --- the period filter --------------------------------------------------------------------------
+
 
 def parse_window(get) -> tuple[date | None, date | None, list[str]]:
     """``?from=YYYY-MM&to=YYYY-MM`` → (since, until, bilingual errors)."""
@@ -47,11 +73,15 @@ def parse_window(get) -> tuple[date | None, date | None, list[str]]:
             y, m = (int(p) for p in raw.split("-"))
             d = date(y, m, 1) if name == "from" else month_end(y, m)
         except ValueError:
-            errors.append(_("%(field)s: enter a month as YYYY-MM") % {"field": _("From") if name == "from" else _("To")})
+            errors.append(
+                _("%(field)s: enter a month as YYYY-MM") % {"field": _("From") if name == "from" else _("To")}
+            )
             continue
         if dates.out_of_range(d):  # 0001-01 parses, and means nothing here
-            errors.append(_("%(field)s: enter a month from 1900 to %(year)s")
-                          % {"field": _("From") if name == "from" else _("To"), "year": dates.latest().year})
+            errors.append(
+                _("%(field)s: enter a month from 1900 to %(year)s")
+                % {"field": _("From") if name == "from" else _("To"), "year": dates.latest().year}
+            )
             continue
         if name == "from":
             since = d
@@ -64,6 +94,7 @@ def parse_window(get) -> tuple[date | None, date | None, list[str]]:
 
 
 # --- indicators ---------------------------------------------------------------------------------
+
 
 def _indicators(published_only: bool):
     qs = Indicator.objects.all()
@@ -109,18 +140,26 @@ def industry_output(language: str, until=None, since=None) -> dict:
     rows = []
     for f in figures:
         industry = industries.get(f.dimension)
-        rows.append({
-            "key": f.dimension,
-            "name": industry.name(language) if industry else ind.dimension_label(f.dimension, language),
-            "role": industry.lead_role if industry else "",
-            "value": readout.number(f.value), "display": readout.display(f, language),
-            "yoy": readout.number(f.yoy, 1), "yoy_source": f.yoy_source, "section": f.section,
-            "enterprises": [e.name(language) for e in industry.enterprises.all()] if industry else [],
-        })
+        rows.append(
+            {
+                "key": f.dimension,
+                "name": industry.name(language) if industry else ind.dimension_label(f.dimension, language),
+                "role": industry.lead_role if industry else "",
+                "value": readout.number(f.value),
+                "display": readout.display(f, language),
+                "yoy": readout.number(f.yoy, 1),
+                "yoy_source": f.yoy_source,
+                "section": f.section,
+                "enterprises": [e.name(language) for e in industry.enterprises.all()] if industry else [],
+            }
+        )
     unit = ind.unit(language)
     chart = {
-        "type": "bar", "id": "industry", "title": f"{ind.name(language)}（{period.label(language)}）",
-        "unit": unit, "categories": [r["name"] for r in rows],
+        "type": "bar",
+        "id": "industry",
+        "title": f"{ind.name(language)}（{period.label(language)}）",
+        "unit": unit,
+        "categories": [r["name"] for r in rows],
         "series": [
             {"name": f"{_('Output')} ({unit})", "kind": "bar", "data": [r["value"] for r in rows]},
             {"name": _("Growth year on year (%)"), "kind": "line", "axis": 1, "data": [r["yoy"] for r in rows]},
@@ -140,11 +179,22 @@ def tiers(language: str, until=None, published_only=False) -> dict:
         fig = readout.latest(ind, until=until)
         target = readout.target_for(ind, fig.period if fig else None)
         info = readout.target_info(target, fig, language)
-        rows.append({"code": code, "name": ind.name(language), "value": readout.number(fig.value) if fig else None,
-                     "display": readout.display(fig, language), "period_label": fig.period.label(language) if fig else "",
-                     "section": fig.section if fig else "", "target": info})
+        rows.append(
+            {
+                "code": code,
+                "name": ind.name(language),
+                "value": readout.number(fig.value) if fig else None,
+                "display": readout.display(fig, language),
+                "period_label": fig.period.label(language) if fig else "",
+                "section": fig.section if fig else "",
+                "target": info,
+            }
+        )
     chart = {
-        "type": "bar", "id": "tiers", "title": _("Enterprise tiers and innovation platforms"), "horizontal": True,
+        "type": "bar",
+        "id": "tiers",
+        "title": _("Enterprise tiers and innovation platforms"),
+        "horizontal": True,
         "categories": [r["name"] for r in rows],
         "series": [
             {"name": _("Now"), "kind": "bar", "data": [r["value"] for r in rows]},
@@ -163,13 +213,24 @@ def trend(ind: Indicator, language: str, since=None, until=None, dimension: str 
         kind = fig.period.kind if fig else None
         points = readout.series(ind, dimension, since=since, until=until, kind=kind)
     return {
-        "type": "line" if len(points) > 2 else "bar", "id": f"trend-{ind.code}",
-        "title": ind.name(language), "unit": ind.unit(language),
+        "type": "line" if len(points) > 2 else "bar",
+        "id": f"trend-{ind.code}",
+        "title": ind.name(language),
+        "unit": ind.unit(language),
         "categories": [p.period.label(language) for p in points],
-        "series": [{"name": f"{ind.name(language)} ({ind.unit(language)})", "kind": "bar" if len(points) <= 2 else "line",
-                    "data": [readout.number(p.value) for p in points]},
-                   {"name": _("Growth year on year (%)"), "kind": "line", "axis": 1,
-                    "data": [readout.number(p.yoy, 1) for p in points]}],
+        "series": [
+            {
+                "name": f"{ind.name(language)} ({ind.unit(language)})",
+                "kind": "bar" if len(points) <= 2 else "line",
+                "data": [readout.number(p.value) for p in points],
+            },
+            {
+                "name": _("Growth year on year (%)"),
+                "kind": "line",
+                "axis": 1,
+                "data": [readout.number(p.yoy, 1) for p in points],
+            },
+        ],
         "points": [readout.figure_dict(p, language) for p in points],
     }
 
@@ -196,15 +257,23 @@ def establishment(language: str, since=None, until=None) -> dict | None:
     last = max(agg.buckets) if agg.buckets else 0
     cats = cats[: max(last + 1, edges.index(86400) + 1)]
     return {
-        "type": "bar", "id": "establishment", "title": _("Enterprise establishment time"),
+        "type": "bar",
+        "id": "establishment",
+        "title": _("Enterprise establishment time"),
         "categories": cats,
-        "series": [{"name": _("Establishments"), "kind": "bar", "data": [agg.buckets.get(i, 0) for i in range(len(cats))]}],
-        "marks": [{"at": edges.index(3600), "label": _("60 minutes")}, {"at": edges.index(86400), "label": _("24 hours")}],
+        "series": [
+            {"name": _("Establishments"), "kind": "bar", "data": [agg.buckets.get(i, 0) for i in range(len(cats))]}
+        ],
+        "marks": [
+            {"at": edges.index(3600), "label": _("60 minutes")},
+            {"at": edges.index(86400), "label": _("24 hours")},
+        ],
         "count": agg.count,
     }
 
 
 # --- chains, projects, ledgers ------------------------------------------------------------------
+
 
 def chains(language: str) -> list[dict]:
     """Industry-chain maps (产业链图谱): links by stage, enterprises present, and the gaps."""
@@ -214,87 +283,194 @@ def chains(language: str) -> list[dict]:
         links = []
         for link in chain.links.all():
             ents = [e.name(language) for e in link.enterprises.all()]
-            links.append({"stage": link.stage, "stage_name": stage_names[link.stage], "name": link.name(language),
-                          "enterprises": ents, "gap": not ents})
-        tree = {"name": chain.name(language), "children": [
-            {"name": stage_names[s], "children": [
-                {"name": ln["name"], "gap": ln["gap"],
-                 "children": [{"name": e} for e in ln["enterprises"]] or [{"name": _("gap — to attract"), "gap": True}]}
-                for ln in links if ln["stage"] == s]}
-            for s in ("up", "mid", "down")]}
-        out.append({"key": chain.key, "name": chain.name(language), "illustrative": chain.illustrative,
-                    "industry": chain.industry.name(language) if chain.industry else "", "links": links,
-                    "gaps": [ln["name"] for ln in links if ln["gap"]],
-                    "chart": {"type": "tree", "id": f"chain-{chain.key}", "title": chain.name(language), "data": tree}})
+            links.append(
+                {
+                    "stage": link.stage,
+                    "stage_name": stage_names[link.stage],
+                    "name": link.name(language),
+                    "enterprises": ents,
+                    "gap": not ents,
+                }
+            )
+        tree = {
+            "name": chain.name(language),
+            "children": [
+                {
+                    "name": stage_names[s],
+                    "children": [
+                        {
+                            "name": ln["name"],
+                            "gap": ln["gap"],
+                            "children": [{"name": e} for e in ln["enterprises"]]
+                            or [{"name": _("gap — to attract"), "gap": True}],
+                        }
+                        for ln in links
+                        if ln["stage"] == s
+                    ],
+                }
+                for s in ("up", "mid", "down")
+            ],
+        }
+        out.append(
+            {
+                "key": chain.key,
+                "name": chain.name(language),
+                "illustrative": chain.illustrative,
+                "industry": chain.industry.name(language) if chain.industry else "",
+                "links": links,
+                "gaps": [ln["name"] for ln in links if ln["gap"]],
+                "chart": {"type": "tree", "id": f"chain-{chain.key}", "title": chain.name(language), "data": tree},
+            }
+        )
     return out
 
 
 def industries(language: str) -> list[dict]:
     groups = {}
     for ind in Industry.objects.prefetch_related("enterprises"):
-        groups.setdefault(ind.group, []).append({
-            "key": ind.key, "name": ind.name(language), "role": ind.lead_role, "section": ind.section,
-            "enterprises": [{"name": e.name(language), "uscc": e.uscc, "demo": e.uscc_is_demo} for e in ind.enterprises.all()],
-        })
+        groups.setdefault(ind.group, []).append(
+            {
+                "key": ind.key,
+                "name": ind.name(language),
+                "role": ind.lead_role,
+                "section": ind.section,
+                "enterprises": [
+                    {"name": e.name(language), "uscc": e.uscc, "demo": e.uscc_is_demo} for e in ind.enterprises.all()
+                ],
+            }
+        )
     labels = dict(Industry.GROUPS)
-    return [{"group": g, "name": str(labels[g]), "items": groups[g]} for g in ("lead", "cluster", "frontier", "bonded_base")
-            if g in groups]
+    return [
+        {"group": g, "name": str(labels[g]), "items": groups[g]}
+        for g in ("lead", "cluster", "frontier", "bonded_base")
+        if g in groups
+    ]
 
 
 def enterprises(language: str) -> list[dict]:
-    return [{"name": e.name(language), "uscc": e.uscc, "demo": e.uscc_is_demo, "section": e.section,
-             "industries": [i.name(language) for i in e.industries.all()],
-             "links": [f"{ln.chain.name(language)} · {ln.name(language)}" for ln in e.chain_links.select_related("chain")]}
-            for e in Enterprise.objects.prefetch_related("industries")]
+    return [
+        {
+            "name": e.name(language),
+            "uscc": e.uscc,
+            "demo": e.uscc_is_demo,
+            "section": e.section,
+            "industries": [i.name(language) for i in e.industries.all()],
+            "links": [
+                f"{ln.chain.name(language)} · {ln.name(language)}" for ln in e.chain_links.select_related("chain")
+            ],
+        }
+        for e in Enterprise.objects.prefetch_related("industries")
+    ]
 
 
 def projects(language: str) -> dict:
     kinds, stages = dict(Project.KINDS), dict(Project.STAGES)
-    rows = [{"name": p.name(language), "kind": p.kind, "kind_name": str(kinds[p.kind]), "stage": p.stage,
-             "stage_name": str(stages[p.stage]), "investment": readout.number(p.investment, 2), "progress": p.progress,
-             "year": p.year, "section": p.section, "note": (p.note_en or p.note_zh) if is_en(language) else p.note_zh}
-            for p in Project.objects.all()]
+    rows = [
+        {
+            "name": p.name(language),
+            "kind": p.kind,
+            "kind_name": str(kinds[p.kind]),
+            "stage": p.stage,
+            "stage_name": str(stages[p.stage]),
+            "investment": readout.number(p.investment, 2),
+            "progress": p.progress,
+            "year": p.year,
+            "section": p.section,
+            "note": (p.note_en or p.note_zh) if is_en(language) else p.note_zh,
+        }
+        for p in Project.objects.all()
+    ]
     counts = Counter(r["stage"] for r in rows if r["kind"] != "fund")
-    chart = {"type": "funnel", "id": "pipeline", "title": _("Project pipeline, signing to production"),
-             "categories": [str(stages[s]) for s in Project.PIPELINE],
-             "series": [{"name": _("Projects"), "kind": "bar", "data": [counts.get(s, 0) for s in Project.PIPELINE]}]}
+    chart = {
+        "type": "funnel",
+        "id": "pipeline",
+        "title": _("Project pipeline, signing to production"),
+        "categories": [str(stages[s]) for s in Project.PIPELINE],
+        "series": [{"name": _("Projects"), "kind": "bar", "data": [counts.get(s, 0) for s in Project.PIPELINE]}],
+    }
     figures = []
-    for code in ("projects.key_provincial_municipal", "projects.three_batches", "bonded.signed_projects",
-                 "bonded.signed_investment", "investment.capital_leveraged"):
+    for code in (
+        "projects.key_provincial_municipal",
+        "projects.three_batches",
+        "bonded.signed_projects",
+        "bonded.signed_investment",
+        "investment.capital_leveraged",
+    ):
         ind = Indicator.objects.filter(code=code).first()
         if ind:
             fig = readout.latest(ind)
-            figures.append({"name": ind.name(language), "display": readout.display(fig, language), "unit": ind.unit(language),
-                            "section": fig.section if fig else "", "url": reverse("monitor:indicator", args=[code])})
+            figures.append(
+                {
+                    "name": ind.name(language),
+                    "display": readout.display(fig, language),
+                    "unit": ind.unit(language),
+                    "section": fig.section if fig else "",
+                    "url": reverse("monitor:indicator", args=[code]),
+                }
+            )
     return {"rows": rows, "chart": chart, "figures": figures}
 
 
 def ledgers(language: str) -> dict:
     en = is_en(language)
     levels, reps = dict(InnovationOutcome.LEVELS), dict(InnovationOutcome.REPLICATION)
-    outcomes = [{"title": o.title(language), "level": o.level, "level_name": str(levels[o.level]),
-                 "replication": str(reps[o.replication]), "count": o.count, "year": o.year, "section": o.section,
-                 "note": (o.note_en or o.note_zh) if en else o.note_zh} for o in InnovationOutcome.objects.all()]
+    outcomes = [
+        {
+            "title": o.title(language),
+            "level": o.level,
+            "level_name": str(levels[o.level]),
+            "replication": str(reps[o.replication]),
+            "count": o.count,
+            "year": o.year,
+            "section": o.section,
+            "note": (o.note_en or o.note_zh) if en else o.note_zh,
+        }
+        for o in InnovationOutcome.objects.all()
+    ]
     plevels, pstat = dict(PilotTask.LEVELS), dict(PilotTask.STATUSES)
-    pilots = [{"title": p.title(language), "level": str(plevels[p.level]), "status": p.status,
-               "status_name": str(pstat[p.status]), "items": p.items, "batches": p.batches, "section": p.section,
-               "note": (p.note_en or p.note_zh) if en else p.note_zh} for p in PilotTask.objects.all()]
-    talent = [{"name": t.name(language), "count": t.count, "unit": t.unit(language), "section": t.section}
-              for t in TalentProgramme.objects.all()]
+    pilots = [
+        {
+            "title": p.title(language),
+            "level": str(plevels[p.level]),
+            "status": p.status,
+            "status_name": str(pstat[p.status]),
+            "items": p.items,
+            "batches": p.batches,
+            "section": p.section,
+            "note": (p.note_en or p.note_zh) if en else p.note_zh,
+        }
+        for p in PilotTask.objects.all()
+    ]
+    talent = [
+        {"name": t.name(language), "count": t.count, "unit": t.unit(language), "section": t.section}
+        for t in TalentProgramme.objects.all()
+    ]
     bonded = []
     for ind in Indicator.objects.filter(category="bonded"):
         fig = readout.latest(ind)
-        bonded.append({"code": ind.code, "name": ind.name(language), "display": readout.display(fig, language),
-                       "unit": ind.unit(language), "period_label": fig.period.label(language) if fig else "",
-                       "section": fig.section if fig else "", "source": ind.source,
-                       "target": readout.target_info(readout.target_for(ind, fig.period if fig else None), fig, language),
-                       "url": reverse("monitor:indicator", args=[ind.code])})
+        bonded.append(
+            {
+                "code": ind.code,
+                "name": ind.name(language),
+                "display": readout.display(fig, language),
+                "unit": ind.unit(language),
+                "period_label": fig.period.label(language) if fig else "",
+                "section": fig.section if fig else "",
+                "source": ind.source,
+                "target": readout.target_info(readout.target_for(ind, fig.period if fig else None), fig, language),
+                "url": reverse("monitor:indicator", args=[ind.code]),
+            }
+        )
     level_counts = Counter()
     for o in InnovationOutcome.objects.all():
         level_counts[o.level] += o.count
-    chart = {"type": "pie", "id": "outcomes", "title": _("Innovation outcomes by level"),
-             "categories": [str(levels[k]) for k in level_counts],
-             "series": [{"name": _("Outcomes"), "kind": "pie", "data": list(level_counts.values())}]}
+    chart = {
+        "type": "pie",
+        "id": "outcomes",
+        "title": _("Innovation outcomes by level"),
+        "categories": [str(levels[k]) for k in level_counts],
+        "series": [{"name": _("Outcomes"), "kind": "pie", "data": list(level_counts.values())}],
+    }
     return {"outcomes": outcomes, "pilots": pilots, "talent": talent, "bonded": bonded, "chart": chart}
 
 
@@ -332,5 +508,14 @@ def events(ind: Indicator, language: str, period: Period | None, dimension: str 
     if dimension:
         qs = qs.filter(dimension=dimension)
     scale = ind.scale or Decimal(1)
-    return [{"at": e.at, "ref": e.ref, "label": e.label, "dimension": ind.dimension_label(e.dimension, language),
-             "value": readout.number(e.value / scale, 4), "key": e.event_key} for e in qs.order_by("at", "id")[:limit]]
+    return [
+        {
+            "at": e.at,
+            "ref": e.ref,
+            "label": e.label,
+            "dimension": ind.dimension_label(e.dimension, language),
+            "value": readout.number(e.value / scale, 4),
+            "key": e.event_key,
+        }
+        for e in qs.order_by("at", "id")[:limit]
+    ]

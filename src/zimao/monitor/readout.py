@@ -88,6 +88,7 @@ class Figure:
 
 # --- computing from rollups ---------------------------------------------------------------------
 
+
 def _scaled(ind: Indicator, value) -> Decimal | None:
     if value is None:
         return None
@@ -130,7 +131,9 @@ def _computed_value(ind: Indicator, period: Period, dimension: str = "") -> tupl
 def _has_rollups(ind: Indicator, period: Period) -> bool:
     if ind.source != "computed" or not ind.stream:
         return False
-    return rollups.has_events(ind.stream, period.month_keys(), end_month=f"{period.end.year:04d}-{period.end.month:02d}")
+    return rollups.has_events(
+        ind.stream, period.month_keys(), end_month=f"{period.end.year:04d}-{period.end.month:02d}"
+    )
 
 
 def _observation(ind: Indicator, period: Period, dimension: str = "") -> IndicatorValue | None:
@@ -140,8 +143,9 @@ def _observation(ind: Indicator, period: Period, dimension: str = "") -> Indicat
     return IndicatorValue.objects.filter(indicator=ind, dimension=dimension, period_key=period.key).first()
 
 
-def _observations(ind: Indicator, dimension: str, *, since: date | None, until: date | None,
-                  kind: str | None = None) -> list[IndicatorValue]:
+def _observations(
+    ind: Indicator, dimension: str, *, since: date | None, until: date | None, kind: str | None = None
+) -> list[IndicatorValue]:
     """Observations of one dimension within the window, by period end then start."""
     values = _values_of(ind, dimension)
     if values is None:
@@ -154,14 +158,28 @@ def _observations(ind: Indicator, dimension: str, *, since: date | None, until: 
             qs = qs.filter(period_kind=kind)
         values = list(qs)
     else:
-        values = [v for v in values if (not until or v.period_end <= until) and (not since or v.period_end >= since)
-                  and (not kind or v.period_kind == kind)]
+        values = [
+            v
+            for v in values
+            if (not until or v.period_end <= until)
+            and (not since or v.period_end >= since)
+            and (not kind or v.period_kind == kind)
+        ]
     return sorted(values, key=lambda o: (o.period_end, o.period_start or date.min))
 
 
 def _from_observation(ind: Indicator, obs: IndicatorValue) -> Figure:
-    return Figure(ind, obs.period, obs.value, "reported", obs.dimension, obs.qualifier, obs.section,
-                  obs.source_note, obs.published_yoy)
+    return Figure(
+        ind,
+        obs.period,
+        obs.value,
+        "reported",
+        obs.dimension,
+        obs.qualifier,
+        obs.section,
+        obs.source_note,
+        obs.published_yoy,
+    )
 
 
 def value_for(ind: Indicator, period: Period, dimension: str = "", *, with_yoy: bool = True) -> Figure | None:
@@ -196,7 +214,9 @@ def attach_yoy(fig: Figure) -> Figure:
     return fig
 
 
-def latest(ind: Indicator, dimension: str = "", *, until: date | None = None, since: date | None = None) -> Figure | None:
+def latest(
+    ind: Indicator, dimension: str = "", *, until: date | None = None, since: date | None = None
+) -> Figure | None:
     """The most recent figure up to ``until``: for computed indicators the year to date of the
     last month with events (e.g. 2022年1-6月); otherwise the observation ending last (a shorter,
     more recent period beats a cumulative one ending the same day)."""
@@ -224,8 +244,15 @@ def latest(ind: Indicator, dimension: str = "", *, until: date | None = None, si
     return attach_yoy(best)
 
 
-def series(ind: Indicator, dimension: str = "", *, since: date | None = None, until: date | None = None,
-           grain: str = "month", kind: str | None = None) -> list[Figure]:
+def series(
+    ind: Indicator,
+    dimension: str = "",
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    grain: str = "month",
+    kind: str | None = None,
+) -> list[Figure]:
     """Points over time. Computed: one per month (or quarter/year) with events; reported: each
     observation (optionally only one period ``kind``), ordered by period end."""
     points: list[Figure] = []
@@ -266,15 +293,18 @@ def breakdown(ind: Indicator, period: Period) -> list[Figure]:
     out = []
     if ind.source == "computed" and ind.stream and _has_rollups(ind, period):
         if ind.aggregation in ("count", "sum"):
-            agg = rollups.aggregate(ind.stream, period.month_keys(),
-                                    end_month=f"{period.end.year:04d}-{period.end.month:02d}")
+            agg = rollups.aggregate(
+                ind.stream, period.month_keys(), end_month=f"{period.end.year:04d}-{period.end.month:02d}"
+            )
             for dim in sorted(agg.by_dimension):
                 value, count = _computed_value(ind, period, dim)
                 out.append(attach_yoy(Figure(ind, period, value, "computed", dim, count=count)))
         return out
     values = _values_of(ind)
     if values is None:
-        values = IndicatorValue.objects.filter(indicator=ind, period_key=period.key).exclude(dimension="").order_by("id")
+        values = (
+            IndicatorValue.objects.filter(indicator=ind, period_key=period.key).exclude(dimension="").order_by("id")
+        )
     else:
         values = sorted((v for v in values if v.period_key == period.key and v.dimension), key=lambda v: v.pk)
     for obs in values:
@@ -299,6 +329,7 @@ def target_for(ind: Indicator, period: Period | None, dimension: str = "") -> Ta
 
 
 # --- presentation -------------------------------------------------------------------------------
+
 
 def _plain(value: Decimal, decimals: int) -> str:
     """Rounded to ``decimals`` places, without trailing zeros (25 stays 25, 35.80 shows 35.8)."""
@@ -390,8 +421,9 @@ def figure_dict(fig: Figure | None, language: str | None = None) -> dict | None:
     }
 
 
-def indicator_dict(ind: Indicator, *, until: date | None = None, since: date | None = None,
-                   language: str | None = None) -> dict:
+def indicator_dict(
+    ind: Indicator, *, until: date | None = None, since: date | None = None, language: str | None = None
+) -> dict:
     """Everything the pages, the API and ``zimao indicators --json`` show about one indicator."""
     language = language or get_language() or "zh-hans"
     fig = latest(ind, until=until, since=since)

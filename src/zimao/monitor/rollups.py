@@ -34,9 +34,32 @@ from zimao.monitor.models import DurationBucket, MonitorEvent, Rollup
 
 # Upper edges in seconds; bucket i holds (edge[i-1], edge[i]]; the last bucket is open-ended.
 BUCKET_EDGES = [
-    60, 300, 600, 900, 1200, 1800, 2700, 3600,  # ≤ 60 minutes
-    4500, 5400, 7200, 10800, 14400, 21600, 28800, 43200, 57600, 72000, 86400,  # ≤ 24 hours
-    129600, 172800, 259200, 432000, 604800, 1209600, 2592000,
+    60,
+    300,
+    600,
+    900,
+    1200,
+    1800,
+    2700,
+    3600,  # ≤ 60 minutes
+    4500,
+    5400,
+    7200,
+    10800,
+    14400,
+    21600,
+    28800,
+    43200,
+    57600,
+    72000,
+    86400,  # ≤ 24 hours
+    129600,
+    172800,
+    259200,
+    432000,
+    604800,
+    1209600,
+    2592000,
 ]
 OPEN_BUCKET = len(BUCKET_EDGES)
 _DEC = DecimalField(max_digits=24, decimal_places=4)
@@ -54,8 +77,17 @@ def month_of(at: datetime) -> str:
     return f"{local.year:04d}-{local.month:02d}"
 
 
-def apply_event(stream: str, *, at: datetime, event_key: str, value: Decimal, dimension: str = "",
-                ref: str = "", label: str = "", duration: bool = False) -> bool:
+def apply_event(
+    stream: str,
+    *,
+    at: datetime,
+    event_key: str,
+    value: Decimal,
+    dimension: str = "",
+    ref: str = "",
+    label: str = "",
+    duration: bool = False,
+) -> bool:
     """Count one event into its month's rollup — once: a second delivery of the same
     ``event_key`` changes nothing and returns False.
 
@@ -67,8 +99,16 @@ def apply_event(stream: str, *, at: datetime, event_key: str, value: Decimal, di
     with transaction.atomic():
         try:
             with transaction.atomic():
-                MonitorEvent.objects.create(stream=stream, event_key=event_key, at=at, period=period,
-                                            dimension=dimension, value=value, ref=ref[:120], label=label[:300])
+                MonitorEvent.objects.create(
+                    stream=stream,
+                    event_key=event_key,
+                    at=at,
+                    period=period,
+                    dimension=dimension,
+                    value=value,
+                    ref=ref[:120],
+                    label=label[:300],
+                )
         except IntegrityError:
             return False  # already counted: the event key is the idempotency key
         rollup, _ = Rollup.objects.get_or_create(stream=stream, period=period, dimension=dimension)
@@ -81,8 +121,9 @@ def apply_event(stream: str, *, at: datetime, event_key: str, value: Decimal, di
             updated_at=timezone.now(),
         )
         if duration:
-            b, _ = DurationBucket.objects.get_or_create(stream=stream, period=period, dimension=dimension,
-                                                        bucket=bucket_of(value))
+            b, _ = DurationBucket.objects.get_or_create(
+                stream=stream, period=period, dimension=dimension, bucket=bucket_of(value)
+            )
             DurationBucket.objects.filter(pk=b.pk).update(count=F("count") + 1)
     return True
 
@@ -94,6 +135,7 @@ def clear(stream: str) -> None:
 
 
 # --- reading ------------------------------------------------------------------------------------
+
 
 @dataclass
 class Aggregate:
@@ -158,8 +200,11 @@ def _rows(stream: str) -> list[dict] | None:
         return None
     key = ("rollup", stream)
     if key not in memo:
-        memo[key] = list(Rollup.objects.filter(stream=stream)
-                         .values("period", "dimension", "count", "total", "min_value", "max_value"))
+        memo[key] = list(
+            Rollup.objects.filter(stream=stream).values(
+                "period", "dimension", "count", "total", "min_value", "max_value"
+            )
+        )
     return memo[key]
 
 
@@ -197,17 +242,24 @@ def _in_window(qs, month_keys, end_month, dimension, dimensions):
     return qs
 
 
-def aggregate(stream: str, month_keys: list[str] | None, *, end_month: str | None = None,
-              dimension: str | None = None, dimensions: list[str] | None = None,
-              with_buckets: bool = False) -> Aggregate:
+def aggregate(
+    stream: str,
+    month_keys: list[str] | None,
+    *,
+    end_month: str | None = None,
+    dimension: str | None = None,
+    dimensions: list[str] | None = None,
+    with_buckets: bool = False,
+) -> Aggregate:
     """Sum a stream's monthly rollups over ``month_keys`` (or every month up to ``end_month``)."""
     rows = _rows(stream)
     if rows is not None:
         keys = set(month_keys) if month_keys is not None else None
         rows = [r for r in rows if _wanted(r, keys, end_month, dimension, dimensions)]
     else:
-        rows = _in_window(Rollup.objects.filter(stream=stream), month_keys, end_month, dimension, dimensions) \
-            .values("dimension", "count", "total", "min_value", "max_value")
+        rows = _in_window(Rollup.objects.filter(stream=stream), month_keys, end_month, dimension, dimensions).values(
+            "dimension", "count", "total", "min_value", "max_value"
+        )
     agg = Aggregate()
     for row in rows:
         agg.count += row["count"]
@@ -247,5 +299,6 @@ def months_with_data(stream: str) -> list[str]:
     rows = _rows(stream)
     if rows is not None:
         return sorted({r["period"] for r in rows if r["count"] > 0})
-    return list(Rollup.objects.filter(stream=stream, count__gt=0).values_list("period", flat=True)
-                .distinct().order_by("period"))
+    return list(
+        Rollup.objects.filter(stream=stream, count__gt=0).values_list("period", flat=True).distinct().order_by("period")
+    )

@@ -49,8 +49,9 @@ def _decimal(value, name: str) -> Decimal:
     return d
 
 
-def record_event(indicator_code: str, at: datetime, *, event_key: str, value=1, dimension: str = "",
-                 ref: str = "", label: str = ""):
+def record_event(
+    indicator_code: str, at: datetime, *, event_key: str, value=1, dimension: str = "", ref: str = "", label: str = ""
+):
     """Report one event — 上报事件 — to a counting stream; returns the task result.
 
     ``value`` is what a *sum* indicator adds (e.g. an RCEP certificate's FOB value in yuan, a
@@ -63,12 +64,14 @@ def record_event(indicator_code: str, at: datetime, *, event_key: str, value=1, 
     value = _decimal(value, "value")
     from zimao.monitor.tasks import apply_event_task
 
-    return apply_event_task.enqueue(stream, at.isoformat(), event_key, str(value), dimension or "", ref or "",
-                                    label or "", False)
+    return apply_event_task.enqueue(
+        stream, at.isoformat(), event_key, str(value), dimension or "", ref or "", label or "", False
+    )
 
 
-def record_duration(indicator_code: str, at: datetime, seconds, *, event_key: str, dimension: str = "",
-                    ref: str = "", label: str = ""):
+def record_duration(
+    indicator_code: str, at: datetime, seconds, *, event_key: str, dimension: str = "", ref: str = "", label: str = ""
+):
     """Report one duration — 上报用时 — e.g. an enterprise establishment that finished at ``at``
     after ``seconds`` from submission. Feeds the count, median, 90th percentile, fastest and
     within-24-hours share of ``catalogue.ESTABLISHMENTS``."""
@@ -79,8 +82,9 @@ def record_duration(indicator_code: str, at: datetime, seconds, *, event_key: st
         raise ValueError("`seconds` must not be negative")
     from zimao.monitor.tasks import apply_event_task
 
-    return apply_event_task.enqueue(stream, at.isoformat(), event_key, str(seconds), dimension or "", ref or "",
-                                    label or "", True)
+    return apply_event_task.enqueue(
+        stream, at.isoformat(), event_key, str(seconds), dimension or "", ref or "", label or "", True
+    )
 
 
 def rebuild(indicator_code: str) -> int:
@@ -98,8 +102,16 @@ def rebuild(indicator_code: str) -> int:
         for ev in source():
             _check(ev.at, ev.event_key)
             value = _decimal(ev.seconds if duration else ev.value, "seconds" if duration else "value")
-            if rollups.apply_event(stream, at=ev.at, event_key=ev.event_key, value=value, dimension=ev.dimension or "",
-                                   ref=ev.ref or "", label=ev.label or "", duration=duration):
+            if rollups.apply_event(
+                stream,
+                at=ev.at,
+                event_key=ev.event_key,
+                value=value,
+                dimension=ev.dimension or "",
+                ref=ev.ref or "",
+                label=ev.label or "",
+                duration=duration,
+            ):
                 counted += 1
     return counted
 

@@ -21,7 +21,7 @@ a replay and late live events from counting twice.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from zimao.core import events
 from zimao.monitor import catalogue

@@ -31,9 +31,16 @@ def count_fact(event: events.Announcement) -> None:
     duration = catalogue.STREAMS[stream] == "duration"
     if duration and fact.seconds is None:
         raise ValueError(f"{stream!r} counts durations: the fact needs `seconds`")
-    rollups.apply_event(stream, at=fact.at, event_key=fact.event_key,
-                        value=Decimal(fact.seconds if duration else fact.value), dimension=fact.dimension,
-                        ref=fact.ref, label=fact.label, duration=duration)
+    rollups.apply_event(
+        stream,
+        at=fact.at,
+        event_key=fact.event_key,
+        value=Decimal(fact.seconds if duration else fact.value),
+        dimension=fact.dimension,
+        ref=fact.ref,
+        label=fact.label,
+        duration=duration,
+    )
 
 
 def count_finished_case(event: events.Announcement) -> None:
@@ -41,17 +48,38 @@ def count_finished_case(event: events.Announcement) -> None:
     if p["status"] == "withdrawn":
         return
     at = parse_datetime(p["at"])
-    rollups.apply_event(catalogue.CASES_COMPLETED, at=at, event_key=f"case:{p['number']}", value=Decimal(1),
-                        dimension=p["service"], ref=p["number"], label=p.get("service_name", ""))
+    rollups.apply_event(
+        catalogue.CASES_COMPLETED,
+        at=at,
+        event_key=f"case:{p['number']}",
+        value=Decimal(1),
+        dimension=p["service"],
+        ref=p["number"],
+        label=p.get("service_name", ""),
+    )
     if p.get("origin_zone"):
-        rollups.apply_event(catalogue.CASES_CROSS_ZONE, at=at, event_key=f"cross:{p['number']}", value=Decimal(1),
-                            dimension=p["origin_zone"], ref=p["number"], label=p.get("service_name", ""))
+        rollups.apply_event(
+            catalogue.CASES_CROSS_ZONE,
+            at=at,
+            event_key=f"cross:{p['number']}",
+            value=Decimal(1),
+            dimension=p["origin_zone"],
+            ref=p["number"],
+            label=p.get("service_name", ""),
+        )
 
 
 def count_rating(event: events.Announcement) -> None:
     p = event.payload
-    rollups.apply_event(catalogue.RATINGS, at=parse_datetime(p["at"]), event_key=f"rating:{p['number']}",
-                        value=Decimal(1), dimension=str(p["level"]), ref=p["number"], label=p.get("service_name", ""))
+    rollups.apply_event(
+        catalogue.RATINGS,
+        at=parse_datetime(p["at"]),
+        event_key=f"rating:{p['number']}",
+        value=Decimal(1),
+        dimension=str(p["level"]),
+        ref=p["number"],
+        label=p.get("service_name", ""),
+    )
 
 
 def recount_ratings(event: events.Announcement) -> None:
@@ -68,8 +96,13 @@ def rating_facts():
     from zimao.cases.ratings import counted_ratings
 
     for r in counted_ratings().iterator():
-        yield events.Fact(at=r.created_at, event_key=f"rating:{r.case.number}", dimension=str(r.level),
-                          ref=r.case.number, label=r.case.service.name_zh)
+        yield events.Fact(
+            at=r.created_at,
+            event_key=f"rating:{r.case.number}",
+            dimension=str(r.level),
+            ref=r.case.number,
+            label=r.case.service.name_zh,
+        )
 
 
 def register() -> None:

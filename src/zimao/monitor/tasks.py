@@ -15,11 +15,27 @@ from zimao.monitor import rollups
 
 
 @task()
-def apply_event_task(stream: str, at: str, event_key: str, value: str, dimension: str = "", ref: str = "",
-                     label: str = "", duration: bool = False) -> bool:
+def apply_event_task(
+    stream: str,
+    at: str,
+    event_key: str,
+    value: str,
+    dimension: str = "",
+    ref: str = "",
+    label: str = "",
+    duration: bool = False,
+) -> bool:
     """Count one event into the rollups (idempotent per ``event_key``)."""
-    return rollups.apply_event(stream, at=datetime.fromisoformat(at), event_key=event_key, value=Decimal(value),
-                               dimension=dimension, ref=ref, label=label, duration=duration)
+    return rollups.apply_event(
+        stream,
+        at=datetime.fromisoformat(at),
+        event_key=event_key,
+        value=Decimal(value),
+        dimension=dimension,
+        ref=ref,
+        label=label,
+        duration=duration,
+    )
 
 
 @task()

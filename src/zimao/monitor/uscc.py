@@ -27,7 +27,7 @@ def org_code_check(body: str) -> str:
     if len(body) != 8:
         raise ValueError("organisation-code body must be 8 characters")
     total = 0
-    for ch, w in zip(body, _WEIGHTS_11714):
+    for ch, w in zip(body, _WEIGHTS_11714, strict=False):
         if ch.isdigit():
             v = int(ch)
         elif "A" <= ch <= "Z":
@@ -43,7 +43,7 @@ def uscc_check(first17: str) -> str:
     """GB 32100 check character: C18 = (31 − Σ(value × 3^(i−1) mod 31) mod 31) mod 31."""
     if len(first17) != 17:
         raise ValueError("need the first 17 characters")
-    total = sum(_VALUE[c] * w for c, w in zip(first17, _WEIGHTS_32100))
+    total = sum(_VALUE[c] * w for c, w in zip(first17, _WEIGHTS_32100, strict=False))
     return CHARSET[(31 - total % 31) % 31]
 
 
@@ -65,7 +65,7 @@ def demo_uscc(counter: int, prefix: str = DEMO_PREFIX) -> str:
     The organisation-code body is positions 9–16: "MA" from the prefix plus six counter digits.
     """
     digits = 16 - len(prefix)
-    if not 0 <= counter < 10 ** digits:
+    if not 0 <= counter < 10**digits:
         raise ValueError("counter out of range")
     body16 = f"{prefix}{counter:0{digits}d}"
     org_body = body16[8:16]

@@ -9,7 +9,7 @@ class PermitsConfig(AppConfig):
     def ready(self):
         # Registers the rules, effects, outputs, checks and task source the permit catalogue names,
         # and the licence kinds and field labels permits print.
-        from zimao.permits import plugins  # noqa: F401
+        from zimao.permits import plugins
 
         plugins.register_licence_vocabulary()
         _register_history()

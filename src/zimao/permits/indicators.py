@@ -43,17 +43,28 @@ def permit_label(cred) -> str:
 def permit_issued(item, cred) -> None:
     """A permit or filing receipt was issued for ``item`` (called again for the same credential on
     a retried run: the event key counts it once)."""
-    _report(cred.issued_at, event_key=permit_key(cred.identifier), dimension=item.reform_mode,
-            ref=cred.identifier, label=permit_label(cred))
+    _report(
+        cred.issued_at,
+        event_key=permit_key(cred.identifier),
+        dimension=item.reform_mode,
+        ref=cred.identifier,
+        label=permit_label(cred),
+    )
 
 
 def activity_noted(note, holder_name: str, item) -> None:
     """直接取消审批: a company noted the activity instead of applying."""
-    _report(note.noted_at, event_key=activity_key(note.holder_uscc, note.item_code),
-            dimension=ReformMode.CANCELLED.value, ref=note.holder_uscc, label=f"{holder_name} {item.name_zh}".strip())
+    _report(
+        note.noted_at,
+        event_key=activity_key(note.holder_uscc, note.item_code),
+        dimension=ReformMode.CANCELLED.value,
+        ref=note.holder_uscc,
+        label=f"{holder_name} {item.name_zh}".strip(),
+    )
 
 
 # ---------------------------------------------------------------- rebuild source
+
 
 def _mode_from_words(subject: dict) -> str:
     """The reform mode printed on the permit at issue (``subject.reform_mode``, "<zh> <en>"):
@@ -85,29 +96,42 @@ def monitor_events():
     from django.db.models import Q
 
     from zimao.catalog.models import ServiceItem
-    from zimao.licences.models import Credential
     from zimao.core.events import Fact as Event
+    from zimao.licences.models import Credential
     from zimao.permits.models import ActivityNote
     from zimao.registry import services as registry
 
     kinds = _kind_modes()
-    creds = Credential.objects.filter(Q(kind__in=list(kinds)) | Q(subject__has_key="permit_item")) \
-        .filter(case_number__isnull=False).order_by("issued_at", "id")
+    creds = (
+        Credential.objects.filter(Q(kind__in=list(kinds)) | Q(subject__has_key="permit_item"))
+        .filter(case_number__isnull=False)
+        .order_by("issued_at", "id")
+    )
     for cred in creds.iterator():
         mode = _mode_from_words(cred.subject) or kinds.get(cred.kind, "")
         if not mode:
             log.warning("permit credential %s: reform mode unknown, not counted", cred.identifier)
             continue
-        yield Event(at=cred.issued_at, event_key=permit_key(cred.identifier), dimension=mode, ref=cred.identifier,
-                    label=permit_label(cred))
+        yield Event(
+            at=cred.issued_at,
+            event_key=permit_key(cred.identifier),
+            dimension=mode,
+            ref=cred.identifier,
+            label=permit_label(cred),
+        )
 
     names: dict[str, str] = {}
-    items = dict(ServiceItem.objects.filter(code__in=ActivityNote.objects.values("item_code"))
-                 .values_list("code", "name_zh"))
+    items = dict(
+        ServiceItem.objects.filter(code__in=ActivityNote.objects.values("item_code")).values_list("code", "name_zh")
+    )
     for note in ActivityNote.objects.order_by("noted_at", "id").iterator():
         if note.holder_uscc not in names:
             entity = registry.entity_by_uscc(note.holder_uscc)
             names[note.holder_uscc] = entity.name if entity else ""
-        yield Event(at=note.noted_at, event_key=activity_key(note.holder_uscc, note.item_code),
-                    dimension=ReformMode.CANCELLED.value, ref=note.holder_uscc,
-                    label=f"{names[note.holder_uscc]} {items.get(note.item_code, note.item_code)}".strip())
+        yield Event(
+            at=note.noted_at,
+            event_key=activity_key(note.holder_uscc, note.item_code),
+            dimension=ReformMode.CANCELLED.value,
+            ref=note.holder_uscc,
+            label=f"{names[note.holder_uscc]} {items.get(note.item_code, note.item_code)}".strip(),
+        )

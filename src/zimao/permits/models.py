@@ -21,14 +21,19 @@ class Commitment(models.Model):
     """告知承诺书: the applicant read the published conditions and committed that they are met."""
 
     class Status(models.TextChoices):
-        SIGNED = "signed", _("signed, check pending")      # 已承诺，待核查
+        SIGNED = "signed", _("signed, check pending")  # 已承诺，待核查
         VERIFIED = "verified", _("found true at the check")  # 核查属实
-        FALSE = "false", _("found false at the check")       # 承诺不实
+        FALSE = "false", _("found false at the check")  # 承诺不实
 
     case_number = models.CharField(max_length=32, db_index=True)
     item_code = models.CharField(max_length=40)
-    holder_uscc = models.CharField(max_length=18, blank=True, default="", db_index=True,
-                                   help_text="known at signing, or at issue when the same case registers the company")
+    holder_uscc = models.CharField(
+        max_length=18,
+        blank=True,
+        default="",
+        db_index=True,
+        help_text="known at signing, or at issue when the same case registers the company",
+    )
     signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     signer_name = models.CharField(max_length=50)
     signed_at = models.DateTimeField()
@@ -40,7 +45,9 @@ class Commitment(models.Model):
 
     class Meta:
         ordering = ["-signed_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["case_number", "item_code"], name="permits_one_commitment_per_item")]
+        constraints = [
+            models.UniqueConstraint(fields=["case_number", "item_code"], name="permits_one_commitment_per_item")
+        ]
         verbose_name = _("commitment")
 
     def __str__(self):
@@ -56,8 +63,8 @@ class PostCheck(models.Model):
 
     class Outcome(models.TextChoices):
         PENDING = "", _("pending")
-        TRUE = "true", _("commitment true")      # 承诺属实
-        FALSE = "false", _("commitment false")   # 承诺不实
+        TRUE = "true", _("commitment true")  # 承诺属实
+        FALSE = "false", _("commitment false")  # 承诺不实
 
     commitment = models.OneToOneField(Commitment, on_delete=models.PROTECT, related_name="post_check")
     task = models.OneToOneField("cases.Task", on_delete=models.PROTECT, related_name="post_check")
@@ -65,7 +72,9 @@ class PostCheck(models.Model):
     due_date = models.DateField()
     outcome = models.CharField(max_length=5, choices=Outcome.choices, blank=True, default="")
     findings = models.TextField(blank=True, default="")
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

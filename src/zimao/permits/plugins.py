@@ -48,16 +48,34 @@ PERMIT_FIELD_LABELS = {
 # An item may name its own with ``permit.type_seq`` in the catalogue.
 PERMIT_TYPE_SEQ = {
     "permit": "100",
-    "drug_retail_licence": "101", "device_class3_licence": "102", "vet_drug_licence": "103",
-    "pesticide_licence": "104", "auction_licence": "105", "printing_licence": "106",
-    "publication_retail_licence": "107", "travel_agency_licence": "108", "entertainment_licence": "109",
-    "hr_services_licence": "110", "labour_dispatch_licence": "111", "road_transport_licence": "112",
-    "construction_qualification": "113", "real_estate_qualification": "114", "sewer_discharge_permit": "115",
-    "outdoor_sign_permit": "116", "fire_safety_permit": "117", "tobacco_retail_licence": "118",
-    "public_hygiene_permit": "119", "hazchem_licence": "120", "security_services_licence": "121",
+    "drug_retail_licence": "101",
+    "device_class3_licence": "102",
+    "vet_drug_licence": "103",
+    "pesticide_licence": "104",
+    "auction_licence": "105",
+    "printing_licence": "106",
+    "publication_retail_licence": "107",
+    "travel_agency_licence": "108",
+    "entertainment_licence": "109",
+    "hr_services_licence": "110",
+    "labour_dispatch_licence": "111",
+    "road_transport_licence": "112",
+    "construction_qualification": "113",
+    "real_estate_qualification": "114",
+    "sewer_discharge_permit": "115",
+    "outdoor_sign_permit": "116",
+    "fire_safety_permit": "117",
+    "tobacco_retail_licence": "118",
+    "public_hygiene_permit": "119",
+    "hazchem_licence": "120",
+    "security_services_licence": "121",
     "hotel_special_trade_licence": "122",
-    "filing.prepackaged_food": "201", "filing.device_class2": "202", "filing.vehicle_repair": "203",
-    "filing.environmental_registration": "204", "filing.prepaid_cards": "205", "filing.clinic": "206",
+    "filing.prepackaged_food": "201",
+    "filing.device_class2": "202",
+    "filing.vehicle_repair": "203",
+    "filing.environmental_registration": "204",
+    "filing.prepaid_cards": "205",
+    "filing.clinic": "206",
     "industry_permit.convenience_store": "301",
 }
 
@@ -90,14 +108,17 @@ def _active(entity) -> bool:
 def holder_uscc(ctx) -> str:
     """The company the permit is for: the one this case registered (一件事 with 企业开办), or the
     one the applicant named."""
-    return (ctx.results.get("uscc") or ctx.results.get("holder_uscc")
-            or (ctx.data.get("company") or {}).get("uscc") or "")
+    return (
+        ctx.results.get("uscc") or ctx.results.get("holder_uscc") or (ctx.data.get("company") or {}).get("uscc") or ""
+    )
 
 
 # ---------------------------------------------------------------- at submission
 
-NOT_YOURS = ("只能为您名下已登记的企业申请。请核对统一社会信用代码，或先办理企业开办。",
-             "You can apply only for a company registered in your name. Check the code, or start the company first.")
+NOT_YOURS = (
+    "只能为您名下已登记的企业申请。请核对统一社会信用代码，或先办理企业开办。",
+    "You can apply only for a company registered in your name. Check the code, or start the company first.",
+)
 
 
 @checks.register("permits.company_registered", "企业已登记", "The company is registered and active")
@@ -107,8 +128,14 @@ def company_registered(data: dict, applicant=None) -> list[Problem]:
         return []
     entity = _entity(uscc)
     if not _active(entity):
-        return [Problem("company.uscc", "unknown_company", "没有查到以此代码登记的存续企业",
-                        "No active company is registered under this code")]
+        return [
+            Problem(
+                "company.uscc",
+                "unknown_company",
+                "没有查到以此代码登记的存续企业",
+                "No active company is registered under this code",
+            )
+        ]
     if applicant is not None and entity.applicant_id != getattr(applicant, "pk", None):
         return [Problem("company.uscc", "not_your_company", *NOT_YOURS)]
     return []
@@ -120,8 +147,14 @@ def commitment_agreed(data: dict, applicant=None) -> list[Problem]:
     if "commitment" not in data:
         return []
     if (data.get("commitment") or {}).get("agree") is not True:
-        return [Problem("commitment.agree", "required", "请阅读告知的许可条件，并勾选承诺",
-                        "Read the published conditions and tick the box to commit")]
+        return [
+            Problem(
+                "commitment.agree",
+                "required",
+                "请阅读告知的许可条件，并勾选承诺",
+                "Read the published conditions and tick the box to commit",
+            )
+        ]
     return []
 
 
@@ -149,29 +182,51 @@ def record_commitment(ctx) -> dict:
     signed = ctx.data.get("commitment") or {}
     problems = []
     if signed.get("agree") is not True:
-        problems.append(Problem("commitment.agree", "required", "请阅读告知的许可条件，并勾选承诺",
-                                "Read the published conditions and tick the box to commit"))
+        problems.append(
+            Problem(
+                "commitment.agree",
+                "required",
+                "请阅读告知的许可条件，并勾选承诺",
+                "Read the published conditions and tick the box to commit",
+            )
+        )
     signer_name = str(signed.get("signer_name") or "").strip()
     if not signer_name:
-        problems.append(Problem("commitment.signer_name", "required", "请填写承诺人姓名", "Enter the name of the person committing"))
+        problems.append(
+            Problem("commitment.signer_name", "required", "请填写承诺人姓名", "Enter the name of the person committing")
+        )
     if problems:
         raise BusinessError(*problems, status=422)
     signer = get_user_model().objects.get(pk=ctx.applicant_id)
     now = timezone.now()
     recorded = []
     for item in items:
-        row, created = Commitment.objects.get_or_create(case_number=ctx.number, item_code=item.code, defaults={
-            "holder_uscc": (ctx.data.get("company") or {}).get("uscc", ""), "signer": signer,
-            "signer_name": signer_name, "signed_at": now, "text_hash": catalogue.conditions_hash(item),
-            "conditions_zh": item.conditions_zh, "conditions_en": item.conditions_en})
+        row, created = Commitment.objects.get_or_create(
+            case_number=ctx.number,
+            item_code=item.code,
+            defaults={
+                "holder_uscc": (ctx.data.get("company") or {}).get("uscc", ""),
+                "signer": signer,
+                "signer_name": signer_name,
+                "signed_at": now,
+                "text_hash": catalogue.conditions_hash(item),
+                "conditions_zh": item.conditions_zh,
+                "conditions_en": item.conditions_en,
+            },
+        )
         if created:
-            audit.record(ctx.actor, "commitment.signed", row, after={
-                "case": ctx.number, "item": item.code, "signer_name": signer_name, "text_hash": row.text_hash})
+            audit.record(
+                ctx.actor,
+                "commitment.signed",
+                row,
+                after={"case": ctx.number, "item": item.code, "signer_name": signer_name, "text_hash": row.text_hash},
+            )
         recorded.append({"item": item.code, "text_hash": row.text_hash})
     return {"commitments": recorded}
 
 
 # ---------------------------------------------------------------- 秒批 rule
+
 
 def _items_for_rule(ctx, service: ServiceItem) -> list[ServiceItem]:
     everything = catalogue.commitment_items(service)
@@ -181,30 +236,50 @@ def _items_for_rule(ctx, service: ServiceItem) -> list[ServiceItem]:
     if ":" in key:  # a task for what a merged or industry permit covers in one department
         code, dept = key.split(":", 1)
         owner = ServiceItem.objects.filter(code=code).first()
-        return [c for c in catalogue.covered_items(owner) if c.department.code == dept
-                and c.reform_mode == ReformMode.COMMITMENT] if owner else []
+        return (
+            [
+                c
+                for c in catalogue.covered_items(owner)
+                if c.department.code == dept and c.reform_mode == ReformMode.COMMITMENT
+            ]
+            if owner
+            else []
+        )
     return [i for i in everything if i.code == key]
 
 
-@rules.register("permits.commitment_signed", "已签署告知承诺书", "The commitment is signed against the conditions in force")
+@rules.register(
+    "permits.commitment_signed", "已签署告知承诺书", "The commitment is signed against the conditions in force"
+)
 def commitment_signed(ctx) -> RuleResult:
     service = _service(ctx.service_code)
     items = _items_for_rule(ctx, service)
     if not items:
         return RuleResult(False, "该事项不实行告知承诺", "this item is not granted on a notification-commitment")
-    signed = {c.item_code: c for c in Commitment.objects.filter(case_number=ctx.number, item_code__in=[i.code for i in items])}
+    signed = {
+        c.item_code: c for c in Commitment.objects.filter(case_number=ctx.number, item_code__in=[i.code for i in items])
+    }
     for item in items:
         row = signed.get(item.code)
         if row is None:
-            return RuleResult(False, f"尚未签署“{item.name_zh}”的告知承诺书", f"no signed commitment for {item.name_en}")
+            return RuleResult(
+                False, f"尚未签署“{item.name_zh}”的告知承诺书", f"no signed commitment for {item.name_en}"
+            )
         if row.text_hash != catalogue.conditions_hash(item):
-            return RuleResult(False, f"“{item.name_zh}”告知的条件已更新，需要审核", f"the conditions of {item.name_en} changed after signing")
+            return RuleResult(
+                False,
+                f"“{item.name_zh}”告知的条件已更新，需要审核",
+                f"the conditions of {item.name_en} changed after signing",
+            )
     return RuleResult(True)
 
 
 # ---------------------------------------------------------------- merged and industry permits
 
-@task_sources.register("permits.covered_items", "合并事项按部门审核", "One task per department for the items a permit covers")
+
+@task_sources.register(
+    "permits.covered_items", "合并事项按部门审核", "One task per department for the items a permit covers"
+)
 def covered_item_tasks(ctx) -> list[dict]:
     """两证合一 / 一业一证: the departments of the covered items review in parallel. A department
     whose items are all filings or commitments approves at once (备案即办 / 告知承诺)."""
@@ -219,16 +294,20 @@ def covered_item_tasks(ctx) -> list[dict]:
                 auto = ["permits.commitment_signed"] if ReformMode.COMMITMENT in modes else ["always"]
             else:
                 auto = []
-            specs.append({
-                "key": catalogue.covered_task_key(item, dept), "department": dept,
-                "name_zh": ("、".join(c.name_zh for c in group))[:100],
-                "name_en": ("; ".join(c.name_en for c in group))[:150],
-                "auto_approve_if": auto,
-            })
+            specs.append(
+                {
+                    "key": catalogue.covered_task_key(item, dept),
+                    "department": dept,
+                    "name_zh": ("、".join(c.name_zh for c in group))[:100],
+                    "name_en": ("; ".join(c.name_en for c in group))[:150],
+                    "auto_approve_if": auto,
+                }
+            )
     return specs
 
 
 # ---------------------------------------------------------------- outputs
+
 
 def add_months(day: dt.date, months: int) -> dt.date:
     """``day`` plus whole months (the 31st becomes the month's last day)."""
@@ -334,8 +413,7 @@ def _document_fields(item: ServiceItem, entity, ctx, authority) -> dict:
     from zimao.catalog.process import lookup
 
     cfg = item.permit or {}
-    sources = {"authority": authority.name_zh, "legal_representative": entity.legal_rep_name,
-               "address": entity.address}
+    sources = {"authority": authority.name_zh, "legal_representative": entity.legal_rep_name, "address": entity.address}
     out = {}
     for spec in cfg.get("fields", []):
         if "value" in spec:
@@ -372,16 +450,26 @@ def issue_permit(item: ServiceItem, ctx):
     uscc = holder_uscc(ctx)
     entity = _entity(uscc)
     if entity is None:
-        raise BusinessError(Problem("company.uscc", "no_holder", "无法确定持证企业", "The permit holder is unknown"), status=409)
+        raise BusinessError(
+            Problem("company.uscc", "no_holder", "无法确定持证企业", "The permit holder is unknown"), status=409
+        )
     cfg = item.permit or {}
     today = timezone.localdate()
     covered = catalogue.covered_items(item)
     kind = credential_kind(item)
     cred = licences.issue_credential(
-        kind=kind, title_zh=cfg.get("title_zh") or item.name_zh, title_en=cfg.get("title_en") or item.name_en,
-        holder_uscc=entity.uscc, holder_name=entity.name, subject=_subject(item, entity, ctx, covered, today),
-        valid_from=today, valid_until=valid_until(item, today), case_number=ctx.number, actor=ctx.actor,
-        type_code=type_code(item, kind), issuer=issuing_authority(item),
+        kind=kind,
+        title_zh=cfg.get("title_zh") or item.name_zh,
+        title_en=cfg.get("title_en") or item.name_en,
+        holder_uscc=entity.uscc,
+        holder_name=entity.name,
+        subject=_subject(item, entity, ctx, covered, today),
+        valid_from=today,
+        valid_until=valid_until(item, today),
+        case_number=ctx.number,
+        actor=ctx.actor,
+        type_code=type_code(item, kind),
+        issuer=issuing_authority(item),
     )
     codes = [item.code] + [c.code for c in covered]
     for commitment in Commitment.objects.filter(case_number=ctx.number, item_code__in=codes):
@@ -397,8 +485,15 @@ def _issue(ctx, output: str) -> list[dict]:
         if not catalogue.is_permit_item(item) or output not in catalogue.item_outputs(item):
             continue
         cred = issue_permit(item, ctx)
-        refs.append({"identifier": cred.identifier, "kind": cred.kind, "title_zh": cred.title_zh,
-                     "title_en": cred.title_en, "item": item.code})
+        refs.append(
+            {
+                "identifier": cred.identifier,
+                "kind": cred.kind,
+                "title_zh": cred.title_zh,
+                "title_en": cred.title_en,
+                "item": item.code,
+            }
+        )
     return refs
 
 

@@ -16,8 +16,8 @@ from django.utils import timezone
 from zimao.cases import services as cases
 from zimao.cases.models import Case
 from zimao.catalog import services as catalog
-from zimao.catalog.plugins import follow_ups
 from zimao.catalog.models import Activity, Officer, ReformMode, ServiceItem
+from zimao.catalog.plugins import follow_ups
 from zimao.core import audit
 from zimao.core.errors import BusinessError, Conflict, Problem, forbidden, not_found
 from zimao.permits import catalogue, indicators
@@ -27,6 +27,7 @@ DEFAULT_POST_CHECK_DAYS = 20  # working days, when the item does not say (核查
 
 
 # ---------------------------------------------------------------- 告知承诺: apply in one visit
+
 
 @dataclass
 class Grant:
@@ -41,13 +42,24 @@ class Grant:
 def commitment_item(code: str) -> ServiceItem:
     item = catalog.get_service(code)
     if not catalogue.commitment_items(item):
-        raise BusinessError.of("service", "not_commitment", "该事项不实行告知承诺", "This item is not granted on a commitment",
-                               status=409)
+        raise BusinessError.of(
+            "service", "not_commitment", "该事项不实行告知承诺", "This item is not granted on a commitment", status=409
+        )
     return item
 
 
-def apply_with_commitment(user, code: str, *, uscc: str, signer_name: str, agree: bool, data: dict | None = None,
-                          conditions_hash: str = "", idempotency_key: str = "", channel: str = "web") -> Grant:
+def apply_with_commitment(
+    user,
+    code: str,
+    *,
+    uscc: str,
+    signer_name: str,
+    agree: bool,
+    data: dict | None = None,
+    conditions_hash: str = "",
+    idempotency_key: str = "",
+    channel: str = "web",
+) -> Grant:
     """实行告知承诺: the applicant has read the published conditions and signs; the permit is granted
     in the same visit and the department's post-approval check is scheduled.
 
@@ -56,8 +68,14 @@ def apply_with_commitment(user, code: str, *, uscc: str, signer_name: str, agree
     """
     item = commitment_item(code)
     if conditions_hash and conditions_hash != catalogue.conditions_version(item):
-        raise Conflict(Problem("conditions_hash", "conditions_changed", "告知的许可条件已更新，请重新阅读后再承诺",
-                               "The published conditions have changed: read them again before you commit"))
+        raise Conflict(
+            Problem(
+                "conditions_hash",
+                "conditions_changed",
+                "告知的许可条件已更新，请重新阅读后再承诺",
+                "The published conditions have changed: read them again before you commit",
+            )
+        )
     payload = dict(data or {})
     payload["company"] = {**(payload.get("company") or {}), "uscc": uscc}
     payload["commitment"] = {"agree": bool(agree), "signer_name": signer_name}
@@ -96,10 +114,18 @@ def schedule_post_check(commitment: Commitment) -> PostCheck:
     item = ServiceItem.objects.select_related("department").get(code=commitment.item_code)
     days = int((item.permit or {}).get("post_check_days", DEFAULT_POST_CHECK_DAYS))
     task = cases.create_follow_up_task(
-        commitment.case_number, stage_key="post_check", key=f"postcheck:{item.code}", department_code=item.department.code,
-        name_zh=f"告知承诺事后核查：{item.name_zh}", name_en=f"Post-approval check of a commitment: {item.name_en}",
-        due_days=days, actor="system:permits")
-    return PostCheck.objects.create(commitment=commitment, task=task, department=item.department, due_date=task.due_date)
+        commitment.case_number,
+        stage_key="post_check",
+        key=f"postcheck:{item.code}",
+        department_code=item.department.code,
+        name_zh=f"告知承诺事后核查：{item.name_zh}",
+        name_en=f"Post-approval check of a commitment: {item.name_en}",
+        due_days=days,
+        actor="system:permits",
+    )
+    return PostCheck.objects.create(
+        commitment=commitment, task=task, department=item.department, due_date=task.due_date
+    )
 
 
 @follow_ups.register("post_check", "告知承诺事后核查", "Post-approval check of a commitment")
@@ -109,9 +135,15 @@ def decide_post_check_task(task, user, outcome: str, reason: str) -> None:
     if check is None:
         raise not_found("post_check")
     if outcome == "correct":
-        raise BusinessError.of("outcome", "invalid", "事后核查的结论只能是属实或不实", "A post-approval check is true or false", status=422)
-    record_post_check(check.pk, user, "true" if outcome == "approve" else "false",
-                      reason or "核查属实 / the commitment was found true")
+        raise BusinessError.of(
+            "outcome", "invalid", "事后核查的结论只能是属实或不实", "A post-approval check is true or false", status=422
+        )
+    record_post_check(
+        check.pk,
+        user,
+        "true" if outcome == "approve" else "false",
+        reason or "核查属实 / the commitment was found true",
+    )
 
 
 # ---------------------------------------------------------------- the post-approval check
@@ -124,7 +156,8 @@ def can_check(user, check: PostCheck) -> bool:
     if officer is None:
         return False
     return officer.role == Officer.Role.ADMIN or (
-        officer.department_id == check.department_id and officer.role == Officer.Role.REVIEWER)
+        officer.department_id == check.department_id and officer.role == Officer.Role.REVIEWER
+    )
 
 
 def post_checks_for(user, *, view: str = "open"):
@@ -141,14 +174,18 @@ def post_checks_for(user, *, view: str = "open"):
 
 
 def get_check_for(user, check_id: int) -> PostCheck:
-    check = PostCheck.objects.select_related("commitment", "task", "task__case", "department").filter(pk=check_id).first()
+    check = (
+        PostCheck.objects.select_related("commitment", "task", "task__case", "department").filter(pk=check_id).first()
+    )
     if check is None or not can_check(user, check):
         raise not_found("post_check")
     return check
 
 
-FALSE_REASON = ("告知承诺事后核查发现承诺内容与实际不符，依法撤销许可：{findings}",
-                "The post-approval check found the commitment false; the permit is revoked: {findings}")
+FALSE_REASON = (
+    "告知承诺事后核查发现承诺内容与实际不符，依法撤销许可：{findings}",
+    "The post-approval check found the commitment false; the permit is revoked: {findings}",
+)
 
 
 def record_post_check(check_id: int, user, outcome: str, findings: str) -> PostCheck:
@@ -160,17 +197,26 @@ def record_post_check(check_id: int, user, outcome: str, findings: str) -> PostC
 
     findings = (findings or "").strip()
     if outcome not in OUTCOMES:
-        raise BusinessError.of("outcome", "invalid", "核查结论只能是“属实”或“不实”", "The outcome is true or false", status=422)
+        raise BusinessError.of(
+            "outcome", "invalid", "核查结论只能是“属实”或“不实”", "The outcome is true or false", status=422
+        )
     if not findings:
         raise BusinessError.of("findings", "required", "请填写核查情况", "Describe what the check found", status=422)
     if len(findings) > 2000:
         raise BusinessError.of("findings", "too_long", "核查情况不能超过2000字", "At most 2000 characters", status=422)
     with transaction.atomic():
-        check = PostCheck.objects.select_for_update(of=("self",)).select_related("commitment", "task", "task__case").filter(pk=check_id).first()
+        check = (
+            PostCheck.objects.select_for_update(of=("self",))
+            .select_related("commitment", "task", "task__case")
+            .filter(pk=check_id)
+            .first()
+        )
         if check is None or not can_check(user, check):
             raise not_found("post_check")
         if check.outcome:
-            raise Conflict(Problem("outcome", "already_decided", "该核查已有结论", "This check has already been recorded"))
+            raise Conflict(
+                Problem("outcome", "already_decided", "该核查已有结论", "This check has already been recorded")
+            )
         now = timezone.now()
         check.outcome, check.findings, check.decided_by, check.decided_at = outcome, findings, user, now
         check.save(update_fields=["outcome", "findings", "decided_by", "decided_at"])
@@ -179,8 +225,12 @@ def record_post_check(check_id: int, user, outcome: str, findings: str) -> PostC
         commitment = check.commitment
         commitment.status = Commitment.Status.VERIFIED if outcome == "true" else Commitment.Status.FALSE
         commitment.save(update_fields=["status"])
-        audit.record(user, "post_check.recorded", check, after={"outcome": outcome, "case": commitment.case_number,
-                                                                "item": commitment.item_code})
+        audit.record(
+            user,
+            "post_check.recorded",
+            check,
+            after={"outcome": outcome, "case": commitment.case_number, "item": commitment.item_code},
+        )
         case = task.case
         if outcome == "false":
             cred = Credential.objects.filter(identifier=commitment.credential_identifier).first()
@@ -190,24 +240,46 @@ def record_post_check(check_id: int, user, outcome: str, findings: str) -> PostC
             name_zh = item.name_zh if item else commitment.item_code
             name_en = item.name_en if item else commitment.item_code
             record = CreditRecord.objects.create(
-                holder_uscc=commitment.holder_uscc, holder_name=cred.holder_name if cred else "",
-                kind=CreditRecord.Kind.FALSE_COMMITMENT, item_code=commitment.item_code, case_number=commitment.case_number,
-                credential_identifier=commitment.credential_identifier, recorded_by=user,
+                holder_uscc=commitment.holder_uscc,
+                holder_name=cred.holder_name if cred else "",
+                kind=CreditRecord.Kind.FALSE_COMMITMENT,
+                item_code=commitment.item_code,
+                case_number=commitment.case_number,
+                credential_identifier=commitment.credential_identifier,
+                recorded_by=user,
                 details_zh=f"“{name_zh}”告知承诺不实，许可已撤销。核查情况：{findings}",
-                details_en=f"False commitment for {name_en}; the permit was revoked. Findings: {findings}")
-            audit.record(user, "credit.recorded", record, after={"holder_uscc": record.holder_uscc, "kind": record.kind,
-                                                                 "item": record.item_code, "case": record.case_number})
-            cases.notify(case, user=case.applicant,
-                         zh=f"经事后核查，您对“{name_zh}”的告知承诺与实际不符，许可已撤销并记入企业信用记录。",
-                         en=f"The post-approval check found your commitment for {name_en} false: the permit is revoked "
-                            "and recorded against the company.")
+                details_en=f"False commitment for {name_en}; the permit was revoked. Findings: {findings}",
+            )
+            audit.record(
+                user,
+                "credit.recorded",
+                record,
+                after={
+                    "holder_uscc": record.holder_uscc,
+                    "kind": record.kind,
+                    "item": record.item_code,
+                    "case": record.case_number,
+                },
+            )
+            cases.notify(
+                case,
+                user=case.applicant,
+                zh=f"经事后核查，您对“{name_zh}”的告知承诺与实际不符，许可已撤销并记入企业信用记录。",
+                en=f"The post-approval check found your commitment for {name_en} false: the permit is revoked "
+                "and recorded against the company.",
+            )
         else:
-            cases.notify(case, user=case.applicant, zh="告知承诺事后核查已完成，承诺属实，许可继续有效。",
-                         en="The post-approval check is done: your commitment was true and the permit stands.")
+            cases.notify(
+                case,
+                user=case.applicant,
+                zh="告知承诺事后核查已完成，承诺属实，许可继续有效。",
+                en="The post-approval check is done: your commitment was true and the permit stands.",
+            )
         return check
 
 
 # ---------------------------------------------------------------- 直接取消审批: note the activity
+
 
 def note_activity(user, uscc: str, code: str) -> ActivityNote:
     """No case: the approval is abolished. The company's record notes the activity it declared."""
@@ -215,23 +287,43 @@ def note_activity(user, uscc: str, code: str) -> ActivityNote:
 
     item = catalog.get_service(code)
     if item.reform_mode != ReformMode.CANCELLED:
-        raise BusinessError.of("service", "not_cancelled", "该事项仍需办理，不能仅作记录",
-                               "This item still needs an application", status=409)
+        raise BusinessError.of(
+            "service",
+            "not_cancelled",
+            "该事项仍需办理，不能仅作记录",
+            "This item still needs an application",
+            status=409,
+        )
     entity = registry.entity_by_uscc(uscc or "")
     if entity is None or entity.applicant_id != user.pk:
-        raise BusinessError(Problem("uscc", "not_your_company", "只能为您名下已登记的企业记录",
-                                    "You can only note this for a company registered in your name"), status=422)
+        raise BusinessError(
+            Problem(
+                "uscc",
+                "not_your_company",
+                "只能为您名下已登记的企业记录",
+                "You can only note this for a company registered in your name",
+            ),
+            status=422,
+        )
     with transaction.atomic():
-        note, created = ActivityNote.objects.get_or_create(holder_uscc=entity.uscc, item_code=item.code, defaults={
-            "activities": list(item.activities), "noted_by": user})
+        note, created = ActivityNote.objects.get_or_create(
+            holder_uscc=entity.uscc,
+            item_code=item.code,
+            defaults={"activities": list(item.activities), "noted_by": user},
+        )
         if created:
-            audit.record(user, "activity.noted", note, after={"holder_uscc": entity.uscc, "item": item.code,
-                                                              "activities": note.activities})
+            audit.record(
+                user,
+                "activity.noted",
+                note,
+                after={"holder_uscc": entity.uscc, "item": item.code, "activities": note.activities},
+            )
             indicators.activity_noted(note, entity.name, item)
     return note
 
 
 # ---------------------------------------------------------------- the business-scope advisor
+
 
 @dataclass
 class Advice:
@@ -266,11 +358,17 @@ def advise(activity_keys) -> Advice:
         else:
             by_mode.setdefault(target.reform_mode, []).append(target)
     bundles = [s for s in catalog.published_services() if s.is_bundle and chosen & set(s.activities)]
-    return Advice(activities=[acts[k] for k in keys if k in acts], unknown=[k for k in keys if k not in acts],
-                  by_mode=by_mode, industry_permits=industry, bundles=bundles)
+    return Advice(
+        activities=[acts[k] for k in keys if k in acts],
+        unknown=[k for k in keys if k not in acts],
+        by_mode=by_mode,
+        industry_permits=industry,
+        bundles=bundles,
+    )
 
 
 # ---------------------------------------------------------------- a company's credentials in one place
+
 
 @dataclass
 class CompanyRecord:
@@ -297,13 +395,15 @@ def company_records(user) -> list[CompanyRecord]:
     out = []
     for entity in companies_of(user):
         creds = licences.credentials_for(entity.uscc)
-        out.append(CompanyRecord(
-            entity=entity,
-            credentials=[(c, licences.status_label(c.effective_status(today))) for c in creds],
-            commitments=list(Commitment.objects.filter(holder_uscc=entity.uscc).select_related("post_check")),
-            credit_records=list(CreditRecord.objects.filter(holder_uscc=entity.uscc)),
-            activity_notes=list(ActivityNote.objects.filter(holder_uscc=entity.uscc)),
-        ))
+        out.append(
+            CompanyRecord(
+                entity=entity,
+                credentials=[(c, licences.status_label(c.effective_status(today))) for c in creds],
+                commitments=list(Commitment.objects.filter(holder_uscc=entity.uscc).select_related("post_check")),
+                credit_records=list(CreditRecord.objects.filter(holder_uscc=entity.uscc)),
+                activity_notes=list(ActivityNote.objects.filter(holder_uscc=entity.uscc)),
+            )
+        )
     return out
 
 

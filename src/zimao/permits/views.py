@@ -34,8 +34,14 @@ from zimao.web.present import bi, problem_message
 MODE_HELP = {
     ReformMode.CANCELLED: ("无需申请：营业执照在手即可经营。", "Nothing to apply for: the business licence is enough."),
     ReformMode.FILING: ("在线备案，当场取得备案回执。", "File online and get the filing receipt at once."),
-    ReformMode.COMMITMENT: ("阅读条件、签署承诺，当场发证；事后核查。", "Read the conditions, commit, get the permit at once; checked afterwards."),
-    ReformMode.OPTIMISED: ("精简材料、压缩时限，部门审核后发证。", "Fewer documents and shorter limits; a department reviews."),
+    ReformMode.COMMITMENT: (
+        "阅读条件、签署承诺，当场发证；事后核查。",
+        "Read the conditions, commit, get the permit at once; checked afterwards.",
+    ),
+    ReformMode.OPTIMISED: (
+        "精简材料、压缩时限，部门审核后发证。",
+        "Fewer documents and shorter limits; a department reviews.",
+    ),
 }
 
 
@@ -67,10 +73,15 @@ def catalogue_page(request):
         mine = [i for i in items if i.reform_mode == mode]
         zh, en = catalogue.mode_words(mode)
         groups.append({"key": mode, "label": bi((zh, en)), "help": bi(MODE_HELP[mode]), "items": mine})
-    departments = Department.objects.filter(code__in={i.department.code for i in catalogue.permit_items()}).order_by("code")
+    departments = Department.objects.filter(code__in={i.department.code for i in catalogue.permit_items()}).order_by(
+        "code"
+    )
     bundles = [s for s in catalog.published_services() if s.is_bundle]
-    return render(request, "permits/catalogue.html", {
-        "groups": groups, "departments": departments, "department": dept, "count": len(items), "bundles": bundles})
+    return render(
+        request,
+        "permits/catalogue.html",
+        {"groups": groups, "departments": departments, "department": dept, "count": len(items), "bundles": bundles},
+    )
 
 
 @require_safe
@@ -79,9 +90,10 @@ def catalogue_xlsx(request):
     from zimao.catalog.excel import export_workbook
 
     stream = io.BytesIO()
-    export_workbook(stream, [s for s in catalog.published_services()])
-    response = HttpResponse(stream.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    export_workbook(stream, list(catalog.published_services()))
+    response = HttpResponse(
+        stream.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     response["Content-Disposition"] = 'attachment; filename="zimao-catalogue.xlsx"'
     return response
 
@@ -99,16 +111,27 @@ def item_page(request, code: str):
     if companies:
         from zimao.permits.models import ActivityNote
 
-        noted = set(ActivityNote.objects.filter(item_code=item.code, holder_uscc__in=[c.uscc for c in companies])
-                    .values_list("holder_uscc", flat=True))
-    return render(request, "permits/item.html", {
-        "item": item, "mode": _mode(item), "covered": [(c, _mode(c)) for c in covered], "merged": merged,
-        "activities": activities, "bundles": catalog.bundles_with(item.code),
-        "commitment": bool(catalogue.commitment_items(item)) and not merged,
-        "has_process": item.processes.filter(published=True).exists() and not merged,
-        "companies": [{"entity": c, "noted": c.uscc in noted} for c in companies],
-        "conditions": [(i, catalogue.conditions_hash(i)[:12]) for i in catalogue.commitment_items(item)],
-    })
+        noted = set(
+            ActivityNote.objects.filter(item_code=item.code, holder_uscc__in=[c.uscc for c in companies]).values_list(
+                "holder_uscc", flat=True
+            )
+        )
+    return render(
+        request,
+        "permits/item.html",
+        {
+            "item": item,
+            "mode": _mode(item),
+            "covered": [(c, _mode(c)) for c in covered],
+            "merged": merged,
+            "activities": activities,
+            "bundles": catalog.bundles_with(item.code),
+            "commitment": bool(catalogue.commitment_items(item)) and not merged,
+            "has_process": item.processes.filter(published=True).exists() and not merged,
+            "companies": [{"entity": c, "noted": c.uscc in noted} for c in companies],
+            "conditions": [(i, catalogue.conditions_hash(i)[:12]) for i in catalogue.commitment_items(item)],
+        },
+    )
 
 
 # ---------------------------------------------------------------- 告知承诺 in one visit
@@ -130,26 +153,43 @@ def _commit_context(request, item, *, posted=None, errors=None, values=None) -> 
         pre = _prefixed(section)
         typed = None
         if posted is not None:
-            typed = {f["key"]: (posted.getlist(f["key"]) if f.get("type") == "multichoice" else posted.get(f["key"], ""))
-                     for f in pre["fields"]}
+            typed = {
+                f["key"]: (posted.getlist(f["key"]) if f.get("type") == "multichoice" else posted.get(f["key"], ""))
+                for f in pre["fields"]
+            }
         # First drawing: the catalogue's defaults; after a post: what was typed.
-        sections.append({"title": bi(section, "title"),
-                         "fields": web_forms.bound_fields(pre, saved=None if posted is None else {}, typed=typed, errors=errors)})
+        sections.append(
+            {
+                "title": bi(section, "title"),
+                "fields": web_forms.bound_fields(pre, saved=None if posted is None else {}, typed=typed, errors=errors),
+            }
+        )
     companies = [c for c in permits.companies_of(request.user) if c.status == "active"]
     values = values or {}
     error_list = [{"href": f"#f-{k}", "message": v} for k, v in errors.items()]
     return {
-        "item": item, "mode": _mode(item), "sections": sections, "companies": companies,
-        "conditions": catalogue.commitment_items(item), "version": catalogue.conditions_version(item),
+        "item": item,
+        "mode": _mode(item),
+        "sections": sections,
+        "companies": companies,
+        "conditions": catalogue.commitment_items(item),
+        "version": catalogue.conditions_version(item),
         "version_short": catalogue.conditions_version(item)[:12],
-        "signer_name": values.get("signer_name", request.user.first_name or ""), "uscc": values.get("uscc", ""),
-        "agree": values.get("agree", False), "errors": errors, "error_list": error_list,
+        "signer_name": values.get("signer_name", request.user.first_name or ""),
+        "uscc": values.get("uscc", ""),
+        "agree": values.get("agree", False),
+        "errors": errors,
+        "error_list": error_list,
         "idempotency_key": values.get("idempotency_key") or uuid.uuid4().hex,
     }
 
 
-FIELD_FOR = {"company.uscc": "uscc", "commitment.agree": "agree", "commitment.signer_name": "signer_name",
-             "conditions_hash": "agree"}
+FIELD_FOR = {
+    "company.uscc": "uscc",
+    "commitment.agree": "agree",
+    "commitment.signer_name": "signer_name",
+    "conditions_hash": "agree",
+}
 
 
 @page
@@ -161,13 +201,19 @@ def commit(request, code: str):
     if request.method != "POST":
         return render(request, "permits/commit.html", _commit_context(request, item))
     post = request.POST
-    values = {"uscc": (post.get("uscc") or "").strip().upper(), "signer_name": (post.get("signer_name") or "").strip(),
-              "agree": post.get("agree") == "true", "idempotency_key": (post.get("idempotency_key") or "")[:64]}
+    values = {
+        "uscc": (post.get("uscc") or "").strip().upper(),
+        "signer_name": (post.get("signer_name") or "").strip(),
+        "agree": post.get("agree") == "true",
+        "idempotency_key": (post.get("idempotency_key") or "")[:64],
+    }
     data, errors = {}, {}
     for section in _own_sections(item):
         pre = _prefixed(section)
         raw, _typed = web_forms.read_post(pre, post, {})
-        _cleaned, problems = engine.validate({"sections": [section]}, {section["key"]: {k.split("__", 1)[1]: v for k, v in raw.items()}})
+        _cleaned, problems = engine.validate(
+            {"sections": [section]}, {section["key"]: {k.split("__", 1)[1]: v for k, v in raw.items()}}
+        )
         for p in problems:
             errors.setdefault(p.field.replace(".", "__", 1), problem_message(p))
         data[section["key"]] = {k.split("__", 1)[1]: v for k, v in raw.items()}
@@ -180,8 +226,15 @@ def commit(request, code: str):
     if not errors:
         try:
             grant = permits.apply_with_commitment(
-                request.user, item.code, uscc=values["uscc"], signer_name=values["signer_name"], agree=True, data=data,
-                conditions_hash=post.get("conditions_version", ""), idempotency_key=values["idempotency_key"])
+                request.user,
+                item.code,
+                uscc=values["uscc"],
+                signer_name=values["signer_name"],
+                agree=True,
+                data=data,
+                conditions_hash=post.get("conditions_version", ""),
+                idempotency_key=values["idempotency_key"],
+            )
         except BusinessError as exc:
             if exc.status in (403, 404) and exc.problems[0].field == "service":
                 raise
@@ -189,8 +242,12 @@ def commit(request, code: str):
                 errors.setdefault(FIELD_FOR.get(p.field, p.field.replace(".", "__", 1)), problem_message(p))
         else:
             return redirect("permits:granted", grant.case.number)
-    return render(request, "permits/commit.html", _commit_context(request, item, posted=post, errors=errors, values=values),
-                  status=422)
+    return render(
+        request,
+        "permits/commit.html",
+        _commit_context(request, item, posted=post, errors=errors, values=values),
+        status=422,
+    )
 
 
 @page
@@ -205,15 +262,30 @@ def granted(request, number: str):
         raise Http404
     creds = permits.credentials_of_case(case)
     holder = creds[0].holder_uscc if creds else ""
-    business = next((c for c in licences.credentials_for(holder) if c.kind == "business_licence"), None) if holder else None
-    checks = list(PostCheck.objects.filter(commitment__case_number=case.number).select_related("commitment", "department"))
-    return render(request, "permits/granted.html", {
-        "case": case, "credentials": [{"cred": c, "label": licences.status_label(c.effective_status()),
-                                       "verify_url": licences.verify_url(c.identifier),
-                                       "qr": segno.make(licences.verify_url(c.identifier), error="m").svg_inline(scale=3, omitsize=True)}
-                                      for c in creds],
-        "business": business, "checks": checks,
-    })
+    business = (
+        next((c for c in licences.credentials_for(holder) if c.kind == "business_licence"), None) if holder else None
+    )
+    checks = list(
+        PostCheck.objects.filter(commitment__case_number=case.number).select_related("commitment", "department")
+    )
+    return render(
+        request,
+        "permits/granted.html",
+        {
+            "case": case,
+            "credentials": [
+                {
+                    "cred": c,
+                    "label": licences.status_label(c.effective_status()),
+                    "verify_url": licences.verify_url(c.identifier),
+                    "qr": segno.make(licences.verify_url(c.identifier), error="m").svg_inline(scale=3, omitsize=True),
+                }
+                for c in creds
+            ],
+            "business": business,
+            "checks": checks,
+        },
+    )
 
 
 # ---------------------------------------------------------------- a company's credentials
@@ -240,12 +312,21 @@ def advisor(request):
     if advice:
         for mode in catalogue.MODE_ORDER:
             zh, en = catalogue.mode_words(mode)
-            groups.append({"key": mode, "label": bi((zh, en)), "help": bi(MODE_HELP[mode]), "items": advice.by_mode.get(mode, [])})
+            groups.append(
+                {"key": mode, "label": bi((zh, en)), "help": bi(MODE_HELP[mode]), "items": advice.by_mode.get(mode, [])}
+            )
     companies_ = [c for c in permits.companies_of(request.user) if c.status == "active"]
-    return render(request, "permits/advisor.html", {
-        "activities": list(catalog.activities()), "chosen": set(chosen), "advice": advice, "groups": groups,
-        "companies": companies_,
-    })
+    return render(
+        request,
+        "permits/advisor.html",
+        {
+            "activities": list(catalog.activities()),
+            "chosen": set(chosen),
+            "advice": advice,
+            "groups": groups,
+            "companies": companies_,
+        },
+    )
 
 
 @page
@@ -277,12 +358,18 @@ def bundle(request, code: str):
     members = catalog.bundle_members(item)
     proc = catalog.current_process(item)
     outputs = [o for s in proc.definition["stages"] if s["type"] == "issue" for o in s.get("outputs", [])]
-    return render(request, "permits/bundle.html", {
-        "bundle": item, "members": [(m, _mode(m) if m.reform_mode else None) for m in members],
-        "departments": sorted({m.department.code: m.department for m in members}.values(), key=lambda d: d.code),
-        "outputs": outputs, "sections": [bi(s, "title") for s in item.form.get("sections", [])],
-        "activities": list(catalog.activities().filter(key__in=item.activities)),
-    })
+    return render(
+        request,
+        "permits/bundle.html",
+        {
+            "bundle": item,
+            "members": [(m, _mode(m) if m.reform_mode else None) for m in members],
+            "departments": sorted({m.department.code: m.department for m in members}.values(), key=lambda d: d.code),
+            "outputs": outputs,
+            "sections": [bi(s, "title") for s in item.form.get("sections", [])],
+            "activities": list(catalog.activities().filter(key__in=item.activities)),
+        },
+    )
 
 
 # ---------------------------------------------------------------- post-approval checks (officers)
@@ -293,7 +380,9 @@ def bundle(request, code: str):
 @require_safe
 def checks(request):
     view = "done" if request.GET.get("view") == "done" else "open"
-    return render(request, "permits/checks.html", {"checks": permits.post_checks_for(request.user, view=view), "view": view})
+    return render(
+        request, "permits/checks.html", {"checks": permits.post_checks_for(request.user, view=view), "view": view}
+    )
 
 
 @page
@@ -322,10 +411,18 @@ def check(request, pk: int):
 
         cred = Credential.objects.filter(identifier=commitment.credential_identifier).first()
     item = catalog.get_service(commitment.item_code, published_only=False)
-    return render(request, "permits/check.html", {
-        "check": item_check, "commitment": commitment, "item": item, "cred": cred,
-        "label": licences.status_label(cred.effective_status()) if cred else None,
-        "errors": errors, "form": form,
-        "error_list": [{"href": f"#f-{k}", "message": v} for k, v in errors.items()],
-    }, status=422 if errors else 200)
-
+    return render(
+        request,
+        "permits/check.html",
+        {
+            "check": item_check,
+            "commitment": commitment,
+            "item": item,
+            "cred": cred,
+            "label": licences.status_label(cred.effective_status()) if cred else None,
+            "errors": errors,
+            "form": form,
+            "error_list": [{"href": f"#f-{k}", "message": v} for k, v in errors.items()],
+        },
+        status=422 if errors else 200,
+    )

@@ -28,7 +28,9 @@ class MarketEntity(models.Model):
     status = models.CharField(max_length=14, choices=Status.choices, default=Status.ACTIVE)
     established_on = models.DateField()
     case_number = models.CharField(max_length=32, blank=True, default="", db_index=True)
-    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="entities")
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="entities"
+    )
     demo = models.BooleanField(default=False, help_text="demo record: its USCC is generated, not the real company's")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -60,7 +62,11 @@ class NameReservation(models.Model):
     reserved_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["full_name"], condition=models.Q(status="reserved"), name="one_live_reservation_per_name")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["full_name"], condition=models.Q(status="reserved"), name="one_live_reservation_per_name"
+            )
+        ]
 
 
 class EstablishmentStep(models.Model):

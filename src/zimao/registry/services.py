@@ -32,8 +32,11 @@ def entities_of(user):
 def name_taken(full_name: str, *, except_case: str = "") -> bool:
     if MarketEntity.objects.filter(name=full_name).exists():
         return True
-    return NameReservation.objects.filter(full_name=full_name, status=NameReservation.Status.RESERVED) \
-        .exclude(case_number=except_case).exists()
+    return (
+        NameReservation.objects.filter(full_name=full_name, status=NameReservation.Status.RESERVED)
+        .exclude(case_number=except_case)
+        .exists()
+    )
 
 
 def full_name_of(data: dict) -> str:
@@ -43,21 +46,38 @@ def full_name_of(data: dict) -> str:
 
 # ---------------------------------------------------------------- at submission
 
+
 @checks.register("registry.name_available", "名称可用", "The company name is free and allowed")
 def check_name(data: dict, applicant=None) -> list[Problem]:
     n = data.get("name") or {}
     trade = n.get("trade_name", "")
     problems = []
     if trade and not names.TRADE_NAME_RE.match(trade):
-        problems.append(Problem("name.trade_name", "invalid", "字号应为2至8个汉字", "The trade name must be 2 to 8 Chinese characters"))
+        problems.append(
+            Problem(
+                "name.trade_name", "invalid", "字号应为2至8个汉字", "The trade name must be 2 to 8 Chinese characters"
+            )
+        )
     bad = names.forbidden_words(trade)
     if bad:
-        problems.append(Problem("name.trade_name", "forbidden", f"字号含有禁用字词：{'、'.join(bad)}",
-                                f"The trade name contains words that may not be used: {', '.join(bad)}"))
+        problems.append(
+            Problem(
+                "name.trade_name",
+                "forbidden",
+                f"字号含有禁用字词：{'、'.join(bad)}",
+                f"The trade name contains words that may not be used: {', '.join(bad)}",
+            )
+        )
     if not problems and n.get("division") and name_taken(full_name_of(data)):
         full = full_name_of(data)
-        problems.append(Problem("name.trade_name", "taken", f"“{full}”已被登记或预留，请换一个字号",
-                                f"The name {full} is already registered or reserved; choose another trade name"))
+        problems.append(
+            Problem(
+                "name.trade_name",
+                "taken",
+                f"“{full}”已被登记或预留，请换一个字号",
+                f"The name {full} is already registered or reserved; choose another trade name",
+            )
+        )
     return problems
 
 
@@ -65,13 +85,26 @@ def reserve_name(case_number: str, data: dict) -> NameReservation:
     n = data["name"]
     try:
         # get_or_create puts its INSERT in a savepoint: a clash leaves the transaction usable.
-        reservation, _ = NameReservation.objects.get_or_create(case_number=case_number, defaults={
-            "full_name": full_name_of(data), "division": n["division"], "trade_name": n["trade_name"],
-            "industry": n["industry"], "org_form": n["org_form"]})
+        reservation, _ = NameReservation.objects.get_or_create(
+            case_number=case_number,
+            defaults={
+                "full_name": full_name_of(data),
+                "division": n["division"],
+                "trade_name": n["trade_name"],
+                "industry": n["industry"],
+                "org_form": n["org_form"],
+            },
+        )
     except IntegrityError:
         full = full_name_of(data)
-        raise Conflict(Problem("name.trade_name", "taken", f"“{full}”刚刚被其他申请预留，请换一个字号",
-                               f"The name {full} was just reserved by another application; choose another")) from None
+        raise Conflict(
+            Problem(
+                "name.trade_name",
+                "taken",
+                f"“{full}”刚刚被其他申请预留，请换一个字号",
+                f"The name {full} was just reserved by another application; choose another",
+            )
+        ) from None
     return reservation
 
 
@@ -82,12 +115,17 @@ def reserve_name_effect(ctx) -> dict:
 
 # ---------------------------------------------------------------- 秒批 rules
 
+
 @rules.register("registry.name_clean", "名称无需人工判断", "The name needs no officer's judgement")
 def name_clean(ctx) -> RuleResult:
     n = ctx.data.get("name") or {}
     words = names.sensitive_words(n.get("trade_name", ""), n.get("industry", ""))
     if words:
-        return RuleResult(False, f"名称含有需审查的字词：{'、'.join(words)}", f"the name contains words an officer must check: {', '.join(words)}")
+        return RuleResult(
+            False,
+            f"名称含有需审查的字词：{'、'.join(words)}",
+            f"the name contains words an officer must check: {', '.join(words)}",
+        )
     if name_taken(full_name_of(ctx.data), except_case=ctx.number):
         return RuleResult(False, "名称已被占用", "the name is already taken")
     return RuleResult(True)
@@ -109,12 +147,17 @@ def entity_registered(ctx) -> RuleResult:
 
 # ---------------------------------------------------------------- effects
 
+
 @effects.register("registry.register_entity", "设立登记并赋码", "Register the company and issue its USCC")
 def register_entity(ctx) -> dict:
     """设立登记: the entity, its new USCC (never reused) and the name, used. Idempotent per case."""
     existing = MarketEntity.objects.filter(case_number=ctx.number).first()
     if existing:
-        return {"uscc": existing.uscc, "entity_name": existing.name, "established_on": existing.established_on.isoformat()}
+        return {
+            "uscc": existing.uscc,
+            "entity_name": existing.name,
+            "established_on": existing.established_on.isoformat(),
+        }
     n, reg = ctx.data["name"], ctx.data.get("registration") or {}
     full = full_name_of(ctx.data)
     with transaction.atomic(savepoint=False):  # all or nothing with the caller's transaction
@@ -122,12 +165,19 @@ def register_entity(ctx) -> dict:
         uscc = identifiers.issue_uscc(n["division"], authority="9", entity_type="1")
         id_entry = reg.get("legal_rep_id")
         entity = MarketEntity.objects.create(
-            uscc=uscc, name=full, org_form=n["org_form"], industry=n["industry"], division=n["division"],
+            uscc=uscc,
+            name=full,
+            org_form=n["org_form"],
+            industry=n["industry"],
+            division=n["division"],
             registered_capital=Decimal(reg["registered_capital"]) if reg.get("registered_capital") else None,
-            address=reg.get("address", ""), business_scope=reg.get("business_scope", ""),
-            legal_rep_name=reg.get("legal_rep_name", ""), legal_rep_id=forms.reveal(id_entry) if id_entry else "",
+            address=reg.get("address", ""),
+            business_scope=reg.get("business_scope", ""),
+            legal_rep_name=reg.get("legal_rep_name", ""),
+            legal_rep_id=forms.reveal(id_entry) if id_entry else "",
             legal_rep_id_masked=forms.display(id_entry) if id_entry else "",
-            established_on=timezone.localdate(), case_number=ctx.number,
+            established_on=timezone.localdate(),
+            case_number=ctx.number,
             applicant_id=ctx.applicant_id,
         )
         reservation.status = NameReservation.Status.USED
@@ -140,8 +190,14 @@ def register_entity(ctx) -> dict:
 def _announce_registered(entity: MarketEntity) -> None:
     """``market.new_entities``: announced in this same transaction (an outbox row), so the
     dashboard counts the entity exactly when the registration commits."""
-    events.announce_fact("market.new_entities", timezone.now(), event_key=f"entity:{entity.uscc}",
-                         dimension=entity.entity_type, ref=entity.uscc, label=entity.name)
+    events.announce_fact(
+        "market.new_entities",
+        timezone.now(),
+        event_key=f"entity:{entity.uscc}",
+        dimension=entity.entity_type,
+        ref=entity.uscc,
+        label=entity.name,
+    )
 
 
 @effects.register("registry.report_establishment", "上报开办用时", "Report the establishment time to the dashboard")
@@ -149,20 +205,34 @@ def report_establishment(ctx) -> dict:
     """企业开办用时: from submission to delivery, for the 24-hour / 60-minute indicators
     (announced as ``registry.establishments``)."""
     seconds = max((ctx.delivered_at - ctx.submitted_at).total_seconds(), 0)
-    events.announce_fact("registry.establishments", ctx.delivered_at, seconds=seconds, event_key=f"establishment:{ctx.number}",
-                         ref=ctx.number, label=ctx.results.get("entity_name", ""))
+    events.announce_fact(
+        "registry.establishments",
+        ctx.delivered_at,
+        seconds=seconds,
+        event_key=f"establishment:{ctx.number}",
+        ref=ctx.number,
+        label=ctx.results.get("entity_name", ""),
+    )
     return {"establishment_seconds": round(seconds, 3)}
 
 
 STEP_OUTPUTS = {
-    "seal": lambda e, d: {"seals": [f"{e.uscc}-{i:02d}" for i in range(1, int(d.get("seal_count") or 1) + 1)],
-                          "maker": d.get("maker", "")},
-    "tax": lambda e, d: {"taxpayer_id": e.uscc, "invoice_type": d.get("invoice_type", ""),
-                         "invoice_quantity": d.get("invoice_quantity", 0)},
+    "seal": lambda e, d: {
+        "seals": [f"{e.uscc}-{i:02d}" for i in range(1, int(d.get("seal_count") or 1) + 1)],
+        "maker": d.get("maker", ""),
+    },
+    "tax": lambda e, d: {
+        "taxpayer_id": e.uscc,
+        "invoice_type": d.get("invoice_type", ""),
+        "invoice_quantity": d.get("invoice_quantity", 0),
+    },
     "social_insurance": lambda e, d: {"employer_number": f"SI{e.uscc[8:17]}", "employees": d.get("employees", 0)},
     "housing_fund": lambda e, d: {"account": f"HF{e.uscc[8:17]}", "employees": d.get("employees", 0)},
-    "bank": lambda e, d: {"bank": d.get("bank", ""), "appointment_date": d.get("appointment_date", ""),
-                          "reference": f"BK{e.uscc[-6:]}"},
+    "bank": lambda e, d: {
+        "bank": d.get("bank", ""),
+        "appointment_date": d.get("appointment_date", ""),
+        "reference": f"BK{e.uscc[-6:]}",
+    },
 }
 
 
@@ -204,11 +274,15 @@ def licence_subject(entity: MarketEntity, applicant_id=None) -> dict:
     if entity.registered_capital is not None:
         capital = wording.amount_in_words(entity.registered_capital * 10000)  # stored in 万元
     subject = {
-        "name": entity.name, "uscc": entity.uscc, "type": company_type(entity.org_form),
-        "legal_representative": entity.legal_rep_name, "registered_capital": capital,
+        "name": entity.name,
+        "uscc": entity.uscc,
+        "type": company_type(entity.org_form),
+        "legal_representative": entity.legal_rep_name,
+        "registered_capital": capital,
         "established_on": wording.date_zh(entity.established_on),
         "business_term": f"{wording.date_zh(entity.established_on)} 至 长期",
-        "address": entity.address, "business_scope": entity.business_scope,
+        "address": entity.address,
+        "business_scope": entity.business_scope,
         "registration_authority": zone.registration_authority().name_zh,
     }
     if applicant_id is not None:
@@ -223,12 +297,25 @@ def business_licence(ctx) -> list[dict]:
 
     entity = MarketEntity.objects.get(case_number=ctx.number)
     cred = licences.issue_credential(
-        kind="business_licence", title_zh="营业执照", title_en="Business licence",
-        holder_uscc=entity.uscc, holder_name=entity.name, case_number=ctx.number, actor=ctx.actor,
-        valid_from=entity.established_on, subject=licence_subject(entity, ctx.applicant_id),
+        kind="business_licence",
+        title_zh="营业执照",
+        title_en="Business licence",
+        holder_uscc=entity.uscc,
+        holder_name=entity.name,
+        case_number=ctx.number,
+        actor=ctx.actor,
+        valid_from=entity.established_on,
+        subject=licence_subject(entity, ctx.applicant_id),
         issuer=zone.registration_authority(),
     )
-    return [{"identifier": cred.identifier, "kind": "business_licence", "title_zh": "营业执照", "title_en": "Business licence"}]
+    return [
+        {
+            "identifier": cred.identifier,
+            "kind": "business_licence",
+            "title_zh": "营业执照",
+            "title_en": "Business licence",
+        }
+    ]
 
 
 @effects.register("registry.release_name", "释放名称", "Free the name held for this application")
@@ -239,16 +326,24 @@ def release_name_effect(ctx) -> dict:
 
 
 def release_reservation(case_number: str) -> None:
-    NameReservation.objects.filter(case_number=case_number, status=NameReservation.Status.RESERVED) \
-        .update(status=NameReservation.Status.RELEASED)
+    NameReservation.objects.filter(case_number=case_number, status=NameReservation.Status.RESERVED).update(
+        status=NameReservation.Status.RELEASED
+    )
 
 
-def register_demo_entity(*, name: str, division: str, org_form: str, industry: str, established_on: date,
-                         uscc: str | None = None) -> MarketEntity:
+def register_demo_entity(
+    *, name: str, division: str, org_form: str, industry: str, established_on: date, uscc: str | None = None
+) -> MarketEntity:
     """A demo company from the zone report: its USCC is generated and marked as such."""
     entity = MarketEntity.objects.filter(name=name).first()
     if entity:
         return entity
     return MarketEntity.objects.create(
-        uscc=uscc or identifiers.issue_uscc(division), name=name, org_form=org_form, industry=industry,
-        division=division, established_on=established_on, demo=True)
+        uscc=uscc or identifiers.issue_uscc(division),
+        name=name,
+        org_form=org_form,
+        industry=industry,
+        division=division,
+        established_on=established_on,
+        demo=True,
+    )

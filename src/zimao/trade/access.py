@@ -3,7 +3,6 @@ reviewers issue; customs authorises approved exporters; officials read everythin
 
 from __future__ import annotations
 
-
 from zimao.catalog import services as catalog
 from zimao.catalog.models import Officer
 from zimao.trade.certificates.document import COMPETENT_AUTHORITY, ISSUING_BODIES
@@ -50,8 +49,11 @@ def is_trade_official(user) -> bool:
     if user.is_staff or user.is_superuser:
         return True
     officer = catalog.officer_of(user)
-    return officer is not None and (officer.department.code in ISSUING_BODIES or officer.department.code == COMPETENT_AUTHORITY
-                                    or officer.role == Officer.Role.ADMIN)
+    return officer is not None and (
+        officer.department.code in ISSUING_BODIES
+        or officer.department.code == COMPETENT_AUTHORITY
+        or officer.role == Officer.Role.ADMIN
+    )
 
 
 def can_view(user, cert: Certificate) -> bool:
@@ -61,5 +63,3 @@ def can_view(user, cert: Certificate) -> bool:
     if is_trade_official(user) or cert.applicant_id == user.id:
         return True
     return cert.exporter_uscc in exporter_usccs(user)
-
-

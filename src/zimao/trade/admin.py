@@ -22,11 +22,20 @@ from zimao.trade.models import (
 )
 
 
-
 @admin.register(Certificate)
 class CertificateAdmin(ReadOnlyAdmin):
-    list_display = ("reference", "number", "kind", "status", "exporter_name", "importing_country", "issuing_body",
-                    "issued_on", "valid_until", "retroactive")
+    list_display = (
+        "reference",
+        "number",
+        "kind",
+        "status",
+        "exporter_name",
+        "importing_country",
+        "issuing_body",
+        "issued_on",
+        "valid_until",
+        "retroactive",
+    )
     list_filter = ("status", "kind", "issuing_body", "importing_country", "retroactive")
     search_fields = ("reference", "number", "exporter_name", "exporter_uscc")
     date_hierarchy = "submitted_at"
@@ -76,8 +85,17 @@ class ExchangeRateAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.month = obj.month.replace(day=1)
         super().save_model(request, obj, form, change)
-        audit.record(request.user, "exchange_rate.set", obj, after={"currency": obj.currency, "month": obj.month,
-                                                                    "cny_per_unit": obj.cny_per_unit, "source": obj.source})
+        audit.record(
+            request.user,
+            "exchange_rate.set",
+            obj,
+            after={
+                "currency": obj.currency,
+                "month": obj.month,
+                "cny_per_unit": obj.cny_per_unit,
+                "source": obj.source,
+            },
+        )
 
 
 class SubmissionInline(admin.TabularInline):

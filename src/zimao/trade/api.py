@@ -9,7 +9,6 @@ passes through binary floats.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 from django.http import HttpRequest
@@ -35,14 +34,34 @@ router = Router(tags=TAGS)
 class OriginCheckIn(Strict):
     """An RCEP origin check of one good — 原产地预判: the bill of materials and its rule."""
 
-    bom: dict = Field(description="bill of materials (docs/origin.md): hs_version, product, materials, rule…",
-                      examples=[{"hs_version": "HS2012", "rule": "CTH or RVC40",
-                                 "product": {"hs": "940360", "fob": "100.00", "currency": "USD", "country": "CN",
-                                             "operations": ["assembly"]},
-                                 "materials": [{"description": "oak boards", "hs": "440791", "country": "TH",
-                                                "originating": True, "value": "20.00"}]}])
-    save: bool = Field(default=True, description="keep the check so it can be attached to an application",
-                       examples=[True])
+    bom: dict = Field(
+        description="bill of materials (docs/origin.md): hs_version, product, materials, rule…",
+        examples=[
+            {
+                "hs_version": "HS2012",
+                "rule": "CTH or RVC40",
+                "product": {
+                    "hs": "940360",
+                    "fob": "100.00",
+                    "currency": "USD",
+                    "country": "CN",
+                    "operations": ["assembly"],
+                },
+                "materials": [
+                    {
+                        "description": "oak boards",
+                        "hs": "440791",
+                        "country": "TH",
+                        "originating": True,
+                        "value": "20.00",
+                    }
+                ],
+            }
+        ],
+    )
+    save: bool = Field(
+        default=True, description="keep the check so it can be attached to an application", examples=[True]
+    )
 
 
 class RcepCountryOut(Schema):
@@ -71,8 +90,12 @@ class OriginCheckOut(Schema):
     check_id: int | None = None
 
 
-@router.post("origin/check", response={200: OriginCheckOut, **ERRORS}, summary="Check a product's origin 原产地预判",
-             operation_id="checkOrigin")
+@router.post(
+    "origin/check",
+    response={200: OriginCheckOut, **ERRORS},
+    summary="Check a product's origin 原产地预判",
+    operation_id="checkOrigin",
+)
 def origin_check(request: HttpRequest, payload: OriginCheckIn):
     """Determine whether a good is originating under RCEP, with an explanation citing the articles,
     what would make it qualify (``to_qualify``), and its RCEP country of origin (Art. 2.6)."""
@@ -93,13 +116,20 @@ class CertificateStatisticsRowOut(Schema):
     fob: dict[str, str]
 
 
-@router.get("statistics", response={200: list[CertificateStatisticsRowOut], **ERRORS},
-            summary="Certificates and FOB by destination and period 证书统计", operation_id="listCertificateStatistics")
-def statistics(request: HttpRequest,
-               start: Annotated[ApiDate, Query(description="first day 开始日期", examples=["2026-01-01"])],
-               end: Annotated[ApiDate, Query(description="last day 截止日期", examples=["2026-12-31"])],
-               period: Annotated[Literal["month", "quarter", "year"],
-                                 Query(description="group by month, quarter or year 统计周期")] = "month"):
+@router.get(
+    "statistics",
+    response={200: list[CertificateStatisticsRowOut], **ERRORS},
+    summary="Certificates and FOB by destination and period 证书统计",
+    operation_id="listCertificateStatistics",
+)
+def statistics(
+    request: HttpRequest,
+    start: Annotated[ApiDate, Query(description="first day 开始日期", examples=["2026-01-01"])],
+    end: Annotated[ApiDate, Query(description="last day 截止日期", examples=["2026-12-31"])],
+    period: Annotated[
+        Literal["month", "quarter", "year"], Query(description="group by month, quarter or year 统计周期")
+    ] = "month",
+):
     """For officials (issuing bodies, customs, zone administrators)."""
     if not services.is_trade_official(request.user):
         raise forbidden("statistics")

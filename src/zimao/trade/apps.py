@@ -8,9 +8,9 @@ class TradeConfig(AppConfig):
 
     def ready(self):
         # The sandbox agency registers itself with the adapter registry on import.
-        from zimao.trade.window import sandbox  # noqa: F401
         # The certificate of origin's plugins for its catalogue entry (RCEP-CO) on the case engine.
         from zimao.trade.certificates import case_service
+        from zimao.trade.window import sandbox  # noqa: F401
 
         case_service.register_credential_kind()
         _register_monitor_source()

@@ -17,10 +17,16 @@ def check_origin(user, bom, *, save: bool = True, today: dt.date | None = None) 
     if save and getattr(user, "is_authenticated", False):
         product = bom.get("product") if isinstance(bom, dict) else {}
         check = OriginCheck.objects.create(
-            owner=user, description=str((product or {}).get("description") or "")[:300], hs=result["product"]["hs"],
-            hs_version=result["hs_version"], bom=json_safe(bom), result=json_safe(result),
-            originating=result["originating"], criterion=", ".join(result["criterion"]),
-            rcep_country=(result["rcep_country"] or {}).get("country", ""))
+            owner=user,
+            description=str((product or {}).get("description") or "")[:300],
+            hs=result["product"]["hs"],
+            hs_version=result["hs_version"],
+            bom=json_safe(bom),
+            result=json_safe(result),
+            originating=result["originating"],
+            criterion=", ".join(result["criterion"]),
+            rcep_country=(result["rcep_country"] or {}).get("country", ""),
+        )
         result["check_id"] = check.pk
     return result
 
@@ -35,4 +41,3 @@ def get_check(user, pk) -> OriginCheck:
     if check is None:
         raise not_found("check")
     return check
-

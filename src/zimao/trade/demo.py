@@ -28,7 +28,7 @@ def load(password: str | None = None, applicant_username: str = "applicant") -> 
     from zimao.registry.services import register_demo_entity
 
     if password is None:
-        from zimao.web.demo import DEMO_PASSWORD as password  # noqa: N811
+        from zimao.web.demo import DEMO_PASSWORD as password
     summary = {"catalogue": sum(load_packaged("trade", actor="system:demo").values())}
     User = get_user_model()
     made = 0
@@ -38,7 +38,9 @@ def load(password: str | None = None, applicant_username: str = "applicant") -> 
             user.set_password(password)
             user.save()
             made += 1
-        Officer.objects.update_or_create(user=user, defaults={"department": Department.objects.get(code=dept), "role": role})
+        Officer.objects.update_or_create(
+            user=user, defaults={"department": Department.objects.get(code=dept), "role": role}
+        )
         group, _ = Group.objects.get_or_create(name="reviewer")
         user.groups.add(group)
     summary["officers"] = made

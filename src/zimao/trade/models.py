@@ -63,14 +63,14 @@ class Certificate(models.Model):
     """
 
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", _("submitted")    # 已申请，待签证
-        ISSUED = "issued", pgettext_lazy("certificate", "issued")             # 已签发
-        REFUSED = "refused", pgettext_lazy("certificate", "refused")          # 不予签发
-        WITHDRAWN = "withdrawn", _("withdrawn")    # 已撤回
+        SUBMITTED = "submitted", _("submitted")  # 已申请，待签证
+        ISSUED = "issued", pgettext_lazy("certificate", "issued")  # 已签发
+        REFUSED = "refused", pgettext_lazy("certificate", "refused")  # 不予签发
+        WITHDRAWN = "withdrawn", _("withdrawn")  # 已撤回
         INVALIDATED = "invalidated", _("invalidated")  # 已作废 (Art. 3.17.5(a))
 
     class Kind(models.TextChoices):
-        ORIGINAL = "original", _("certificate of origin")            # 原产地证书
+        ORIGINAL = "original", _("certificate of origin")  # 原产地证书
         BACK_TO_BACK = "back_to_back", _("back-to-back certificate")  # 背对背原产地证书 (Art. 3.19)
 
     reference = models.CharField(_("application reference"), max_length=40, unique=True)
@@ -84,8 +84,13 @@ class Certificate(models.Model):
     importing_country = models.CharField(max_length=2, db_index=True)
     currency = models.CharField(max_length=3)
     fob_total = models.DecimalField(max_digits=18, decimal_places=2)
-    fob_cny = models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True,
-                                  help_text="FOB in yuan at the customs rate of the month of issue")
+    fob_cny = models.DecimalField(
+        max_digits=20,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="FOB in yuan at the customs rate of the month of issue",
+    )
     cny_rate = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
     departure_date = models.DateField()
     data = models.JSONField(help_text="the application as submitted, with the engine's determinations")
@@ -93,8 +98,9 @@ class Certificate(models.Model):
     submitted_at = models.DateTimeField()
     due_date = models.DateField(null=True, blank=True, help_text="promised date of decision (working days)")
     decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="coo_decisions")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="coo_decisions"
+    )
     refusal_reason = models.TextField(blank=True)
     # Fixed on issue — 签发时确定
     issued_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -120,8 +126,11 @@ class Certificate(models.Model):
         indexes = [models.Index(fields=["issuing_body", "status", "submitted_at"])]
         constraints = [
             # One application per idempotency key and applicant: a double click applies once.
-            models.UniqueConstraint(fields=["applicant", "idempotency_key"], condition=~Q(idempotency_key=""),
-                                    name="trade_coo_one_per_idempotency_key"),
+            models.UniqueConstraint(
+                fields=["applicant", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="trade_coo_one_per_idempotency_key",
+            ),
         ]
 
     def __str__(self):
@@ -144,8 +153,9 @@ class TrueCopy(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
     requested_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     refusal_reason = models.TextField(blank=True)
     issued_at = models.DateTimeField(null=True, blank=True)
     jws = models.TextField(blank=True)
@@ -254,8 +264,11 @@ class OriginDeclaration(models.Model):
         ordering = ["-completed_at", "-id"]
         verbose_name = _("declaration of origin")
         constraints = [
-            models.UniqueConstraint(fields=["completed_by", "idempotency_key"], condition=~Q(idempotency_key=""),
-                                    name="trade_dec_one_per_idempotency_key"),
+            models.UniqueConstraint(
+                fields=["completed_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="trade_dec_one_per_idempotency_key",
+            ),
         ]
 
 
@@ -296,8 +309,11 @@ class TradeDeclaration(models.Model):
         ordering = ["-submitted_at", "-id"]
         verbose_name = _("trade declaration")
         constraints = [
-            models.UniqueConstraint(fields=["trader", "idempotency_key"], condition=~Q(idempotency_key=""),
-                                    name="trade_decl_one_per_idempotency_key"),
+            models.UniqueConstraint(
+                fields=["trader", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="trade_decl_one_per_idempotency_key",
+            ),
         ]
 
     def __str__(self):
@@ -315,10 +331,10 @@ class AgencySubmission(models.Model):
     """
 
     class Status(models.TextChoices):
-        QUEUED = "queued", _("waiting to be sent")      # 待发送
+        QUEUED = "queued", _("waiting to be sent")  # 待发送
         SENT = "sent", _("sent, waiting for the answer")  # 已送达，等待答复
-        ACCEPTED = "accepted", pgettext_lazy("agency", "accepted")            # 已通过
-        REJECTED = "rejected", _("rejected")            # 已退回
+        ACCEPTED = "accepted", pgettext_lazy("agency", "accepted")  # 已通过
+        REJECTED = "rejected", _("rejected")  # 已退回
 
     declaration = models.ForeignKey(TradeDeclaration, on_delete=models.CASCADE, related_name="submissions")
     agency = models.CharField(max_length=20)
@@ -339,7 +355,9 @@ class AgencySubmission(models.Model):
 
     class Meta:
         ordering = ["declaration", "agency"]
-        constraints = [models.UniqueConstraint(fields=["declaration", "agency"], name="trade_one_submission_per_agency")]
+        constraints = [
+            models.UniqueConstraint(fields=["declaration", "agency"], name="trade_one_submission_per_agency")
+        ]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
         verbose_name = _("agency submission")
 

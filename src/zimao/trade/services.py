@@ -14,6 +14,7 @@ in one place for its callers, each implemented in its sub-area:
 """
 
 from zimao.trade.access import can_view, competent_officer, exporters_of, is_trade_official, issuing_officer
+from zimao.trade.certificates.rates import rate_for, set_rate
 from zimao.trade.certificates.services import (
     PROMISED_WORKING_DAYS,
     STATUS_WORDS,
@@ -29,7 +30,6 @@ from zimao.trade.certificates.services import (
     true_copies_queue,
     withdraw,
 )
-from zimao.trade.certificates.rates import rate_for, set_rate
 from zimao.trade.certificates.true_copies import issue_true_copy, refuse_true_copy, request_true_copy
 from zimao.trade.certificates.verification import VERIFY_LABELS, Verification, certificate_statistics, verify
 from zimao.trade.checks import check_origin, checks_of, get_check
@@ -43,10 +43,40 @@ from zimao.trade.exporters.services import (
 from zimao.trade.validation import clean_application
 
 __all__ = [
-    "PROMISED_WORKING_DAYS", "STATUS_WORDS", "VERIFY_LABELS", "Verification", "apply", "approved_exporter_for",
-    "authorise_exporter", "can_view", "certificate_statistics", "certificates_for", "check_origin", "checks_of",
-    "clean_application", "competent_officer", "complete_declaration", "declarations_for", "exporters_of",
-    "get_certificate", "get_check", "invalidate", "is_trade_official", "issue", "issue_true_copy", "issuing_officer",
-    "monitor_events", "rate_for", "refuse", "refuse_true_copy", "request_true_copy", "review_queue", "set_exporter_status",
-    "set_rate", "tell_monitor", "true_copies_queue", "verify", "withdraw",
+    "PROMISED_WORKING_DAYS",
+    "STATUS_WORDS",
+    "VERIFY_LABELS",
+    "Verification",
+    "apply",
+    "approved_exporter_for",
+    "authorise_exporter",
+    "can_view",
+    "certificate_statistics",
+    "certificates_for",
+    "check_origin",
+    "checks_of",
+    "clean_application",
+    "competent_officer",
+    "complete_declaration",
+    "declarations_for",
+    "exporters_of",
+    "get_certificate",
+    "get_check",
+    "invalidate",
+    "is_trade_official",
+    "issue",
+    "issue_true_copy",
+    "issuing_officer",
+    "monitor_events",
+    "rate_for",
+    "refuse",
+    "refuse_true_copy",
+    "request_true_copy",
+    "review_queue",
+    "set_exporter_status",
+    "set_rate",
+    "tell_monitor",
+    "true_copies_queue",
+    "verify",
+    "withdraw",
 ]

@@ -21,10 +21,16 @@ urlpatterns = [
     path("trade/certificates/apply/", certificates.certificate_apply, name="certificate_apply"),
     path("trade/certificates/<str:reference>/", certificates.certificate_detail, name="certificate"),
     path("trade/certificates/<str:reference>/certificate.pdf", certificates.certificate_pdf, name="certificate_pdf"),
-    path("trade/certificates/<str:reference>/withdraw/", certificates.certificate_withdraw, name="certificate_withdraw"),
+    path(
+        "trade/certificates/<str:reference>/withdraw/", certificates.certificate_withdraw, name="certificate_withdraw"
+    ),
     path("trade/certificates/<str:reference>/true-copy/", certificates.true_copy_request, name="true_copy_request"),
     path("trade/true-copies/<str:reference>/copy.pdf", certificates.true_copy_pdf, name="true_copy_pdf"),
-    path("trade/declarations-of-origin/<str:reference>/declaration.pdf", certificates.declaration_pdf, name="declaration_pdf"),
+    path(
+        "trade/declarations-of-origin/<str:reference>/declaration.pdf",
+        certificates.declaration_pdf,
+        name="declaration_pdf",
+    ),
     # issuing body
     path("trade/desk/", certificates.desk, name="desk"),
     path("trade/desk/<str:reference>/", certificates.desk_review, name="desk_review"),

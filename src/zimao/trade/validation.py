@@ -55,8 +55,12 @@ class Problems:
             return ""
         if english and _CJK.search(value):
             # Art. 3.17.3(c) / 3.18.2(b): proofs of origin are in English.
-            self.add(field, "not_english", "原产地证明须以英文填写（第3.17条第3款(c)项）",
-                     "must be in English (Art. 3.17.3(c))")
+            self.add(
+                field,
+                "not_english",
+                "原产地证明须以英文填写（第3.17条第3款(c)项）",
+                "must be in English (Art. 3.17.3(c))",
+            )
             return ""
         return value
 
@@ -99,13 +103,20 @@ class Problems:
     def country(self, raw, field: str, *, party: bool = True, not_exporting: bool = False) -> str:
         code = raw.strip().upper() if isinstance(raw, str) else ""
         if not re.fullmatch(r"[A-Z]{2}", code):
-            self.add(field, "invalid_country", "应为两位国家代码（ISO 3166）", "must be a 2-letter ISO 3166 country code")
+            self.add(
+                field, "invalid_country", "应为两位国家代码（ISO 3166）", "must be a 2-letter ISO 3166 country code"
+            )
             return ""
         if party and code not in PARTIES:
             self.add(field, "not_a_party", f"{code} 不是 RCEP 缔约方", f"{code} is not an RCEP Party")
             return ""
         if not_exporting and code == EXPORTING_PARTY:
-            self.add(field, "same_party", "进口方不能是出口缔约方（中国）", "must be a Party other than the exporting Party (China)")
+            self.add(
+                field,
+                "same_party",
+                "进口方不能是出口缔约方（中国）",
+                "must be a Party other than the exporting Party (China)",
+            )
             return ""
         return code
 
@@ -124,15 +135,22 @@ def as_object(p: Problems, raw, field: str, *, required: bool = True) -> dict:
 def currency_code(p: Problems, raw, field: str = "currency") -> str:
     code = raw.strip().upper() if isinstance(raw, str) else ""
     if not re.fullmatch(r"[A-Z]{3}", code):
-        p.add(field, "invalid_currency", "应为三位货币代码（ISO 4217），如 USD", "must be a 3-letter ISO 4217 code such as USD")
+        p.add(
+            field,
+            "invalid_currency",
+            "应为三位货币代码（ISO 4217），如 USD",
+            "must be a 3-letter ISO 4217 code such as USD",
+        )
         return ""
     return code
 
 
 def party_block(p: Problems, raw, field: str, *, country: bool) -> dict:
     d = as_object(p, raw, field)
-    out = {"name": p.text(d.get("name"), f"{field}.name", english=True),
-           "address": p.text(d.get("address"), f"{field}.address", limit=300, english=True)}
+    out = {
+        "name": p.text(d.get("name"), f"{field}.name", english=True),
+        "address": p.text(d.get("address"), f"{field}.address", limit=300, english=True),
+    }
     if country:
         out["country"] = p.country(d.get("country"), f"{field}.country", party=True, not_exporting=True)
     return out
@@ -158,13 +176,17 @@ def _shipment(p: Problems, data: dict) -> dict:
         if d.get("same_as_exporter") is True:
             out["producer"] = {"same_as_exporter": True}
         else:
-            out["producer"] = {"name": p.text(d.get("name"), "producer.name", english=True),
-                               "address": p.text(d.get("address"), "producer.address", limit=300, english=True)}
+            out["producer"] = {
+                "name": p.text(d.get("name"), "producer.name", english=True),
+                "address": p.text(d.get("address"), "producer.address", limit=300, english=True),
+            }
     t = as_object(p, data.get("transport"), "transport")
     out["transport"] = {
         "departure_date": p.date(t.get("departure_date"), "transport.departure_date"),
         "vessel": p.text(t.get("vessel"), "transport.vessel", limit=100, english=True),
-        "port_of_loading": p.text(t.get("port_of_loading"), "transport.port_of_loading", required=False, limit=100, english=True),
+        "port_of_loading": p.text(
+            t.get("port_of_loading"), "transport.port_of_loading", required=False, limit=100, english=True
+        ),
         "port_of_discharge": p.text(t.get("port_of_discharge"), "transport.port_of_discharge", limit=100, english=True),
     }
     invoices = data.get("invoices")
@@ -176,8 +198,12 @@ def _shipment(p: Problems, data: dict) -> dict:
     else:
         for i, inv in enumerate(invoices):
             d = as_object(p, inv, f"invoices[{i}]")
-            out["invoices"].append({"number": p.text(d.get("number"), f"invoices[{i}].number", limit=60, english=True),
-                                    "date": p.date(d.get("date"), f"invoices[{i}].date")})
+            out["invoices"].append(
+                {
+                    "number": p.text(d.get("number"), f"invoices[{i}].number", limit=60, english=True),
+                    "date": p.date(d.get("date"), f"invoices[{i}].date"),
+                }
+            )
     third = data.get("third_party_invoicing")
     if third in (None, {}, ""):
         out["third_party_invoicing"] = None
@@ -185,18 +211,22 @@ def _shipment(p: Problems, data: dict) -> dict:
         d = as_object(p, third, "third_party_invoicing")
         out["third_party_invoicing"] = {
             "name": p.text(d.get("name"), "third_party_invoicing.name", english=True),
-            "country": p.country(d.get("country"), "third_party_invoicing.country", party=False)}
+            "country": p.country(d.get("country"), "third_party_invoicing.country", party=False),
+        }
     body = data.get("issuing_body") or DEFAULT_ISSUING_BODY
     if body not in ISSUING_BODIES or not Department.objects.filter(code=body).exists():
         p.add("issuing_body", "unknown_issuing_body", "签证机构不存在", "is not an issuing body of this zone")
     out["issuing_body"] = body
     out["currency"] = currency_code(p, data.get("currency"))
     out["remarks"] = p.text(data.get("remarks"), "remarks", required=False, limit=500, english=True)
-    out["retroactive_reason"] = p.text(data.get("retroactive_reason"), "retroactive_reason", required=False, limit=500,
-                                       english=True)
+    out["retroactive_reason"] = p.text(
+        data.get("retroactive_reason"), "retroactive_reason", required=False, limit=500, english=True
+    )
     decl = as_object(p, data.get("declaration"), "declaration")
-    out["declaration"] = {"place": p.text(decl.get("place"), "declaration.place", limit=100, english=True),
-                          "signatory": p.text(decl.get("signatory"), "declaration.signatory", limit=100, english=True)}
+    out["declaration"] = {
+        "place": p.text(decl.get("place"), "declaration.place", limit=100, english=True),
+        "signatory": p.text(decl.get("signatory"), "declaration.signatory", limit=100, english=True),
+    }
     return out
 
 
@@ -236,8 +266,12 @@ def goods_original(p: Problems, user, goods, today: dt.date) -> list[dict]:
                 continue
             bom = check.bom
         if bom is None:
-            p.add(f"{path}.bom", "required", "请附物料清单（bom）或原产地预判记录（check_id）",
-                  "attach the bill of materials (bom) or an origin check (check_id)")
+            p.add(
+                f"{path}.bom",
+                "required",
+                "请附物料清单（bom）或原产地预判记录（check_id）",
+                "attach the bill of materials (bom) or an origin check (check_id)",
+            )
             continue
         item = _goods_common(p, g, path)
         try:
@@ -249,18 +283,30 @@ def goods_original(p: Problems, user, goods, today: dt.date) -> list[dict]:
         product = result["product"]
         if not result["originating"]:
             zh, en = _first_hint(result)
-            p.add(path, "not_originating", "该货物不具有 RCEP 原产资格，不能申请原产地证书。" + (f"建议：{zh}" if zh else ""),
-                  "the good is not originating under RCEP; no certificate can be issued." + (f" To qualify: {en}" if en else ""))
+            p.add(
+                path,
+                "not_originating",
+                "该货物不具有 RCEP 原产资格，不能申请原产地证书。" + (f"建议：{zh}" if zh else ""),
+                "the good is not originating under RCEP; no certificate can be issued."
+                + (f" To qualify: {en}" if en else ""),
+            )
             continue
         if product["country"] != EXPORTING_PARTY:
-            p.add(f"{path}.bom.product.country", "not_exporting_party",
-                  "本区签证机构只为在中国生产的货物签发原产地证书；未经加工转口的货物请申请背对背原产地证书（第3.19条）",
-                  "certificates here cover goods produced in China; for goods re-exported unchanged apply for a "
-                  "back-to-back certificate (Art. 3.19)")
+            p.add(
+                f"{path}.bom.product.country",
+                "not_exporting_party",
+                "本区签证机构只为在中国生产的货物签发原产地证书；未经加工转口的货物请申请背对背原产地证书（第3.19条）",
+                "certificates here cover goods produced in China; for goods re-exported unchanged apply for a "
+                "back-to-back certificate (Art. 3.19)",
+            )
             continue
         product_in = (bom.get("product") or {}) if isinstance(bom, dict) else {}
-        description = p.text(g.get("description") or (product_in.get("description") if isinstance(product_in, dict) else None),
-                             f"{path}.description", limit=300, english=True)
+        description = p.text(
+            g.get("description") or (product_in.get("description") if isinstance(product_in, dict) else None),
+            f"{path}.description",
+            limit=300,
+            english=True,
+        )
         rcep = result["rcep_country"]
         stated = g.get("rcep_country")
         country, basis = rcep["country"], rcep["basis"]
@@ -269,12 +315,20 @@ def goods_original(p: Problems, user, goods, today: dt.date) -> list[dict]:
             # origin where the engine would not: the exporter states it with its basis.
             country = p.country(stated, f"{path}.rcep_country")
             basis = p.text(g.get("rcep_country_basis"), f"{path}.rcep_country_basis", limit=300)
-        item.update({
-            "description": description, "hs": product["hs"], "hs_version": result["hs_version"],
-            "criterion": list(result["criterion"]), "rcep_country": country, "rcep_country_basis": basis,
-            "rcep_country_computed": rcep, "bom": bom, "determination": result,
-            "check_id": int(check_id) if str(check_id or "").isdigit() else None,
-        })
+        item.update(
+            {
+                "description": description,
+                "hs": product["hs"],
+                "hs_version": result["hs_version"],
+                "criterion": list(result["criterion"]),
+                "rcep_country": country,
+                "rcep_country_basis": basis,
+                "rcep_country_computed": rcep,
+                "bom": bom,
+                "determination": result,
+                "check_id": int(check_id) if str(check_id or "").isdigit() else None,
+            }
+        )
         out.append(item)
     return out
 
@@ -287,8 +341,9 @@ def _original_facts(p: Problems, raw, path: str, today: dt.date) -> dict:
         "item": d.get("item", 1),
         "issued_on": p.date(d.get("issued_on"), f"{path}.issued_on"),
         "rcep_country": p.country(d.get("rcep_country"), f"{path}.rcep_country", party=True),
-        "approved_exporter_code": p.text(d.get("approved_exporter_code"), f"{path}.approved_exporter_code",
-                                         required=False, limit=60, english=True),
+        "approved_exporter_code": p.text(
+            d.get("approved_exporter_code"), f"{path}.approved_exporter_code", required=False, limit=60, english=True
+        ),
         "hs": normalise_hs6(d.get("hs")) if isinstance(d.get("hs"), str) else None,
         "description": p.text(d.get("description"), f"{path}.description", limit=300, english=True),
         "criterion": [],
@@ -300,19 +355,30 @@ def _original_facts(p: Problems, raw, path: str, today: dt.date) -> dict:
     if facts["hs"] is None:
         p.add(f"{path}.hs", "invalid_hs", "应为6位税则号列（子目）", "must be a 6-digit HS subheading")
     crit = d.get("criterion")
-    codes = [c.strip().upper() for c in re.split(r"[,+\s]+", crit) if c.strip()] if isinstance(crit, str) else (
-        [str(c).strip().upper() for c in crit] if isinstance(crit, list) else [])
+    codes = (
+        [c.strip().upper() for c in re.split(r"[,+\s]+", crit) if c.strip()]
+        if isinstance(crit, str)
+        else ([str(c).strip().upper() for c in crit] if isinstance(crit, list) else [])
+    )
     if not codes or any(c not in CRITERIA for c in codes):
-        p.add(f"{path}.criterion", "invalid_criterion", "原产地标准应为 WO、PE、CTC、RVC、CR（可附 ACU、DMI）",
-              "must be WO, PE, CTC, RVC or CR (with ACU, DMI)")
+        p.add(
+            f"{path}.criterion",
+            "invalid_criterion",
+            "原产地标准应为 WO、PE、CTC、RVC、CR（可附 ACU、DMI）",
+            "must be WO, PE, CTC, RVC or CR (with ACU, DMI)",
+        )
     facts["criterion"] = codes
     if facts["issued_on"] is not None:
         if facts["issued_on"] > today:
             p.add(f"{path}.issued_on", "in_future", "签发日期不能晚于今天", "must not be in the future")
         elif docs.one_year_validity(facts["issued_on"]) < today:
             # Art. 3.19.1(a): a *valid* original proof (or its certified true copy) must be presented.
-            p.add(f"{path}.issued_on", "original_expired", "原始原产地证明已超过一年有效期（第3.16条、第3.19条第1款(a)项）",
-                  "the original proof of origin is no longer valid (one year; Arts. 3.16, 3.19.1(a))")
+            p.add(
+                f"{path}.issued_on",
+                "original_expired",
+                "原始原产地证明已超过一年有效期（第3.16条、第3.19条第1款(a)项）",
+                "the original proof of origin is no longer valid (one year; Arts. 3.16, 3.19.1(a))",
+            )
     return facts
 
 
@@ -325,14 +391,27 @@ def _goods_back_to_back(p: Problems, goods, today: dt.date) -> list[dict]:
             continue
         item = _goods_common(p, g, path)
         original = _original_facts(p, g.get("original"), f"{path}.original", today)
-        description = p.text(g.get("description") or original.get("description"), f"{path}.description",
-                             limit=300, english=True)
+        description = p.text(
+            g.get("description") or original.get("description"), f"{path}.description", limit=300, english=True
+        )
         if item["unit"] and original["unit"] and item["unit"] != original["unit"]:
-            p.add(f"{path}.unit", "unit_mismatch", f"须与原始证明的计量单位 {original['unit']} 相同",
-                  f"must be the original proof's unit {original['unit']}")
-        item.update({"description": description, "hs": original["hs"], "hs_version": "",
-                     "criterion": original["criterion"], "rcep_country": original["rcep_country"],
-                     "rcep_country_basis": "Art. 3.19.1(c)", "original": original})
+            p.add(
+                f"{path}.unit",
+                "unit_mismatch",
+                f"须与原始证明的计量单位 {original['unit']} 相同",
+                f"must be the original proof's unit {original['unit']}",
+            )
+        item.update(
+            {
+                "description": description,
+                "hs": original["hs"],
+                "hs_version": "",
+                "criterion": original["criterion"],
+                "rcep_country": original["rcep_country"],
+                "rcep_country_basis": "Art. 3.19.1(c)",
+                "original": original,
+            }
+        )
         out.append(item)
     return out
 
@@ -352,8 +431,12 @@ def clean_application(user, data, *, kind: str = Certificate.Kind.ORIGINAL, toda
     out = _shipment(p, data)
     if out["exporter"]["uscc"] and out["exporter"]["uscc"] not in exporter_usccs(user):
         # Only a company the user acts for: the exporter is a registered market entity (Art. 3.17.1).
-        p.add("exporter.uscc", "not_your_company", "您不是该企业的经办人，或该企业未在本区登记",
-              "you do not act for this company, or it is not registered in this zone")
+        p.add(
+            "exporter.uscc",
+            "not_your_company",
+            "您不是该企业的经办人，或该企业未在本区登记",
+            "you do not act for this company, or it is not registered in this zone",
+        )
     goods = data.get("goods")
     if not isinstance(goods, list) or not goods:
         p.add("goods", "required", "至少填写一项货物", "list at least one good")
@@ -368,11 +451,19 @@ def clean_application(user, data, *, kind: str = Certificate.Kind.ORIGINAL, toda
     departure = out["transport"].get("departure_date")
     if departure and departure < today and not out["retroactive_reason"]:
         # Art. 3.17.8: after shipment a certificate can only be issued retroactively, for a reason.
-        p.add("retroactive_reason", "required", "货物已出运，补发证书须说明原因（第3.17条第8款）",
-              "the goods have left: give the reason for issuing retroactively (Art. 3.17.8)")
+        p.add(
+            "retroactive_reason",
+            "required",
+            "货物已出运，补发证书须说明原因（第3.17条第8款）",
+            "the goods have left: give the reason for issuing retroactively (Art. 3.17.8)",
+        )
     if departure and docs.add_years(departure, 1) < today:
-        p.add("transport.departure_date", "too_late", "出运已超过一年，不能再补发证书（第3.17条第8款）",
-              "more than one year after shipment no certificate can be issued (Art. 3.17.8)")
+        p.add(
+            "transport.departure_date",
+            "too_late",
+            "出运已超过一年，不能再补发证书（第3.17条第8款）",
+            "more than one year after shipment no certificate can be issued (Art. 3.17.8)",
+        )
     p.raise_if_any()
     out["kind"] = kind
     return out
@@ -382,4 +473,3 @@ def small_id(pk) -> int | None:
     """An id that fits the database's integers, or None (a fuzzer's 10**30 is simply "not found")."""
     text = str(pk)
     return int(text) if text.isdigit() and len(text) <= 18 else None
-

@@ -88,8 +88,13 @@ def _bom_from_post(post, rows: int) -> dict:
     def val(name):
         return (post.get(name) or "").strip()
 
-    product = {"description": val("product.description"), "hs": val("product.hs"), "fob": val("product.fob"),
-               "currency": val("product.currency").upper(), "country": val("product.country").upper()}
+    product = {
+        "description": val("product.description"),
+        "hs": val("product.hs"),
+        "fob": val("product.fob"),
+        "currency": val("product.currency").upper(),
+        "country": val("product.country").upper(),
+    }
     ops = [o.strip().lower() for o in re.split(r"[,，、;\s]+", val("product.operations")) if o.strip()]
     if val("product.operations") or post.get("operations_declared"):
         product["operations"] = ops
@@ -103,8 +108,12 @@ def _bom_from_post(post, rows: int) -> dict:
         if not (desc or val(f"materials[{i}].hs") or val(f"materials[{i}].value")):
             continue
         origin = val(f"materials[{i}].originating")
-        m = {"description": desc, "country": val(f"materials[{i}].country") or "unknown", "value": val(f"materials[{i}].value"),
-             "originating": {"yes": True, "no": False}.get(origin)}
+        m = {
+            "description": desc,
+            "country": val(f"materials[{i}].country") or "unknown",
+            "value": val(f"materials[{i}].value"),
+            "originating": {"yes": True, "no": False}.get(origin),
+        }
         if val(f"materials[{i}].hs"):
             m["hs"] = val(f"materials[{i}].hs")
         if val(f"materials[{i}].role") and val(f"materials[{i}].role") != "material":
@@ -127,35 +136,106 @@ def _bom_form(values: dict, rows: int, errors: dict) -> dict:
     role_choices = [(k, bi((v[2], v[1]))) for k, v in ROLES.items()]
     origin_choices = [("yes", _("Originating (with proof)")), ("no", _("Non-originating")), ("", _("Not known"))]
     product = [
-        field("product.description", _("Description of the good"), values.get("product.description"), errors=errors,
-              required=False, hint=_("In English, as it will appear on the certificate")),
-        field("product.hs", _("HS code (6 digits)"), values.get("product.hs"), errors=errors, width="short",
-              hint=_("For example 940360")),
-        field("hs_version", _("HS edition"), values.get("hs_version", "HS2012"), errors=errors, widget="select",
-              choices=[(v, v) for v in HS_VERSIONS]),
+        field(
+            "product.description",
+            _("Description of the good"),
+            values.get("product.description"),
+            errors=errors,
+            required=False,
+            hint=_("In English, as it will appear on the certificate"),
+        ),
+        field(
+            "product.hs",
+            _("HS code (6 digits)"),
+            values.get("product.hs"),
+            errors=errors,
+            width="short",
+            hint=_("For example 940360"),
+        ),
+        field(
+            "hs_version",
+            _("HS edition"),
+            values.get("hs_version", "HS2012"),
+            errors=errors,
+            widget="select",
+            choices=[(v, v) for v in HS_VERSIONS],
+        ),
         field("product.fob", _("FOB value of the good"), values.get("product.fob"), errors=errors, width="short"),
         field("product.currency", _("Currency"), values.get("product.currency", "USD"), errors=errors, width="short"),
-        field("product.country", _("Country of production"), values.get("product.country", "CN"), errors=errors,
-              widget="select", choices=party_choices()),
-        field("product.operations", _("Operations carried out"), values.get("product.operations"), errors=errors,
-              required=False, hint=_("Comma-separated, e.g. assembly, painting (minimal operations alone cannot confer origin)")),
-        field("rule", _("Product-specific rule"), values.get("rule"), errors=errors, required=False,
-              hint=_("Leave blank to use the rules table, or write it as in Annex 3A, e.g. CTH or RVC40")),
+        field(
+            "product.country",
+            _("Country of production"),
+            values.get("product.country", "CN"),
+            errors=errors,
+            widget="select",
+            choices=party_choices(),
+        ),
+        field(
+            "product.operations",
+            _("Operations carried out"),
+            values.get("product.operations"),
+            errors=errors,
+            required=False,
+            hint=_("Comma-separated, e.g. assembly, painting (minimal operations alone cannot confer origin)"),
+        ),
+        field(
+            "rule",
+            _("Product-specific rule"),
+            values.get("rule"),
+            errors=errors,
+            required=False,
+            hint=_("Leave blank to use the rules table, or write it as in Annex 3A, e.g. CTH or RVC40"),
+        ),
     ]
     materials = []
     for i in range(rows):
         p = f"materials[{i}]"
-        materials.append({"index": i, "fields": [
-            field(f"{p}.description", _("Material"), values.get(f"{p}.description"), errors=errors, required=False),
-            field(f"{p}.hs", _("HS code"), values.get(f"{p}.hs"), errors=errors, required=False, width="short"),
-            field(f"{p}.country", _("Country"), values.get(f"{p}.country"), errors=errors, required=False, width="short",
-                  hint=_("2 letters or unknown")),
-            field(f"{p}.originating", _("Origin"), values.get(f"{p}.originating", ""), errors=errors, widget="select",
-                  choices=origin_choices, required=False),
-            field(f"{p}.value", pgettext("goods", "Value"), values.get(f"{p}.value"), errors=errors, required=False, width="short"),
-            field(f"{p}.role", _("Role"), values.get(f"{p}.role", "material"), errors=errors, widget="select",
-                  choices=role_choices, required=False),
-        ]})
+        materials.append(
+            {
+                "index": i,
+                "fields": [
+                    field(
+                        f"{p}.description", _("Material"), values.get(f"{p}.description"), errors=errors, required=False
+                    ),
+                    field(f"{p}.hs", _("HS code"), values.get(f"{p}.hs"), errors=errors, required=False, width="short"),
+                    field(
+                        f"{p}.country",
+                        _("Country"),
+                        values.get(f"{p}.country"),
+                        errors=errors,
+                        required=False,
+                        width="short",
+                        hint=_("2 letters or unknown"),
+                    ),
+                    field(
+                        f"{p}.originating",
+                        _("Origin"),
+                        values.get(f"{p}.originating", ""),
+                        errors=errors,
+                        widget="select",
+                        choices=origin_choices,
+                        required=False,
+                    ),
+                    field(
+                        f"{p}.value",
+                        pgettext("goods", "Value"),
+                        values.get(f"{p}.value"),
+                        errors=errors,
+                        required=False,
+                        width="short",
+                    ),
+                    field(
+                        f"{p}.role",
+                        _("Role"),
+                        values.get(f"{p}.role", "material"),
+                        errors=errors,
+                        widget="select",
+                        choices=role_choices,
+                        required=False,
+                    ),
+                ],
+            }
+        )
     return {"product": product, "materials": materials, "rows": rows}
 
 
@@ -185,8 +265,13 @@ def origin_check(request):
                 if upload is not None or json_text:
                     raw = upload.read(JSON_LIMIT + 1) if upload is not None else json_text.encode()
                     if len(raw) > JSON_LIMIT:
-                        raise BusinessError.of("bom_json", "too_large", "文件过大（不超过 512 KB）", "The file is too large (512 KB at most)",
-                                               status=422)
+                        raise BusinessError.of(
+                            "bom_json",
+                            "too_large",
+                            "文件过大（不超过 512 KB）",
+                            "The file is too large (512 KB at most)",
+                            status=422,
+                        )
                     try:
                         bom = parse_json(raw)
                     except OriginError as exc:  # not JSON: shown beside the JSON box
@@ -206,19 +291,35 @@ def origin_check(request):
                         name = "bom_json"
                     errors.setdefault(name, problem_message(p))
     form = _bom_form(values, rows, errors)
-    known = {f["key"] for f in form["product"]} | {f["key"] for r in form["materials"] for f in r["fields"]} | {"bom_json"}
-    context = {"form": form, "errors": errors, "error_list": error_list(errors, known), "json_text": json_text,
-               "json_error": errors.get("bom_json", ""),
-               "example": json.dumps(EXAMPLE_BOM, ensure_ascii=False, indent=2)}
+    known = (
+        {f["key"] for f in form["product"]} | {f["key"] for r in form["materials"] for f in r["fields"]} | {"bom_json"}
+    )
+    context = {
+        "form": form,
+        "errors": errors,
+        "error_list": error_list(errors, known),
+        "json_text": json_text,
+        "json_error": errors.get("bom_json", ""),
+        "example": json.dumps(EXAMPLE_BOM, ensure_ascii=False, indent=2),
+    }
     return render(request, "trade/origin_check.html", context, status=422 if errors else 200)
 
 
 EXAMPLE_BOM = {
-    "hs_version": "HS2012", "rule": "CTH or RVC40",
-    "product": {"hs": "940360", "fob": "100.00", "currency": "USD", "country": "CN", "description": "Oak chair",
-                "operations": ["assembly", "painting"]},
-    "materials": [{"description": "oak boards", "hs": "440791", "country": "TH", "originating": True, "value": "20.00"},
-                  {"description": "hinges", "hs": "830210", "country": "DE", "originating": False, "value": "5.00"}],
+    "hs_version": "HS2012",
+    "rule": "CTH or RVC40",
+    "product": {
+        "hs": "940360",
+        "fob": "100.00",
+        "currency": "USD",
+        "country": "CN",
+        "description": "Oak chair",
+        "operations": ["assembly", "painting"],
+    },
+    "materials": [
+        {"description": "oak boards", "hs": "440791", "country": "TH", "originating": True, "value": "20.00"},
+        {"description": "hinges", "hs": "830210", "country": "DE", "originating": False, "value": "5.00"},
+    ],
 }
 
 
@@ -231,16 +332,23 @@ def origin_result(request, pk: int):
     lines = result["explanation"] if is_en() else result["explanation_zh"]
     hints = [h["en"] if is_en() else h["zh"] for h in result.get("to_qualify", [])]
     rcep = result.get("rcep_country") or {}
-    context = {"check": check, "result": result, "lines": lines, "hints": hints,
-               "rcep": rcep, "rcep_text": rcep.get("en" if is_en() else "zh", ""),
-               "rcep_country": country_label(rcep.get("country", "")) if rcep else "",
-               "warnings": [w["en"] if is_en() else w["zh"] for w in result.get("warnings", [])],
-               "criterion": ", ".join(result["criterion"]),
-               "criterion_words": [bi(tuple(reversed(docs.CRITERION_WORDS[c]))) if c in docs.CRITERION_WORDS else c
-                                   for c in result["criterion"]],
-               "can_apply": result["originating"] and result["product"]["country"] == docs.EXPORTING_PARTY
-               and bool(services.exporters_of(request.user)),
-               "bom_json": json.dumps(check.bom, ensure_ascii=False, indent=2)}
+    context = {
+        "check": check,
+        "result": result,
+        "lines": lines,
+        "hints": hints,
+        "rcep": rcep,
+        "rcep_text": rcep.get("en" if is_en() else "zh", ""),
+        "rcep_country": country_label(rcep.get("country", "")) if rcep else "",
+        "warnings": [w["en"] if is_en() else w["zh"] for w in result.get("warnings", [])],
+        "criterion": ", ".join(result["criterion"]),
+        "criterion_words": [
+            bi(tuple(reversed(docs.CRITERION_WORDS[c]))) if c in docs.CRITERION_WORDS else c
+            for c in result["criterion"]
+        ],
+        "can_apply": result["originating"]
+        and result["product"]["country"] == docs.EXPORTING_PARTY
+        and bool(services.exporters_of(request.user)),
+        "bom_json": json.dumps(check.bom, ensure_ascii=False, indent=2),
+    }
     return render(request, "trade/origin_result.html", context)
-
-

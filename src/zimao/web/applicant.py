@@ -46,14 +46,29 @@ def task_list(request, code: str):
     if not can_apply(service):
         return redirect("web:service", code)
     draft = Draft(request, service)
-    sections = [{"key": s["key"], "title": bi(s, "title") or s["key"], "done": draft.section_done(s["key"]),
-                 "url": reverse("web:apply_section", args=[code, s["key"]])} for s in draft.form_sections]
+    sections = [
+        {
+            "key": s["key"],
+            "title": bi(s, "title") or s["key"],
+            "done": draft.section_done(s["key"]),
+            "url": reverse("web:apply_section", args=[code, s["key"]]),
+        }
+        for s in draft.form_sections
+    ]
     done = sum(1 for s in sections if s["done"]) + (1 if draft.materials_done() else 0)
-    return render(request, "web/apply/task_list.html", {
-        "service": service, "sections": sections, "has_materials": bool(service.materials),
-        "materials_done": draft.materials_done(), "complete": draft.complete(),
-        "done_count": done, "total_count": len(sections) + (1 if service.materials else 0),
-    })
+    return render(
+        request,
+        "web/apply/task_list.html",
+        {
+            "service": service,
+            "sections": sections,
+            "has_materials": bool(service.materials),
+            "materials_done": draft.materials_done(),
+            "complete": draft.complete(),
+            "done_count": done,
+            "total_count": len(sections) + (1 if service.materials else 0),
+        },
+    )
 
 
 # ---------------------------------------------------------------- one section per page
@@ -64,7 +79,7 @@ def _section_problems(service, draft: Draft, section: dict, cleaned: dict) -> li
     concern, so the applicant hears it on that page, not at the end."""
     if not service.checks:
         return []
-    data = {**{k: v for k, v in draft.sections.items()}, section["key"]: cleaned.get(section["key"], {})}
+    data = {**dict(draft.sections.items()), section["key"]: cleaned.get(section["key"], {})}
     found = []
     for name in service.checks:
         if name not in plugins.checks:
@@ -100,10 +115,17 @@ def section_page(request, code: str, section_key: str):
         for p in problems:
             errors.setdefault(p.field.split(".", 1)[-1], problem_message(p))
     fields = web_forms.bound_fields(section, saved=saved, typed=typed, errors=errors)
-    return render(request, "web/apply/section.html", {
-        "service": service, "section": section, "title": bi(section, "title") or section_key, "fields": fields,
-        "error_list": [{"href": f"#{f['id']}", "message": f["error"]} for f in fields if f["error"]],
-    })
+    return render(
+        request,
+        "web/apply/section.html",
+        {
+            "service": service,
+            "section": section,
+            "title": bi(section, "title") or section_key,
+            "fields": fields,
+            "error_list": [{"href": f"#{f['id']}", "message": f["error"]} for f in fields if f["error"]],
+        },
+    )
 
 
 # ---------------------------------------------------------------- materials
@@ -122,8 +144,9 @@ def materials_page(request, code: str):
             if upload is None:
                 continue
             try:
-                material = cases.upload_material(request.user, item["key"], upload.name,
-                                                 read_upload(upload, settings.UPLOAD_MAX_BYTES))
+                material = cases.upload_material(
+                    request.user, item["key"], upload.name, read_upload(upload, settings.UPLOAD_MAX_BYTES)
+                )
             except BusinessError as exc:
                 errors[item["key"]] = ("; " if is_en() else "；").join(field_errors(exc).values())
                 continue
@@ -133,13 +156,32 @@ def materials_page(request, code: str):
                 errors[m["key"]] = _("Choose the file: %(name)s") % {"name": bi(m, "name")}
         if not errors:
             return redirect("web:apply", code)
-    rows = [{"key": m["key"], "id": f"m-{m['key']}", "name": bi(m, "name"), "required": bool(m.get("required")),
-             "uploaded": draft.materials.get(m["key"]), "error": errors.get(m["key"], "")} for m in service.materials]
-    return render(request, "web/apply/materials.html", {
-        "service": service, "rows": rows, "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
-        "error_list": [{"href": f"#{r['id']}", "message": f"{r['name']}{': ' if is_en() else '：'}{r['error']}"}
-                       for r in rows if r["error"]],
-    }, status=422 if errors else 200)
+    rows = [
+        {
+            "key": m["key"],
+            "id": f"m-{m['key']}",
+            "name": bi(m, "name"),
+            "required": bool(m.get("required")),
+            "uploaded": draft.materials.get(m["key"]),
+            "error": errors.get(m["key"], ""),
+        }
+        for m in service.materials
+    ]
+    return render(
+        request,
+        "web/apply/materials.html",
+        {
+            "service": service,
+            "rows": rows,
+            "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
+            "error_list": [
+                {"href": f"#{r['id']}", "message": f"{r['name']}{': ' if is_en() else '：'}{r['error']}"}
+                for r in rows
+                if r["error"]
+            ],
+        },
+        status=422 if errors else 200,
+    )
 
 
 # ---------------------------------------------------------------- check your answers and submit
@@ -166,18 +208,30 @@ def check_page(request, code: str):
     problems: list[dict] = []
     delivery = {"method": "electronic", "mail_address": ""}
     if request.method == "POST":
-        delivery = {"method": request.POST.get("delivery_method", ""), "mail_address": request.POST.get("mail_address", "")}
+        delivery = {
+            "method": request.POST.get("delivery_method", ""),
+            "mail_address": request.POST.get("mail_address", ""),
+        }
         key = (request.POST.get("idempotency_key") or "").strip()
         try:
-            result = cases.submit(request.user, service.code, draft.application_data(), materials=draft.material_ids(),
-                                  idempotency_key=key, delivery_method=delivery["method"],
-                                  mail_address=delivery["mail_address"], channel="web",
-                                  fingerprint="")  # a second click finds the draft already cleared
+            result = cases.submit(
+                request.user,
+                service.code,
+                draft.application_data(),
+                materials=draft.material_ids(),
+                idempotency_key=key,
+                delivery_method=delivery["method"],
+                mail_address=delivery["mail_address"],
+                channel="web",
+                fingerprint="",
+            )  # a second click finds the draft already cleared
         except BusinessError as exc:
             if exc.status in (403, 404) and exc.problems[0].field == "service":
                 raise
-            problems = [{"field": p.field, "message": problem_message(p), "href": _problem_link(code, p.field)}
-                        for p in exc.problems]
+            problems = [
+                {"field": p.field, "message": problem_message(p), "href": _problem_link(code, p.field)}
+                for p in exc.problems
+            ]
         else:
             draft.clear()
             return redirect("web:case_submitted", result.case.number)
@@ -185,20 +239,40 @@ def check_page(request, code: str):
     for g in groups:
         g["url"] = reverse("web:apply_section", args=[code, g["key"]])
         g["done"] = draft.section_done(g["key"])
-    materials = [{"key": m["key"], "name": bi(m, "name"), "required": bool(m.get("required")),
-                  "uploaded": draft.materials.get(m["key"])} for m in service.materials]
+    materials = [
+        {
+            "key": m["key"],
+            "name": bi(m, "name"),
+            "required": bool(m.get("required")),
+            "uploaded": draft.materials.get(m["key"]),
+        }
+        for m in service.materials
+    ]
     field_msgs = {p["field"]: p["message"] for p in problems}
-    return render(request, "web/apply/check.html", {
-        "service": service, "groups": groups, "materials": materials, "complete": draft.complete(),
-        "incomplete": (", " if is_en() else "、").join(bi(s, "title") for s in draft.incomplete_sections()), "materials_done": draft.materials_done(),
-        "problems": problems, "delivery": delivery, "delivery_error": field_msgs.get("delivery_method", ""),
-        "mail_error": field_msgs.get("mail_address", ""),
-        # A fresh key each time the page is drawn: the same form sent twice makes one case.
-        "idempotency_key": uuid.uuid4().hex,
-        "delivery_choices": [("electronic", _("Electronic licence: download it here as soon as it is issued")),
-                             ("window", _("Collect the paper licence at the service centre window")),
-                             ("mail", _("Free mail delivery to your address"))],
-    }, status=422 if problems else 200)
+    return render(
+        request,
+        "web/apply/check.html",
+        {
+            "service": service,
+            "groups": groups,
+            "materials": materials,
+            "complete": draft.complete(),
+            "incomplete": (", " if is_en() else "、").join(bi(s, "title") for s in draft.incomplete_sections()),
+            "materials_done": draft.materials_done(),
+            "problems": problems,
+            "delivery": delivery,
+            "delivery_error": field_msgs.get("delivery_method", ""),
+            "mail_error": field_msgs.get("mail_address", ""),
+            # A fresh key each time the page is drawn: the same form sent twice makes one case.
+            "idempotency_key": uuid.uuid4().hex,
+            "delivery_choices": [
+                ("electronic", _("Electronic licence: download it here as soon as it is issued")),
+                ("window", _("Collect the paper licence at the service centre window")),
+                ("mail", _("Free mail delivery to your address")),
+            ],
+        },
+        status=422 if problems else 200,
+    )
 
 
 # ---------------------------------------------------------------- after submission
@@ -233,11 +307,19 @@ def _reason_groups(form) -> list[dict]:
     """The reasons per level (评价原因), grouped as raters see them: dissatisfied, basically
     satisfied, satisfied. The service checks that the chosen ones belong to the level."""
     chosen = set(form.getlist("reasons")) if hasattr(form, "getlist") else set()
-    groups = [("poor", 2, _("If you are dissatisfied, why?")), ("fair", 3, _("If you are basically satisfied, what could be better?")),
-              ("good", 4, _("If you are satisfied, what went well?"))]
-    return [{"key": key, "legend": legend,
-             "reasons": [{"key": k, "label": bi((zh, en)), "checked": k in chosen} for k, zh, en in REASONS[level]]}
-            for key, level, legend in groups]
+    groups = [
+        ("poor", 2, _("If you are dissatisfied, why?")),
+        ("fair", 3, _("If you are basically satisfied, what could be better?")),
+        ("good", 4, _("If you are satisfied, what went well?")),
+    ]
+    return [
+        {
+            "key": key,
+            "legend": legend,
+            "reasons": [{"key": k, "label": bi((zh, en)), "checked": k in chosen} for k, zh, en in REASONS[level]],
+        }
+        for key, level, legend in groups
+    ]
 
 
 def _case_context(request, case, **extra) -> dict:
@@ -246,7 +328,7 @@ def _case_context(request, case, **extra) -> dict:
     correction = cases.open_correction(case)
     finished = case.status in FINAL
     follow_up = cases.awaiting_follow_up(rating)  # only after 回访核实
-    history = [e for e in audit.history("cases.case", case.pk)]
+    history = list(audit.history("cases.case", case.pk))
     notes = cases.notifications_for(case, request.user)
     context = {
         "case": case,
@@ -292,11 +374,22 @@ def _after(request, case, done_message: str, call, form_name: str):
             raise
         errors = field_errors(exc)
         case.refresh_from_db()
-        return render(request, "web/cases/detail.html",
-                      _case_context(request, case, errors=errors, form_name=form_name, form=request.POST,
-                                    error_list=[{"href": f"#{form_name}-{k.replace('.', '-')}" if k != "status" else "",
-                                                 "message": v} for k, v in errors.items()]),
-                      status=409 if exc.status == 409 else 422)
+        return render(
+            request,
+            "web/cases/detail.html",
+            _case_context(
+                request,
+                case,
+                errors=errors,
+                form_name=form_name,
+                form=request.POST,
+                error_list=[
+                    {"href": f"#{form_name}-{k.replace('.', '-')}" if k != "status" else "", "message": v}
+                    for k, v in errors.items()
+                ],
+            ),
+            status=409 if exc.status == 409 else 422,
+        )
     messages.success(request, done_message)
     return redirect("web:case", case.number)
 
@@ -306,8 +399,13 @@ def _after(request, case, done_message: str, call, form_name: str):
 @require_POST
 def withdraw(request, number: str):
     case = _own_case(request, number)
-    return _after(request, case, _("Your application has been withdrawn."),
-                  lambda: cases.withdraw(case.number, request.user, request.POST.get("reason", "")), "withdraw")
+    return _after(
+        request,
+        case,
+        _("Your application has been withdrawn."),
+        lambda: cases.withdraw(case.number, request.user, request.POST.get("reason", "")),
+        "withdraw",
+    )
 
 
 @page
@@ -323,20 +421,37 @@ def correction(request, number: str):
         if upload is None:
             continue
         try:
-            uploaded[item["key"]] = cases.upload_material(request.user, item["key"], upload.name,
-                                                          read_upload(upload, settings.UPLOAD_MAX_BYTES)).pk
+            uploaded[item["key"]] = cases.upload_material(
+                request.user, item["key"], upload.name, read_upload(upload, settings.UPLOAD_MAX_BYTES)
+            ).pk
         except BusinessError as exc:
             upload_errors[f"materials.{item['key']}"] = "; ".join(field_errors(exc).values())
     answer = (request.POST.get("answer") or "").strip()
     if not answer and not uploaded and not upload_errors:
         upload_errors["answer"] = _("Describe what you corrected, or upload the corrected materials")
     if upload_errors:
-        return render(request, "web/cases/detail.html",
-                      _case_context(request, case, errors=upload_errors, form_name="correction", form=request.POST,
-                                    error_list=[{"href": f"#correction-{k.replace('.', '-')}", "message": v}
-                                                for k, v in upload_errors.items()]), status=422)
-    return _after(request, case, _("Thank you. Your corrections have been sent and the review continues."),
-                  lambda: cases.answer_correction(case.number, request.user, answer, materials=uploaded), "correction")
+        return render(
+            request,
+            "web/cases/detail.html",
+            _case_context(
+                request,
+                case,
+                errors=upload_errors,
+                form_name="correction",
+                form=request.POST,
+                error_list=[
+                    {"href": f"#correction-{k.replace('.', '-')}", "message": v} for k, v in upload_errors.items()
+                ],
+            ),
+            status=422,
+        )
+    return _after(
+        request,
+        case,
+        _("Thank you. Your corrections have been sent and the review continues."),
+        lambda: cases.answer_correction(case.number, request.user, answer, materials=uploaded),
+        "correction",
+    )
 
 
 @page
@@ -344,10 +459,20 @@ def correction(request, number: str):
 @require_POST
 def rate(request, number: str):
     case = _own_case(request, number)
-    return _after(request, case, _("Thank you for rating this service."),
-                  lambda: cases.rate(case.number, request.user, request.POST.get("level"),
-                                     request.POST.get("comment", ""), named=bool(request.POST.get("named")),
-                                     reasons=request.POST.getlist("reasons")), "rating")
+    return _after(
+        request,
+        case,
+        _("Thank you for rating this service."),
+        lambda: cases.rate(
+            case.number,
+            request.user,
+            request.POST.get("level"),
+            request.POST.get("comment", ""),
+            named=bool(request.POST.get("named")),
+            reasons=request.POST.getlist("reasons"),
+        ),
+        "rating",
+    )
 
 
 @page

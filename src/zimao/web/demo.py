@@ -6,20 +6,44 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-DEMO_PASSWORD = "zimao-demo-2026"
+DEMO_PASSWORD = "zimao-demo-2026"  # noqa: S105 — the demo's logins are public by design
 
 USERS = [
     {"username": "applicant", "role_zh": "申请人", "role_en": "applicant (company)", "first_name": "李明"},
     {"username": "applicant2", "role_zh": "申请人2", "role_en": "another applicant", "first_name": "王芳"},
-    {"username": "clerk", "role_zh": "综合窗口", "role_en": "window clerk", "department": "WINDOW", "officer_role": "clerk"},
-    {"username": "reviewer", "role_zh": "市场监管审核", "role_en": "reviewer, market regulation", "department": "AMR", "officer_role": "reviewer"},
-    {"username": "reviewer_tax", "role_zh": "税务审核", "role_en": "reviewer, taxation", "department": "TAX", "officer_role": "reviewer"},
-    {"username": "admin", "role_zh": "管委会管理员", "role_en": "zone administrator", "department": "ADMIN", "officer_role": "admin", "staff": True},
+    {
+        "username": "clerk",
+        "role_zh": "综合窗口",
+        "role_en": "window clerk",
+        "department": "WINDOW",
+        "officer_role": "clerk",
+    },
+    {
+        "username": "reviewer",
+        "role_zh": "市场监管审核",
+        "role_en": "reviewer, market regulation",
+        "department": "AMR",
+        "officer_role": "reviewer",
+    },
+    {
+        "username": "reviewer_tax",
+        "role_zh": "税务审核",
+        "role_en": "reviewer, taxation",
+        "department": "TAX",
+        "officer_role": "reviewer",
+    },
+    {
+        "username": "admin",
+        "role_zh": "管委会管理员",
+        "role_en": "zone administrator",
+        "department": "ADMIN",
+        "officer_role": "admin",
+        "staff": True,
+    },
 ]
 
 # Officers the trade area creates with its own departments (trade.demo), listed with the rest.
@@ -53,16 +77,22 @@ def ensure_users() -> int:
     User = get_user_model()
     created = 0
     for spec in USERS:
-        user, made = User.objects.get_or_create(username=spec["username"], defaults={"first_name": spec.get("first_name", "")})
+        user, made = User.objects.get_or_create(
+            username=spec["username"], defaults={"first_name": spec.get("first_name", "")}
+        )
         if made:
             user.set_password(DEMO_PASSWORD)
             user.is_staff = user.is_superuser = bool(spec.get("staff"))
             user.save()
             created += 1
         if spec.get("department"):
-            Officer.objects.update_or_create(user=user, defaults={
-                "department": Department.objects.get(code=spec["department"]), "role": spec["officer_role"]})
-            group, _ = Group.objects.get_or_create(name={"clerk": "window_clerk", "reviewer": "reviewer", "admin": "zone_admin"}[spec["officer_role"]])
+            Officer.objects.update_or_create(
+                user=user,
+                defaults={"department": Department.objects.get(code=spec["department"]), "role": spec["officer_role"]},
+            )
+            group, _ = Group.objects.get_or_create(
+                name={"clerk": "window_clerk", "reviewer": "reviewer", "admin": "zone_admin"}[spec["officer_role"]]
+            )
             user.groups.add(group)
     return created
 
@@ -94,8 +124,9 @@ def load() -> dict:
 
     summary["bonded"] = load_bonded(password=DEMO_PASSWORD)
     for name, industry, form in REPORT_COMPANIES:
-        register_demo_entity(name=name, division="410300", org_form=form, industry=industry,
-                             established_on=date(2017, 4, 1))  # the zone opened on 1 April 2017
+        register_demo_entity(
+            name=name, division="410300", org_form=form, industry=industry, established_on=date(2017, 4, 1)
+        )  # the zone opened on 1 April 2017
     summary["companies"] = len(REPORT_COMPANIES)
     try:
         from zimao.monitor.demo import load_demo

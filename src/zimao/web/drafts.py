@@ -79,8 +79,11 @@ class Draft:
 
     def application_data(self) -> dict:
         """``{section: {field: plain value}}`` for ``cases.services.submit``."""
-        return {section: {key: _reveal(value) for key, value in values.items()}
-                for section, values in self.sections.items() if self.section(section)}
+        return {
+            section: {key: _reveal(value) for key, value in values.items()}
+            for section, values in self.sections.items()
+            if self.section(section)
+        }
 
     def material_ids(self) -> dict[str, int]:
         return {key: entry["id"] for key, entry in self.materials.items()}

@@ -25,10 +25,13 @@ from zimao.web.present import bi
 class RegisterForm(UserCreationForm):
     """A new applicant's account: username, name, an optional phone, the password twice."""
 
-    first_name = djforms.CharField(label=_("Your name"), max_length=150,
-                                   help_text=_("As on your identity document."))
-    phone = djforms.CharField(label=_("Mobile phone (optional)"), max_length=20, required=False,
-                              help_text=_("We use it only to tell you about your applications."))
+    first_name = djforms.CharField(label=_("Your name"), max_length=150, help_text=_("As on your identity document."))
+    phone = djforms.CharField(
+        label=_("Mobile phone (optional)"),
+        max_length=20,
+        required=False,
+        help_text=_("We use it only to tell you about your applications."),
+    )
 
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
@@ -45,8 +48,9 @@ class RegisterForm(UserCreationForm):
     def clean_phone(self):
         phone = (self.cleaned_data.get("phone") or "").strip().replace(" ", "")
         if phone and not engine.PHONE_RE.match(phone):
-            raise djforms.ValidationError(_("Enter an 11-digit mobile number or a landline with its area code"),
-                                          code="invalid")
+            raise djforms.ValidationError(
+                _("Enter an 11-digit mobile number or a landline with its area code"), code="invalid"
+            )
         return phone
 
 
@@ -60,8 +64,11 @@ def choice_value(choice) -> str:
 
 
 def choice_label(choice) -> str:
-    return bi(choice) if isinstance(choice, (list, tuple)) and len(choice) > 1 else str(
-        choice[0] if isinstance(choice, (list, tuple)) else choice)
+    return (
+        bi(choice)
+        if isinstance(choice, (list, tuple)) and len(choice) > 1
+        else str(choice[0] if isinstance(choice, (list, tuple)) else choice)
+    )
 
 
 def widget_for(field: dict) -> str:
@@ -120,7 +127,9 @@ def draft_values(section: dict, cleaned: dict) -> dict:
     return {f["key"]: cleaned.get(f["key"], empty_value(f)) for f in section.get("fields", [])}
 
 
-def bound_fields(section: dict, *, saved: dict | None, typed: dict | None = None, errors: dict | None = None) -> list[dict]:
+def bound_fields(
+    section: dict, *, saved: dict | None, typed: dict | None = None, errors: dict | None = None
+) -> list[dict]:
     """Everything a template needs to draw one section's fields.
 
     ``typed`` is what was just posted (redisplayed after an error); otherwise the saved draft, or
@@ -147,40 +156,62 @@ def bound_fields(section: dict, *, saved: dict | None, typed: dict | None = None
             selected = {"true"} if value in (True, "true", "1", "on", "yes") else set()
         else:
             selected = {"" if value is None else str(value)}
-        choices = [{"value": choice_value(c), "label": choice_label(c), "id": f"f-{key}" if i == 0 else f"f-{key}-{i}",
-                    "selected": choice_value(c) in selected} for i, c in enumerate(field.get("choices") or [])]
-        out.append({
-            "key": key,
-            "id": f"f-{key}",
-            "type": kind,
-            "widget": widget,
-            "label": bi(field, "label") or key,
-            "hint": bi(field, "help"),
-            "required": bool(field.get("required")) and not masked,
-            "value": "" if value is None or isinstance(value, list) else str(value),
-            "checked": "true" in selected,
-            "choices": choices,
-            "has_empty": widget == "select" and not any(c["selected"] for c in choices),
-            "inputmode": INPUT_MODES.get(kind, ""),
-            "autocomplete": AUTOCOMPLETE.get(kind, "off" if kind in engine.PROTECTED_TYPES else ""),
-            "maxlength": field.get("max_length") if kind in ("text", "textarea") else None,
-            "masked": masked,
-            "error": errors.get(key, ""),
-        })
+        choices = [
+            {
+                "value": choice_value(c),
+                "label": choice_label(c),
+                "id": f"f-{key}" if i == 0 else f"f-{key}-{i}",
+                "selected": choice_value(c) in selected,
+            }
+            for i, c in enumerate(field.get("choices") or [])
+        ]
+        out.append(
+            {
+                "key": key,
+                "id": f"f-{key}",
+                "type": kind,
+                "widget": widget,
+                "label": bi(field, "label") or key,
+                "hint": bi(field, "help"),
+                "required": bool(field.get("required")) and not masked,
+                "value": "" if value is None or isinstance(value, list) else str(value),
+                "checked": "true" in selected,
+                "choices": choices,
+                "has_empty": widget == "select" and not any(c["selected"] for c in choices),
+                "inputmode": INPUT_MODES.get(kind, ""),
+                "autocomplete": AUTOCOMPLETE.get(kind, "off" if kind in engine.PROTECTED_TYPES else ""),
+                "maxlength": field.get("max_length") if kind in ("text", "textarea") else None,
+                "masked": masked,
+                "error": errors.get(key, ""),
+            }
+        )
     return out
 
 
-def plain_field(name, label, value="", *, errors=None, hint="", widget="text", choices=None, required=True,
-                width="") -> dict:
+def plain_field(
+    name, label, value="", *, errors=None, hint="", widget="text", choices=None, required=True, width=""
+) -> dict:
     """A field drawn by ``web/_field.html`` for a page whose form is not catalogue data (e.g. a
     certificate application): ``name`` is the field path the service names in its problems."""
     errors = errors or {}
     fid = dom_id(name)
     value = "" if value is None else value
-    return {"key": name, "id": fid, "label": label, "value": value, "error": errors.get(name, ""), "hint": hint,
-            "widget": widget, "required": required, "width": width, "type": "",
-            "choices": [{"value": v, "label": lbl, "id": fid if i == 0 else f"{fid}-{i}", "selected": str(v) == str(value)}
-                        for i, (v, lbl) in enumerate(choices or [])]}
+    return {
+        "key": name,
+        "id": fid,
+        "label": label,
+        "value": value,
+        "error": errors.get(name, ""),
+        "hint": hint,
+        "widget": widget,
+        "required": required,
+        "width": width,
+        "type": "",
+        "choices": [
+            {"value": v, "label": lbl, "id": fid if i == 0 else f"{fid}-{i}", "selected": str(v) == str(value)}
+            for i, (v, lbl) in enumerate(choices or [])
+        ],
+    }
 
 
 def summary_data(form: dict, data: dict) -> dict:

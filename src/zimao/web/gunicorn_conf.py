@@ -5,7 +5,6 @@ runs only once per timeout, and a worker left behind would keep serving requests
 """
 
 
-
 def post_fork(server, worker):
     from zimao.core.supervision import die_with_parent
 

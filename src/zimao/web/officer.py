@@ -46,8 +46,11 @@ def _actions(user, task: Task) -> dict:
     """What this officer may do with this task, from the list."""
     open_ = task.status == Task.Status.OPEN
     can_decide = open_ and task.kind != Task.Kind.RECTIFICATION and cases.officer_can_act(user, task)
-    return {"can_decide": can_decide, "is_intake": task.kind == Task.Kind.INTAKE,
-            "is_rectification": task.kind == Task.Kind.RECTIFICATION}
+    return {
+        "can_decide": can_decide,
+        "is_intake": task.kind == Task.Kind.INTAKE,
+        "is_rectification": task.kind == Task.Kind.RECTIFICATION,
+    }
 
 
 # ---------------------------------------------------------------- the workbench
@@ -77,20 +80,41 @@ def workbench(request):
         n = len(cases.worklist(request.user, view=key, service=service, limit=COUNT_CAP))
         counts[key] = f"{n}+" if n >= COUNT_CAP else str(n)
     base = {"service": service} if service else {}
-    tabs = [{"key": key, "label": _tab_label(key), "count": counts.get(key),
-             "url": reverse("web:workbench") + "?" + urlencode({"view": key, **base}), "current": key == view}
-            for key, _label in VIEWS]
+    tabs = [
+        {
+            "key": key,
+            "label": _tab_label(key),
+            "count": counts.get(key),
+            "url": reverse("web:workbench") + "?" + urlencode({"view": key, **base}),
+            "current": key == view,
+        }
+        for key, _label in VIEWS
+    ]
     next_url = None
     if more and tasks:
         last = tasks[-1]
-        next_url = reverse("web:workbench") + "?" + urlencode({"view": view, **base, "after_due": last.due_date.isoformat(),
-                                                               "after_id": last.pk})
+        next_url = (
+            reverse("web:workbench")
+            + "?"
+            + urlencode({"view": view, **base, "after_due": last.due_date.isoformat(), "after_id": last.pk})
+        )
     rows = [{"task": t, **_actions(request.user, t)} for t in tasks]
-    return render(request, "web/officer/workbench.html", {
-        "officer": request.officer, "view": view, "tabs": tabs, "rows": rows, "service": service,
-        "services": catalog.published_services(), "next_url": next_url, "today": timezone.localdate(),
-        "here": request.get_full_path(), "stuck": cases.stuck_cases(request.user),
-    })
+    return render(
+        request,
+        "web/officer/workbench.html",
+        {
+            "officer": request.officer,
+            "view": view,
+            "tabs": tabs,
+            "rows": rows,
+            "service": service,
+            "services": catalog.published_services(),
+            "next_url": next_url,
+            "today": timezone.localdate(),
+            "here": request.get_full_path(),
+            "stuck": cases.stuck_cases(request.user),
+        },
+    )
 
 
 # ---------------------------------------------------------------- one task
@@ -119,7 +143,8 @@ def _task_context(request, task: Task, **extra) -> dict:
         "other_tasks": list(case.tasks.select_related("department").exclude(pk=task.pk).order_by("id")),
         "history": audit.history("cases.case", case.pk),
         "rating": rating,
-        "can_decide": task.status == Task.Status.OPEN and task.kind != Task.Kind.RECTIFICATION
+        "can_decide": task.status == Task.Status.OPEN
+        and task.kind != Task.Kind.RECTIFICATION
         and cases.officer_can_act(request.user, task),
         "can_rectify": task.status == Task.Status.OPEN and task.kind == Task.Kind.RECTIFICATION,
         "corrections": list(case.corrections.filter(task=task).order_by("requested_at")),
@@ -131,13 +156,19 @@ def _task_context(request, task: Task, **extra) -> dict:
         from zimao.cases import ratings as case_ratings
 
         appeal = getattr(rating, "appeal", None)
-        context.update({"rating_reasons": [bi(w) for w in case_ratings.reason_words(rating.level, rating.reasons)],
-                        "appeal": appeal, "can_appeal": appeal is None and case_ratings.can_appeal(request.user, rating)})
+        context.update(
+            {
+                "rating_reasons": [bi(w) for w in case_ratings.reason_words(rating.level, rating.reasons)],
+                "appeal": appeal,
+                "can_appeal": appeal is None and case_ratings.can_appeal(request.user, rating),
+            }
+        )
     context.update(extra)
     # Decision-time fields the process asks for (e.g. an exchange rate), drawn like any form field.
     declared = cases.decision_fields(task) if context["can_decide"] else []
     context["decision_fields"] = web_forms.bound_fields(
-        {"fields": declared}, saved=None, typed=extra.get("decision_typed"), errors=extra.get("decision_errors"))
+        {"fields": declared}, saved=None, typed=extra.get("decision_typed"), errors=extra.get("decision_errors")
+    )
     return context
 
 
@@ -173,14 +204,28 @@ def decide(request, task_id: int):
             return redirect("web:task", task.pk)
         errors = field_errors(exc)
         task.refresh_from_db()
-        return render(request, "web/officer/task.html", _task_context(
-            request, task, errors=errors, form=request.POST, decision_typed=typed,
-            decision_errors=field_errors(exc, prefix="fields."),
-            error_list=[{"href": f"#f-{k[len('fields.'):]}" if k.startswith("fields.") else f"#decision-{k}", "message": v}
-                        for k, v in errors.items()]), status=422)
+        return render(
+            request,
+            "web/officer/task.html",
+            _task_context(
+                request,
+                task,
+                errors=errors,
+                form=request.POST,
+                decision_typed=typed,
+                decision_errors=field_errors(exc, prefix="fields."),
+                error_list=[
+                    {"href": f"#f-{k[len('fields.') :]}" if k.startswith("fields.") else f"#decision-{k}", "message": v}
+                    for k, v in errors.items()
+                ],
+            ),
+            status=422,
+        )
     words = {
-        ("intake", "approve"): _("Accepted: %(number)s"), ("intake", "refuse"): _("Not accepted: %(number)s"),
-        ("review", "approve"): _("Approved: %(number)s"), ("review", "refuse"): _("Refused: %(number)s"),
+        ("intake", "approve"): _("Accepted: %(number)s"),
+        ("intake", "refuse"): _("Not accepted: %(number)s"),
+        ("review", "approve"): _("Approved: %(number)s"),
+        ("review", "refuse"): _("Refused: %(number)s"),
         ("review", "correct"): _("Corrections requested: %(number)s"),
     }
     kind = "intake" if task.kind == Task.Kind.INTAKE else "review"
@@ -202,11 +247,21 @@ def rectify(request, task_id: int):
             return not_found(request)
         errors = field_errors(exc)
         task.refresh_from_db()
-        return render(request, "web/officer/task.html", _task_context(
-            request, task, errors=errors, form=request.POST,
-            error_list=[{"href": f"#rectify-{k}", "message": v} for k, v in errors.items()]),
-            status=409 if exc.status == 409 else 422)
-    messages.success(request, _("Your answer has been sent to the applicant: %(number)s") % {"number": task.case.number})
+        return render(
+            request,
+            "web/officer/task.html",
+            _task_context(
+                request,
+                task,
+                errors=errors,
+                form=request.POST,
+                error_list=[{"href": f"#rectify-{k}", "message": v} for k, v in errors.items()],
+            ),
+            status=409 if exc.status == 409 else 422,
+        )
+    messages.success(
+        request, _("Your answer has been sent to the applicant: %(number)s") % {"number": task.case.number}
+    )
     return redirect("web:workbench")
 
 
@@ -223,11 +278,21 @@ def _waiting_cases():
 
 
 def _window_page(request, errors=None, form_case: str = "", status: int = 200):
-    return render(request, "web/officer/window.html", {
-        "cases": _waiting_cases(), "errors": errors or {}, "form_case": form_case, "form": request.POST if form_case else {},
-        "error_list": [{"href": f"#d-{form_case}-{k}" if k in ("method", "tracking_number") else "", "message": v}
-                       for k, v in (errors or {}).items()],
-    }, status=status)
+    return render(
+        request,
+        "web/officer/window.html",
+        {
+            "cases": _waiting_cases(),
+            "errors": errors or {},
+            "form_case": form_case,
+            "form": request.POST if form_case else {},
+            "error_list": [
+                {"href": f"#d-{form_case}-{k}" if k in ("method", "tracking_number") else "", "message": v}
+                for k, v in (errors or {}).items()
+            ],
+        },
+        status=status,
+    )
 
 
 @page
@@ -255,7 +320,11 @@ def deliver(request, number: str):
             return forbidden(request)
         return _window_page(request, field_errors(exc), number, status=409 if exc.status == 409 else 422)
     if case.delivery_method == "mail":
-        messages.success(request, _("Mailed: %(number)s, tracking number %(tracking)s") % {"number": case.number, "tracking": case.tracking_number})
+        messages.success(
+            request,
+            _("Mailed: %(number)s, tracking number %(tracking)s")
+            % {"number": case.number, "tracking": case.tracking_number},
+        )
     else:
         messages.success(request, _("Handed over at the window: %(number)s") % {"number": case.number})
     return redirect("web:window")

@@ -81,7 +81,7 @@ def field_errors(exc: BusinessError, prefix: str = "") -> dict[str, str]:
     """``{field: message}`` in the reader's language; ``prefix`` strips a section path."""
     out: dict[str, str] = {}
     for p in exc.problems:
-        field = p.field[len(prefix):] if prefix and p.field.startswith(prefix) else p.field
+        field = p.field[len(prefix) :] if prefix and p.field.startswith(prefix) else p.field
         out.setdefault(field, problem_message(p))
     return out
 
@@ -96,16 +96,16 @@ def error_list(errors: dict[str, str], known: set[str]) -> list[dict]:
     the page has one — the input itself, or the first input below the path it names."""
     items = []
     for name, message in errors.items():
-        target = name if name in known else next((k for k in known if k.startswith(name + ".") or
-                                                  k.startswith(name + "[")), None)
+        target = name if name in known else next((k for k in known if k.startswith((name + ".", name + "["))), None)
         items.append({"href": f"#{dom_id(target)}" if target else "", "message": message})
     return items
 
 
 def safe_next(request, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return default
 

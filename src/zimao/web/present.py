@@ -49,9 +49,12 @@ def status_word(status: str) -> str:
 # The tag colour a status deserves: green when done, orange when the applicant must act,
 # red when the answer is no, grey for the rest.
 STATUS_TAGS = {
-    "delivered": "ok", "issued": "ok", "approved": "ok",
+    "delivered": "ok",
+    "issued": "ok",
+    "approved": "ok",
     "suspended": "warn",
-    "rejected": "bad", "refused": "bad",
+    "rejected": "bad",
+    "refused": "bad",
     "withdrawn": "muted",
 }
 
@@ -68,7 +71,14 @@ TASK_WORDS = {
     "cancelled": ("已取消", "Cancelled"),
     "done": ("已完成", "Done"),
 }
-TASK_TAGS = {"open": "info", "approved": "ok", "done": "ok", "refused": "bad", "correction": "warn", "cancelled": "muted"}
+TASK_TAGS = {
+    "open": "info",
+    "approved": "ok",
+    "done": "ok",
+    "refused": "bad",
+    "correction": "warn",
+    "cancelled": "muted",
+}
 
 TASK_KINDS = {
     "intake": ("受理", "Intake"),

@@ -28,18 +28,31 @@ def _reasons(rating: Rating) -> list[str]:
 def _context(request, **extra) -> dict:
     officer = request.officer
     level_word = {v: bi((zh, en)) for v, zh, en in RATING_LEVELS}
-    to_verify = list(Rating.objects.filter(rectification__status=Task.Status.DONE, verified_at__isnull=True, voided=False)
-                     .select_related("case__service", "rectification__department").order_by("rectification__decided_at")[:100])
+    to_verify = list(
+        Rating.objects.filter(rectification__status=Task.Status.DONE, verified_at__isnull=True, voided=False)
+        .select_related("case__service", "rectification__department")
+        .order_by("rectification__decided_at")[:100]
+    )
     appeals = case_ratings.pending_appeals(request.user) if officer.role == Officer.Role.ADMIN else []
-    decided = list(RatingAppeal.objects.exclude(status=RatingAppeal.Status.PENDING)
-                   .select_related("rating__case", "decided_by").order_by("-decided_at")[:20]) \
-        if officer.role == Officer.Role.ADMIN else []
+    decided = (
+        list(
+            RatingAppeal.objects.exclude(status=RatingAppeal.Status.PENDING)
+            .select_related("rating__case", "decided_by")
+            .order_by("-decided_at")[:20]
+        )
+        if officer.role == Officer.Role.ADMIN
+        else []
+    )
     context = {
         "to_verify": [{"rating": r, "level": level_word.get(r.level), "reasons": _reasons(r)} for r in to_verify],
-        "appeals": [{"appeal": a, "level": level_word.get(a.rating.level), "reasons": _reasons(a.rating)} for a in appeals],
+        "appeals": [
+            {"appeal": a, "level": level_word.get(a.rating.level), "reasons": _reasons(a.rating)} for a in appeals
+        ],
         "decided": decided,
         "is_admin": officer.role == Officer.Role.ADMIN,
-        "errors": {}, "form": {}, "form_for": "",
+        "errors": {},
+        "form": {},
+        "form_for": "",
     }
     context.update(extra)
     for row in context["to_verify"]:  # which form the refused post came from: it shows the errors
@@ -67,9 +80,18 @@ def _refused(request, exc: BusinessError, form_for: str, prefix: str):
         messages.error(request, " ".join(problem_message(p) for p in exc.problems))
         return redirect("web:ratings")
     errors = field_errors(exc)
-    return render(request, "web/officer/ratings.html", _context(
-        request, errors=errors, form=request.POST, form_for=form_for,
-        error_list=[{"href": f"#{prefix}-{k}", "message": v} for k, v in errors.items()]), status=422)
+    return render(
+        request,
+        "web/officer/ratings.html",
+        _context(
+            request,
+            errors=errors,
+            form=request.POST,
+            form_for=form_for,
+            error_list=[{"href": f"#{prefix}-{k}", "message": v} for k, v in errors.items()],
+        ),
+        status=422,
+    )
 
 
 @page
@@ -83,7 +105,9 @@ def verify(request, number: str):
         cases.verify_rectification(number, request.user, request.POST.get("note", ""))
     except BusinessError as exc:
         return _refused(request, exc, number, f"verify-{number}")
-    messages.success(request, _("Follow-up recorded; the applicant is asked to rate again: %(number)s") % {"number": number})
+    messages.success(
+        request, _("Follow-up recorded; the applicant is asked to rate again: %(number)s") % {"number": number}
+    )
     return redirect("web:ratings")
 
 
@@ -95,7 +119,9 @@ def review(request, appeal_id: int):
     if request.officer.role != Officer.Role.ADMIN:
         return forbidden(request)
     try:
-        item = cases.review_appeal(appeal_id, request.user, request.POST.get("decision", ""), request.POST.get("reason", ""))
+        item = cases.review_appeal(
+            appeal_id, request.user, request.POST.get("decision", ""), request.POST.get("reason", "")
+        )
     except BusinessError as exc:
         return _refused(request, exc, str(appeal_id), f"review-{appeal_id}")
     words = _("Rating upheld: %(number)s") if item.status == "upheld" else _("Rating removed: %(number)s")

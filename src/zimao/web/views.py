@@ -17,10 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from zimao.cases import services as cases
-from zimao.core.errors import NotFound
-
 from zimao.catalog import services as catalog
 from zimao.core import audit, throttle
+from zimao.core.errors import NotFound
 from zimao.core.protected import mask_phone
 from zimao.web.forms import RegisterForm
 from zimao.web.pages import login_required, not_found, page
@@ -46,8 +45,11 @@ def home(request):
 def services(request):
     items = list(catalog.published_services())
     # An abolished approval (直接取消审批) is no service to apply for: listed apart, without limits.
-    return render(request, "web/services.html", {"services": items,
-                                                 "abolished": [s for s in items if s.reform_mode == "cancelled"]})
+    return render(
+        request,
+        "web/services.html",
+        {"services": items, "abolished": [s for s in items if s.reform_mode == "cancelled"]},
+    )
 
 
 def can_apply(item) -> bool:
@@ -71,8 +73,16 @@ def service(request, code: str):
     item = catalog.get_service(code)
     merged_into = (getattr(item, "permit", None) or {}).get("merged_into")
     merged = catalog.published_services().filter(code=merged_into).first() if merged_into else None
-    return render(request, "web/service.html", {"service": item, "materials": item.materials,
-                                                "can_apply": can_apply(item) and merged is None, "merged_into": merged})
+    return render(
+        request,
+        "web/service.html",
+        {
+            "service": item,
+            "materials": item.materials,
+            "can_apply": can_apply(item) and merged is None,
+            "merged_into": merged,
+        },
+    )
 
 
 def register(request):
@@ -92,7 +102,12 @@ def register(request):
                 from zimao.web.models import Profile
 
                 Profile.objects.create(user=user, phone=phone, phone_masked=mask_phone(phone))
-            audit.record(user, "user.registered", user, after={"username": user.username, "phone": mask_phone(phone) if phone else ""})
+            audit.record(
+                user,
+                "user.registered",
+                user,
+                after={"username": user.username, "phone": mask_phone(phone) if phone else ""},
+            )
         messages.success(request, _("Your account has been created. Log in to start an application."))
         login_url = reverse("web:login")
         next_url = request.GET.get("next") or ""

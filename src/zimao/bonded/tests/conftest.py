@@ -32,35 +32,111 @@ def bz(db, settings):
 def build(settings):
     from zimao.trade.models import ExchangeRate
 
-    settings.ZIMAO_TRADE_SANDBOX = {"seed": 5, "default": {"outage_rate": 0, "reject_rate": 0, "min_delay": 0,
-                                                            "max_delay": 0, "fail_first": 0}}
+    settings.ZIMAO_TRADE_SANDBOX = {
+        "seed": 5,
+        "default": {"outage_rate": 0, "reject_rate": 0, "min_delay": 0, "max_delay": 0, "fail_first": 0},
+    }
     operator, other_operator = _user("bz_operator"), _user("bz_other")
     customs, gate = _user("bz_customs", CUSTOMS_GROUP), _user("bz_gate", GATE_GROUP)
-    ent = bonded.register_enterprise(customs, uscc=issue_uscc("410300"), customs_code="4101340001",
-                                     name="洛阳综保供应链有限公司", operators=[operator])
-    other = bonded.register_enterprise(customs, uscc=issue_uscc("410300"), customs_code="4101340002",
-                                       name="洛阳保税物流有限公司", operators=[other_operator])
+    ent = bonded.register_enterprise(
+        customs,
+        uscc=issue_uscc("410300"),
+        customs_code="4101340001",
+        name="洛阳综保供应链有限公司",
+        operators=[operator],
+    )
+    other = bonded.register_enterprise(
+        customs,
+        uscc=issue_uscc("410300"),
+        customs_code="4101340002",
+        name="洛阳保税物流有限公司",
+        operators=[other_operator],
+    )
     book = bonded.open_book(customs, enterprise=ent, kind="T", warehouse="1号保税仓库", customs_district="4101")
     plant = bonded.open_book(customs, enterprise=ent, kind="H", warehouse="加工车间", customs_district="4101")
     other_book = bonded.open_book(customs, enterprise=other, kind="T", warehouse="2号保税仓库", customs_district="4101")
-    pellets = bonded.add_item(customs, book, {"part_no": "PP-001", "hs_code": "3902100000", "description": "聚丙烯粒料",
-                                              "unit": "035", "unit_price": "1.20", "currency": "USD",
-                                              "origin_country": "116"})
-    wine = bonded.add_item(customs, book, {"part_no": "WINE-01", "hs_code": "2204210000", "description": "葡萄酒",
-                                           "unit": "095", "unit_price": "80.00", "currency": "EUR",
-                                           "origin_country": "305"})
-    other_pellets = bonded.add_item(customs, other_book, {"part_no": "PP-X", "hs_code": "3902100000",
-                                                          "description": "聚丙烯粒料", "unit": "035",
-                                                          "unit_price": "1.20", "currency": "USD",
-                                                          "origin_country": "116"})
-    material = bonded.add_item(customs, plant, {"part_no": "PP-M", "hs_code": "3902100000", "description": "聚丙烯粒料",
-                                                "unit": "035", "unit_price": "1.20", "currency": "USD",
-                                                "origin_country": "116"})
-    box = bonded.add_item(customs, plant, {"part_no": "BOX-1", "hs_code": "3923100000", "description": "塑料周转箱",
-                                           "unit": "007", "unit_price": "1.80", "currency": "USD",
-                                           "origin_country": "142", "kind": "E"})
-    ExchangeRate.objects.create(currency="USD", month=timezone.localdate().replace(day=1),
-                                cny_per_unit=Decimal("7.1000"), source="test")
-    return SimpleNamespace(operator=operator, other_operator=other_operator, customs=customs, gate=gate, ent=ent,
-                           other=other, book=book, plant=plant, other_book=other_book, pellets=pellets, wine=wine,
-                           other_pellets=other_pellets, material=material, box=box)
+    pellets = bonded.add_item(
+        customs,
+        book,
+        {
+            "part_no": "PP-001",
+            "hs_code": "3902100000",
+            "description": "聚丙烯粒料",
+            "unit": "035",
+            "unit_price": "1.20",
+            "currency": "USD",
+            "origin_country": "116",
+        },
+    )
+    wine = bonded.add_item(
+        customs,
+        book,
+        {
+            "part_no": "WINE-01",
+            "hs_code": "2204210000",
+            "description": "葡萄酒",
+            "unit": "095",
+            "unit_price": "80.00",
+            "currency": "EUR",
+            "origin_country": "305",
+        },
+    )
+    other_pellets = bonded.add_item(
+        customs,
+        other_book,
+        {
+            "part_no": "PP-X",
+            "hs_code": "3902100000",
+            "description": "聚丙烯粒料",
+            "unit": "035",
+            "unit_price": "1.20",
+            "currency": "USD",
+            "origin_country": "116",
+        },
+    )
+    material = bonded.add_item(
+        customs,
+        plant,
+        {
+            "part_no": "PP-M",
+            "hs_code": "3902100000",
+            "description": "聚丙烯粒料",
+            "unit": "035",
+            "unit_price": "1.20",
+            "currency": "USD",
+            "origin_country": "116",
+        },
+    )
+    box = bonded.add_item(
+        customs,
+        plant,
+        {
+            "part_no": "BOX-1",
+            "hs_code": "3923100000",
+            "description": "塑料周转箱",
+            "unit": "007",
+            "unit_price": "1.80",
+            "currency": "USD",
+            "origin_country": "142",
+            "kind": "E",
+        },
+    )
+    ExchangeRate.objects.create(
+        currency="USD", month=timezone.localdate().replace(day=1), cny_per_unit=Decimal("7.1000"), source="test"
+    )
+    return SimpleNamespace(
+        operator=operator,
+        other_operator=other_operator,
+        customs=customs,
+        gate=gate,
+        ent=ent,
+        other=other,
+        book=book,
+        plant=plant,
+        other_book=other_book,
+        pellets=pellets,
+        wine=wine,
+        other_pellets=other_pellets,
+        material=material,
+        box=box,
+    )

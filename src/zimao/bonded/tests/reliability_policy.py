@@ -22,17 +22,40 @@ def bonded_world(users: dict) -> dict:
     from zimao.bonded.access import CUSTOMS_GROUP
 
     customs.groups.add(Group.objects.get_or_create(name=CUSTOMS_GROUP)[0])
-    ent = bonded.register_enterprise(customs, uscc=issue_uscc("410300"), customs_code="4101349999",
-                                     name="矩阵综保企业", operators=[users["applicant"]])
+    ent = bonded.register_enterprise(
+        customs,
+        uscc=issue_uscc("410300"),
+        customs_code="4101349999",
+        name="矩阵综保企业",
+        operators=[users["applicant"]],
+    )
     book = bonded.open_book(customs, enterprise=ent, kind="T", warehouse="矩阵仓库", customs_district="4101")
-    item = bonded.add_item(customs, book, {"part_no": "M-1", "hs_code": "3902100000", "description": "粒料",
-                                           "unit": "035", "unit_price": "1.2", "currency": "USD",
-                                           "origin_country": "116"})
-    lst, _ = bonded.declare(users["applicant"], book.number, {"movement": "import_abroad", "internal_no": "M-IN",
-                                                               "lines": [{"item_seq": item.seq, "quantity": "5"}]})
+    item = bonded.add_item(
+        customs,
+        book,
+        {
+            "part_no": "M-1",
+            "hs_code": "3902100000",
+            "description": "粒料",
+            "unit": "035",
+            "unit_price": "1.2",
+            "currency": "USD",
+            "origin_country": "116",
+        },
+    )
+    lst, _ = bonded.declare(
+        users["applicant"],
+        book.number,
+        {"movement": "import_abroad", "internal_no": "M-IN", "lines": [{"item_seq": item.seq, "quantity": "5"}]},
+    )
     note = bonded.apply_release(users["applicant"], book.number, plate="豫C0", list_numbers=[lst.number])
-    return {"bonded_book": book.number, "bonded_list": lst.number, "bonded_note": note.number,
-            "bonded_token": note.token, "bonded_seq": item.seq}
+    return {
+        "bonded_book": book.number,
+        "bonded_list": lst.number,
+        "bonded_note": note.number,
+        "bonded_token": note.token,
+        "bonded_seq": item.seq,
+    }
 
 
 def pages(p) -> dict:
@@ -43,9 +66,15 @@ def pages(p) -> dict:
     book = {"number": Ref("bonded_book")}
     return {
         "bonded:home": [Check(home)],
-        "bonded:book": [Check(own, args=book),
-                        Check(own, "POST", args=book, data={"movement": "import_abroad", "internal_no": "P-1",
-                                                            "item_seq_0": "1", "quantity_0": "1"})],
+        "bonded:book": [
+            Check(own, args=book),
+            Check(
+                own,
+                "POST",
+                args=book,
+                data={"movement": "import_abroad", "internal_no": "P-1", "item_seq_0": "1", "quantity_0": "1"},
+            ),
+        ],
         "bonded:release_apply": [Check(own, "POST", args=book, data={"plate": "豫C1", "lists": []})],
         "bonded:reconciliation": [Check(own, args=book)],
         "bonded:reconciliation_xlsx": [Check(own, args=book)],
@@ -64,16 +93,25 @@ def api(p) -> dict:
     return {
         "GET /api/v1/bonded/books": [Check(expect(p.OK, anon=p.LOGIN))],
         "GET /api/v1/bonded/books/{number}": [Check(own, args=book)],
-        "POST /api/v1/bonded/books/{number}/lists": [Check(own, "POST", args=book, data={
-            "movement": "import_abroad", "internal_no": "API-1", "lines": [{"item_seq": 1, "quantity": "1"}]})],
+        "POST /api/v1/bonded/books/{number}/lists": [
+            Check(
+                own,
+                "POST",
+                args=book,
+                data={"movement": "import_abroad", "internal_no": "API-1", "lines": [{"item_seq": 1, "quantity": "1"}]},
+            )
+        ],
         "GET /api/v1/bonded/lists/{number}": [Check(own, args=lst)],
         "GET /api/v1/bonded/lists": [Check(nobody)],
         "POST /api/v1/bonded/lists/{number}/review": [Check(nobody, "POST", args=lst, data={"outcome": "accept"})],
-        "POST /api/v1/bonded/lists/{number}/reversal": [Check(own, "POST", args=lst,
-                                                              data={"internal_no": "R-1", "reason": "错"})],
-        "POST /api/v1/bonded/books/{number}/release-notes": [Check(own, "POST", args=book,
-                                                                   data={"plate": "豫C2", "lists": [Ref("bonded_list")]})],
+        "POST /api/v1/bonded/lists/{number}/reversal": [
+            Check(own, "POST", args=lst, data={"internal_no": "R-1", "reason": "错"})
+        ],
+        "POST /api/v1/bonded/books/{number}/release-notes": [
+            Check(own, "POST", args=book, data={"plate": "豫C2", "lists": [Ref("bonded_list")]})
+        ],
         "POST /api/v1/bonded/gate/{token}": [Check(nobody, "POST", args={"token": Ref("bonded_token")})],
-        "GET /api/v1/bonded/books/{number}/reconciliation": [Check(own, args=book,
-                                                                   query={"start": "2026-01-01", "end": "2026-12-31"})],
+        "GET /api/v1/bonded/books/{number}/reconciliation": [
+            Check(own, args=book, query={"start": "2026-01-01", "end": "2026-12-31"})
+        ],
     }

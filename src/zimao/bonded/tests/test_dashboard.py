@@ -19,8 +19,11 @@ pytestmark = pytest.mark.django_db
 
 
 def _in(bz, item, qty, key):
-    lst, _ = bonded.declare(bz.operator, bz.book.number, {"movement": "import_abroad", "internal_no": key,
-                                                          "lines": [{"item_seq": item.seq, "quantity": qty}]})
+    lst, _ = bonded.declare(
+        bz.operator,
+        bz.book.number,
+        {"movement": "import_abroad", "internal_no": key, "lines": [{"item_seq": item.seq, "quantity": qty}]},
+    )
     bonded.review(bz.customs, lst.number, "accept")
     note = bonded.apply_release(bz.operator, bz.book.number, plate="豫C1", list_numbers=[lst.number])
     bonded.pass_gate(bz.gate, note.token)
@@ -29,8 +32,9 @@ def _in(bz, item, qty, key):
 
 def figures():
     month = f"{timezone.localdate():%Y-%m}"
-    return sorted(Rollup.objects.filter(stream=MOVEMENTS, period=month, count__gt=0)
-                  .values_list("dimension", "count", "total"))
+    return sorted(
+        Rollup.objects.filter(stream=MOVEMENTS, period=month, count__gt=0).values_list("dimension", "count", "total")
+    )
 
 
 def test_trade_movements_count_at_their_usd_value_and_a_missing_rate_waits(bz):
@@ -43,8 +47,9 @@ def test_trade_movements_count_at_their_usd_value_and_a_missing_rate_waits(bz):
     waiting = bonded.missing_rates()
     assert [w["list"] for w in waiting] == [wine.number] and waiting[0]["currency"] == "EUR"
 
-    ExchangeRate.objects.create(currency="EUR", month=timezone.localdate().replace(day=1),
-                                cny_per_unit=Decimal("7.8100"), source="test")
+    ExchangeRate.objects.create(
+        currency="EUR", month=timezone.localdate().replace(day=1), cny_per_unit=Decimal("7.8100"), source="test"
+    )
     call_command("bonded", "revalue")
     # 100 × EUR 80 = EUR 8,000 → × 7.81 ÷ 7.10 = USD 8,800.00
     assert figures() == [("import_abroad", 2, Decimal("32800.00"))]
@@ -55,9 +60,16 @@ def test_trade_movements_count_at_their_usd_value_and_a_missing_rate_waits(bz):
 
 def test_movements_that_cross_no_border_are_not_trade(bz):
     _in(bz, bz.pellets, "100", "A")
-    lst, _ = bonded.declare(bz.operator, bz.book.number, {
-        "movement": "transfer", "internal_no": "T", "counterpart_book": bz.other_book.number,
-        "lines": [{"item_seq": bz.pellets.seq, "quantity": "50", "counterpart_item_seq": bz.other_pellets.seq}]})
+    lst, _ = bonded.declare(
+        bz.operator,
+        bz.book.number,
+        {
+            "movement": "transfer",
+            "internal_no": "T",
+            "counterpart_book": bz.other_book.number,
+            "lines": [{"item_seq": bz.pellets.seq, "quantity": "50", "counterpart_item_seq": bz.other_pellets.seq}],
+        },
+    )
     bonded.review(bz.customs, lst.number, "accept")
     assert figures() == [("import_abroad", 1, Decimal("120.00"))]
     assert bonded.warehouse_use() == {"books": 3, "in_use": 2}

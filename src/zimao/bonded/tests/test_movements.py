@@ -17,8 +17,12 @@ D = Decimal
 
 
 def declare(bz, movement="import_abroad", lines=None, internal_no="IN-1", book=None, user=None, **extra):
-    data = {"movement": movement, "internal_no": internal_no,
-            "lines": lines if lines is not None else [{"item_seq": bz.pellets.seq, "quantity": "20000"}], **extra}
+    data = {
+        "movement": movement,
+        "internal_no": internal_no,
+        "lines": lines if lines is not None else [{"item_seq": bz.pellets.seq, "quantity": "20000"}],
+        **extra,
+    }
     lst, _ = bonded.declare(user or bz.operator, (book or bz.book).number, data)
     return lst
 
@@ -70,8 +74,15 @@ def test_goods_out_are_reserved_at_acceptance_so_no_two_lists_take_the_same_good
 
 def test_a_repeated_declaration_is_the_same_list_and_a_reused_number_with_other_content_is_refused(bz):
     first = declare(bz)
-    again, created = bonded.declare(bz.operator, bz.book.number, {
-        "movement": "import_abroad", "internal_no": "IN-1", "lines": [{"item_seq": bz.pellets.seq, "quantity": "20000"}]})
+    again, created = bonded.declare(
+        bz.operator,
+        bz.book.number,
+        {
+            "movement": "import_abroad",
+            "internal_no": "IN-1",
+            "lines": [{"item_seq": bz.pellets.seq, "quantity": "20000"}],
+        },
+    )
     assert (again.pk, created) == (first.pk, False)
     with pytest.raises(BusinessError) as err:
         declare(bz, lines=[{"item_seq": bz.pellets.seq, "quantity": "20001"}])
@@ -125,8 +136,13 @@ def test_a_domestic_sale_needs_a_released_customs_declaration(bz):
         declare(bz, "domestic_out", [{"item_seq": bz.pellets.seq, "quantity": "3000"}], internal_no="DOM-1")
     assert err.value.problems[0].field == "declaration_number"
     with pytest.raises(BusinessError) as err:
-        declare(bz, "domestic_out", [{"item_seq": bz.pellets.seq, "quantity": "3000"}], internal_no="DOM-1",
-                declaration_number="SWNOSUCH")
+        declare(
+            bz,
+            "domestic_out",
+            [{"item_seq": bz.pellets.seq, "quantity": "3000"}],
+            internal_no="DOM-1",
+            declaration_number="SWNOSUCH",
+        )
     assert err.value.problems[0].code == "unknown"
     assert not window.declaration_released("SWNOSUCH")
 
@@ -135,14 +151,23 @@ def test_a_transfer_moves_goods_from_one_book_to_another_at_acceptance(bz):
     lst = declare(bz)
     bonded.review(bz.customs, lst.number, "accept")
     through_gate(bz, lst)
-    move = declare(bz, "transfer", [{"item_seq": bz.pellets.seq, "quantity": "4000",
-                                     "counterpart_item_seq": bz.other_pellets.seq}],
-                   internal_no="TR-1", counterpart_book=bz.other_book.number)
+    move = declare(
+        bz,
+        "transfer",
+        [{"item_seq": bz.pellets.seq, "quantity": "4000", "counterpart_item_seq": bz.other_pellets.seq}],
+        internal_no="TR-1",
+        counterpart_book=bz.other_book.number,
+    )
     bonded.review(bz.customs, move.number, "accept")
     assert stock(bz.pellets)[0] == D(16000) and stock(bz.other_pellets)[0] == D(4000)
     with pytest.raises(BusinessError) as err:  # the receiving line must be the same goods
-        declare(bz, "transfer", [{"item_seq": bz.pellets.seq, "quantity": "1", "counterpart_item_seq": 99}],
-                internal_no="TR-2", counterpart_book=bz.other_book.number)
+        declare(
+            bz,
+            "transfer",
+            [{"item_seq": bz.pellets.seq, "quantity": "1", "counterpart_item_seq": 99}],
+            internal_no="TR-2",
+            counterpart_book=bz.other_book.number,
+        )
     assert err.value.problems[0].field == "lines[0].counterpart_item_seq"
 
 
@@ -155,8 +180,9 @@ def test_processing_consumes_materials_by_the_declared_norm(bz):
     run = declare(bz, "processing", [{"item_seq": bz.box.seq, "quantity": "15000"}], book=bz.plant, internal_no="P-1")
     bonded.review(bz.customs, run.number, "accept")
     assert stock(bz.box)[0] == D(15000) and stock(bz.material)[0] == D(5000)
-    too_many = declare(bz, "processing", [{"item_seq": bz.box.seq, "quantity": "6000"}], book=bz.plant,
-                       internal_no="P-2")
+    too_many = declare(
+        bz, "processing", [{"item_seq": bz.box.seq, "quantity": "6000"}], book=bz.plant, internal_no="P-2"
+    )
     with pytest.raises(BusinessError):  # 6,000 boxes need 6,000 kg; 5,000 are there
         bonded.review(bz.customs, too_many.number, "accept")
     assert stock(bz.material)[0] == D(5000)
@@ -169,12 +195,22 @@ def test_a_stocktake_adjustment_needs_a_reason_and_cannot_make_stock_negative(bz
     with pytest.raises(BusinessError) as err:
         declare(bz, "adjustment", [{"item_seq": bz.pellets.seq, "quantity": "20", "sign": -1}], internal_no="ADJ-1")
     assert err.value.problems[0].field == "reason"
-    short = declare(bz, "adjustment", [{"item_seq": bz.pellets.seq, "quantity": "20", "sign": -1}],
-                    internal_no="ADJ-1", reason="盘点短少20千克")
+    short = declare(
+        bz,
+        "adjustment",
+        [{"item_seq": bz.pellets.seq, "quantity": "20", "sign": -1}],
+        internal_no="ADJ-1",
+        reason="盘点短少20千克",
+    )
     bonded.review(bz.customs, short.number, "accept")
     assert stock(bz.pellets)[0] == D(19980)
-    huge = declare(bz, "adjustment", [{"item_seq": bz.pellets.seq, "quantity": "20000", "sign": -1}],
-                   internal_no="ADJ-2", reason="错误")
+    huge = declare(
+        bz,
+        "adjustment",
+        [{"item_seq": bz.pellets.seq, "quantity": "20000", "sign": -1}],
+        internal_no="ADJ-2",
+        reason="错误",
+    )
     with pytest.raises(BusinessError):
         bonded.review(bz.customs, huge.number, "accept")
 
@@ -202,22 +238,31 @@ def test_each_sees_only_what_is_theirs(bz):
         bonded.get_book_for(bz.other_operator, bz.book.number)
     assert err.value.status == 404
     with pytest.raises(BusinessError):
-        bonded.declare(bz.other_operator, bz.book.number, {"movement": "import_abroad", "internal_no": "X", "lines": []})
+        bonded.declare(
+            bz.other_operator, bz.book.number, {"movement": "import_abroad", "internal_no": "X", "lines": []}
+        )
     with pytest.raises(BusinessError) as err:  # an operator cannot decide their own list
         bonded.review(bz.operator, lst.number, "accept")
     assert err.value.status == 403
     with pytest.raises(BusinessError):  # the gate keeper reads no books
         bonded.get_book_for(bz.gate, bz.book.number)
     with pytest.raises(BusinessError):  # and an operator cannot play the gate
-        bonded.pass_gate(bz.operator, bonded.apply_release(bz.operator, bz.book.number, plate="A",
-                                                           list_numbers=[lst.number]).token)
+        bonded.pass_gate(
+            bz.operator, bonded.apply_release(bz.operator, bz.book.number, plate="A", list_numbers=[lst.number]).token
+        )
     assert bonded.get_book_for(bz.customs, bz.book.number) == bz.book
 
 
 def test_bad_lines_name_the_field_in_both_languages(bz):
     with pytest.raises(BusinessError) as err:
-        declare(bz, lines=[{"item_seq": 999, "quantity": "1"}, {"item_seq": bz.pellets.seq, "quantity": "-5"},
-                           {"item_seq": bz.wine.seq, "quantity": "1.123456"}])
+        declare(
+            bz,
+            lines=[
+                {"item_seq": 999, "quantity": "1"},
+                {"item_seq": bz.pellets.seq, "quantity": "-5"},
+                {"item_seq": bz.wine.seq, "quantity": "1.123456"},
+            ],
+        )
     fields = {p.field: p for p in err.value.problems}
     assert set(fields) == {"lines[0].item_seq", "lines[1].quantity", "lines[2].quantity"}
     assert all(p.zh and p.en for p in fields.values())
@@ -230,16 +275,21 @@ def test_reconciliation_balances_item_by_item_and_traces_every_line(bz):
     out = declare(bz, "export_abroad", [{"item_seq": bz.pellets.seq, "quantity": "13000"}], internal_no="OUT")
     bonded.review(bz.customs, out.number, "accept")
     through_gate(bz, out)
-    adj = declare(bz, "adjustment", [{"item_seq": bz.pellets.seq, "quantity": "20", "sign": -1}], internal_no="A",
-                  reason="盘亏")
+    adj = declare(
+        bz, "adjustment", [{"item_seq": bz.pellets.seq, "quantity": "20", "sign": -1}], internal_no="A", reason="盘亏"
+    )
     bonded.review(bz.customs, adj.number, "accept")
     from django.utils import timezone
 
     today = timezone.localdate()
     rows = {r.item.seq: r for r in bonded.reconcile(bz.customs, bz.book.number, today, today)}
     r = rows[bz.pellets.seq]
-    assert (r.opening, r.moves["in"], r.moves["out"], r.moves["adjustment"], r.closing) == (0, D(20000), D(-13000), D(-20), D(6980))
+    assert (r.opening, r.moves["in"], r.moves["out"], r.moves["adjustment"], r.closing) == (
+        0,
+        D(20000),
+        D(-13000),
+        D(-20),
+        D(6980),
+    )
     assert r.balanced and [p.inventory_list.number for p in r.postings] == [lst.number, out.number, adj.number]
     assert bonded.discrepancies(bz.customs) == []
-
-

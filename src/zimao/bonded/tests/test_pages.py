@@ -25,21 +25,31 @@ def test_the_operator_declares_on_the_book_page_and_errors_name_the_line(bz):
     c = as_(bz.operator)
     page = c.get(f"/bonded/books/{bz.book.number}/")
     assert page.status_code == 200 and "PP-001" in page.content.decode()
-    bad = c.post(f"/bonded/books/{bz.book.number}/", {"movement": "import_abroad", "internal_no": "W1",
-                                                      "item_seq_2": str(bz.pellets.seq), "quantity_2": "-3"})
+    bad = c.post(
+        f"/bonded/books/{bz.book.number}/",
+        {"movement": "import_abroad", "internal_no": "W1", "item_seq_2": str(bz.pellets.seq), "quantity_2": "-3"},
+    )
     html = bad.content.decode()
     assert bad.status_code == 200 and 'href="#f-quantity-2"' in html and 'id="f-quantity-2-error"' in html
-    ok = c.post(f"/bonded/books/{bz.book.number}/", {"movement": "import_abroad", "internal_no": "W1",
-                                                     "item_seq_0": str(bz.pellets.seq), "quantity_0": "500"})
+    ok = c.post(
+        f"/bonded/books/{bz.book.number}/",
+        {"movement": "import_abroad", "internal_no": "W1", "item_seq_0": str(bz.pellets.seq), "quantity_0": "500"},
+    )
     assert ok.status_code == 302
     number = ok["Location"].rstrip("/").split("/")[-1]
     assert bonded.get_list_for(bz.operator, number).lines.get().quantity == 500
 
 
 def test_customs_reviews_on_the_list_page_and_the_gate_passes_the_vehicle(bz):
-    lst, _ = bonded.declare(bz.operator, bz.book.number, {"movement": "import_abroad", "internal_no": "A",
-                                                          "lines": [{"item_seq": bz.pellets.seq, "quantity": "10"}]})
-    assert as_(bz.operator).post(f"/bonded/lists/{lst.number}/", {"action": "review", "outcome": "accept"}).status_code == 403
+    lst, _ = bonded.declare(
+        bz.operator,
+        bz.book.number,
+        {"movement": "import_abroad", "internal_no": "A", "lines": [{"item_seq": bz.pellets.seq, "quantity": "10"}]},
+    )
+    assert (
+        as_(bz.operator).post(f"/bonded/lists/{lst.number}/", {"action": "review", "outcome": "accept"}).status_code
+        == 403
+    )
     home = as_(bz.customs).get("/bonded/")
     assert lst.number in home.content.decode()
     r = as_(bz.customs).post(f"/bonded/lists/{lst.number}/", {"action": "review", "outcome": "accept"})
@@ -57,8 +67,16 @@ def test_customs_reviews_on_the_list_page_and_the_gate_passes_the_vehicle(bz):
 
 
 def test_reconciliation_page_and_excel(bz):
-    lst, _ = bonded.declare(bz.operator, bz.book.number, {"movement": "adjustment", "internal_no": "S", "reason": "盘盈",
-                                                          "lines": [{"item_seq": bz.pellets.seq, "quantity": "7", "sign": 1}]})
+    lst, _ = bonded.declare(
+        bz.operator,
+        bz.book.number,
+        {
+            "movement": "adjustment",
+            "internal_no": "S",
+            "reason": "盘盈",
+            "lines": [{"item_seq": bz.pellets.seq, "quantity": "7", "sign": 1}],
+        },
+    )
     bonded.review(bz.customs, lst.number, "accept")
     today = timezone.localdate().isoformat()
     c = as_(bz.operator)

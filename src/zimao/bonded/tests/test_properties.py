@@ -20,8 +20,14 @@ pytestmark = pytest.mark.django_db
 
 MOVEMENTS = ["import_abroad", "export_abroad", "adjustment", "transfer"]
 op = st.one_of(
-    st.tuples(st.just("declare"), st.sampled_from(MOVEMENTS), st.integers(0, 1), st.integers(1, 400),
-              st.sampled_from([1, -1]), st.integers(0, 5)),
+    st.tuples(
+        st.just("declare"),
+        st.sampled_from(MOVEMENTS),
+        st.integers(0, 1),
+        st.integers(1, 400),
+        st.sampled_from([1, -1]),
+        st.integers(0, 5),
+    ),
     st.tuples(st.just("review"), st.integers(0, 9), st.sampled_from(["accept", "return"])),
     st.tuples(st.just("gate"), st.integers(0, 9)),
     st.tuples(st.just("reverse"), st.integers(0, 9)),
@@ -45,8 +51,9 @@ def _check(bz) -> None:
         assert item.reserved == reserved.get(item.pk, 0)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(ops=st.lists(op, min_size=1, max_size=25))
 def test_any_sequence_keeps_every_book_balanced_and_replays_change_nothing(bz, ops):
     items = [bz.pellets, bz.wine]
@@ -66,8 +73,11 @@ def test_any_sequence_keeps_every_book_balanced_and_replays_change_nothing(bz, o
                                 break  # only pellets have a receiving line in the other book
                             line["counterpart_item_seq"] = bz.other_pellets.seq
                             extra["counterpart_book"] = bz.other_book.number
-                        lst, _ = bonded.declare(bz.operator, bz.book.number,
-                                                {"movement": movement, "internal_no": f"K{key}-{n}", "lines": [line], **extra})
+                        lst, _ = bonded.declare(
+                            bz.operator,
+                            bz.book.number,
+                            {"movement": movement, "internal_no": f"K{key}-{n}", "lines": [line], **extra},
+                        )
                         if lst.number not in declared:
                             declared.append(lst.number)
                     elif step[0] == "review" and declared:

@@ -93,7 +93,10 @@ def test_bad_fields_are_named_in_chinese_and_english(zone):
     assert response.status_code == 422
     errors = {e["field"]: e for e in response.json()["errors"]}
     assert "registration.legal_rep_id" in errors and "registration.legal_rep_phone" in errors
-    assert "身份" in errors["registration.legal_rep_id"]["message_zh"] or "号码" in errors["registration.legal_rep_id"]["message_zh"]
+    assert (
+        "身份" in errors["registration.legal_rep_id"]["message_zh"]
+        or "号码" in errors["registration.legal_rep_id"]["message_zh"]
+    )
     assert errors["registration.legal_rep_phone"]["message_en"]
 
 
@@ -124,12 +127,17 @@ def test_reviewer_worklist_and_two_click_decision(zone):
     tasks = reviewer.get("/api/v1/tasks").json()
     assert [t["case"] for t in tasks] == [number]
     assert client_for(zone.reviewer_tax).get("/api/v1/tasks").json() == []
-    forbidden = client_for(zone.reviewer_tax).post(f"/api/v1/tasks/{tasks[0]['id']}/decision", {"outcome": "approve"},
-                                                   content_type="application/json")
+    forbidden = client_for(zone.reviewer_tax).post(
+        f"/api/v1/tasks/{tasks[0]['id']}/decision", {"outcome": "approve"}, content_type="application/json"
+    )
     assert forbidden.status_code == 403
-    decided = reviewer.post(f"/api/v1/tasks/{tasks[0]['id']}/decision", {"outcome": "approve"}, content_type="application/json")
+    decided = reviewer.post(
+        f"/api/v1/tasks/{tasks[0]['id']}/decision", {"outcome": "approve"}, content_type="application/json"
+    )
     assert decided.status_code == 200 and decided.json()["status"] == "approved"
-    twice = reviewer.post(f"/api/v1/tasks/{tasks[0]['id']}/decision", {"outcome": "approve"}, content_type="application/json")
+    twice = reviewer.post(
+        f"/api/v1/tasks/{tasks[0]['id']}/decision", {"outcome": "approve"}, content_type="application/json"
+    )
     assert twice.status_code == 409
     assert applicant.get(f"/api/v1/cases/{number}").json()["status"] == "delivered"
 
@@ -139,7 +147,9 @@ def test_applicant_cannot_read_another_applicants_case(zone):
     other = client_for(zone.applicant2)
     assert other.get(f"/api/v1/cases/{number}").status_code == 404
     assert other.get(f"/api/v1/cases/{number}/history").status_code == 404
-    assert other.post(f"/api/v1/cases/{number}/rating", {"level": 1}, content_type="application/json").status_code == 404
+    assert (
+        other.post(f"/api/v1/cases/{number}/rating", {"level": 1}, content_type="application/json").status_code == 404
+    )
     assert client_for(zone.applicant2).get("/api/v1/tasks").status_code == 403
 
 

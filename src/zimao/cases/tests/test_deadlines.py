@@ -19,7 +19,11 @@ from zimao.testing import submit
 
 pytestmark = pytest.mark.django_db
 D = dt.date
-NOTICE_2027 = "2027-01-01,休,元旦\n" + "".join(f"2027-02-{d:02d},休,春节\n" for d in (5, 8, 9, 10, 11)) + "2027-02-20,班,春节调休上班\n"
+NOTICE_2027 = (
+    "2027-01-01,休,元旦\n"
+    + "".join(f"2027-02-{d:02d},休,春节\n" for d in (5, 8, 9, 10, 11))
+    + "2027-02-20,班,春节调休上班\n"
+)
 
 
 @pytest.fixture
@@ -88,7 +92,9 @@ def test_an_administrators_holiday_moves_the_deadlines_too(december_case, admin_
 
 def test_finished_cases_and_fired_timers_are_left_alone(december_case, zone):
     case, task = december_case
-    Timer.objects.filter(case=case, kind=Timer.Kind.CASE_DUE).update(fired_at=dt.datetime(2027, 1, 27, tzinfo=ZoneInfo("UTC")))
+    Timer.objects.filter(case=case, kind=Timer.Kind.CASE_DUE).update(
+        fired_at=dt.datetime(2027, 1, 27, tzinfo=ZoneInfo("UTC"))
+    )
     other = submit(zone.applicant, trade_name="远航").case  # straight through: delivered
     before = (other.due_date, other.legal_due_date)
     year, days = calendar.parse_arrangement(NOTICE_2027)

@@ -114,8 +114,14 @@ def test_window_delivery_by_mail_needs_tracking(zone):
     from zimao.cases.services import submit as engine_submit
     from zimao.testing import application
 
-    case = engine_submit(zone.applicant, "QYKB-001", application(), materials=upload_materials(zone.applicant),
-                         delivery_method="mail", mail_address="洛阳市涧西区天津路1号").case
+    case = engine_submit(
+        zone.applicant,
+        "QYKB-001",
+        application(),
+        materials=upload_materials(zone.applicant),
+        delivery_method="mail",
+        mail_address="洛阳市涧西区天津路1号",
+    ).case
     case.refresh_from_db()
     assert case.status == CaseStatus.ISSUED
     with pytest.raises(Forbidden):
@@ -150,8 +156,10 @@ def test_taken_and_forbidden_names_are_refused_naming_the_field(zone):
 
 def test_every_bad_field_is_reported_at_once(zone):
     with pytest.raises(BusinessError) as err:
-        submit(zone.applicant, registration={"legal_rep_id": "110105194912310021", "legal_rep_phone": "123",
-                                             "registered_capital": "abc"})
+        submit(
+            zone.applicant,
+            registration={"legal_rep_id": "110105194912310021", "legal_rep_phone": "123", "registered_capital": "abc"},
+        )
     fields = {p.field for p in err.value.problems}
     assert {"registration.legal_rep_id", "registration.legal_rep_phone", "registration.registered_capital"} <= fields
     assert Case.objects.count() == 0
@@ -182,7 +190,9 @@ def test_correction_pauses_the_clock_and_resumes_it(zone):
     Case.objects.filter(pk=case.pk).update(suspended_at=three_days_ago)
     paused, _ = calendar.working_days_between(timezone.localdate(three_days_ago), timezone.localdate())
     assert paused >= 3
-    services.answer_correction(case.number, zone.applicant, "已补充", data={"registration": {"address": "洛阳市涧西区天津路2号"}})
+    services.answer_correction(
+        case.number, zone.applicant, "已补充", data={"registration": {"address": "洛阳市涧西区天津路2号"}}
+    )
     case.refresh_from_db()
     assert case.status == CaseStatus.IN_REVIEW
     assert case.paused_days == paused

@@ -40,9 +40,13 @@ def test_a_straight_through_establishment_takes_a_bounded_number_of_statements(z
 def test_the_audit_trail_of_a_straight_through_case_is_unchanged(zone):
     case = submit(zone.applicant).case
     assert [(e.actor, e.action) for e in audit.history("cases.case", case.pk)] == [
-        ("applicant", "case.submitted"), ("system:intake", "case.accepted.auto"), ("system", "case.in_review"),
-        ("system", "case.approved"), ("system:output-window", "case.issued"),
-        ("system:output-window", "case.delivered.electronic")]
+        ("applicant", "case.submitted"),
+        ("system:intake", "case.accepted.auto"),
+        ("system", "case.in_review"),
+        ("system", "case.approved"),
+        ("system:output-window", "case.issued"),
+        ("system:output-window", "case.delivered.electronic"),
+    ]
     tasks = audit.history("cases.task", case.tasks.get(key="tax").pk)
     assert [e.action for e in tasks] == ["task.created", "task.approved"]
     assert [e.object_seq for e in tasks] == [1, 2]
@@ -113,5 +117,10 @@ def test_an_applicant_can_prove_an_event_of_their_case_is_in_a_signed_checkpoint
     assert delivered["action"] == "case.delivered.electronic" and len(delivered["hash"]) == 64
     proof = Client().get("/.well-known/zimao/audit/inclusion", {"hash": delivered["hash"]}).json()
     assert proof["tree_size"] == head.tree_size
-    merkle.verify_inclusion(merkle.leaf_hash(bytes.fromhex(delivered["hash"])), proof["leaf_index"], proof["tree_size"],
-                            [bytes.fromhex(h) for h in proof["path"]], bytes.fromhex(head.root_hash))
+    merkle.verify_inclusion(
+        merkle.leaf_hash(bytes.fromhex(delivered["hash"])),
+        proof["leaf_index"],
+        proof["tree_size"],
+        [bytes.fromhex(h) for h in proof["path"]],
+        bytes.fromhex(head.root_hash),
+    )

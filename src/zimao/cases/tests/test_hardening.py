@@ -5,7 +5,7 @@ their cases, through unguessable addresses."""
 
 import os
 import stat
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -55,7 +55,9 @@ def test_a_case_the_engine_cannot_advance_is_marked_stuck_shown_to_its_departmen
     case.refresh_from_db()
     assert case.stuck_at is not None and "UnicodeEncodeError" in case.stuck_reason and "\\ud800" in case.stuck_reason
     assert AuditEvent.objects.filter(action="case.stuck", object_id=str(case.pk)).count() == 1
-    note = Notification.objects.get(case=case, department__code=case.service.department.code, message_en__contains="cannot advance")
+    note = Notification.objects.get(
+        case=case, department__code=case.service.department.code, message_en__contains="cannot advance"
+    )
     assert "无法继续办理" in note.message_zh
     # the department that runs the service sees it on its workbench; another department does not
     client = Client()
@@ -93,7 +95,9 @@ def test_a_transient_database_failure_is_not_marked_stuck(zone):
 
 def test_the_sweep_marks_a_case_it_cannot_restart(zone, monkeypatch):
     case = submit(zone.applicant, registration={"articles": "custom"}).case
-    Case.objects.filter(pk=case.pk).update(status="submitted", stage_index=0, updated_at=timezone.now() - timedelta(hours=1))
+    Case.objects.filter(pk=case.pk).update(
+        status="submitted", stage_index=0, updated_at=timezone.now() - timedelta(hours=1)
+    )
     case.tasks.all().delete()
 
     def broken(case_id, actor=None):
@@ -130,11 +134,19 @@ def test_ten_extensions_over_the_api_cannot_move_the_due_date_past_the_rule(zone
     case = submit(zone.applicant, registration={"articles": "custom"}).case
     before = case.legal_due_date
     client = api(zone.admin)
-    answers = [client.post(f"/api/v1/cases/{case.number}/extension", {"days": 30, "reason": "疫情"},
-                           content_type="application/json").status_code for _ in range(10)]
+    answers = [
+        client.post(
+            f"/api/v1/cases/{case.number}/extension", {"days": 30, "reason": "疫情"}, content_type="application/json"
+        ).status_code
+        for _ in range(10)
+    ]
     assert set(answers) == {422}
-    answers = [client.post(f"/api/v1/cases/{case.number}/extension", {"days": 2, "reason": "疫情"},
-                           content_type="application/json").status_code for _ in range(10)]
+    answers = [
+        client.post(
+            f"/api/v1/cases/{case.number}/extension", {"days": 2, "reason": "疫情"}, content_type="application/json"
+        ).status_code
+        for _ in range(10)
+    ]
     assert answers == [200] + [409] * 9
     case.refresh_from_db()
     assert case.extension_days == 2 and case.legal_due_date - before < timedelta(days=10)
@@ -160,20 +172,34 @@ def test_one_uploaded_file_cannot_stand_for_two_materials(zone):
         services.submit(zone.applicant, "QYKB-001", application(), materials=mats)
     [problem] = [p for p in err.value.problems if p.code == "material_reused"]
     assert problem.field == "materials.id_copy" and "articles" in problem.en and "同一份" in problem.zh
-    response = api(zone.applicant).post("/api/v1/cases", {"service": "QYKB-001", "data": application(), "materials": mats},
-                                        content_type="application/json")
+    response = api(zone.applicant).post(
+        "/api/v1/cases",
+        {"service": "QYKB-001", "data": application(), "materials": mats},
+        content_type="application/json",
+    )
     assert response.status_code == 422
     assert any(e["code"] == "material_reused" for e in response.json()["errors"])
 
 
-@pytest.mark.parametrize("value, reason", [("0001-01-01", "must not be before"), ("1899-12-31", "must not be before"),
-                                           ("9999-12-31", "must not be after"), ("yesterday", "must not be before")])
+@pytest.mark.parametrize(
+    "value, reason",
+    [
+        ("0001-01-01", "must not be before"),
+        ("1899-12-31", "must not be before"),
+        ("9999-12-31", "must not be after"),
+        ("yesterday", "must not be before"),
+    ],
+)
 def test_dates_out_of_range_and_past_appointments_are_refused_naming_the_field(zone, value, reason):
     if value == "yesterday":
         value = (timezone.localdate() - timedelta(days=1)).isoformat()
     with pytest.raises(BusinessError) as err:
-        services.submit(zone.applicant, "QYKB-001", application(bank={"appointment_date": value}),
-                        materials=upload_materials(zone.applicant))
+        services.submit(
+            zone.applicant,
+            "QYKB-001",
+            application(bank={"appointment_date": value}),
+            materials=upload_materials(zone.applicant),
+        )
     [problem] = err.value.problems
     assert problem.field == "bank.appointment_date" and reason in problem.en and "预约日期" in problem.zh
 
@@ -294,10 +320,19 @@ def test_unattached_uploads_are_limited_per_user_in_both_languages(zone, media, 
     assert Material.objects.filter(owner=zone.applicant).count() == 3 and len(_files(media)) == 3
     # another user has their own quota; attaching files to a case frees the owner's
     services.upload_material(zone.applicant2, "articles", "a.pdf", PDF)
-    mats = dict(zip(("articles", "id_copy", "premises"), Material.objects.filter(owner=zone.applicant).values_list("pk", flat=True)))
+    mats = dict(
+        zip(
+            ("articles", "id_copy", "premises"),
+            Material.objects.filter(owner=zone.applicant).values_list("pk", flat=True),
+            strict=False,
+        )
+    )
     Material.objects.filter(pk__in=mats.values()).update(key="x")
     services.submit(zone.applicant, "QYKB-001", application(), materials=mats)
-    assert client.post("/api/v1/materials", {"key": "articles", "file": SimpleUploadedFile("a.pdf", PDF)}).status_code == 201
+    assert (
+        client.post("/api/v1/materials", {"key": "articles", "file": SimpleUploadedFile("a.pdf", PDF)}).status_code
+        == 201
+    )
 
 
 def test_a_file_replaced_in_the_portal_draft_is_discarded_at_once(zone, media, settings):
@@ -342,8 +377,13 @@ def django_capture_on_commit():
 
 def test_the_window_clerk_reads_only_materials_of_cases_at_the_window(zone):
     in_review = submit(zone.applicant, "青松", registration={"articles": "custom"}).case
-    at_window = services.submit(zone.applicant, "QYKB-001", application("红枫"), materials=upload_materials(zone.applicant),
-                                delivery_method="window").case
+    at_window = services.submit(
+        zone.applicant,
+        "QYKB-001",
+        application("红枫"),
+        materials=upload_materials(zone.applicant),
+        delivery_method="window",
+    ).case
     at_window.refresh_from_db()
     assert at_window.status == "issued"
     intake = submit(zone.applicant, "白桦", materials={}).case

@@ -32,7 +32,9 @@ def test_reasons_belong_to_their_level(zone):
     assert rating.reasons == ["efficient", "one_visit"]  # the list's order
     assert ratings.reason_words(5, rating.reasons) == [("办事效率高", "Quick service"), ("一次办成", "Done in one go")]
     assert {k for k, _zh, _en in ratings.REASONS[1]} == {k for k, _zh, _en in ratings.REASONS[2]}
-    assert "attitude" in {k for k, _zh, _en in ratings.REASONS[1]} and "attitude_good" in {k for k, _zh, _en in ratings.REASONS[4]}
+    assert "attitude" in {k for k, _zh, _en in ratings.REASONS[1]} and "attitude_good" in {
+        k for k, _zh, _en in ratings.REASONS[4]
+    }
 
 
 def test_rectification_needs_verification_before_the_rater_is_asked_again(zone):
@@ -136,29 +138,55 @@ def test_the_api_journey(zone):
     assert any(r["key"] == "long_wait" for r in reasons[3]["reasons"])
     case = submit(zone.applicant).case
     applicant = client(zone.applicant)
-    bad = applicant.post(f"/api/v1/cases/{case.number}/rating", {"level": 4, "reasons": ["attitude"]},
-                         content_type="application/json")
+    bad = applicant.post(
+        f"/api/v1/cases/{case.number}/rating", {"level": 4, "reasons": ["attitude"]}, content_type="application/json"
+    )
     assert bad.status_code == 422 and "reasons" in bad.content.decode()
-    ok = applicant.post(f"/api/v1/cases/{case.number}/rating", {"level": 1, "reasons": ["attitude"], "comment": "态度差"},
-                        content_type="application/json")
+    ok = applicant.post(
+        f"/api/v1/cases/{case.number}/rating",
+        {"level": 1, "reasons": ["attitude"], "comment": "态度差"},
+        content_type="application/json",
+    )
     assert ok.status_code == 201 and ok.json()["reasons"] == ["attitude"]
     task = ok.json()["rectification_task"]
-    assert client(zone.reviewer).post(f"/api/v1/tasks/{task}/rectification", {"answer": "已约谈"},
-                                      content_type="application/json").status_code == 200
-    assert client(zone.reviewer).post(f"/api/v1/cases/{case.number}/rating/verification", {"note": "x"},
-                                      content_type="application/json").status_code == 403
-    verified = client(zone.clerk).post(f"/api/v1/cases/{case.number}/rating/verification", {"note": "已回访"},
-                                       content_type="application/json")
+    assert (
+        client(zone.reviewer)
+        .post(f"/api/v1/tasks/{task}/rectification", {"answer": "已约谈"}, content_type="application/json")
+        .status_code
+        == 200
+    )
+    assert (
+        client(zone.reviewer)
+        .post(f"/api/v1/cases/{case.number}/rating/verification", {"note": "x"}, content_type="application/json")
+        .status_code
+        == 403
+    )
+    verified = client(zone.clerk).post(
+        f"/api/v1/cases/{case.number}/rating/verification", {"note": "已回访"}, content_type="application/json"
+    )
     assert verified.status_code == 200
-    appealed = client(zone.reviewer).post(f"/api/v1/cases/{case.number}/rating/appeal", {"reason": "恶意差评，有录音为证"},
-                                          content_type="application/json")
+    appealed = client(zone.reviewer).post(
+        f"/api/v1/cases/{case.number}/rating/appeal",
+        {"reason": "恶意差评，有录音为证"},
+        content_type="application/json",
+    )
     assert appealed.status_code == 201 and appealed.json()["status"] == "pending"
     assert client(zone.reviewer).get("/api/v1/rating-appeals").status_code == 403
     pending = client(zone.admin).get("/api/v1/rating-appeals").json()
     assert [a["case"] for a in pending] == [case.number]
-    missing = client(zone.admin).post(f"/api/v1/rating-appeals/{pending[0]['id']}/decision", {"decision": "removed", "reason": ""},
-                                      content_type="application/json")
+    missing = client(zone.admin).post(
+        f"/api/v1/rating-appeals/{pending[0]['id']}/decision",
+        {"decision": "removed", "reason": ""},
+        content_type="application/json",
+    )
     assert missing.status_code == 422 and '"reason"' in missing.content.decode()
-    decided = client(zone.admin).post(f"/api/v1/rating-appeals/{pending[0]['id']}/decision",
-                                      {"decision": "removed", "reason": "录音证实为恶意差评"}, content_type="application/json")
-    assert decided.status_code == 200 and decided.json()["status"] == "removed" and decided.json()["rating_counts"] is False
+    decided = client(zone.admin).post(
+        f"/api/v1/rating-appeals/{pending[0]['id']}/decision",
+        {"decision": "removed", "reason": "录音证实为恶意差评"},
+        content_type="application/json",
+    )
+    assert (
+        decided.status_code == 200
+        and decided.json()["status"] == "removed"
+        and decided.json()["rating_counts"] is False
+    )

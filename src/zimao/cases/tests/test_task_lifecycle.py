@@ -51,15 +51,33 @@ def _writes_task_status(tree: ast.AST, source: str) -> list[int]:
     """Lines that assign ``<…task…>.status`` or pass ``status=`` to a ``Task``/``tasks`` query."""
     lines = []
     for node in ast.walk(tree):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else []
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+            if isinstance(node, (ast.AugAssign, ast.AnnAssign))
+            else []
+        )
         for target in targets:
-            for t in (target.elts if isinstance(target, ast.Tuple) else [target]):
-                if isinstance(t, ast.Attribute) and t.attr == "status" and "task" in ast.get_source_segment(source, t.value).lower():
+            for t in target.elts if isinstance(target, ast.Tuple) else [target]:
+                if (
+                    isinstance(t, ast.Attribute)
+                    and t.attr == "status"
+                    and "task" in ast.get_source_segment(source, t.value).lower()
+                ):
                     lines.append(node.lineno)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("update", "create", "bulk_update", "update_or_create"):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("update", "create", "bulk_update", "update_or_create")
+        ):
             receiver = ast.get_source_segment(source, node.func.value) or ""
-            if ("Task." in receiver or "tasks" in receiver) and any(k.arg in ("status", "defaults") for k in node.keywords) \
-                    or node.func.attr == "bulk_update" and "status" in ast.get_source_segment(source, node):
+            if (
+                ("Task." in receiver or "tasks" in receiver)
+                and any(k.arg in ("status", "defaults") for k in node.keywords)
+                or node.func.attr == "bulk_update"
+                and "status" in ast.get_source_segment(source, node)
+            ):
                 lines.append(node.lineno)
     return lines
 

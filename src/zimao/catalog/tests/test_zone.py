@@ -32,8 +32,11 @@ def test_packaged_profiles_are_valid_and_distinct():
         codes = [d["authority_uscc"] for d in data["departments"]]
         assert len(set(codes)) == len(codes)  # every authority its own code, no shared placeholder
         assert data["demo_codes"] is True  # the codes are placeholders and say so
-    shared = {d["code"] for d in demo["departments"]
-              if d["authority_uscc"] in {e["authority_uscc"] for e in second["departments"]}}
+    shared = {
+        d["code"]
+        for d in demo["departments"]
+        if d["authority_uscc"] in {e["authority_uscc"] for e in second["departments"]}
+    }
     assert shared == {"HN-PSB"}  # only the provincial authority both areas share
     assert second["division"] == "410200" and second["name_zh"] == "中国（河南）自由贸易试验区开封片区"
 
@@ -66,9 +69,12 @@ def test_import_then_export_round_trips_and_is_audited_once():
     assert zone.place_of_issue() == "KAIFENG, CHINA"
     assert Department.objects.get(code="AMR").authority_name_zh == "开封市市场监督管理局"
     exported = zone.export_profile()
-    assert {k: v for k, v in exported.items() if k != "departments"} == \
-        {k: v for k, v in data.items() if k != "departments"}
-    assert sorted(exported["departments"], key=lambda d: d["code"]) == sorted(data["departments"], key=lambda d: d["code"])
+    assert {k: v for k, v in exported.items() if k != "departments"} == {
+        k: v for k, v in data.items() if k != "departments"
+    }
+    assert sorted(exported["departments"], key=lambda d: d["code"]) == sorted(
+        data["departments"], key=lambda d: d["code"]
+    )
 
 
 def test_importing_another_profile_replaces_the_active_one():
@@ -83,14 +89,17 @@ def test_importing_another_profile_replaces_the_active_one():
     assert zone.authority_for("TOBACCO") == zone.current().issuer
 
 
-@pytest.mark.parametrize("change, field", [
-    (lambda d: d.update(division="999999"), "division"),
-    (lambda d: d.update(name_zh=""), "name_zh"),
-    (lambda d: d.update(registration_department="NOPE"), "registration_department"),
-    (lambda d: d.update(site_url="ftp://x"), "site_url"),
-    (lambda d: d["departments"][1].update(authority_uscc="11410200DM00000218"), "departments[1].authority_uscc"),
-    (lambda d: d["departments"].append(dict(d["departments"][0])), "departments[21].code"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        (lambda d: d.update(division="999999"), "division"),
+        (lambda d: d.update(name_zh=""), "name_zh"),
+        (lambda d: d.update(registration_department="NOPE"), "registration_department"),
+        (lambda d: d.update(site_url="ftp://x"), "site_url"),
+        (lambda d: d["departments"][1].update(authority_uscc="11410200DM00000218"), "departments[1].authority_uscc"),
+        (lambda d: d["departments"].append(dict(d["departments"][0])), "departments[21].code"),
+    ],
+)
 def test_a_bad_profile_is_refused_whole_naming_the_field(change, field):
     zone.load_packaged(DEMO)
     data = copy.deepcopy(zone.packaged_profile(SECOND))
@@ -130,8 +139,14 @@ def test_admin_edits_the_profile_and_department_authorities(admin_client):
     page = admin_client.get(f"/admin/catalog/zoneprofile/{profile.pk}/change/")
     assert page.status_code == 200
     dept = Department.objects.get(code="AMR")
-    form = {"code": "AMR", "name_zh": dept.name_zh, "name_en": dept.name_en, "authority_name_zh": "某市场监督管理局",
-            "authority_name_en": "Some AMR", "authority_uscc": "11410300DM000002XX"}
+    form = {
+        "code": "AMR",
+        "name_zh": dept.name_zh,
+        "name_en": dept.name_en,
+        "authority_name_zh": "某市场监督管理局",
+        "authority_name_en": "Some AMR",
+        "authority_uscc": "11410300DM000002XX",
+    }
     response = admin_client.post(f"/admin/catalog/department/{dept.pk}/change/", form)
     assert response.status_code == 200 and "authority_uscc" in response.content.decode()  # refused: bad code
     form["authority_uscc"] = zone.packaged_profile(SECOND)["departments"][1]["authority_uscc"]
@@ -141,6 +156,7 @@ def test_admin_edits_the_profile_and_department_authorities(admin_client):
 
 
 # ---------------------------------------------------------------- another zone, end to end
+
 
 def _kaifeng_catalogue():
     """What a Kaifeng administrator edits in the catalogue: the divisions offered for names."""
@@ -163,9 +179,12 @@ def test_second_zone_walks_establishment_to_a_licence_naming_only_its_authoritie
     people = testing.build_zone()
     zone.load_packaged(SECOND)
     _kaifeng_catalogue()
-    case = testing.submit(people.applicant, name={"division": "410202"},
-                          registration={"address": "开封市龙亭区宋城路1号"},
-                          steps={"selected": ["seal", "tax", "social_insurance", "housing_fund"]}).case
+    case = testing.submit(
+        people.applicant,
+        name={"division": "410202"},
+        registration={"address": "开封市龙亭区宋城路1号"},
+        steps={"selected": ["seal", "tax", "social_insurance", "housing_fund"]},
+    ).case
     case.refresh_from_db()
     assert case.status == "delivered", case.status
     [ref] = [o for o in case.outputs if o["kind"] == "business_licence"]
@@ -193,20 +212,20 @@ def test_second_zone_walks_establishment_to_a_licence_naming_only_its_authoritie
 # loaders, fixtures, tests and migrations may name it; code may not.
 STILL_NAMING_THE_ZONE = {
     "trade/certificates/services.py",  # h1: default place of issue (place_of_issue()) → zimao.catalog.zone.place_of_issue()
-    "trade/certificates/views.py",     # h1: the declaration place's placeholder
+    "trade/certificates/views.py",  # h1: the declaration place's placeholder
 }
 
 
 def _exempt(rel: str) -> bool:
     parts = rel.split("/")
-    return ("tests" in parts or "migrations" in parts or "data" in parts
-            or parts[-1] in {"demo.py", "testing.py"})
+    return "tests" in parts or "migrations" in parts or "data" in parts or parts[-1] in {"demo.py", "testing.py"}
 
 
 def test_no_python_file_names_the_demo_zone():
     pattern = re.compile("洛阳|luoyang", re.IGNORECASE)
     naming = {
-        path.relative_to(SRC).as_posix() for path in SRC.rglob("*.py")
+        path.relative_to(SRC).as_posix()
+        for path in SRC.rglob("*.py")
         if not _exempt(path.relative_to(SRC).as_posix()) and pattern.search(path.read_text(encoding="utf-8"))
     }
     assert naming == STILL_NAMING_THE_ZONE

@@ -34,7 +34,7 @@ def test_each_object_keeps_its_own_chain():
     case_events = [e for e in events if e.object_type == "cases.case"]
     assert [e.object_seq for e in case_events] == [1, 2, 3, 4]
     assert case_events[0].prev_hash == audit.GENESIS
-    assert all(b.prev_hash == a.hash for a, b in zip(case_events, case_events[1:]))
+    assert all(b.prev_hash == a.hash for a, b in zip(case_events, case_events[1:], strict=False))
     assert [e.action for e in audit.history("cases.case", 1)] == ["case.step"] * 4
     result = audit.verify()
     assert result.ok and result.checked == 9
@@ -78,8 +78,18 @@ def test_an_inserted_event_is_detected():
     forged = chain[1]
     at = forged.at
     digest = audit.event_hash(forged.hash, 3, at, "mallory", "case.step", "cases.case", "1", None, {"i": "forged"})
-    AuditEvent.objects.create(at=at, actor="mallory", action="case.step", object_type="cases.case", object_id="1",
-                              object_seq=3, before=None, after={"i": "forged"}, prev_hash=forged.hash, hash=digest)
+    AuditEvent.objects.create(
+        at=at,
+        actor="mallory",
+        action="case.step",
+        object_type="cases.case",
+        object_id="1",
+        object_seq=3,
+        before=None,
+        after={"i": "forged"},
+        prev_hash=forged.hash,
+        hash=digest,
+    )
     result = audit.verify()
     assert not result.ok and result.where == "cases.case:1/4" and "prev_hash" in result.reason
 
@@ -89,8 +99,9 @@ def _rewrite_chain(object_type, object_id, change):
     prev = audit.GENESIS
     for ev in AuditEvent.objects.filter(object_type=object_type, object_id=object_id).order_by("object_seq"):
         after = change(ev)
-        digest = audit.event_hash(prev, ev.object_seq, ev.at, ev.actor, ev.action, ev.object_type, ev.object_id,
-                                  ev.before, after)
+        digest = audit.event_hash(
+            prev, ev.object_seq, ev.at, ev.actor, ev.action, ev.object_type, ev.object_id, ev.before, after
+        )
         AuditEvent.objects.filter(pk=ev.pk).update(after=after, prev_hash=prev, hash=digest)
         prev = digest
 
@@ -132,8 +143,13 @@ def test_checkpoints_extend_the_log_and_only_new_events_join():
     assert (first.tree_size, second.tree_size) == (9, 10)
     assert sorted(AuditEvent.objects.values_list("log_index", flat=True)) == list(range(10))
     proof = audit.consistency(9, 10)
-    merkle.verify_consistency(9, 10, bytes.fromhex(first.root_hash), bytes.fromhex(second.root_hash),
-                              [bytes.fromhex(h) for h in proof["path"]])
+    merkle.verify_consistency(
+        9,
+        10,
+        bytes.fromhex(first.root_hash),
+        bytes.fromhex(second.root_hash),
+        [bytes.fromhex(h) for h in proof["path"]],
+    )
     assert audit.verify().ok and audit.verify().checkpoints == 2
 
 
@@ -171,8 +187,13 @@ def test_published_checkpoints_and_proofs_verify_with_public_keys_only(client):
     assert (stated["tree_size"], stated["root_hash"]) == (9, head.root_hash)
     event = _case_chain()[2]
     proof = client.get("/.well-known/zimao/audit/inclusion", {"hash": event.hash}).json()
-    merkle.verify_inclusion(merkle.leaf_hash(bytes.fromhex(event.hash)), proof["leaf_index"], proof["tree_size"],
-                            [bytes.fromhex(h) for h in proof["path"]], bytes.fromhex(stated["root_hash"]))
+    merkle.verify_inclusion(
+        merkle.leaf_hash(bytes.fromhex(event.hash)),
+        proof["leaf_index"],
+        proof["tree_size"],
+        [bytes.fromhex(h) for h in proof["path"]],
+        bytes.fromhex(stated["root_hash"]),
+    )
     audit.record("alice", "case.step", object_type="cases.case", object_id=1)
     audit.checkpoint()
     c = client.get("/.well-known/zimao/audit/consistency", {"first": 9, "second": 10}).json()
@@ -186,7 +207,10 @@ def test_proof_endpoints_refuse_bad_input_in_both_languages(client):
     [error] = response.json()["errors"]
     assert error["field"] == "hash" and error["message_zh"] and error["message_en"]
     assert client.get("/.well-known/zimao/audit/inclusion", {"hash": "a" * 64}).status_code == 404
-    assert client.get("/.well-known/zimao/audit/consistency", {"first": "x", "second": 2}).json()["errors"][0]["field"] == "first"
+    assert (
+        client.get("/.well-known/zimao/audit/consistency", {"first": "x", "second": 2}).json()["errors"][0]["field"]
+        == "first"
+    )
     assert client.get("/.well-known/zimao/audit/consistency", {"first": 3, "second": 2}).status_code == 400
     assert client.get("/.well-known/zimao/checkpoints", {"after": "-1"}).status_code == 400
     assert client.post("/.well-known/zimao/checkpoints").status_code == 405

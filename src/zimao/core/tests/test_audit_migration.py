@@ -16,9 +16,21 @@ AFTER = [("core", "0005_audit_object_chains")]
 
 
 def _old_hash(prev, seq, at, actor, action, object_type, object_id, before, after):
-    body = json.dumps({"seq": seq, "at": at.isoformat(timespec="microseconds"), "actor": actor, "action": action,
-                       "object_type": object_type, "object_id": object_id, "before": before, "after": after},
-                      sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    body = json.dumps(
+        {
+            "seq": seq,
+            "at": at.isoformat(timespec="microseconds"),
+            "actor": actor,
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "before": before,
+            "after": after,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     return hashlib.sha256((prev + body).encode()).hexdigest()
 
 
@@ -38,8 +50,18 @@ def _old_chain(apps, tamper_seq=None):
         at = start + timedelta(seconds=seq)
         after = {"n": seq, "名": "洛阳"}
         digest = _old_hash(prev, seq, at, "alice", "x.step", ot, oid, None, after)
-        OldEvent.objects.create(seq=seq, at=at, actor="alice", action="x.step", object_type=ot, object_id=oid,
-                                before=None, after={"n": 99} if seq == tamper_seq else after, prev_hash=prev, hash=digest)
+        OldEvent.objects.create(
+            seq=seq,
+            at=at,
+            actor="alice",
+            action="x.step",
+            object_type=ot,
+            object_id=oid,
+            before=None,
+            after={"n": 99} if seq == tamper_seq else after,
+            prev_hash=prev,
+            hash=digest,
+        )
         prev = digest
 
 
@@ -51,7 +73,12 @@ def test_existing_events_are_relinked_into_object_chains():
         from zimao.core.models import AuditEvent
 
         assert [(e.object_type, e.object_id, e.object_seq) for e in AuditEvent.objects.order_by("id")] == [
-            ("cases.case", "1", 1), ("cases.task", "5", 1), ("cases.case", "1", 2), ("cases.case", "2", 1), ("cases.task", "5", 2)]
+            ("cases.case", "1", 1),
+            ("cases.task", "5", 1),
+            ("cases.case", "1", 2),
+            ("cases.case", "2", 1),
+            ("cases.task", "5", 2),
+        ]
         assert audit.verify().ok
         assert [e.after["n"] for e in audit.history("cases.case", 1)] == [1, 3]
     finally:

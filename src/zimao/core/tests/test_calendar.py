@@ -63,7 +63,7 @@ def test_seeded_rows_have_names_and_source():
 
 def test_datetime_counts_as_its_shanghai_day():
     # 17:00 UTC on Sunday 8 March is 01:00 on Monday 9 March in Shanghai.
-    late = dt.datetime(2026, 3, 8, 17, 0, tzinfo=dt.timezone.utc)
+    late = dt.datetime(2026, 3, 8, 17, 0, tzinfo=dt.UTC)
     assert calendar.is_workday(late)
     assert calendar.add_working_days(late, 1).date == D(2026, 3, 10)
 
@@ -276,8 +276,11 @@ def test_admin_read_only_tables(admin_client):
     assert admin_client.get("/admin/core/auditevent/").status_code == 200
     assert admin_client.get("/admin/core/auditevent/add/").status_code == 403
     assert admin_client.get("/admin/core/sequence/add/").status_code == 403
-    key = SigningKey.objects.create(kid="test-key", public_jwk={"kty": "OKP", "crv": "Ed25519", "x": "AAAA"},
-                                    private_key_encrypted="SECRET-CIPHERTEXT-MARKER")
+    key = SigningKey.objects.create(
+        kid="test-key",
+        public_jwk={"kty": "OKP", "crv": "Ed25519", "x": "AAAA"},
+        private_key_encrypted="SECRET-CIPHERTEXT-MARKER",
+    )
     page = admin_client.get(f"/admin/core/signingkey/{key.pk}/change/")
     assert page.status_code == 200
     assert "test-key" in page.content.decode()

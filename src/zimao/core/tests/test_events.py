@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 def heard():
     """A subscriber of ``test.*`` that records what it is handed (and fails while told to)."""
     saved = events.snapshot()
+
     class Heard(list):
         state = {"fail": False}
 
@@ -107,8 +108,13 @@ def test_a_finished_case_is_one_announcement_the_dashboard_counts_twice(zone):
     from zimao.monitor.models import MonitorEvent
     from zimao.testing import ESTABLISHMENT, application, upload_materials
 
-    case = submit(zone.applicant, ESTABLISHMENT, application("智远"), materials=upload_materials(zone.applicant),
-                  origin_zone="410300").case
+    case = submit(
+        zone.applicant,
+        ESTABLISHMENT,
+        application("智远"),
+        materials=upload_materials(zone.applicant),
+        origin_zone="410300",
+    ).case
     announced = OutboxEvent.objects.filter(topic="case.finished", key=case.number)
     assert announced.count() == 1 and announced.get().delivered
     counted = dict(MonitorEvent.objects.filter(ref=case.number).values_list("stream", "dimension"))

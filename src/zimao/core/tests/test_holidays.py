@@ -41,8 +41,12 @@ QINGMING = {2027: D(2027, 4, 5), 2028: D(2028, 4, 4), 2029: D(2029, 4, 4), 2030:
 def test_lunar_holidays_2027_to_2030_fall_on_their_known_dates(year):
     spring = SPRING[year]
     # Since 2025 (国务院令第798号) 春节 is 除夕 plus 初一 to 初三.
-    assert dates_of(year, "spring_festival") == [spring - dt.timedelta(days=1), spring,
-                                                  spring + dt.timedelta(days=1), spring + dt.timedelta(days=2)]
+    assert dates_of(year, "spring_festival") == [
+        spring - dt.timedelta(days=1),
+        spring,
+        spring + dt.timedelta(days=1),
+        spring + dt.timedelta(days=2),
+    ]
     assert dates_of(year, "mid_autumn") == [MID_AUTUMN[year]]
     assert dates_of(year, "dragon_boat") == [DRAGON_BOAT[year]]
     assert dates_of(year, "qingming") == [QINGMING[year]]
@@ -167,7 +171,12 @@ def test_status_lists_the_assumed_days_of_a_provisional_year(capsys):
 def test_due_command_prints_the_date_and_whether_it_is_provisional(capsys):
     call_command("calendar", "due", "2026-12-28", "20", "--json")
     assert json.loads(capsys.readouterr().out) == {
-        "start": "2026-12-28", "days": 20, "due": "2027-01-26", "provisional": True, "provisional_years": [2027]}
+        "start": "2026-12-28",
+        "days": 20,
+        "due": "2027-01-26",
+        "provisional": True,
+        "provisional_years": [2027],
+    }
     call_command("calendar", "due", "2026-02-13", "1")
     out = capsys.readouterr().out
     assert "2026-02-14" in out and "暂定" not in out and "provisional" not in out
@@ -175,8 +184,10 @@ def test_due_command_prints_the_date_and_whether_it_is_provisional(capsys):
     assert "2027-01-26（暂定" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("args, field", [(["2026-02-30", "3"], "START"), (["2026-02-01", "three"], "DAYS"),
-                                         (["2026-02-01", "99999"], "DAYS")])
+@pytest.mark.parametrize(
+    "args, field",
+    [(["2026-02-30", "3"], "START"), (["2026-02-01", "three"], "DAYS"), (["2026-02-01", "99999"], "DAYS")],
+)
 def test_due_command_names_the_bad_argument(args, field):
     with pytest.raises(CommandError) as exc:
         call_command("calendar", "due", *args)
@@ -187,19 +198,24 @@ def test_due_command_names_the_bad_argument(args, field):
 
 
 def test_admin_enters_a_year_with_its_days(admin_client):
-    response = admin_client.post("/admin/core/calendaryear/add/", {
-        "year": "2027", "source": "国办发明电〔2026〕测试号", "arrangement": NOTICE_2027})
+    response = admin_client.post(
+        "/admin/core/calendaryear/add/",
+        {"year": "2027", "source": "国办发明电〔2026〕测试号", "arrangement": NOTICE_2027},
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     assert CalendarDay.objects.filter(date__year=2027).count() == 7
     assert not calendar.is_provisional_year(2027)
 
 
 def test_admin_year_form_names_a_bad_line(admin_client):
-    response = admin_client.post("/admin/core/calendaryear/add/", {
-        "year": "2027", "source": "x", "arrangement": "2027-01-01,休,元旦\n2027-01-02,?,x"})
+    response = admin_client.post(
+        "/admin/core/calendaryear/add/",
+        {"year": "2027", "source": "x", "arrangement": "2027-01-01,休,元旦\n2027-01-02,?,x"},
+    )
     assert response.status_code == 200
     assert "第2行" in response.content.decode()
-    response = admin_client.post("/admin/core/calendaryear/add/", {
-        "year": "2028", "source": "x", "arrangement": "2027-01-01,休,元旦"})
+    response = admin_client.post(
+        "/admin/core/calendaryear/add/", {"year": "2028", "source": "x", "arrangement": "2027-01-01,休,元旦"}
+    )
     assert "the days are in 2027" in response.content.decode()
     assert not CalendarYear.objects.filter(year__in=[2027, 2028]).exists()

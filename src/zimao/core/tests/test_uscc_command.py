@@ -82,15 +82,21 @@ def test_exit_codes_from_a_real_process(zimao_env):
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.count("有效 valid") == 3
 
-    bad = subprocess.run([sys.executable, "-m", "zimao", "uscc", GOOD[0], BAD], env=zimao_env,
-                         capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, "-m", "zimao", "uscc", GOOD[0], BAD], env=zimao_env, capture_output=True, text=True
+    )
     assert bad.returncode == 1
     assert "should be '3'" in bad.stdout
     assert "1 invalid" in bad.stderr
 
 
 def test_stdin_from_a_real_process(zimao_env):
-    proc = subprocess.run([sys.executable, "-m", "zimao", "uscc", "--file", "-"], env=zimao_env,
-                          input=f"{GOOD[0]}\n{BAD}\n", capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "zimao", "uscc", "--file", "-"],
+        env=zimao_env,
+        input=f"{GOOD[0]}\n{BAD}\n",
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 1
     assert "2 checked, 1 valid, 1 invalid" in proc.stderr

@@ -15,7 +15,7 @@ SEEN = [
 
 
 def test_example_check_is_u():
-    assert elicence.mod37_36_check("11100000000013338W011" "11430000006122244L" "20230000403" "001") == "U"
+    assert elicence.mod37_36_check("11100000000013338W01111430000006122244L20230000403001") == "U"
 
 
 def test_check_excludes_the_oid_prefix():
@@ -54,7 +54,7 @@ def _tampered(identifier: str):
             continue
         for ch in "0123456789ABCDEFGHJKLMNPQRTUWXY":
             if ch != identifier[i]:
-                yield identifier[:i] + ch + identifier[i + 1:]
+                yield identifier[:i] + ch + identifier[i + 1 :]
 
 
 def test_any_one_character_tamper_is_detected():
@@ -80,17 +80,20 @@ def test_adjacent_transposition_detected():
     assert not elicence.validate_identifier(changed)[0]
 
 
-@pytest.mark.parametrize("bad, code", [
-    ("", "invalid_prefix"),
-    ("1.2.156.3005.3.11100000000013338W011.11430000006122244L.20230000403.001.U", "invalid_prefix"),
-    ("1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.U", "invalid_structure"),
-    (EXAMPLE.lower(), "invalid_type_code"),
-    ("1.2.156.3005.2.11100000000013338X011.11430000006122244L.20230000403.001.U", "invalid_defining_authority"),
-    ("1.2.156.3005.2.11100000000013338W011.11430000006122244M.20230000403.001.U", "invalid_issuer_check"),
-    ("1.2.156.3005.2.11100000000013338W011.11430000006122244L.2023-0403.001.U", "invalid_serial"),
-    ("1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.01.U", "invalid_version"),
-    ("1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.*", "invalid_check_character"),
-])
+@pytest.mark.parametrize(
+    "bad, code",
+    [
+        ("", "invalid_prefix"),
+        ("1.2.156.3005.3.11100000000013338W011.11430000006122244L.20230000403.001.U", "invalid_prefix"),
+        ("1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.U", "invalid_structure"),
+        (EXAMPLE.lower(), "invalid_type_code"),
+        ("1.2.156.3005.2.11100000000013338X011.11430000006122244L.20230000403.001.U", "invalid_defining_authority"),
+        ("1.2.156.3005.2.11100000000013338W011.11430000006122244M.20230000403.001.U", "invalid_issuer_check"),
+        ("1.2.156.3005.2.11100000000013338W011.11430000006122244L.2023-0403.001.U", "invalid_serial"),
+        ("1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.01.U", "invalid_version"),
+        ("1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.*", "invalid_check_character"),
+    ],
+)
 def test_invalid_identifiers_name_the_problem(bad, code):
     ok, problems = elicence.validate_identifier(bad)
     assert not ok
@@ -109,9 +112,13 @@ def test_make_identifier_refuses_bad_fields():
 _USCC = st.sampled_from(["11100000000013338W", "11430000006122244L", "91110108551385082Q", "914403001922038216"])
 
 
-@given(defining=_USCC, seq=st.integers(0, 999), issuer=_USCC,
-       serial=st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=24),
-       version=st.integers(1, 999))
+@given(
+    defining=_USCC,
+    seq=st.integers(0, 999),
+    issuer=_USCC,
+    serial=st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=24),
+    version=st.integers(1, 999),
+)
 def test_made_identifiers_validate(defining, seq, issuer, serial, version):
     identifier = elicence.make_identifier(f"{defining}{seq:03d}", issuer, serial, version)
     assert elicence.validate_identifier(identifier) == (True, [])

@@ -41,7 +41,7 @@ def _tampered(token: str) -> str:
 def _flipped_signature(token: str) -> str:
     header, payload, signature = token.split(".")
     i = len(signature) // 2
-    return ".".join([header, payload, signature[:i] + ("A" if signature[i] != "A" else "B") + signature[i + 1:]])
+    return ".".join([header, payload, signature[:i] + ("A" if signature[i] != "A" else "B") + signature[i + 1 :]])
 
 
 @pytest.fixture

@@ -59,7 +59,9 @@ def test_verify_tampered_identifier_is_404_not_genuine(client, issue):
 
 
 def test_verify_unknown_identifier_is_404(client):
-    unknown = elicence.make_identifier(services.type_code_for("business_licence"), zone.current().issuer.uscc, "20250099999")
+    unknown = elicence.make_identifier(
+        services.type_code_for("business_licence"), zone.current().issuer.uscc, "20250099999"
+    )
     response = client.get(reverse("licences:verify", args=[unknown]))
     assert response.status_code == 404
     assert "无法核验" in _text(response) and "e-licence store" in _text(response)

@@ -40,7 +40,7 @@ def _validate(data: bytes):
 def _one_byte_changed(data: bytes) -> bytes:
     # A byte inside the first content stream (covered by the signature), not in /Contents.
     at = data.index(b"stream") + 20
-    return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1:]
+    return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
 
 
 def test_a_licence_pdf_is_signed_by_its_issuing_authority_and_valid_for_pyhanko(issue):
@@ -90,8 +90,13 @@ def test_keys_are_owner_only_and_never_in_the_pdf(issue, pki_dir):
 
 def test_permits_are_signed_by_their_own_authority_not_the_zone(issue):
     amr = zone.authority_for("AMR")
-    cred = issue(case_number="SIG-5", kind="food_business_permit", title_zh="食品经营许可证",
-                 title_en="Food business permit", issuer=amr)
+    cred = issue(
+        case_number="SIG-5",
+        kind="food_business_permit",
+        title_zh="食品经营许可证",
+        title_en="Food business permit",
+        issuer=amr,
+    )
     _sig, status = _validate(pdf.render_pdf(cred))
     assert status.bottom_line
     assert status.signing_cert.subject.native["organization_identifier"] == amr.uscc != zone.current().issuer.uscc
@@ -110,6 +115,7 @@ def test_rotation_keeps_old_documents_valid(issue):
 
 
 # ---------------------------------------------------------------- the upload check
+
 
 def _upload(client, data: bytes, name="licence.pdf"):
     return client.post("/verify-document/", {"document": SimpleUploadedFile(name, data, "application/pdf")})
@@ -140,11 +146,14 @@ def test_upload_of_an_altered_or_unsigned_file_is_not_genuine(client, issue):
     assert "cannot be read as a PDF" in html
 
 
-@pytest.mark.parametrize("data, words", [
-    (b"", "The file is empty"),
-    (b"GIF89a not a pdf", "content is not a PDF"),
-    (b"%PDF-" + b"0" * (pdfsign.MAX_UPLOAD_BYTES), "larger than"),
-])
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        (b"", "The file is empty"),
+        (b"GIF89a not a pdf", "content is not a PDF"),
+        (b"%PDF-" + b"0" * (pdfsign.MAX_UPLOAD_BYTES), "larger than"),
+    ],
+)
 def test_upload_is_checked_by_content_and_size(client, data, words):
     page = _upload(client, data)
     assert page.status_code == 400 and words in page.content.decode()

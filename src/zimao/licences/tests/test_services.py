@@ -66,8 +66,12 @@ def test_issue_is_idempotent_per_case_and_kind(issue):
     assert again.pk == first.pk and again.jws == first.jws
     assert Credential.objects.filter(case_number="LY20250002").count() == 1
     assert AuditEvent.objects.filter(action="credential.issue").count() == 1
-    permit = issue(case_number="LY20250002", kind="food_business_permit", title_zh="食品经营许可证",
-                   title_en="Food business permit")
+    permit = issue(
+        case_number="LY20250002",
+        kind="food_business_permit",
+        title_zh="食品经营许可证",
+        title_en="Food business permit",
+    )
     assert permit.pk != first.pk
     assert elicence.parse_identifier(permit.identifier).type_code == services.type_code_for("food_business_permit")
     # Without a case number every call issues a new credential.
@@ -84,14 +88,17 @@ def test_unregistered_kind_and_explicit_type_code(issue):
         issue(type_code="bad")
 
 
-@pytest.mark.parametrize("override, field", [
-    ({"holder_uscc": "91110108551385082X"}, "holder_uscc"),
-    ({"holder_name": " "}, "holder_name"),
-    ({"title_en": ""}, "title"),
-    ({"subject": ["not", "a", "dict"]}, "subject"),
-    ({"valid_from": "2025-05-01", "valid_until": "2025-04-01"}, "valid_until"),
-    ({"valid_from": "01/05/2025"}, "valid_from"),
-])
+@pytest.mark.parametrize(
+    "override, field",
+    [
+        ({"holder_uscc": "91110108551385082X"}, "holder_uscc"),
+        ({"holder_name": " "}, "holder_name"),
+        ({"title_en": ""}, "title"),
+        ({"subject": ["not", "a", "dict"]}, "subject"),
+        ({"valid_from": "2025-05-01", "valid_until": "2025-04-01"}, "valid_until"),
+        ({"valid_from": "01/05/2025"}, "valid_from"),
+    ],
+)
 def test_issue_refuses_bad_input(issue, override, field):
     with pytest.raises(BusinessError) as exc:
         issue(**override)
@@ -115,7 +122,9 @@ def test_verify_genuine_and_current(issue):
 
 
 def test_verify_unknown_and_malformed():
-    unknown = elicence.make_identifier(services.type_code_for("business_licence"), zone.current().issuer.uscc, "20259999999")
+    unknown = elicence.make_identifier(
+        services.type_code_for("business_licence"), zone.current().issuer.uscc, "20259999999"
+    )
     result = services.verify(unknown)
     assert result.format_ok and not result.found and not result.genuine and result.status == "not_genuine"
     assert result.reason == "unknown"
@@ -191,7 +200,12 @@ def test_suspend_and_reinstate(issue):
     services.revoke(cred.identifier, "final", actor="officer")
     assert services.verify(cred.identifier).status == "revoked"
     assert [e.action for e in AuditEvent.objects.filter(object_type="licences.credential").order_by("id")] == [
-        "credential.issue", "credential.suspend", "credential.reinstate", "credential.suspend", "credential.revoke"]
+        "credential.issue",
+        "credential.suspend",
+        "credential.reinstate",
+        "credential.suspend",
+        "credential.revoke",
+    ]
     with pytest.raises(NotFound):
         services.revoke("1.2.156.3005.2.x", "why", actor="officer")
 
@@ -279,10 +293,20 @@ def test_lost_issue_race_returns_the_winners_credential(issue, monkeypatch):
         token = real_sign(payload)
         if not winner:  # the other worker commits between our check and our insert
             winner["cred"] = Credential.objects.create(
-                identifier=payload["identifier"][:-5] + "9.001.X", kind="business_licence", title_zh="营业执照",
-                title_en="Business licence", holder_uscc=HOLDER, holder_name="A", subject={},
-                issuer_name="x", issued_at=timezone.now(), valid_from=timezone.localdate(), jws="x", kid="x",
-                case_number="RACE1")
+                identifier=payload["identifier"][:-5] + "9.001.X",
+                kind="business_licence",
+                title_zh="营业执照",
+                title_en="Business licence",
+                holder_uscc=HOLDER,
+                holder_name="A",
+                subject={},
+                issuer_name="x",
+                issued_at=timezone.now(),
+                valid_from=timezone.localdate(),
+                jws="x",
+                kid="x",
+                case_number="RACE1",
+            )
         return token
 
     monkeypatch.setattr(signing, "sign_jws", sign_while_another_worker_wins)

@@ -20,7 +20,7 @@ def _b64_tamper(token: str, part: int) -> str:
     seg = pieces[part]
     # Flip one character in the middle of the segment (keeping it valid base64url).
     i = len(seg) // 2
-    pieces[part] = seg[:i] + ("A" if seg[i] != "A" else "B") + seg[i + 1:]
+    pieces[part] = seg[:i] + ("A" if seg[i] != "A" else "B") + seg[i + 1 :]
     return ".".join(pieces)
 
 

@@ -40,8 +40,9 @@ def test_service_queries_do_not_grow_with_permits(holder_with_permits, monkeypat
     ident = holder_with_permits.identifier
     checks = []
     real = signing.Ed25519Signer.verify_compact
-    monkeypatch.setattr(signing.Ed25519Signer, "verify_compact",
-                        lambda self, jwk, token: checks.append(token) or real(self, jwk, token))
+    monkeypatch.setattr(
+        signing.Ed25519Signer, "verify_compact", lambda self, jwk, token: checks.append(token) or real(self, jwk, token)
+    )
     signing._verified.clear()
     cold = _count(lambda: services.verify(ident))
     assert cold == 3  # holder + versions, the holder's credentials, every key at once
@@ -68,10 +69,13 @@ def test_page_and_api_query_counts_with_20_permits(client, holder_with_permits):
     assert len(ctx.captured_queries) <= 2, ctx.captured_queries
 
 
-@pytest.mark.parametrize("change, status", [
-    (services.revoke, "revoked"),
-    (services.suspend, "suspended"),
-])
+@pytest.mark.parametrize(
+    "change, status",
+    [
+        (services.revoke, "revoked"),
+        (services.suspend, "suspended"),
+    ],
+)
 def test_a_change_shows_on_the_very_next_request(client, holder_with_permits, change, status):
     ident = holder_with_permits.identifier
     permit = Credential.objects.get(case_number="CASE-7")
@@ -158,7 +162,7 @@ def test_a_signed_in_reader_gets_their_own_frame(client, holder_with_permits, us
     ident = holder_with_permits.identifier
     page = reverse("licences:verify", args=[ident])
     Client = type(client)
-    assert "id=\"logout\"" not in Client().get(page).content.decode()
+    assert 'id="logout"' not in Client().get(page).content.decode()
     client.force_login(user)
     html = client.get(page).content.decode()
     assert 'id="logout"' in html and user.username in html and "许可证19" in html

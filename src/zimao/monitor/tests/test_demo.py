@@ -10,8 +10,18 @@ from django.core.management import call_command
 
 from zimao.monitor import readout, uscc
 from zimao.monitor.demo import data, load_demo
-from zimao.monitor.models import (Chain, Enterprise, Indicator, IndicatorValue, Industry, InnovationOutcome,
-                                  PilotTask, Project, TalentProgramme, Target)
+from zimao.monitor.models import (
+    Chain,
+    Enterprise,
+    Indicator,
+    IndicatorValue,
+    Industry,
+    InnovationOutcome,
+    PilotTask,
+    Project,
+    TalentProgramme,
+    Target,
+)
 from zimao.monitor.periods import parse
 
 pytestmark = pytest.mark.django_db
@@ -23,41 +33,68 @@ def obs(code, period, dimension=""):
 
 def test_load_demo_is_idempotent():
     first = load_demo()
-    counts = [m.objects.count() for m in (IndicatorValue, Target, Industry, Enterprise, Chain, Project,
-                                          InnovationOutcome, PilotTask, TalentProgramme)]
+    counts = [
+        m.objects.count()
+        for m in (
+            IndicatorValue,
+            Target,
+            Industry,
+            Enterprise,
+            Chain,
+            Project,
+            InnovationOutcome,
+            PilotTask,
+            TalentProgramme,
+        )
+    ]
     stamps = list(IndicatorValue.objects.order_by("pk").values_list("updated_at", flat=True))
     assert first > 100
     assert load_demo() == 0
-    assert counts == [m.objects.count() for m in (IndicatorValue, Target, Industry, Enterprise, Chain, Project,
-                                                  InnovationOutcome, PilotTask, TalentProgramme)]
+    assert counts == [
+        m.objects.count()
+        for m in (
+            IndicatorValue,
+            Target,
+            Industry,
+            Enterprise,
+            Chain,
+            Project,
+            InnovationOutcome,
+            PilotTask,
+            TalentProgramme,
+        )
+    ]
     assert stamps == list(IndicatorValue.objects.order_by("pk").values_list("updated_at", flat=True))
 
 
-@pytest.mark.parametrize("code,period,value,section,dimension", [
-    ("market.entities_total", "..2022-06-30", "38700", "一、（二）", ""),
-    ("market.new_entities", "..2022-06-30", "16700", "一、（二）", ""),
-    ("market.new_entities", "2022-01..2022-06", "1990", "一、（二）", ""),
-    ("market.enterprises_total", "..2022-06-30", "20400", "一、（二）", ""),
-    ("openness.fdi_actual", "..2022-06-30", "27.33", "一、（二）", ""),
-    ("openness.fdi_actual", "2022-01..2022-06", "4.29", "一、（二）", ""),
-    ("trade.import_export", "..2022-06-30", "282.78", "一、（二）", ""),
-    ("trade.import_export_multiple", "..2022-06-30", "19.53", "一、（二）", ""),
-    ("trade.rcep_certificates", "2022-01..2022-06", "317", "一、（二）一是", ""),
-    ("trade.rcep_fob_value", "2022-01..2022-06", "1.62", "一、（二）一是", ""),
-    ("tiers.high_tech", "2022-06-30", "375", "一、（三）", ""),
-    ("tiers.tech_smes", "2022-06-30", "623", "一、（三）", ""),
-    ("innovation.national_platforms", "2022-06-30", "13", "一、（三）", "research_institutes"),
-    ("innovation.incubator_area", "2022-06-30", "91.15", "一、（三）", ""),
-    ("industry.output", "2022-01..2022-05", "35.8", "一、（三）", "smart_equipment"),
-    ("industry.output", "2022-01..2022-05", "87.3", "一、（三）", "electronics"),
-    ("industry.output", "2022-01..2022-05", "47.7", "一、（三）", "new_energy_materials"),
-    ("industry.output", "2022-01..2022-05", "2.2", "一、（三）", "biomedicine"),
-    ("reform.innovation_outcomes_total", "..2022-06-30", "192", "一、（一）", ""),
-    ("reform.innovation_outcomes", "2022-01..2022-06", "11", "一、（一）", ""),
-    ("bonded.declarations", "..2022-06-30", "6", "一、（四）", ""),
-    ("bonded.signed_investment", "2022-06-30", "28", "一、（四）", ""),
-    ("bonded.potential_trade", "2022-06-30", "83.5", "一、（四）", ""),
-])
+@pytest.mark.parametrize(
+    "code,period,value,section,dimension",
+    [
+        ("market.entities_total", "..2022-06-30", "38700", "一、（二）", ""),
+        ("market.new_entities", "..2022-06-30", "16700", "一、（二）", ""),
+        ("market.new_entities", "2022-01..2022-06", "1990", "一、（二）", ""),
+        ("market.enterprises_total", "..2022-06-30", "20400", "一、（二）", ""),
+        ("openness.fdi_actual", "..2022-06-30", "27.33", "一、（二）", ""),
+        ("openness.fdi_actual", "2022-01..2022-06", "4.29", "一、（二）", ""),
+        ("trade.import_export", "..2022-06-30", "282.78", "一、（二）", ""),
+        ("trade.import_export_multiple", "..2022-06-30", "19.53", "一、（二）", ""),
+        ("trade.rcep_certificates", "2022-01..2022-06", "317", "一、（二）一是", ""),
+        ("trade.rcep_fob_value", "2022-01..2022-06", "1.62", "一、（二）一是", ""),
+        ("tiers.high_tech", "2022-06-30", "375", "一、（三）", ""),
+        ("tiers.tech_smes", "2022-06-30", "623", "一、（三）", ""),
+        ("innovation.national_platforms", "2022-06-30", "13", "一、（三）", "research_institutes"),
+        ("innovation.incubator_area", "2022-06-30", "91.15", "一、（三）", ""),
+        ("industry.output", "2022-01..2022-05", "35.8", "一、（三）", "smart_equipment"),
+        ("industry.output", "2022-01..2022-05", "87.3", "一、（三）", "electronics"),
+        ("industry.output", "2022-01..2022-05", "47.7", "一、（三）", "new_energy_materials"),
+        ("industry.output", "2022-01..2022-05", "2.2", "一、（三）", "biomedicine"),
+        ("reform.innovation_outcomes_total", "..2022-06-30", "192", "一、（一）", ""),
+        ("reform.innovation_outcomes", "2022-01..2022-06", "11", "一、（一）", ""),
+        ("bonded.declarations", "..2022-06-30", "6", "一、（四）", ""),
+        ("bonded.signed_investment", "2022-06-30", "28", "一、（四）", ""),
+        ("bonded.potential_trade", "2022-06-30", "83.5", "一、（四）", ""),
+    ],
+)
 def test_report_figures(demo, code, period, value, section, dimension):
     v = obs(code, period, dimension)
     assert v.value == Decimal(value) and v.section == section
@@ -67,7 +104,12 @@ def test_headline_displays_as_the_report_writes_them(demo):
     def latest(code):
         return readout.latest(Indicator.objects.get(code=code))
 
-    assert readout.display(readout.value_for(Indicator.objects.get(code="market.entities_total"), parse("..2022-06-30")), "zh-hans") == "3.87万"
+    assert (
+        readout.display(
+            readout.value_for(Indicator.objects.get(code="market.entities_total"), parse("..2022-06-30")), "zh-hans"
+        )
+        == "3.87万"
+    )
     assert readout.display(latest("market.new_entities"), "zh-hans") == "1990"
     assert readout.display(latest("trade.rcep_certificates"), "zh-hans") == "317"
     assert readout.display(latest("trade.rcep_fob_value"), "zh-hans") == "超过1.62"
@@ -80,7 +122,9 @@ def test_industry_outputs_with_growth_as_published(demo):
 
     rows = {r["key"]: r for r in picture.industry_output("zh-hans")["rows"]}
     assert {k: (r["value"], r["yoy"]) for k, r in rows.items()} == {
-        "smart_equipment": (35.8, 9.9), "electronics": (87.3, 16.2), "new_energy_materials": (47.7, 48.4),
+        "smart_equipment": (35.8, 9.9),
+        "electronics": (87.3, 16.2),
+        "new_energy_materials": (47.7, 48.4),
         "biomedicine": (2.2, None),  # the report gives no growth for biomedicine
     }
     assert {r["yoy_source"] for k, r in rows.items() if k != "biomedicine"} == {"published"}
@@ -102,7 +146,15 @@ def test_targets_from_the_report(demo):
 def test_picture_industries_chains_projects_ledgers(demo):
     assert Industry.objects.filter(group="lead").count() == 4
     assert list(Industry.objects.filter(group="cluster").values_list("name_zh", flat=True)) == [
-        "工业机器人", "特种机器人", "服务机器人", "光电连接器及核心零部件", "硅半导体及新一代信息技术", "储能", "氢能", "生物医药"]
+        "工业机器人",
+        "特种机器人",
+        "服务机器人",
+        "光电连接器及核心零部件",
+        "硅半导体及新一代信息技术",
+        "储能",
+        "氢能",
+        "生物医药",
+    ]
     assert Enterprise.objects.count() == 10
     for e in Enterprise.objects.all():
         assert e.uscc_is_demo and uscc.is_valid(e.uscc) and e.uscc.startswith("91410300MA")
@@ -114,7 +166,10 @@ def test_picture_industries_chains_projects_ledgers(demo):
     assert "燃料电池电堆与系统" in chains["hydrogen"]["gaps"]
     assert Project.objects.filter(kind="key").count() == 3
     assert set(Project.objects.filter(kind="signed", year=2022).values_list("name_zh", flat=True)) >= {
-        "360中部数字安全产业基地", "东旭氢能汽车产业园", "中西部节能降碳产业园"}
+        "360中部数字安全产业基地",
+        "东旭氢能汽车产业园",
+        "中西部节能降碳产业园",
+    }
     best = InnovationOutcome.objects.get(level="national_best")
     assert "四链融合" in best.title_zh and best.section == "一、（一）"
     assert InnovationOutcome.objects.get(level="province_first", year=2022).count == 8

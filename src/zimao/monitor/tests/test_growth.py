@@ -69,7 +69,10 @@ def test_series_prefers_the_platforms_figures_over_reported_ones_for_the_same_mo
     observe(cat.CASES_COMPLETED, "2022-02", "7")
     services.record_event(cat.CASES_COMPLETED, datetime(2022, 3, 5, tzinfo=CST), event_key="c1")
     points = readout.series(Indicator.objects.get(code=cat.CASES_COMPLETED))
-    assert [(p.period.key, p.value, p.source) for p in points] == [("2022-02", 7, "reported"), ("2022-03", 1, "computed")]
+    assert [(p.period.key, p.value, p.source) for p in points] == [
+        ("2022-02", 7, "reported"),
+        ("2022-03", 1, "computed"),
+    ]
 
 
 def test_targets_met_and_progress():

@@ -50,19 +50,26 @@ def test_xlsx_import_preview_then_commit(client, admin_user):
     assert "import-preview" in page.content.decode() and "tiers.high_tech" in page.content.decode()
     partial = client.get(resp["Location"], HTTP_HX_REQUEST="true")
     assert partial.content.decode().lstrip().startswith('<div id="import-job"')
-    assert 'hx-trigger' not in partial.content.decode()  # finished: no more polling
+    assert "hx-trigger" not in partial.content.decode()  # finished: no more polling
     client.post(reverse("monitor:import_commit", args=[job.pk]))
     job.refresh_from_db()
     assert job.status == "committed"
     v = IndicatorValue.objects.get(indicator__code="trade.rcep_fob_value")
-    assert (v.value, v.qualifier, v.period_key, v.section) == (Decimal("1.62"), "over", "2022-01..2022-06", "一、（二）")
+    assert (v.value, v.qualifier, v.period_key, v.section) == (
+        Decimal("1.62"),
+        "over",
+        "2022-01..2022-06",
+        "一、（二）",
+    )
     assert IndicatorValue.objects.get(indicator__code="industry.output").dimension == "smart_equipment"
     assert AuditEvent.objects.filter(action="monitor.import.commit", object_id=str(job.pk)).exists()
 
 
 def test_csv_in_gbk_with_english_headers(client, admin_user):
     client.force_login(admin_user)
-    content = "indicator,period,value\ntiers.tech_smes,2022-06-30,623\ninnovation.platforms,2022年1-6月,779\n".encode("gb18030")
+    content = "indicator,period,value\ntiers.tech_smes,2022-06-30,623\ninnovation.platforms,2022年1-6月,779\n".encode(
+        "gb18030"
+    )
     upload(client, "stats.csv", content)
     job = ImportJob.objects.get()
     assert job.status == "preview", job.errors
@@ -71,8 +78,14 @@ def test_csv_in_gbk_with_english_headers(client, admin_user):
 
 def test_bad_rows_are_named_by_row_and_column_in_both_languages_and_nothing_changes(client, admin_user):
     client.force_login(admin_user)
-    IndicatorValue.objects.create(indicator=Indicator.objects.get(code="tiers.high_tech"), period_key="2022-12-31",
-                                  period_kind="snapshot", period_start="2022-12-31", period_end="2022-12-31", value=1)
+    IndicatorValue.objects.create(
+        indicator=Indicator.objects.get(code="tiers.high_tech"),
+        period_key="2022-12-31",
+        period_kind="snapshot",
+        period_start="2022-12-31",
+        period_end="2022-12-31",
+        value=1,
+    )
     rows = GOOD + [
         ["no.such", "2022", 1],
         ["tiers.high_tech", "2022-13", 1],
@@ -106,7 +119,7 @@ def test_bad_rows_are_named_by_row_and_column_in_both_languages_and_nothing_chan
 
 def test_missing_header_and_unreadable_files(client, admin_user):
     client.force_login(admin_user)
-    upload(client, "h.csv", "foo,bar\n1,2\n".encode())
+    upload(client, "h.csv", b"foo,bar\n1,2\n")
     job = ImportJob.objects.get()
     fields = {e["field"] for e in job.errors}
     assert fields == {"header.indicator", "header.period", "header.value"}
@@ -181,8 +194,14 @@ def test_template_download(client, admin_user):
 
 
 def test_a_running_job_page_polls_with_htmx(client, admin_user):
-    job = ImportJob.objects.create(created_by=admin_user, filename="big.xlsx", content=b"", status="validating",
-                                   total_rows=1000, processed_rows=250)
+    job = ImportJob.objects.create(
+        created_by=admin_user,
+        filename="big.xlsx",
+        content=b"",
+        status="validating",
+        total_rows=1000,
+        processed_rows=250,
+    )
     client.force_login(admin_user)
     partial = client.get(reverse("monitor:import_job", args=[job.pk]), HTTP_HX_REQUEST="true").content.decode()
     assert 'hx-trigger="every 1s"' in partial and 'value="25"' in partial

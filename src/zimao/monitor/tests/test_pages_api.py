@@ -117,8 +117,14 @@ def test_drill_down_lists_the_events_behind_a_figure(client, admin_user):
     from zimao.monitor import services
 
     for i in range(3):
-        services.record_event("market.new_entities", datetime(2022, 4, 2 + i, tzinfo=ZoneInfo("Asia/Shanghai")),
-                              event_key=f"e{i}", dimension="enterprise", ref=f"REF{i}", label=f"测试企业{i}")
+        services.record_event(
+            "market.new_entities",
+            datetime(2022, 4, 2 + i, tzinfo=ZoneInfo("Asia/Shanghai")),
+            event_key=f"e{i}",
+            dimension="enterprise",
+            ref=f"REF{i}",
+            label=f"测试企业{i}",
+        )
     client.force_login(admin_user)
     detail = client.get(reverse("monitor:indicator", args=["market.new_entities"])).content.decode()
     assert "events/?period=2022-04" in detail
@@ -133,8 +139,10 @@ def test_drill_down_lists_the_events_behind_a_figure(client, admin_user):
 def test_charts_carry_their_data_in_json_script(client, admin_user, demo):
     client.force_login(admin_user)
     body = client.get(reverse("monitor:dashboard")).content.decode()
-    start = body.index('<script id="data-industry" type="application/json">') + len('<script id="data-industry" type="application/json">')
-    chart = json.loads(body[start: body.index("</script>", start)])
+    start = body.index('<script id="data-industry" type="application/json">') + len(
+        '<script id="data-industry" type="application/json">'
+    )
+    chart = json.loads(body[start : body.index("</script>", start)])
     assert chart["series"][0]["data"] == [35.8, 87.3, 47.7, 2.2]
     assert chart["series"][1]["data"] == [9.9, 16.2, 48.4, None]
     assert "<script>" not in body  # no inline scripts (CSP)

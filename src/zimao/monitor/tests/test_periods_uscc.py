@@ -8,18 +8,21 @@ from zimao.monitor import periods, uscc
 from zimao.monitor.periods import Period
 
 
-@pytest.mark.parametrize("text,key,kind,start,end", [
-    ("2022-05", "2022-05", "month", date(2022, 5, 1), date(2022, 5, 31)),
-    ("2022-01..2022-06", "2022-01..2022-06", "range", date(2022, 1, 1), date(2022, 6, 30)),
-    ("2022-Q2", "2022-Q2", "quarter", date(2022, 4, 1), date(2022, 6, 30)),
-    ("2022-H1", "2022-H1", "half", date(2022, 1, 1), date(2022, 6, 30)),
-    ("2022", "2022", "year", date(2022, 1, 1), date(2022, 12, 31)),
-    ("..2022-06-30", "..2022-06-30", "cumulative", None, date(2022, 6, 30)),
-    ("累计2022-06", "..2022-06-30", "cumulative", None, date(2022, 6, 30)),
-    ("2022-06-30", "2022-06-30", "snapshot", date(2022, 6, 30), date(2022, 6, 30)),
-    ("2022年1-5月", "2022-01..2022-05", "range", date(2022, 1, 1), date(2022, 5, 31)),
-    ("2022年3月", "2022-03", "month", date(2022, 3, 1), date(2022, 3, 31)),
-])
+@pytest.mark.parametrize(
+    "text,key,kind,start,end",
+    [
+        ("2022-05", "2022-05", "month", date(2022, 5, 1), date(2022, 5, 31)),
+        ("2022-01..2022-06", "2022-01..2022-06", "range", date(2022, 1, 1), date(2022, 6, 30)),
+        ("2022-Q2", "2022-Q2", "quarter", date(2022, 4, 1), date(2022, 6, 30)),
+        ("2022-H1", "2022-H1", "half", date(2022, 1, 1), date(2022, 6, 30)),
+        ("2022", "2022", "year", date(2022, 1, 1), date(2022, 12, 31)),
+        ("..2022-06-30", "..2022-06-30", "cumulative", None, date(2022, 6, 30)),
+        ("累计2022-06", "..2022-06-30", "cumulative", None, date(2022, 6, 30)),
+        ("2022-06-30", "2022-06-30", "snapshot", date(2022, 6, 30), date(2022, 6, 30)),
+        ("2022年1-5月", "2022-01..2022-05", "range", date(2022, 1, 1), date(2022, 5, 31)),
+        ("2022年3月", "2022-03", "month", date(2022, 3, 1), date(2022, 3, 31)),
+    ],
+)
 def test_parse(text, key, kind, start, end):
     p = periods.parse(text)
     assert (p.key, p.kind, p.start, p.end) == (key, kind, start, end)

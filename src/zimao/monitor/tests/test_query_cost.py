@@ -76,12 +76,27 @@ def test_drill_down_takes_the_zone_local_month_of_each_event(demo):
     from zimao.monitor import picture
     from zimao.monitor.periods import Period
 
-    services.record_event(cat.CASES_COMPLETED, datetime(2022, 7, 31, 23, 30, tzinfo=TZ), event_key="late-july",
-                          dimension="QYKB-001", ref="LY-JUL")
-    services.record_event(cat.CASES_COMPLETED, datetime(2022, 8, 1, 0, 10, tzinfo=TZ), event_key="early-august",
-                          dimension="QYKB-001", ref="LY-AUG")
-    services.record_event(cat.CASES_COMPLETED, datetime(2022, 12, 31, 23, 59, tzinfo=TZ), event_key="new-year-eve",
-                          dimension="XK-002", ref="LY-DEC")
+    services.record_event(
+        cat.CASES_COMPLETED,
+        datetime(2022, 7, 31, 23, 30, tzinfo=TZ),
+        event_key="late-july",
+        dimension="QYKB-001",
+        ref="LY-JUL",
+    )
+    services.record_event(
+        cat.CASES_COMPLETED,
+        datetime(2022, 8, 1, 0, 10, tzinfo=TZ),
+        event_key="early-august",
+        dimension="QYKB-001",
+        ref="LY-AUG",
+    )
+    services.record_event(
+        cat.CASES_COMPLETED,
+        datetime(2022, 12, 31, 23, 59, tzinfo=TZ),
+        event_key="new-year-eve",
+        dimension="XK-002",
+        ref="LY-DEC",
+    )
     ind = Indicator.objects.get(code=cat.CASES_COMPLETED)
 
     def refs(period, dimension=None):

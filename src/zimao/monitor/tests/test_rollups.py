@@ -1,6 +1,6 @@
 """Computed indicators (平台计算) from fabricated events match hand counts."""
 
-from datetime import datetime, timedelta, timezone as dt_tz
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -36,16 +36,22 @@ def entities():
     def add(when, kind, key=None):
         nonlocal n
         n += 1
-        return services.record_event(cat.NEW_MARKET_ENTITIES, when, event_key=key or f"entity:{n}", dimension=kind,
-                                     ref=f"91410300MA{n:08d}", label=f"示例企业{n}")
+        return services.record_event(
+            cat.NEW_MARKET_ENTITIES,
+            when,
+            event_key=key or f"entity:{n}",
+            dimension=kind,
+            ref=f"91410300MA{n:08d}",
+            label=f"示例企业{n}",
+        )
 
     for _ in range(3):
         add(at(2022, 1, 10), "enterprise")
     for _ in range(2):
         add(at(2022, 1, 20), "individual")
     add(at(2022, 2, 5), "enterprise")
-    add(datetime(2022, 2, 28, 15, 30, tzinfo=dt_tz.utc), "enterprise")  # 23:30 in Luoyang: still February
-    add(datetime(2022, 2, 28, 17, 0, tzinfo=dt_tz.utc), "foreign_enterprise")  # 01:00 on 1 March in Luoyang
+    add(datetime(2022, 2, 28, 15, 30, tzinfo=UTC), "enterprise")  # 23:30 in Luoyang: still February
+    add(datetime(2022, 2, 28, 17, 0, tzinfo=UTC), "foreign_enterprise")  # 01:00 on 1 March in Luoyang
     return add
 
 
@@ -117,7 +123,9 @@ def test_percentile_within_a_bucket_is_bounded_by_its_edges():
 
 def test_rcep_certificates_and_fob_value():
     for i, fob in enumerate([50_000_000, 60_000_000, 52_000_000]):
-        services.record_event(cat.RCEP_CERTIFICATES, at(2022, 4, 2 + i), event_key=f"rcep:{i}", value=fob, ref=f"R2022{i}")
+        services.record_event(
+            cat.RCEP_CERTIFICATES, at(2022, 4, 2 + i), event_key=f"rcep:{i}", value=fob, ref=f"R2022{i}"
+        )
     assert value(cat.RCEP_CERTIFICATES, "2022-04") == 3
     assert value("trade.rcep_fob_value", "2022-04") == Decimal("1.62")
 

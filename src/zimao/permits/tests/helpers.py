@@ -77,6 +77,7 @@ def reviewer_for(department_code: str, username: str | None = None):
     """A reviewer of ``department_code`` (the demo zone has reviewers for AMR and TAX only)."""
     User = get_user_model()
     user, _ = User.objects.get_or_create(username=username or f"reviewer_{department_code.lower()}")
-    Officer.objects.update_or_create(user=user, defaults={"department": Department.objects.get(code=department_code),
-                                                          "role": Officer.Role.REVIEWER})
+    Officer.objects.update_or_create(
+        user=user, defaults={"department": Department.objects.get(code=department_code), "role": Officer.Role.REVIEWER}
+    )
     return user

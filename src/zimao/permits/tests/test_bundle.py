@@ -74,8 +74,13 @@ def test_a_restaurant_opens_in_one_submission_one_case_one_clock(permit_zone):
     assert by_key["ZZ-XFJC"] == "FIRE" and by_key["ZZ-PSXK"] == "URBAN" and by_key["ZZ-HPBA"] == "ECOLOGY"
     # One output window: everything issued together for the company this case registered.
     kinds = [o["kind"] for o in case.outputs]
-    assert kinds == ["business_licence", "food_business_permit", "fire_safety_permit", "sewer_discharge_permit",
-                     "filing.environmental_registration"]
+    assert kinds == [
+        "business_licence",
+        "food_business_permit",
+        "fire_safety_permit",
+        "sewer_discharge_permit",
+        "filing.environmental_registration",
+    ]
     holders = {licences.get_credential(o["identifier"]).holder_uscc for o in case.outputs}
     assert holders == {case.results["uscc"]}
     issued = {licences.get_credential(o["identifier"]).case_number for o in case.outputs}
@@ -87,7 +92,11 @@ def test_a_restaurant_opens_in_one_submission_one_case_one_clock(permit_zone):
     rows = Commitment.objects.filter(case_number=case.number)
     assert {r.item_code for r in rows} == {"ZZ-SPJY", "ZZ-XFJC", "ZZ-PSXK"}
     assert {r.holder_uscc for r in rows} == {case.results["uscc"]}
-    assert sorted(PostCheck.objects.filter(commitment__in=rows).values_list("department__code", flat=True)) == ["AMR", "FIRE", "URBAN"]
+    assert sorted(PostCheck.objects.filter(commitment__in=rows).values_list("department__code", flat=True)) == [
+        "AMR",
+        "FIRE",
+        "URBAN",
+    ]
 
 
 def test_a_bundle_waits_for_every_department_then_issues_together(permit_zone):
@@ -95,10 +104,14 @@ def test_a_bundle_waits_for_every_department_then_issues_together(permit_zone):
     user = permit_zone.applicant
     item = ServiceItem.objects.get(code="YJS-KYD")
     data = application("康宁", name={"industry": "医药零售"})
-    data.update({"premises": {"address": "洛阳市涧西区南昌路9号", "area_m2": "80"},
-                 "pharmacy": {"pharmacist_name": "赵敏", "scope": ["otc", "prescription"]},
-                 "device": {"categories": "6826 物理治疗设备", "quality_manager": "赵敏"},
-                 "food_filing": {"categories": ["health_food"]}})
+    data.update(
+        {
+            "premises": {"address": "洛阳市涧西区南昌路9号", "area_m2": "80"},
+            "pharmacy": {"pharmacist_name": "赵敏", "scope": ["otc", "prescription"]},
+            "device": {"categories": "6826 物理治疗设备", "quality_manager": "赵敏"},
+            "food_filing": {"categories": ["health_food"]},
+        }
+    )
     case = submit(user, "YJS-KYD", data, materials=upload_for(user, item)).case
     case.refresh_from_db()
     assert case.status == "in_review" and not case.outputs
@@ -109,16 +122,23 @@ def test_a_bundle_waits_for_every_department_then_issues_together(permit_zone):
     case.refresh_from_db()
     assert case.status == "delivered"
     assert [o["output"] for o in case.outputs] == ["business_licence", "permit", "filing_receipt", "filing_receipt"]
-    assert case.due_date == calendar.add_working_days(timezone.localdate(case.submitted_at), item.promised_limit_days).date
+    assert (
+        case.due_date == calendar.add_working_days(timezone.localdate(case.submitted_at), item.promised_limit_days).date
+    )
 
 
 def test_a_bundle_case_refused_by_one_department_ends_with_no_outputs(permit_zone):
     user = permit_zone.applicant
     item = ServiceItem.objects.get(code="YJS-KYD")
     data = application("安泰", name={"industry": "医药零售"})
-    data.update({"premises": {"address": "洛阳市涧西区南昌路9号", "area_m2": "80"},
-                 "pharmacy": {"pharmacist_name": "赵敏", "scope": ["otc"]},
-                 "device": {"categories": "6826", "quality_manager": "赵敏"}, "food_filing": {"categories": ["prepackaged"]}})
+    data.update(
+        {
+            "premises": {"address": "洛阳市涧西区南昌路9号", "area_m2": "80"},
+            "pharmacy": {"pharmacist_name": "赵敏", "scope": ["otc"]},
+            "device": {"categories": "6826", "quality_manager": "赵敏"},
+            "food_filing": {"categories": ["prepackaged"]},
+        }
+    )
     case = submit(user, "YJS-KYD", data, materials=upload_for(user, item)).case
     task = case.tasks.get(key="ZZ-YPLS")
     decide(task.pk, permit_zone.reviewer, "refuse", "无执业药师")

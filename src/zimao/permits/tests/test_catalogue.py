@@ -38,8 +38,16 @@ def test_at_least_25_real_items_in_all_four_modes(permit_zone):
         assert item.department and item.name_en and item.guide_zh and item.guide_en
         assert item.promised_limit_days <= item.legal_limit_days
     names = " ".join(i.legal_basis for i in items)
-    for law in ("《中华人民共和国食品安全法》", "《拍卖管理办法》", "《医疗器械监督管理条例》", "《兽药管理条例》",
-                "《印刷业管理条例》", "《旅行社条例》", "《中华人民共和国道路运输条例》", "《建筑业企业资质管理规定》"):
+    for law in (
+        "《中华人民共和国食品安全法》",
+        "《拍卖管理办法》",
+        "《医疗器械监督管理条例》",
+        "《兽药管理条例》",
+        "《印刷业管理条例》",
+        "《旅行社条例》",
+        "《中华人民共和国道路运输条例》",
+        "《建筑业企业资质管理规定》",
+    ):
         assert law in names
 
 
@@ -85,8 +93,13 @@ def test_a_new_permit_is_only_a_catalogue_entry(permit_zone, company):
 
     row = json.loads(DATA.read_text(encoding="utf-8"))
     template = next(s for s in row["services"] if s["code"] == "ZZ-YBZSP")
-    new = {**template, "code": "ZZ-TEST-NEW", "name_zh": "新设备案事项", "name_en": "A new filing item",
-           "permit": {"title_zh": "新设备案回执", "title_en": "New filing receipt"}}
+    new = {
+        **template,
+        "code": "ZZ-TEST-NEW",
+        "name_zh": "新设备案事项",
+        "name_en": "A new filing item",
+        "permit": {"title_zh": "新设备案回执", "title_en": "New filing receipt"},
+    }
     new["process"] = json.loads(json.dumps(template["process"]).replace("ZZ-YBZSP", "ZZ-TEST-NEW"))
     load_catalogue({"services": [new]})
     case = apply(company.applicant, "ZZ-TEST-NEW", company.uscc)

@@ -76,7 +76,9 @@ def test_reform_mode_exports_in_chinese_with_its_code_and_imports_back(tmp_path,
     excel.export_workbook(path)
     ws = load_workbook(path)[excel.ITEMS_SHEET]
     header = {str(c.value).split("\n")[-1]: c.column_letter for c in ws[1]}
-    modes = {ws[f"{header['code']}{r}"].value: ws[f"{header['reform_mode']}{r}"].value for r in range(2, ws.max_row + 1)}
+    modes = {
+        ws[f"{header['code']}{r}"].value: ws[f"{header['reform_mode']}{r}"].value for r in range(2, ws.max_row + 1)
+    }
     assert modes["ZZ-PM"] == "实行告知承诺（commitment）"
     assert modes["ZZ-PTHY45"] == "直接取消审批（cancelled）"
     assert modes["ZZ-YBZSP"] == "审批改为备案（filing）" and modes["ZZ-YPLS"] == "优化审批服务（optimised）"

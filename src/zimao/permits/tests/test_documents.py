@@ -38,8 +38,13 @@ def test_business_licence_fields_as_the_2019_design_prints_them(company):
     assert elicence.parse_identifier(cred.identifier).issuer_uscc == amr.uscc
     html = pdf.render_html(cred)
     text = re.sub(r"<[^>]+>", " ", html.split("</style>")[1])
-    for label, value in (("类　　型", s["type"]), ("注册资本", "壹佰万元整"), ("成立日期", s["established_on"]),
-                         ("营业期限", s["business_term"]), ("登记机关", amr.name_zh)):
+    for label, value in (
+        ("类　　型", s["type"]),
+        ("注册资本", "壹佰万元整"),
+        ("成立日期", s["established_on"]),
+        ("营业期限", s["business_term"]),
+        ("登记机关", amr.name_zh),
+    ):
         assert re.search(re.escape(label) + r"\s+" + re.escape(value), text), label
     assert "有效期" not in text and "国家市场监督管理总局监制" not in text  # SAMR's print mark is not imitated
 

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from zimao.cases.models import Timer
 from zimao.cases.services import decide, submit
-from zimao.catalog.models import ServiceItem
 from zimao.catalog import zone
+from zimao.catalog.models import ServiceItem
 from zimao.core import calendar, elicence
 from zimao.core.errors import BusinessError, Conflict
 from zimao.licences import services as licences
@@ -23,8 +23,13 @@ pytestmark = pytest.mark.django_db
 
 def commit(company, code="ZZ-PM", **kw):
     item = ServiceItem.objects.get(code=code)
-    params = {"uscc": company.uscc, "signer_name": "李明", "agree": True, "data": sample_data(item, company.uscc),
-              "conditions_hash": catalogue.conditions_version(item)}
+    params = {
+        "uscc": company.uscc,
+        "signer_name": "李明",
+        "agree": True,
+        "data": sample_data(item, company.uscc),
+        "conditions_hash": catalogue.conditions_version(item),
+    }
     params.update(kw)
     return permits.apply_with_commitment(company.applicant, code, **params)
 
@@ -144,7 +149,10 @@ def test_the_company_check_names_the_field_early(company, other_company):
     from zimao.permits.plugins import company_registered
 
     assert company_registered({"company": {"uscc": company.uscc}}) == []
-    assert company_registered({"company": {"uscc": other_company.uscc}}, applicant=company.applicant)[0].code == "not_your_company"
+    assert (
+        company_registered({"company": {"uscc": other_company.uscc}}, applicant=company.applicant)[0].code
+        == "not_your_company"
+    )
     assert company_registered({"company": {"uscc": "91110108551385082Q"}})[0].code == "unknown_company"
 
 
@@ -164,7 +172,9 @@ def test_an_optimised_approval_is_a_reviewed_case_with_shorter_limits(company):
     assert len(item.materials) < item.permit["materials_before"]
     case = apply(company.applicant, "ZZ-YPLS", company.uscc)
     assert case.status == "in_review"
-    assert case.due_date == calendar.add_working_days(timezone.localdate(case.submitted_at), item.promised_limit_days).date
+    assert (
+        case.due_date == calendar.add_working_days(timezone.localdate(case.submitted_at), item.promised_limit_days).date
+    )
     task = case.tasks.get(key="ZZ-YPLS")
     assert task.department.code == "AMR" and task.status == "open"
     decide(task.pk, company.applicant.__class__.objects.get(username="reviewer"), "approve", "材料齐全，符合条件")

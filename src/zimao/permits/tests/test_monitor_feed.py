@@ -28,20 +28,30 @@ def by_mode() -> dict[str, int]:
 
 
 def ledger() -> list[tuple]:
-    return sorted(MonitorEvent.objects.filter(stream=PERMITS_ISSUED)
-                  .values_list("event_key", "dimension", "period", "at", "ref", "label"))
+    return sorted(
+        MonitorEvent.objects.filter(stream=PERMITS_ISSUED).values_list(
+            "event_key", "dimension", "period", "at", "ref", "label"
+        )
+    )
 
 
 def rollups() -> list[tuple]:
-    return sorted(Rollup.objects.filter(stream=PERMITS_ISSUED, count__gt=0)
-                  .values_list("period", "dimension", "count", "total"))
+    return sorted(
+        Rollup.objects.filter(stream=PERMITS_ISSUED, count__gt=0).values_list("period", "dimension", "count", "total")
+    )
 
 
 def commit(company, code="ZZ-PM"):
     item = ServiceItem.objects.get(code=code)
-    return permits.apply_with_commitment(company.applicant, code, uscc=company.uscc, signer_name="李明", agree=True,
-                                         data=sample_data(item, company.uscc),
-                                         conditions_hash=catalogue.conditions_version(item))
+    return permits.apply_with_commitment(
+        company.applicant,
+        code,
+        uscc=company.uscc,
+        signer_name="李明",
+        agree=True,
+        data=sample_data(item, company.uscc),
+        conditions_hash=catalogue.conditions_version(item),
+    )
 
 
 def one_of_each(company, zone):

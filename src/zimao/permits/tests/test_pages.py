@@ -59,9 +59,17 @@ def test_the_commitment_page_grants_the_permit_in_one_visit(client, company):
     item = ServiceItem.objects.get(code="ZZ-PM")
     assert page.status_code == 200 and item.conditions_zh[:20] in html and company.uscc in html
     version = catalogue.conditions_version(item)
-    post = {"uscc": company.uscc, "conditions_version": version, "idempotency_key": "page-1",
-            "premises__address": "洛阳市涧西区天津路8号", "premises__area_m2": "90",
-            "auction__auctioneers": "2", "auction__registered_capital": "300", "signer_name": "李明", "agree": "true"}
+    post = {
+        "uscc": company.uscc,
+        "conditions_version": version,
+        "idempotency_key": "page-1",
+        "premises__address": "洛阳市涧西区天津路8号",
+        "premises__area_m2": "90",
+        "auction__auctioneers": "2",
+        "auction__registered_capital": "300",
+        "signer_name": "李明",
+        "agree": "true",
+    }
     response = client.post("/permits/items/ZZ-PM/commit/", post)
     assert response.status_code == 302
     number = response["Location"].rstrip("/").split("/")[-1]
@@ -74,8 +82,10 @@ def test_the_commitment_page_grants_the_permit_in_one_visit(client, company):
 
 def test_the_commitment_page_names_what_is_missing(client, company):
     login(client)
-    response = client.post("/permits/items/ZZ-PM/commit/", {"uscc": company.uscc, "premises__address": "",
-                                                            "auction__auctioneers": "0", "signer_name": ""})
+    response = client.post(
+        "/permits/items/ZZ-PM/commit/",
+        {"uscc": company.uscc, "premises__address": "", "auction__auctioneers": "0", "signer_name": ""},
+    )
     html = response.content.decode()
     assert response.status_code == 422
     for anchor in ("#f-agree", "#f-signer_name", "#f-premises__address", "#f-auction__auctioneers"):
@@ -85,8 +95,16 @@ def test_the_commitment_page_names_what_is_missing(client, company):
 
 def test_the_commitment_page_refuses_changed_conditions(client, company):
     login(client)
-    post = {"uscc": company.uscc, "conditions_version": "0" * 64, "premises__address": "洛阳市", "premises__area_m2": "90",
-            "auction__auctioneers": "2", "auction__registered_capital": "300", "signer_name": "李明", "agree": "true"}
+    post = {
+        "uscc": company.uscc,
+        "conditions_version": "0" * 64,
+        "premises__address": "洛阳市",
+        "premises__area_m2": "90",
+        "auction__auctioneers": "2",
+        "auction__registered_capital": "300",
+        "signer_name": "李明",
+        "agree": "true",
+    }
     response = client.post("/permits/items/ZZ-PM/commit/", post)
     assert response.status_code == 422 and "重新阅读" in response.content.decode()
 

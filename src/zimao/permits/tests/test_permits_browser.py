@@ -138,9 +138,18 @@ def test_a_restaurant_is_opened_through_the_bundle_in_one_submission(browser_pag
         expect(page.locator(f"#status-{key}")).to_have_class(re.compile(r"\bok\b"))
 
     section("name", {"trade_name": "香满楼"}, ("org_form",), {"division": "410311", "industry": "餐饮管理"})
-    section("registration", {"registered_capital": "50", "address": "洛阳市洛龙区开元大道1号", "business_scope": "餐饮服务",
-                             "legal_rep_name": "李明", "legal_rep_id": "11010519491231002X",
-                             "legal_rep_phone": "13812345678"}, ("articles",))
+    section(
+        "registration",
+        {
+            "registered_capital": "50",
+            "address": "洛阳市洛龙区开元大道1号",
+            "business_scope": "餐饮服务",
+            "legal_rep_name": "李明",
+            "legal_rep_id": "11010519491231002X",
+            "legal_rep_phone": "13812345678",
+        },
+        ("articles",),
+    )
     for key in ("steps", "seal", "tax", "social_insurance", "housing_fund"):
         section(key)
     section("bank", {"appointment_date": appointment_date()})
@@ -172,8 +181,13 @@ def test_a_restaurant_is_opened_through_the_bundle_in_one_submission(browser_pag
     expect(page.locator("#outputs a.output-link")).to_have_count(5)
     case = Case.objects.get(number=number)
     assert case.service.code == "YJS-KCG"
-    assert [o["kind"] for o in case.outputs] == ["business_licence", "food_business_permit", "fire_safety_permit",
-                                                 "sewer_discharge_permit", "filing.environmental_registration"]
+    assert [o["kind"] for o in case.outputs] == [
+        "business_licence",
+        "food_business_permit",
+        "fire_safety_permit",
+        "sewer_discharge_permit",
+        "filing.environmental_registration",
+    ]
     assert {t.department.code for t in case.tasks.filter(kind="review")} >= {"AMR", "FIRE", "URBAN", "ECOLOGY"}
 
     page.goto("/permits/companies/")

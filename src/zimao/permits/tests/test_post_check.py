@@ -32,7 +32,7 @@ def test_a_false_commitment_revokes_records_and_shows_on_verification_at_once(co
     grant, check, business = granted
     permit = grant.credentials[0]
     before = licences.verify(business.identifier)
-    assert dict((c.identifier, s) for c, s in before.holder_credentials)[permit.identifier] == "valid"
+    assert {c.identifier: s for c, s in before.holder_credentials}[permit.identifier] == "valid"
 
     officer = reviewer_for("COMMERCE")
     permits.record_post_check(check.pk, officer, "false", "现场核查无拍卖师，承诺不实")
@@ -43,7 +43,7 @@ def test_a_false_commitment_revokes_records_and_shows_on_verification_at_once(co
     assert licences.verify(permit.identifier).status == "revoked"
     after = licences.verify(business.identifier)
     assert after.current  # the business licence itself stands
-    assert dict((c.identifier, s) for c, s in after.holder_credentials)[permit.identifier] == "revoked"
+    assert {c.identifier: s for c, s in after.holder_credentials}[permit.identifier] == "revoked"
     record = CreditRecord.objects.get()
     assert record.holder_uscc == company.uscc and record.kind == "false_commitment"
     assert record.credential_identifier == permit.identifier and "现场核查无拍卖师" in record.details_zh

@@ -31,8 +31,12 @@ def test_the_business_licence_shows_every_permit_with_status_and_validity(compan
     result = licences.verify(lic.identifier)
     statuses = {c.identifier: s for c, s in result.holder_credentials}
     assert result.holder_credentials[0][0].pk == lic.pk  # the licence leads
-    assert statuses == {lic.identifier: "valid", food.identifier: "valid", filing.identifier: "valid",
-                        suspended.identifier: "suspended"}
+    assert statuses == {
+        lic.identifier: "valid",
+        food.identifier: "valid",
+        filing.identifier: "valid",
+        suspended.identifier: "suspended",
+    }
     # Expiry is not stored: the day after the food permit's validity it shows as expired.
     later = licences.verify(lic.identifier, today=food.valid_until + dt.timedelta(days=1))
     assert {c.identifier: s for c, s in later.holder_credentials}[food.identifier] == "expired"
@@ -43,7 +47,10 @@ def test_the_public_api_lists_the_permits_on_the_licence(client, company):
     food = commit(company, "ZZ-SPJY").credentials[0]
     body = client.get(f"/api/v1/licences/verify/{business_licence(company).identifier}").json()
     rows = {c["identifier"]: c for c in body["credentials"]}
-    assert rows[food.identifier]["status"] == "valid" and rows[food.identifier]["valid_until"] == food.valid_until.isoformat()
+    assert (
+        rows[food.identifier]["status"] == "valid"
+        and rows[food.identifier]["valid_until"] == food.valid_until.isoformat()
+    )
     assert "applicant_user_id" not in json.dumps(body)
 
 

@@ -92,8 +92,9 @@ class CertificateGoodsIn(Strict):
     unit: str = Field(max_length=20)
     gross_weight_kg: str | None = Field(default=None, pattern=DECIMAL)
     fob_value: str = Field(pattern=DECIMAL, description="FOB value of this good in the shipment")
-    rcep_country: str | None = Field(default=None, min_length=2, max_length=2,
-                                     description="only to state a country other than the computed one")
+    rcep_country: str | None = Field(
+        default=None, min_length=2, max_length=2, description="only to state a country other than the computed one"
+    )
     rcep_country_basis: str = Field(default="", max_length=300)
 
 
@@ -158,25 +159,50 @@ class CertificateOut(CertificateBriefOut):
 
 def _brief(cert: Certificate) -> dict:
     zh, en = services.STATUS_WORDS[cert.status]
-    return {"reference": cert.reference, "number": cert.number, "kind": cert.kind, "status": cert.status,
-            "status_zh": zh, "status_en": en, "exporter_uscc": cert.exporter_uscc, "exporter_name": cert.exporter_name,
-            "importing_country": cert.importing_country, "issuing_body": cert.issuing_body, "currency": cert.currency,
-            "fob_total": str(cert.fob_total), "submitted_at": cert.submitted_at, "due_date": cert.due_date,
-            "issued_on": cert.issued_on, "valid_until": cert.valid_until, "retroactive": cert.retroactive}
+    return {
+        "reference": cert.reference,
+        "number": cert.number,
+        "kind": cert.kind,
+        "status": cert.status,
+        "status_zh": zh,
+        "status_en": en,
+        "exporter_uscc": cert.exporter_uscc,
+        "exporter_name": cert.exporter_name,
+        "importing_country": cert.importing_country,
+        "issuing_body": cert.issuing_body,
+        "currency": cert.currency,
+        "fob_total": str(cert.fob_total),
+        "submitted_at": cert.submitted_at,
+        "due_date": cert.due_date,
+        "issued_on": cert.issued_on,
+        "valid_until": cert.valid_until,
+        "retroactive": cert.retroactive,
+    }
 
 
 def _copy(copy: TrueCopy) -> dict:
-    return {"reference": copy.reference, "number": copy.certificate.number, "status": copy.status, "reason": copy.reason,
-            "requested_at": copy.requested_at, "issued_at": copy.issued_at, "refusal_reason": copy.refusal_reason}
+    return {
+        "reference": copy.reference,
+        "number": copy.certificate.number,
+        "status": copy.status,
+        "reason": copy.reason,
+        "requested_at": copy.requested_at,
+        "issued_at": copy.issued_at,
+        "refusal_reason": copy.refusal_reason,
+    }
 
 
 def _full(cert: Certificate) -> dict:
     from django.urls import reverse
 
     out = _brief(cert) | {
-        "data": cert.data, "content": cert.content, "refusal_reason": cert.refusal_reason,
-        "invalidation_reason": cert.invalidation_reason, "fob_cny": str(cert.fob_cny) if cert.fob_cny is not None else None,
-        "kid": cert.kid, "jws": cert.jws,
+        "data": cert.data,
+        "content": cert.content,
+        "refusal_reason": cert.refusal_reason,
+        "invalidation_reason": cert.invalidation_reason,
+        "fob_cny": str(cert.fob_cny) if cert.fob_cny is not None else None,
+        "kid": cert.kid,
+        "jws": cert.jws,
         "true_copies": [_copy(t) for t in cert.true_copies.order_by("requested_at")],
     }
     if cert.number:
@@ -185,9 +211,15 @@ def _full(cert: Certificate) -> dict:
     return out
 
 
-@router.post("certificates", response={200: CertificateOut, 201: CertificateOut, **ERRORS},
-             summary="Apply for a certificate of origin 申请原产地证书", operation_id="applyCertificateOfOrigin")
-def apply(request: HttpRequest, payload: CertificateApplicationIn, idempotency_key: str = Header("", alias="Idempotency-Key")):
+@router.post(
+    "certificates",
+    response={200: CertificateOut, 201: CertificateOut, **ERRORS},
+    summary="Apply for a certificate of origin 申请原产地证书",
+    operation_id="applyCertificateOfOrigin",
+)
+def apply(
+    request: HttpRequest, payload: CertificateApplicationIn, idempotency_key: str = Header("", alias="Idempotency-Key")
+):
     """Apply (Art. 3.17.1–2, Annex 3B): each good's bill of materials is determined by the origin
     engine, and the application goes to the chosen issuing body. Send an ``Idempotency-Key``
     header: repeating the request returns the same application (200) instead of a second (201)."""
@@ -196,28 +228,44 @@ def apply(request: HttpRequest, payload: CertificateApplicationIn, idempotency_k
         data[key] = plain(getattr(payload, key))
     data["goods"] = [{k: v for k, v in g.items() if v is not None} for g in data["goods"]]
     # A case of the catalogue service RCEP-CO (the same as POST /api/v1/cases with its form).
-    cert, created = case_service.apply_through_engine(request.user, data, kind=payload.kind,
-                                                      idempotency_key=idempotency_key, with_created=True)
+    cert, created = case_service.apply_through_engine(
+        request.user, data, kind=payload.kind, idempotency_key=idempotency_key, with_created=True
+    )
     return Status(201 if created else 200, _full(cert))
 
 
-@router.get("certificates", response={200: list[CertificateBriefOut], **ERRORS},
-            summary="My certificates (or, for an issuing body, all) 我的原产地证书", operation_id="listCertificatesOfOrigin")
-def certificate_list(request: HttpRequest, status: Literal["", "submitted", "issued", "refused", "withdrawn",
-                                                            "invalidated"] = "", limit: int = 50):
+@router.get(
+    "certificates",
+    response={200: list[CertificateBriefOut], **ERRORS},
+    summary="My certificates (or, for an issuing body, all) 我的原产地证书",
+    operation_id="listCertificatesOfOrigin",
+)
+def certificate_list(
+    request: HttpRequest,
+    status: Literal["", "submitted", "issued", "refused", "withdrawn", "invalidated"] = "",
+    limit: int = 50,
+):
     return [_brief(c) for c in services.certificates_for(request.user, status=status)[: max(1, min(limit, 200))]]
 
 
-@router.get("certificates/queue", response={200: list[CertificateBriefOut], **ERRORS},
-            summary="Issuing body's review queue 待签证", operation_id="listCertificateReviewQueue")
+@router.get(
+    "certificates/queue",
+    response={200: list[CertificateBriefOut], **ERRORS},
+    summary="Issuing body's review queue 待签证",
+    operation_id="listCertificateReviewQueue",
+)
 def certificate_queue(request: HttpRequest):
     if services.issuing_officer(request.user) is None:
         raise forbidden("queue")
     return [_brief(c) for c in services.review_queue(request.user)[:200]]
 
 
-@router.get("certificates/{key}", response={200: CertificateOut, **ERRORS}, summary="A certificate 证书详情",
-            operation_id="getCertificateOfOrigin")
+@router.get(
+    "certificates/{key}",
+    response={200: CertificateOut, **ERRORS},
+    summary="A certificate 证书详情",
+    operation_id="getCertificateOfOrigin",
+)
 def certificate_detail(request: HttpRequest, key: str):
     """By application reference (COA…) or certificate number (R…)."""
     return _full(services.get_certificate(request.user, key))
@@ -236,47 +284,78 @@ class TradeOptionalReasonIn(Strict):
     reason: str = Field(default="", max_length=2000)
 
 
-@router.post("certificates/{reference}/issue", response={200: CertificateOut, **ERRORS}, summary="Issue 签发",
-             operation_id="issueCertificateOfOrigin")
+@router.post(
+    "certificates/{reference}/issue",
+    response={200: CertificateOut, **ERRORS},
+    summary="Issue 签发",
+    operation_id="issueCertificateOfOrigin",
+)
 def issue(request: HttpRequest, reference: str, payload: CertificateIssueIn):
     """The issuing body issues (reviewers of that department only)."""
-    return _full(services.issue(reference, request.user, retroactive_reason=payload.retroactive_reason,
-                                cny_rate=payload.cny_rate))
+    return _full(
+        services.issue(
+            reference, request.user, retroactive_reason=payload.retroactive_reason, cny_rate=payload.cny_rate
+        )
+    )
 
 
-@router.post("certificates/{reference}/refuse", response={200: CertificateOut, **ERRORS}, summary="Refuse 不予签证",
-             operation_id="refuseCertificateOfOrigin")
+@router.post(
+    "certificates/{reference}/refuse",
+    response={200: CertificateOut, **ERRORS},
+    summary="Refuse 不予签证",
+    operation_id="refuseCertificateOfOrigin",
+)
 def refuse(request: HttpRequest, reference: str, payload: TradeReasonIn):
     return _full(services.refuse(reference, request.user, payload.reason))
 
 
-@router.post("certificates/{reference}/withdraw", response={200: CertificateOut, **ERRORS}, summary="Withdraw 撤回",
-             operation_id="withdrawCertificateApplication")
+@router.post(
+    "certificates/{reference}/withdraw",
+    response={200: CertificateOut, **ERRORS},
+    summary="Withdraw 撤回",
+    operation_id="withdrawCertificateApplication",
+)
 def withdraw(request: HttpRequest, reference: str, payload: TradeOptionalReasonIn):
     return _full(services.withdraw(request.user, reference, payload.reason))
 
 
-@router.post("certificates/{number}/invalidate", response={200: CertificateOut, **ERRORS}, summary="Invalidate 作废",
-             operation_id="invalidateCertificateOfOrigin")
+@router.post(
+    "certificates/{number}/invalidate",
+    response={200: CertificateOut, **ERRORS},
+    summary="Invalidate 作废",
+    operation_id="invalidateCertificateOfOrigin",
+)
 def invalidate(request: HttpRequest, number: str, payload: TradeReasonIn):
     return _full(services.invalidate(number, request.user, payload.reason))
 
 
-@router.post("certificates/{number}/true-copies", response={201: TrueCopyOut, **ERRORS},
-             summary="Ask for a certified true copy 申请副本", operation_id="requestCertifiedTrueCopy")
+@router.post(
+    "certificates/{number}/true-copies",
+    response={201: TrueCopyOut, **ERRORS},
+    summary="Ask for a certified true copy 申请副本",
+    operation_id="requestCertifiedTrueCopy",
+)
 def true_copy(request: HttpRequest, number: str, payload: TradeReasonIn):
     """After theft, loss or destruction of the original (Art. 3.17.9)."""
     return Status(201, _copy(services.request_true_copy(request.user, number, payload.reason)))
 
 
-@router.post("true-copies/{reference}/issue", response={200: TrueCopyOut, **ERRORS}, summary="Issue a true copy 签发副本",
-             operation_id="issueCertifiedTrueCopy")
+@router.post(
+    "true-copies/{reference}/issue",
+    response={200: TrueCopyOut, **ERRORS},
+    summary="Issue a true copy 签发副本",
+    operation_id="issueCertifiedTrueCopy",
+)
 def true_copy_issue(request: HttpRequest, reference: str):
     return _copy(services.issue_true_copy(reference, request.user))
 
 
-@router.post("true-copies/{reference}/refuse", response={200: TrueCopyOut, **ERRORS}, summary="Refuse a true copy",
-             operation_id="refuseCertifiedTrueCopy")
+@router.post(
+    "true-copies/{reference}/refuse",
+    response={200: TrueCopyOut, **ERRORS},
+    summary="Refuse a true copy",
+    operation_id="refuseCertifiedTrueCopy",
+)
 def true_copy_refuse(request: HttpRequest, reference: str, payload: TradeReasonIn):
     return _copy(services.refuse_true_copy(reference, request.user, payload.reason))
 
@@ -320,14 +399,24 @@ class CertificateVerificationOut(Schema):
     goods: list[VerifiedGoodsOut] = []
 
 
-@router.get("verify/{number}", auth=None, response={200: CertificateVerificationOut, **PUBLIC_ERRORS},
-            summary="Verify a certificate or declaration of origin 核验原产地证明", operation_id="verifyCertificateOfOrigin")
+@router.get(
+    "verify/{number}",
+    auth=None,
+    response={200: CertificateVerificationOut, **PUBLIC_ERRORS},
+    summary="Verify a certificate or declaration of origin 核验原产地证明",
+    operation_id="verifyCertificateOfOrigin",
+)
 def verify(request: HttpRequest, number: str):
     """Public: every outcome, including "not genuine", is a 200 answer whose ``genuine`` says so."""
     result = services.verify(number)
     facts = result.facts()
-    return {"number": result.number, "format_valid": result.format_ok, "found": result.found, "genuine": result.genuine,
-            **{k: v for k, v in result.label.items() if k != "tag"}, "reason": result.reason, "kind": result.kind,
-            **{k: v for k, v in facts.items() if k not in ("kind", "number", "exporter_country")}}
-
-
+    return {
+        "number": result.number,
+        "format_valid": result.format_ok,
+        "found": result.found,
+        "genuine": result.genuine,
+        **{k: v for k, v in result.label.items() if k != "tag"},
+        "reason": result.reason,
+        "kind": result.kind,
+        **{k: v for k, v in facts.items() if k not in ("kind", "number", "exporter_country")},
+    }

@@ -37,8 +37,11 @@ CREDENTIAL_TYPE_SEQ = "400"
 # The reviewer's decision-time fields (``decision_fields`` of the catalogue's review task).
 DECISION_FIELDS = {"cny_rate", "retroactive_reason"}
 # How a case that ends without a certificate closes its application.
-CLOSED_AS = {"withdrawn": Certificate.Status.WITHDRAWN, "refused": Certificate.Status.REFUSED,
-             "rejected": Certificate.Status.REFUSED}
+CLOSED_AS = {
+    "withdrawn": Certificate.Status.WITHDRAWN,
+    "refused": Certificate.Status.REFUSED,
+    "rejected": Certificate.Status.REFUSED,
+}
 
 
 def application_from_case(data: dict) -> tuple[dict, str]:
@@ -50,8 +53,13 @@ def application_from_case(data: dict) -> tuple[dict, str]:
     application = {
         "exporter": section("exporter"),
         "importer": section("importer"),
-        "producer": ({"same_as_exporter": True} if producer.get("same_as_exporter") else
-                     {k: producer.get(k) for k in ("name", "address")} if producer.get("name") else None),
+        "producer": (
+            {"same_as_exporter": True}
+            if producer.get("same_as_exporter")
+            else {k: producer.get(k) for k in ("name", "address")}
+            if producer.get("name")
+            else None
+        ),
         "transport": section("transport"),
         "invoices": section("invoices").get("items") or [],
         "goods": section("goods").get("items") or [],
@@ -69,23 +77,36 @@ def case_data_from_application(application: dict, kind: str = Certificate.Kind.O
     """The other way: an application in the certificate service's shape → the RCEP-CO form."""
     producer = application.get("producer") or {}
     return {
-        "certificate": {"kind": kind, "issuing_body": application.get("issuing_body") or "",
-                        "currency": application.get("currency") or "", "remarks": application.get("remarks") or "",
-                        "retroactive_reason": application.get("retroactive_reason") or ""},
+        "certificate": {
+            "kind": kind,
+            "issuing_body": application.get("issuing_body") or "",
+            "currency": application.get("currency") or "",
+            "remarks": application.get("remarks") or "",
+            "retroactive_reason": application.get("retroactive_reason") or "",
+        },
         "exporter": application.get("exporter") or {},
-        "producer": {"same_as_exporter": True} if producer.get("same_as_exporter") else
-                    {k: producer.get(k) or "" for k in ("name", "address")},
+        "producer": {"same_as_exporter": True}
+        if producer.get("same_as_exporter")
+        else {k: producer.get(k) or "" for k in ("name", "address")},
         "importer": application.get("importer") or {},
         "transport": application.get("transport") or {},
         "invoices": {"items": application.get("invoices") or []},
-        "goods": {"items": [{k: v for k, v in g.items() if v not in (None, "")} for g in application.get("goods") or []]},
+        "goods": {
+            "items": [{k: v for k, v in g.items() if v not in (None, "")} for g in application.get("goods") or []]
+        },
         "third_party": application.get("third_party_invoicing") or {},
         "declaration": application.get("declaration") or {},
     }
 
 
-def apply_through_engine(user, application: dict, *, kind: str = Certificate.Kind.ORIGINAL,
-                         idempotency_key: str = "", with_created: bool = False):
+def apply_through_engine(
+    user,
+    application: dict,
+    *,
+    kind: str = Certificate.Kind.ORIGINAL,
+    idempotency_key: str = "",
+    with_created: bool = False,
+):
     """Apply as a case of RCEP-CO — 通过办件引擎申请 (the exporter's pages and the trade API).
     With ``with_created``, ``(certificate, created)``: a repeated idempotency key is not a new one."""
     from zimao.cases import services as cases
@@ -93,15 +114,18 @@ def apply_through_engine(user, application: dict, *, kind: str = Certificate.Kin
     if kind not in Certificate.Kind.values:
         raise BusinessError.of("kind", "invalid", "证书种类不正确", "unknown certificate kind", status=422)
     try:
-        submission = cases.submit(user, SERVICE_CODE, case_data_from_application(application, kind),
-                                  idempotency_key=idempotency_key)
+        submission = cases.submit(
+            user, SERVICE_CODE, case_data_from_application(application, kind), idempotency_key=idempotency_key
+        )
     except BusinessError as exc:
         raise _renamed(exc, _service_path) from None  # named as the trade pages and API name them
     cert = Certificate.objects.get(case_number=submission.case.number)
     return (cert, submission.created) if with_created else cert
 
 
-def decide_through_engine(cert: Certificate, user, outcome: str, *, reason: str = "", fields: dict | None = None) -> Certificate:
+def decide_through_engine(
+    cert: Certificate, user, outcome: str, *, reason: str = "", fields: dict | None = None
+) -> Certificate:
     """The issuing body's desk deciding an engine certificate: the decision is the case task's
     (``cases.decide``), so the case, its clock and its outputs follow; problems keep the desk's names."""
     from zimao.cases import services as cases
@@ -112,8 +136,9 @@ def decide_through_engine(cert: Certificate, user, outcome: str, *, reason: str 
     try:
         cases.decide(task.pk, user, outcome, reason, fields)
     except BusinessError as exc:
-        raise type(exc)(*[dataclasses.replace(p, field=p.field.removeprefix("fields.")) for p in exc.problems],
-                        status=exc.status) from None
+        raise type(exc)(
+            *[dataclasses.replace(p, field=p.field.removeprefix("fields.")) for p in exc.problems], status=exc.status
+        ) from None
     return Certificate.objects.get(pk=cert.pk)
 
 
@@ -125,8 +150,12 @@ def withdraw_through_engine(cert: Certificate, user, reason: str = "") -> Certif
 
 
 # Where the certificate service's field names sit in the RCEP-CO form (the rest are the same).
-FORM_PATHS = {"remarks": "certificate.remarks", "retroactive_reason": "certificate.retroactive_reason",
-              "currency": "certificate.currency", "issuing_body": "certificate.issuing_body"}
+FORM_PATHS = {
+    "remarks": "certificate.remarks",
+    "retroactive_reason": "certificate.retroactive_reason",
+    "currency": "certificate.currency",
+    "issuing_body": "certificate.issuing_body",
+}
 
 
 def _form_path(name: str) -> str:
@@ -161,8 +190,9 @@ def check_certificate_of_origin(data: dict, applicant=None) -> list:
     return []
 
 
-@effects.register("trade.record_application", "登记证书申请并预留数量",
-                  "Record the application and hold back-to-back quantities")
+@effects.register(
+    "trade.record_application", "登记证书申请并预留数量", "Record the application and hold back-to-back quantities"
+)
 def record_application(ctx) -> dict:
     user = _applicant(ctx.applicant_id)
     application, kind = application_from_case(ctx.data)
@@ -186,13 +216,22 @@ def issue_certificate(ctx) -> dict:
             return {"certificate_number": cert.number}  # a retried run never issues twice
         actor = get_user_model().objects.filter(username=ctx.actor).first() or ctx.actor
         try:
-            cert = services.issue_locked(cert, actor, Department.objects.get(code=cert.issuing_body),
-                                         retroactive_reason=decision.get("retroactive_reason") or "",
-                                         cny_rate=decision.get("cny_rate"))
+            cert = services.issue_locked(
+                cert,
+                actor,
+                Department.objects.get(code=cert.issuing_body),
+                retroactive_reason=decision.get("retroactive_reason") or "",
+                cny_rate=decision.get("cny_rate"),
+            )
         except BusinessError as exc:
             # What the reviewer must give is a decision-time field: name it as the engine does.
-            raise type(exc)(*[dataclasses.replace(p, field=f"fields.{p.field}") if p.field in DECISION_FIELDS else p
-                              for p in exc.problems], status=exc.status) from None
+            raise type(exc)(
+                *[
+                    dataclasses.replace(p, field=f"fields.{p.field}") if p.field in DECISION_FIELDS else p
+                    for p in exc.problems
+                ],
+                status=exc.status,
+            ) from None
     return {"certificate_number": cert.number}
 
 
@@ -203,20 +242,45 @@ def certificate_output(ctx) -> list[dict]:
     cert = Certificate.objects.get(case_number=ctx.number)
     c = cert.content
     cred = licences.issue_credential(
-        kind=CREDENTIAL_KIND, title_zh="原产地证书（RCEP）", title_en="Certificate of Origin (Form RCEP)",
-        holder_uscc=cert.exporter_uscc, holder_name=cert.exporter_name, case_number=ctx.number, actor=ctx.actor,
-        valid_from=cert.issued_on, valid_until=cert.valid_until,
-        subject={"number": cert.number, "importing_country": cert.importing_country,
-                 "issuing_body": c["certification"]["issuing_body_name"],
-                 "goods": [{"hs": g["hs"], "description": g["description"], "quantity": g["quantity"],
-                            "unit": g["unit"], "criterion": g["criterion"]} for g in c["goods"]],
-                 "issued_retroactively": c["flags"]["issued_retroactively"], "back_to_back": c["flags"]["back_to_back"]},
+        kind=CREDENTIAL_KIND,
+        title_zh="原产地证书（RCEP）",
+        title_en="Certificate of Origin (Form RCEP)",
+        holder_uscc=cert.exporter_uscc,
+        holder_name=cert.exporter_name,
+        case_number=ctx.number,
+        actor=ctx.actor,
+        valid_from=cert.issued_on,
+        valid_until=cert.valid_until,
+        subject={
+            "number": cert.number,
+            "importing_country": cert.importing_country,
+            "issuing_body": c["certification"]["issuing_body_name"],
+            "goods": [
+                {
+                    "hs": g["hs"],
+                    "description": g["description"],
+                    "quantity": g["quantity"],
+                    "unit": g["unit"],
+                    "criterion": g["criterion"],
+                }
+                for g in c["goods"]
+            ],
+            "issued_retroactively": c["flags"]["issued_retroactively"],
+            "back_to_back": c["flags"]["back_to_back"],
+        },
     )
     if cert.credential_identifier != cred.identifier:
         cert.credential_identifier = cred.identifier
         cert.save(update_fields=["credential_identifier", "updated_at"])
-    return [{"identifier": cred.identifier, "kind": CREDENTIAL_KIND, "title_zh": "原产地证书（RCEP）",
-             "title_en": "Certificate of Origin (Form RCEP)", "certificate_number": cert.number}]
+    return [
+        {
+            "identifier": cred.identifier,
+            "kind": CREDENTIAL_KIND,
+            "title_zh": "原产地证书（RCEP）",
+            "title_en": "Certificate of Origin (Form RCEP)",
+            "certificate_number": cert.number,
+        }
+    ]
 
 
 def register_credential_kind() -> None:

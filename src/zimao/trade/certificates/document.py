@@ -121,16 +121,22 @@ def rcep_country_of_origin(bom, result, exporting_party: str = EXPORTING_PARTY) 
     product = bom.product
     codes = set(result.criterion)
     if "PE" not in codes:
-        return {"country": product.country, "basis": "Art. 2.6.2",
-                "en": f"the good acquired its originating status in {country_en(product.country)} (Art. 2.6.2)",
-                "zh": f"货物在{country_zh(product.country)}获得原产资格（第2.6条第2款）"}
+        return {
+            "country": product.country,
+            "basis": "Art. 2.6.2",
+            "en": f"the good acquired its originating status in {country_en(product.country)} (Art. 2.6.2)",
+            "zh": f"货物在{country_zh(product.country)}获得原产资格（第2.6条第2款）",
+        }
     ops = product.operations
     beyond = [o for o in (ops or ()) if o not in MINIMAL_OPERATIONS]
     if product.country == exporting_party and beyond:
-        return {"country": exporting_party, "basis": "Art. 2.6.2",
-                "en": f"produced from originating materials in {country_en(exporting_party)} by operations beyond "
-                      f"the minimal operations ({', '.join(beyond)}) (Art. 2.6.2)",
-                "zh": f"在{country_zh(exporting_party)}以原产材料生产，且进行了超出微小加工的工序（{'、'.join(beyond)}）（第2.6条第2款）"}
+        return {
+            "country": exporting_party,
+            "basis": "Art. 2.6.2",
+            "en": f"produced from originating materials in {country_en(exporting_party)} by operations beyond "
+            f"the minimal operations ({', '.join(beyond)}) (Art. 2.6.2)",
+            "zh": f"在{country_zh(exporting_party)}以原产材料生产，且进行了超出微小加工的工序（{'、'.join(beyond)}）（第2.6条第2款）",
+        }
     values: dict[str, Decimal] = {}
     for m in bom.materials:
         # Packing for transport and indirect materials are not "used in the production" of the good.
@@ -144,13 +150,19 @@ def rcep_country_of_origin(bom, result, exporting_party: str = EXPORTING_PARTY) 
         top = max(values.values())
         tied = sorted(c for c, v in values.items() if v == top)
         country = exporting_party if exporting_party in tied else tied[0]
-    why_en = ("no operation beyond the minimal operations of Art. 2.6.5 was declared" if ops is not None
-              else "the operations were not declared")
+    why_en = (
+        "no operation beyond the minimal operations of Art. 2.6.5 was declared"
+        if ops is not None
+        else "the operations were not declared"
+    )
     why_zh = "未申报超出第2.6条第5款微小加工的工序" if ops is not None else "未申报生产工序"
-    return {"country": country, "basis": "Art. 2.6.4",
-            "en": f"{why_en}, so the RCEP country of origin is the Party contributing the highest value of originating "
-                  f"materials: {country_en(country)} (Art. 2.6.4)",
-            "zh": f"{why_zh}，RCEP原产国为提供原产材料价值最高的缔约方：{country_zh(country)}（第2.6条第4款）"}
+    return {
+        "country": country,
+        "basis": "Art. 2.6.4",
+        "en": f"{why_en}, so the RCEP country of origin is the Party contributing the highest value of originating "
+        f"materials: {country_en(country)} (Art. 2.6.4)",
+        "zh": f"{why_zh}，RCEP原产国为提供原产材料价值最高的缔约方：{country_zh(country)}（第2.6条第4款）",
+    }
 
 
 def determine_item(bom, *, field: str = "bom", on: dt.date | None = None) -> dict:
@@ -161,8 +173,10 @@ def determine_item(bom, *, field: str = "bom", on: dt.date | None = None) -> dic
     try:
         result = determine(bom, on=on)
     except OriginError as exc:
-        problems = [Problem(f"{field}.{p.field}" if p.field not in ("BOM", "") else field, p.code,
-                            p.zh, p.en) for p in exc.as_problems()]
+        problems = [
+            Problem(f"{field}.{p.field}" if p.field not in ("BOM", "") else field, p.code, p.zh, p.en)
+            for p in exc.as_problems()
+        ]
         raise BusinessError(*problems, status=422) from None
     data = result.as_dict()
     data["rcep_country"] = rcep_country_of_origin(bom, result)
@@ -174,8 +188,10 @@ def load_bill(bom, field: str = "bom"):
     try:
         return load_bom(bom)
     except BomError as exc:
-        problems = [Problem(f"{field}.{p.field}" if p.field not in ("BOM", "") else field, p.code, p.zh, p.en)
-                    for p in exc.as_problems()]
+        problems = [
+            Problem(f"{field}.{p.field}" if p.field not in ("BOM", "") else field, p.code, p.zh, p.en)
+            for p in exc.as_problems()
+        ]
         raise BusinessError(*problems, status=422) from None
 
 
@@ -241,7 +257,7 @@ def declaration_payload(dec) -> dict:
 def signature_fingerprint(token: str) -> str:
     """A short, printable fingerprint of a signature (printed in box 16)."""
     digest = hashlib.sha256(token.encode()).hexdigest().upper()
-    return " ".join(digest[i:i + 4] for i in range(0, 16, 4))
+    return " ".join(digest[i : i + 4] for i in range(0, 16, 4))
 
 
 # ---------------------------------------------------------------------------------------------

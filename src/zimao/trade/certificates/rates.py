@@ -34,12 +34,22 @@ def set_rate(currency: str, month: dt.date, cny_per_unit, source: str, actor) ->
     p.raise_if_any()
     with transaction.atomic():
         row, created = ExchangeRate.objects.get_or_create(
-            currency=currency, month=month_start(month), defaults={"cny_per_unit": value, "source": source[:200]})
+            currency=currency, month=month_start(month), defaults={"cny_per_unit": value, "source": source[:200]}
+        )
         if not created and row.cny_per_unit != value:
-            raise Conflict(Problem("cny_rate", "rate_exists",
-                                   f"{currency} {month:%Y-%m} 的汇率已录入为 {row.cny_per_unit}",
-                                   f"the {currency} rate for {month:%Y-%m} is already {row.cny_per_unit}"))
+            raise Conflict(
+                Problem(
+                    "cny_rate",
+                    "rate_exists",
+                    f"{currency} {month:%Y-%m} 的汇率已录入为 {row.cny_per_unit}",
+                    f"the {currency} rate for {month:%Y-%m} is already {row.cny_per_unit}",
+                )
+            )
         if created:
-            audit.record(actor, "exchange_rate.set", row, after={"currency": currency, "month": row.month,
-                                                                 "cny_per_unit": value, "source": source})
+            audit.record(
+                actor,
+                "exchange_rate.set",
+                row,
+                after={"currency": currency, "month": row.month, "cny_per_unit": value, "source": source},
+            )
     return row

@@ -20,12 +20,12 @@ from django.utils import timezone
 from zimao.catalog.models import Department, Officer
 from zimao.core import audit, calendar, sequences, signing
 from zimao.core.errors import BusinessError, Conflict, Problem, forbidden, not_found
-from zimao.trade.access import exporters_of, exporter_usccs, issuing_officer, is_trade_official, can_view
+from zimao.trade.access import can_view, exporter_usccs, exporters_of, is_trade_official, issuing_officer
 from zimao.trade.certificates import document as docs
 from zimao.trade.certificates.document import EXPORTING_PARTY, country_en
 from zimao.trade.certificates.rates import rate_for, set_rate
 from zimao.trade.models import BackToBackDraw, Certificate, OriginalProof, TrueCopy
-from zimao.trade.validation import Problems, json_safe, clean_application
+from zimao.trade.validation import Problems, clean_application, json_safe
 
 S = Certificate.Status
 
@@ -71,18 +71,22 @@ def application_reference(prefix: str) -> str:
 
 def _lock_original(facts: dict) -> OriginalProof:
     """The stored original proof for ``facts`` (created on first presentation), locked."""
-    defaults = {k: facts[k] for k in ("issued_on", "rcep_country", "approved_exporter_code", "hs", "description",
-                                      "quantity", "unit")}
+    defaults = {
+        k: facts[k]
+        for k in ("issued_on", "rcep_country", "approved_exporter_code", "hs", "description", "quantity", "unit")
+    }
     defaults["criterion"] = ", ".join(facts["criterion"])
     defaults["valid_until"] = docs.one_year_validity(facts["issued_on"])
     try:
         with transaction.atomic():
-            OriginalProof.objects.get_or_create(country=facts["country"], reference=facts["reference"],
-                                                item=facts["item"], defaults=defaults)
+            OriginalProof.objects.get_or_create(
+                country=facts["country"], reference=facts["reference"], item=facts["item"], defaults=defaults
+            )
     except IntegrityError:
         pass  # created at the same moment by another application: read it below
-    return OriginalProof.objects.select_for_update().get(country=facts["country"], reference=facts["reference"],
-                                                          item=facts["item"])
+    return OriginalProof.objects.select_for_update().get(
+        country=facts["country"], reference=facts["reference"], item=facts["item"]
+    )
 
 
 def _drawn(original: OriginalProof, exclude_certificate: int | None = None) -> Decimal:
@@ -101,14 +105,21 @@ def _draw_originals(p: Problems, cert: Certificate | None, goods: list[dict]) ->
         original = _lock_original(facts)
         for key in ("issued_on", "rcep_country", "hs", "quantity", "unit"):
             if getattr(original, key) != facts[key]:
-                p.add(f"goods[{i}].original.{key}", "original_mismatch", "与此前提交的同一份原始证明的内容不一致",
-                      "differs from the same original proof presented before")
+                p.add(
+                    f"goods[{i}].original.{key}",
+                    "original_mismatch",
+                    "与此前提交的同一份原始证明的内容不一致",
+                    "differs from the same original proof presented before",
+                )
         wanted[original.pk] += g["quantity"]
         left = original.quantity - _drawn(original, cert.pk if cert else None) - (wanted[original.pk] - g["quantity"])
         if g["quantity"] > left:
-            p.add(f"goods[{i}].quantity", "exceeds_original",
-                  f"超过原始证明尚未使用的数量 {left.normalize():f} {original.unit}（第3.19条第1款(e)项）",
-                  f"exceeds what is left of the original proof, {left.normalize():f} {original.unit} (Art. 3.19.1(e))")
+            p.add(
+                f"goods[{i}].quantity",
+                "exceeds_original",
+                f"超过原始证明尚未使用的数量 {left.normalize():f} {original.unit}（第3.19条第1款(e)项）",
+                f"exceeds what is left of the original proof, {left.normalize():f} {original.unit} (Art. 3.19.1(e))",
+            )
         draws.append((original, g["quantity"]))
     return draws
 
@@ -138,8 +149,9 @@ def apply(user, data: dict, *, kind: str = Certificate.Kind.ORIGINAL, idempotenc
         raise
 
 
-def record_application(user, cleaned: dict, *, idempotency_key: str = "", case_number: str = "",
-                       today: dt.date | None = None) -> Certificate:
+def record_application(
+    user, cleaned: dict, *, idempotency_key: str = "", case_number: str = "", today: dt.date | None = None
+) -> Certificate:
     """Record a checked application (``clean_application``) for the issuing body, holding the
     partial quantities a back-to-back certificate draws on its originals (Art. 3.19.1(e)) —
     登记申请并预留数量. Inside the caller's transaction; 409 when a quantity is no longer left."""
@@ -151,18 +163,39 @@ def record_application(user, cleaned: dict, *, idempotency_key: str = "", case_n
     draws = _draw_originals(p, None, cleaned["goods"]) if kind == Certificate.Kind.BACK_TO_BACK else []
     p.raise_if_any(status=409 if any(x.code == "exceeds_original" for x in p.items) else 422)
     cert = Certificate.objects.create(
-        reference=application_reference("COA"), kind=kind, applicant=user, exporter_uscc=exporter.uscc,
-        exporter_name=exporter.name, issuing_body=cleaned["issuing_body"],
-        importing_country=cleaned["importer"]["country"], currency=cleaned["currency"], fob_total=fob_total,
-        departure_date=cleaned["transport"]["departure_date"], data=json_safe(cleaned),
-        idempotency_key=idempotency_key, submitted_at=timezone.now(), case_number=case_number,
-        due_date=calendar.add_working_days(today, PROMISED_WORKING_DAYS).date)
+        reference=application_reference("COA"),
+        kind=kind,
+        applicant=user,
+        exporter_uscc=exporter.uscc,
+        exporter_name=exporter.name,
+        issuing_body=cleaned["issuing_body"],
+        importing_country=cleaned["importer"]["country"],
+        currency=cleaned["currency"],
+        fob_total=fob_total,
+        departure_date=cleaned["transport"]["departure_date"],
+        data=json_safe(cleaned),
+        idempotency_key=idempotency_key,
+        submitted_at=timezone.now(),
+        case_number=case_number,
+        due_date=calendar.add_working_days(today, PROMISED_WORKING_DAYS).date,
+    )
     for original, quantity in draws:
         BackToBackDraw.objects.create(certificate=cert, original=original, quantity=quantity)
-    audit.record(user, "coo.apply", cert, after={
-        "reference": cert.reference, "kind": kind, "exporter": exporter.uscc, "issuing_body": cert.issuing_body,
-        "importing_country": cert.importing_country, "goods": len(cleaned["goods"]),
-        "idempotency_key": idempotency_key, "case": case_number})
+    audit.record(
+        user,
+        "coo.apply",
+        cert,
+        after={
+            "reference": cert.reference,
+            "kind": kind,
+            "exporter": exporter.uscc,
+            "issuing_body": cert.issuing_body,
+            "importing_country": cert.importing_country,
+            "goods": len(cleaned["goods"]),
+            "idempotency_key": idempotency_key,
+            "case": case_number,
+        },
+    )
     return cert
 
 
@@ -193,16 +226,20 @@ def review_queue(user):
     officer = issuing_officer(user)
     if officer is None:
         return Certificate.objects.none()
-    return Certificate.objects.filter(issuing_body=officer.department.code, status=S.SUBMITTED) \
-        .order_by("due_date", "submitted_at", "id")
+    return Certificate.objects.filter(issuing_body=officer.department.code, status=S.SUBMITTED).order_by(
+        "due_date", "submitted_at", "id"
+    )
 
 
 def true_copies_queue(user):
     officer = issuing_officer(user)
     if officer is None:
         return TrueCopy.objects.none()
-    return TrueCopy.objects.filter(certificate__issuing_body=officer.department.code, status=TrueCopy.Status.REQUESTED) \
-        .select_related("certificate").order_by("requested_at")
+    return (
+        TrueCopy.objects.filter(certificate__issuing_body=officer.department.code, status=TrueCopy.Status.REQUESTED)
+        .select_related("certificate")
+        .order_by("requested_at")
+    )
 
 
 def get_certificate(user, key: str) -> Certificate:
@@ -235,8 +272,14 @@ def _locked(reference: str) -> Certificate:
 
 def status_conflict(cert: Certificate) -> Conflict:
     words = STATUS_WORDS.get(cert.status, (cert.status, cert.status))
-    return Conflict(Problem("status", "invalid_transition", f"该申请当前状态为“{words[0]}”，不能执行此操作",
-                            f"The application is {words[1].lower()}; this cannot be done now"))
+    return Conflict(
+        Problem(
+            "status",
+            "invalid_transition",
+            f"该申请当前状态为“{words[0]}”，不能执行此操作",
+            f"The application is {words[1].lower()}; this cannot be done now",
+        )
+    )
 
 
 def withdraw(user, reference: str, reason: str = "") -> Certificate:
@@ -276,9 +319,13 @@ def refuse(reference: str, user, reason: str) -> Certificate:
     """The issuing body refuses to certify — 不予签证 — giving its reason."""
     reason = (reason or "").strip()
     if not reason:
-        raise BusinessError.of("reason", "required", "不予签证时必须说明理由", "Give the reason for refusing", status=422)
+        raise BusinessError.of(
+            "reason", "required", "不予签证时必须说明理由", "Give the reason for refusing", status=422
+        )
     if len(reason) > 2000:
-        raise BusinessError.of("reason", "too_long", "理由不能超过2000字", "The reason must be at most 2000 characters", status=422)
+        raise BusinessError.of(
+            "reason", "too_long", "理由不能超过2000字", "The reason must be at most 2000 characters", status=422
+        )
     engine_cert = _on_engine(reference)
     if engine_cert is not None:
         require_issuer(user, engine_cert)
@@ -296,7 +343,9 @@ def refuse(reference: str, user, reason: str) -> Certificate:
         cert.decided_by = user
         cert.save()
         cert.draws.all().delete()
-        audit.record(user, "coo.refuse", cert, before={"status": S.SUBMITTED}, after={"status": S.REFUSED, "reason": reason})
+        audit.record(
+            user, "coo.refuse", cert, before={"status": S.SUBMITTED}, after={"status": S.REFUSED, "reason": reason}
+        )
     return cert
 
 
@@ -306,8 +355,16 @@ def refuse(reference: str, user, reason: str) -> Certificate:
 # -- issuing — 签发
 
 
-def _content(cert: Certificate, number: str, issued_on: dt.date, valid_until: dt.date, retroactive: bool,
-             reason: str, signatory: str, body: Department) -> dict:
+def _content(
+    cert: Certificate,
+    number: str,
+    issued_on: dt.date,
+    valid_until: dt.date,
+    retroactive: bool,
+    reason: str,
+    signatory: str,
+    body: Department,
+) -> dict:
     """The Form RCEP content — 证书内容 (Annex 3B part 1), fixed at issue and signed."""
     data = cert.data
     invoices = [f"{inv['number']} ({inv['date']})" for inv in data["invoices"]]
@@ -315,9 +372,16 @@ def _content(cert: Certificate, number: str, issued_on: dt.date, valid_until: dt
     for i, g in enumerate(data["goods"], start=1):
         rvc = "RVC" in g["criterion"]
         entry = {
-            "item": i, "marks": g["marks"], "packages": g["packages"], "description": g["description"],
-            "hs": g["hs"], "hs_version": g.get("hs_version", ""), "criterion": g["criterion"],
-            "rcep_country": g["rcep_country"], "quantity": g["quantity"], "unit": g["unit"],
+            "item": i,
+            "marks": g["marks"],
+            "packages": g["packages"],
+            "description": g["description"],
+            "hs": g["hs"],
+            "hs_version": g.get("hs_version", ""),
+            "criterion": g["criterion"],
+            "rcep_country": g["rcep_country"],
+            "quantity": g["quantity"],
+            "unit": g["unit"],
             "gross_weight_kg": g.get("gross_weight_kg"),
             # Box 12 / Annex 3B 1(k): the FOB value only where the RVC criterion is used.
             "fob": g["fob_value"] if rvc else None,
@@ -325,8 +389,9 @@ def _content(cert: Certificate, number: str, issued_on: dt.date, valid_until: dt
         }
         if g.get("original"):
             o = g["original"]
-            entry["original"] = {k: o[k] for k in ("country", "reference", "item", "issued_on", "rcep_country",
-                                                   "approved_exporter_code")}
+            entry["original"] = {
+                k: o[k] for k in ("country", "reference", "item", "issued_on", "rcep_country", "approved_exporter_code")
+            }
             originals.append(entry["original"])
         goods.append(entry)
     remarks = []
@@ -335,8 +400,10 @@ def _content(cert: Certificate, number: str, issued_on: dt.date, valid_until: dt
     for o in originals:
         # Annex 3B 1(m): the original's number, date, first exporting Party's RCEP country of
         # origin and, if any, its approved exporter code.
-        text = (f"{docs.BACK_TO_BACK_WORDS}: original proof of origin No. {o['reference']} issued on {o['issued_on']} "
-                f"in {country_en(o['country'])}, RCEP country of origin {country_en(o['rcep_country'])}")
+        text = (
+            f"{docs.BACK_TO_BACK_WORDS}: original proof of origin No. {o['reference']} issued on {o['issued_on']} "
+            f"in {country_en(o['country'])}, RCEP country of origin {country_en(o['rcep_country'])}"
+        )
         if o.get("approved_exporter_code"):
             text += f", approved exporter {o['approved_exporter_code']}"
         remarks.append(text)
@@ -360,17 +427,30 @@ def _content(cert: Certificate, number: str, issued_on: dt.date, valid_until: dt
         "transport": data["transport"],
         "goods": goods,
         "remarks": remarks,
-        "flags": {"issued_retroactively": retroactive, "back_to_back": bool(originals),
-                  "third_party_invoicing": bool(third)},
-        "declaration": {"importing_country": data["importer"]["country"], "place": data["declaration"]["place"],
-                        "date": cert.submitted_at.astimezone(timezone.get_current_timezone()).date().isoformat(),
-                        "signatory": data["declaration"]["signatory"]},
-        "certification": {"issuing_body": body.code, "issuing_body_name": body.name_en, "place": place_of_issue(),
-                          "date": issued_on.isoformat(), "signatory": signatory},
+        "flags": {
+            "issued_retroactively": retroactive,
+            "back_to_back": bool(originals),
+            "third_party_invoicing": bool(third),
+        },
+        "declaration": {
+            "importing_country": data["importer"]["country"],
+            "place": data["declaration"]["place"],
+            "date": cert.submitted_at.astimezone(timezone.get_current_timezone()).date().isoformat(),
+            "signatory": data["declaration"]["signatory"],
+        },
+        "certification": {
+            "issuing_body": body.code,
+            "issuing_body_name": body.name_en,
+            "place": place_of_issue(),
+            "date": issued_on.isoformat(),
+            "signatory": signatory,
+        },
     }
 
 
-def issue(reference: str, user, *, retroactive_reason: str = "", cny_rate=None, today: dt.date | None = None) -> Certificate:
+def issue(
+    reference: str, user, *, retroactive_reason: str = "", cny_rate=None, today: dt.date | None = None
+) -> Certificate:
     """Issue the certificate — 签发原产地证书 (Art. 3.17): a unique number, the issuing body's
     electronic signature, validity of one year (Art. 3.16), "ISSUED RETROACTIVELY"
     when issued after the departure date (Art. 3.17.8)."""
@@ -380,17 +460,27 @@ def issue(reference: str, user, *, retroactive_reason: str = "", cny_rate=None, 
         require_issuer(user, engine_cert)
         if engine_cert.status != S.SUBMITTED:
             raise status_conflict(engine_cert)
-        fields = {k: v for k, v in (("cny_rate", cny_rate), ("retroactive_reason", retroactive_reason)) if v not in (None, "")}
+        fields = {
+            k: v for k, v in (("cny_rate", cny_rate), ("retroactive_reason", retroactive_reason)) if v not in (None, "")
+        }
         return case_service().decide_through_engine(engine_cert, user, "approve", fields=fields)
     with transaction.atomic():
         cert = _locked(reference)
         officer = require_issuer(user, cert)
-        return issue_locked(cert, user, officer.department, retroactive_reason=retroactive_reason, cny_rate=cny_rate,
-                            today=today)
+        return issue_locked(
+            cert, user, officer.department, retroactive_reason=retroactive_reason, cny_rate=cny_rate, today=today
+        )
 
 
-def issue_locked(cert: Certificate, actor, body: Department, *, retroactive_reason: str = "", cny_rate=None,
-                 today: dt.date | None = None) -> Certificate:
+def issue_locked(
+    cert: Certificate,
+    actor,
+    body: Department,
+    *,
+    retroactive_reason: str = "",
+    cny_rate=None,
+    today: dt.date | None = None,
+) -> Certificate:
     """Issue a certificate already locked and decided for by ``body`` — the one issuing path, for
     the issuing body's desk and for the case engine's review task (``actor`` a user or a name)."""
     today = today or timezone.localdate()
@@ -403,31 +493,48 @@ def issue_locked(cert: Certificate, actor, body: Department, *, retroactive_reas
     # Box 14 prints the reason: in English, like the whole form (Art. 3.17.3(c)).
     reason = p.text(reason, "retroactive_reason", required=False, limit=500, english=True)
     if retroactive and docs.add_years(cert.departure_date, 1) < today:
-        raise Conflict(Problem("transport.departure_date", "too_late",
-                               "出运已超过一年，不能补发证书（第3.17条第8款）",
-                               "More than one year after shipment: the certificate cannot be issued (Art. 3.17.8)"))
+        raise Conflict(
+            Problem(
+                "transport.departure_date",
+                "too_late",
+                "出运已超过一年，不能补发证书（第3.17条第8款）",
+                "More than one year after shipment: the certificate cannot be issued (Art. 3.17.8)",
+            )
+        )
     if retroactive and not reason:
-        p.add("retroactive_reason", "required", "货物已出运，补发证书须说明原因（第3.17条第8款）",
-              "the goods have left: give the reason for issuing retroactively (Art. 3.17.8)")
+        p.add(
+            "retroactive_reason",
+            "required",
+            "货物已出运，补发证书须说明原因（第3.17条第8款）",
+            "the goods have left: give the reason for issuing retroactively (Art. 3.17.8)",
+        )
     valid_until = docs.one_year_validity(today)
     if cert.kind == Certificate.Kind.BACK_TO_BACK:
         draws = list(cert.draws.select_related("original"))
         for i, d in enumerate(draws):
             if d.original.valid_until < today:
-                p.add(f"goods[{i}].original", "original_expired", "原始原产地证明已过有效期（第3.19条第1款(a)项）",
-                      "the original proof of origin is no longer valid (Art. 3.19.1(a))")
+                p.add(
+                    f"goods[{i}].original",
+                    "original_expired",
+                    "原始原产地证明已过有效期（第3.19条第1款(a)项）",
+                    "the original proof of origin is no longer valid (Art. 3.19.1(a))",
+                )
         p.raise_if_any(status=409)
         # Art. 3.19.1(b): never valid longer than the original proof it rests on.
         valid_until = min([valid_until] + [d.original.valid_until for d in draws])
     rate = rate_for(cert.currency, today)
     if rate is None and cny_rate not in (None, ""):
-        rate = set_rate(cert.currency, today, cny_rate, f"entered by {audit.actor_name(actor)} when issuing "
-                        f"{cert.reference}", actor).cny_per_unit
+        rate = set_rate(
+            cert.currency, today, cny_rate, f"entered by {audit.actor_name(actor)} when issuing {cert.reference}", actor
+        ).cny_per_unit
     if rate is None:
-        p.add("cny_rate", "no_exchange_rate",
-              f"尚未录入 {today:%Y-%m} 的 {cert.currency} 海关计征汇率，请填写（用于统计离岸价人民币值）",
-              f"no customs rate of {cert.currency} for {today:%Y-%m} is entered yet; give it (it converts the FOB "
-              "value to yuan for the statistics)")
+        p.add(
+            "cny_rate",
+            "no_exchange_rate",
+            f"尚未录入 {today:%Y-%m} 的 {cert.currency} 海关计征汇率，请填写（用于统计离岸价人民币值）",
+            f"no customs rate of {cert.currency} for {today:%Y-%m} is entered yet; give it (it converts the FOB "
+            "value to yuan for the statistics)",
+        )
     p.raise_if_any()
     serial = sequences.next_value(f"trade.coo.{today.year}")
     number = docs.certificate_number(cert.issuing_body, today.year, serial)
@@ -445,9 +552,20 @@ def issue_locked(cert: Certificate, actor, body: Department, *, retroactive_reas
     cert.decided_at = cert.issued_at
     cert.decided_by = user
     cert.save()
-    audit.record(actor, "coo.issue", cert, before={"status": S.SUBMITTED}, after={
-        "status": S.ISSUED, "number": number, "valid_until": valid_until, "retroactive": retroactive,
-        "kid": cert.kid, "fob_cny": cert.fob_cny})
+    audit.record(
+        actor,
+        "coo.issue",
+        cert,
+        before={"status": S.SUBMITTED},
+        after={
+            "status": S.ISSUED,
+            "number": number,
+            "valid_until": valid_until,
+            "retroactive": retroactive,
+            "kid": cert.kid,
+            "fob_cny": cert.fob_cny,
+        },
+    )
     _tell_monitor(cert)
     return cert
 
@@ -475,8 +593,9 @@ def invalidate(number: str, user, reason: str) -> Certificate:
 
             if licences.get_credential(cert.credential_identifier).status != "revoked":
                 licences.revoke(cert.credential_identifier, reason, user)
-        audit.record(user, "coo.invalidate", cert, before={"status": S.ISSUED},
-                     after={"status": S.INVALIDATED, "reason": reason})
+        audit.record(
+            user, "coo.invalidate", cert, before={"status": S.ISSUED}, after={"status": S.INVALIDATED, "reason": reason}
+        )
     return cert
 
 
@@ -494,9 +613,15 @@ def tell_monitor(code: str, at, **kw) -> None:
 def _tell_monitor(cert: Certificate) -> None:
     """One event per certificate, in the issue's transaction: counted, and its FOB in yuan summed,
     by destination."""
-    tell_monitor("trade.rcep_certificates", cert.issued_at, value=cert.fob_cny or Decimal(0),
-                 dimension=cert.importing_country, event_key=f"coo:{cert.number}", ref=cert.number,
-                 label=cert.exporter_name)
+    tell_monitor(
+        "trade.rcep_certificates",
+        cert.issued_at,
+        value=cert.fob_cny or Decimal(0),
+        dimension=cert.importing_country,
+        event_key=f"coo:{cert.number}",
+        ref=cert.number,
+        label=cert.exporter_name,
+    )
 
 
 def monitor_events():
@@ -504,5 +629,11 @@ def monitor_events():
     from zimao.core.events import Fact as Event
 
     for cert in Certificate.objects.filter(status=S.ISSUED).order_by("issued_at", "id").iterator():
-        yield Event(at=cert.issued_at, event_key=f"coo:{cert.number}", value=cert.fob_cny or Decimal(0),
-                    dimension=cert.importing_country, ref=cert.number, label=cert.exporter_name)
+        yield Event(
+            at=cert.issued_at,
+            event_key=f"coo:{cert.number}",
+            value=cert.fob_cny or Decimal(0),
+            dimension=cert.importing_country,
+            ref=cert.number,
+            label=cert.exporter_name,
+        )

@@ -74,27 +74,56 @@ class Verification:
         if self.certificate is not None:
             c = self.certificate.content
             return {
-                "kind": "certificate", "number": self.certificate.number, "issued_on": c["issued_on"],
-                "valid_until": c["valid_until"], "exporter": c["exporter"]["name"],
-                "exporter_country": c["exporter"]["country"], "importing_country": c["importer"]["country"],
+                "kind": "certificate",
+                "number": self.certificate.number,
+                "issued_on": c["issued_on"],
+                "valid_until": c["valid_until"],
+                "exporter": c["exporter"]["name"],
+                "exporter_country": c["exporter"]["country"],
+                "importing_country": c["importer"]["country"],
                 "issuing_body": c["certification"]["issuing_body_name"],
-                "goods": [{"item": g["item"], "hs": g["hs"], "description": g["description"], "quantity": g["quantity"],
-                           "unit": g["unit"], "criterion": g["criterion"], "rcep_country": g["rcep_country"]}
-                          for g in c["goods"]],
+                "goods": [
+                    {
+                        "item": g["item"],
+                        "hs": g["hs"],
+                        "description": g["description"],
+                        "quantity": g["quantity"],
+                        "unit": g["unit"],
+                        "criterion": g["criterion"],
+                        "rcep_country": g["rcep_country"],
+                    }
+                    for g in c["goods"]
+                ],
                 "issued_retroactively": c["flags"]["issued_retroactively"],
                 "back_to_back": c["flags"]["back_to_back"],
                 "true_copies": [t.issued_at for t in self.true_copies],
             }
         c = self.declaration.content
         return {
-            "kind": "declaration", "number": self.declaration.reference, "issued_on": c["completed_on"],
-            "valid_until": self.declaration.valid_until.isoformat(), "exporter": c["exporter"]["name"],
-            "exporter_country": c["exporter"]["country"], "importing_country": c["importer"]["country"],
-            "authorisation_code": c["authorisation_code"], "issuing_body": "",
-            "goods": [{"item": g["item"], "hs": g["hs"], "description": g["description"], "quantity": g["quantity"],
-                       "unit": g["unit"], "criterion": g["criterion"], "rcep_country": g["rcep_country"]}
-                      for g in c["goods"]],
-            "issued_retroactively": False, "back_to_back": False, "true_copies": [],
+            "kind": "declaration",
+            "number": self.declaration.reference,
+            "issued_on": c["completed_on"],
+            "valid_until": self.declaration.valid_until.isoformat(),
+            "exporter": c["exporter"]["name"],
+            "exporter_country": c["exporter"]["country"],
+            "importing_country": c["importer"]["country"],
+            "authorisation_code": c["authorisation_code"],
+            "issuing_body": "",
+            "goods": [
+                {
+                    "item": g["item"],
+                    "hs": g["hs"],
+                    "description": g["description"],
+                    "quantity": g["quantity"],
+                    "unit": g["unit"],
+                    "criterion": g["criterion"],
+                    "rcep_country": g["rcep_country"],
+                }
+                for g in c["goods"]
+            ],
+            "issued_retroactively": False,
+            "back_to_back": False,
+            "true_copies": [],
         }
 
 
@@ -122,8 +151,11 @@ def verify(number: str, *, today: dt.date | None = None) -> Verification:
         result.signature_reason = signing.content_problem(cert.jws, docs.certificate_payload(cert))
         if result.signature_reason:
             return result
-        result.true_copies = [t for t in cert.true_copies.filter(status=TrueCopy.Status.ISSUED).order_by("issued_at")
-                              if signing.content_problem(t.jws, docs.true_copy_payload(t)) is None]
+        result.true_copies = [
+            t
+            for t in cert.true_copies.filter(status=TrueCopy.Status.ISSUED).order_by("issued_at")
+            if signing.content_problem(t.jws, docs.true_copy_payload(t)) is None
+        ]
         if cert.status == S.INVALIDATED or _credential_revoked(cert):
             result.status = "invalidated"
         elif cert.valid_until < today:
@@ -161,8 +193,9 @@ def certificate_statistics(start: dt.date, end: dt.date, *, period: str = "month
     """
     if period not in ("month", "quarter", "year"):
         raise ValueError("period must be month, quarter or year")
-    qs = Certificate.objects.filter(status=S.ISSUED, issued_on__gte=start, issued_on__lte=end) \
-        .values_list("issued_on", "importing_country", "currency", "fob_total", "fob_cny")
+    qs = Certificate.objects.filter(status=S.ISSUED, issued_on__gte=start, issued_on__lte=end).values_list(
+        "issued_on", "importing_country", "currency", "fob_total", "fob_cny"
+    )
     groups: dict[tuple[str, str], dict] = {}
     for issued_on, country, currency, fob, fob_cny in qs.iterator():
         if period == "month":
@@ -171,9 +204,18 @@ def certificate_statistics(start: dt.date, end: dt.date, *, period: str = "month
             key = f"{issued_on.year}-Q{(issued_on.month - 1) // 3 + 1}"
         else:
             key = f"{issued_on.year}"
-        row = groups.setdefault((key, country), {
-            "period": key, "country": country, "country_en": PARTIES.get(country, (country, country))[0],
-            "country_zh": country_zh(country), "certificates": 0, "fob_cny": Decimal(0), "fob": defaultdict(Decimal)})
+        row = groups.setdefault(
+            (key, country),
+            {
+                "period": key,
+                "country": country,
+                "country_en": PARTIES.get(country, (country, country))[0],
+                "country_zh": country_zh(country),
+                "certificates": 0,
+                "fob_cny": Decimal(0),
+                "fob": defaultdict(Decimal),
+            },
+        )
         row["certificates"] += 1
         row["fob_cny"] += fob_cny or Decimal(0)
         row["fob"][currency] += fob

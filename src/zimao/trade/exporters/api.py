@@ -49,19 +49,29 @@ class ExporterStatusIn(Strict):
 
 
 def _exporter(e: ApprovedExporter) -> dict:
-    return {k: getattr(e, k) for k in ("code", "uscc", "name", "name_en", "address_en", "hs_chapters", "granted_on",
-                                       "expires_on", "status")}
+    return {
+        k: getattr(e, k)
+        for k in ("code", "uscc", "name", "name_en", "address_en", "hs_chapters", "granted_on", "expires_on", "status")
+    }
 
 
-@router.post("approved-exporters", response={201: ApprovedExporterOut, **ERRORS},
-             summary="Authorise an approved exporter 认定经核准出口商", operation_id="authoriseApprovedExporter")
+@router.post(
+    "approved-exporters",
+    response={201: ApprovedExporterOut, **ERRORS},
+    summary="Authorise an approved exporter 认定经核准出口商",
+    operation_id="authoriseApprovedExporter",
+)
 def approved_exporter_create(request: HttpRequest, payload: ApprovedExporterIn):
     """Customs (the competent authority) only (Art. 3.21)."""
     return Status(201, _exporter(services.authorise_exporter(request.user, **payload.model_dump())))
 
 
-@router.get("approved-exporters", response={200: list[ApprovedExporterOut], **ERRORS},
-            summary="Approved exporters 经核准出口商", operation_id="listApprovedExporters")
+@router.get(
+    "approved-exporters",
+    response={200: list[ApprovedExporterOut], **ERRORS},
+    summary="Approved exporters 经核准出口商",
+    operation_id="listApprovedExporters",
+)
 def approved_exporter_list(request: HttpRequest):
     """Officials see all; a company sees its own authorisation."""
     if services.is_trade_official(request.user):
@@ -70,8 +80,12 @@ def approved_exporter_list(request: HttpRequest):
     return [_exporter(own)] if own else []
 
 
-@router.post("approved-exporters/{code}/status", response={200: ApprovedExporterOut, **ERRORS},
-             summary="Suspend, withdraw or reinstate 暂停/撤销/恢复", operation_id="setApprovedExporterStatus")
+@router.post(
+    "approved-exporters/{code}/status",
+    response={200: ApprovedExporterOut, **ERRORS},
+    summary="Suspend, withdraw or reinstate 暂停/撤销/恢复",
+    operation_id="setApprovedExporterStatus",
+)
 def approved_exporter_status(request: HttpRequest, code: str, payload: ExporterStatusIn):
     return _exporter(services.set_exporter_status(request.user, code, payload.status, payload.reason))
 
@@ -99,28 +113,47 @@ class OriginDeclarationOut(Schema):
 
 
 def _declaration(dec: OriginDeclaration) -> dict:
-    return {"reference": dec.reference, "authorisation_code": dec.exporter.code, "importing_country": dec.importing_country,
-            "completed_on": dec.completed_on, "valid_until": dec.valid_until, "status": dec.status, "content": dec.content,
-            "verify_url": docs.verify_url(dec.reference), "kid": dec.kid, "jws": dec.jws}
+    return {
+        "reference": dec.reference,
+        "authorisation_code": dec.exporter.code,
+        "importing_country": dec.importing_country,
+        "completed_on": dec.completed_on,
+        "valid_until": dec.valid_until,
+        "status": dec.status,
+        "content": dec.content,
+        "verify_url": docs.verify_url(dec.reference),
+        "kid": dec.kid,
+        "jws": dec.jws,
+    }
 
 
-@router.post("declarations-of-origin", response={200: OriginDeclarationOut, 201: OriginDeclarationOut, **ERRORS},
-             summary="Complete a declaration of origin 出具原产地声明", operation_id="completeDeclarationOfOrigin")
-def declaration_of_origin(request: HttpRequest, payload: OriginDeclarationIn,
-                          idempotency_key: str = Header("", alias="Idempotency-Key")):
+@router.post(
+    "declarations-of-origin",
+    response={200: OriginDeclarationOut, 201: OriginDeclarationOut, **ERRORS},
+    summary="Complete a declaration of origin 出具原产地声明",
+    operation_id="completeDeclarationOfOrigin",
+)
+def declaration_of_origin(
+    request: HttpRequest, payload: OriginDeclarationIn, idempotency_key: str = Header("", alias="Idempotency-Key")
+):
     """An approved exporter declares origin itself (Art. 3.18.1(a), Annex 3B part 2)."""
     data = payload.model_dump()
     data["producer"] = plain(payload.producer)
     data["goods"] = [{k: v for k, v in g.items() if v is not None} for g in data["goods"]]
-    before = OriginDeclaration.objects.filter(completed_by=request.user, idempotency_key=idempotency_key).exists() \
-        if idempotency_key else False
+    before = (
+        OriginDeclaration.objects.filter(completed_by=request.user, idempotency_key=idempotency_key).exists()
+        if idempotency_key
+        else False
+    )
     dec = services.complete_declaration(request.user, data, idempotency_key=idempotency_key)
     return Status(200 if before else 201, _declaration(dec))
 
 
-@router.get("declarations-of-origin", response={200: list[OriginDeclarationOut], **ERRORS},
-            summary="Declarations of origin 原产地声明", operation_id="listDeclarationsOfOrigin")
+@router.get(
+    "declarations-of-origin",
+    response={200: list[OriginDeclarationOut], **ERRORS},
+    summary="Declarations of origin 原产地声明",
+    operation_id="listDeclarationsOfOrigin",
+)
 def declarations_of_origin(request: HttpRequest, limit: int = 50):
     return [_declaration(d) for d in services.declarations_for(request.user)[: max(1, min(limit, 200))]]
-
-

@@ -21,16 +21,52 @@ Nothing here touches the database; see docs/origin.md for the rules applied and 
 
 from .engine import OriginResult, determine
 from .model import (
-    MINIMAL_OPERATIONS, PARTIES, BillOfMaterials, BomError, BuildUp, Material, OriginError, Product, load_bom,
+    MINIMAL_OPERATIONS,
+    PARTIES,
+    BillOfMaterials,
+    BomError,
+    BuildUp,
+    Material,
+    OriginError,
+    Product,
+    load_bom,
 )
 from .psr import (
-    Correlation, PsrEntry, PsrError, PsrFileError, PsrTable, active_table, override_path, shipped_table,
+    Correlation,
+    PsrEntry,
+    PsrError,
+    PsrFileError,
+    PsrTable,
+    active_table,
+    override_path,
+    shipped_table,
 )
 from .rules import Alternative, Exclusion, Rule, RuleSyntaxError, Test, parse_rule
 
 __all__ = [
-    "Alternative", "BillOfMaterials", "BomError", "BuildUp", "Correlation", "Exclusion", "MINIMAL_OPERATIONS",
-    "Material", "OriginError", "OriginResult", "PARTIES", "Product", "PsrEntry", "PsrError", "PsrFileError",
-    "PsrTable", "Rule", "RuleSyntaxError", "Test", "active_table", "determine", "load_bom", "override_path",
-    "parse_rule", "shipped_table",
+    "Alternative",
+    "BillOfMaterials",
+    "BomError",
+    "BuildUp",
+    "Correlation",
+    "Exclusion",
+    "MINIMAL_OPERATIONS",
+    "Material",
+    "OriginError",
+    "OriginResult",
+    "PARTIES",
+    "Product",
+    "PsrEntry",
+    "PsrError",
+    "PsrFileError",
+    "PsrTable",
+    "Rule",
+    "RuleSyntaxError",
+    "Test",
+    "active_table",
+    "determine",
+    "load_bom",
+    "override_path",
+    "parse_rule",
+    "shipped_table",
 ]

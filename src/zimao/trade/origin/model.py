@@ -69,41 +69,93 @@ MINIMAL_OPERATIONS: dict[str, str] = {
 
 # Art. 3.3 subparagraphs — 完全获得或者生产的货物.
 WHOLLY_OBTAINED: dict[str, tuple[str, str]] = {
-    "a": ("plants and plant goods grown and harvested, picked, or gathered there",
-          "在该缔约方种植并收获、采摘或采集的植物及植物产品"),
+    "a": (
+        "plants and plant goods grown and harvested, picked, or gathered there",
+        "在该缔约方种植并收获、采摘或采集的植物及植物产品",
+    ),
     "b": ("live animals born and raised there", "在该缔约方出生并饲养的活动物"),
     "c": ("goods obtained from live animals raised there", "从在该缔约方饲养的活动物获得的货物"),
-    "d": ("goods obtained by hunting, trapping, fishing, farming, aquaculture, gathering, or capturing there",
-          "在该缔约方狩猎、诱捕、捕捞、耕种、水产养殖、采集或捕获获得的货物"),
-    "e": ("minerals and other naturally occurring substances extracted or taken there",
-          "从该缔约方土壤、水域、海床或海床底土提取或得到的矿物及其他天然生成物质"),
-    "f": ("goods of sea-fishing and other marine life taken outside the territorial sea by vessels of that Party",
-          "该缔约方船只在领海以外水域获得的海洋渔获及其他海洋生物"),
-    "g": ("goods of sea-fishing taken from the high seas by vessels of that Party",
-          "该缔约方船只在公海获得的海洋渔获及其他海洋生物"),
-    "h": ("goods processed or made on board factory ships of that Party from goods in (f) or (g)",
-          "在该缔约方加工船上仅以(f)或(g)项货物加工或制造的货物"),
-    "i": ("waste and scrap, or used goods, fit only for disposal, recovery of raw materials or recycling",
-          "仅适用于处置、回收原材料或再利用的废碎料或旧货"),
-    "j": ("goods obtained or produced there solely from goods in (a) through (i) or their derivatives",
-          "仅由(a)至(i)项所列货物或其衍生物在该缔约方获得或生产的货物"),
+    "d": (
+        "goods obtained by hunting, trapping, fishing, farming, aquaculture, gathering, or capturing there",
+        "在该缔约方狩猎、诱捕、捕捞、耕种、水产养殖、采集或捕获获得的货物",
+    ),
+    "e": (
+        "minerals and other naturally occurring substances extracted or taken there",
+        "从该缔约方土壤、水域、海床或海床底土提取或得到的矿物及其他天然生成物质",
+    ),
+    "f": (
+        "goods of sea-fishing and other marine life taken outside the territorial sea by vessels of that Party",
+        "该缔约方船只在领海以外水域获得的海洋渔获及其他海洋生物",
+    ),
+    "g": (
+        "goods of sea-fishing taken from the high seas by vessels of that Party",
+        "该缔约方船只在公海获得的海洋渔获及其他海洋生物",
+    ),
+    "h": (
+        "goods processed or made on board factory ships of that Party from goods in (f) or (g)",
+        "在该缔约方加工船上仅以(f)或(g)项货物加工或制造的货物",
+    ),
+    "i": (
+        "waste and scrap, or used goods, fit only for disposal, recovery of raw materials or recycling",
+        "仅适用于处置、回收原材料或再利用的废碎料或旧货",
+    ),
+    "j": (
+        "goods obtained or produced there solely from goods in (a) through (i) or their derivatives",
+        "仅由(a)至(i)项所列货物或其衍生物在该缔约方获得或生产的货物",
+    ),
 }
 
 # Material roles — 材料角色. Each role is treated by the article named beside it.
 ROLES: dict[str, tuple[str, str, str]] = {
     "material": ("3.2", "material used in production", "用于生产的材料"),
-    "packing": ("3.8", "packing material or container for transportation (Art. 3.8.1)", "运输用包装材料及容器（第3.8条第1款）"),
-    "retail_packaging": ("3.8", "packaging for retail sale, classified with the good (Art. 3.8.2)", "零售用包装材料及容器（第3.8条第2款）"),
-    "accessory": ("3.9", "accessory, spare part, tool or instructional material presented with the good",
-                  "与货物一同报验的附件、备件、工具及说明材料"),
-    "indirect": ("3.10", "indirect material (fuel, tools, moulds, lubricants, …)", "间接材料（燃料、工具、模具、润滑剂等）"),
+    "packing": (
+        "3.8",
+        "packing material or container for transportation (Art. 3.8.1)",
+        "运输用包装材料及容器（第3.8条第1款）",
+    ),
+    "retail_packaging": (
+        "3.8",
+        "packaging for retail sale, classified with the good (Art. 3.8.2)",
+        "零售用包装材料及容器（第3.8条第2款）",
+    ),
+    "accessory": (
+        "3.9",
+        "accessory, spare part, tool or instructional material presented with the good",
+        "与货物一同报验的附件、备件、工具及说明材料",
+    ),
+    "indirect": (
+        "3.10",
+        "indirect material (fuel, tools, moulds, lubricants, …)",
+        "间接材料（燃料、工具、模具、润滑剂等）",
+    ),
 }
 
 _TOP_KEYS = {"hs_version", "product", "rule", "build_up", "materials", "date"}
-_PRODUCT_KEYS = {"hs", "fob", "currency", "country", "weight_kg", "operations", "description",
-                 "wholly_obtained", "chemical_reaction"}
-_MATERIAL_KEYS = {"description", "hs", "hs_version", "country", "originating", "value", "weight_kg",
-                  "role", "deductions", "invoiced_separately", "customary", "currency"}
+_PRODUCT_KEYS = {
+    "hs",
+    "fob",
+    "currency",
+    "country",
+    "weight_kg",
+    "operations",
+    "description",
+    "wholly_obtained",
+    "chemical_reaction",
+}
+_MATERIAL_KEYS = {
+    "description",
+    "hs",
+    "hs_version",
+    "country",
+    "originating",
+    "value",
+    "weight_kg",
+    "role",
+    "deductions",
+    "invoiced_separately",
+    "customary",
+    "currency",
+}
 _BUILD_UP_KEYS = ("direct_labour", "direct_overhead", "profit", "other_cost")
 
 
@@ -121,13 +173,15 @@ class OriginError(Exception):
     def as_dict(self) -> dict:
         """The ``{"error": {...}}`` shape the command line prints (field named in zh and en)."""
         first = self.errors[0]
-        return {"error": {
-            "code": self.code,
-            "field": first[0],
-            "message_zh": first[1],
-            "message_en": first[2],
-            "errors": [{"field": f, "message_zh": zh, "message_en": en} for f, zh, en in self.errors],
-        }}
+        return {
+            "error": {
+                "code": self.code,
+                "field": first[0],
+                "message_zh": first[1],
+                "message_en": first[2],
+                "errors": [{"field": f, "message_zh": zh, "message_en": en} for f, zh, en in self.errors],
+            }
+        }
 
     def as_problems(self):
         """The same errors as ``zimao.core.errors.Problem`` for the API (imported lazily: it needs Django)."""
@@ -309,8 +363,11 @@ class _Collector:
             return None
         for key in value:
             if key not in allowed:
-                self.add(f"{path}.{key}" if path != "BOM" else key, "不允许的字段（拼写是否有误？）",
-                         "unknown field (misspelt?)")
+                self.add(
+                    f"{path}.{key}" if path != "BOM" else key,
+                    "不允许的字段（拼写是否有误？）",
+                    "unknown field (misspelt?)",
+                )
         return value
 
     def decimal(self, raw, path: str, *, positive: bool = False, required: bool = True) -> Decimal | None:
@@ -320,7 +377,7 @@ class _Collector:
             return None
         if isinstance(raw, bool) or isinstance(raw, float):
             # A float has already lost cents (0.1 + 0.2 ≠ 0.3); ask for a string instead.
-            self.add(path, "金额须以字符串书写，如 \"12.50\"", "write amounts as strings, e.g. \"12.50\"")
+            self.add(path, '金额须以字符串书写，如 "12.50"', 'write amounts as strings, e.g. "12.50"')
             return None
         if isinstance(raw, (int, Decimal)):
             value = Decimal(raw)
@@ -358,29 +415,37 @@ class _Collector:
         if raw is None and allow_null:
             return None
         if not isinstance(raw, bool):
-            self.add(path, "应为 true 或 false" + ("（未知时为 null）" if allow_null else ""),
-                     "must be true or false" + (" (null when unknown)" if allow_null else ""))
+            self.add(
+                path,
+                "应为 true 或 false" + ("（未知时为 null）" if allow_null else ""),
+                "must be true or false" + (" (null when unknown)" if allow_null else ""),
+            )
             return None
         return raw
 
     def hs(self, raw, path: str) -> str | None:
         code = normalise_hs6(raw) if isinstance(raw, str) else None
         if code is None:
-            self.add(path, "应为6位税则号列（子目），如 \"940360\"",
-                     "must be a 6-digit HS subheading such as \"940360\"")
+            self.add(path, '应为6位税则号列（子目），如 "940360"', 'must be a 6-digit HS subheading such as "940360"')
         return code
 
     def country(self, raw, path: str, *, allow_unknown: bool) -> str | None:
         if not isinstance(raw, str):
-            self.add(path, "应为两位国家代码（ISO 3166）" + ("或 \"unknown\"" if allow_unknown else ""),
-                     "must be a 2-letter ISO 3166 country code" + (" or \"unknown\"" if allow_unknown else ""))
+            self.add(
+                path,
+                "应为两位国家代码（ISO 3166）" + ('或 "unknown"' if allow_unknown else ""),
+                "must be a 2-letter ISO 3166 country code" + (' or "unknown"' if allow_unknown else ""),
+            )
             return None
         value = raw.strip()
         if allow_unknown and value.lower() == UNKNOWN_COUNTRY:
             return UNKNOWN_COUNTRY
         if not re.fullmatch(r"[A-Za-z]{2}", value):
-            self.add(path, "应为两位国家代码（ISO 3166）" + ("或 \"unknown\"" if allow_unknown else ""),
-                     "must be a 2-letter ISO 3166 country code" + (" or \"unknown\"" if allow_unknown else ""))
+            self.add(
+                path,
+                "应为两位国家代码（ISO 3166）" + ('或 "unknown"' if allow_unknown else ""),
+                "must be a 2-letter ISO 3166 country code" + (' or "unknown"' if allow_unknown else ""),
+            )
             return None
         return value.upper()
 
@@ -402,7 +467,7 @@ def load_bom(data) -> BillOfMaterials:
 
     hs_version = normalise_hs_version(top.get("hs_version"))
     if top.get("hs_version") is None:
-        c.add("hs_version", f"此项必填（协调制度版本，如 HS2012）", "is required (the HS edition, e.g. HS2012)")
+        c.add("hs_version", "此项必填（协调制度版本，如 HS2012）", "is required (the HS edition, e.g. HS2012)")
     elif hs_version is None:
         c.add("hs_version", f"取值应为 {' / '.join(HS_VERSIONS)} 之一", f"must be one of {', '.join(HS_VERSIONS)}")
 
@@ -431,14 +496,18 @@ def load_bom(data) -> BillOfMaterials:
 
     if product is not None and not product.wholly_obtained and materials is not None:
         if not any(m.role == "material" for m in materials):
-            c.add("materials", "至少列明一项生产所用材料（role 为 material），完全获得货物除外（product.wholly_obtained）",
-                  "list at least one material used in production (role \"material\"), unless the good is wholly "
-                  "obtained (product.wholly_obtained)")
+            c.add(
+                "materials",
+                "至少列明一项生产所用材料（role 为 material），完全获得货物除外（product.wholly_obtained）",
+                'list at least one material used in production (role "material"), unless the good is wholly '
+                "obtained (product.wholly_obtained)",
+            )
 
     if c.errors:
         raise BomError(c.errors)
-    return BillOfMaterials(hs_version=hs_version, product=product, materials=tuple(materials), rule=rule,
-                           build_up=build_up, date=when)
+    return BillOfMaterials(
+        hs_version=hs_version, product=product, materials=tuple(materials), rule=rule, build_up=build_up, date=when
+    )
 
 
 def _load_product(c: _Collector, raw) -> Product | None:
@@ -451,7 +520,11 @@ def _load_product(c: _Collector, raw) -> Product | None:
     fob = c.decimal(p.get("fob"), "product.fob", positive=True)
     currency = p.get("currency")
     if not (isinstance(currency, str) and re.fullmatch(r"[A-Za-z]{3}", currency.strip())):
-        c.add("product.currency", "应为三位货币代码（ISO 4217），如 \"USD\"", "must be a 3-letter ISO 4217 code such as \"USD\"")
+        c.add(
+            "product.currency",
+            '应为三位货币代码（ISO 4217），如 "USD"',
+            'must be a 3-letter ISO 4217 code such as "USD"',
+        )
         currency = None
     else:
         currency = currency.strip().upper()
@@ -468,8 +541,11 @@ def _load_product(c: _Collector, raw) -> Product | None:
     if wo is not None and wo is not False:
         letter = re.fullmatch(r"(?:3\.3)?\s*\(?([a-jA-J])\)?", wo.strip()) if isinstance(wo, str) else None
         if letter is None:
-            c.add("product.wholly_obtained", "应为第3.3条的项号 a 至 j（如 \"a\"）",
-                  "must name the subparagraph of Art. 3.3, \"a\" through \"j\" (e.g. \"a\")")
+            c.add(
+                "product.wholly_obtained",
+                '应为第3.3条的项号 a 至 j（如 "a"）',
+                'must name the subparagraph of Art. 3.3, "a" through "j" (e.g. "a")',
+            )
             wo = None
         else:
             wo = letter.group(1).lower()
@@ -479,8 +555,17 @@ def _load_product(c: _Collector, raw) -> Product | None:
     description = p.get("description") if isinstance(p.get("description"), str) else ""
     if None in (hs, fob, currency, country):
         return None
-    return Product(hs=hs, fob=fob, currency=currency, country=country, weight_kg=weight, operations=operations,
-                   description=description, wholly_obtained=wo, chemical_reaction=chemical)
+    return Product(
+        hs=hs,
+        fob=fob,
+        currency=currency,
+        country=country,
+        weight_kg=weight,
+        operations=operations,
+        description=description,
+        wholly_obtained=wo,
+        chemical_reaction=chemical,
+    )
 
 
 def _load_build_up(c: _Collector, raw) -> BuildUp | None:
@@ -524,13 +609,20 @@ def _load_materials(c: _Collector, raw, hs_version: str | None, product: Product
         if m.get("hs_version") is not None:
             mv = normalise_hs_version(m["hs_version"])
             if mv is None:
-                c.add(f"{path}.hs_version", f"取值应为 {' / '.join(HS_VERSIONS)} 之一", f"must be one of {', '.join(HS_VERSIONS)}")
+                c.add(
+                    f"{path}.hs_version",
+                    f"取值应为 {' / '.join(HS_VERSIONS)} 之一",
+                    f"must be one of {', '.join(HS_VERSIONS)}",
+                )
             elif hs_version is not None and mv != hs_version:
                 # Comparing codes of two HS editions would silently misjudge a change of classification.
-                c.add(f"{path}.hs_version", f"与清单的 hs_version（{hs_version}）不同；请先将税号转换为同一版本",
-                      f"differs from the bill's hs_version ({hs_version}); transpose the code to one HS edition first")
+                c.add(
+                    f"{path}.hs_version",
+                    f"与清单的 hs_version（{hs_version}）不同；请先将税号转换为同一版本",
+                    f"differs from the bill's hs_version ({hs_version}); transpose the code to one HS edition first",
+                )
         if "country" not in m:
-            c.add(f"{path}.country", "此项必填（来源不明时填 \"unknown\"）", "is required (\"unknown\" when not known)")
+            c.add(f"{path}.country", '此项必填（来源不明时填 "unknown"）', 'is required ("unknown" when not known)')
             country = None
         else:
             country = c.country(m.get("country"), f"{path}.country", allow_unknown=True)
@@ -541,24 +633,53 @@ def _load_materials(c: _Collector, raw, hs_version: str | None, product: Product
         deductions = c.decimal(m.get("deductions"), f"{path}.deductions", required=False) or Decimal(0)
         invoiced = c.boolean(m.get("invoiced_separately"), f"{path}.invoiced_separately")
         customary = c.boolean(m.get("customary"), f"{path}.customary")
-        if m.get("currency") is not None and product is not None and str(m["currency"]).strip().upper() != product.currency:
-            c.add(f"{path}.currency", f"须与货物币种 {product.currency} 相同（本工具不做汇率换算）",
-                  f"must be the product's currency {product.currency} (no conversion is made)")
+        if (
+            m.get("currency") is not None
+            and product is not None
+            and str(m["currency"]).strip().upper() != product.currency
+        ):
+            c.add(
+                f"{path}.currency",
+                f"须与货物币种 {product.currency} 相同（本工具不做汇率换算）",
+                f"must be the product's currency {product.currency} (no conversion is made)",
+            )
         if originating is True and country is not None and country not in PARTIES:
             # Proof of RCEP origin can only come from a Party (Art. 3.2, 3.4).
-            c.add(f"{path}.originating", "只有来自 RCEP 缔约方并具原产地证明的材料才可为 true",
-                  "can be true only for a material from an RCEP Party with proof of RCEP origin")
+            c.add(
+                f"{path}.originating",
+                "只有来自 RCEP 缔约方并具原产地证明的材料才可为 true",
+                "can be true only for a material from an RCEP Party with proof of RCEP origin",
+            )
         if deductions and originating is True:
-            c.add(f"{path}.deductions", "第3.5条第5款的扣减仅适用于非原产材料或原产资格不明的材料",
-                  "Art. 3.5.5 deductions apply only to non-originating materials or materials of undetermined origin")
+            c.add(
+                f"{path}.deductions",
+                "第3.5条第5款的扣减仅适用于非原产材料或原产资格不明的材料",
+                "Art. 3.5.5 deductions apply only to non-originating materials or materials of undetermined origin",
+            )
         if value is not None and deductions > value:
             c.add(f"{path}.deductions", "扣减额不得超过材料价值", "must not exceed the material's value")
         if (invoiced is not None or customary is not None) and role != "accessory":
-            c.add(f"{path}.role", "invoiced_separately / customary 仅适用于 role 为 accessory 的材料",
-                  "invoiced_separately / customary apply only to role \"accessory\"")
+            c.add(
+                f"{path}.role",
+                "invoiced_separately / customary 仅适用于 role 为 accessory 的材料",
+                'invoiced_separately / customary apply only to role "accessory"',
+            )
         if len(c.errors) != before:
             continue
-        out.append(Material(index=i, description=description, hs=hs, country=country, originating=originating,
-                            value=value, weight_kg=weight, role=role, deductions=deductions,
-                            invoiced_separately=invoiced, customary=customary, origin_stated=origin_stated))
+        out.append(
+            Material(
+                index=i,
+                description=description,
+                hs=hs,
+                country=country,
+                originating=originating,
+                value=value,
+                weight_kg=weight,
+                role=role,
+                deductions=deductions,
+                invoiced_separately=invoiced,
+                customary=customary,
+                origin_stated=origin_stated,
+            )
+        )
     return out

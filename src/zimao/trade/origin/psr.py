@@ -74,16 +74,21 @@ class PsrEntry:
     def valid_on(self, when: date) -> bool:
         return (self.valid_from is None or self.valid_from <= when) and (self.valid_to is None or when <= self.valid_to)
 
-    def overlaps(self, other: "PsrEntry") -> bool:
+    def overlaps(self, other: PsrEntry) -> bool:
         lo = max(self.valid_from or date.min, other.valid_from or date.min)
         hi = min(self.valid_to or date.max, other.valid_to or date.max)
         return lo <= hi
 
     def describe(self) -> dict:
-        return {"origin": "psr", "hs_prefix": fmt_hs(self.hs_prefix), "level": self.level,
-                "hs_version": self.hs_version, "source": self.source,
-                "valid_from": self.valid_from.isoformat() if self.valid_from else None,
-                "valid_to": self.valid_to.isoformat() if self.valid_to else None}
+        return {
+            "origin": "psr",
+            "hs_prefix": fmt_hs(self.hs_prefix),
+            "level": self.level,
+            "hs_version": self.hs_version,
+            "source": self.source,
+            "valid_from": self.valid_from.isoformat() if self.valid_from else None,
+            "valid_to": self.valid_to.isoformat() if self.valid_to else None,
+        }
 
 
 class PsrTable:
@@ -101,15 +106,16 @@ class PsrTable:
 
     def lookup(self, hs6: str, hs_version: str, when: date) -> PsrEntry | None:
         """The most specific row for ``hs6`` written in ``hs_version`` and valid on ``when``."""
-        found = [e for e in self.entries
-                 if e.hs_version == hs_version and hs6.startswith(e.hs_prefix) and e.valid_on(when)]
+        found = [
+            e for e in self.entries if e.hs_version == hs_version and hs6.startswith(e.hs_prefix) and e.valid_on(when)
+        ]
         return max(found, key=lambda e: len(e.hs_prefix)) if found else None
 
     def versions(self, when: date) -> list[str]:
         return sorted({e.hs_version for e in self.entries if e.valid_on(when)}, reverse=True)
 
     @classmethod
-    def from_rows(cls, rows, path: str | None = None) -> "PsrTable":
+    def from_rows(cls, rows, path: str | None = None) -> PsrTable:
         """Build a table from dicts with the CSV's columns (tests define rules inline this way)."""
         entries, errors = [], []
         for n, row in enumerate(rows, start=1):
@@ -121,7 +127,7 @@ class PsrTable:
         return cls(entries, path=path)
 
     @classmethod
-    def from_csv(cls, text: str, name: str = "PSR") -> "PsrTable":
+    def from_csv(cls, text: str, name: str = "PSR") -> PsrTable:
         """Parse and validate CSV text; raise ``PsrFileError`` naming every bad line and column."""
         rows, errors = _read_csv(text, name, PSR_COLUMNS, PSR_OPTIONAL_COLUMNS)
         entries = []
@@ -134,17 +140,20 @@ class PsrTable:
         return cls(entries, path=name)
 
     @classmethod
-    def from_path(cls, path: str | os.PathLike) -> "PsrTable":
+    def from_path(cls, path: str | os.PathLike) -> PsrTable:
         path = Path(path)
         try:
             text = path.read_text(encoding="utf-8-sig")
         except OSError as exc:
-            raise PsrFileError([(str(path), f"无法读取规则文件：{exc.strerror}", f"cannot read the PSR file: {exc.strerror}")]) from None
+            raise PsrFileError(
+                [(str(path), f"无法读取规则文件：{exc.strerror}", f"cannot read the PSR file: {exc.strerror}")]
+            ) from None
         return cls.from_csv(text, name=str(path))
 
 
 def _by_line(errors: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
     """Errors in file order, so the report reads top to bottom."""
+
     def key(err):
         found = re.search(r"line (\d+)", err[0])
         return int(found.group(1)) if found else 0
@@ -163,16 +172,27 @@ def _read_csv(text: str, name: str, required: tuple[str, ...], optional: tuple[s
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
-        raise PsrFileError([(name, f"{name}：文件没有表头行（应为 {','.join(required)}）",
-                             f"{name}: the file has no header line (expected {','.join(required)})")]) from None
+        raise PsrFileError(
+            [
+                (
+                    name,
+                    f"{name}：文件没有表头行（应为 {','.join(required)}）",
+                    f"{name}: the file has no header line (expected {','.join(required)})",
+                )
+            ]
+        ) from None
     missing = [c for c in required if c not in header]
     unknown = [c for c in header if c not in required and c not in optional]
     if missing or unknown:
         where = f"{name} line {skip + 1}"
         if missing:
-            errors.append((where, f"{where}：缺少列 {', '.join(missing)}", f"{where}: missing column(s) {', '.join(missing)}"))
+            errors.append(
+                (where, f"{where}：缺少列 {', '.join(missing)}", f"{where}: missing column(s) {', '.join(missing)}")
+            )
         if unknown:
-            errors.append((where, f"{where}：未知列 {', '.join(unknown)}", f"{where}: unknown column(s) {', '.join(unknown)}"))
+            errors.append(
+                (where, f"{where}：未知列 {', '.join(unknown)}", f"{where}: unknown column(s) {', '.join(unknown)}")
+            )
         raise PsrFileError(errors)
     rows = []
     try:
@@ -182,10 +202,15 @@ def _read_csv(text: str, name: str, required: tuple[str, ...], optional: tuple[s
                 continue
             if len(cells) != len(header):
                 where = f"{name} line {line_no}"
-                errors.append((where, f"{where}：应有 {len(header)} 列，实际 {len(cells)} 列",
-                               f"{where}: expected {len(header)} columns, found {len(cells)}"))
+                errors.append(
+                    (
+                        where,
+                        f"{where}：应有 {len(header)} 列，实际 {len(cells)} 列",
+                        f"{where}: expected {len(header)} columns, found {len(cells)}",
+                    )
+                )
                 continue
-            rows.append((line_no, {h: c.strip() for h, c in zip(header, cells)}))
+            rows.append((line_no, {h: c.strip() for h, c in zip(header, cells, strict=False)}))
     except csv.Error as exc:
         where = f"{name} line {skip + reader.line_num}"
         errors.append((where, f"{where}：CSV 格式错误（{exc}）", f"{where}: malformed CSV ({exc})"))
@@ -201,8 +226,11 @@ def _entry(row: dict, line_no: int, errors: list, label: str) -> PsrEntry | None
 
     raw_prefix = str(row.get("hs_prefix") or "").replace(".", "").strip()
     if not (raw_prefix.isdigit() and len(raw_prefix) in (2, 4, 6) and valid_chapter(raw_prefix[:2])):
-        bad("hs_prefix", "应为2位（章）、4位（品目）或6位（子目）税则号，如 94、85.38、2009.11",
-            "must be a 2-digit chapter, 4-digit heading or 6-digit subheading, e.g. 94, 85.38, 2009.11")
+        bad(
+            "hs_prefix",
+            "应为2位（章）、4位（品目）或6位（子目）税则号，如 94、85.38、2009.11",
+            "must be a 2-digit chapter, 4-digit heading or 6-digit subheading, e.g. 94, 85.38, 2009.11",
+        )
     rule = None
     try:
         rule = parse_rule(str(row.get("rule") or ""))
@@ -228,21 +256,32 @@ def _entry(row: dict, line_no: int, errors: list, label: str) -> PsrEntry | None
         bad("valid_to", "不得早于 valid_from", "must not be before valid_from")
     if len(errors) != before:
         return None
-    return PsrEntry(hs_prefix=raw_prefix, rule=rule, hs_version=version, source=source,
-                    valid_from=dates["valid_from"], valid_to=dates["valid_to"], line=line_no,
-                    note=str(row.get("note") or "").strip())
+    return PsrEntry(
+        hs_prefix=raw_prefix,
+        rule=rule,
+        hs_version=version,
+        source=source,
+        valid_from=dates["valid_from"],
+        valid_to=dates["valid_to"],
+        line=line_no,
+        note=str(row.get("note") or "").strip(),
+    )
 
 
 def _clashes(entries) -> list[tuple[str, str, str]]:
     """Two rows for the same prefix and edition valid on the same day would make the lookup arbitrary."""
     errors = []
     for i, a in enumerate(entries):
-        for b in entries[i + 1:]:
+        for b in entries[i + 1 :]:
             if a.hs_prefix == b.hs_prefix and a.hs_version == b.hs_version and a.overlaps(b):
                 where = f"line {b.line}" if b.line else "row"
-                errors.append((where,
-                               f"{where}：与第{a.line}行的 {fmt_hs(a.hs_prefix)}（{a.hs_version}）有效期重叠",
-                               f"{where}: overlaps line {a.line} for {fmt_hs(a.hs_prefix)} ({a.hs_version}) in validity"))
+                errors.append(
+                    (
+                        where,
+                        f"{where}：与第{a.line}行的 {fmt_hs(a.hs_prefix)}（{a.hs_version}）有效期重叠",
+                        f"{where}: overlaps line {a.line} for {fmt_hs(a.hs_prefix)} ({a.hs_version}) in validity",
+                    )
+                )
     return errors
 
 
@@ -263,7 +302,7 @@ def override_path() -> Path:
             if configured:
                 return Path(configured)
             return Path(settings.DATA_DIR) / "rcep_psr.csv"
-    except Exception:  # noqa: BLE001 — the engine must work without Django settings (pure use)
+    except Exception:  # noqa: S110 — no usable settings: fall back to the working directory
         pass
     return Path.cwd() / "var" / "rcep_psr.csv"
 
@@ -324,11 +363,14 @@ class Correlation:
         return len(self.rows)
 
     def targets(self, code: str, from_version: str, to_version: str) -> list[CorrelationRow]:
-        return [r for r in self.rows
-                if r.from_version == from_version and r.to_version == to_version and r.from_code == code]
+        return [
+            r
+            for r in self.rows
+            if r.from_version == from_version and r.to_version == to_version and r.from_code == code
+        ]
 
     @classmethod
-    def from_csv(cls, text: str, name: str = "correlation") -> "Correlation":
+    def from_csv(cls, text: str, name: str = "correlation") -> Correlation:
         rows, errors = _read_csv(text, name, CORRELATION_COLUMNS, ())
         out = []
         for line_no, row in rows:
@@ -338,11 +380,21 @@ class Correlation:
             fc, tc = normalise_hs6(row["from_code"]), normalise_hs6(row["to_code"])
             for column, ok in (("from_version", fv), ("to_version", tv), ("from_code", fc), ("to_code", tc)):
                 if ok is None:
-                    errors.append((f"{where}, column {column}", f"{where}, column {column}：取值无效",
-                                   f"{where}, column {column}: invalid value"))
+                    errors.append(
+                        (
+                            f"{where}, column {column}",
+                            f"{where}, column {column}：取值无效",
+                            f"{where}, column {column}: invalid value",
+                        )
+                    )
             if not row["source"]:
-                errors.append((f"{where}, column source", f"{where}, column source：必须注明来源",
-                               f"{where}, column source: must cite its source"))
+                errors.append(
+                    (
+                        f"{where}, column source",
+                        f"{where}, column source：必须注明来源",
+                        f"{where}, column source: must cite its source",
+                    )
+                )
             if len(errors) == before:
                 out.append(CorrelationRow(fv, fc, tv, tc, row["source"]))
         if errors:
@@ -350,12 +402,14 @@ class Correlation:
         return cls(out)
 
     @classmethod
-    def from_path(cls, path: str | os.PathLike) -> "Correlation":
+    def from_path(cls, path: str | os.PathLike) -> Correlation:
         path = Path(path)
         try:
             text = path.read_text(encoding="utf-8-sig")
         except OSError as exc:
-            raise PsrFileError([(str(path), f"无法读取对照表：{exc.strerror}", f"cannot read the correlation file: {exc.strerror}")]) from None
+            raise PsrFileError(
+                [(str(path), f"无法读取对照表：{exc.strerror}", f"cannot read the correlation file: {exc.strerror}")]
+            ) from None
         return cls.from_csv(text, name=str(path))
 
 
@@ -407,29 +461,45 @@ def resolve_rule(bom: BillOfMaterials, table: PsrTable, correlation: Correlation
         if entry is None:
             continue
         transposed = _apply(bom, version, mapping)
-        return ResolvedRule(entry.rule, version, entry, transposed,
-                            tuple((src, dst, why) for src, (dst, why) in sorted(mapping.items())),
-                            from_version=bom.hs_version)
+        return ResolvedRule(
+            entry.rule,
+            version,
+            entry,
+            transposed,
+            tuple((src, dst, why) for src, (dst, why) in sorted(mapping.items())),
+            from_version=bom.hs_version,
+        )
     where = f"{fmt_hs(product.hs)} ({bom.hs_version})"
     if others:
         problems = []
         # With no correlation at all, listing every unmapped code would bury the one message that matters.
-        for version in (others if len(correlation) else []):
+        for version in others if len(correlation) else []:
             _mapping, problems = _transpose(bom, version, correlation)
             if problems:
                 break
-        detail_en = (f"the PSR table has no {bom.hs_version} rule for {fmt_hs(product.hs)}; it holds rules written in "
-                     f"{', '.join(others)}. Codes of different HS editions are not compared: import the {bom.hs_version} "
-                     f"transposition (zimao origin import-psr), give a correlation table that maps every code, or state "
-                     f"the rule in the bill (\"rule\")")
-        detail_zh = (f"规则表中没有 {bom.hs_version} 版本下适用于 {fmt_hs(product.hs)} 的规则，仅有 {'、'.join(others)} 版本的规则。"
-                     f"不同协调制度版本的税号不作比较：请导入 {bom.hs_version} 转换版规则表（zimao origin import-psr）、"
-                     f"提供覆盖全部税号的版本对照表，或在清单中写明 rule")
+        detail_en = (
+            f"the PSR table has no {bom.hs_version} rule for {fmt_hs(product.hs)}; it holds rules written in "
+            f"{', '.join(others)}. Codes of different HS editions are not compared: import the {bom.hs_version} "
+            f"transposition (zimao origin import-psr), give a correlation table that maps every code, or state "
+            f'the rule in the bill ("rule")'
+        )
+        detail_zh = (
+            f"规则表中没有 {bom.hs_version} 版本下适用于 {fmt_hs(product.hs)} 的规则，仅有 {'、'.join(others)} 版本的规则。"
+            f"不同协调制度版本的税号不作比较：请导入 {bom.hs_version} 转换版规则表（zimao origin import-psr）、"
+            f"提供覆盖全部税号的版本对照表，或在清单中写明 rule"
+        )
         errors = [("hs_version", f"hs_version：{detail_zh}", f"hs_version: {detail_en}")]
         errors.extend(problems)
         raise PsrError(errors)
-    raise PsrError([("rule", f"rule：规则表中没有适用于 {where} 的产品特定原产地规则；请在清单中写明 rule",
-                     f"rule: the PSR table has no product-specific rule for {where}; state the rule in the bill (\"rule\")")])
+    raise PsrError(
+        [
+            (
+                "rule",
+                f"rule：规则表中没有适用于 {where} 的产品特定原产地规则；请在清单中写明 rule",
+                f'rule: the PSR table has no product-specific rule for {where}; state the rule in the bill ("rule")',
+            )
+        ]
+    )
 
 
 def _transpose(bom: BillOfMaterials, version: str, correlation: Correlation):
@@ -445,12 +515,22 @@ def _transpose(bom: BillOfMaterials, version: str, correlation: Correlation):
         if len(targets) == 1:
             mapping[code] = (rows[0].to_code, rows[0].source)
         elif not targets:
-            problems.append((field_name, f"{field_name}：对照表未列出 {fmt_hs(code)} 从 {bom.hs_version} 到 {version} 的转换",
-                             f"{field_name}: the correlation table does not map {fmt_hs(code)} from {bom.hs_version} to {version}"))
+            problems.append(
+                (
+                    field_name,
+                    f"{field_name}：对照表未列出 {fmt_hs(code)} 从 {bom.hs_version} 到 {version} 的转换",
+                    f"{field_name}: the correlation table does not map {fmt_hs(code)} from {bom.hs_version} to {version}",
+                )
+            )
         else:
             listed = ", ".join(sorted(fmt_hs(t) for t in targets))
-            problems.append((field_name, f"{field_name}：{fmt_hs(code)} 在 {version} 中对应多个税号（{listed}），无法自动转换",
-                             f"{field_name}: {fmt_hs(code)} splits into several {version} codes ({listed}); it cannot be transposed automatically"))
+            problems.append(
+                (
+                    field_name,
+                    f"{field_name}：{fmt_hs(code)} 在 {version} 中对应多个税号（{listed}），无法自动转换",
+                    f"{field_name}: {fmt_hs(code)} splits into several {version} codes ({listed}); it cannot be transposed automatically",
+                )
+            )
     return (mapping if not problems else None), problems
 
 

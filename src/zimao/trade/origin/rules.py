@@ -27,8 +27,14 @@ from decimal import Decimal
 
 LEVEL_DIGITS = {"chapter": 2, "heading": 4, "subheading": 6}
 CTC_LEVEL = {"CC": "chapter", "CTH": "heading", "CTSH": "subheading"}
-_LEVEL_WORDS = {"chapter": "chapter", "chapters": "chapter", "heading": "heading", "headings": "heading",
-                "subheading": "subheading", "subheadings": "subheading"}
+_LEVEL_WORDS = {
+    "chapter": "chapter",
+    "chapters": "chapter",
+    "heading": "heading",
+    "headings": "heading",
+    "subheading": "subheading",
+    "subheadings": "subheading",
+}
 _TOKEN = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d+)?)|(?P<word>[A-Za-z]+\d*)|(?P<punct>[,;%\-–]))")
 
 
@@ -53,7 +59,7 @@ def format_code(level: str, code: str) -> str:
 
 @dataclass(frozen=True)
 class Exclusion:
-    """"except from …" — 除…以外: non-originating materials of these codes do not count as changed."""
+    """ "except from …" — 除…以外: non-originating materials of these codes do not count as changed."""
 
     level: str
     start: str
@@ -80,7 +86,6 @@ class Test:
     """One origin test — 单项原产地标准: WO, CC, CTH, CTSH (with exclusions), RVC<n> or CR."""
 
     __test__ = False  # not a pytest test class, despite the name
-
 
     kind: str
     threshold: Decimal | None = None
@@ -181,7 +186,7 @@ class _Parser:
                 self.take()
                 alternatives.append(self.alternative())
             else:
-                raise RuleSyntaxError(f"expected \"or\" before {tok[1]!r}", f"{tok[1]!r} 之前应有 \"or\"", tok[2])
+                raise RuleSyntaxError(f'expected "or" before {tok[1]!r}', f'{tok[1]!r} 之前应有 "or"', tok[2])
         return Rule(tuple(alternatives), text=self.text.strip())
 
     def alternative(self) -> Alternative:
@@ -214,8 +219,11 @@ class _Parser:
             if self.word() == "except":
                 exclusions = self.exclusions(w)
             return Test(w, exclusions=exclusions)
-        raise RuleSyntaxError(f"expected WO, CC, CTH, CTSH, RVC<n> or CR, found {value!r}",
-                              f"应为 WO、CC、CTH、CTSH、RVC<数字> 或 CR，实际为 {value!r}", pos)
+        raise RuleSyntaxError(
+            f"expected WO, CC, CTH, CTSH, RVC<n> or CR, found {value!r}",
+            f"应为 WO、CC、CTH、CTSH、RVC<数字> 或 CR，实际为 {value!r}",
+            pos,
+        )
 
     def exclusions(self, test_kind: str) -> tuple[Exclusion, ...]:
         _, _, pos = self.take()  # "except"
@@ -230,8 +238,11 @@ class _Parser:
                 self.take()
             if level is None:
                 tok = self.peek()
-                raise RuleSyntaxError("\"except from\" must name a chapter, heading or subheading",
-                                      "\"except from\" 后应写明章、品目或子目", tok[2] if tok else pos)
+                raise RuleSyntaxError(
+                    '"except from" must name a chapter, heading or subheading',
+                    '"except from" 后应写明章、品目或子目',
+                    tok[2] if tok else pos,
+                )
             start = self.code(level)
             end = start
             if self.word() in ("through", "to") or (self.peek() is not None and self.peek()[1] in ("-", "–")):
@@ -243,8 +254,11 @@ class _Parser:
                     self.take()
                 end = self.code(level)
                 if end < start:
-                    raise RuleSyntaxError(f"range {format_code(level, start)} through {format_code(level, end)} is reversed",
-                                          f"范围 {format_code(level, start)} 至 {format_code(level, end)} 起止颠倒", pos)
+                    raise RuleSyntaxError(
+                        f"range {format_code(level, start)} through {format_code(level, end)} is reversed",
+                        f"范围 {format_code(level, start)} 至 {format_code(level, end)} 起止颠倒",
+                        pos,
+                    )
             items.append(Exclusion(level, start, end))
             nxt = self.peek()
             if nxt is not None and nxt[1] == ",":
@@ -259,7 +273,9 @@ class _Parser:
     def code(self, level: str) -> str:
         kind, value, pos = self.take()
         if kind != "num":
-            raise RuleSyntaxError(f"expected a {level} code, found {value!r}", f"此处应为{_zh_level(level)}编码，实际为 {value!r}", pos)
+            raise RuleSyntaxError(
+                f"expected a {level} code, found {value!r}", f"此处应为{_zh_level(level)}编码，实际为 {value!r}", pos
+            )
         digits = value.replace(".", "")
         n = LEVEL_DIGITS[level]
         if level == "chapter" and "." not in value and len(digits) == 1:
@@ -270,8 +286,9 @@ class _Parser:
             "subheading": re.fullmatch(r"\d{4}\.\d{2}|\d{6}", value),
         }[level]
         if not shape_ok or len(digits) != n:
-            raise RuleSyntaxError(f"{value!r} is not a {level} code ({n} digits)",
-                                  f"{value!r} 不是{_zh_level(level)}编码（{n}位）", pos)
+            raise RuleSyntaxError(
+                f"{value!r} is not a {level} code ({n} digits)", f"{value!r} 不是{_zh_level(level)}编码（{n}位）", pos
+            )
         chapter = int(digits[:2])
         if not 1 <= chapter <= 97:
             raise RuleSyntaxError(f"{value!r} is outside HS chapters 01–97", f"{value!r} 不在协调制度第01至97章内", pos)

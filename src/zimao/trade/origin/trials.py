@@ -29,10 +29,10 @@ class _Tally:
 
     accumulate: bool
     nonorig_direct: int
-    ctc_value: dict[int, Decimal]   # per test (its position in the rule): value failing the change
+    ctc_value: dict[int, Decimal]  # per test (its position in the rule): value failing the change
     ctc_weight: dict[int, Decimal]  # ... and their weight (where given)
-    ctc_count: dict[int, int]       # ... how many fail it
-    ctc_unweighed: dict[int, int]   # ... of which without a weight
+    ctc_count: dict[int, int]  # ... how many fail it
+    ctc_unweighed: dict[int, int]  # ... of which without a weight
     vnm: Decimal
     vom: Decimal
 
@@ -55,8 +55,9 @@ class Trials:
             for t in alt.tests:
                 self.tests.append((id(t), t))
         self._ctc_tests = [(key, t) for key, t in self.tests if t.is_ctc]
-        self._fails: dict[int, set[int]] = {key: {m.index for m in bom.materials if self._fails_change(m, t)}
-                                            for key, t in self._ctc_tests}
+        self._fails: dict[int, set[int]] = {
+            key: {m.index for m in bom.materials if self._fails_change(m, t)} for key, t in self._ctc_tests
+        }
         pc = self.product.country
         self._direct = [m for m in bom.materials if m.role in ("material", "accessory")]
         self._wo_offending = sum(1 for m in self._direct if not (m.originating is True and m.country == pc))
@@ -98,7 +99,12 @@ class Trials:
             ctx.prec = EXACT_PRECISION
             t = _Tally(accumulate, 0, {}, {}, {}, {}, Decimal(0), Decimal(0))
             for key, _test in self._ctc_tests:
-                t.ctc_value[key], t.ctc_weight[key], t.ctc_count[key], t.ctc_unweighed[key] = Decimal(0), Decimal(0), 0, 0
+                t.ctc_value[key], t.ctc_weight[key], t.ctc_count[key], t.ctc_unweighed[key] = (
+                    Decimal(0),
+                    Decimal(0),
+                    0,
+                    0,
+                )
             for m in self.bom.materials:
                 self._add(t, m, self._originating(m, accumulate), +1)
                 if m.role == "indirect":
@@ -132,8 +138,13 @@ class Trials:
         with localcontext() as ctx:
             ctx.prec = EXACT_PRECISION
             for acc, base in self._tallies.items():
-                t = replace(base, ctc_value=dict(base.ctc_value), ctc_weight=dict(base.ctc_weight),
-                            ctc_count=dict(base.ctc_count), ctc_unweighed=dict(base.ctc_unweighed))
+                t = replace(
+                    base,
+                    ctc_value=dict(base.ctc_value),
+                    ctc_weight=dict(base.ctc_weight),
+                    ctc_count=dict(base.ctc_count),
+                    ctc_unweighed=dict(base.ctc_unweighed),
+                )
                 self._add(t, m, self._originating(m, acc), -1)
                 self._add(t, new, self._originating(new, acc), +1)
                 tallies[acc] = t
@@ -151,9 +162,12 @@ class Trials:
             if t.ctc_count[key] == 0:
                 return _Verdict(True, ("CTC",))
             value_ok = at_most_percent(t.ctc_value[key], product.fob, Decimal(10))
-            weight_ok = (int(product.chapter) in range(50, 64) and product.weight_kg is not None
-                         and t.ctc_unweighed[key] == 0
-                         and at_most_percent(t.ctc_weight[key], product.weight_kg, Decimal(10)))
+            weight_ok = (
+                int(product.chapter) in range(50, 64)
+                and product.weight_kg is not None
+                and t.ctc_unweighed[key] == 0
+                and at_most_percent(t.ctc_weight[key], product.weight_kg, Decimal(10))
+            )
             if value_ok or weight_ok:
                 return _Verdict(True, ("CTC", "DMI"), dmi=True)
             return _Verdict(False, ("CTC",))

@@ -28,11 +28,23 @@ def trade(zone):
     demo.load(password=DEMO_PASSWORD)
     users = {u.username: u for u in get_user_model().objects.all()}
     exporter = register_demo_entity(**demo.DEMO_EXPORTER, established_on=timezone.localdate().replace(year=2019))
-    other = register_demo_entity(name="洛阳恒泰贸易有限公司", org_form="有限公司", industry="贸易", division="410300",
-                                 established_on=timezone.localdate().replace(year=2020))
+    other = register_demo_entity(
+        name="洛阳恒泰贸易有限公司",
+        org_form="有限公司",
+        industry="贸易",
+        division="410300",
+        established_on=timezone.localdate().replace(year=2020),
+    )
     other.applicant = users["applicant2"]
     other.save(update_fields=["applicant"])
-    ExchangeRate.objects.create(currency="USD", month=timezone.localdate().replace(day=1), cny_per_unit=Decimal("7.1000"),
-                                source="test")
-    return SimpleNamespace(**users, exporter=exporter, other=other, password=DEMO_PASSWORD,
-                           coo=users["reviewer_coo"], customs=users["reviewer_customs"])
+    ExchangeRate.objects.create(
+        currency="USD", month=timezone.localdate().replace(day=1), cny_per_unit=Decimal("7.1000"), source="test"
+    )
+    return SimpleNamespace(
+        **users,
+        exporter=exporter,
+        other=other,
+        password=DEMO_PASSWORD,
+        coo=users["reviewer_coo"],
+        customs=users["reviewer_customs"],
+    )

@@ -33,25 +33,36 @@ def sandbox(settings, **agencies):
 
 
 def rate(currency: str, cny_per_unit: str, month: dt.date | None = None) -> None:
-    ExchangeRate.objects.create(currency=currency, month=(month or timezone.localdate()).replace(day=1),
-                                cny_per_unit=Decimal(cny_per_unit), source="test")
+    ExchangeRate.objects.create(
+        currency=currency,
+        month=(month or timezone.localdate()).replace(day=1),
+        cny_per_unit=Decimal(cny_per_unit),
+        source="test",
+    )
 
 
 def rollups() -> list[tuple]:
-    return sorted(Rollup.objects.filter(stream=BONDED_DECLARATIONS, count__gt=0)
-                  .values_list("period", "dimension", "count", "total"))
+    return sorted(
+        Rollup.objects.filter(stream=BONDED_DECLARATIONS, count__gt=0).values_list(
+            "period", "dimension", "count", "total"
+        )
+    )
 
 
 def ledger() -> list[tuple]:
-    return sorted(MonitorEvent.objects.filter(stream=BONDED_DECLARATIONS)
-                  .values_list("event_key", "dimension", "period", "at", "value", "ref", "label"))
+    return sorted(
+        MonitorEvent.objects.filter(stream=BONDED_DECLARATIONS).values_list(
+            "event_key", "dimension", "period", "at", "value", "ref", "label"
+        )
+    )
 
 
 def bonded(uscc: str, value: str = "50000.00", currency: str = "USD", **extra) -> dict:
     data = declaration(uscc, bonded_zone=True, currency=currency, **extra)
-    data["goods"] = [{**data["goods"][0], "value": value},
-                     {"hs": "940161", "description": "Upholstered seats", "quantity": "10", "unit": "PCS",
-                      "value": "1000.00"}]
+    data["goods"] = [
+        {**data["goods"][0], "value": value},
+        {"hs": "940161", "description": "Upholstered seats", "quantity": "10", "unit": "PCS", "value": "1000.00"},
+    ]
     return data
 
 
@@ -114,8 +125,9 @@ def test_counted_when_the_answer_arrives_later_and_rebuild_equals_live(trade, se
     sandbox(settings, customs={"fail_first": 1, "min_delay": 60, "max_delay": 60})
     rate("JPY", "0.0497")
     start = timezone.now()
-    late = window.declare(trade.applicant, bonded(trade.exporter.uscc, value="1999000", currency="JPY",
-                                                  direction="import"))
+    late = window.declare(
+        trade.applicant, bonded(trade.exporter.uscc, value="1999000", currency="JPY", direction="import")
+    )
     assert rollups() == []  # customs is down, then deciding: nothing cleared yet
     sandbox(settings)
     on_time = window.declare(trade.applicant, bonded(trade.exporter.uscc))
@@ -190,13 +202,27 @@ def test_the_form_has_the_bonded_zone_box(trade, settings):
     client.force_login(trade.applicant)
     page = client.get(reverse("trade:declaration_new")).content.decode()
     assert 'name="bonded_zone"' in page and "综合保税区申报" in page and "货物进出综合保税区" in page
-    form = {"idempotency_key": "b-1", "trader_uscc": trade.exporter.uscc, "destination_country": "JP",
-            "consignee.name": "Osaka Furniture K.K.", "consignee.address": "1-1 Umeda, Osaka", "transport.mode": "sea",
-            "transport.departure_date": (timezone.localdate() + dt.timedelta(days=3)).isoformat(),
-            "transport.vessel": "COSCO HARMONY", "transport.port_of_loading": "Qingdao",
-            "transport.port_of_discharge": "Osaka", "invoice.number": "ZM-1", "invoice.date": timezone.localdate().isoformat(),
-            "goods[0].hs": "9403600000", "goods[0].description": "Oak chairs", "goods[0].quantity": "500",
-            "goods[0].unit": "PCS", "goods[0].value": "50000", "currency": "USD", "bonded_zone": "1"}
+    form = {
+        "idempotency_key": "b-1",
+        "trader_uscc": trade.exporter.uscc,
+        "destination_country": "JP",
+        "consignee.name": "Osaka Furniture K.K.",
+        "consignee.address": "1-1 Umeda, Osaka",
+        "transport.mode": "sea",
+        "transport.departure_date": (timezone.localdate() + dt.timedelta(days=3)).isoformat(),
+        "transport.vessel": "COSCO HARMONY",
+        "transport.port_of_loading": "Qingdao",
+        "transport.port_of_discharge": "Osaka",
+        "invoice.number": "ZM-1",
+        "invoice.date": timezone.localdate().isoformat(),
+        "goods[0].hs": "9403600000",
+        "goods[0].description": "Oak chairs",
+        "goods[0].quantity": "500",
+        "goods[0].unit": "PCS",
+        "goods[0].value": "50000",
+        "currency": "USD",
+        "bonded_zone": "1",
+    }
     response = client.post(reverse("trade:declaration_new"), form)
     assert response.status_code == 302
     detail = client.get(response["Location"]).content.decode()

@@ -26,23 +26,44 @@ def case_data(uscc: str, **overrides) -> dict:
     """The trade application in the RCEP-CO form's sections."""
     app = application(uscc, **overrides)
     return {
-        "certificate": {"kind": overrides.get("kind", "original"), "issuing_body": app["issuing_body"],
-                        "currency": app["currency"], "retroactive_reason": app.get("retroactive_reason", "")},
-        "exporter": app["exporter"], "producer": app["producer"], "importer": app["importer"],
-        "transport": app["transport"], "invoices": {"items": app["invoices"]}, "goods": {"items": app["goods"]},
+        "certificate": {
+            "kind": overrides.get("kind", "original"),
+            "issuing_body": app["issuing_body"],
+            "currency": app["currency"],
+            "retroactive_reason": app.get("retroactive_reason", ""),
+        },
+        "exporter": app["exporter"],
+        "producer": app["producer"],
+        "importer": app["importer"],
+        "transport": app["transport"],
+        "invoices": {"items": app["invoices"]},
+        "goods": {"items": app["goods"]},
         "declaration": app["declaration"],
     }
 
 
 def apply(client, data, key=""):
     headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
-    return client.post("/api/v1/cases", {"service": "RCEP-CO", "data": data}, content_type="application/json", **headers)
+    return client.post(
+        "/api/v1/cases", {"service": "RCEP-CO", "data": data}, content_type="application/json", **headers
+    )
 
 
 def test_not_originating_is_refused_with_the_engines_explanation_before_a_case_exists(trade):
     client = client_for(trade.applicant)
-    data = case_data(trade.exporter.uscc, goods=[{"bom": failing_bom(), "description": "Chairs", "packages": "5 CARTONS",
-                                                  "quantity": "10", "unit": "PCS", "fob_value": "1000.00"}])
+    data = case_data(
+        trade.exporter.uscc,
+        goods=[
+            {
+                "bom": failing_bom(),
+                "description": "Chairs",
+                "packages": "5 CARTONS",
+                "quantity": "10",
+                "unit": "PCS",
+                "fob_value": "1000.00",
+            }
+        ],
+    )
     response = apply(client, data)
     assert response.status_code == 422
     errors = {e["field"]: e for e in response.json()["errors"]}
@@ -72,11 +93,16 @@ def test_whole_life_through_the_case_api(trade):
     tasks = [t for t in ccpit.get("/api/v1/tasks").json() if t["case"] == case["number"]]
     assert len(tasks) == 1 and tasks[0]["department"] == "CCPIT"
     decision = f"/api/v1/tasks/{tasks[0]['id']}/decision"
-    refused = ccpit.post(decision, {"outcome": "approve", "fields": {"cny_rate": "lots"}}, content_type="application/json")
+    refused = ccpit.post(
+        decision, {"outcome": "approve", "fields": {"cny_rate": "lots"}}, content_type="application/json"
+    )
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "fields.cny_rate"
     missing = ccpit.post(decision, {"outcome": "approve"}, content_type="application/json")
     assert missing.status_code == 422
-    assert (missing.json()["errors"][0]["field"], missing.json()["errors"][0]["code"]) == ("fields.cny_rate", "no_exchange_rate")
+    assert (missing.json()["errors"][0]["field"], missing.json()["errors"][0]["code"]) == (
+        "fields.cny_rate",
+        "no_exchange_rate",
+    )
     done = ccpit.post(decision, {"outcome": "approve", "fields": {"cny_rate": "7.1"}}, content_type="application/json")
     assert done.status_code == 200, done.content
 
@@ -105,10 +131,17 @@ def test_refusal_through_the_engine_closes_the_application(trade):
     case = apply(exporter, data).json()
     customs = client_for(trade.customs)
     task = next(t for t in customs.get("/api/v1/tasks").json() if t["case"] == case["number"])
-    assert customs.post(f"/api/v1/tasks/{task['id']}/decision", {"outcome": "refuse"},
-                        content_type="application/json").status_code == 422  # a reason is required
-    customs.post(f"/api/v1/tasks/{task['id']}/decision", {"outcome": "refuse", "reason": "Producer not verified"},
-                 content_type="application/json")
+    assert (
+        customs.post(
+            f"/api/v1/tasks/{task['id']}/decision", {"outcome": "refuse"}, content_type="application/json"
+        ).status_code
+        == 422
+    )  # a reason is required
+    customs.post(
+        f"/api/v1/tasks/{task['id']}/decision",
+        {"outcome": "refuse", "reason": "Producer not verified"},
+        content_type="application/json",
+    )
     case = exporter.get(f"/api/v1/cases/{case['number']}").json()
     assert case["status"] == "refused"
     assert Certificate.objects.get(case_number=case["number"]).status == "refused"
@@ -123,18 +156,37 @@ def test_withdrawal_frees_the_back_to_back_quantity(trade):
     again = apply(exporter, case_data(trade.exporter.uscc, goods=back_to_back_goods(taken="300"), kind="back_to_back"))
     assert again.status_code == 409 and again.json()["errors"][0]["code"] == "exceeds_original"
     # … until the first application is withdrawn (the engine's on-close effect releases it).
-    assert exporter.post(f"/api/v1/cases/{first['number']}/withdraw", {}, content_type="application/json").status_code == 200
+    assert (
+        exporter.post(f"/api/v1/cases/{first['number']}/withdraw", {}, content_type="application/json").status_code
+        == 200
+    )
     assert Certificate.objects.get(case_number=first["number"]).status == "withdrawn"
-    assert apply(exporter, case_data(trade.exporter.uscc, goods=back_to_back_goods(taken="300"),
-                                     kind="back_to_back")).status_code == 201
+    assert (
+        apply(
+            exporter, case_data(trade.exporter.uscc, goods=back_to_back_goods(taken="300"), kind="back_to_back")
+        ).status_code
+        == 201
+    )
 
 
 def test_retroactive_issue_takes_the_reviewers_english_reason(trade):
     past = timezone.localdate() - dt.timedelta(days=3)
     exporter = client_for(trade.applicant)
-    data = case_data(trade.exporter.uscc, departure=past, retroactive_reason="Oversight at shipment",
-                     goods=[{"bom": chair_bom(), "description": "Oak chairs", "packages": "5 CARTONS", "quantity": "10",
-                             "unit": "PCS", "fob_value": "1000.00"}])
+    data = case_data(
+        trade.exporter.uscc,
+        departure=past,
+        retroactive_reason="Oversight at shipment",
+        goods=[
+            {
+                "bom": chair_bom(),
+                "description": "Oak chairs",
+                "packages": "5 CARTONS",
+                "quantity": "10",
+                "unit": "PCS",
+                "fob_value": "1000.00",
+            }
+        ],
+    )
     case = apply(exporter, data).json()
     ccpit = client_for(trade.coo)
     task = next(t for t in ccpit.get("/api/v1/tasks").json() if t["case"] == case["number"])

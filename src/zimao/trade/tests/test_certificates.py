@@ -64,7 +64,9 @@ def test_apply_goes_to_the_issuing_bodys_queue_and_is_issued(trade, django_captu
     goods = content["goods"][0]
     assert goods["hs"] == "940360" and goods["criterion"] == ["CTC"] and goods["rcep_country"] == "CN"
     assert goods["fob"] is None  # Annex 3B 1(k): FOB only where RVC is used
-    assert content["certification"]["issuing_body"] == "CCPIT" and content["certification"]["signatory"].startswith("Authorised officer, ")  # English only (Art. 3.17.3(c))
+    assert content["certification"]["issuing_body"] == "CCPIT" and content["certification"]["signatory"].startswith(
+        "Authorised officer, "
+    )  # English only (Art. 3.17.3(c))
     assert services.verify(cert.number).status == "valid"
     assert [e.action for e in audit.history("trade.certificate", cert.pk)] == ["coo.apply", "coo.issue"]
     assert len(events) == 1
@@ -84,16 +86,38 @@ def test_numbers_are_unique_and_never_reused(trade):
 def test_fob_shown_when_rvc_is_the_criterion(trade):
     bom = chair_bom()
     bom["rule"] = "RVC40"
-    cert = apply(trade, goods=[{"bom": bom, "description": "Oak chairs", "packages": "5 CARTONS", "quantity": "50",
-                                "unit": "PCS", "fob_value": "5000.00"}])
+    cert = apply(
+        trade,
+        goods=[
+            {
+                "bom": bom,
+                "description": "Oak chairs",
+                "packages": "5 CARTONS",
+                "quantity": "50",
+                "unit": "PCS",
+                "fob_value": "5000.00",
+            }
+        ],
+    )
     cert = services.issue(cert.reference, trade.coo)
     assert cert.content["goods"][0]["criterion"] == ["RVC"] and cert.content["goods"][0]["fob"] == "5000.00"
 
 
 def test_not_originating_is_refused_with_what_would_qualify(trade):
     with pytest.raises(BusinessError) as exc:
-        apply(trade, goods=[{"bom": failing_bom(), "description": "Chairs", "packages": "1 CARTON", "quantity": "1",
-                             "unit": "PCS", "fob_value": "100"}])
+        apply(
+            trade,
+            goods=[
+                {
+                    "bom": failing_bom(),
+                    "description": "Chairs",
+                    "packages": "1 CARTON",
+                    "quantity": "1",
+                    "unit": "PCS",
+                    "fob_value": "100",
+                }
+            ],
+        )
     problem = exc.value.problems[0]
     assert problem.code == "not_originating" and problem.field == "goods[0]"
     assert "To qualify: CTH" in problem.en and "不具有 RCEP 原产资格" in problem.zh
@@ -109,15 +133,28 @@ def test_bad_input_names_every_field_in_both_languages(trade):
     with pytest.raises(BusinessError) as exc:
         services.apply(trade.applicant, data)
     assert exc.value.status == 422
-    assert {"importer.country", "exporter.name", "goods[0].bom.product.hs", "goods[0].quantity", "invoices"} <= fields(exc)
+    assert {"importer.country", "exporter.name", "goods[0].bom.product.hs", "goods[0].quantity", "invoices"} <= fields(
+        exc
+    )
     for p in exc.value.problems:
         assert p.zh and p.en and p.zh != p.en
 
 
 def test_goods_made_elsewhere_need_a_back_to_back_certificate(trade):
     with pytest.raises(BusinessError) as exc:
-        apply(trade, goods=[{"bom": chair_bom(country="TH"), "description": "Chairs", "packages": "1 CARTON",
-                             "quantity": "1", "unit": "PCS", "fob_value": "100"}])
+        apply(
+            trade,
+            goods=[
+                {
+                    "bom": chair_bom(country="TH"),
+                    "description": "Chairs",
+                    "packages": "1 CARTON",
+                    "quantity": "1",
+                    "unit": "PCS",
+                    "fob_value": "100",
+                }
+            ],
+        )
     assert "not_exporting_party" in codes(exc)
 
 
@@ -125,10 +162,15 @@ def test_rcep_country_of_origin_art_2_6(trade):
     from zimao.trade.origin import determine
 
     # PE from Thai and Japanese materials with only minimal operations: highest-value Party (2.6.4).
-    bom = {"hs_version": "HS2012", "rule": "CTH",
-           "product": {"hs": "940360", "fob": "100", "currency": "USD", "country": "CN", "operations": ["packaging"]},
-           "materials": [{"description": "a", "hs": "940390", "country": "TH", "originating": True, "value": "20"},
-                         {"description": "b", "hs": "940390", "country": "JP", "originating": True, "value": "30"}]}
+    bom = {
+        "hs_version": "HS2012",
+        "rule": "CTH",
+        "product": {"hs": "940360", "fob": "100", "currency": "USD", "country": "CN", "operations": ["packaging"]},
+        "materials": [
+            {"description": "a", "hs": "940390", "country": "TH", "originating": True, "value": "20"},
+            {"description": "b", "hs": "940390", "country": "JP", "originating": True, "value": "30"},
+        ],
+    }
     result = determine(bom)
     assert "PE" in result.criterion
     assert docs.rcep_country_of_origin(bom, result)["country"] == "JP"
@@ -203,13 +245,19 @@ def test_issued_after_departure_becomes_retroactive_and_needs_a_reason(trade):
     with pytest.raises(BusinessError) as exc:
         services.issue(cert.reference, trade.coo, today=later)
     assert "retroactive_reason" in fields(exc)
-    cert = services.issue(cert.reference, trade.coo, today=later, retroactive_reason="Issuing body closed on departure",
-                          cny_rate="7.1")
+    cert = services.issue(
+        cert.reference, trade.coo, today=later, retroactive_reason="Issuing body closed on departure", cny_rate="7.1"
+    )
     assert cert.retroactive and cert.issued_on == later
     too_late = apply(trade)
     with pytest.raises(BusinessError) as exc:
-        services.issue(too_late.reference, trade.coo, today=too_late.departure_date + dt.timedelta(days=370),
-                       retroactive_reason="x", cny_rate="7.1")
+        services.issue(
+            too_late.reference,
+            trade.coo,
+            today=too_late.departure_date + dt.timedelta(days=370),
+            retroactive_reason="x",
+            cny_rate="7.1",
+        )
     assert exc.value.status == 409
 
 
@@ -275,8 +323,11 @@ def test_back_to_back_with_partial_quantity_and_the_originals_reference(trade):
 
 def test_back_to_back_needs_a_valid_consistent_original(trade):
     with pytest.raises(BusinessError) as exc:
-        apply(trade, kind="back_to_back",
-              goods=back_to_back_goods(issued_on=(timezone.localdate() - dt.timedelta(days=400)).isoformat()))
+        apply(
+            trade,
+            kind="back_to_back",
+            goods=back_to_back_goods(issued_on=(timezone.localdate() - dt.timedelta(days=400)).isoformat()),
+        )
     assert "original_expired" in codes(exc)
     apply(trade, kind="back_to_back", goods=back_to_back_goods("100"))
     with pytest.raises(BusinessError) as exc:
@@ -288,21 +339,39 @@ def test_back_to_back_needs_a_valid_consistent_original(trade):
 
 
 def authorise(trade, chapters=("94",)):
-    return services.authorise_exporter(trade.customs, uscc=trade.exporter.uscc,
-                                       name_en="Luoyang Zhimao Import & Export Co., Ltd.",
-                                       address_en="No. 1 Tianjin Road, Luoyang, China", hs_chapters=list(chapters))
+    return services.authorise_exporter(
+        trade.customs,
+        uscc=trade.exporter.uscc,
+        name_en="Luoyang Zhimao Import & Export Co., Ltd.",
+        address_en="No. 1 Tianjin Road, Luoyang, China",
+        hs_chapters=list(chapters),
+    )
 
 
 def declaration(code, bom=None):
-    return {"authorisation_code": code, "currency": "USD", "signatory": "Li Ming",
-            "importer": {"name": "Seoul Living Co.", "address": "1 Sejong-daero, Seoul", "country": "KR"},
-            "goods": [{"bom": bom or chair_bom(), "description": "Oak chairs", "packages": "10 CARTONS",
-                       "quantity": "100", "unit": "PCS", "fob_value": "10000.00"}]}
+    return {
+        "authorisation_code": code,
+        "currency": "USD",
+        "signatory": "Li Ming",
+        "importer": {"name": "Seoul Living Co.", "address": "1 Sejong-daero, Seoul", "country": "KR"},
+        "goods": [
+            {
+                "bom": bom or chair_bom(),
+                "description": "Oak chairs",
+                "packages": "10 CARTONS",
+                "quantity": "100",
+                "unit": "PCS",
+                "fob_value": "10000.00",
+            }
+        ],
+    }
 
 
 def test_only_customs_authorises_approved_exporters(trade):
     with pytest.raises(BusinessError) as exc:
-        services.authorise_exporter(trade.coo, uscc=trade.exporter.uscc, name_en="X", address_en="Y", hs_chapters=["94"])
+        services.authorise_exporter(
+            trade.coo, uscc=trade.exporter.uscc, name_en="X", address_en="Y", hs_chapters=["94"]
+        )
     assert exc.value.status == 403
     exporter = authorise(trade)
     assert exporter.code.startswith("CNLYAE") and exporter.hs_chapters == ["94"]
@@ -436,10 +505,16 @@ def test_statistics_by_destination_and_period(trade, monkeypatch):
 
     rows = services.certificate_statistics(dt.date(2026, 1, 1), dt.date(2026, 6, 30))
     assert [(r["period"], r["country"], r["certificates"], r["fob_cny"]) for r in rows] == [
-        ("2026-01", "JP", 2, "10500.00"), ("2026-01", "KR", 1, "2000.00"), ("2026-02", "JP", 1, "720.00")]
+        ("2026-01", "JP", 2, "10500.00"),
+        ("2026-01", "KR", 1, "2000.00"),
+        ("2026-02", "JP", 1, "720.00"),
+    ]
     assert rows[0]["fob"] == {"USD": "1500.00"} and rows[0]["country_zh"] == "日本"
     quarters = services.certificate_statistics(dt.date(2026, 1, 1), dt.date(2026, 12, 31), period="quarter")
-    assert [(r["period"], r["country"], r["certificates"]) for r in quarters] == [("2026-Q1", "JP", 3), ("2026-Q1", "KR", 1)]
+    assert [(r["period"], r["country"], r["certificates"]) for r in quarters] == [
+        ("2026-Q1", "JP", 3),
+        ("2026-Q1", "KR", 1),
+    ]
     assert services.certificate_statistics(dt.date(2026, 2, 1), dt.date(2026, 2, 28))[0]["fob_cny"] == "720.00"
 
 

@@ -16,14 +16,27 @@ from .origin_helpers import make_bom, mat
 # The example of the issue, verbatim.
 CONTRACT_EXAMPLE = {
     "hs_version": "HS2012",
-    "product": {"hs": "940360", "fob": "100.00", "currency": "USD", "country": "CN",
-                "weight_kg": "12.5", "operations": ["assembly", "painting"]},
+    "product": {
+        "hs": "940360",
+        "fob": "100.00",
+        "currency": "USD",
+        "country": "CN",
+        "weight_kg": "12.5",
+        "operations": ["assembly", "painting"],
+    },
     "rule": "CTH or RVC40",
     "build_up": {"direct_labour": "10.00", "direct_overhead": "5.00", "profit": "8.00", "other_cost": "2.00"},
-    "materials": [{"description": "oak boards", "hs": "440791", "country": "TH",
-                   "originating": True, "value": "20.00", "weight_kg": "10"},
-                  {"description": "hinges", "hs": "830210", "country": "DE",
-                   "originating": False, "value": "5.00"}],
+    "materials": [
+        {
+            "description": "oak boards",
+            "hs": "440791",
+            "country": "TH",
+            "originating": True,
+            "value": "20.00",
+            "weight_kg": "10",
+        },
+        {"description": "hinges", "hs": "830210", "country": "DE", "originating": False, "value": "5.00"},
+    ],
 }
 
 
@@ -93,13 +106,16 @@ def test_explicit_psr_file(tmp_path):
     assert code == 1 and json.loads(out)["rule"] == "CC"
 
 
-@pytest.mark.parametrize("bad, field, en_fragment", [
-    ("{not json", "BOM", "Not valid JSON"),
-    ('{"hs_version": "HS2012", "hs_version": "HS2017"}', "BOM", "duplicate key"),
-    (json.dumps(make_bom(hs="12")), "product.hs", "6-digit HS subheading"),
-    (json.dumps({**make_bom(), "materials": [mat(value="abc")]}), "materials[0].value", "must be a number"),
-    (json.dumps({**make_bom(), "materails": []}), "materails", "unknown field"),
-])
+@pytest.mark.parametrize(
+    "bad, field, en_fragment",
+    [
+        ("{not json", "BOM", "Not valid JSON"),
+        ('{"hs_version": "HS2012", "hs_version": "HS2017"}', "BOM", "duplicate key"),
+        (json.dumps(make_bom(hs="12")), "product.hs", "6-digit HS subheading"),
+        (json.dumps({**make_bom(), "materials": [mat(value="abc")]}), "materials[0].value", "must be a number"),
+        (json.dumps({**make_bom(), "materails": []}), "materails", "unknown field"),
+    ],
+)
 def test_invalid_input_exits_2_naming_the_field_in_both_languages(tmp_path, bad, field, en_fragment):
     code, out, err = run("check", write(tmp_path, bad))
     assert code == 2
@@ -144,10 +160,12 @@ def test_json_numbers_are_read_as_decimals(tmp_path):
 # -- import-psr
 
 
-PSR_OK = ("# official schedule (test)\n"
-          "hs_prefix,rule,hs_version,source,valid_from,valid_to\n"
-          "94,RVC40,HS2022,test schedule,2023-01-01,\n"
-          "94,CTH or RVC40,HS2012,test schedule,,\n")
+PSR_OK = (
+    "# official schedule (test)\n"
+    "hs_prefix,rule,hs_version,source,valid_from,valid_to\n"
+    "94,RVC40,HS2022,test schedule,2023-01-01,\n"
+    "94,CTH or RVC40,HS2012,test schedule,,\n"
+)
 
 
 def test_import_writes_the_override_and_the_engine_uses_it(tmp_path, local_psr):
@@ -194,15 +212,25 @@ def test_empty_or_missing_file_exits_2(tmp_path):
 # -- the real command line: exit codes reach the shell, stdin works
 
 
-@pytest.mark.parametrize("bom, expected", [
-    (CONTRACT_EXAMPLE, 0),
-    (make_bom([mat("legs", hs="940390", value="65.00")], operations=["assembly"]), 1),
-    ({"hs_version": "HS2012"}, 2),
-])
+@pytest.mark.parametrize(
+    "bom, expected",
+    [
+        (CONTRACT_EXAMPLE, 0),
+        (make_bom([mat("legs", hs="940390", value="65.00")], operations=["assembly"]), 1),
+        ({"hs_version": "HS2012"}, 2),
+    ],
+)
 def test_exit_codes_through_the_zimao_command(tmp_path, bom, expected):
     env = {**os.environ, "ZIMAO_DATA_DIR": str(tmp_path), "ZIMAO_PSR_PATH": str(tmp_path / "none.csv")}
-    proc = subprocess.run([sys.executable, "-m", "zimao", "origin", "check", "-"], input=json.dumps(bom),
-                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "zimao", "origin", "check", "-"],
+        input=json.dumps(bom),
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == expected, proc.stderr
     data = json.loads(proc.stdout)
     assert ("error" in data) == (expected == 2)

@@ -39,8 +39,9 @@ def test_wholly_obtained_good_needs_no_materials_and_no_rule():
 
 
 def test_wholly_obtained_claim_fails_with_a_non_originating_material():
-    bom = make_bom([mat(hs="080510", originating=False, country="US", value="3.00")],
-                   rule="CC", hs="200799", wholly_obtained="j")
+    bom = make_bom(
+        [mat(hs="080510", originating=False, country="US", value="3.00")], rule="CC", hs="200799", wholly_obtained="j"
+    )
     result = determine(bom)
     assert "WO" not in result.criterion
     assert any("Art. 3.3(j)" in ln for ln in result.as_dict()["explanation"])
@@ -97,8 +98,13 @@ def test_a_good_that_is_not_pe_needs_a_rule():
 
 def test_ctc_met_only_through_accumulation_records_acu():
     # The frame is in the good's own heading: only as a Thai originating material is it exempt from CTH.
-    bom = make_bom([mat("frame", hs="940390", country="TH", originating=True, value="60.00"),
-                    mat("hinges", hs="830210", country="DE", value="5.00")], rule="CTH")
+    bom = make_bom(
+        [
+            mat("frame", hs="940390", country="TH", originating=True, value="60.00"),
+            mat("hinges", hs="830210", country="DE", value="5.00"),
+        ],
+        rule="CTH",
+    )
     result = determine(bom)
     assert result.originating and result.criterion == ["CTC", "ACU"]
     assert result.alternatives[0]["accumulation_needed"] is True
@@ -106,9 +112,14 @@ def test_ctc_met_only_through_accumulation_records_acu():
 
 
 def test_rvc_met_only_through_accumulation_records_acu():
-    bom = make_bom([mat("frame", hs="940390", country="KR", originating=True, value="30.00"),
-                    mat("cushion", hs="940490", country="US", value="50.00")], rule="RVC40",
-                   operations=["assembly"])
+    bom = make_bom(
+        [
+            mat("frame", hs="940390", country="KR", originating=True, value="30.00"),
+            mat("cushion", hs="940490", country="US", value="50.00"),
+        ],
+        rule="RVC40",
+        operations=["assembly"],
+    )
     result = determine(bom)
     # Build-down 50%; without Art. 3.4 the Korean frame would be VNM too (20%).
     assert result.originating and result.criterion == ["RVC", "ACU"]
@@ -123,8 +134,12 @@ def test_rvc_met_only_through_accumulation_records_acu():
 
 
 def test_no_acu_when_the_rule_is_met_without_other_parties_materials():
-    bom = make_bom([mat("boards", hs="440791", country="TH", originating=True, value="20.00"),
-                    mat("hinges", hs="830210", country="DE", value="5.00")])
+    bom = make_bom(
+        [
+            mat("boards", hs="440791", country="TH", originating=True, value="20.00"),
+            mat("hinges", hs="830210", country="DE", value="5.00"),
+        ]
+    )
     assert determine(bom).criterion == ["CTC"]
 
 
@@ -190,8 +205,14 @@ def test_largest_passing_vnm_is_rounded_down_to_the_cent():
 
 
 def test_build_up_exactly_40_percent_passes_when_build_down_fails():
-    bom = make_bom([mat("panel", hs="940390", country="CN", originating=True, value="25.00"),
-                    mat("motor", hs="940390", value="70.00")], rule="RVC40", operations=["assembly"])
+    bom = make_bom(
+        [
+            mat("panel", hs="940390", country="CN", originating=True, value="25.00"),
+            mat("motor", hs="940390", value="70.00"),
+        ],
+        rule="RVC40",
+        operations=["assembly"],
+    )
     bom["build_up"] = {"direct_labour": "10.00", "direct_overhead": "2.00", "profit": "2.00", "other_cost": "1.00"}
     result = determine(bom)
     assert result.rvc["build_down"] == "30.00" and result.rvc["build_up"] == "40.00"
@@ -203,8 +224,11 @@ def test_build_up_is_null_without_costs():
 
 
 def test_materials_of_undetermined_origin_count_in_vnm():
-    bom = make_bom([mat("resin", hs="390110", country="unknown", originating=None, value="61.00")], rule="RVC40",
-                   operations=["moulding"])
+    bom = make_bom(
+        [mat("resin", hs="390110", country="unknown", originating=None, value="61.00")],
+        rule="RVC40",
+        operations=["moulding"],
+    )
     result = determine(bom)
     assert result.rvc["vnm"] == "61.00" and not result.originating
     assert any(ln.startswith("Art. 3.5.4") for ln in result.as_dict()["explanation"])
@@ -283,8 +307,13 @@ def test_operation_words_are_matched_case_insensitively():
 
 def dmi_bom(value, fob="100.00", **kw):
     # The bolts share the good's heading, so they fail CTH; the frame changes heading.
-    return make_bom([mat("frame", hs="440791", value="30.00"), mat("bolts", hs="940390", value=value)],
-                    rule="CTH", fob=fob, operations=["assembly"], **kw)
+    return make_bom(
+        [mat("frame", hs="440791", value="30.00"), mat("bolts", hs="940390", value=value)],
+        rule="CTH",
+        fob=fob,
+        operations=["assembly"],
+        **kw,
+    )
 
 
 def test_de_minimis_at_exactly_10_percent_of_fob():
@@ -325,16 +354,27 @@ def test_de_minimis_does_not_apply_to_rvc():
 
 
 def test_de_minimis_covers_materials_caught_by_an_exclusion():
-    bom = make_bom([mat("sugar", hs="170199", value="8.00"), mat("fruit", hs="080810", value="20.00")],
-                   rule="CC except from heading 17.01", hs="200799", operations=["cooking"])
+    bom = make_bom(
+        [mat("sugar", hs="170199", value="8.00"), mat("fruit", hs="080810", value="20.00")],
+        rule="CC except from heading 17.01",
+        hs="200799",
+        operations=["cooking"],
+    )
     result = determine(bom)
     assert result.criterion == ["CTC", "DMI"]
 
 
 def textile_bom(value, weight, product_weight="2.0"):
-    return make_bom([mat("yarn", hs="520512", value="20.00", weight_kg="1.5"),
-                     mat("trim", hs="610990", value=value, weight_kg=weight)],
-                    rule="CC", hs="610910", weight_kg=product_weight, operations=["knitting", "sewing"])
+    return make_bom(
+        [
+            mat("yarn", hs="520512", value="20.00", weight_kg="1.5"),
+            mat("trim", hs="610990", value=value, weight_kg=weight),
+        ],
+        rule="CC",
+        hs="610910",
+        weight_kg=product_weight,
+        operations=["knitting", "sewing"],
+    )
 
 
 def test_textiles_may_use_weight_exactly_10_percent():
@@ -370,8 +410,12 @@ def test_weight_test_is_only_for_chapters_50_to_63():
 
 
 def test_cc_exclusion_applies_to_non_originating_materials_only():
-    bom = make_bom([mat("sugar", hs="170199", value="30.00")], rule="CC except from heading 17.01", hs="200799",
-                   operations=["cooking"])
+    bom = make_bom(
+        [mat("sugar", hs="170199", value="30.00")],
+        rule="CC except from heading 17.01",
+        hs="200799",
+        operations=["cooking"],
+    )
     result = determine(bom)
     assert not result.originating
     assert any("headnote 6" in ln for ln in result.as_dict()["explanation"])
@@ -382,27 +426,37 @@ def test_cc_exclusion_applies_to_non_originating_materials_only():
 
 def test_subheading_range_exclusion():
     rule = "CTSH except from subheading 2009.11 through 2009.19"
-    orange = make_bom([mat("orange juice", hs="200912", value="40.00")], rule=rule, hs="200990",
-                      operations=["blending"])
-    apple = make_bom([mat("apple juice", hs="200971", value="40.00")], rule=rule, hs="200990",
-                     operations=["blending"])
+    orange = make_bom(
+        [mat("orange juice", hs="200912", value="40.00")], rule=rule, hs="200990", operations=["blending"]
+    )
+    apple = make_bom([mat("apple juice", hs="200971", value="40.00")], rule=rule, hs="200990", operations=["blending"])
     assert not determine(orange).originating
     assert determine(apple).criterion == ["CTC"]
 
 
 def test_chapter_exclusion():
-    bom = make_bom([mat("steel", hs="720851", value="40.00")], rule="CTH except from chapter 72", hs="730890",
-                   operations=["welding"])
+    bom = make_bom(
+        [mat("steel", hs="720851", value="40.00")],
+        rule="CTH except from chapter 72",
+        hs="730890",
+        operations=["welding"],
+    )
     assert not determine(bom).originating
     bom["materials"][0]["hs"] = "740311"
     assert determine(bom).originating
 
 
-@pytest.mark.parametrize("rule, material_hs, ok", [
-    ("CC", "940390", False), ("CC", "830210", True),
-    ("CTH", "940390", False), ("CTH", "940190", True),
-    ("CTSH", "940360", False), ("CTSH", "940390", True),
-])
+@pytest.mark.parametrize(
+    "rule, material_hs, ok",
+    [
+        ("CC", "940390", False),
+        ("CC", "830210", True),
+        ("CTH", "940390", False),
+        ("CTH", "940190", True),
+        ("CTSH", "940360", False),
+        ("CTSH", "940390", True),
+    ],
+)
 def test_change_levels(rule, material_hs, ok):
     bom = make_bom([mat(hs=material_hs, value="50.00")], rule=rule, operations=["assembly"])
     assert determine(bom).originating is ok
@@ -425,8 +479,14 @@ def test_any_passing_alternative_suffices_and_the_simplest_is_reported():
 
 
 def test_failure_lists_the_materials_that_break_the_tariff_change():
-    bom = make_bom([mat("legs", hs="940390", value="35.00"), mat("top", hs="940390", value="30.00"),
-                    mat("screws", hs="731815", value="1.00")], operations=["assembly"])
+    bom = make_bom(
+        [
+            mat("legs", hs="940390", value="35.00"),
+            mat("top", hs="940390", value="30.00"),
+            mat("screws", hs="731815", value="1.00"),
+        ],
+        operations=["assembly"],
+    )
     result = determine(bom)
     assert not result.originating
     ctc = next(h for h in result.to_qualify if h["kind"] == "ctc")
@@ -527,8 +587,15 @@ def test_bad_fields_are_all_named():
     with pytest.raises(BomError) as info:
         load_bom(bom)
     fields = [f for f, _zh, _en in info.value.errors]
-    assert fields == ["hs_version", "product.fob", "materials[0].value", "materials[1].color", "materials[1].hs",
-                      "materials[1].country", "materials[1].value"]
+    assert fields == [
+        "hs_version",
+        "product.fob",
+        "materials[0].value",
+        "materials[1].color",
+        "materials[1].hs",
+        "materials[1].country",
+        "materials[1].value",
+    ]
     for field, zh, en in info.value.errors:
         assert zh.startswith(field) and en.startswith(field)
         assert any("\u4e00" <= ch <= "\u9fff" for ch in zh)
@@ -579,6 +646,10 @@ def test_as_problems_bridges_to_the_api_error_shape():
 
 
 def test_every_explanation_line_cites_an_article():
-    for bom in (make_bom([mat(hs="830210")]), dmi_bom("10.01"), textile_bom("15.00", "0.2"),
-                make_bom([], rule=None, wholly_obtained="b", hs="010229")):
+    for bom in (
+        make_bom([mat(hs="830210")]),
+        dmi_bom("10.01"),
+        textile_bom("15.00", "0.2"),
+        make_bom([], rule=None, wholly_obtained="b", hs="010229"),
+    ):
         assert_cited(determine(bom))

@@ -18,8 +18,18 @@ SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 
 PRODUCT_CODES = ["940360", "940390", "610910", "200799", "390110"]
 MATERIAL_CODES = PRODUCT_CODES + ["940190", "830210", "440791", "170199", "520512", "290121", None]
-RULES = ["CTH or RVC40", "CC", "CTSH", "RVC40", "CTH and RVC40", "CC except from heading 17.01 or RVC35", "WO",
-         "CR", "CTSH except from chapter 44", "CC or CR"]
+RULES = [
+    "CTH or RVC40",
+    "CC",
+    "CTSH",
+    "RVC40",
+    "CTH and RVC40",
+    "CC except from heading 17.01 or RVC35",
+    "WO",
+    "CR",
+    "CTSH except from chapter 44",
+    "CC or CR",
+]
 OPERATIONS = ["assembly", "painting", "cutting", "mixing", "weaving", "packaging", "moulding"]
 ROLES = ["material", "material", "material", "accessory", "retail_packaging", "packing", "indirect"]
 
@@ -37,8 +47,13 @@ def materials(draw, role=None, originating=None):
     if originating is True and country not in PARTIES:
         country = draw(st.sampled_from(sorted(PARTIES)))
     value = draw(money)
-    m = {"description": draw(st.sampled_from(["frame", "bolts", "fabric", "resin", "box"])),
-         "hs": draw(st.sampled_from(MATERIAL_CODES)), "country": country, "originating": originating, "value": value}
+    m = {
+        "description": draw(st.sampled_from(["frame", "bolts", "fabric", "resin", "box"])),
+        "hs": draw(st.sampled_from(MATERIAL_CODES)),
+        "country": country,
+        "originating": originating,
+        "value": value,
+    }
     role = role or draw(st.sampled_from(ROLES))
     if role != "material":
         m["role"] = role
@@ -52,8 +67,12 @@ def materials(draw, role=None, originating=None):
 
 @st.composite
 def boms(draw):
-    product = {"hs": draw(st.sampled_from(PRODUCT_CODES)), "fob": draw(positive_money), "currency": "USD",
-               "country": draw(st.sampled_from(["CN", "CN", "VN", "US"]))}
+    product = {
+        "hs": draw(st.sampled_from(PRODUCT_CODES)),
+        "fob": draw(positive_money),
+        "currency": "USD",
+        "country": draw(st.sampled_from(["CN", "CN", "VN", "US"])),
+    }
     ops = draw(st.one_of(st.none(), st.lists(st.sampled_from(OPERATIONS), max_size=3)))
     if ops is not None:
         product["operations"] = ops
@@ -114,9 +133,12 @@ def test_every_result_explains_itself_and_uses_box_10_codes(bom):
 @SETTINGS
 @given(fob=positive_money, vnm=money)
 def test_rvc40_decision_matches_exact_rational_arithmetic(fob, vnm):
-    bom = {"hs_version": "HS2012", "rule": "RVC40",
-           "product": {"hs": "940360", "fob": fob, "currency": "USD", "country": "CN", "operations": ["assembly"]},
-           "materials": [{"description": "part", "hs": "940390", "country": "DE", "originating": False, "value": vnm}]}
+    bom = {
+        "hs_version": "HS2012",
+        "rule": "RVC40",
+        "product": {"hs": "940360", "fob": fob, "currency": "USD", "country": "CN", "operations": ["assembly"]},
+        "materials": [{"description": "part", "hs": "940390", "country": "DE", "originating": False, "value": vnm}],
+    }
     exact = (Fraction(fob) - Fraction(vnm)) / Fraction(fob) * 100
     assert determine(bom).originating == (exact >= 40)
 

@@ -5,7 +5,15 @@ from datetime import date
 import pytest
 
 from zimao.trade.origin import (
-    Correlation, PsrError, PsrFileError, PsrTable, active_table, determine, override_path, parse_rule, shipped_table,
+    Correlation,
+    PsrError,
+    PsrFileError,
+    PsrTable,
+    active_table,
+    determine,
+    override_path,
+    parse_rule,
+    shipped_table,
 )
 from zimao.trade.origin.psr import SHIPPED_CORRELATION, CorrelationRow
 
@@ -25,14 +33,19 @@ def table(*rows: str) -> PsrTable:
 def test_shipped_table_holds_only_the_confirmed_rows():
     t = shipped_table()
     rows = {(e.hs_prefix, str(e.rule), e.hs_version) for e in t.entries}
-    assert rows == {("94", "CTH or RVC40", "HS2012"), ("8538", "CTH or RVC40", "HS2012"),
-                    ("8703", "RVC40", "HS2012"), ("2007", "CC", "HS2012")}
+    assert rows == {
+        ("94", "CTH or RVC40", "HS2012"),
+        ("8538", "CTH or RVC40", "HS2012"),
+        ("8703", "RVC40", "HS2012"),
+        ("2007", "CC", "HS2012"),
+    }
     for e in t.entries:
         assert e.source.startswith("RCEP Annex 3A, Product-Specific Rules, HS 2012")
 
 
-@pytest.mark.parametrize("hs, rule", [("940360", "CTH or RVC40"), ("853890", "CTH or RVC40"),
-                                      ("870323", "RVC40"), ("200799", "CC")])
+@pytest.mark.parametrize(
+    "hs, rule", [("940360", "CTH or RVC40"), ("853890", "CTH or RVC40"), ("870323", "RVC40"), ("200799", "CC")]
+)
 def test_shipped_lookup(hs, rule):
     assert str(shipped_table().lookup(hs, "HS2012", TODAY).rule) == rule
 
@@ -45,8 +58,10 @@ def test_rule_absent_uses_the_table_and_cites_the_row():
     result = determine(make_bom([mat(hs="830210")], rule=None), shipped_table(), on=TODAY)
     assert result.originating and result.rule == "CTH or RVC40"
     assert result.rule_source["origin"] == "psr" and result.rule_source["hs_prefix"] == "94"
-    assert any(ln.startswith("Annex 3A PSR 94 (HS2012)") and "source: RCEP Annex 3A" in ln
-               for ln in result.as_dict()["explanation"])
+    assert any(
+        ln.startswith("Annex 3A PSR 94 (HS2012)") and "source: RCEP Annex 3A" in ln
+        for ln in result.as_dict()["explanation"]
+    )
     assert_cited(result)
 
 
@@ -145,13 +160,16 @@ def test_correlation_file_is_validated():
 
 
 def test_every_bad_row_and_column_is_reported():
-    text = ("# comment\n# another\n" + HEADER
-            + "94,CTH or RVC40,HS2012,ok,,\n"
-            + "9,CTH,HS2012,s,,\n"
-            + "85.38,CTH or,HS2012,s,,\n"
-            + "87.03,RVC40,HS2099,,2023-13-01,\n"
-            + "20.07,CC,HS2012,s,2024-01-01,2023-01-01\n"
-            + "21,CC,HS2012,s\n")
+    text = (
+        "# comment\n# another\n"
+        + HEADER
+        + "94,CTH or RVC40,HS2012,ok,,\n"
+        + "9,CTH,HS2012,s,,\n"
+        + "85.38,CTH or,HS2012,s,,\n"
+        + "87.03,RVC40,HS2099,,2023-13-01,\n"
+        + "20.07,CC,HS2012,s,2024-01-01,2023-01-01\n"
+        + "21,CC,HS2012,s\n"
+    )
     with pytest.raises(PsrFileError) as info:
         PsrTable.from_csv(text, name="psr.csv")
     fields = [f for f, _, _ in info.value.errors]

@@ -40,8 +40,11 @@ def test_subheading_range_exclusion():
 def test_chapter_exclusions_and_lists():
     rule = parse_rule("CTH except from Chapters 50 through 55, heading 58.01 and 58.02")
     excl = rule.alternatives[0].tests[0].exclusions
-    assert excl == (Exclusion("chapter", "50", "55"), Exclusion("heading", "5801", "5801"),
-                    Exclusion("heading", "5802", "5802"))
+    assert excl == (
+        Exclusion("chapter", "50", "55"),
+        Exclusion("heading", "5801", "5801"),
+        Exclusion("heading", "5802", "5802"),
+    )
 
 
 def test_or_after_exclusion_ends_it_only_before_a_test():
@@ -67,19 +70,22 @@ def test_single_tests(text):
     assert str(parse_rule(text)) == text
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("", "empty"),
-    ("CTX", "expected WO"),
-    ("CTH RVC40", "expected \"or\""),
-    ("CTH or", "ends too early"),
-    ("RVC", "percentage"),
-    ("RVC0", "between 1 and 100"),
-    ("CC except from 17.01", "chapter, heading or subheading"),
-    ("CC except from heading 1701.10", "not a heading"),
-    ("CTSH except from subheading 2009.19 through 2009.11", "reversed"),
-    ("CC except from chapter 98", "outside HS chapters"),
-    ("CTH @", "unexpected character"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("", "empty"),
+        ("CTX", "expected WO"),
+        ("CTH RVC40", 'expected "or"'),
+        ("CTH or", "ends too early"),
+        ("RVC", "percentage"),
+        ("RVC0", "between 1 and 100"),
+        ("CC except from 17.01", "chapter, heading or subheading"),
+        ("CC except from heading 1701.10", "not a heading"),
+        ("CTSH except from subheading 2009.19 through 2009.11", "reversed"),
+        ("CC except from chapter 98", "outside HS chapters"),
+        ("CTH @", "unexpected character"),
+    ],
+)
 def test_syntax_errors_say_why_in_both_languages(text, fragment):
     with pytest.raises(RuleSyntaxError) as info:
         parse_rule(text)
@@ -106,11 +112,15 @@ def exclusions(draw):
 tests = st.one_of(
     st.sampled_from([Test("WO"), Test("CR")]),
     st.integers(1, 100).map(lambda n: Test("RVC", Decimal(n))),
-    st.builds(lambda k, ex: Test(k, exclusions=tuple(ex)), st.sampled_from(["CC", "CTH", "CTSH"]),
-              st.lists(exclusions(), max_size=3)),
+    st.builds(
+        lambda k, ex: Test(k, exclusions=tuple(ex)),
+        st.sampled_from(["CC", "CTH", "CTSH"]),
+        st.lists(exclusions(), max_size=3),
+    ),
 )
-rules = st.lists(st.lists(tests, min_size=1, max_size=3).map(lambda ts: Alternative(tuple(ts))),
-                 min_size=1, max_size=4).map(lambda alts: Rule(tuple(alts)))
+rules = st.lists(
+    st.lists(tests, min_size=1, max_size=3).map(lambda ts: Alternative(tuple(ts))), min_size=1, max_size=4
+).map(lambda alts: Rule(tuple(alts)))
 
 
 @given(rules)

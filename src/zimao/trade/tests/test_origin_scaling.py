@@ -10,14 +10,25 @@ def failing_bill(n: int) -> dict:
     materials = []
     for i in range(n):
         if i % 2:
-            materials.append({"description": f"legs {i}", "hs": "940390", "country": "DE", "originating": False,
-                              "value": f"{2 + i % 7}.00"})
+            materials.append(
+                {
+                    "description": f"legs {i}",
+                    "hs": "940390",
+                    "country": "DE",
+                    "originating": False,
+                    "value": f"{2 + i % 7}.00",
+                }
+            )
         else:
-            materials.append({"description": f"oak {i}", "hs": "440791", "country": "TH", "originating": True,
-                              "value": "0.50"})
-    return {"hs_version": "HS2012", "rule": "CTH or RVC40",
-            "product": {"hs": "940360", "fob": str(n * 3), "currency": "USD", "country": "CN", "operations": ["assembly"]},
-            "materials": materials}
+            materials.append(
+                {"description": f"oak {i}", "hs": "440791", "country": "TH", "originating": True, "value": "0.50"}
+            )
+    return {
+        "hs_version": "HS2012",
+        "rule": "CTH or RVC40",
+        "product": {"hs": "940360", "fob": str(n * 3), "currency": "USD", "country": "CN", "operations": ["assembly"]},
+        "materials": materials,
+    }
 
 
 def test_whole_bill_evaluations_are_bounded(monkeypatch):

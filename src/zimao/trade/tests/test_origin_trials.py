@@ -9,8 +9,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zimao.trade.origin import PARTIES, determine, load_bom, parse_rule
-from zimao.trade.origin import engine
+from zimao.trade.origin import PARTIES, determine, engine, load_bom, parse_rule
 from zimao.trade.origin.trials import Trials
 
 from .test_origin_properties import SETTINGS, boms
@@ -20,8 +19,13 @@ from .test_origin_scaling import failing_bill
 def _full_trial(bom, rule, ops, m):
     """The trial as the engine ran it before: the whole bill re-evaluated, explanation and all."""
     country = m.country if m.country in PARTIES else bom.product.country
-    trial = replace(bom, materials=tuple(replace(x, originating=True, country=country, deductions=Decimal(0))
-                                         if x.index == m.index else x for x in bom.materials))
+    trial = replace(
+        bom,
+        materials=tuple(
+            replace(x, originating=True, country=country, deductions=Decimal(0)) if x.index == m.index else x
+            for x in bom.materials
+        ),
+    )
     return engine._evaluate(trial, rule, ops).chosen
 
 

@@ -101,8 +101,17 @@ def test_apply_list_detail_issue_verify(trade):
     facts = public.json()
     assert facts["genuine"] is True and facts["status"] == "valid" and facts["label_zh"] == "真实有效"
     assert facts["exporter"].startswith("Luoyang Zhimao") and facts["issued_on"] and facts["kind"] == "certificate"
-    assert facts["goods"] == [{"item": 1, "hs": "940360", "description": "Oak chairs", "quantity": "500", "unit": "PCS",
-                               "criterion": ["CTC"], "rcep_country": "CN"}]
+    assert facts["goods"] == [
+        {
+            "item": 1,
+            "hs": "940360",
+            "description": "Oak chairs",
+            "quantity": "500",
+            "unit": "PCS",
+            "criterion": ["CTC"],
+            "rcep_country": "CN",
+        }
+    ]
     assert "fob" not in str(facts).lower()
     bad = Client().get(f"{API}/verify/NOTANUMBER").json()
     assert bad["genuine"] is False and bad["reason"] == "invalid_number" and bad["goods"] == []
@@ -136,8 +145,9 @@ def test_back_to_back_and_true_copy_over_the_api(trade):
     data = application(trade.exporter.uscc, goods=back_to_back_goods("400"), kind="back_to_back")
     ref = post(exporter, "certificates", data).json()["reference"]
     number = post(desk, f"certificates/{ref}/issue", {}).json()["number"]
-    too_much = post(exporter, "certificates", application(trade.exporter.uscc, goods=back_to_back_goods("601"),
-                                                          kind="back_to_back"))
+    too_much = post(
+        exporter, "certificates", application(trade.exporter.uscc, goods=back_to_back_goods("601"), kind="back_to_back")
+    )
     assert too_much.status_code == 409 and too_much.json()["errors"][0]["code"] == "exceeds_original"
     copy = post(exporter, f"certificates/{number}/true-copies", {"reason": "Destroyed in a fire"})
     assert copy.status_code == 201 and copy.json()["number"] == number
@@ -149,18 +159,38 @@ def test_back_to_back_and_true_copy_over_the_api(trade):
 
 def test_approved_exporter_and_declaration_of_origin(trade):
     customs, exporter = client_for(trade.customs), client_for(trade.applicant)
-    body = {"uscc": trade.exporter.uscc, "name_en": "Luoyang Zhimao Import & Export Co., Ltd.",
-            "address_en": "No. 1 Tianjin Road, Luoyang", "hs_chapters": ["94"]}
+    body = {
+        "uscc": trade.exporter.uscc,
+        "name_en": "Luoyang Zhimao Import & Export Co., Ltd.",
+        "address_en": "No. 1 Tianjin Road, Luoyang",
+        "hs_chapters": ["94"],
+    }
     assert post(exporter, "approved-exporters", body).status_code == 403
     created = post(customs, "approved-exporters", body)
     assert created.status_code == 201
     code = created.json()["code"]
     assert [e["code"] for e in exporter.get(f"{API}/approved-exporters").json()] == [code]
-    dec = post(exporter, "declarations-of-origin", {
-        "authorisation_code": code, "currency": "USD", "signatory": "Li Ming",
-        "importer": {"name": "Seoul Living Co.", "address": "1 Sejong-daero, Seoul", "country": "KR"},
-        "goods": [{"bom": chair_bom(), "description": "Oak chairs", "packages": "10 CARTONS", "quantity": "100",
-                   "unit": "PCS", "fob_value": "10000.00"}]}, HTTP_IDEMPOTENCY_KEY="d-1")
+    dec = post(
+        exporter,
+        "declarations-of-origin",
+        {
+            "authorisation_code": code,
+            "currency": "USD",
+            "signatory": "Li Ming",
+            "importer": {"name": "Seoul Living Co.", "address": "1 Sejong-daero, Seoul", "country": "KR"},
+            "goods": [
+                {
+                    "bom": chair_bom(),
+                    "description": "Oak chairs",
+                    "packages": "10 CARTONS",
+                    "quantity": "100",
+                    "unit": "PCS",
+                    "fob_value": "10000.00",
+                }
+            ],
+        },
+        HTTP_IDEMPOTENCY_KEY="d-1",
+    )
     assert dec.status_code == 201, dec.json()
     reference = dec.json()["reference"]
     facts = Client().get(f"{API}/verify/{reference}").json()
@@ -174,26 +204,46 @@ def test_statistics_for_officials(trade):
     ref = post(exporter, "certificates", application(trade.exporter.uscc)).json()["reference"]
     issued_on = post(desk, f"certificates/{ref}/issue", {}).json()["issued_on"]
     rows = desk.get(f"{API}/statistics?start={issued_on}&end={issued_on}").json()
-    assert rows == [{"period": issued_on[:7], "country": "JP", "country_en": "Japan", "country_zh": "日本",
-                     "certificates": 1, "fob_cny": "355000.00", "fob": {"USD": "50000.00"}}]
+    assert rows == [
+        {
+            "period": issued_on[:7],
+            "country": "JP",
+            "country_en": "Japan",
+            "country_zh": "日本",
+            "certificates": 1,
+            "fob_cny": "355000.00",
+            "fob": {"USD": "50000.00"},
+        }
+    ]
     assert exporter.get(f"{API}/statistics?start={issued_on}&end={issued_on}").status_code == 403
     backwards = desk.get(f"{API}/statistics?start=2026-02-01&end=2026-01-01")
     assert backwards.status_code == 422 and backwards.json()["errors"][0]["field"] == "end"
 
 
 def test_single_window_declaration_over_the_api(trade, settings):
-    settings.ZIMAO_TRADE_SANDBOX = {"seed": 3, "default": {"outage_rate": 0, "reject_rate": 0, "min_delay": 0,
-                                                           "max_delay": 0},
-                                    "commerce": {"fail_first": 1}}
+    settings.ZIMAO_TRADE_SANDBOX = {
+        "seed": 3,
+        "default": {"outage_rate": 0, "reject_rate": 0, "min_delay": 0, "max_delay": 0},
+        "commerce": {"fail_first": 1},
+    }
     from django.utils import timezone
 
     client = client_for(trade.applicant)
-    body = {"trader_uscc": trade.exporter.uscc, "destination_country": "JP",
-            "consignee": {"name": "Osaka Furniture K.K.", "address": "1-1 Umeda, Osaka"},
-            "transport": {"mode": "sea", "departure_date": timezone.localdate().isoformat(), "vessel": "COSCO HARMONY",
-                          "port_of_loading": "Qingdao", "port_of_discharge": "Osaka"},
-            "currency": "USD", "invoice": {"number": "ZM-1", "date": timezone.localdate().isoformat()},
-            "goods": [{"hs": "940360", "description": "Oak chairs", "quantity": "500", "unit": "PCS", "value": "50000"}]}
+    body = {
+        "trader_uscc": trade.exporter.uscc,
+        "destination_country": "JP",
+        "consignee": {"name": "Osaka Furniture K.K.", "address": "1-1 Umeda, Osaka"},
+        "transport": {
+            "mode": "sea",
+            "departure_date": timezone.localdate().isoformat(),
+            "vessel": "COSCO HARMONY",
+            "port_of_loading": "Qingdao",
+            "port_of_discharge": "Osaka",
+        },
+        "currency": "USD",
+        "invoice": {"number": "ZM-1", "date": timezone.localdate().isoformat()},
+        "goods": [{"hs": "940360", "description": "Oak chairs", "quantity": "500", "unit": "PCS", "value": "50000"}],
+    }
     response = post(client, "declarations", body, HTTP_IDEMPOTENCY_KEY="sw-1")
     assert response.status_code == 201
     data = response.json()

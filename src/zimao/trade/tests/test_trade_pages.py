@@ -27,27 +27,61 @@ def login(user, language="zh-hans") -> Client:
 
 
 def bom_form(**extra) -> dict:
-    data = {"rows": "4", "action": "check", "product.description": "Oak chair", "product.hs": "940360",
-            "hs_version": "HS2012", "product.fob": "100.00", "product.currency": "USD", "product.country": "CN",
-            "product.operations": "assembly, painting", "rule": "CTH or RVC40",
-            "materials[0].description": "oak boards", "materials[0].hs": "440791", "materials[0].country": "TH",
-            "materials[0].originating": "yes", "materials[0].value": "20.00", "materials[0].role": "material",
-            "materials[1].description": "hinges", "materials[1].hs": "830210", "materials[1].country": "DE",
-            "materials[1].originating": "no", "materials[1].value": "5.00", "materials[1].role": "material"}
+    data = {
+        "rows": "4",
+        "action": "check",
+        "product.description": "Oak chair",
+        "product.hs": "940360",
+        "hs_version": "HS2012",
+        "product.fob": "100.00",
+        "product.currency": "USD",
+        "product.country": "CN",
+        "product.operations": "assembly, painting",
+        "rule": "CTH or RVC40",
+        "materials[0].description": "oak boards",
+        "materials[0].hs": "440791",
+        "materials[0].country": "TH",
+        "materials[0].originating": "yes",
+        "materials[0].value": "20.00",
+        "materials[0].role": "material",
+        "materials[1].description": "hinges",
+        "materials[1].hs": "830210",
+        "materials[1].country": "DE",
+        "materials[1].originating": "no",
+        "materials[1].value": "5.00",
+        "materials[1].role": "material",
+    }
     data.update(extra)
     return data
 
 
 def apply_form(check_id: int, uscc: str, **extra) -> dict:
-    data = {"check": str(check_id), "idempotency_key": "page-1", "exporter.uscc": uscc,
-            "exporter.name": "Luoyang Zhimao Import & Export Co., Ltd.", "exporter.address": "No. 1 Tianjin Road, Luoyang",
-            "producer.mode": "same", "importer.name": "Osaka Furniture K.K.", "importer.address": "1-1 Umeda, Osaka",
-            "importer.country": "JP", "transport.departure_date": (timezone.localdate() + dt.timedelta(days=5)).isoformat(),
-            "transport.vessel": "COSCO HARMONY V.012E", "transport.port_of_loading": "Qingdao",
-            "transport.port_of_discharge": "Osaka", "invoices[0].number": "ZM-1", "invoices[0].date": timezone.localdate().isoformat(),
-            "goods[0].description": "Oak chairs", "goods[0].packages": "50 CARTONS", "goods[0].quantity": "500",
-            "goods[0].unit": "PCS", "currency": "USD", "goods[0].fob_value": "50000.00", "issuing_body": "CCPIT",
-            "declaration.place": "Luoyang", "declaration.signatory": "Li Ming"}
+    data = {
+        "check": str(check_id),
+        "idempotency_key": "page-1",
+        "exporter.uscc": uscc,
+        "exporter.name": "Luoyang Zhimao Import & Export Co., Ltd.",
+        "exporter.address": "No. 1 Tianjin Road, Luoyang",
+        "producer.mode": "same",
+        "importer.name": "Osaka Furniture K.K.",
+        "importer.address": "1-1 Umeda, Osaka",
+        "importer.country": "JP",
+        "transport.departure_date": (timezone.localdate() + dt.timedelta(days=5)).isoformat(),
+        "transport.vessel": "COSCO HARMONY V.012E",
+        "transport.port_of_loading": "Qingdao",
+        "transport.port_of_discharge": "Osaka",
+        "invoices[0].number": "ZM-1",
+        "invoices[0].date": timezone.localdate().isoformat(),
+        "goods[0].description": "Oak chairs",
+        "goods[0].packages": "50 CARTONS",
+        "goods[0].quantity": "500",
+        "goods[0].unit": "PCS",
+        "currency": "USD",
+        "goods[0].fob_value": "50000.00",
+        "issuing_body": "CCPIT",
+        "declaration.place": "Luoyang",
+        "declaration.signatory": "Li Ming",
+    }
     data.update(extra)
     return data
 
@@ -99,8 +133,16 @@ def test_check_apply_issue_verify_through_the_pages(trade):
 def test_verification_page_shows_what_art_3_17_7_requires(trade):
     cert = services.issue(services.apply(trade.applicant, application(trade.exporter.uscc)).reference, trade.coo)
     page = Client().get(reverse("trade:verify", args=[cert.number])).content.decode()
-    for expected in (cert.number, "940360", "Oak chairs", "500", "PCS", cert.issued_on.isoformat(),
-                     "Luoyang Zhimao Import &amp; Export Co., Ltd.", "真实有效"):
+    for expected in (
+        cert.number,
+        "940360",
+        "Oak chairs",
+        "500",
+        "PCS",
+        cert.issued_on.isoformat(),
+        "Luoyang Zhimao Import &amp; Export Co., Ltd.",
+        "真实有效",
+    ):
         assert expected in page, expected
     # Commercial details stay private: no FOB, no importer name, no invoice.
     for secret in ("50000", "Osaka Furniture", "ZM-2026-001"):
@@ -111,7 +153,9 @@ def test_verification_page_shows_what_art_3_17_7_requires(trade):
 
 def test_verification_page_for_bad_and_tampered_numbers(trade):
     cert = services.issue(services.apply(trade.applicant, application(trade.exporter.uscc)).reference, trade.coo)
-    response = Client().get(reverse("trade:verify", args=[cert.number[:-1] + "0" if cert.number[-1] != "0" else cert.number[:-1] + "1"]))
+    response = Client().get(
+        reverse("trade:verify", args=[cert.number[:-1] + "0" if cert.number[-1] != "0" else cert.number[:-1] + "1"])
+    )
     assert response.status_code == 404 and "无法核验" in response.content.decode()
     Certificate.objects.filter(pk=cert.pk).update(exporter_name="Someone Else", exporter_uscc="91410300MA00000000")
     response = Client().get(reverse("trade:verify", args=[cert.number]))
@@ -123,7 +167,9 @@ def test_verification_page_for_bad_and_tampered_numbers(trade):
 
 def test_form_errors_are_shown_beside_the_field(trade):
     exporter = login(trade.applicant, "en")
-    response = exporter.post(reverse("trade:origin_check"), bom_form(**{"product.hs": "94", "materials[1].value": "abc"}))
+    response = exporter.post(
+        reverse("trade:origin_check"), bom_form(**{"product.hs": "94", "materials[1].value": "abc"})
+    )
     assert response.status_code == 422
     page = response.content.decode()
     assert 'id="f-product-hs-error"' in page and 'id="f-materials-1-value-error"' in page
@@ -134,8 +180,9 @@ def test_form_errors_are_shown_beside_the_field(trade):
 
 def test_json_upload_and_a_failing_product_explains_what_would_qualify(trade):
     exporter = login(trade.applicant)
-    response = exporter.post(reverse("trade:origin_check"), {"rows": "4", "action": "check",
-                                                             "bom_json": json.dumps(failing_bom())})
+    response = exporter.post(
+        reverse("trade:origin_check"), {"rows": "4", "action": "check", "bom_json": json.dumps(failing_bom())}
+    )
     assert response.status_code == 302
     page = exporter.get(response["Location"]).content.decode()
     assert 'data-originating="false"' in page and 'id="to-qualify"' in page
@@ -152,9 +199,10 @@ def test_add_row_keeps_what_was_typed(trade):
 def test_application_errors_land_on_their_fields(trade):
     exporter = login(trade.applicant, "en")
     check = services.check_origin(trade.applicant, chair_bom())
-    response = exporter.post(reverse("trade:certificate_apply"),
-                             apply_form(check["check_id"], trade.exporter.uscc, **{"importer.country": "CN",
-                                                                                    "exporter.name": "智贸"}))
+    response = exporter.post(
+        reverse("trade:certificate_apply"),
+        apply_form(check["check_id"], trade.exporter.uscc, **{"importer.country": "CN", "exporter.name": "智贸"}),
+    )
     assert response.status_code == 422
     page = response.content.decode()
     assert 'id="f-importer-country-error"' in page and 'id="f-exporter-name-error"' in page
@@ -228,23 +276,41 @@ def test_pdf_layout_has_the_sixteen_boxes_and_the_endorsements(trade):
     assert "Form RCEP" in html and "Issued in <b>CHINA</b>" in html and cert.number in html
     assert "ISSUED RETROACTIVELY" in html and "THIRD-PARTY INVOICING: invoice issued by Hong Kong Trading Ltd." in html
     assert "CERTIFIED TRUE COPY" not in html
-    copy = services.issue_true_copy(services.request_true_copy(trade.applicant, cert.number, "lost").reference, trade.coo)
+    copy = services.issue_true_copy(
+        services.request_true_copy(trade.applicant, cert.number, "lost").reference, trade.coo
+    )
     html = render_to_string("trade/pdf/certificate.html", _pdf_context(cert, copy))
     assert html.count("CERTIFIED TRUE COPY") >= 2 and cert.issued_on.isoformat() in html
 
 
 def test_declaration_page_shows_each_agency(trade, settings):
-    settings.ZIMAO_TRADE_SANDBOX = {"seed": 1, "default": {"outage_rate": 0, "reject_rate": 0, "min_delay": 0,
-                                                           "max_delay": 0},
-                                    "tax": {"reject_rate": 1}}
+    settings.ZIMAO_TRADE_SANDBOX = {
+        "seed": 1,
+        "default": {"outage_rate": 0, "reject_rate": 0, "min_delay": 0, "max_delay": 0},
+        "tax": {"reject_rate": 1},
+    }
     exporter = login(trade.applicant)
-    form = {"idempotency_key": "d-1", "trader_uscc": trade.exporter.uscc, "destination_country": "JP",
-            "consignee.name": "Osaka Furniture K.K.", "consignee.address": "1-1 Umeda, Osaka", "transport.mode": "sea",
-            "transport.departure_date": (timezone.localdate() + dt.timedelta(days=3)).isoformat(),
-            "transport.vessel": "COSCO HARMONY", "transport.port_of_loading": "Qingdao", "transport.port_of_discharge": "Osaka",
-            "invoice.number": "ZM-1", "invoice.date": timezone.localdate().isoformat(), "goods[0].hs": "9403600000",
-            "goods[0].description": "Oak chairs", "goods[0].quantity": "500", "goods[0].unit": "PCS",
-            "goods[0].value": "50000", "currency": "USD", "agencies": ["customs", "commerce", "tax"]}
+    form = {
+        "idempotency_key": "d-1",
+        "trader_uscc": trade.exporter.uscc,
+        "destination_country": "JP",
+        "consignee.name": "Osaka Furniture K.K.",
+        "consignee.address": "1-1 Umeda, Osaka",
+        "transport.mode": "sea",
+        "transport.departure_date": (timezone.localdate() + dt.timedelta(days=3)).isoformat(),
+        "transport.vessel": "COSCO HARMONY",
+        "transport.port_of_loading": "Qingdao",
+        "transport.port_of_discharge": "Osaka",
+        "invoice.number": "ZM-1",
+        "invoice.date": timezone.localdate().isoformat(),
+        "goods[0].hs": "9403600000",
+        "goods[0].description": "Oak chairs",
+        "goods[0].quantity": "500",
+        "goods[0].unit": "PCS",
+        "goods[0].value": "50000",
+        "currency": "USD",
+        "agencies": ["customs", "commerce", "tax"],
+    }
     response = exporter.post(reverse("trade:declaration_new"), form)
     assert response.status_code == 302
     page = exporter.get(response["Location"]).content.decode()
@@ -265,13 +331,32 @@ def test_statistics_page_for_officials_only(trade):
 
 
 def test_declarations_of_origin_are_listed_with_their_pdf(trade):
-    exporter = services.authorise_exporter(trade.customs, uscc=trade.exporter.uscc, name_en="Luoyang Zhimao Co., Ltd.",
-                                           address_en="No. 1 Tianjin Road, Luoyang", hs_chapters=["94"])
-    dec = services.complete_declaration(trade.applicant, {
-        "authorisation_code": exporter.code, "currency": "USD", "signatory": "Li Ming",
-        "importer": {"name": "Seoul Living Co.", "address": "1 Sejong-daero, Seoul", "country": "KR"},
-        "goods": [{"bom": chair_bom(), "description": "Oak chairs", "packages": "10 CARTONS", "quantity": "100",
-                   "unit": "PCS", "fob_value": "10000.00"}]})
+    exporter = services.authorise_exporter(
+        trade.customs,
+        uscc=trade.exporter.uscc,
+        name_en="Luoyang Zhimao Co., Ltd.",
+        address_en="No. 1 Tianjin Road, Luoyang",
+        hs_chapters=["94"],
+    )
+    dec = services.complete_declaration(
+        trade.applicant,
+        {
+            "authorisation_code": exporter.code,
+            "currency": "USD",
+            "signatory": "Li Ming",
+            "importer": {"name": "Seoul Living Co.", "address": "1 Sejong-daero, Seoul", "country": "KR"},
+            "goods": [
+                {
+                    "bom": chair_bom(),
+                    "description": "Oak chairs",
+                    "packages": "10 CARTONS",
+                    "quantity": "100",
+                    "unit": "PCS",
+                    "fob_value": "10000.00",
+                }
+            ],
+        },
+    )
     client = login(trade.applicant)
     page = client.get(reverse("trade:certificates")).content.decode()
     assert dec.reference in page and exporter.code in page
@@ -297,7 +382,9 @@ def test_form_rcep_is_english_only_and_draws_no_seal(trade):
     assert cert.content["certification"]["signatory"].startswith("Authorised officer, China Council")
     html = render_to_string("trade/pdf/certificate.html", _pdf_context(cert))
     text = re.sub(r"<style.*?</style>|<[^>]+>", " ", html, flags=re.S)
-    assert not re.search(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]", text), re.findall(r"\S*[\u2e80-\u9fff]+\S*", text)
+    assert not re.search(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]", text), re.findall(
+        r"\S*[\u2e80-\u9fff]+\S*", text
+    )
     assert "seal" not in html.replace("signature and seal or stamp of Issuing Body", "").lower()
     assert "<polygon" not in html and "电子印章" not in html
 
@@ -305,10 +392,13 @@ def test_form_rcep_is_english_only_and_draws_no_seal(trade):
 def test_a_chinese_retroactive_reason_is_refused_in_english_terms(trade):
     past = timezone.localdate() - dt.timedelta(days=3)
     with pytest.raises(BusinessError) as exc:
-        services.apply(trade.applicant, application(trade.exporter.uscc, departure=past, retroactive_reason="装运时疏忽"))
+        services.apply(
+            trade.applicant, application(trade.exporter.uscc, departure=past, retroactive_reason="装运时疏忽")
+        )
     assert any(p.field == "retroactive_reason" and p.code == "not_english" for p in exc.value.problems)
-    cert = services.apply(trade.applicant, application(trade.exporter.uscc, departure=past,
-                                                       retroactive_reason="Oversight at shipment"))
+    cert = services.apply(
+        trade.applicant, application(trade.exporter.uscc, departure=past, retroactive_reason="Oversight at shipment")
+    )
     with pytest.raises(BusinessError) as exc:
         services.issue(cert.reference, trade.coo, retroactive_reason="补发")
     assert exc.value.problems[0].code == "not_english"

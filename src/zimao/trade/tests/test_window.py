@@ -22,12 +22,22 @@ CALM = {"outage_rate": 0, "reject_rate": 0, "min_delay": 0, "max_delay": 0, "fai
 
 def declaration(uscc: str, **extra) -> dict:
     data = {
-        "trader_uscc": uscc, "direction": "export", "destination_country": "JP",
+        "trader_uscc": uscc,
+        "direction": "export",
+        "destination_country": "JP",
         "consignee": {"name": "Osaka Furniture K.K.", "address": "1-1 Umeda, Osaka"},
-        "transport": {"mode": "sea", "departure_date": (timezone.localdate() + dt.timedelta(days=3)).isoformat(),
-                      "vessel": "COSCO HARMONY V.012E", "port_of_loading": "Qingdao", "port_of_discharge": "Osaka"},
-        "currency": "USD", "invoice": {"number": "ZM-2026-001", "date": timezone.localdate().isoformat()},
-        "goods": [{"hs": "9403600000", "description": "Oak chairs", "quantity": "500", "unit": "PCS", "value": "50000.00"}],
+        "transport": {
+            "mode": "sea",
+            "departure_date": (timezone.localdate() + dt.timedelta(days=3)).isoformat(),
+            "vessel": "COSCO HARMONY V.012E",
+            "port_of_loading": "Qingdao",
+            "port_of_discharge": "Osaka",
+        },
+        "currency": "USD",
+        "invoice": {"number": "ZM-2026-001", "date": timezone.localdate().isoformat()},
+        "goods": [
+            {"hs": "9403600000", "description": "Oak chairs", "quantity": "500", "unit": "PCS", "value": "50000.00"}
+        ],
     }
     data.update(extra)
     return data
@@ -159,7 +169,9 @@ def test_claimed_row_is_left_alone_until_its_lease_expires(trade, settings):
     customs = subs(decl)["customs"]
     # Simulate a worker that claimed the row (lease) and then vanished.
     now = timezone.now() + dt.timedelta(minutes=5)
-    AgencySubmission.objects.filter(pk=customs.pk).update(next_attempt_at=now + window.LEASE, attempts=customs.attempts + 1)
+    AgencySubmission.objects.filter(pk=customs.pk).update(
+        next_attempt_at=now + window.LEASE, attempts=customs.attempts + 1
+    )
     assert window.retry_due(now=now)["due"] == 0
     window.retry_due(now=now + window.LEASE)
     assert subs(decl)["customs"].status == "accepted"
@@ -174,8 +186,10 @@ def test_an_adapter_bug_is_treated_like_an_outage(trade, settings, monkeypatch):
 
 
 def test_sandbox_is_deterministic_under_a_seed(settings):
-    settings.ZIMAO_TRADE_SANDBOX = {"seed": 11, "default": {"outage_rate": 0.5, "reject_rate": 0.5, "min_delay": 1,
-                                                            "max_delay": 100}}
+    settings.ZIMAO_TRADE_SANDBOX = {
+        "seed": 11,
+        "default": {"outage_rate": 0.5, "reject_rate": 0.5, "min_delay": 1, "max_delay": 100},
+    }
     now = timezone.now()
 
     def play():

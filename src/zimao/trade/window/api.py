@@ -48,9 +48,12 @@ class SwDeclarationIn(Strict):
     goods: list[SwGoodsIn] = Field(min_length=1, max_length=50)
     certificate_number: str = Field(default="", max_length=40)
     agencies: list[Literal["customs", "commerce", "tax"]] | None = None
-    bonded_zone: bool = Field(default=False, strict=True,
-                              description="综合保税区申报 a declaration of goods into or out of the bonded zone "
-                                          "(true/false); once customs accepts it, the zone dashboard counts it")
+    bonded_zone: bool = Field(
+        default=False,
+        strict=True,
+        description="综合保税区申报 a declaration of goods into or out of the bonded zone "
+        "(true/false); once customs accepts it, the zone dashboard counts it",
+    )
 
 
 class AgencyStatusOut(Schema):
@@ -82,32 +85,56 @@ class SwDeclarationOut(Schema):
 
 def _sw(decl) -> dict:
     status = window.declaration_status(decl)
-    return {"number": decl.number, "trader_uscc": decl.trader_uscc, "trader_name": decl.trader_name,
-            "submitted_at": decl.submitted_at, "status": status["status"], "label_zh": status["label_zh"],
-            "label_en": status["label_en"], "agencies": status["agencies"], "data": decl.data}
+    return {
+        "number": decl.number,
+        "trader_uscc": decl.trader_uscc,
+        "trader_name": decl.trader_name,
+        "submitted_at": decl.submitted_at,
+        "status": status["status"],
+        "label_zh": status["label_zh"],
+        "label_en": status["label_en"],
+        "agencies": status["agencies"],
+        "data": decl.data,
+    }
 
 
-@router.post("declarations", response={200: SwDeclarationOut, 201: SwDeclarationOut, **ERRORS},
-             summary="Declare once to every agency 单一窗口申报", operation_id="submitTradeDeclaration")
+@router.post(
+    "declarations",
+    response={200: SwDeclarationOut, 201: SwDeclarationOut, **ERRORS},
+    summary="Declare once to every agency 单一窗口申报",
+    operation_id="submitTradeDeclaration",
+)
 def declare(request: HttpRequest, payload: SwDeclarationIn, idempotency_key: str = Header("", alias="Idempotency-Key")):
     """One declaration, fanned out to customs, commerce and tax; answers arrive later (follow
     ``GET declarations/{number}``). An agency that is down is retried with backoff."""
     from zimao.trade.models import TradeDeclaration
 
-    before = TradeDeclaration.objects.filter(trader=request.user, idempotency_key=idempotency_key).exists() \
-        if idempotency_key else False
+    before = (
+        TradeDeclaration.objects.filter(trader=request.user, idempotency_key=idempotency_key).exists()
+        if idempotency_key
+        else False
+    )
     decl = window.declare(request.user, payload.model_dump(), idempotency_key=idempotency_key)
     return Status(200 if before else 201, _sw(decl))
 
 
-@router.get("declarations", response={200: list[SwDeclarationOut], **ERRORS}, summary="My declarations 我的申报",
-            operation_id="listTradeDeclarations")
+@router.get(
+    "declarations",
+    response={200: list[SwDeclarationOut], **ERRORS},
+    summary="My declarations 我的申报",
+    operation_id="listTradeDeclarations",
+)
 def declarations(request: HttpRequest, limit: int = 50):
-    return [_sw(d) for d in window.declarations_of(request.user).prefetch_related("submissions")[: max(1, min(limit, 200))]]
+    return [
+        _sw(d) for d in window.declarations_of(request.user).prefetch_related("submissions")[: max(1, min(limit, 200))]
+    ]
 
 
-@router.get("declarations/{number}", response={200: SwDeclarationOut, **ERRORS}, summary="Declaration status 申报状态",
-            operation_id="getTradeDeclaration")
+@router.get(
+    "declarations/{number}",
+    response={200: SwDeclarationOut, **ERRORS},
+    summary="Declaration status 申报状态",
+    operation_id="getTradeDeclaration",
+)
 def declaration_detail(request: HttpRequest, number: str):
     return _sw(window.get_declaration(request.user, number))
-

@@ -28,12 +28,12 @@ class Dispatch:
     """One call to an agency: the message and what the outbox knows of it."""
 
     agency: str
-    message_id: str          # the idempotency key the agency sees: the same message never counts twice
+    message_id: str  # the idempotency key the agency sees: the same message never counts twice
     declaration_number: str
     payload: dict
-    attempt: int             # 1 for the first call of this outbox row, then 2, 3, …
+    attempt: int  # 1 for the first call of this outbox row, then 2, 3, …
     now: dt.datetime
-    reference: str = ""      # the agency's reference, once it acknowledged
+    reference: str = ""  # the agency's reference, once it acknowledged
     sent_at: dt.datetime | None = None
 
 

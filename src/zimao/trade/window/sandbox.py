@@ -28,12 +28,24 @@ from zimao.trade.window.registry import AgencyAdapter, AgencyUnavailable, Answer
 
 # Why each agency may refuse — 退回原因 (zh, en).
 REJECTIONS = {
-    "customs": [("申报商品编码与品名不符，请核对后重新申报", "The HS code does not match the description of the goods; check and declare again"),
-                ("随附单证不全（缺少装箱单）", "Supporting documents are incomplete (the packing list is missing)")],
-    "commerce": [("该商品出口须申领出口许可证", "These goods need an export licence"),
-                 ("对外贸易经营者备案信息与申报企业不一致", "The foreign-trade operator record does not match the declaring company")],
-    "tax": [("发票信息与申报数据不一致", "The invoice does not match the declared values"),
-            ("出口退（免）税备案信息不完整", "The export tax rebate registration is incomplete")],
+    "customs": [
+        (
+            "申报商品编码与品名不符，请核对后重新申报",
+            "The HS code does not match the description of the goods; check and declare again",
+        ),
+        ("随附单证不全（缺少装箱单）", "Supporting documents are incomplete (the packing list is missing)"),
+    ],
+    "commerce": [
+        ("该商品出口须申领出口许可证", "These goods need an export licence"),
+        (
+            "对外贸易经营者备案信息与申报企业不一致",
+            "The foreign-trade operator record does not match the declaring company",
+        ),
+    ],
+    "tax": [
+        ("发票信息与申报数据不一致", "The invoice does not match the declared values"),
+        ("出口退（免）税备案信息不完整", "The export tax rebate registration is incomplete"),
+    ],
 }
 ACCEPTANCES = {
     "customs": ("海关已接受申报，准予放行", "Customs accepted the declaration; the goods may be released"),
@@ -47,9 +59,9 @@ PREFIX = {"customs": "H", "commerce": "C", "tax": "T"}
 class Profile:
     outage_rate: float = 0.15
     reject_rate: float = 0.1
-    min_delay: int = 2      # seconds from acknowledgement to answer
+    min_delay: int = 2  # seconds from acknowledgement to answer
     max_delay: int = 20
-    fail_first: int = 0     # the first n calls of every message find the agency down
+    fail_first: int = 0  # the first n calls of every message find the agency down
 
 
 def _config() -> dict:
@@ -75,7 +87,10 @@ class SandboxAgency(AgencyAdapter):
     """Delayed answers, rejections and outages, reproducible under ``seed``."""
 
     def _maybe_down(self, d: Dispatch, profile: Profile) -> None:
-        if d.attempt <= profile.fail_first or _rng(d.agency, d.message_id, "down", d.attempt).random() < profile.outage_rate:
+        if (
+            d.attempt <= profile.fail_first
+            or _rng(d.agency, d.message_id, "down", d.attempt).random() < profile.outage_rate
+        ):
             raise AgencyUnavailable(f"sandbox {d.agency}: service unavailable (attempt {d.attempt})")
 
     def _delay(self, d: Dispatch, profile: Profile) -> int:

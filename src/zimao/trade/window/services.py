@@ -65,8 +65,12 @@ def _clean(user, data) -> tuple[dict, list[str]]:
     uscc = str(data.get("trader_uscc") or "").strip().upper()
     trader = next((e for e in exporters_of(user) if e.uscc == uscc), None)
     if trader is None:
-        p.add("trader_uscc", "not_your_company", "您不是该企业的经办人，或该企业未在本区登记",
-              "you do not act for this company, or it is not registered in this zone")
+        p.add(
+            "trader_uscc",
+            "not_your_company",
+            "您不是该企业的经办人，或该企业未在本区登记",
+            "you do not act for this company, or it is not registered in this zone",
+        )
     direction = data.get("direction") or "export"
     if direction not in ("export", "import"):
         p.add("direction", "invalid", "应为 export 或 import", "must be export or import")
@@ -80,19 +84,25 @@ def _clean(user, data) -> tuple[dict, list[str]]:
         "trader": {"uscc": uscc, "name": trader.name if trader else ""},
         "direction": direction,
         "destination_country": country,
-        "consignee": {"name": p.text(consignee.get("name"), "consignee.name"),
-                      "address": p.text(consignee.get("address"), "consignee.address", limit=300)},
-        "transport": {"mode": mode, "departure_date": p.date(transport.get("departure_date"), "transport.departure_date"),
-                      "vessel": p.text(transport.get("vessel"), "transport.vessel", limit=100),
-                      "port_of_loading": p.text(transport.get("port_of_loading"), "transport.port_of_loading", limit=100),
-                      "port_of_discharge": p.text(transport.get("port_of_discharge"), "transport.port_of_discharge",
-                                                  limit=100)},
+        "consignee": {
+            "name": p.text(consignee.get("name"), "consignee.name"),
+            "address": p.text(consignee.get("address"), "consignee.address", limit=300),
+        },
+        "transport": {
+            "mode": mode,
+            "departure_date": p.date(transport.get("departure_date"), "transport.departure_date"),
+            "vessel": p.text(transport.get("vessel"), "transport.vessel", limit=100),
+            "port_of_loading": p.text(transport.get("port_of_loading"), "transport.port_of_loading", limit=100),
+            "port_of_discharge": p.text(transport.get("port_of_discharge"), "transport.port_of_discharge", limit=100),
+        },
         "currency": currency_code(p, data.get("currency")),
         "goods": [],
     }
     invoice = as_object(p, data.get("invoice"), "invoice")
-    cleaned["invoice"] = {"number": p.text(invoice.get("number"), "invoice.number", limit=60),
-                          "date": p.date(invoice.get("date"), "invoice.date")}
+    cleaned["invoice"] = {
+        "number": p.text(invoice.get("number"), "invoice.number", limit=60),
+        "date": p.date(invoice.get("date"), "invoice.date"),
+    }
     goods = data.get("goods")
     if not isinstance(goods, list) or not 1 <= len(goods) <= 50:
         p.add("goods", "required", "列明 1 至 50 项货物", "list 1 to 50 goods")
@@ -101,33 +111,53 @@ def _clean(user, data) -> tuple[dict, list[str]]:
         g = as_object(p, g, f"goods[{i}]")
         hs = re.sub(r"[\s.]", "", str(g.get("hs") or ""))
         if not re.fullmatch(r"\d{6}(\d{2}(\d{2})?)?", hs):
-            p.add(f"goods[{i}].hs", "invalid_hs", "应为6、8或10位商品编码", "must be a 6-, 8- or 10-digit commodity code")
-        cleaned["goods"].append({
-            "hs": hs, "description": p.text(g.get("description"), f"goods[{i}].description", limit=300),
-            "quantity": p.decimal(g.get("quantity"), f"goods[{i}].quantity", places=3),
-            "unit": p.text(g.get("unit"), f"goods[{i}].unit", limit=20),
-            "value": p.decimal(g.get("value"), f"goods[{i}].value"),
-            "gross_weight_kg": p.decimal(g.get("gross_weight_kg"), f"goods[{i}].gross_weight_kg", required=False, places=3),
-        })
+            p.add(
+                f"goods[{i}].hs", "invalid_hs", "应为6、8或10位商品编码", "must be a 6-, 8- or 10-digit commodity code"
+            )
+        cleaned["goods"].append(
+            {
+                "hs": hs,
+                "description": p.text(g.get("description"), f"goods[{i}].description", limit=300),
+                "quantity": p.decimal(g.get("quantity"), f"goods[{i}].quantity", places=3),
+                "unit": p.text(g.get("unit"), f"goods[{i}].unit", limit=20),
+                "value": p.decimal(g.get("value"), f"goods[{i}].value"),
+                "gross_weight_kg": p.decimal(
+                    g.get("gross_weight_kg"), f"goods[{i}].gross_weight_kg", required=False, places=3
+                ),
+            }
+        )
     number = str(data.get("certificate_number") or "").strip().upper()
     if number:
         cert = Certificate.objects.filter(number=number, status=Certificate.Status.ISSUED).first()
         if cert is None or (trader is not None and cert.exporter_uscc != trader.uscc):
-            p.add("certificate_number", "unknown_certificate", "找不到本企业已签发的这份原产地证书",
-                  "no issued certificate of origin of this company has this number")
+            p.add(
+                "certificate_number",
+                "unknown_certificate",
+                "找不到本企业已签发的这份原产地证书",
+                "no issued certificate of origin of this company has this number",
+            )
     cleaned["certificate_number"] = number
     # 综合保税区申报: goods declared into or out of the comprehensive bonded zone (customs counts it
     # for the zone's dashboard once cleared). Optional; a JSON boolean, nothing else.
     bonded = data.get("bonded_zone")
     if bonded is not None and not isinstance(bonded, bool):
-        p.add("bonded_zone", "invalid", "“综合保税区申报”应为 true 或 false",
-              "the bonded-zone declaration flag must be true or false")
+        p.add(
+            "bonded_zone",
+            "invalid",
+            "“综合保税区申报”应为 true 或 false",
+            "the bonded-zone declaration flag must be true or false",
+        )
     cleaned["bonded_zone"] = bonded is True
     agencies = data.get("agencies")
     if agencies is None:
         agencies = list(AGENCIES)
     if not isinstance(agencies, list) or any(a not in AGENCIES for a in agencies):
-        p.add("agencies", "invalid", f"部门应为 {'、'.join(AGENCIES)} 之一", f"agencies must be among {', '.join(AGENCIES)}")
+        p.add(
+            "agencies",
+            "invalid",
+            f"部门应为 {'、'.join(AGENCIES)} 之一",
+            f"agencies must be among {', '.join(AGENCIES)}",
+        )
         agencies = []
     agencies = [a for a in AGENCIES if a in agencies or AGENCIES[a].required]
     p.raise_if_any()
@@ -153,14 +183,34 @@ def declare(user, data: dict, *, idempotency_key: str = "") -> TradeDeclaration:
     try:
         with transaction.atomic():
             decl = TradeDeclaration.objects.create(
-                number=_number(), trader=user, trader_uscc=cleaned["trader"]["uscc"], trader_name=cleaned["trader"]["name"],
-                direction=cleaned["direction"], destination_country=cleaned["destination_country"], data=cleaned,
-                agencies=agencies, idempotency_key=idempotency_key, submitted_at=now)
-            subs = [AgencySubmission.objects.create(
-                declaration=decl, agency=a, adapter=registry.key_for(a), message_id=f"{decl.number}-{a}",
-                payload=AGENCIES[a].build(cleaned), next_attempt_at=now) for a in agencies]
-            audit.record(user, "trade.declare", decl, after={"number": decl.number, "agencies": agencies,
-                                                              "idempotency_key": idempotency_key})
+                number=_number(),
+                trader=user,
+                trader_uscc=cleaned["trader"]["uscc"],
+                trader_name=cleaned["trader"]["name"],
+                direction=cleaned["direction"],
+                destination_country=cleaned["destination_country"],
+                data=cleaned,
+                agencies=agencies,
+                idempotency_key=idempotency_key,
+                submitted_at=now,
+            )
+            subs = [
+                AgencySubmission.objects.create(
+                    declaration=decl,
+                    agency=a,
+                    adapter=registry.key_for(a),
+                    message_id=f"{decl.number}-{a}",
+                    payload=AGENCIES[a].build(cleaned),
+                    next_attempt_at=now,
+                )
+                for a in agencies
+            ]
+            audit.record(
+                user,
+                "trade.declare",
+                decl,
+                after={"number": decl.number, "agencies": agencies, "idempotency_key": idempotency_key},
+            )
             # Queued in the same transaction: with the database task backend the task rows commit
             # with the outbox rows; and if a task were lost, ``retry_due`` still finds the row.
             for sub in subs:
@@ -201,17 +251,28 @@ def process(submission_id: int, now: dt.datetime | None = None) -> AgencySubmiss
     """One step for one outbox row — 处理一条报文: send it or ask for the answer, if it is due."""
     now = now or timezone.now()
     with transaction.atomic():
-        sub = AgencySubmission.objects.select_for_update(of=("self",)).select_related("declaration") \
-            .filter(pk=submission_id).first()
+        sub = (
+            AgencySubmission.objects.select_for_update(of=("self",))
+            .select_related("declaration")
+            .filter(pk=submission_id)
+            .first()
+        )
         if sub is None or sub.status in (Sub.ACCEPTED, Sub.REJECTED) or sub.next_attempt_at > now:
             return sub
         sub.attempts += 1
         sub.next_attempt_at = now + LEASE
         sub.save(update_fields=["attempts", "next_attempt_at", "updated_at"])
         action = "send" if sub.status == Sub.QUEUED else "poll"
-        dispatch = Dispatch(agency=sub.agency, message_id=sub.message_id, declaration_number=sub.declaration.number,
-                            payload=sub.payload, attempt=sub.attempts, now=now, reference=sub.reference,
-                            sent_at=sub.sent_at)
+        dispatch = Dispatch(
+            agency=sub.agency,
+            message_id=sub.message_id,
+            declaration_number=sub.declaration.number,
+            payload=sub.payload,
+            attempt=sub.attempts,
+            now=now,
+            reference=sub.reference,
+            sent_at=sub.sent_at,
+        )
         adapter_key = sub.adapter
     error, outcome = "", None
     try:
@@ -219,11 +280,13 @@ def process(submission_id: int, now: dt.datetime | None = None) -> AgencySubmiss
         outcome = adapter.send(dispatch) if action == "send" else adapter.poll(dispatch)
     except AgencyUnavailable as exc:
         error = str(exc) or "agency unavailable"
-    except Exception as exc:  # noqa: BLE001 — an adapter's bug must not lose the message either
+    except Exception as exc:
         log.exception("agency adapter %s failed on %s", adapter_key, dispatch.message_id)
         error = f"adapter error: {exc!r}"
     with transaction.atomic():
-        sub = AgencySubmission.objects.select_for_update(of=("self",)).select_related("declaration").get(pk=submission_id)
+        sub = (
+            AgencySubmission.objects.select_for_update(of=("self",)).select_related("declaration").get(pk=submission_id)
+        )
         if sub.status in (Sub.ACCEPTED, Sub.REJECTED):
             return sub  # another worker recorded the answer meanwhile
         if error:
@@ -240,8 +303,12 @@ def process(submission_id: int, now: dt.datetime | None = None) -> AgencySubmiss
                 sub.reference = outcome.reference
                 sub.sent_at = now
                 _history(sub, now, action, "acknowledged", outcome.reference)
-                audit.record("system:single-window", "trade.submission.sent", sub,
-                             after={"agency": sub.agency, "reference": outcome.reference, "attempts": sub.attempts})
+                audit.record(
+                    "system:single-window",
+                    "trade.submission.sent",
+                    sub,
+                    after={"agency": sub.agency, "reference": outcome.reference, "attempts": sub.attempts},
+                )
                 if outcome.answer is not None:
                     _answered(sub, outcome.answer, now)
                 else:
@@ -264,9 +331,17 @@ def _answered(sub: AgencySubmission, answer: Answer, now: dt.datetime) -> None:
     sub.answered_at = now
     sub.reference = answer.reference or sub.reference
     _history(sub, now, "answer", sub.status, answer.message_en)
-    audit.record("system:single-window", f"trade.submission.{sub.status}", sub,
-                 after={"agency": sub.agency, "reference": sub.reference, "message_en": answer.message_en,
-                        "message_zh": answer.message_zh})
+    audit.record(
+        "system:single-window",
+        f"trade.submission.{sub.status}",
+        sub,
+        after={
+            "agency": sub.agency,
+            "reference": sub.reference,
+            "message_en": answer.message_en,
+            "message_zh": answer.message_zh,
+        },
+    )
     if sub.status == Sub.ACCEPTED and sub.agency == CUSTOMS and is_bonded(sub.declaration):
         # Customs accepted = the declaration cleared: the dashboard counts it in this transaction.
         from zimao.trade.certificates.services import tell_monitor
@@ -276,8 +351,11 @@ def _answered(sub: AgencySubmission, answer: Answer, now: dt.datetime) -> None:
 
 def due(now: dt.datetime | None = None, limit: int = 500) -> list[int]:
     now = now or timezone.now()
-    return list(AgencySubmission.objects.filter(status__in=[Sub.QUEUED, Sub.SENT], next_attempt_at__lte=now)
-                .order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit])
+    return list(
+        AgencySubmission.objects.filter(status__in=[Sub.QUEUED, Sub.SENT], next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )
 
 
 def retry_due(now: dt.datetime | None = None, limit: int = 500) -> dict:
@@ -304,7 +382,11 @@ def retry_due(now: dt.datetime | None = None, limit: int = 500) -> dict:
 OVERALL = {
     "accepted": ("全部部门已通过", "Accepted by every agency", "ok"),
     "rejected": ("有部门退回", "Rejected by an agency", "bad"),
-    "delayed": ("办理中：部分部门系统暂时无法连接，系统将自动重试", "In progress: an agency cannot be reached now; we keep retrying", "warn"),
+    "delayed": (
+        "办理中：部分部门系统暂时无法连接，系统将自动重试",
+        "In progress: an agency cannot be reached now; we keep retrying",
+        "warn",
+    ),
     "in_progress": ("办理中", "In progress", "info"),
 }
 
@@ -317,21 +399,35 @@ def submission_words(sub: AgencySubmission) -> dict:
     elif sub.status == Sub.REJECTED:
         zh, en, tag = "已退回", "Rejected", "bad"
     elif sub.failures:
-        zh, en, tag = f"暂时无法连接，{when:%H:%M} 自动重试（第 {sub.attempts} 次尝试）", \
-            f"Cannot be reached now; retrying at {when:%H:%M} (attempt {sub.attempts})", "warn"
+        zh, en, tag = (
+            f"暂时无法连接，{when:%H:%M} 自动重试（第 {sub.attempts} 次尝试）",
+            f"Cannot be reached now; retrying at {when:%H:%M} (attempt {sub.attempts})",
+            "warn",
+        )
     elif sub.status == Sub.SENT:
         zh, en, tag = "已送达，等待答复", "Delivered, waiting for the answer", "info"
     else:
         zh, en, tag = "等待发送", "Waiting to be sent", "muted"
     agency = AGENCIES.get(sub.agency)
     answer = sub.answer or {}
-    return {"agency": sub.agency, "agency_zh": agency.name_zh if agency else sub.agency,
-            "agency_en": agency.name_en if agency else sub.agency,
-            "purpose_zh": agency.purpose_zh if agency else "", "purpose_en": agency.purpose_en if agency else "",
-            "status": sub.status, "label_zh": zh, "label_en": en, "tag": tag, "reference": sub.reference,
-            "attempts": sub.attempts, "next_attempt_at": sub.next_attempt_at if sub.status in (Sub.QUEUED, Sub.SENT) else None,
-            "message_zh": answer.get("message_zh", ""), "message_en": answer.get("message_en", ""),
-            "answered_at": sub.answered_at, "last_error": sub.last_error}
+    return {
+        "agency": sub.agency,
+        "agency_zh": agency.name_zh if agency else sub.agency,
+        "agency_en": agency.name_en if agency else sub.agency,
+        "purpose_zh": agency.purpose_zh if agency else "",
+        "purpose_en": agency.purpose_en if agency else "",
+        "status": sub.status,
+        "label_zh": zh,
+        "label_en": en,
+        "tag": tag,
+        "reference": sub.reference,
+        "attempts": sub.attempts,
+        "next_attempt_at": sub.next_attempt_at if sub.status in (Sub.QUEUED, Sub.SENT) else None,
+        "message_zh": answer.get("message_zh", ""),
+        "message_en": answer.get("message_en", ""),
+        "answered_at": sub.answered_at,
+        "last_error": sub.last_error,
+    }
 
 
 def declaration_status(decl: TradeDeclaration) -> dict:
@@ -347,10 +443,17 @@ def declaration_status(decl: TradeDeclaration) -> dict:
     else:
         key = "in_progress"
     zh, en, tag = OVERALL[key]
-    return {"status": key, "label_zh": zh, "label_en": en, "tag": tag, "final": key in ("accepted", "rejected")
-            and not any(s.status in (Sub.QUEUED, Sub.SENT) for s in subs),
-            "agencies": [submission_words(s) for s in sorted(subs, key=lambda s: list(AGENCIES).index(s.agency)
-                                                                 if s.agency in AGENCIES else 99)]}
+    return {
+        "status": key,
+        "label_zh": zh,
+        "label_en": en,
+        "tag": tag,
+        "final": key in ("accepted", "rejected") and not any(s.status in (Sub.QUEUED, Sub.SENT) for s in subs),
+        "agencies": [
+            submission_words(s)
+            for s in sorted(subs, key=lambda s: list(AGENCIES).index(s.agency) if s.agency in AGENCIES else 99)
+        ],
+    }
 
 
 def declarations_of(user):
@@ -372,8 +475,9 @@ def get_declaration(user, number: str) -> TradeDeclaration:
 def declaration_released(number: str) -> bool:
     """Whether customs has accepted (released — 放行) the declaration with this number: what the
     bonded zone's gate asks before goods cross the second line (二线)."""
-    return AgencySubmission.objects.filter(declaration__number=(number or "").strip().upper(), agency=CUSTOMS,
-                                           status=Sub.ACCEPTED).exists()
+    return AgencySubmission.objects.filter(
+        declaration__number=(number or "").strip().upper(), agency=CUSTOMS, status=Sub.ACCEPTED
+    ).exists()
 
 
 def total_value(decl: TradeDeclaration) -> Decimal:
@@ -417,12 +521,21 @@ def bonded_event(decl: TradeDeclaration, cleared_at: dt.datetime) -> dict:
     on = timezone.localtime(cleared_at).date()
     value = usd_value(decl, on)
     if value is None:
-        log.warning("bonded declaration %s: no customs rate of %s or USD for %s; counted with value 0 — rebuild "
-                    "bonded.declarations after entering the rate", decl.number, decl.data.get("currency"),
-                    f"{on:%Y-%m}")
+        log.warning(
+            "bonded declaration %s: no customs rate of %s or USD for %s; counted with value 0 — rebuild "
+            "bonded.declarations after entering the rate",
+            decl.number,
+            decl.data.get("currency"),
+            f"{on:%Y-%m}",
+        )
         value = Decimal(0)
-    return {"event_key": f"bonded:{decl.number}", "value": value, "dimension": decl.direction, "ref": decl.number,
-            "label": decl.trader_name}
+    return {
+        "event_key": f"bonded:{decl.number}",
+        "value": value,
+        "dimension": decl.direction,
+        "ref": decl.number,
+        "label": decl.trader_name,
+    }
 
 
 def monitor_events():
@@ -430,12 +543,25 @@ def monitor_events():
     submissions accepted, at the moment of the answer, under the live events' keys."""
     from zimao.core.events import Fact as Event
 
-    subs = AgencySubmission.objects.filter(agency=CUSTOMS, status=Sub.ACCEPTED, answered_at__isnull=False) \
-        .select_related("declaration").order_by("answered_at", "id")
+    subs = (
+        AgencySubmission.objects.filter(agency=CUSTOMS, status=Sub.ACCEPTED, answered_at__isnull=False)
+        .select_related("declaration")
+        .order_by("answered_at", "id")
+    )
     for sub in subs.iterator():
         if is_bonded(sub.declaration):
             yield Event(at=sub.answered_at, **bonded_event(sub.declaration, sub.answered_at))
 
 
-__all__ = ["BusinessError", "declare", "process", "retry_due", "declaration_status", "declarations_of",
-           "get_declaration", "backoff", "due", "schedule"]
+__all__ = [
+    "BusinessError",
+    "declare",
+    "process",
+    "retry_due",
+    "declaration_status",
+    "declarations_of",
+    "get_declaration",
+    "backoff",
+    "due",
+    "schedule",
+]

@@ -55,7 +55,8 @@ def is_overdue(task):
 @register.filter
 def days_label(days):
     """A time limit in working days; 0 means the same day (当日办结)."""
-    from django.utils.translation import gettext as _, ngettext
+    from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
 
     try:
         days = int(days)

@@ -52,7 +52,9 @@ def fill_sections(client, code=ESTABLISHMENT, trade_name="智远", **sections):
 
 
 def upload_all(client, code=ESTABLISHMENT):
-    files = {f"file-{k}": SimpleUploadedFile(f"{k}.pdf", PDF, "application/pdf") for k in ("articles", "id_copy", "premises")}
+    files = {
+        f"file-{k}": SimpleUploadedFile(f"{k}.pdf", PDF, "application/pdf") for k in ("articles", "id_copy", "premises")
+    }
     response = client.post(reverse("web:apply_materials", args=[code]), files)
     assert response.status_code == 302, text(response)[:3000]
 
@@ -65,8 +67,10 @@ def send(client, code=ESTABLISHMENT, delivery="electronic", mail_address="", key
     check = client.get(reverse("web:apply_check", args=[code]))
     assert check.status_code == 200
     key = key or idempotency_key(check)
-    return client.post(reverse("web:apply_check", args=[code]),
-                       {"idempotency_key": key, "delivery_method": delivery, "mail_address": mail_address})
+    return client.post(
+        reverse("web:apply_check", args=[code]),
+        {"idempotency_key": key, "delivery_method": delivery, "mail_address": mail_address},
+    )
 
 
 def apply_online(client, user, trade_name="智远", delivery="electronic", **sections) -> Case:
@@ -99,8 +103,10 @@ def test_public_pages(client, zone):
 
 def test_register_shows_each_error_beside_its_field(client, zone):
     english(client)
-    response = client.post("/register/", {"username": "newco", "first_name": "", "phone": "12345",
-                                          "password1": "password", "password2": "different"})
+    response = client.post(
+        "/register/",
+        {"username": "newco", "first_name": "", "phone": "12345", "password1": "password", "password2": "different"},
+    )
     assert response.status_code == 200
     body = text(response)
     assert 'class="error-summary"' in body
@@ -108,7 +114,9 @@ def test_register_shows_each_error_beside_its_field(client, zone):
     assert "didn’t match" in body or "didn't match" in body
     assert 'href="#id_first_name"' in body and 'href="#id_phone"' in body
     # Django's validators: too common / too short.
-    response = client.post("/register/", {"username": "newco", "first_name": "张三", "password1": "123", "password2": "123"})
+    response = client.post(
+        "/register/", {"username": "newco", "first_name": "张三", "password1": "123", "password2": "123"}
+    )
     assert "too short" in text(response) or "too common" in text(response)
 
 
@@ -117,8 +125,16 @@ def test_register_then_log_in(client, zone):
 
     from zimao.web.models import Profile
 
-    response = client.post("/register/", {"username": "newco", "first_name": "张三", "phone": "13912345678",
-                                          "password1": "Zimao-secure-2026", "password2": "Zimao-secure-2026"})
+    response = client.post(
+        "/register/",
+        {
+            "username": "newco",
+            "first_name": "张三",
+            "phone": "13912345678",
+            "password1": "Zimao-secure-2026",
+            "password2": "Zimao-secure-2026",
+        },
+    )
     assert response.status_code == 302 and response["Location"] == "/login/"
     user = get_user_model().objects.get(username="newco")
     assert user.first_name == "张三" and user.check_password("Zimao-secure-2026")
@@ -154,8 +170,18 @@ def test_nav_links_per_role(client, zone):
 # ---------------------------------------------------------------- who may open what
 
 
-@pytest.mark.parametrize("url", ["/cases/", f"/apply/{ESTABLISHMENT}/", f"/apply/{ESTABLISHMENT}/name/",
-                                 f"/apply/{ESTABLISHMENT}/check/", "/workbench/", "/window/", "/materials/00000000-0000-4000-8000-000000000001/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/cases/",
+        f"/apply/{ESTABLISHMENT}/",
+        f"/apply/{ESTABLISHMENT}/name/",
+        f"/apply/{ESTABLISHMENT}/check/",
+        "/workbench/",
+        "/window/",
+        "/materials/00000000-0000-4000-8000-000000000001/",
+    ],
+)
 def test_anonymous_is_sent_to_log_in(client, zone, url):
     response = client.get(url)
     assert response.status_code == 302 and response["Location"].startswith("/login/?next=")
@@ -340,7 +366,9 @@ def test_check_your_answers_shows_masked_answers_and_change_links(client, zone):
     assert f'href="/apply/{ESTABLISHMENT}/registration/"' in body
     assert "articles.pdf" in body
     assert "data-once" in body and 'name="idempotency_key"' in body
-    assert idempotency_key(client.get(f"/apply/{ESTABLISHMENT}/check/")) != idempotency_key(client.get(f"/apply/{ESTABLISHMENT}/check/"))
+    assert idempotency_key(client.get(f"/apply/{ESTABLISHMENT}/check/")) != idempotency_key(
+        client.get(f"/apply/{ESTABLISHMENT}/check/")
+    )
 
 
 def test_a_double_submit_with_the_same_key_creates_one_case(client, zone):
@@ -438,8 +466,12 @@ def test_corrections_round_trip(client, zone):
     task = case.tasks.get(key="registration")
     client.force_login(zone.reviewer)
     response = client.post(f"/workbench/tasks/{task.pk}/decision/", {"outcome": "correct", "reason": ""})
-    assert response.status_code == 422 and "必须说明理由" in text(response) and 'href="#decision-reason"' in text(response)
-    response = client.post(f"/workbench/tasks/{task.pk}/decision/", {"outcome": "correct", "reason": "章程第五条请补充出资方式"})
+    assert (
+        response.status_code == 422 and "必须说明理由" in text(response) and 'href="#decision-reason"' in text(response)
+    )
+    response = client.post(
+        f"/workbench/tasks/{task.pk}/decision/", {"outcome": "correct", "reason": "章程第五条请补充出资方式"}
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.status == CaseStatus.SUSPENDED
@@ -527,7 +559,9 @@ def test_workbench_lists_tasks_with_tabs_filter_and_two_click_approval(client, z
     assert page.count('href="/materials/') == 3
     assert "提交申请" in page  # the case history
     # Approve: one post from the list (the second click is the confirmation).
-    response = client.post(f"/workbench/tasks/{task.pk}/decision/", {"outcome": "approve", "next": "/workbench/?view=open"})
+    response = client.post(
+        f"/workbench/tasks/{task.pk}/decision/", {"outcome": "approve", "next": "/workbench/?view=open"}
+    )
     assert response.status_code == 302 and response["Location"] == "/workbench/?view=open"
     task.refresh_from_db()
     assert task.status == Task.Status.APPROVED
@@ -543,7 +577,9 @@ def test_a_foreign_next_is_not_followed(client, zone):
     case = submit(zone.applicant, registration={"articles": "custom"}).case
     task = case.tasks.get(key="registration")
     client.force_login(zone.reviewer)
-    response = client.post(f"/workbench/tasks/{task.pk}/decision/", {"outcome": "approve", "next": "https://evil.example/"})
+    response = client.post(
+        f"/workbench/tasks/{task.pk}/decision/", {"outcome": "approve", "next": "https://evil.example/"}
+    )
     assert response["Location"] == "/workbench/"
 
 
@@ -553,7 +589,9 @@ def test_refusal_needs_a_reason(client, zone):
     client.force_login(zone.reviewer)
     response = client.post(f"/workbench/tasks/{task.pk}/decision/", {"outcome": "refuse"})
     assert response.status_code == 422 and "必须说明理由" in text(response)
-    response = client.post(f"/workbench/tasks/{task.pk}/decision/", {"outcome": "refuse", "reason": "经营范围涉及前置许可"})
+    response = client.post(
+        f"/workbench/tasks/{task.pk}/decision/", {"outcome": "refuse", "reason": "经营范围涉及前置许可"}
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.status == CaseStatus.REFUSED
@@ -596,7 +634,9 @@ def test_intake_tasks_show_to_clerks(client, zone):
 
 def test_window_records_the_handover(client, zone):
     case = submit(zone.applicant, trade_name="洛水", registration={"articles": "custom"}).case
-    Case.objects.filter(pk=case.pk).update(delivery_method="mail", mail_address="洛阳市涧西区天津路1号 李明 13812345678")
+    Case.objects.filter(pk=case.pk).update(
+        delivery_method="mail", mail_address="洛阳市涧西区天津路1号 李明 13812345678"
+    )
     services.decide(case.tasks.get(key="registration").pk, zone.reviewer, "approve")
     case.refresh_from_db()
     assert case.status == CaseStatus.ISSUED
@@ -619,36 +659,109 @@ def test_window_records_the_handover(client, zone):
 # ---------------------------------------------------------------- any service, not just starting a company
 
 EVERY_TYPE = {
-    "code": "TEST-ALL", "name_zh": "全字段测试事项", "name_en": "Every field type", "department": "AMR",
-    "legal_limit_days": 20, "promised_limit_days": 0, "guide_zh": "测试", "guide_en": "test",
-    "materials": [], "checks": [],
-    "form": {"sections": [
-        {"key": "one", "title_zh": "第一部分", "title_en": "Part one", "fields": [
-            {"key": "title", "type": "text", "label_zh": "标题", "label_en": "Title", "required": True, "max_length": 20},
-            {"key": "notes", "type": "textarea", "label_zh": "说明", "label_en": "Notes"},
-            {"key": "count", "type": "int", "label_zh": "数量", "label_en": "Count", "min": 1, "max": 9},
-            {"key": "amount", "type": "decimal", "label_zh": "金额", "label_en": "Amount"},
-            {"key": "on", "type": "date", "label_zh": "日期", "label_en": "Date"},
-            {"key": "agree", "type": "bool", "label_zh": "我承诺所填属实", "label_en": "I confirm", "required": True},
-            {"key": "newsletter", "type": "bool", "label_zh": "订阅通知", "label_en": "Newsletter", "default": True},
-        ]},
-        {"key": "two", "title_zh": "第二部分", "title_en": "Part two", "fields": [
-            {"key": "size", "type": "choice", "label_zh": "规模", "label_en": "Size", "required": True,
-             "choices": [["s", "小", "Small"], ["l", "大", "Large"]]},
-            {"key": "colour", "type": "choice", "label_zh": "颜色", "label_en": "Colour",
-             "choices": [["c1", "红", "Red"], ["c2", "橙", "Orange"], ["c3", "黄", "Yellow"], ["c4", "绿", "Green"],
-                         ["c5", "蓝", "Blue"], ["c6", "紫", "Purple"]]},
-            {"key": "tags", "type": "multichoice", "label_zh": "标签", "label_en": "Tags", "choices": [["a", "甲", "A"], ["b", "乙", "B"]]},
-            {"key": "person", "type": "id_number", "label_zh": "身份证号", "label_en": "ID number", "required": True},
-            {"key": "tel", "type": "phone", "label_zh": "电话", "label_en": "Phone"},
-            {"key": "company", "type": "uscc", "label_zh": "信用代码", "label_en": "USCC"},
-            {"key": "area", "type": "division", "label_zh": "区划代码", "label_en": "Division"},
-        ]},
-    ]},
-    "process": {"stages": [
-        {"key": "review", "type": "review", "tasks": [{"key": "check", "department": "AMR", "name_zh": "审查", "name_en": "Check"}]},
-        {"key": "issue", "type": "issue", "outputs": []},
-    ]},
+    "code": "TEST-ALL",
+    "name_zh": "全字段测试事项",
+    "name_en": "Every field type",
+    "department": "AMR",
+    "legal_limit_days": 20,
+    "promised_limit_days": 0,
+    "guide_zh": "测试",
+    "guide_en": "test",
+    "materials": [],
+    "checks": [],
+    "form": {
+        "sections": [
+            {
+                "key": "one",
+                "title_zh": "第一部分",
+                "title_en": "Part one",
+                "fields": [
+                    {
+                        "key": "title",
+                        "type": "text",
+                        "label_zh": "标题",
+                        "label_en": "Title",
+                        "required": True,
+                        "max_length": 20,
+                    },
+                    {"key": "notes", "type": "textarea", "label_zh": "说明", "label_en": "Notes"},
+                    {"key": "count", "type": "int", "label_zh": "数量", "label_en": "Count", "min": 1, "max": 9},
+                    {"key": "amount", "type": "decimal", "label_zh": "金额", "label_en": "Amount"},
+                    {"key": "on", "type": "date", "label_zh": "日期", "label_en": "Date"},
+                    {
+                        "key": "agree",
+                        "type": "bool",
+                        "label_zh": "我承诺所填属实",
+                        "label_en": "I confirm",
+                        "required": True,
+                    },
+                    {
+                        "key": "newsletter",
+                        "type": "bool",
+                        "label_zh": "订阅通知",
+                        "label_en": "Newsletter",
+                        "default": True,
+                    },
+                ],
+            },
+            {
+                "key": "two",
+                "title_zh": "第二部分",
+                "title_en": "Part two",
+                "fields": [
+                    {
+                        "key": "size",
+                        "type": "choice",
+                        "label_zh": "规模",
+                        "label_en": "Size",
+                        "required": True,
+                        "choices": [["s", "小", "Small"], ["l", "大", "Large"]],
+                    },
+                    {
+                        "key": "colour",
+                        "type": "choice",
+                        "label_zh": "颜色",
+                        "label_en": "Colour",
+                        "choices": [
+                            ["c1", "红", "Red"],
+                            ["c2", "橙", "Orange"],
+                            ["c3", "黄", "Yellow"],
+                            ["c4", "绿", "Green"],
+                            ["c5", "蓝", "Blue"],
+                            ["c6", "紫", "Purple"],
+                        ],
+                    },
+                    {
+                        "key": "tags",
+                        "type": "multichoice",
+                        "label_zh": "标签",
+                        "label_en": "Tags",
+                        "choices": [["a", "甲", "A"], ["b", "乙", "B"]],
+                    },
+                    {
+                        "key": "person",
+                        "type": "id_number",
+                        "label_zh": "身份证号",
+                        "label_en": "ID number",
+                        "required": True,
+                    },
+                    {"key": "tel", "type": "phone", "label_zh": "电话", "label_en": "Phone"},
+                    {"key": "company", "type": "uscc", "label_zh": "信用代码", "label_en": "USCC"},
+                    {"key": "area", "type": "division", "label_zh": "区划代码", "label_en": "Division"},
+                ],
+            },
+        ]
+    },
+    "process": {
+        "stages": [
+            {
+                "key": "review",
+                "type": "review",
+                "tasks": [{"key": "check", "department": "AMR", "name_zh": "审查", "name_en": "Check"}],
+            },
+            {"key": "issue", "type": "issue", "outputs": []},
+        ]
+    },
 }
 
 
@@ -663,26 +776,50 @@ def test_the_journey_is_generic_for_any_catalogue_service(client, zone):
     assert 'id="task-one"' in tasks and 'id="task-two"' in tasks and 'id="task-materials"' not in tasks
     one = text(client.get("/apply/TEST-ALL/one/"))
     assert '<textarea id="f-notes"' in one and 'type="date"' in one and 'inputmode="numeric"' in one
-    assert 'id="f-agree" name="agree" value="true"' in one and 'id="f-newsletter" name="newsletter" value="true" checked' in one
+    assert (
+        'id="f-agree" name="agree" value="true"' in one
+        and 'id="f-newsletter" name="newsletter" value="true" checked' in one
+    )
     # A box that must be ticked, left unticked, is an error; an optional one unticked is "no".
     response = client.post("/apply/TEST-ALL/one/", {"title": "测试", "count": "12"})
     body = text(response)
     assert 'href="#f-agree"' in body and 'href="#f-count"' in body and "“数量”不能大于 9" in body
-    assert client.post("/apply/TEST-ALL/one/", {"title": "测试", "count": "3", "amount": "1.50", "on": "2026-12-01",
-                                                "agree": "true"}).status_code == 302
+    assert (
+        client.post(
+            "/apply/TEST-ALL/one/",
+            {"title": "测试", "count": "3", "amount": "1.50", "on": "2026-12-01", "agree": "true"},
+        ).status_code
+        == 302
+    )
     two = text(client.get("/apply/TEST-ALL/two/"))
     assert two.count('type="radio"') == 2 and '<select id="f-colour"' in two and two.count('type="checkbox"') == 2
     assert '<input id="f-area" name="area" type="text"' in two  # a division without choices: a code
-    response = client.post("/apply/TEST-ALL/two/", {"size": "s", "person": ID_NUMBER, "company": "not-a-uscc", "area": "999999"})
+    response = client.post(
+        "/apply/TEST-ALL/two/", {"size": "s", "person": ID_NUMBER, "company": "not-a-uscc", "area": "999999"}
+    )
     assert 'href="#f-company"' in text(response) and 'href="#f-area"' in text(response)
-    assert client.post("/apply/TEST-ALL/two/", {"size": "l", "colour": "c5", "tags": ["b"], "person": ID_NUMBER,
-                                                "tel": "0379-62345678", "company": "91350100M000100Y43",
-                                                "area": "410305"}).status_code == 302
+    assert (
+        client.post(
+            "/apply/TEST-ALL/two/",
+            {
+                "size": "l",
+                "colour": "c5",
+                "tags": ["b"],
+                "person": ID_NUMBER,
+                "tel": "0379-62345678",
+                "company": "91350100M000100Y43",
+                "area": "410305",
+            },
+        ).status_code
+        == 302
+    )
     check = client.get("/apply/TEST-ALL/check/")
     body = text(check)
     assert "大" in body and "蓝" in body and "乙" in body and ID_MASK in body and ID_NUMBER not in body
     assert "是" in body or "Yes" in body
-    response = client.post("/apply/TEST-ALL/check/", {"idempotency_key": idempotency_key(check), "delivery_method": "electronic"})
+    response = client.post(
+        "/apply/TEST-ALL/check/", {"idempotency_key": idempotency_key(check), "delivery_method": "electronic"}
+    )
     assert response.status_code == 302
     case = Case.objects.get(applicant=zone.applicant, service__code="TEST-ALL")
     assert case.data["one"]["agree"] is True and case.data["one"]["newsletter"] is False
@@ -705,11 +842,18 @@ def test_a_service_that_takes_no_applications_has_no_start_button(client, zone):
 
 
 def test_register_keeps_where_the_applicant_was_going(client, zone):
-    data = {"username": "newco2", "first_name": "王五", "password1": "Zimao-secure-2026", "password2": "Zimao-secure-2026"}
+    data = {
+        "username": "newco2",
+        "first_name": "王五",
+        "password1": "Zimao-secure-2026",
+        "password2": "Zimao-secure-2026",
+    }
     response = client.post(f"/register/?next=/apply/{ESTABLISHMENT}/", data)
     assert response["Location"] == f"/login/?next=%2Fapply%2F{ESTABLISHMENT}%2F"
     data["username"] = "newco3"
     assert client.post("/register/?next=https://evil.example/", data)["Location"] == "/login/"
-    response = client.post(f"/login/?next=/apply/{ESTABLISHMENT}/", {"username": "newco2", "password": "Zimao-secure-2026",
-                                                                     "next": f"/apply/{ESTABLISHMENT}/"})
+    response = client.post(
+        f"/login/?next=/apply/{ESTABLISHMENT}/",
+        {"username": "newco2", "password": "Zimao-secure-2026", "next": f"/apply/{ESTABLISHMENT}/"},
+    )
     assert response["Location"] == f"/apply/{ESTABLISHMENT}/"

@@ -16,10 +16,17 @@ pytestmark = pytest.mark.django_db
 def _running(started_minutes_ago: int, worker: str | None = None) -> DBTaskResult:
     now = timezone.now()
     return DBTaskResult.objects.create(
-        status="RUNNING", started_at=now - timedelta(minutes=started_minutes_ago), args_kwargs={"args": [], "kwargs": {}},
+        status="RUNNING",
+        started_at=now - timedelta(minutes=started_minutes_ago),
+        args_kwargs={"args": [], "kwargs": {}},
         worker_ids=[worker] if worker else [],
-        task_path="zimao.monitor.tasks.apply_event_task", backend_name="default", queue_name="default",
-        run_after=now - timedelta(minutes=started_minutes_ago), exception_class_path="", traceback="")
+        task_path="zimao.monitor.tasks.apply_event_task",
+        backend_name="default",
+        queue_name="default",
+        run_after=now - timedelta(minutes=started_minutes_ago),
+        exception_class_path="",
+        traceback="",
+    )
 
 
 def test_single_node_requeues_every_running_task():

@@ -20,5 +20,9 @@ class Command(BaseCommand):
         waiting = bonded.missing_rates()
         self.stdout.write(f"books: {use['books']}, holding goods: {use['in_use']}")
         for w in waiting:
-            self.stdout.write(self.style.WARNING(f"{w['list']}: no customs rate of {w['currency']} for {w['at']:%Y-%m} "
-                                                 "— enter it, then run `zimao bonded revalue`"))
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{w['list']}: no customs rate of {w['currency']} for {w['at']:%Y-%m} "
+                    "— enter it, then run `zimao bonded revalue`"
+                )
+            )

@@ -33,8 +33,10 @@ class Command(BaseCommand):
         except excel.ImportErrors as exc:
             for problem in exc.problems:
                 self.stderr.write(str(problem))
-            raise CommandError(f"导入失败，共 {len(exc.problems)} 处错误，未做任何修改 / import refused: "
-                               f"{len(exc.problems)} problem(s), nothing was changed") from None
+            raise CommandError(
+                f"导入失败，共 {len(exc.problems)} 处错误，未做任何修改 / import refused: "
+                f"{len(exc.problems)} problem(s), nothing was changed"
+            ) from None
         verb = "检查通过（未保存） / checked, not saved" if options["dry_run"] else "已导入 / imported"
         summary = ", ".join(f"{k} +{v}" for k, v in counts.items())
         self.stdout.write(f"{verb}: {summary}")

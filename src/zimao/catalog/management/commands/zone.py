@@ -26,7 +26,9 @@ class Command(BaseCommand):
         inp.add_argument("file", nargs="?", help="JSON file")
         inp.add_argument("--packaged", metavar="KEY", help=f"a shipped profile: {', '.join(zone.packaged_keys())}")
         sub.add_parser("show", help="say which profile is in force 查看")
-        rot = sub.add_parser("rotate-keys", help="new PDF-signing keys and certificates for the authorities 轮换签名证书")
+        rot = sub.add_parser(
+            "rotate-keys", help="new PDF-signing keys and certificates for the authorities 轮换签名证书"
+        )
         rot.add_argument("--department", help="only this department's authority")
 
     def handle(self, *args, **options):
@@ -35,7 +37,9 @@ class Command(BaseCommand):
             z = zone.current()
             origin = "stored 已保存" if z.stored else "packaged default, not stored 内置默认（未保存）"
             self.stdout.write(f"{z.key}: {z.name_zh} / {z.name_en} ({z.division}) — {origin}")
-            self.stdout.write(f"登记机关 registration authority: {z.registration_authority.name_zh} {z.registration_authority.uscc}")
+            self.stdout.write(
+                f"登记机关 registration authority: {z.registration_authority.name_zh} {z.registration_authority.uscc}"
+            )
             for a in sorted(z.authorities.values(), key=lambda a: a.department):
                 self.stdout.write(f"  {a.department:<12} {a.uscc}  {a.name_zh} / {a.name_en}")
             if z.demo_codes:
@@ -45,14 +49,21 @@ class Command(BaseCommand):
             from zimao.core import audit, pki
 
             z = zone.current()
-            chosen = [a for a in z.authorities.values() if not options["department"] or a.department == options["department"]]
+            chosen = [
+                a for a in z.authorities.values() if not options["department"] or a.department == options["department"]
+            ]
             if not chosen:
                 raise CommandError("没有这个部门的发证机关 / no authority for that department")
             for a in chosen:
                 key = pki.rotate_authority_key(a.uscc, a.name_zh, a.name_en, z.name_zh)
                 # Only the public facts go to the audit log: the key itself never leaves the PKI directory.
-                audit.record("system:zone-keys", "pki.authority_key_rotated", object_type="pki.authority",
-                             object_id=a.uscc, after={"key_id": key.key_id, "department": a.department})
+                audit.record(
+                    "system:zone-keys",
+                    "pki.authority_key_rotated",
+                    object_type="pki.authority",
+                    object_id=a.uscc,
+                    after={"key_id": key.key_id, "department": a.department},
+                )
                 self.stdout.write(f"{a.department:<12} {a.uscc} → key {key.key_id}")
             return
         if action == "export":
@@ -74,10 +85,14 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"无法读取文件 / cannot read the file: {exc}") from None
         except json.JSONDecodeError as exc:
-            raise CommandError(f"不是有效的 JSON（第 {exc.lineno} 行）/ not valid JSON (line {exc.lineno}): {exc.msg}") from None
+            raise CommandError(
+                f"不是有效的 JSON（第 {exc.lineno} 行）/ not valid JSON (line {exc.lineno}): {exc.msg}"
+            ) from None
         except BusinessError as exc:
             for p in exc.problems:
                 self.stderr.write(f"{p.field}: {p.zh} / {p.en}")
-            raise CommandError(f"导入失败，共 {len(exc.problems)} 处错误，未做任何修改 / import refused: "
-                               f"{len(exc.problems)} problem(s), nothing was changed") from None
+            raise CommandError(
+                f"导入失败，共 {len(exc.problems)} 处错误，未做任何修改 / import refused: "
+                f"{len(exc.problems)} problem(s), nothing was changed"
+            ) from None
         self.stdout.write(f"已导入片区配置 / zone profile imported: {profile.key} {profile.name_zh}")

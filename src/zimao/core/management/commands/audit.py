@@ -28,11 +28,15 @@ class Command(BaseCommand):
             if head is None:
                 self.stdout.write("无新事件 nothing new to checkpoint")
             else:
-                self.stdout.write(f"checkpoint 审计检查点 tree_size={head.tree_size} root={head.root_hash} kid={head.kid}")
+                self.stdout.write(
+                    f"checkpoint 审计检查点 tree_size={head.tree_size} root={head.root_hash} kid={head.kid}"
+                )
             return
         result = audit.verify()
         if result.ok:
-            self.stdout.write(f"OK 审计链完整: {result.checked} events in their chains, {result.checkpoints} checkpoints verified")
+            self.stdout.write(
+                f"OK 审计链完整: {result.checked} events in their chains, {result.checkpoints} checkpoints verified"
+            )
             return
         event = f"event id {result.broken_seq} " if result.broken_seq else ""
         raise CommandError(f"BROKEN 审计链断裂 at {event}({result.where}): {result.reason}")

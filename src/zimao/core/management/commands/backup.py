@@ -24,6 +24,10 @@ class Command(BaseCommand):
             manifest = backup(path, include_media=not no_media)
         except BackupError as exc:
             raise CommandError(str(exc)) from None
-        summary = {"path": path, "vendor": manifest["vendor"], "audit_head": manifest["audit_head"]["seq"],
-                   "files": len(manifest["files"])}
+        summary = {
+            "path": path,
+            "vendor": manifest["vendor"],
+            "audit_head": manifest["audit_head"]["seq"],
+            "files": len(manifest["files"]),
+        }
         self.stdout.write(f"备份完成 backup written: {json.dumps(summary, ensure_ascii=False)}")

@@ -57,9 +57,12 @@ class Command(BaseCommand):
         try:
             year, days = business_calendar.parse_arrangement(text)
         except business_calendar.ArrangementError as exc:
-            raise CommandError(f"文件有误，未作任何更改 / the file is wrong, nothing was changed:\n{exc.bilingual()}") from exc
-        report = business_calendar.enter_arrangement(year, days, source or f"imported from {Path(path).name}",
-                                                     actor="cli:calendar-import")
+            raise CommandError(
+                f"文件有误，未作任何更改 / the file is wrong, nothing was changed:\n{exc.bilingual()}"
+            ) from exc
+        report = business_calendar.enter_arrangement(
+            year, days, source or f"imported from {Path(path).name}", actor="cli:calendar-import"
+        )
         totals = {k: sum(s.get(k, 0) for s in report.recomputed) for k in ("cases", "tasks", "timers")}
         self.stdout.write(
             f"已录入{year}年节假日安排（{report.stored}个非常规日），重算办件{totals['cases']}件、任务{totals['tasks']}个、"
@@ -75,20 +78,35 @@ class Command(BaseCommand):
         try:
             count = int(days)
         except ValueError as exc:
-            raise CommandError(f"DAYS：应为整数个工作日 / DAYS: must be a whole number of working days ({days!r})") from exc
+            raise CommandError(
+                f"DAYS：应为整数个工作日 / DAYS: must be a whole number of working days ({days!r})"
+            ) from exc
         if abs(count) > 3650:
             raise CommandError("DAYS：不能超过3650个工作日 / DAYS: at most 3650 working days")
         due = business_calendar.add_working_days(start_date, count)
         if as_json:
-            self.stdout.write(json.dumps({"start": start_date.isoformat(), "days": count, "due": due.date.isoformat(),
-                                          "provisional": due.provisional, "provisional_years": list(due.provisional_years)}))
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "start": start_date.isoformat(),
+                        "days": count,
+                        "due": due.date.isoformat(),
+                        "provisional": due.provisional,
+                        "provisional_years": list(due.provisional_years),
+                    }
+                )
+            )
             return
         note = ""
         if due.provisional:
             years = "、".join(map(str, due.provisional_years))
-            note = (f"（暂定：{years}年节假日安排未录入，按法定节假日及补假计算）"
-                    f" (provisional: {years} not entered; statutory holidays and days in lieu assumed)")
-        self.stdout.write(f"{start_date} 后第{count}个工作日 / {count} working days after {start_date}: {due.date}{note}")
+            note = (
+                f"（暂定：{years}年节假日安排未录入，按法定节假日及补假计算）"
+                f" (provisional: {years} not entered; statutory holidays and days in lieu assumed)"
+            )
+        self.stdout.write(
+            f"{start_date} 后第{count}个工作日 / {count} working days after {start_date}: {due.date}{note}"
+        )
 
     def _seed(self):
         report = business_calendar.seed_from_package()
@@ -106,7 +124,8 @@ class Command(BaseCommand):
         counts = {
             row["date__year"]: row
             for row in CalendarDay.objects.values("date__year").annotate(
-                holidays=Count("id", filter=Q(is_workday=False)), workdays=Count("id", filter=Q(is_workday=True)))
+                holidays=Count("id", filter=Q(is_workday=False)), workdays=Count("id", filter=Q(is_workday=True))
+            )
         }
         years = list(CalendarYear.objects.order_by("year"))
         self.stdout.write("已录入节假日安排的年份 / years with a holiday arrangement:")
@@ -119,7 +138,9 @@ class Command(BaseCommand):
         if not years:
             self.stdout.write("  （无 none）")
         for year in business_calendar.missing_years():
-            self.stdout.write(f"{year}年暂定（按法定节假日及补假）/ {year} provisional (statutory holidays and days in lieu):")
+            self.stdout.write(
+                f"{year}年暂定（按法定节假日及补假）/ {year} provisional (statutory holidays and days in lieu):"
+            )
             for day in business_calendar.provisional_days(year):
                 self.stdout.write(f"  {day.date} {day.label}")
         warnings = business_calendar.calendar_warnings()

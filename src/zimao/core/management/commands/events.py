@@ -23,8 +23,22 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(events.drain(limit=limit)))
             return
         waiting = OutboxEvent.objects.filter(delivered__isnull=True)
-        self.stdout.write(json.dumps({
-            "waiting": waiting.count(),
-            "failing": [{"id": e.pk, "topic": e.topic, "key": e.key, "attempts": e.attempts, "next_attempt": str(e.next_attempt),
-                         "error": e.last_error[:300]} for e in waiting.exclude(last_error="").order_by("id")[:20]],
-        }, ensure_ascii=False))
+        self.stdout.write(
+            json.dumps(
+                {
+                    "waiting": waiting.count(),
+                    "failing": [
+                        {
+                            "id": e.pk,
+                            "topic": e.topic,
+                            "key": e.key,
+                            "attempts": e.attempts,
+                            "next_attempt": str(e.next_attempt),
+                            "error": e.last_error[:300],
+                        }
+                        for e in waiting.exclude(last_error="").order_by("id")[:20]
+                    ],
+                },
+                ensure_ascii=False,
+            )
+        )

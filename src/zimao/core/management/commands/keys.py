@@ -9,14 +9,19 @@ from zimao.core import signing
 
 
 class Command(BaseCommand):
-    help = ("Manage credential signing keys (签名密钥): list, rotate (new active key, old one retired), "
-            "retire KID (stops signing, still verifies), revoke KID (compromised: stops verifying).")
+    help = (
+        "Manage credential signing keys (签名密钥): list, rotate (new active key, old one retired), "
+        "retire KID (stops signing, still verifies), revoke KID (compromised: stops verifying)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["list", "rotate", "retire", "revoke"])
         parser.add_argument("kid", nargs="?", help="key id, for retire and revoke")
-        parser.add_argument("--actor", default="system:keys-command",
-                            help="who is doing this, for the audit trail (default: system:keys-command)")
+        parser.add_argument(
+            "--actor",
+            default="system:keys-command",
+            help="who is doing this, for the audit trail (default: system:keys-command)",
+        )
 
     def _show(self, row: dict) -> None:
         retired = row["retired_at"].isoformat(timespec="seconds") if row.get("retired_at") else "-"

@@ -17,8 +17,13 @@ class Command(BaseCommand):
     help = "Requeue tasks left RUNNING by a dead worker (故障恢复：重新排队中断的后台任务)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--older-than", type=float, default=None, metavar="SECONDS",
-                            help="only tasks running longer than this (safe while workers run); default: all")
+        parser.add_argument(
+            "--older-than",
+            type=float,
+            default=None,
+            metavar="SECONDS",
+            help="only tasks running longer than this (safe while workers run); default: all",
+        )
 
     def handle(self, *args, older_than=None, **options):
         ids = requeue_orphaned_tasks(None if older_than is None else timedelta(seconds=older_than))

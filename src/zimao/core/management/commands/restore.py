@@ -24,5 +24,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         if not report.ok:
             raise CommandError("恢复的数据未通过校验 restored data does not verify:\n" + "\n".join(report.problems))
-        self.stdout.write(f"恢复完成，审计链完整 restored and verified: {report.events} audit events, "
-                          f"head at backup #{report.head_seq}")
+        self.stdout.write(
+            f"恢复完成，审计链完整 restored and verified: {report.events} audit events, "
+            f"head at backup #{report.head_seq}"
+        )

@@ -19,8 +19,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("codes", nargs="*", metavar="CODE", help="codes to check 待校验的代码")
-        parser.add_argument("--file", "-f", metavar="PATH",
-                            help="read codes from a file, one per line; '-' reads standard input 从文件读取（每行一个，- 为标准输入）")
+        parser.add_argument(
+            "--file",
+            "-f",
+            metavar="PATH",
+            help="read codes from a file, one per line; '-' reads standard input 从文件读取（每行一个，- 为标准输入）",
+        )
         parser.add_argument("--only-invalid", action="store_true", help="print only invalid codes 只显示无效代码")
 
     def handle(self, *args, codes, file=None, only_invalid=False, **options):

@@ -27,8 +27,10 @@ EXIT_ORIGINATING, EXIT_NOT_ORIGINATING, EXIT_INVALID = 0, 1, 2
 
 
 class Command(BaseCommand):
-    help = ("RCEP origin (RCEP 原产地): `check BOM.json` determines origin (exit 0 originating, 1 not, 2 invalid "
-            "input); `import-psr FILE` loads the product-specific rules. See docs/origin.md.")
+    help = (
+        "RCEP origin (RCEP 原产地): `check BOM.json` determines origin (exit 0 originating, 1 not, 2 invalid "
+        "input); `import-psr FILE` loads the product-specific rules. See docs/origin.md."
+    )
     # Pure computation: neither the database nor the system checks are needed.
     requires_system_checks: list[str] = []
     requires_migrations_checks = False
@@ -39,7 +41,9 @@ class Command(BaseCommand):
         check.add_argument("bom", help="BOM.json, or - to read standard input")
         check.add_argument("--psr", help="PSR CSV to use instead of the local or shipped table")
         check.add_argument("--correlation", help="HS correlation CSV (default: the shipped, empty one)")
-        check.add_argument("--date", help="date (YYYY-MM-DD) selecting PSR rows by validity; default the bill's date, else today")
+        check.add_argument(
+            "--date", help="date (YYYY-MM-DD) selecting PSR rows by validity; default the bill's date, else today"
+        )
         check.add_argument("--compact", action="store_true", help="print JSON on one line")
         imp = sub.add_parser("import-psr", help="validate and load the official PSR schedule (导入产品特定原产地规则)")
         imp.add_argument("file", help="CSV with columns hs_prefix,rule,hs_version,source,valid_from,valid_to[,note]")
@@ -74,7 +78,9 @@ class Command(BaseCommand):
                 try:
                     on = date.fromisoformat(options["date"])
                 except ValueError:
-                    raise BomError([("--date", "--date：应为日期（YYYY-MM-DD）", "--date: must be a date (YYYY-MM-DD)")]) from None
+                    raise BomError(
+                        [("--date", "--date：应为日期（YYYY-MM-DD）", "--date: must be a date (YYYY-MM-DD)")]
+                    ) from None
             psr = PsrTable.from_path(options["psr"]) if options.get("psr") else None
             correlation = Correlation.from_path(options["correlation"]) if options.get("correlation") else None
             result = determine(bom, psr, correlation=correlation, on=on)
@@ -91,7 +97,9 @@ class Command(BaseCommand):
                 text = Path(name).read_text(encoding="utf-8-sig")
             except (OSError, UnicodeDecodeError) as exc:
                 reason = getattr(exc, "strerror", None) or str(exc)
-                raise BomError([("BOM", f"BOM：无法读取文件 {name}（{reason}）", f"BOM: cannot read {name} ({reason})")]) from None
+                raise BomError(
+                    [("BOM", f"BOM：无法读取文件 {name}（{reason}）", f"BOM: cannot read {name} ({reason})")]
+                ) from None
         return parse_json(text)
 
     # -- import-psr
@@ -101,7 +109,9 @@ class Command(BaseCommand):
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc)
-            return self._fail(OriginError([("file", f"file：无法读取 {path}（{reason}）", f"file: cannot read {path} ({reason})")]))
+            return self._fail(
+                OriginError([("file", f"file：无法读取 {path}（{reason}）", f"file: cannot read {path} ({reason})")])
+            )
         try:
             table = PsrTable.from_csv(text, name=str(path))
         except OriginError as exc:
@@ -112,15 +122,21 @@ class Command(BaseCommand):
         target = override_path()
         if not options["check"]:
             write_override(text, target)
-        self._json({
-            "imported": 0 if options["check"] else len(table),
-            "valid_rows": len(table),
-            "hs_versions": dict(sorted(Counter(e.hs_version for e in table.entries).items())),
-            "path": str(target),
-            "checked_only": bool(options["check"]),
-            "message_zh": (f"已校验 {len(table)} 行，未写入" if options["check"]
-                           else f"已导入 {len(table)} 条规则至 {target}"),
-            "message_en": (f"{len(table)} rows valid; nothing written" if options["check"]
-                           else f"imported {len(table)} rules into {target}"),
-        })
+        self._json(
+            {
+                "imported": 0 if options["check"] else len(table),
+                "valid_rows": len(table),
+                "hs_versions": dict(sorted(Counter(e.hs_version for e in table.entries).items())),
+                "path": str(target),
+                "checked_only": bool(options["check"]),
+                "message_zh": (
+                    f"已校验 {len(table)} 行，未写入" if options["check"] else f"已导入 {len(table)} 条规则至 {target}"
+                ),
+                "message_en": (
+                    f"{len(table)} rows valid; nothing written"
+                    if options["check"]
+                    else f"imported {len(table)} rules into {target}"
+                ),
+            }
+        )
         return 0

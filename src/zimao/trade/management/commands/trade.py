@@ -17,8 +17,10 @@ from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
-    help = ("Trade single window and certificates of origin (国际贸易单一窗口与原产地证书): `retry` re-sends due "
-            "agency submissions; `stats` prints certificate statistics.")
+    help = (
+        "Trade single window and certificates of origin (国际贸易单一窗口与原产地证书): `retry` re-sends due "
+        "agency submissions; `stats` prints certificate statistics."
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True, metavar="{retry,stats}")

@@ -16,6 +16,6 @@ class Command(BaseCommand):
         summary = demo.load()
         self.stdout.write("演示数据已就绪 Demo zone ready: " + ", ".join(f"{k}={v}" for k, v in summary.items()))
         self.stdout.write("")
-        self.stdout.write("演示账号 Demo logins (password 密码 for all: %s)" % demo.DEMO_PASSWORD)
+        self.stdout.write(f"演示账号 Demo logins (password 密码 for all: {demo.DEMO_PASSWORD})")
         for user in demo.USERS + demo.AREA_USERS:
             self.stdout.write(f"  {user['role_zh']:<10} {user['role_en']:<28} {user['username']}")

@@ -37,8 +37,11 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=int(os.environ.get("ZIMAO_WEB_WORKERS", 2)))
         parser.add_argument("--threads", type=int, default=int(os.environ.get("ZIMAO_WEB_THREADS", 4)))
         parser.add_argument("--no-worker", action="store_true", help="do not start the background worker")
-        parser.add_argument("--shared-queue", action="store_true",
-                            help="other nodes' workers share this task queue: requeue only stale tasks at start")
+        parser.add_argument(
+            "--shared-queue",
+            action="store_true",
+            help="other nodes' workers share this task queue: requeue only stale tasks at start",
+        )
 
     def recover(self, *, shared_queue: bool) -> list[str]:
         """Requeue the work a dead worker had claimed — 恢复中断的任务 — before ours starts."""
@@ -46,7 +49,9 @@ class Command(BaseCommand):
 
         ids = requeue_orphaned_tasks(DEFAULT_TASK_TIMEOUT if shared_queue else None, actor="system:serve")
         if ids:
-            self.stdout.write(f"已重新排队 {len(ids)} 个中断的后台任务 requeued {len(ids)} task(s) left by a dead worker")
+            self.stdout.write(
+                f"已重新排队 {len(ids)} 个中断的后台任务 requeued {len(ids)} task(s) left by a dead worker"
+            )
         return ids
 
     def check_port(self, host: str, port: int) -> None:
@@ -64,19 +69,40 @@ class Command(BaseCommand):
         host, port = options["host"], int(options["port"])
         self.check_port(host, port)
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "zimao.settings")}
-        web = [sys.executable, "-m", "gunicorn", "zimao.wsgi:application", "--bind", f"{host}:{port}",
-               "--config", "python:zimao.web.gunicorn_conf",
-               "--workers", str(options["workers"]), "--threads", str(options["threads"]), "--access-logfile", "-",
-               # above settings.MAX_REQUEST_TARGET, so Django answers most long URIs itself (bilingual 414)
-               "--limit-request-line", str(settings.GUNICORN_LIMIT_REQUEST_LINE)]
+        web = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "zimao.wsgi:application",
+            "--bind",
+            f"{host}:{port}",
+            "--config",
+            "python:zimao.web.gunicorn_conf",
+            "--workers",
+            str(options["workers"]),
+            "--threads",
+            str(options["threads"]),
+            "--access-logfile",
+            "-",
+            # above settings.MAX_REQUEST_TARGET, so Django answers most long URIs itself (bilingual 414)
+            "--limit-request-line",
+            str(settings.GUNICORN_LIMIT_REQUEST_LINE),
+        ]
         if not options["no_worker"]:
             self.recover(shared_queue=options["shared_queue"])
         preexec = child_preexec(os.getpid())
         procs = [("web", subprocess.Popen(web, env=env, preexec_fn=preexec))]
         if not options["no_worker"]:
-            procs.append(("worker", subprocess.Popen(
-                [sys.executable, "-m", "zimao", "worker", "--interval", "0.2", "--no-reload"],
-                env=env, preexec_fn=preexec)))
+            procs.append(
+                (
+                    "worker",
+                    subprocess.Popen(
+                        [sys.executable, "-m", "zimao", "worker", "--interval", "0.2", "--no-reload"],
+                        env=env,
+                        preexec_fn=preexec,
+                    ),
+                )
+            )
         self.stdout.write(f"zimao 正在运行 serving at http://{host}:{port}/  (Ctrl-C 停止 to stop)")
         stopping = False
 
@@ -105,5 +131,7 @@ class Command(BaseCommand):
                     p.wait()
         if died is not None and not stopping:
             name, proc = died
-            raise CommandError(f"{name} 进程意外退出 exited on its own (code {proc.returncode}); zimao serve stops",
-                               returncode=proc.returncode or 1)
+            raise CommandError(
+                f"{name} 进程意外退出 exited on its own (code {proc.returncode}); zimao serve stops",
+                returncode=proc.returncode or 1,
+            )
