@@ -688,18 +688,18 @@ def decide(task_id: int, user, outcome: str, reason: str = "", fields: dict | No
         raise BusinessError.of(
             "reason", "too_long", "理由不能超过2000字", "The reason must be at most 2000 characters", status=422
         )
-    follow_up = Task.objects.filter(pk=task_id, kind=Task.Kind.FOLLOW_UP).first()
-    if follow_up is not None:
+    follow_up_task = Task.objects.filter(pk=task_id, kind=Task.Kind.FOLLOW_UP).first()
+    if follow_up_task is not None:
         # A follow-up on a finished case belongs to the area that scheduled it (e.g. permits).
-        if not officer_can_act(user, follow_up):
+        if not officer_can_act(user, follow_up_task):
             raise not_found("task") if not catalog.officer_of(user) else forbidden("task")
-        if follow_up.status != Task.Status.OPEN:
+        if follow_up_task.status != Task.Status.OPEN:
             raise Conflict(
                 Problem("task", "already_decided", "该任务已经处理过了", "This task has already been decided")
             )
-        plugins.follow_ups[follow_up.stage_key].func(follow_up, user, outcome, reason)
-        follow_up.refresh_from_db()
-        return follow_up
+        plugins.follow_ups[follow_up_task.stage_key].func(follow_up_task, user, outcome, reason)
+        follow_up_task.refresh_from_db()
+        return follow_up_task
     with transaction.atomic(), audit.buffered():
         # Locks are taken case first, then task — the order every other writer of a case uses
         # (advance, withdraw, corrections) — so two of them can never wait for each other.
@@ -1442,3 +1442,16 @@ def open_task_of(case_number: str) -> Task | None:
     """A case's first open task — for an app that keeps its own page for deciding it (the decision
     itself always goes through ``decide``)."""
     return Task.objects.filter(case__number=case_number, status=Task.Status.OPEN).order_by("id").first()
+
+
+# Ratings (好差评) live in ratings.py, which uses this module's helpers; re-exported so callers keep
+# calling services.rate/rectify/follow_up/… as the engine's one entry point.
+from zimao.cases.ratings import (  # noqa: E402, F401
+    appeal,
+    awaiting_follow_up,
+    follow_up,
+    rate,
+    rectify,
+    review_appeal,
+    verify_rectification,
+)
