@@ -25,7 +25,8 @@ class BondedConfig(AppConfig):
 
 def _register_history() -> None:
     """Let a subscriber (the dashboard) rebuild the bonded-book movement figures from this app's postings."""
-    from zimao.bonded.indicators import MOVEMENTS, monitor_events
+    from zimao.bonded.indicators import BOOKS_ACTIVE, MOVEMENTS, book_events, monitor_events
     from zimao.core import events
 
     events.register_history(MOVEMENTS, monitor_events)
+    events.register_history(BOOKS_ACTIVE, book_events)

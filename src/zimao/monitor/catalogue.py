@@ -33,7 +33,8 @@ CASES_CROSS_ZONE = (
 )
 RATINGS = "cases.ratings"  # cases: a 好差评 rating given; dimension = level "1".."5" (GB/T 39734)
 BONDED_DECLARATIONS = "bonded.declarations"  # bonded: a customs declaration cleared; value = USD
-BONDED_MOVEMENTS = "bonded.movements"  # bonded: a trade movement posted to a bonded book; value = USD; dim = movement
+BONDED_MOVEMENTS = "bonded.movements"  # bonded: a trade list posted to a bonded book; value = USD; dim = movement
+BONDED_BOOKS_ACTIVE = "bonded.books_active"  # bonded: a book with goods moving in a month; dim = book type (T/H)
 
 STREAMS = {
     NEW_MARKET_ENTITIES: "count",
@@ -45,6 +46,7 @@ STREAMS = {
     RATINGS: "count",
     BONDED_DECLARATIONS: "count",
     BONDED_MOVEMENTS: "count",
+    BONDED_BOOKS_ACTIVE: "count",
 }
 
 # Suggested dimension values (the owning app decides; unknown values are shown as they are).
@@ -411,6 +413,22 @@ INDICATORS: list[dict] = [
         dimensions=BONDED_MOVEMENT_KINDS,
         definition_zh="已过卡核扣的一线进出境、二线进出区核注清单数，按业务类型分列。",
         definition_en="Inventory write-off lists of goods in from or out to abroad and the domestic market, posted at the gate.",
+    ),
+    _i(
+        BONDED_BOOKS_ACTIVE,
+        "在用保税账册",
+        "Bonded books in use",
+        "本",
+        "books",
+        category="bonded",
+        source="computed",
+        frequency="monthly",
+        aggregation="count",
+        stream=BONDED_BOOKS_ACTIVE,
+        dimensions={"T": ("物流账册（保税仓库）", "logistics (warehouse)"), "H": ("加工账册", "processing")},
+        definition_zh="本月有货物入出或库存变动的保税账册数，每本账册每月计一次：保税仓库的使用情况。",
+        definition_en="Bonded account books with goods moving in the month, each counted once a month: how the "
+        "bonded warehouses are used.",
     ),
     _i(
         "bonded.book_trade_value",

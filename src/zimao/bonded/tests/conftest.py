@@ -81,6 +81,19 @@ def build(settings):
             "origin_country": "305",
         },
     )
+    chips = bonded.add_item(
+        customs,
+        book,
+        {
+            "part_no": "CHIP-01",
+            "hs_code": "8542319000",
+            "description": "集成电路",
+            "unit": "007",
+            "unit_price": "3.50",
+            "currency": "USD",
+            "origin_country": "133",
+        },
+    )
     other_pellets = bonded.add_item(
         customs,
         other_book,
@@ -136,6 +149,7 @@ def build(settings):
         other_book=other_book,
         pellets=pellets,
         wine=wine,
+        chips=chips,
         other_pellets=other_pellets,
         material=material,
         box=box,

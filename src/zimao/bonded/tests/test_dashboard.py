@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from zimao.bonded import services as bonded
-from zimao.bonded.indicators import MOVEMENTS
+from zimao.bonded.indicators import BOOKS_ACTIVE, MOVEMENTS
 from zimao.monitor import services as monitor
 from zimao.monitor.models import Rollup
 
@@ -73,3 +73,27 @@ def test_movements_that_cross_no_border_are_not_trade(bz):
     bonded.review(bz.customs, lst.number, "accept")
     assert figures() == [("import_abroad", 1, Decimal("120.00"))]
     assert bonded.warehouse_use() == {"books": 3, "in_use": 2}
+    # Warehouse use on the dashboard: both books moved goods this month, each counted once.
+    month = f"{timezone.localdate():%Y-%m}"
+    books = sorted(
+        Rollup.objects.filter(stream=BOOKS_ACTIVE, period=month, count__gt=0).values_list("dimension", "count")
+    )
+    assert books == [("T", 2)]
+    assert monitor.rebuild(BOOKS_ACTIVE) == 2
+
+
+def test_a_list_of_several_lines_counts_once_at_the_sum_of_its_values(bz):
+    lst, _ = bonded.declare(
+        bz.operator,
+        bz.book.number,
+        {
+            "movement": "import_abroad",
+            "internal_no": "TWO",
+            "lines": [{"item_seq": bz.pellets.seq, "quantity": "100"}, {"item_seq": bz.chips.seq, "quantity": "10"}],
+        },
+    )
+    bonded.review(bz.customs, lst.number, "accept")
+    note = bonded.apply_release(bz.operator, bz.book.number, plate="豫C1", list_numbers=[lst.number])
+    bonded.pass_gate(bz.gate, note.token)
+    # 100 kg × USD 1.20 + 10 × USD 3.50
+    assert figures() == [("import_abroad", 1, Decimal("155.00"))]
