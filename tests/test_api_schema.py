@@ -36,11 +36,22 @@ def published_schema() -> dict:
 
 
 def router_operations():
-    """(module, operation) for every operation mounted on the API, from the ninja routers."""
-    for _prefix, router in _api()._routers:
+    """(module, operation) for every operation mounted on the API, from the ninja routers —
+    nested ones included (trade mounts a router per sub-area), whatever was imported before."""
+
+    def walk(router):
         for path_view in router.path_operations.values():
             for op in path_view.operations:
                 yield op.view_func.__module__, op
+        for child in router._routers:
+            yield from walk(child[1] if isinstance(child, tuple) else child)
+
+    seen = set()
+    for _prefix, router in _api()._routers:
+        for module, op in walk(router):
+            if id(op) not in seen:
+                seen.add(id(op))
+                yield module, op
 
 
 def areas() -> list[str]:
