@@ -4,10 +4,10 @@ invalidate, certified true copies, and public verification."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
-from ninja import Header, Router, Schema, Status
+from ninja import Header, Path, Query, Router, Schema, Status
 from pydantic import Field
 
 from zimao.core.errors import forbidden
@@ -18,6 +18,46 @@ from zimao.trade.models import Certificate, TrueCopy
 from zimao.trade.schemas import DATE, DECIMAL, ERRORS, PUBLIC_ERRORS, Strict, plain
 
 router = Router()  # tagged "trade" by the trade router it is added to (zimao.trade.api)
+
+IDEMPOTENCY_KEY = (
+    "any unique string (≤ 64 characters) per intended submission 幂等键: repeating the request with the "
+    "same key returns the first result (200) instead of doing it twice"
+)
+# One good as the examples show it: a wooden chair of 9403.60 made in China, with its bill of materials.
+GOODS_EXAMPLE = [
+    {
+        "bom": {
+            "hs_version": "HS2012",
+            "rule": "CTH or RVC40",
+            "product": {
+                "hs": "940360",
+                "fob": "100.00",
+                "currency": "USD",
+                "country": "CN",
+                "description": "Oak chair",
+                "operations": ["assembly", "painting"],
+            },
+            "materials": [
+                {"description": "oak boards", "hs": "440791", "country": "TH", "originating": True, "value": "20.00"},
+                {"description": "hinges", "hs": "830210", "country": "DE", "originating": False, "value": "5.00"},
+            ],
+        },
+        "description": "Oak chairs",
+        "marks": "ZM/OSAKA",
+        "packages": "50 CARTONS",
+        "quantity": "500",
+        "unit": "PCS",
+        "gross_weight_kg": "1200",
+        "fob_value": "50000.00",
+    }
+]
+ApplicationReference = Annotated[
+    str, Path(description="application reference 申请编号 (COA…), as returned by applyCertificateOfOrigin")
+]
+CertificateNumber = Annotated[str, Path(description="certificate number 证书编号 (R…), e.g. R2026LYP000001F")]
+TrueCopyReference = Annotated[
+    str, Path(description="true-copy request reference 副本申请编号 (CTC…), as returned by requestCertifiedTrueCopy")
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -99,19 +139,75 @@ class CertificateGoodsIn(Strict):
 
 
 class CertificateApplicationIn(Strict):
-    kind: Literal["original", "back_to_back"] = "original"
-    exporter: ExporterIn
-    producer: ProducerIn | None = None
-    importer: ImporterIn
-    transport: CertificateTransportIn
-    invoices: list[TradeInvoiceIn] = Field(max_length=10)
-    third_party_invoicing: ThirdPartyIn | None = None
-    issuing_body: Literal["CCPIT", "CUSTOMS"] = "CCPIT"
-    currency: str = Field(min_length=3, max_length=3)
-    goods: list[CertificateGoodsIn] = Field(min_length=1, max_length=20)
-    remarks: str = Field(default="", max_length=500)
-    retroactive_reason: str = Field(default="", max_length=500)
-    declaration: DeclarationBox
+    """An application for an RCEP certificate of origin 原产地证书申请 (Annex 3B): the parties, the
+    shipment and, for each good, a bill of materials (or an origin check) for the origin engine."""
+
+    kind: Literal["original", "back_to_back"] = Field(
+        default="original",
+        description="original 原产地证书, or back_to_back 背对背证书 for goods re-exported on another Party's proof",
+        examples=["original"],
+    )
+    exporter: ExporterIn = Field(
+        description="exporter 出口商 (box 1)",
+        examples=[
+            {
+                "uscc": "91410300MA44Q7XW4B",
+                "name": "Luoyang Zhimao Import & Export Co., Ltd.",
+                "address": "No. 1 Tianjin Road, Jianxi District, Luoyang, Henan, China",
+            }
+        ],
+    )
+    producer: ProducerIn | None = Field(
+        default=None, description="producer 生产商 (box 2), if known", examples=[{"same_as_exporter": True}]
+    )
+    importer: ImporterIn = Field(
+        description="importer or consignee 进口商 (box 3)",
+        examples=[{"name": "Osaka Furniture K.K.", "address": "1-1 Umeda, Kita-ku, Osaka, Japan", "country": "JP"}],
+    )
+    transport: CertificateTransportIn = Field(
+        description="means of transport and route 运输方式及路线 (box 4)",
+        examples=[
+            {
+                "departure_date": "2026-12-08",
+                "vessel": "COSCO HARMONY V.012E",
+                "port_of_loading": "Qingdao",
+                "port_of_discharge": "Osaka",
+            }
+        ],
+    )
+    invoices: list[TradeInvoiceIn] = Field(
+        max_length=10,
+        description="invoices 发票 (box 12), at most 10",
+        examples=[[{"number": "ZM-2026-001", "date": "2026-12-05"}]],
+    )
+    third_party_invoicing: ThirdPartyIn | None = Field(
+        default=None,
+        description="third-party invoicing 第三方发票 (box 13): the invoicing operator, if any",
+        examples=[{"name": "Pacific Trading Pte. Ltd.", "country": "SG"}],
+    )
+    issuing_body: Literal["CCPIT", "CUSTOMS"] = Field(
+        default="CCPIT", description="issuing body 签证机构: CCPIT 贸促会 or CUSTOMS 海关", examples=["CCPIT"]
+    )
+    currency: str = Field(
+        min_length=3, max_length=3, description="currency of the FOB values 币种 (ISO 4217)", examples=["USD"]
+    )
+    goods: list[CertificateGoodsIn] = Field(
+        min_length=1,
+        max_length=20,
+        description="goods 货物 (boxes 5–11), 1 to 20 items",
+        examples=[GOODS_EXAMPLE],
+    )
+    remarks: str = Field(default="", max_length=500, description="remarks 备注 (box 14)", examples=[""])
+    retroactive_reason: str = Field(
+        default="",
+        max_length=500,
+        description="why it is asked after shipment 补发理由 (Art. 3.17.6), if it is",
+        examples=[""],
+    )
+    declaration: DeclarationBox = Field(
+        description="the exporter's declaration 出口商声明 (box 15)",
+        examples=[{"place": "Luoyang", "signatory": "Li Ming"}],
+    )
 
 
 class CertificateBriefOut(Schema):
@@ -218,7 +314,9 @@ def _full(cert: Certificate) -> dict:
     operation_id="applyCertificateOfOrigin",
 )
 def apply(
-    request: HttpRequest, payload: CertificateApplicationIn, idempotency_key: str = Header("", alias="Idempotency-Key")
+    request: HttpRequest,
+    payload: CertificateApplicationIn,
+    idempotency_key: str = Header("", alias="Idempotency-Key", description=IDEMPOTENCY_KEY),
 ):
     """Apply (Art. 3.17.1–2, Annex 3B): each good's bill of materials is determined by the origin
     engine, and the application goes to the chosen issuing body. Send an ``Idempotency-Key``
@@ -242,8 +340,11 @@ def apply(
 )
 def certificate_list(
     request: HttpRequest,
-    status: Literal["", "submitted", "issued", "refused", "withdrawn", "invalidated"] = "",
-    limit: int = 50,
+    status: Annotated[
+        Literal["", "submitted", "issued", "refused", "withdrawn", "invalidated"],
+        Query(description="only certificates in this status 状态 (empty: all)"),
+    ] = "",
+    limit: Annotated[int, Query(description="at most this many, newest first (1–200)")] = 50,
 ):
     return [_brief(c) for c in services.certificates_for(request.user, status=status)[: max(1, min(limit, 200))]]
 
@@ -266,22 +367,51 @@ def certificate_queue(request: HttpRequest):
     summary="A certificate 证书详情",
     operation_id="getCertificateOfOrigin",
 )
-def certificate_detail(request: HttpRequest, key: str):
+def certificate_detail(
+    request: HttpRequest,
+    key: Annotated[str, Path(description="application reference 申请编号 (COA…) or certificate number 证书编号 (R…)")],
+):
     """By application reference (COA…) or certificate number (R…)."""
     return _full(services.get_certificate(request.user, key))
 
 
 class CertificateIssueIn(Strict):
-    retroactive_reason: str = Field(default="", max_length=500)
-    cny_rate: str | None = Field(default=None, pattern=DECIMAL, description="customs rate of the month, if not entered")
+    """Issuing a certificate 签发: the issuing body's own entries."""
+
+    retroactive_reason: str = Field(
+        default="",
+        max_length=500,
+        description="why it is issued retroactively 补发理由 (Art. 3.17.6), if it is",
+        examples=[""],
+    )
+    cny_rate: str | None = Field(
+        default=None,
+        pattern=DECIMAL,
+        description="customs rate of the month, if not entered 海关月度汇率 (CNY per unit of the currency)",
+        examples=["7.1234"],
+    )
 
 
 class TradeReasonIn(Strict):
-    reason: str = Field(min_length=1, max_length=2000)
+    """A reason 理由, required."""
+
+    reason: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="the reason 理由, in plain words",
+        examples=["The original certificate was lost in transit 正本在运输途中遗失"],
+    )
 
 
 class TradeOptionalReasonIn(Strict):
-    reason: str = Field(default="", max_length=2000)
+    """A reason 理由, optional."""
+
+    reason: str = Field(
+        default="",
+        max_length=2000,
+        description="the reason 理由, if any",
+        examples=["Shipment cancelled by the buyer 买方取消订单"],
+    )
 
 
 @router.post(
@@ -290,7 +420,7 @@ class TradeOptionalReasonIn(Strict):
     summary="Issue 签发",
     operation_id="issueCertificateOfOrigin",
 )
-def issue(request: HttpRequest, reference: str, payload: CertificateIssueIn):
+def issue(request: HttpRequest, reference: ApplicationReference, payload: CertificateIssueIn):
     """The issuing body issues (reviewers of that department only)."""
     return _full(
         services.issue(
@@ -305,7 +435,7 @@ def issue(request: HttpRequest, reference: str, payload: CertificateIssueIn):
     summary="Refuse 不予签证",
     operation_id="refuseCertificateOfOrigin",
 )
-def refuse(request: HttpRequest, reference: str, payload: TradeReasonIn):
+def refuse(request: HttpRequest, reference: ApplicationReference, payload: TradeReasonIn):
     return _full(services.refuse(reference, request.user, payload.reason))
 
 
@@ -315,7 +445,7 @@ def refuse(request: HttpRequest, reference: str, payload: TradeReasonIn):
     summary="Withdraw 撤回",
     operation_id="withdrawCertificateApplication",
 )
-def withdraw(request: HttpRequest, reference: str, payload: TradeOptionalReasonIn):
+def withdraw(request: HttpRequest, reference: ApplicationReference, payload: TradeOptionalReasonIn):
     return _full(services.withdraw(request.user, reference, payload.reason))
 
 
@@ -325,7 +455,7 @@ def withdraw(request: HttpRequest, reference: str, payload: TradeOptionalReasonI
     summary="Invalidate 作废",
     operation_id="invalidateCertificateOfOrigin",
 )
-def invalidate(request: HttpRequest, number: str, payload: TradeReasonIn):
+def invalidate(request: HttpRequest, number: CertificateNumber, payload: TradeReasonIn):
     return _full(services.invalidate(number, request.user, payload.reason))
 
 
@@ -335,7 +465,7 @@ def invalidate(request: HttpRequest, number: str, payload: TradeReasonIn):
     summary="Ask for a certified true copy 申请副本",
     operation_id="requestCertifiedTrueCopy",
 )
-def true_copy(request: HttpRequest, number: str, payload: TradeReasonIn):
+def true_copy(request: HttpRequest, number: CertificateNumber, payload: TradeReasonIn):
     """After theft, loss or destruction of the original (Art. 3.17.9)."""
     return Status(201, _copy(services.request_true_copy(request.user, number, payload.reason)))
 
@@ -346,7 +476,7 @@ def true_copy(request: HttpRequest, number: str, payload: TradeReasonIn):
     summary="Issue a true copy 签发副本",
     operation_id="issueCertifiedTrueCopy",
 )
-def true_copy_issue(request: HttpRequest, reference: str):
+def true_copy_issue(request: HttpRequest, reference: TrueCopyReference):
     return _copy(services.issue_true_copy(reference, request.user))
 
 
@@ -356,7 +486,7 @@ def true_copy_issue(request: HttpRequest, reference: str):
     summary="Refuse a true copy",
     operation_id="refuseCertifiedTrueCopy",
 )
-def true_copy_refuse(request: HttpRequest, reference: str, payload: TradeReasonIn):
+def true_copy_refuse(request: HttpRequest, reference: TrueCopyReference, payload: TradeReasonIn):
     return _copy(services.refuse_true_copy(reference, request.user, payload.reason))
 
 
@@ -406,7 +536,16 @@ class CertificateVerificationOut(Schema):
     summary="Verify a certificate or declaration of origin 核验原产地证明",
     operation_id="verifyCertificateOfOrigin",
 )
-def verify(request: HttpRequest, number: str):
+def verify(
+    request: HttpRequest,
+    number: Annotated[
+        str,
+        Path(
+            description="certificate number 证书编号 (R…) or declaration of origin reference 原产地声明编号",
+            examples=["R2026LYP000001F"],
+        ),
+    ],
+):
     """Public: every outcome, including "not genuine", is a 200 answer whose ``genuine`` says so."""
     result = services.verify(number)
     facts = result.facts()

@@ -4,15 +4,15 @@ exporters' declarations of origin."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
-from ninja import Header, Router, Schema, Status
+from ninja import Header, Path, Query, Router, Schema, Status
 from pydantic import Field
 
 from zimao.trade import services
 from zimao.trade.certificates import document as docs
-from zimao.trade.certificates.api import CertificateGoodsIn, ImporterIn, ProducerIn
+from zimao.trade.certificates.api import GOODS_EXAMPLE, IDEMPOTENCY_KEY, CertificateGoodsIn, ImporterIn, ProducerIn
 from zimao.trade.models import ApprovedExporter, OriginDeclaration
 from zimao.trade.schemas import DATE, ERRORS, Strict, plain
 
@@ -24,11 +24,35 @@ router = Router()  # tagged "trade" by the trade router it is added to (zimao.tr
 
 
 class ApprovedExporterIn(Strict):
-    uscc: str = Field(max_length=18)
-    name_en: str = Field(max_length=200)
-    address_en: str = Field(max_length=300)
-    hs_chapters: list[str] = Field(min_length=1, max_length=97)
-    expires_on: str | None = Field(default=None, pattern=DATE)
+    """Authorising a company as an approved exporter 经核准出口商认定 (Art. 3.21)."""
+
+    uscc: str = Field(
+        max_length=18,
+        description="the company's unified social credit code 统一社会信用代码",
+        examples=["91410300MA44Q7XW4B"],
+    )
+    name_en: str = Field(
+        max_length=200,
+        description="company name in English 英文名称",
+        examples=["Luoyang Zhimao Import & Export Co., Ltd."],
+    )
+    address_en: str = Field(
+        max_length=300,
+        description="address in English 英文地址",
+        examples=["No. 1 Tianjin Road, Jianxi District, Luoyang, Henan, China"],
+    )
+    hs_chapters: list[str] = Field(
+        min_length=1,
+        max_length=97,
+        description="the HS chapters the authorisation covers 授权涵盖的HS章 (two digits each)",
+        examples=[["94", "44"]],
+    )
+    expires_on: str | None = Field(
+        default=None,
+        pattern=DATE,
+        description="last day of the authorisation 有效期至 (none: open-ended)",
+        examples=["2029-12-31"],
+    )
 
 
 class ApprovedExporterOut(Schema):
@@ -44,8 +68,17 @@ class ApprovedExporterOut(Schema):
 
 
 class ExporterStatusIn(Strict):
-    status: Literal["active", "suspended", "withdrawn"]
-    reason: str = Field(min_length=1, max_length=1000)
+    """A new status for an approved exporter 经核准出口商状态变更, and why."""
+
+    status: Literal["active", "suspended", "withdrawn"] = Field(
+        description="active 有效 (reinstate), suspended 暂停 or withdrawn 撤销", examples=["suspended"]
+    )
+    reason: str = Field(
+        min_length=1,
+        max_length=1000,
+        description="the reason 理由",
+        examples=["Origin verification pending 原产地核查中"],
+    )
 
 
 def _exporter(e: ApprovedExporter) -> dict:
@@ -86,17 +119,39 @@ def approved_exporter_list(request: HttpRequest):
     summary="Suspend, withdraw or reinstate 暂停/撤销/恢复",
     operation_id="setApprovedExporterStatus",
 )
-def approved_exporter_status(request: HttpRequest, code: str, payload: ExporterStatusIn):
+def approved_exporter_status(
+    request: HttpRequest,
+    code: Annotated[str, Path(description="authorisation code 经核准出口商编号, e.g. CNLYAE00001")],
+    payload: ExporterStatusIn,
+):
     return _exporter(services.set_exporter_status(request.user, code, payload.status, payload.reason))
 
 
 class OriginDeclarationIn(Strict):
-    authorisation_code: str = Field(max_length=40)
-    importer: ImporterIn
-    producer: ProducerIn | None = None
-    currency: str = Field(min_length=3, max_length=3)
-    signatory: str = Field(max_length=100)
-    goods: list[CertificateGoodsIn] = Field(min_length=1, max_length=20)
+    """A declaration of origin 原产地声明 by an approved exporter (Annex 3B part 2)."""
+
+    authorisation_code: str = Field(
+        max_length=40, description="your authorisation code 经核准出口商编号", examples=["CNLYAE00001"]
+    )
+    importer: ImporterIn = Field(
+        description="importer or consignee 进口商",
+        examples=[{"name": "Osaka Furniture K.K.", "address": "1-1 Umeda, Kita-ku, Osaka, Japan", "country": "JP"}],
+    )
+    producer: ProducerIn | None = Field(
+        default=None, description="producer 生产商, if known", examples=[{"same_as_exporter": True}]
+    )
+    currency: str = Field(
+        min_length=3, max_length=3, description="currency of the FOB values 币种 (ISO 4217)", examples=["USD"]
+    )
+    signatory: str = Field(
+        max_length=100, description="the exporter's authorised signatory 签署人", examples=["Li Ming"]
+    )
+    goods: list[CertificateGoodsIn] = Field(
+        min_length=1,
+        max_length=20,
+        description="goods 货物, 1 to 20 items, each with a bill of materials or an origin check",
+        examples=[GOODS_EXAMPLE],
+    )
 
 
 class OriginDeclarationOut(Schema):
@@ -134,7 +189,9 @@ def _declaration(dec: OriginDeclaration) -> dict:
     operation_id="completeDeclarationOfOrigin",
 )
 def declaration_of_origin(
-    request: HttpRequest, payload: OriginDeclarationIn, idempotency_key: str = Header("", alias="Idempotency-Key")
+    request: HttpRequest,
+    payload: OriginDeclarationIn,
+    idempotency_key: str = Header("", alias="Idempotency-Key", description=IDEMPOTENCY_KEY),
 ):
     """An approved exporter declares origin itself (Art. 3.18.1(a), Annex 3B part 2)."""
     data = payload.model_dump()
@@ -155,5 +212,7 @@ def declaration_of_origin(
     summary="Declarations of origin 原产地声明",
     operation_id="listDeclarationsOfOrigin",
 )
-def declarations_of_origin(request: HttpRequest, limit: int = 50):
+def declarations_of_origin(
+    request: HttpRequest, limit: Annotated[int, Query(description="at most this many, newest first (1–200)")] = 50
+):
     return [_declaration(d) for d in services.declarations_for(request.user)[: max(1, min(limit, 200))]]

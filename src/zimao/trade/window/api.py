@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
-from ninja import Header, Router, Schema, Status
+from ninja import Header, Path, Query, Router, Schema, Status
 from pydantic import Field
 
-from zimao.trade.certificates.api import TradeInvoiceIn, TradePartyIn
+from zimao.trade.certificates.api import IDEMPOTENCY_KEY, TradeInvoiceIn, TradePartyIn
 from zimao.trade.schemas import DATE, DECIMAL, ERRORS, Strict
 from zimao.trade.window import services as window
 
@@ -38,19 +38,62 @@ class SwTransportIn(Strict):
 
 
 class SwDeclarationIn(Strict):
-    trader_uscc: str = Field(max_length=18)
-    direction: Literal["export", "import"] = "export"
-    destination_country: str = Field(min_length=2, max_length=2)
-    consignee: TradePartyIn
-    transport: SwTransportIn
-    currency: str = Field(min_length=3, max_length=3)
-    invoice: TradeInvoiceIn
-    goods: list[SwGoodsIn] = Field(min_length=1, max_length=50)
-    certificate_number: str = Field(default="", max_length=40)
-    agencies: list[Literal["customs", "commerce", "tax"]] | None = None
+    """A single-window declaration 单一窗口申报: declared once, sent to every agency it concerns."""
+
+    trader_uscc: str = Field(
+        max_length=18,
+        description="the declaring company's unified social credit code 统一社会信用代码",
+        examples=["91410300MA44Q7XW4B"],
+    )
+    direction: Literal["export", "import"] = Field(
+        default="export", description="export 出口 or import 进口", examples=["export"]
+    )
+    destination_country: str = Field(
+        min_length=2, max_length=2, description="country of destination 目的国 (ISO 3166 alpha-2)", examples=["JP"]
+    )
+    consignee: TradePartyIn = Field(
+        description="consignee 收货人", examples=[{"name": "Osaka Furniture K.K.", "address": "1-1 Umeda, Osaka"}]
+    )
+    transport: SwTransportIn = Field(
+        description="transport 运输信息",
+        examples=[
+            {
+                "mode": "sea",
+                "departure_date": "2026-12-08",
+                "vessel": "COSCO HARMONY V.012E",
+                "port_of_loading": "Qingdao",
+                "port_of_discharge": "Osaka",
+            }
+        ],
+    )
+    currency: str = Field(min_length=3, max_length=3, description="currency 币种 (ISO 4217)", examples=["USD"])
+    invoice: TradeInvoiceIn = Field(
+        description="commercial invoice 商业发票", examples=[{"number": "ZM-2026-001", "date": "2026-12-05"}]
+    )
+    goods: list[SwGoodsIn] = Field(
+        min_length=1,
+        max_length=50,
+        description="goods 货物, 1 to 50 items",
+        examples=[
+            [{"hs": "9403600000", "description": "Oak chairs", "quantity": "500", "unit": "PCS", "value": "50000.00"}]
+        ],
+    )
+    certificate_number: str = Field(
+        default="",
+        max_length=40,
+        description="certificate of origin number 原产地证书编号, if one covers the goods",
+        examples=["R2026LYP000001F"],
+    )
+    agencies: list[Literal["customs", "commerce", "tax"]] | None = Field(
+        default=None,
+        description="agencies to declare to 受理部门: customs 海关, commerce 商务, tax 税务; "
+        "a required one is always included (none: all of them)",
+        examples=[["customs", "commerce", "tax"]],
+    )
     bonded_zone: bool = Field(
         default=False,
         strict=True,
+        examples=[False],
         description="综合保税区申报 a declaration of goods into or out of the bonded zone "
         "(true/false); once customs accepts it, the zone dashboard counts it",
     )
@@ -104,7 +147,11 @@ def _sw(decl) -> dict:
     summary="Declare once to every agency 单一窗口申报",
     operation_id="submitTradeDeclaration",
 )
-def declare(request: HttpRequest, payload: SwDeclarationIn, idempotency_key: str = Header("", alias="Idempotency-Key")):
+def declare(
+    request: HttpRequest,
+    payload: SwDeclarationIn,
+    idempotency_key: str = Header("", alias="Idempotency-Key", description=IDEMPOTENCY_KEY),
+):
     """One declaration, fanned out to customs, commerce and tax; answers arrive later (follow
     ``GET declarations/{number}``). An agency that is down is retried with backoff."""
     from zimao.trade.models import TradeDeclaration
@@ -124,7 +171,9 @@ def declare(request: HttpRequest, payload: SwDeclarationIn, idempotency_key: str
     summary="My declarations 我的申报",
     operation_id="listTradeDeclarations",
 )
-def declarations(request: HttpRequest, limit: int = 50):
+def declarations(
+    request: HttpRequest, limit: Annotated[int, Query(description="at most this many, newest first (1–200)")] = 50
+):
     return [
         _sw(d) for d in window.declarations_of(request.user).prefetch_related("submissions")[: max(1, min(limit, 200))]
     ]
@@ -136,5 +185,10 @@ def declarations(request: HttpRequest, limit: int = 50):
     summary="Declaration status 申报状态",
     operation_id="getTradeDeclaration",
 )
-def declaration_detail(request: HttpRequest, number: str):
+def declaration_detail(
+    request: HttpRequest,
+    number: Annotated[
+        str, Path(description="declaration number 申报编号 (SW…), as returned by submitTradeDeclaration")
+    ],
+):
     return _sw(window.get_declaration(request.user, number))
