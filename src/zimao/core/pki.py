@@ -24,6 +24,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -203,7 +204,10 @@ def _issue(uscc: str, name: str, name_en: str, zone_name: str) -> AuthorityKey:
         .sign(ca_key, hashes.SHA256())
     )
     folder = _private_dir(pki_dir() / "authorities" / uscc)
-    stem = f"{int(now.timestamp()):010d}-{cert.serial_number:X}"
+    # Files sort by issue time: nanoseconds, so a rotation within the same second as the last
+    # issue still sorts after it (the newest file is the current key). Older installs' 10-digit
+    # second stems sort before these (a digit follows where theirs has "-").
+    stem = f"{time.time_ns()}-{cert.serial_number:X}"
     _write_private(folder / f"{stem}.key", _pem_key(key))
     (folder / f"{stem}.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return AuthorityKey(uscc, name, cert, key)

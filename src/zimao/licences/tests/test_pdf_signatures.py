@@ -184,3 +184,16 @@ def test_document_checks_are_rate_limited_per_address(client, issue, settings):
     assert _upload(client, data).status_code == 200
     page = _upload(client, data)
     assert page.status_code == 429 and "Too many checks" in page.content.decode()
+
+
+def test_the_newest_key_is_the_current_one_even_within_the_same_second():
+    """Rotations in quick succession (the CLI, a test, two admins): each new key becomes the
+    current one. Files named by whole seconds once sorted by a random serial within a second."""
+    from zimao.core import pki
+
+    uscc, name = "11410300MB1234567X", "洛阳测试局"
+    current = pki.authority_key(uscc, name)
+    for _ in range(6):
+        rotated = pki.rotate_authority_key(uscc, name)
+        current = pki.authority_key(uscc, name)
+        assert current.key_id == rotated.key_id
