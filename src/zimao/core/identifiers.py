@@ -523,8 +523,10 @@ def validate_id_number(value: str | None, today: date | None = None, field_name:
             _p(
                 field_name,
                 "check_character",
-                f"第18位校验码应为“{expected}”，现为“{number[17]}”。",
-                f"The check character (position 18) should be '{expected}', not '{number[17]}'.",
+                # Never say which character would be right: that would help make up a valid
+                # identity number for somebody else (personal data; USCCs are public, IDs are not).
+                "第18位校验码与前17位不符，请核对身份证号码。",
+                "The check character (position 18) does not match the first 17 digits: check the number.",
             )
         )
 

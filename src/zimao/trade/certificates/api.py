@@ -152,8 +152,8 @@ class CertificateApplicationIn(Strict):
         examples=[
             {
                 "uscc": "91410300MA44Q7XW4B",
-                "name": "Luoyang Zhimao Import & Export Co., Ltd.",
-                "address": "No. 1 Tianjin Road, Jianxi District, Luoyang, Henan, China",
+                "name": "Zhimao Import & Export Co., Ltd.",
+                "address": "No. 1 Example Road, Pilot Free Trade Zone, China",
             }
         ],
     )
@@ -206,7 +206,7 @@ class CertificateApplicationIn(Strict):
     )
     declaration: DeclarationBox = Field(
         description="the exporter's declaration 出口商声明 (box 15)",
-        examples=[{"place": "Luoyang", "signatory": "Li Ming"}],
+        examples=[{"place": "Zhengzhou", "signatory": "Li Ming"}],
     )
 
 

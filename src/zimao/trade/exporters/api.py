@@ -34,12 +34,12 @@ class ApprovedExporterIn(Strict):
     name_en: str = Field(
         max_length=200,
         description="company name in English 英文名称",
-        examples=["Luoyang Zhimao Import & Export Co., Ltd."],
+        examples=["Zhimao Import & Export Co., Ltd."],
     )
     address_en: str = Field(
         max_length=300,
         description="address in English 英文地址",
-        examples=["No. 1 Tianjin Road, Jianxi District, Luoyang, Henan, China"],
+        examples=["No. 1 Example Road, Pilot Free Trade Zone, China"],
     )
     hs_chapters: list[str] = Field(
         min_length=1,
