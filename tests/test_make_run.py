@@ -28,7 +28,8 @@ def _port() -> int:
             except OSError:
                 continue
             return port
-    pytest.skip("no free port in 18050-18059")
+    # Not a skip: a run that cannot prove `make run` must not pass as if it had.
+    pytest.fail("no free port in 18050-18059 for `make run` (something else holds them)")
 
 
 def _get(url: str) -> tuple[int, bytes]:

@@ -210,10 +210,7 @@ def test_second_zone_walks_establishment_to_a_licence_naming_only_its_authoritie
 
 # Python files that still name the demo zone, with the engineer who removes it. Data, demo
 # loaders, fixtures, tests and migrations may name it; code may not.
-STILL_NAMING_THE_ZONE = {
-    "trade/certificates/services.py",  # h1: default place of issue (place_of_issue()) → zimao.catalog.zone.place_of_issue()
-    "trade/certificates/views.py",  # h1: the declaration place's placeholder
-}
+STILL_NAMING_THE_ZONE: set[str] = set()
 
 
 def _exempt(rel: str) -> bool:

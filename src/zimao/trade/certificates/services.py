@@ -44,8 +44,10 @@ PROMISED_WORKING_DAYS = 1
 
 def place_of_issue() -> str:
     """Where certificates are issued, printed in box 16 (English) — 签证地点: the setting
-    ``ZIMAO_TRADE_PLACE``, else the demo zone's city. The zone profile replaces this default."""
-    return getattr(settings, "ZIMAO_TRADE_PLACE", "LUOYANG, CHINA")
+    ``ZIMAO_TRADE_PLACE`` if set, else the zone profile's place of issue."""
+    from zimao.catalog import zone
+
+    return getattr(settings, "ZIMAO_TRADE_PLACE", None) or zone.place_of_issue()
 
 
 def english_signatory(user, body: Department) -> str:

@@ -19,6 +19,7 @@ from zimao.core.errors import BusinessError
 from zimao.trade import services
 from zimao.trade.certificates import case_service
 from zimao.trade.certificates import document as docs
+from zimao.trade.certificates import services as certificate_services
 from zimao.trade.models import Certificate, TrueCopy
 from zimao.trade.views import country_label, issuer_required, party_choices
 from zimao.web.forms import plain_field as field
@@ -214,7 +215,7 @@ def _apply_fields(request, check, values: dict, errors: dict) -> dict:
             field(
                 "declaration.place",
                 _("Place of the exporter's declaration"),
-                v("declaration.place", "Luoyang"),
+                v("declaration.place", certificate_services.place_of_issue().split(",")[0].strip().title()),
                 errors=errors,
             ),
             field(
