@@ -216,3 +216,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("ZIMAO_LOG_LEVEL", "WARNING")},
 }
+
+# Text messages (短信): the gateway behind zimao.core.sms.send_sms. The sandbox keeps messages in
+# the database instead of sending them; a zone names its operator's gateway class here.
+SMS_BACKEND = os.environ.get("ZIMAO_SMS_BACKEND", "zimao.core.sms.SandboxGateway")

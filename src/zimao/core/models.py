@@ -212,3 +212,22 @@ class OutboxEvent(models.Model):
 
     def __str__(self):
         return f"{self.topic} {self.key}".strip()
+
+
+class SandboxSms(models.Model):
+    """A text message the sandbox SMS gateway kept instead of sending — 短信沙箱
+    (``zimao.core.sms``). The number is stored encrypted, masked and as a keyed digest."""
+
+    phone_encrypted = models.TextField()
+    phone_masked = models.CharField(max_length=20)
+    phone_digest = models.CharField(max_length=64, db_index=True)
+    text = models.TextField()
+    purpose = models.CharField(max_length=64, blank=True, default="")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("sandbox text message")
+
+    def __str__(self):
+        return f"{self.phone_masked} {self.purpose}".strip()
