@@ -28,8 +28,33 @@ ESTABLISHMENT = "QYKB-001"
 
 
 class LoginView(auth_views.LoginView):
+    """Log in; then where the person works: officers on their workbench, applicants on their
+    applications — unless a safe ``next`` says otherwise (Django's own host and scheme check)."""
+
     template_name = "web/login.html"
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        return landing_url(self.request.user)
+
+
+def landing_url(user) -> str:
+    """Where a person lands after logging in: officers (reviewers, window clerks, administrators,
+    customs) on the workbench; the bonded zone's customs officers and gate keepers on the bonded
+    zone; staff without an officer record on the administration; everyone else on their
+    applications."""
+    from django.apps import apps
+
+    if catalog.officer_of(user) is not None:
+        return reverse("web:workbench")
+    if apps.is_installed("zimao.bonded"):
+        from zimao.bonded import access
+
+        if access.is_customs(user) or access.is_gate(user):
+            return reverse("bonded:home")
+    if user.is_staff:
+        return reverse("admin:index")
+    return reverse("web:cases")
 
 
 def _establishment():
