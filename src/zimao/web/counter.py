@@ -230,7 +230,7 @@ def materials(request, ref):
             if upload is None:
                 continue
             try:
-                counter.upload(intake, item["key"], upload.name, read_upload(upload, settings.UPLOAD_MAX_BYTES))
+                counter.upload(draft, item["key"], upload.name, read_upload(upload, settings.UPLOAD_MAX_BYTES))
             except BusinessError as exc:
                 errors[item["key"]] = ("; " if is_en() else "；").join(field_errors(exc).values())
         for m in service.materials:

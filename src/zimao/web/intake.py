@@ -177,10 +177,10 @@ def draft_of(intake: Intake) -> IntakeDraft:
     return IntakeDraft(intake, catalog.get_service(intake.service_code))
 
 
-def upload(intake: Intake, key: str, name: str, content: bytes):
+def upload(draft: IntakeDraft, key: str, name: str, content: bytes):
     """A scanned material, through the portal's content and size checks, owned by the applicant."""
-    material = cases.upload_material(intake.applicant, key, name, content)
-    draft_of(intake).save_material(key, material)
+    material = cases.upload_material(draft.intake.applicant, key, name, content)
+    draft.save_material(key, material)
     return material
 
 
