@@ -211,6 +211,7 @@ PAGES: dict[str, list[Check]] = {
     "web:window": [Check(WINDOW_DESK)],
     "web:window_deliver": [Check(WINDOW_DESK, "POST", args={"number": Ref("case_window")}, data={"method": "window"})],
     # counter intake: the clerk takes A's application at the window
+    "web:claim": [Check(PUBLIC), Check(PUBLIC, "POST", data={"step": "find", "id_number": w.RAW_ID, "phone": "1"})],
     "web:intake": [Check(WINDOW_CLERK), Check(WINDOW_CLERK, "POST", data={"id_number": w.RAW_ID})],
     "web:intake_applicant": [Check(WINDOW_CLERK, "POST", data={"name": "赵六", "phone": "13912345678"})],
     "web:intake_start": [Check(WINDOW_CLERK, "POST", data={"service": "QYKB-001"})],

@@ -187,8 +187,54 @@ def upload(draft: IntakeDraft, key: str, name: str, content: bytes):
 # ---------------------------------------------------------------- the one-time code
 
 
-def _code_hash(intake: Intake, code: str) -> str:
-    return salted_hmac("zimao.web.intake.code", f"{intake.ref}:{code}").hexdigest()
+def _code_hash(holder, code: str) -> str:
+    return salted_hmac(f"zimao.web.code.{holder._meta.label}", f"{holder.pk}:{code}").hexdigest()
+
+
+def new_code(holder) -> str:
+    """A fresh 6-digit one-time code for ``holder`` (an intake, or a profile being claimed): its
+    keyed hash, expiry and attempt count are set on it (the caller saves it)."""
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    holder.code_hash = _code_hash(holder, code)
+    holder.code_expires_at = timezone.now() + CODE_TTL
+    holder.code_attempts = 0
+    return code
+
+
+def code_problem(holder, code: str, field: str = "code") -> Problem | None:
+    """None when ``code`` is ``holder``'s current code; otherwise what is wrong, one attempt
+    spent, and the code void after ``MAX_ATTEMPTS`` wrong ones or once expired (the caller saves)."""
+    code = (code or "").strip()
+    if not holder.code_hash:
+        return Problem(
+            field,
+            "no_code",
+            "验证码已失效，请重新发送验证码",
+            "There is no valid code; send a new code",
+        )
+    if holder.code_expires_at is None or holder.code_expires_at <= timezone.now():
+        holder.code_hash = ""
+        return Problem(field, "expired", "验证码已过期，请重新发送验证码", "The code has expired; send a new code")
+    if not code:
+        return Problem(field, "required", "请输入收到的6位验证码", "Enter the 6-digit code that was sent")
+    if len(code) == 6 and code.isdigit() and constant_time_compare(_code_hash(holder, code), holder.code_hash):
+        return None
+    holder.code_attempts += 1
+    left = MAX_ATTEMPTS - holder.code_attempts
+    if left <= 0:
+        holder.code_hash = ""
+        return Problem(
+            field,
+            "too_many_attempts",
+            "验证码错误次数过多，已失效，请重新发送验证码",
+            "Too many wrong codes: this code no longer works; send a new code",
+        )
+    return Problem(
+        field,
+        "wrong",
+        f"验证码不正确，还可以再试{left}次",
+        f"The code is not right; {left} attempt{'s' if left != 1 else ''} left",
+    )
 
 
 def send_code(intake: Intake, clerk, *, delivery_method: str, mail_address: str = "") -> None:
@@ -209,7 +255,9 @@ def send_code(intake: Intake, clerk, *, delivery_method: str, mail_address: str 
         )
     if delivery_method == "mail" and len((mail_address or "").strip()) < 5:
         problems.append(
-            Problem("mail_address", "required", "选择邮寄时请填写邮寄地址", "Enter the mailing address for mail delivery")
+            Problem(
+                "mail_address", "required", "选择邮寄时请填写邮寄地址", "Enter the mailing address for mail delivery"
+            )
         )
     if intake.codes_sent >= MAX_CODES:
         problems.append(
@@ -223,15 +271,12 @@ def send_code(intake: Intake, clerk, *, delivery_method: str, mail_address: str 
     if problems:
         raise BusinessError(*problems, status=422)
     profile = profile_of(intake.applicant)
-    code = f"{secrets.randbelow(1_000_000):06d}"
     service = draft.service
     minutes = int(CODE_TTL.total_seconds() // 60)
     with transaction.atomic():
         intake.delivery_method = delivery_method
         intake.mail_address = (mail_address or "").strip() if delivery_method == "mail" else ""
-        intake.code_hash = _code_hash(intake, code)
-        intake.code_expires_at = timezone.now() + CODE_TTL
-        intake.code_attempts = 0
+        code = new_code(intake)
         intake.codes_sent += 1
         intake.save()
         audit.record(clerk, "intake.code_sent", intake, after={"phone": profile.phone_masked})
@@ -245,41 +290,6 @@ def send_code(intake: Intake, clerk, *, delivery_method: str, mail_address: str 
         )
 
 
-def _code_problem(intake: Intake, code: str) -> Problem | None:
-    """None when the code is right; otherwise what is wrong (and one attempt spent)."""
-    code = (code or "").strip()
-    if not intake.code_hash:
-        return Problem(
-            "code",
-            "no_code",
-            "验证码已失效，请重新发送验证码",
-            "There is no valid code for this application; send a new code",
-        )
-    if intake.code_expires_at is None or intake.code_expires_at <= timezone.now():
-        intake.code_hash = ""
-        return Problem("code", "expired", "验证码已过期，请重新发送验证码", "The code has expired; send a new code")
-    if not code:
-        return Problem("code", "required", "请输入申请人收到的6位验证码", "Enter the 6-digit code the applicant received")
-    if len(code) == 6 and code.isdigit() and constant_time_compare(_code_hash(intake, code), intake.code_hash):
-        return None
-    intake.code_attempts += 1
-    left = MAX_ATTEMPTS - intake.code_attempts
-    if left <= 0:
-        intake.code_hash = ""
-        return Problem(
-            "code",
-            "too_many_attempts",
-            "验证码错误次数过多，已失效，请重新发送验证码",
-            "Too many wrong codes: this code no longer works; send a new code",
-        )
-    return Problem(
-        "code",
-        "wrong",
-        f"验证码不正确，还可以再试{left}次",
-        f"The code is not right; {left} attempt{'s' if left != 1 else ''} left",
-    )
-
-
 def confirm(ref, clerk, code: str):
     """The applicant's code is right: submit the case as the applicant, the clerk its agent (代办).
     A second confirmation (a double click, a retry) returns the same case."""
@@ -289,7 +299,7 @@ def confirm(ref, clerk, code: str):
             raise not_found("intake")
         if intake.case_number:
             return cases.get_case_for(intake.applicant, intake.case_number)
-        problem = _code_problem(intake, code)
+        problem = code_problem(intake, code)
         if problem is None:
             draft = draft_of(intake)
             result = cases.submit(
@@ -311,3 +321,69 @@ def confirm(ref, clerk, code: str):
             return result.case
         intake.save(update_fields=["code_attempts", "code_hash"])
     raise BusinessError(problem, status=422)
+
+
+# ---------------------------------------------------------------- claiming the account online
+
+CLAIM_PURPOSE = "account.claim"
+CLAIM_RESEND = timedelta(minutes=1)  # at most one claim code a minute per account
+
+
+def request_claim(id_number: str, phone: str) -> int | None:
+    """Text a claim code when the identity number and phone belong to an account opened at the
+    window and never claimed. Returns the profile's id, or None — the caller says the same either
+    way, so the page tells nobody whether such an account exists."""
+    try:
+        number = checked_id(id_number)
+    except BusinessError:
+        return None
+    phone = (phone or "").strip().replace(" ", "")
+    with transaction.atomic():
+        profile = (
+            Profile.objects.select_for_update()
+            .select_related("user")
+            .filter(id_digest=protected.lookup_digest(number), at_counter=True)
+            .first()
+        )
+        if profile is None or profile.user.has_usable_password() or not constant_time_compare(profile.phone, phone):
+            return None
+        now = timezone.now()
+        if profile.code_expires_at and profile.code_expires_at - CODE_TTL + CLAIM_RESEND > now:
+            return profile.pk  # a code was sent a moment ago: that one still works
+        code = new_code(profile)
+        profile.save(update_fields=["code_hash", "code_expires_at", "code_attempts"])
+        minutes = int(CODE_TTL.total_seconds() // 60)
+        sms.send_sms(
+            profile.phone,
+            f"验证码{code}：用于认领您在政务服务窗口开立的账户，{minutes}分钟内有效，请勿告知他人。"
+            f" Code {code} claims the account opened for you at the service window; valid {minutes} minutes.",
+            purpose=CLAIM_PURPOSE,
+            secret=True,
+        )
+        return profile.pk
+
+
+def complete_claim(profile_id: int | None, code: str, username: str, password: str):
+    """The right code: the account gets the username and password its holder chose."""
+    error = None
+    with transaction.atomic():
+        profile = (
+            Profile.objects.select_for_update().select_related("user").filter(pk=profile_id, at_counter=True).first()
+            if profile_id
+            else None
+        )
+        if profile is None or profile.user.has_usable_password():
+            error = Problem("code", "wrong", "验证码不正确", "The code is not right")
+        else:
+            error = code_problem(profile, code)
+            if error is None:
+                user = profile.user
+                user.username = username
+                user.set_password(password)
+                user.save(update_fields=["username", "password"])
+                profile.code_hash = ""
+                profile.save(update_fields=["code_hash", "code_attempts"])
+                audit.record(user, "user.claimed", user, after={"username": username})
+                return user
+            profile.save(update_fields=["code_hash", "code_attempts"])
+    raise BusinessError(error, status=422)

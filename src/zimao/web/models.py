@@ -22,6 +22,10 @@ class Profile(models.Model):
     id_digest = models.CharField(max_length=64, blank=True, default="", db_index=True)
     # Created by a window clerk for a walk-in applicant (no usable password until claimed).
     at_counter = models.BooleanField(default=False)
+    # The one-time code that claims such an account online (only its keyed hash is kept).
+    code_hash = models.CharField(max_length=64, blank=True, default="")
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    code_attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

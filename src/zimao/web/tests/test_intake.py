@@ -245,3 +245,82 @@ def test_a_safe_next_still_wins_and_an_unsafe_one_does_not(client, zone):
         reverse("web:login") + "?next=https://evil.example/", {"username": "clerk", "password": "zimao-demo-2026"}
     )
     assert response["Location"] == reverse("web:workbench")
+
+
+# ---------------------------------------------------------------- claiming the account online
+
+
+def claim_code(client, id_number=NEW_ID, phone=NEW_PHONE):
+    response = client.post(reverse("web:claim"), {"step": "find", "id_number": id_number, "phone": phone})
+    assert response.status_code == 302
+    message = sandbox_messages(to=phone, purpose=counter.CLAIM_PURPOSE).first()
+    return re.search(r"\d{6}", message.text).group(0) if message else None
+
+
+def test_a_walk_in_claims_the_account_by_phone_and_sees_the_case_online(client, zone):
+    profile = counter.create_applicant(zone.clerk, name="赵六", id_number=NEW_ID, phone=NEW_PHONE)
+    intake = counter.start(zone.clerk, profile.user, ESTABLISHMENT)
+    client.force_login(zone.clerk)
+    fill_and_scan(client, intake)
+    assert send_code(client, intake).status_code == 302
+    assert confirm(client, intake, latest_code(NEW_PHONE)).status_code == 302
+    number = Case.objects.get().number
+    client.logout()
+
+    # a stranger's guess gets the same answer and no message
+    response = client.post(reverse("web:claim"), {"step": "find", "id_number": NEW_ID, "phone": "13700000000"})
+    assert response.status_code == 302 and not sandbox_messages(purpose=counter.CLAIM_PURPOSE).exists()
+    page = text(client.get(reverse("web:claim")))
+    assert 'id="claim-form"' in page
+    wrong = client.post(
+        reverse("web:claim"),
+        {
+            "step": "claim",
+            "code": "123456",
+            "username": "zhaoliu",
+            "password1": "Zimao-secure-2026",
+            "password2": "Zimao-secure-2026",
+        },
+    )
+    assert wrong.status_code == 422
+    client.post(reverse("web:claim"), {"step": "restart"})
+
+    code = claim_code(client)
+    response = client.post(
+        reverse("web:claim"),
+        {
+            "step": "claim",
+            "code": code,
+            "username": "zhaoliu",
+            "password1": "Zimao-secure-2026",
+            "password2": "Zimao-secure-2026",
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("web:login")
+    response = client.post(reverse("web:login"), {"username": "zhaoliu", "password": "Zimao-secure-2026"})
+    assert response["Location"] == reverse("web:cases")
+    assert number in text(client.get(reverse("web:cases")))
+    assert "代办" in text(client.get(reverse("web:case", args=[number])))
+    # claimed once: the code does not open it again
+    client.logout()
+    assert claim_code(client) == code  # no new message: the account has a password now
+
+
+def test_a_claim_code_expires(client, zone):
+    counter.create_applicant(zone.clerk, name="赵六", id_number=NEW_ID, phone=NEW_PHONE)
+    code = claim_code(client)
+    Profile.objects.filter(id_digest=counter.protected.lookup_digest(NEW_ID)).update(
+        code_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    response = english(client).post(
+        reverse("web:claim"),
+        {
+            "step": "claim",
+            "code": code,
+            "username": "zhaoliu",
+            "password1": "Zimao-secure-2026",
+            "password2": "Zimao-secure-2026",
+        },
+    )
+    assert response.status_code == 422 and "The code has expired" in text(response)
+    assert Profile.objects.get(id_digest=counter.protected.lookup_digest(NEW_ID)).user.has_usable_password() is False
