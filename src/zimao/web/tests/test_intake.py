@@ -235,6 +235,23 @@ def test_people_land_where_they_work_after_logging_in(client, zone, who, where):
     assert response.status_code == 302 and response["Location"] == reverse(where)
 
 
+def test_bonded_customs_land_on_the_bonded_zone_and_staff_on_the_administration(client, zone):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from zimao.bonded.access import CUSTOMS_GROUP
+
+    User = get_user_model()
+    customs = User.objects.create_user("customs-x", password="Zimao-secure-2026")
+    customs.groups.add(Group.objects.get_or_create(name=CUSTOMS_GROUP)[0])
+    User.objects.create_user("staff-x", password="Zimao-secure-2026", is_staff=True)
+    response = client.post(reverse("web:login"), {"username": "customs-x", "password": "Zimao-secure-2026"})
+    assert response["Location"] == reverse("bonded:home")
+    client.logout()
+    response = client.post(reverse("web:login"), {"username": "staff-x", "password": "Zimao-secure-2026"})
+    assert response["Location"] == reverse("admin:index")
+
+
 def test_a_safe_next_still_wins_and_an_unsafe_one_does_not(client, zone):
     response = client.post(
         reverse("web:login") + "?next=/window/", {"username": "clerk", "password": "zimao-demo-2026"}
