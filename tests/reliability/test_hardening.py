@@ -50,7 +50,9 @@ def test_passwords_are_hashed_with_argon2(world, settings):
             "username": "hashed",
             "first_name": "钱八",
             "id_number": "440524199001010018",
-            "password1": "a-Long-passw0rd!", "password2": "a-Long-passw0rd!"},
+            "password1": "a-Long-passw0rd!",
+            "password2": "a-Long-passw0rd!",
+        },
     )
     assert response.status_code == 302
     from django.contrib.auth import get_user_model

@@ -81,7 +81,7 @@ def find(request):
     return _find_page(request, errors=errors, status=422 if errors else 200)
 
 
-def _find_page(request, *, errors=None, form=None, status=200):
+def _find_page(request, *, errors=None, form=None, status=200, phone_in_use=False):
     number = _person(request) if not errors or "id_number" not in errors else ""
     profile = counter.find_applicant(number) if number else None
     phone = _person(request, PHONE_KEY) if number and profile is None else ""
@@ -106,6 +106,7 @@ def _find_page(request, *, errors=None, form=None, status=200):
                 for c in candidates
             ],
             "attach": attach,
+            "phone_in_use": phone_in_use,
             "code_minutes": int(counter.CODE_TTL.total_seconds() // 60),
             "errors": errors or {},
             "form": form or {},
@@ -124,10 +125,20 @@ def register_applicant(request):
         return redirect("web:intake")
     try:
         counter.create_applicant(
-            request.user, name=request.POST.get("name", ""), id_number=number, phone=request.POST.get("phone", "")
+            request.user,
+            name=request.POST.get("name", ""),
+            id_number=number,
+            phone=request.POST.get("phone", ""),
+            phone_shared=request.POST.get("phone_shared") == "1",
         )
     except BusinessError as exc:
-        return _find_page(request, errors=field_errors(exc), form=request.POST, status=exc.status)
+        return _find_page(
+            request,
+            errors=field_errors(exc),
+            form=request.POST,
+            status=exc.status,
+            phone_in_use=any(p.code == "in_use" for p in exc.problems),
+        )
     messages.success(request, _("The applicant's account has been opened."))
     return redirect("web:intake")
 

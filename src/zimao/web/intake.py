@@ -65,8 +65,10 @@ def find_applicant(id_number: str) -> Profile | None:
     return Profile.objects.select_related("user").filter(id_digest=protected.lookup_digest(number)).first()
 
 
-def create_applicant(clerk, *, name: str, id_number: str, phone: str) -> Profile:
-    """Open an account for a walk-in applicant: no usable password until they claim it."""
+def create_applicant(clerk, *, name: str, id_number: str, phone: str, phone_shared: bool = False) -> Profile:
+    """Open an account for a walk-in applicant: no usable password until they claim it. When an
+    account registered online without an identity number uses the same phone, it is probably the
+    applicant's: refused (409) unless the clerk says it belongs to someone else (``phone_shared``)."""
     problems = []
     name = (name or "").strip()
     phone = (phone or "").strip().replace(" ", "")
@@ -96,6 +98,20 @@ def create_applicant(clerk, *, name: str, id_number: str, phone: str) -> Profile
                 "exists",
                 "该身份证号码已有账户，请直接查找",
                 "An account with this identity number already exists; find it instead",
+                status=409,
+            )
+        if (
+            not phone_shared
+            and Profile.objects.filter(phone_digest=protected.lookup_digest(phone), id_digest="").exists()
+        ):
+            raise BusinessError.of(
+                "phone",
+                "in_use",
+                "有网上注册的账户使用该手机号码但未登记身份证号码：如是申请人本人的，请按手机号码查找并登记身份证号码；"
+                "如属他人，请勾选“该账户属于他人”后再开立",
+                "An account registered online uses this mobile number and has no identity number: if it is the "
+                "applicant's, find it by phone and add the number; if it is someone else's, tick "
+                "“That account is someone else's” and open the account",
                 status=409,
             )
         user = get_user_model()(username=f"walkin-{uuid.uuid4().hex[:12]}", first_name=name)

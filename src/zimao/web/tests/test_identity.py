@@ -231,6 +231,22 @@ def test_the_number_taken_meanwhile_is_not_attached(client, zone):
     assert profile.id_digest == ""
 
 
+def test_opening_a_second_account_on_a_phone_with_an_account_without_number_needs_the_clerks_word(client, zone):
+    old_account()
+    at_window(client, zone)
+    data = {"name": "孙小美", "phone": ONLINE_PHONE}
+    response = client.post(reverse("web:intake_applicant"), data)
+    body = text(response)
+    assert response.status_code == 409 and "如是申请人本人的，请按手机号码查找并登记身份证号码" in body
+    assert 'id="f-phone_shared"' in body and ONLINE_PHONE not in body
+    english(client)
+    assert "find it by phone and add the number" in text(client.post(reverse("web:intake_applicant"), data))
+    assert not Profile.objects.filter(id_digest=protected.lookup_digest(ONLINE_ID)).exists()
+    response = client.post(reverse("web:intake_applicant"), {**data, "phone_shared": "1"})
+    assert response.status_code == 302
+    assert Profile.objects.get(id_digest=protected.lookup_digest(ONLINE_ID)).at_counter
+
+
 # ---------------------------------------------------------------- abandoned intakes
 
 
