@@ -188,7 +188,7 @@ class TradeApi(RuleBasedStateMachine):
             "invoice": {"number": "ZM-1", "date": today},
             "goods": [{"hs": "940360", "description": "Oak chairs", "quantity": "500", "unit": "PCS", "value": "5000"}],
         }
-        for attempt in range(2 if twice else 1):
+        for _ in range(2 if twice else 1):
             response = self.post(self.exporter, "declarations", body, **headers)
             if key in self.sw_keys:
                 number, first = self.sw_keys[key]
