@@ -13,7 +13,6 @@ from zimao.catalog.models import ServiceItem
 from zimao.core import elicence, wording
 from zimao.licences import pdf
 from zimao.licences import services as licences
-from zimao.permits import plugins
 from zimao.permits.tests.helpers import apply
 
 pytestmark = pytest.mark.django_db
