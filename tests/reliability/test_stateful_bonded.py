@@ -29,11 +29,10 @@ from decimal import Decimal
 import pytest
 from django.db.models import Sum
 from django.test import Client
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from zimao.core.apiauth import issue_token
+from reliability.stateful import bilingual_refusal, client, machine_settings
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -41,17 +40,6 @@ API = "/api/v1/bonded"
 RUNS = itertools.count()
 REACHED: Counter = Counter()
 GATE = {"import_abroad", "export_abroad"}  # the movements of this machine that pass the gate
-
-
-def bilingual_refusal(response) -> None:
-    assert response.status_code < 500, (response.status_code, response.content[:500])
-    if response.status_code >= 400:
-        errors = response.json()["errors"]
-        assert errors and all(e["field"] and e["message_zh"] and e["message_en"] for e in errors), errors
-
-
-def client(user) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Bearer {issue_token(user)}")
 
 
 class BondedApi(RuleBasedStateMachine):
@@ -289,14 +277,7 @@ class BondedApi(RuleBasedStateMachine):
             assert (out["status"], out["posting"]) == (lst["status"], lst["posting"]), (number, lst, out)
 
 
-SETTINGS = settings(
-    max_examples=8,
-    stateful_step_count=20,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
+SETTINGS = machine_settings(max_examples=8, steps=20)
 
 
 def test_random_sequences_of_bonded_operations_keep_every_list_in_its_lifecycle_and_stock_true(bonded_zone):

@@ -23,11 +23,10 @@ from collections import Counter
 import pytest
 from django.test import Client
 from django.utils import timezone
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from zimao.core.apiauth import issue_token
+from reliability.stateful import bilingual_refusal, client, machine_settings
 from zimao.trade.tests.trade_helpers import application
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -37,17 +36,6 @@ RUNS = itertools.count()
 REACHED: Counter = Counter()
 # Where an application can go from each state (Art. 3.17); anything else is refused with 409.
 MOVES = {"submitted": {"issued", "refused", "withdrawn"}, "issued": {"invalidated"}}
-
-
-def bilingual_refusal(response) -> None:
-    assert response.status_code < 500, (response.status_code, response.content[:500])
-    if response.status_code >= 400:
-        errors = response.json()["errors"]
-        assert errors and all(e["field"] and e["message_zh"] and e["message_en"] for e in errors), errors
-
-
-def client(user) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Bearer {issue_token(user)}")
 
 
 class TradeApi(RuleBasedStateMachine):
@@ -231,14 +219,7 @@ class TradeApi(RuleBasedStateMachine):
             self.verify_certificate(reference)
 
 
-SETTINGS = settings(
-    max_examples=12,
-    stateful_step_count=10,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
+SETTINGS = machine_settings(max_examples=9, steps=10)
 
 
 def test_random_sequences_of_trade_operations_keep_every_certificate_in_its_lifecycle(trade_world):
