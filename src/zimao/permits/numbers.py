@@ -57,7 +57,7 @@ def _fill(template: str, values: dict) -> str:
     return _TOKEN.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
 
-def render(spec: dict, *, division: str, today: dt.date, form_answer=None, kind: str = "") -> str:
+def render(spec: dict, *, division: str, today: dt.date, form_answer=None) -> str:
     """The next number of a kind: ``spec`` is its catalogue ``permit.number`` (or ``GENERIC``)."""
     from zimao.core import sequences
 
