@@ -178,7 +178,8 @@ def register_profile(user, *, id_number: str, phone: str = "") -> Profile:
 
     try:
         with transaction.atomic():
-            return Profile.objects.create(user=user, **phone_fields(phone), **identity_fields(id_number))
+            identity = identity_fields(id_number) if id_number else {}
+            return Profile.objects.create(user=user, **phone_fields(phone), **identity)
     except IntegrityError:
         raise BusinessError(id_taken_problem(), status=409) from None
 

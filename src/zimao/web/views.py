@@ -126,7 +126,7 @@ def register(request):
         phone = form.cleaned_data.get("phone") or ""
         try:
             with transaction.atomic():
-                if intake.id_number_taken(form.cleaned_data["id_number"]):
+                if form.cleaned_data["id_number"] and intake.id_number_taken(form.cleaned_data["id_number"]):
                     raise BusinessError(intake.id_taken_problem(), status=409)
                 user = form.save()
                 profile = intake.register_profile(user, id_number=form.cleaned_data["id_number"], phone=phone)

@@ -75,7 +75,6 @@ def test_registration_stores_the_identity_number_protected_and_the_window_finds_
 @pytest.mark.parametrize(
     "language,value,message",
     [
-        ("zh-hans", "", "请"),
         ("en", "440524199001010011", "check"),
         ("en", "12345", "18"),
     ],
@@ -88,6 +87,15 @@ def test_a_missing_or_wrong_identity_number_is_refused_beside_its_field(client, 
     assert message.lower() in body.lower()
     assert f'value="{value}"' not in body or not value  # the typed number is not shown back
     assert not get_user_model().objects.filter(username="online").exists()
+
+
+def test_an_applicant_without_a_mainland_identity_card_registers_without_a_number(client, zone):
+    """Foreign, Hong Kong, Macao and Taiwan applicants hold no resident identity card: the number is
+    optional, and two such accounts do not collide on an empty number; the window finds them by phone."""
+    assert register(client, username="foreign-investor", id_number="").status_code == 302
+    assert register(client, username="second-investor", id_number="", phone="13912345678").status_code == 302
+    profiles = Profile.objects.filter(user__username__in=["foreign-investor", "second-investor"])
+    assert [(p.id_number, p.id_digest) for p in profiles] == [("", ""), ("", "")]
 
 
 def test_one_account_per_identity_number_refused_in_both_languages_without_naming_the_account(client, zone):
