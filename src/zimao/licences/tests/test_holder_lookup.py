@@ -29,7 +29,7 @@ def test_a_uscc_with_no_licence_here_is_not_called_fake(client):
     assert response.status_code == 404
     body = response.content.decode()
     assert "本平台未签发" in body and "None issued here" in body
-    assert "does not mean the company is not genuine" in body
+    assert "这并不表示该企业不真实" in body
     assert "无法核验" not in body and "Do not rely on it" not in body
 
 
@@ -42,7 +42,7 @@ def test_a_wrong_check_character_is_refused_without_the_right_one(client):
     response = client.get(reverse("licences:verify", args=[wrong]))
     assert response.status_code == 404
     body = response.content.decode()
-    assert "代码有误" in body and "not a valid unified social credit code" in body
+    assert "代码有误" in body and "不是有效的统一社会信用代码" in body
     assert "第18位校验码不符" in body
 
 
