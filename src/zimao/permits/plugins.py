@@ -141,7 +141,11 @@ def company_registered(data: dict, applicant=None) -> list[Problem]:
     return []
 
 
-@checks.register("permits.commitment_agreed", "已勾选告知承诺", "The commitment box is ticked, within the business scope")
+@checks.register(
+    "permits.commitment_agreed",
+    "已勾选告知承诺且在经营范围内",
+    "The commitment box is ticked, within the business scope",
+)
 def commitment_agreed(data: dict, applicant=None, service: ServiceItem | None = None) -> list[Problem]:
     """A box the form engine cannot require to be *ticked* (a bool is answered either way); and,
     told the service, a commitment only for what the company's registered business scope names:
