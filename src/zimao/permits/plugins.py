@@ -163,8 +163,17 @@ def commitment_agreed(data: dict, applicant=None, service: ServiceItem | None = 
             )
         )
     if service is not None:
-        problems += scope_problems(service, (data.get("company") or {}).get("uscc") or "")
+        uscc = (data.get("company") or {}).get("uscc") or ""
+        registering = (data.get("registration") or {}).get("business_scope")
+        if uscc:
+            problems += scope_problems(service, uscc)
+        elif registering is not None:  # 一件事 that registers the company: the scope it asks for
+            problems += new_scope_problems(service, registering)
     return problems
+
+
+def _gap_words(needed) -> tuple[str, str]:
+    return "、".join(f"“{a.name_zh}”" for a in needed), ", ".join(f"'{a.name_en}'" for a in needed)
 
 
 def scope_problems(service: ServiceItem, uscc: str) -> list[Problem]:
@@ -175,8 +184,7 @@ def scope_problems(service: ServiceItem, uscc: str) -> list[Problem]:
         return []
     problems = []
     for item, needed in catalogue.out_of_scope(service, entity.business_scope):
-        names_zh = "、".join(f"“{a.name_zh}”" for a in needed)
-        names_en = ", ".join(f"'{a.name_en}'" for a in needed)
+        names_zh, names_en = _gap_words(needed)
         problems.append(
             Problem(
                 "company.uscc",
@@ -186,6 +194,24 @@ def scope_problems(service: ServiceItem, uscc: str) -> list[Problem]:
                 f"The registered business scope of {entity.name} ({entity.business_scope or 'none registered'}) "
                 f"does not include {names_en}, so '{item.name_en}' cannot be granted on a commitment. "
                 "Change the business scope first (a change of registration), then apply.",
+            )
+        )
+    return problems
+
+
+def new_scope_problems(service: ServiceItem, scope: str) -> list[Problem]:
+    """The same check for a company registered in the same application: its scope must name what
+    the commitment is for."""
+    problems = []
+    for item, needed in catalogue.out_of_scope(service, scope):
+        names_zh, names_en = _gap_words(needed)
+        problems.append(
+            Problem(
+                "registration.business_scope",
+                "out_of_business_scope",
+                f"经营范围未包含{names_zh}，不能以告知承诺方式申请“{item.name_zh}”。请在经营范围中写明。",
+                f"The business scope does not include {names_en}, so '{item.name_en}' cannot be granted on a "
+                "commitment. Add it to the business scope.",
             )
         )
     return problems

@@ -65,3 +65,14 @@ def test_every_commitment_item_tied_to_activities_is_checked(permit_zone):
         gaps = catalogue.out_of_scope(item, "软件开发")
         assert all(needed for _, needed in gaps)
         assert catalogue.out_of_scope(item, "；".join(Activity.objects.values_list("name_zh", flat=True))) == []
+
+
+def test_a_bundle_that_registers_the_company_checks_the_scope_it_asks_for(permit_zone):
+    from zimao.permits.plugins import commitment_agreed
+
+    bundle = next(s for s in catalogue.permit_items(published_only=False) if s.code == "ZZ-SPJY")
+    data = {"commitment": {"agree": True}, "registration": {"business_scope": "软件开发"}}
+    [problem] = commitment_agreed(data, service=bundle)
+    assert problem.field == "registration.business_scope" and "餐饮服务" in problem.zh
+    data["registration"]["business_scope"] = "餐饮服务；食品销售"
+    assert commitment_agreed(data, service=bundle) == []
