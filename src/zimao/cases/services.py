@@ -9,6 +9,7 @@ a second click on "approve") has no second effect.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -316,7 +317,10 @@ def _submit_new(
     refused = {p.field for p in problems}
     for name in service.checks:
         # A field the form already refused is missing from ``cleaned``: not "required" twice.
-        problems += [p for p in plugins.checks[name].func(cleaned, applicant=applicant) if p.field not in refused]
+        # A check that names a ``service`` parameter is told which service it runs for.
+        func = plugins.checks[name].func
+        extra = {"service": service} if "service" in inspect.signature(func).parameters else {}
+        problems += [p for p in func(cleaned, applicant=applicant, **extra) if p.field not in refused]
     if problems:
         raise BusinessError(*problems, status=422)
     with transaction.atomic(), audit.buffered():

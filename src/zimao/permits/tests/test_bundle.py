@@ -31,7 +31,7 @@ RESTAURANT = {
 
 
 def restaurant(user, trade_name="香满楼"):
-    data = application(trade_name, name={"industry": "餐饮管理"})
+    data = application(trade_name, name={"industry": "餐饮管理"}, registration={"business_scope": "餐饮服务；食品销售"})
     data.update(RESTAURANT)
     item = ServiceItem.objects.get(code="YJS-KCG")
     case = submit(user, "YJS-KCG", data, materials=upload_for(user, item)).case

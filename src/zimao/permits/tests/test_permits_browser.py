@@ -195,3 +195,30 @@ def test_a_restaurant_is_opened_through_the_bundle_in_one_submission(browser_pag
     expect(page.locator("section.company tbody tr")).to_have_count(5)
     assert page.console_errors == []
     assert script_errors(page) == []
+
+
+def test_a_commitment_outside_the_business_scope_is_refused_with_a_scope_change_to_make(browser_page, catalogue):
+    """A software company asks for a printing permit on a commitment: refused beside the company,
+    in words that say to change the business scope first; nothing is granted."""
+    from conftest import assert_accessible
+    from zimao.permits.models import Commitment
+    from zimao.permits.tests.helpers import start_company
+
+    page = browser_page
+    company = start_company(catalogue.applicant, "码农", scope="软件开发；信息技术咨询服务")
+    log_in(page, "applicant")
+    page.goto("/permits/items/ZZ-YSJY/commit/")
+    page.select_option("#f-uscc", company.uscc)
+    page.fill("#f-premises__address", "洛阳市涧西区天津路8号")
+    page.fill("#f-premises__area_m2", "120")
+    page.check("#f-printing__printing_scope")
+    page.fill("#f-printing__equipment", "胶印机一台")
+    page.fill("#f-signer_name", "李明")
+    page.check("#f-agree")
+    page.click("#sign")
+    expect(page.locator(".error-summary")).to_contain_text("变更经营范围")
+    expect(page.locator("#f-uscc-error")).to_contain_text("软件开发；信息技术咨询服务")
+    expect(page.locator("#f-uscc-error")).to_contain_text("包装装潢印刷品和其他印刷品印刷")
+    assert_accessible(page, context="commitment refused: out of scope")
+    assert not Commitment.objects.exists()
+    assert script_errors(page, allow_status=(422,)) == []
