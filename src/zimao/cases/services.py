@@ -695,10 +695,10 @@ def _issue_step_outputs(case: Case) -> list[StepOutput]:
                 out["number"],
             )
         )
+    counters = {row.kind: f"output:{row.kind}:{process.number_counter(scheme, values)}" for _a, row, scheme in rows}
+    drawn = sequences.next_values(counters.values())  # one statement for every counter
     for _actor, row, scheme in rows:
-        row.number = process.render_number(
-            scheme, values, lambda prefix, kind=row.kind: sequences.next_value(f"output:{kind}:{prefix}")
-        )
+        row.number = process.render_number(scheme, values, drawn[counters[row.kind]])
     created = StepOutput.objects.bulk_create([row for _a, row, _s in rows])
     for actor, row, _s in rows:
         audit.record(

@@ -54,19 +54,25 @@ def number_problems(template) -> list[str]:
     return problems
 
 
-def render_number(template: str, values: dict, next_value) -> str:
-    """A number from its scheme: the fields filled in, then ``{seq}`` from ``next_value(prefix)``
-    — one counter per kind and prefix (the text before ``{seq}``), so numbers never repeat."""
+def number_counter(template: str, values: dict) -> str:
+    """The counter a number draws from: the text before ``{seq}``, fields filled in — one counter
+    per kind and prefix, so numbers never repeat."""
+    filled = _PLACEHOLDER.sub(
+        lambda m: m.group(0) if m.group(1) == "seq" else str(values.get(m.group(1), "")), template
+    )
+    return filled[: next(m for m in _PLACEHOLDER.finditer(filled) if m.group(1) == "seq").start()]
+
+
+def render_number(template: str, values: dict, seq: int) -> str:
+    """A number from its scheme, the fields filled in and ``{seq}`` (zero-padded to N) = ``seq``."""
 
     def fill(match):
         name, width = match.group(1), match.group(2)
-        return match.group(0) if name == "seq" else str(values.get(name, ""))
+        if name == "seq":
+            return str(seq).zfill(int(width)) if width else str(seq)
+        return str(values.get(name, ""))
 
-    filled = _PLACEHOLDER.sub(fill, template)
-    seq = next(m for m in _PLACEHOLDER.finditer(filled) if m.group(1) == "seq")
-    value = next_value(filled[: seq.start()])
-    text = str(value).zfill(int(seq.group(2))) if seq.group(2) else str(value)
-    return filled[: seq.start()] + text + filled[seq.end() :]
+    return _PLACEHOLDER.sub(fill, template)
 
 
 def _problem(path: str, zh: str, en: str) -> Problem:
