@@ -334,6 +334,7 @@ def _case_context(request, case, **extra) -> dict:
         "case": case,
         "tasks": [t for t in tasks if t.kind != Task.Kind.RECTIFICATION],
         "outputs": [o for o in case.outputs if o.get("identifier")],
+        "step_outputs": cases.step_outputs_of(case),
         "correction": correction,
         "can_withdraw": case.status in WITHDRAWABLE,
         "can_rate": finished and case.status != CaseStatus.WITHDRAWN and rating is None,
@@ -354,6 +355,38 @@ def _case_context(request, case, **extra) -> dict:
         context["follow_up_word"] = context["rating_label"].get(rating.follow_up_level, "")
     context.update(extra)
     return context
+
+
+@page
+@login_required
+@require_safe
+def step_output(request, number: str, kind: str):
+    """One step's document (办理结果), as a page to read and print: what was issued, by whom."""
+    case = _own_case(request, number)
+    output = case.step_outputs.filter(kind=kind).first()
+    if output is None:
+        from django.http import Http404
+
+        raise Http404
+    return render(request, "web/cases/step_output.html", {"case": case, "output": output})
+
+
+@page
+@login_required
+@require_safe
+def my_documents(request):
+    """我的证照和文书: the licences of the companies the applicant founded and every document
+    their cases' steps produced (tax confirmation, seal filing record, accounts…)."""
+    from zimao.licences import services as licences
+
+    return render(
+        request,
+        "web/cases/documents.html",
+        {
+            "credentials": licences.credentials_of_user(request.user),
+            "step_outputs": cases.step_outputs_of_applicant(request.user),
+        },
+    )
 
 
 @page
