@@ -114,6 +114,9 @@ def section_page(request, code: str, section_key: str):
             return redirect("web:apply", code)
         for p in problems:
             errors.setdefault(p.field.split(".", 1)[-1], problem_message(p))
+    companies = _companies_for(request.user, section)
+    if saved is None and typed is None and len(companies) == 1:  # the one company, filled in
+        saved = {f["key"]: companies[0].uscc for f in section.get("fields", []) if f.get("type") == "uscc"}
     fields = web_forms.bound_fields(section, saved=saved, typed=typed, errors=errors)
     return render(
         request,
@@ -124,8 +127,29 @@ def section_page(request, code: str, section_key: str):
             "title": bi(section, "title") or section_key,
             "fields": fields,
             "error_list": [{"href": f"#{f['id']}", "message": f["error"]} for f in fields if f["error"]],
+            "conditions": _conditions_for(service, section_key),
+            "companies": companies,
         },
     )
+
+
+def _conditions_for(service, section_key: str) -> list:
+    """告知承诺: the conditions the applicant commits to, from each item's catalogue entry, on the
+    page where they sign (not "see the guide")."""
+    if section_key != "commitment":
+        return []
+    from zimao.permits import catalogue as permit_catalogue
+
+    return [i for i in permit_catalogue.commitment_items(service) if i.conditions_zh or i.conditions_en]
+
+
+def _companies_for(user, section: dict) -> list:
+    """The active companies registered in the applicant's name, where a section asks for one."""
+    if not any(f.get("type") == "uscc" for f in section.get("fields", [])):
+        return []
+    from zimao.registry import services as registry
+
+    return [e for e in registry.entities_of(user) if e.status == "active"]
 
 
 # ---------------------------------------------------------------- materials
