@@ -123,6 +123,9 @@ PAGES: dict[str, list[Check]] = {
     "web:case_step_output": [
         Check(OWNER_ONLY, args={"number": Ref("case_done"), "kind": "tax_registration_confirmation"})
     ],
+    "web:case_step_output_pdf": [
+        Check(OWNER_ONLY, args={"number": Ref("case_done"), "kind": "tax_registration_confirmation"})
+    ],
     "web:documents": [Check(SIGNED_IN)],
     "web:case_withdraw": [
         Check(OWNER_ONLY, "POST", args=REVIEW, data={"reason": "不办了"}),

@@ -398,6 +398,25 @@ def step_output(request, number: str, kind: str):
 @page
 @login_required
 @require_safe
+def step_output_pdf(request, number: str, kind: str):
+    """The step's document as a PDF, signed in the issuer's name (core.pdfsign)."""
+    from django.http import Http404, HttpResponse
+
+    from zimao.cases.pdf import render_pdf
+
+    case = _own_case(request, number)
+    output = case.step_outputs.filter(kind=kind).first()
+    if output is None:
+        raise Http404
+    response = HttpResponse(render_pdf(output), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{output.kind}-{case.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@page
+@login_required
+@require_safe
 def my_documents(request):
     """我的证照和文书: the licences of the companies the applicant founded and every document
     their cases' steps produced (tax confirmation, seal filing record, accounts…)."""

@@ -53,3 +53,20 @@ def test_a_step_document_is_not_found_for_anyone_else_or_a_kind_not_issued(clien
     )
     client.force_login(zone.applicant)
     assert client.get(reverse("web:case_step_output", args=[case.number, "seal_filing_record"])).status_code == 404
+
+
+def test_a_step_document_as_a_pdf_is_signed_by_its_issuer_the_banks_printout_is_not(client, zone, settings, tmp_path):
+    settings.ZIMAO_PKI_DIR = str(tmp_path / "pki")
+    from zimao.core import pdfsign
+
+    case = submit(zone.applicant).case
+    client.force_login(zone.applicant)
+    tax = case.step_outputs.get(kind="tax_registration_confirmation")
+    response = client.get(reverse("web:case_step_output_pdf", args=[case.number, tax.kind]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    check = pdfsign.check_pdf(response.content)
+    assert check.genuine, check.problem
+    assert check.signer_uscc == zone_profile.authority_for("TAX").uscc
+    assert check.reference == f"{case.number}.tax-registration-confirmation"
+    bank = client.get(reverse("web:case_step_output_pdf", args=[case.number, "bank_appointment"]))
+    assert bank.status_code == 200 and not pdfsign.check_pdf(bank.content).signed
