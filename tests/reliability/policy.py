@@ -120,6 +120,13 @@ PAGES: dict[str, list[Check]] = {
     # A's case pages: A only; everyone else, officers included, sees "not found"
     "web:case": [Check(OWNER_ONLY, args=REVIEW), Check(OWNER_ONLY, args=DONE)],
     "web:case_submitted": [Check(OWNER_ONLY, args=REVIEW)],
+    "web:case_step_output": [
+        Check(OWNER_ONLY, args={"number": Ref("case_done"), "kind": "tax_registration_confirmation"})
+    ],
+    "web:case_step_output_pdf": [
+        Check(OWNER_ONLY, args={"number": Ref("case_done"), "kind": "tax_registration_confirmation"})
+    ],
+    "web:documents": [Check(SIGNED_IN)],
     "web:case_withdraw": [
         Check(OWNER_ONLY, "POST", args=REVIEW, data={"reason": "不办了"}),
         Check(NOT_THIS_METHOD, args=REVIEW),

@@ -26,6 +26,9 @@ urlpatterns = [
     path("cases/<str:number>/correction/", applicant.correction, name="case_correction"),
     path("cases/<str:number>/rating/", applicant.rate, name="case_rating"),
     path("cases/<str:number>/follow-up/", applicant.follow_up, name="case_follow_up"),
+    path("cases/<str:number>/documents/<slug:kind>/", applicant.step_output, name="case_step_output"),
+    path("cases/<str:number>/documents/<slug:kind>/pdf/", applicant.step_output_pdf, name="case_step_output_pdf"),
+    path("documents/", applicant.my_documents, name="documents"),
     path("materials/<uuid:token>/", views.material, name="material"),
     # officers
     path("workbench/", officer.workbench, name="workbench"),
