@@ -61,9 +61,7 @@ NotificationId = Annotated[int, Path(description="notification id 消息编号, 
 )
 def my_notifications(
     request: HttpRequest,
-    unread: Annotated[
-        bool, Query(description="only the unread ones 仅未读", examples=[False])
-    ] = False,
+    unread: Annotated[bool, Query(description="only the unread ones 仅未读", examples=[False])] = False,
     limit: Annotated[int, Query(description="at most this many, newest first (1–200)", examples=[50])] = 50,
 ):
     """The caller's notifications — a case needing a correction, decided, issued — newest first."""

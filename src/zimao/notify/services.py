@@ -88,9 +88,7 @@ def compose(topic: str, key: str, payload: dict) -> Message | None:
     }
     parts = {}
     for part in ("subject", "body", "sms"):
-        parts[part] = {
-            lang: _render(f"notify/messages/{kind}/{part}.{lang}.txt", context, lang) for lang in LANGUAGES
-        }
+        parts[part] = {lang: _render(f"notify/messages/{kind}/{part}.{lang}.txt", context, lang) for lang in LANGUAGES}
     parts["subject"] = {lang: " ".join(text.split()) for lang, text in parts["subject"].items()}
     return Message(kind, f"{topic}:{key}", number, parts["subject"], parts["body"], parts["sms"])
 

@@ -99,13 +99,43 @@ def test_an_approval_and_the_issued_result_are_told(zone, applicant):
     [
         ("case.decided", "rejected", "", "rejected", "办件 N1 不予受理", "Case N1 was not accepted", "不予受理"),
         ("case.decided", "approved", "", "approved", "办件 N1 已批准", "Case N1 was approved", "已批准"),
-        ("case.issued", "issued", "window", "issued", "办件 N1 已出证，可以领取", "Case N1: ready to collect", "综合窗口领取"),
-        ("case.issued", "issued", "mail", "issued", "办件 N1 已出证，将免费邮寄", "Case N1: issued, to be mailed to you", "免费邮寄"),
-        ("case.correction_requested", "suspended", "", "correction_requested", "办件 N1 需要您补正材料", "Case N1: please correct your application", "补正"),
+        (
+            "case.issued",
+            "issued",
+            "window",
+            "issued",
+            "办件 N1 已出证，可以领取",
+            "Case N1: ready to collect",
+            "综合窗口领取",
+        ),
+        (
+            "case.issued",
+            "issued",
+            "mail",
+            "issued",
+            "办件 N1 已出证，将免费邮寄",
+            "Case N1: issued, to be mailed to you",
+            "免费邮寄",
+        ),
+        (
+            "case.correction_requested",
+            "suspended",
+            "",
+            "correction_requested",
+            "办件 N1 需要您补正材料",
+            "Case N1: please correct your application",
+            "补正",
+        ),
     ],
 )
 def test_each_kind_has_its_words_in_both_languages(db, topic, status, method, kind, subject_zh, subject_en, sms_zh):
-    payload = {"number": "N1", "status": status, "delivery_method": method, "service_name": "企业开办", "service_name_en": "Start a business"}
+    payload = {
+        "number": "N1",
+        "status": status,
+        "delivery_method": method,
+        "service_name": "企业开办",
+        "service_name_en": "Start a business",
+    }
     message = services.compose(topic, "N1", payload)
     assert message.kind == kind and message.event_key == f"{topic}:N1"
     assert message.subject == {"zh-hans": subject_zh, "en": subject_en}

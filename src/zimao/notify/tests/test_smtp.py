@@ -56,7 +56,10 @@ def test_correction_and_decision_arrive_at_the_smtp_server(zone, smtp_server):
     [(to, message)] = smtp_server.received
     assert to == ["li.ming@example.cn"]
     assert message["From"] == "zimao <noreply@zimao.test>"
-    assert message["Subject"].strip() == f"办件 {case.number} 需要您补正材料 / Case {case.number}: please correct your application"
+    assert (
+        message["Subject"].strip()
+        == f"办件 {case.number} 需要您补正材料 / Case {case.number}: please correct your application"
+    )
     body = message.get_content()
     assert "补正要求：请补充章程第五条" in body and "What is needed: 请补充章程第五条" in body
     assert body.index("补正要求") < body.index("What is needed")
