@@ -104,15 +104,19 @@ def in_language(texts: dict, language: str, joiner: str) -> str:
 
 
 def recipients(payload: dict) -> list:
-    """Who is told: the applicant of the case (an account that is still active)."""
+    """Who is told: the applicant of the case (an account that is still active), with their
+    preference read in the same query."""
     pk = payload.get("applicant")
     if not pk:
         return []
-    return list(get_user_model().objects.filter(pk=pk, is_active=True))
+    return list(get_user_model().objects.filter(pk=pk, is_active=True).select_related("notify_preference"))
 
 
 def preference_of(user) -> Preference:
-    return Preference.objects.filter(user=user).first() or Preference(user=user)
+    try:
+        return user.notify_preference
+    except Preference.DoesNotExist:
+        return Preference(user=user)
 
 
 def set_preference(user, *, email: bool, sms: bool, language: str) -> Preference:
@@ -128,26 +132,28 @@ def set_preference(user, *, email: bool, sms: bool, language: str) -> Preference
 
 
 def to_centre(topic: str, key: str, payload: dict) -> int:
-    """Notification-centre rows; a repeated event adds none. Returns how many were new."""
+    """Notification-centre rows; a repeated event adds none. Returns how many were written."""
     message = compose(topic, key, payload)
     if message is None:
         return 0
-    new = 0
-    for user in recipients(payload):
-        _row, created = Notification.objects.get_or_create(
-            user=user,
+    # The applicant's case exists, so the account does (cases keep it: PROTECT). One statement
+    # that adds nothing when the event is handed over again.
+    rows = [
+        Notification(
+            user_id=pk,
             event_key=message.event_key,
-            defaults={
-                "kind": message.kind,
-                "case_number": message.case_number,
-                "subject_zh": message.subject["zh-hans"][:300],
-                "subject_en": message.subject["en"][:300],
-                "body_zh": message.body["zh-hans"],
-                "body_en": message.body["en"],
-            },
+            kind=message.kind,
+            case_number=message.case_number,
+            subject_zh=message.subject["zh-hans"][:300],
+            subject_en=message.subject["en"][:300],
+            body_zh=message.body["zh-hans"],
+            body_en=message.body["en"],
         )
-        new += created
-    return new
+        for pk in [payload.get("applicant")]
+        if pk
+    ]
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
 
 
 def _already_sent(user, event_key: str, channel: str) -> bool:
@@ -168,8 +174,9 @@ def by_email(topic: str, key: str, payload: dict) -> int:
         return 0
     sent = 0
     for user in recipients(payload):
-        pref, address = preference_of(user), contacts.email_of(user)
-        if not pref.email or not address or _already_sent(user, message.event_key, Channel.EMAIL):
+        pref = preference_of(user)
+        address = contacts.email_of(user) if pref.email else ""
+        if not address or _already_sent(user, message.event_key, Channel.EMAIL):
             continue
         EmailMessage(
             subject=in_language(message.subject, pref.language, " / "),
@@ -188,8 +195,9 @@ def by_sms(topic: str, key: str, payload: dict) -> int:
         return 0
     sent = 0
     for user in recipients(payload):
-        pref, phone = preference_of(user), contacts.mobile_of(user)
-        if not pref.sms or not phone or _already_sent(user, message.event_key, Channel.SMS):
+        pref = preference_of(user)
+        phone = contacts.mobile_of(user) if pref.sms else ""
+        if not phone or _already_sent(user, message.event_key, Channel.SMS):
             continue
         sms.send_sms(phone, in_language(message.sms, pref.language, " "), purpose=f"notify.{message.kind}")
         _record(user, message.event_key, Channel.SMS, contacts.mask_phone(phone))
