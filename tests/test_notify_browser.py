@@ -38,9 +38,16 @@ def test_the_applicant_reads_a_correction_request_in_the_notification_centre(pag
     expect(page.locator("#notify-unread")).to_have_text("0条未读通知")
 
     page.click("#notify-settings")
+    page.fill("#notify-email-address", "not an address")
+    page.click("#notify-save")
+    expect(page.locator(".error-summary")).to_contain_text("请填写有效的电子邮箱")
+    assert_accessible(page, context="notification settings, with an error")
+    page.fill("#notify-email-address", "li.ming@example.cn")
     page.uncheck("#notify-sms")
     page.check("#notify-language-3")  # English
     assert_accessible(page, context="notification settings")
     page.click("#notify-save")
     expect(page.locator("h1")).to_have_text("通知")
+    zone.applicant.refresh_from_db()
+    assert zone.applicant.email == "li.ming@example.cn"
     assert not page.console_errors

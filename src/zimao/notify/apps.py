@@ -14,7 +14,10 @@ class NotifyConfig(AppConfig):
         subscribers.register()
 
     def nav_links(self, user, officer) -> list[dict]:
-        """The masthead's link to the notification centre, with the unread count."""
+        """The masthead's link to the notification centre, with the unread count — for applicants
+        (officers are told on their workbench)."""
+        if officer is not None:
+            return []
         from django.urls import reverse
         from django.utils.translation import gettext as _
 

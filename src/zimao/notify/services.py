@@ -22,13 +22,14 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
+from django.core.validators import validate_email
 from django.db import transaction
 from django.template import Context
 from django.template.loader import get_template
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
-from zimao.core import sitebase, sms
+from zimao.core import audit, sitebase, sms
 from zimao.core.errors import not_found
 from zimao.notify import contacts
 from zimao.notify.models import Channel, Delivery, Notification, Preference
@@ -117,6 +118,18 @@ def preference_of(user) -> Preference:
         return user.notify_preference
     except Preference.DoesNotExist:
         return Preference(user=user)
+
+
+def set_email(user, address: str) -> None:
+    """The person's e-mail address (Django's ``User.email``); blank removes it. ValidationError
+    when it is not an address."""
+    address = (address or "").strip()
+    if address:
+        validate_email(address)
+    if address != user.email:
+        user.email = address
+        user.save(update_fields=["email"])
+        audit.record(user, "user.email_changed", user, after={"email": contacts.mask_email(address) if address else ""})
 
 
 def set_preference(user, *, email: bool, sms: bool, language: str) -> Preference:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -47,24 +49,43 @@ def read_all(request):
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def settings_page(request):
+    """Channels, language, and the e-mail address (registration asks for none; the mobile number
+    is the one given at registration, shown masked)."""
     pref = services.preference_of(request.user)
+    error, email_value = "", contacts.email_of(request.user)
     if request.method == "POST":
-        services.set_preference(
-            request.user,
+        email_value = (request.POST.get("email_address") or "").strip()
+        try:
+            with transaction.atomic():
+                services.set_email(request.user, email_value)
+                services.set_preference(
+                    request.user,
+                    email=request.POST.get("email") == "on",
+                    sms=request.POST.get("sms") == "on",
+                    language=request.POST.get("language", ""),
+                )
+        except ValidationError:
+            error = _("Enter an e-mail address like name@example.cn, or leave it blank")
+        else:
+            messages.success(request, _("Your notification settings are saved."))
+            return redirect("notify:centre")
+        pref = Preference(
+            user=request.user,
             email=request.POST.get("email") == "on",
             sms=request.POST.get("sms") == "on",
             language=request.POST.get("language", ""),
         )
-        messages.success(request, _("Your notification settings are saved."))
-        return redirect("notify:centre")
-    email, phone = contacts.email_of(request.user), contacts.mobile_of(request.user)
+    phone = contacts.mobile_of(request.user)
     return render(
         request,
         "notify/settings.html",
         {
             "pref": pref,
             "languages": Preference.Language.choices,
-            "email_masked": contacts.mask_email(email) if email else "",
+            "email_value": email_value,
             "phone_masked": contacts.mask_phone(phone) if phone else "",
+            "error": error,
+            "error_list": [{"href": "#notify-email-address", "message": error}] if error else [],
         },
+        status=422 if error else 200,
     )

@@ -238,10 +238,20 @@ def test_the_settings_page_saves_the_choice_and_shows_contacts_masked(zone, appl
     client = Client()
     client.force_login(applicant)
     page = client.get("/notifications/settings/").content.decode()
-    assert "139****5678" in page and PHONE not in page and "a***@example.cn" in page
-    client.post("/notifications/settings/", {"email": "on", "language": "zh-hans"})
+    assert "139****5678" in page and PHONE not in page and 'value="applicant@example.cn"' in page
+    client.post("/notifications/settings/", {"email_address": "li@example.cn", "email": "on", "language": "zh-hans"})
+    applicant.refresh_from_db()
     pref = services.preference_of(applicant)
-    assert pref.email and not pref.sms and pref.language == "zh-hans"
+    assert pref.email and not pref.sms and pref.language == "zh-hans" and applicant.email == "li@example.cn"
+    # Not an address: said where and why, nothing saved.
+    response = client.post("/notifications/settings/", {"email_address": "li at example", "sms": "on"})
+    assert response.status_code == 422
+    assert (
+        "请填写有效的电子邮箱" in response.content.decode()
+        and 'href="#notify-email-address"' in response.content.decode()
+    )
+    applicant.refresh_from_db()
+    assert applicant.email == "li@example.cn" and not services.preference_of(applicant).sms
 
 
 def test_the_api_lists_my_notifications_and_marks_one_read(zone, applicant):
