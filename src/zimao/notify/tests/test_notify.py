@@ -91,7 +91,7 @@ def test_an_approval_and_the_issued_result_are_told(zone, applicant):
     kinds = list(Notification.objects.filter(user=applicant).order_by("id").values_list("kind", flat=True))
     assert kinds == ["approved", "issued"]
     issued = Notification.objects.get(user=applicant, kind="issued")
-    assert issued.subject_zh == f"办件 {case.number} 已出证" and "我的证照" in issued.body_zh
+    assert issued.subject_zh == f"办件 {case.number} 已出证" and "电子证照已可在办件页面查看" in issued.body_zh
 
 
 @pytest.mark.parametrize(
