@@ -32,7 +32,7 @@ from zimao.cases.workflow import (
 from zimao.catalog import forms, plugins, process
 from zimao.catalog import services as catalog
 from zimao.catalog.models import Department, Officer
-from zimao.core import audit, calendar, events, sequences
+from zimao.core import audit, calendar, events, idempotency, sequences
 from zimao.core.errors import BusinessError, Conflict, Problem, forbidden, not_found
 from zimao.core.uploads import check_upload
 
@@ -234,11 +234,14 @@ def submit(
     channel: str = "web",
     origin_zone: str = "",
     fingerprint: str | None = None,
+    agent=None,
 ) -> Submission:
     """Accept an application (提交申请). Returns the existing case when the idempotency key was
     seen before, so a double click or a retried request creates one case; the same key with a
     different request is refused (422). ``fingerprint=""`` skips that comparison for a caller
-    whose second click no longer carries the body (the portal's draft is cleared on success)."""
+    whose second click no longer carries the body (the portal's draft is cleared on success).
+    ``agent``: the officer who filed it on the applicant's behalf (代办, e.g. at the window),
+    named in the case history."""
     idempotency_key = (idempotency_key or "").strip()[:64]
     if fingerprint is None:
         fingerprint = request_fingerprint(service_code, data, materials, delivery_method, mail_address)
@@ -258,6 +261,7 @@ def submit(
             channel,
             origin_zone,
             fingerprint,
+            agent,
         )
     except (BusinessError, IntegrityError):
         # A request with the same key may have committed since we looked (a double click, a
@@ -272,29 +276,20 @@ def submit(
 
 def request_fingerprint(service_code, data, materials, delivery_method, mail_address) -> str:
     """SHA-256 of what was asked, so a key reused for a *different* request is told apart."""
-    import hashlib
-    import json
-
-    body = {
-        "service": service_code,
-        "data": data or {},
-        "materials": materials or {},
-        "delivery_method": delivery_method,
-        "mail_address": (mail_address or "").strip(),
-    }
-    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str, ensure_ascii=True).encode()).hexdigest()
+    return idempotency.fingerprint(
+        {
+            "service": service_code,
+            "data": data or {},
+            "materials": materials or {},
+            "delivery_method": delivery_method,
+            "mail_address": (mail_address or "").strip(),
+        }
+    )
 
 
 def _same_request(existing: Case, fingerprint: str) -> Case:
     """The IETF idempotency-key draft: a key reused with another body is a client error (422)."""
-    if fingerprint and existing.idempotency_fingerprint and existing.idempotency_fingerprint != fingerprint:
-        raise BusinessError.of(
-            "Idempotency-Key",
-            "key_reused",
-            "该幂等键已用于另一份不同的申请，请为新申请使用新的键",
-            "This Idempotency-Key was used for a different request; use a new key for a new request",
-            status=422,
-        )
+    idempotency.same_request(existing.idempotency_fingerprint, fingerprint)
     return existing
 
 
@@ -309,6 +304,7 @@ def _submit_new(
     channel,
     origin_zone,
     fingerprint="",
+    agent=None,
 ) -> Submission:
     service = catalog.get_service(service_code)
     proc = catalog.current_process(service)
@@ -398,6 +394,11 @@ def _submit_new(
                 "due_date": case.due_date,
                 "materials": sorted(materials),
                 "idempotency_key": idempotency_key,
+                **(
+                    {"agent": agent.get_full_name() or agent.username, "agent_username": agent.username}
+                    if agent is not None
+                    else {}
+                ),
             },
         )
         schedule_advance(case)
