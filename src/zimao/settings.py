@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "zimao.trade",
     "zimao.bonded",
     "zimao.monitor",
+    "zimao.notify",
     "zimao.web",
 ]
 
@@ -222,3 +223,19 @@ LOGGING = {
 # Text messages (短信): the gateway behind zimao.core.sms.send_sms. The sandbox keeps messages in
 # the database instead of sending them; a zone names its operator's gateway class here.
 SMS_BACKEND = os.environ.get("ZIMAO_SMS_BACKEND", "zimao.core.sms.SandboxGateway")
+
+# E-mail (zimao.notify): Django's e-mail backend. With ZIMAO_EMAIL_HOST set, messages go to that
+# SMTP server; without it they are written to the console (development). The tests use Django's
+# in-memory backend (and a real SMTP server in the notification tests).
+EMAIL_HOST = os.environ.get("ZIMAO_EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "ZIMAO_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = int(os.environ.get("ZIMAO_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("ZIMAO_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("ZIMAO_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("ZIMAO_EMAIL_TLS", False)
+EMAIL_USE_SSL = _env_bool("ZIMAO_EMAIL_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("ZIMAO_EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("ZIMAO_EMAIL_FROM", "zimao <noreply@localhost>")

@@ -147,6 +147,8 @@ def transition(case: Case, target: str, actor, action: str | None = None, **deta
         case.closed_reason = details.get("reason", "")
     _save_case(case)
     audit.record(actor, action or f"case.{target}", case, before=before, after={**_case_snapshot(case), **details})
+    if target in ANNOUNCED_CHANGES:
+        _announce_change(case, target, details)
     if target in FINAL:
         # on_complete: work when a result was delivered (e.g. report the establishment time);
         # on_close: undo what the submission held (e.g. the reserved name). Same transaction.
@@ -171,6 +173,41 @@ def _announce_finished(case: Case) -> None:
             "submitted_at": case.submitted_at,
         },
         key=case.number,
+    )
+
+
+# What the applicant is told about (zimao.notify subscribes): a correction asked for, the
+# decision (approved, refused, not accepted), the result issued (ready to collect or on its way).
+ANNOUNCED_CHANGES = {
+    S.SUSPENDED: "case.correction_requested",
+    S.APPROVED: "case.decided",
+    S.REFUSED: "case.decided",
+    S.REJECTED: "case.decided",
+    S.ISSUED: "case.issued",
+}
+
+
+def _announce_change(case: Case, target: str, details: dict) -> None:
+    """``case.correction_requested`` / ``case.decided`` / ``case.issued``, in this transaction.
+    A case may be sent back for corrections more than once: each request is its own event."""
+    topic = ANNOUNCED_CHANGES[target]
+    key = case.number
+    if target == S.SUSPENDED:
+        key = f"{case.number}:{case.corrections.count()}"
+    events.announce(
+        topic,
+        {
+            "number": case.number,
+            "status": case.status,
+            "service": case.service.code,
+            "service_name": case.service.name_zh,
+            "service_name_en": case.service.name_en,
+            "applicant": case.applicant_id,
+            "delivery_method": case.delivery_method,
+            "reason": str(details.get("reason", ""))[:2000],
+            "at": timezone.now(),
+        },
+        key=key,
     )
 
 
