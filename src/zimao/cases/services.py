@@ -9,7 +9,6 @@ a second click on "approve") has no second effect.
 
 from __future__ import annotations
 
-import inspect
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -354,10 +353,11 @@ def _submit_new(
     refused = {p.field for p in problems}
     for name in service.checks:
         # A field the form already refused is missing from ``cleaned``: not "required" twice.
-        # A check that names a ``service`` parameter is told which service it runs for.
-        func = plugins.checks[name].func
-        extra = {"service": service} if "service" in inspect.signature(func).parameters else {}
-        problems += [p for p in func(cleaned, applicant=applicant, **extra) if p.field not in refused]
+        problems += [
+            p
+            for p in plugins.run_check(name, cleaned, applicant=applicant, service=service)
+            if p.field not in refused
+        ]
     if problems:
         raise BusinessError(*problems, status=422)
     with transaction.atomic(), audit.buffered():

@@ -11,7 +11,8 @@ key is registered once by the app that owns it, in its ``AppConfig.ready``.
 - ``task_sources``: multi-instance routing, the department tasks computed from the application:
   ``fn(ctx) -> list[dict]`` of ``{"key", "department", "name_zh", "name_en"}``
 - ``checks``: submission checks a service lists in ``ServiceItem.checks``:
-  ``fn(data, applicant=None) -> list[Problem]`` (e.g. the company name is taken)
+  ``fn(data, applicant=None[, service=None]) -> list[Problem]`` (e.g. the company name is taken),
+  run by ``run_check``
 - ``follow_ups``: who decides a follow-up task on a finished case (e.g. 告知承诺事后核查), keyed
   by the task's ``stage_key``: ``fn(task, user, outcome, reason)``
 - ``field_types``: extra form field types: ``fn(value, field) -> normalised value`` raising
@@ -20,6 +21,7 @@ key is registered once by the app that owns it, in its ``AppConfig.ready``.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -93,3 +95,13 @@ task_sources = Registry("task source")
 checks = Registry("check")
 follow_ups = Registry("follow-up")
 field_types = Registry("field type")
+
+
+def run_check(name: str, data: dict, *, applicant=None, service=None) -> list:
+    """Run the submission check ``name`` on ``data``: the one way the engine (at submission) and
+    the applicant's section pages (as early as the section) call a check. A check that names a
+    ``service`` parameter is told which service it runs for (e.g. 告知承诺 within the company's
+    business scope)."""
+    func = checks[name].func
+    extra = {"service": service} if service is not None and "service" in inspect.signature(func).parameters else {}
+    return func(data, applicant=applicant, **extra)
