@@ -780,6 +780,19 @@ def get_step_output_for(user, number: str, kind: str) -> StepOutput:
     return output
 
 
+def step_output_by_reference(reference: str) -> StepOutput | None:
+    """The step document a signed PDF names — its signature's reference is the case number and
+    the kind (``cases.pdf.signed_reference``) — or None when no such document was issued."""
+    number, _, kind = (reference or "").rpartition(".")
+    if not number or not kind:
+        return None
+    return (
+        StepOutput.objects.select_related("case", "case__service")
+        .filter(case__number=number, kind=kind.replace("-", "_"))
+        .first()
+    )
+
+
 def move_task(task: Task, status: str, user, reason: str = "") -> None:
     """The one writer of a task's status: refused unless ``TASK_TRANSITIONS`` allows the move.
     A decision keeps who, when and why, with its audit event; a task waiting for corrections

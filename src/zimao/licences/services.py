@@ -89,6 +89,8 @@ STATUS_LABELS = {
     "revoked": ("已吊销", "Revoked", "bad"),
     "suspended": ("已暂扣", "Suspended", "bad"),
     "not_genuine": ("无法核验", "Not genuine", "bad"),
+    # An uploaded step document (办理结果文书): signed by its issuer, unchanged; no status of its own.
+    "document_genuine": ("文书真实", "Genuine document", "ok"),
     # A lookup by the holder's unified social credit code (not one licence):
     "holder_found": ("已查到本平台签发的证照", "Licences issued here found", "ok"),
     "not_issued": ("本平台未签发", "None issued here", "neutral"),

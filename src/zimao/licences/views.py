@@ -195,7 +195,9 @@ def verify_document(request):
             throttle.record_document_check(address)
             doc = check(upload.read())
             context["doc"] = doc
-            if doc.genuine:
+            if doc.genuine and doc.step_output is not None:
+                context["label"] = services.status_label("document_genuine")
+            elif doc.genuine:
                 context["label"] = doc.result.label
                 context["cred"] = doc.result.credential
             else:
