@@ -354,9 +354,7 @@ def _submit_new(
     for name in service.checks:
         # A field the form already refused is missing from ``cleaned``: not "required" twice.
         problems += [
-            p
-            for p in plugins.run_check(name, cleaned, applicant=applicant, service=service)
-            if p.field not in refused
+            p for p in plugins.run_check(name, cleaned, applicant=applicant, service=service) if p.field not in refused
         ]
     if problems:
         raise BusinessError(*problems, status=422)
