@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 
+from zimao.cases.drafts import discard_on_submit, sweep_expired_drafts
 from zimao.cases.models import Case, Correction, Material, Notification, Rating, Task, Timer
 from zimao.cases.workflow import (
     FINAL,
@@ -345,6 +346,7 @@ def _submit_new(
         for key, pk in materials.items():
             Material.objects.filter(pk=pk).update(case=case, key=key)
         case.__dict__["_material_keys"] = sorted(set(materials))
+        discard_on_submit(applicant, service)  # the saved draft (暂存) is sent: it goes
         Timer.objects.create(case=case, kind=Timer.Kind.CASE_DUE, fire_on=case.due_date)
         # Work that must happen with the submission itself (e.g. holding the company name).
         for name in proc.definition.get("on_submit", []):
@@ -1027,6 +1029,7 @@ def sweep(
         "overdue_cases": 0,
         "restarted": 0,
         "requeued": 0,
+        "drafts_deleted": sweep_expired_drafts(),
         "unattached_materials_deleted": sweep_unattached_materials(),
     }
     counts["requeued"] = len(requeue_orphaned_tasks(DEFAULT_TASK_TIMEOUT if task_timeout is None else task_timeout))
@@ -1285,32 +1288,38 @@ def discard_unattached_material(owner, pk: int) -> bool:
         material = Material.objects.select_for_update().filter(pk=pk, owner=owner, case__isnull=True).first()
         if material is None:
             return False
-        name = material.file.name
-        audit.record(owner, "material.discarded", material, after={"sha256": material.sha256, "size": material.size})
-        material.delete()
-        transaction.on_commit(lambda: Material.file.field.storage.delete(name))
+        delete_material_file(material, owner, "material.discarded")
         return True
+
+
+def delete_material_file(material: Material, actor, action: str) -> None:
+    """Delete an unsent upload, row now and file after commit, with its audit event (inside the
+    caller's transaction, the row locked)."""
+    name = material.file.name
+    audit.record(actor, action, material, after={"sha256": material.sha256, "size": material.size})
+    material.delete()
+    transaction.on_commit(lambda: Material.file.field.storage.delete(name))
 
 
 def sweep_unattached_materials(now=None, limit: int = 1000) -> int:
     """Delete uploads never attached to a case within ``settings.UNATTACHED_UPLOAD_RETENTION_HOURS``
     (rows and files): part of ``zimao sweep``. A material a submission attaches meanwhile is
-    skipped (the delete is conditional on it still being unattached)."""
+    skipped (the delete is conditional on it still being unattached), and so is one a saved draft
+    holds (``cases.drafts``: it goes with the draft)."""
     cutoff = (now or timezone.now()) - timedelta(hours=settings.UNATTACHED_UPLOAD_RETENTION_HOURS)
     removed = 0
     for pk in list(
-        Material.objects.filter(case__isnull=True, uploaded_at__lt=cutoff).values_list("pk", flat=True)[:limit]
+        Material.objects.filter(case__isnull=True, draft__isnull=True, uploaded_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )[:limit]
     ):
         with transaction.atomic():
-            material = Material.objects.select_for_update().filter(pk=pk, case__isnull=True).first()
+            material = (
+                Material.objects.select_for_update().filter(pk=pk, case__isnull=True, draft__isnull=True).first()
+            )
             if material is None:
                 continue
-            name = material.file.name
-            audit.record(
-                "system:sweep", "material.expired", material, after={"sha256": material.sha256, "size": material.size}
-            )
-            material.delete()
-            transaction.on_commit(lambda name=name: Material.file.field.storage.delete(name))
+            delete_material_file(material, "system:sweep", "material.expired")
             removed += 1
     return removed
 
