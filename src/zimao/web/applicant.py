@@ -23,7 +23,6 @@ from zimao.cases.workflow import FINAL, WITHDRAWABLE, CaseStatus
 from zimao.catalog import forms as engine
 from zimao.catalog import plugins
 from zimao.catalog import services as catalog
-from zimao.core import audit
 from zimao.core.errors import BusinessError, Problem
 from zimao.web import forms as web_forms
 from zimao.web.drafts import Draft
@@ -349,7 +348,7 @@ def _case_context(request, case, **extra) -> dict:
     correction = cases.open_correction(case)
     finished = case.status in FINAL
     follow_up = cases.awaiting_follow_up(rating)  # only after 回访核实
-    history = list(audit.history("cases.case", case.pk))
+    history = cases.case_history(case)
     notes = cases.notifications_for(case, request.user)
     context = {
         "case": case,
