@@ -120,7 +120,10 @@ def sweep_expired_drafts(now=None, limit: int = 1000) -> int:
     for pk in list(Draft.objects.filter(updated_at__lt=cutoff).values_list("pk", flat=True)[:limit]):
         with transaction.atomic():
             draft = (
-                Draft.objects.select_for_update(of=("self",)).select_related("service").filter(pk=pk, updated_at__lt=cutoff).first()
+                Draft.objects.select_for_update(of=("self",))
+                .select_related("service")
+                .filter(pk=pk, updated_at__lt=cutoff)
+                .first()
             )
             if draft is None:
                 continue

@@ -1356,9 +1356,7 @@ def sweep_unattached_materials(now=None, limit: int = 1000) -> int:
         )[:limit]
     ):
         with transaction.atomic():
-            material = (
-                Material.objects.select_for_update().filter(pk=pk, case__isnull=True, draft__isnull=True).first()
-            )
+            material = Material.objects.select_for_update().filter(pk=pk, case__isnull=True, draft__isnull=True).first()
             if material is None:
                 continue
             delete_material_file(material, "system:sweep", "material.expired")

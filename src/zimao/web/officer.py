@@ -148,9 +148,7 @@ def _task_context(request, task: Task, **extra) -> dict:
         "can_rectify": task.status == Task.Status.OPEN and task.kind == Task.Kind.RECTIFICATION,
         # Every correction of the case, with the applicant's reply: whichever step asked, the
         # reviewer reads what the applicant answered (and compares the materials replaced).
-        "corrections": list(
-            case.corrections.select_related("task", "requested_by").order_by("-requested_at", "-id")
-        ),
+        "corrections": list(case.corrections.select_related("task", "requested_by").order_by("-requested_at", "-id")),
         "errors": {},
         "form": {},
         "today": timezone.localdate(),

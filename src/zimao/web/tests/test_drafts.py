@@ -161,7 +161,5 @@ def test_replacing_a_draft_material_discards_the_old_upload(zone):
         for name in ("first.pdf", "second.pdf"):
             file = SimpleUploadedFile(name, PDF, "application/pdf")
             client.post(reverse("web:apply_materials", args=[ESTABLISHMENT]), {"file-articles": file})
-    assert list(Material.objects.filter(owner=zone.applicant).values_list("original_name", flat=True)) == [
-        "second.pdf"
-    ]
+    assert list(Material.objects.filter(owner=zone.applicant).values_list("original_name", flat=True)) == ["second.pdf"]
     assert Draft.objects.get(applicant=zone.applicant).materials["articles"]["name"] == "second.pdf"
