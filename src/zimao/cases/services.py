@@ -524,14 +524,14 @@ def _run_stage(case: Case, stage: dict, actor) -> bool:
 
 def _approver(case: Case):
     """Who approved the case: the officer whose approval completed the review (the last review
-    task decided by a person), or the rules when every step was approved automatically (秒批)."""
+    task decided by a person), or the system when every step was approved by its rules (秒批)."""
     last = (
         case.tasks.filter(kind=Task.Kind.REVIEW, status=Task.Status.APPROVED, decided_by__isnull=False)
         .select_related("decided_by")
         .order_by("-decided_at", "-id")
         .first()
     )
-    return last.decided_by if last else "system:rules"
+    return last.decided_by if last else "system"
 
 
 def _task_specs(case: Case, stage: dict) -> list[dict]:
