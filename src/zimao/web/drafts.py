@@ -17,6 +17,8 @@ SESSION_KEY = "zimao.drafts"
 
 
 class Draft:
+    saved_at = None  # when the server last kept it (a subclass may keep drafts elsewhere)
+
     def __init__(self, request, service):
         self.request = request
         self.service = service
