@@ -194,21 +194,36 @@ def _announce_change(case: Case, target: str, details: dict) -> None:
     key = case.number
     if target == S.SUSPENDED:
         key = f"{case.number}:{case.corrections.count()}"
-    events.announce(
-        topic,
-        {
-            "number": case.number,
-            "status": case.status,
-            "service": case.service.code,
-            "service_name": case.service.name_zh,
-            "service_name_en": case.service.name_en,
-            "applicant": case.applicant_id,
-            "delivery_method": case.delivery_method,
-            "reason": str(details.get("reason", ""))[:2000],
-            "at": timezone.now(),
-        },
-        key=key,
-    )
+    payload = {
+        "number": case.number,
+        "status": case.status,
+        "service": case.service.code,
+        "service_name": case.service.name_zh,
+        "service_name_en": case.service.name_en,
+        "applicant": case.applicant_id,
+        "delivery_method": case.delivery_method,
+        "reason": str(details.get("reason", ""))[:2000],
+        "at": timezone.now(),
+    }
+    if target == S.APPROVED and "_pending_save" in case.__dict__:
+        # Inside ``advance``: the decision is held until the run ends, for an issue in the same
+        # run (秒批, no person in between) tells the applicant once, not twice a moment apart.
+        case.__dict__["_held_decision"] = (topic, payload, key)
+        return
+    if target == S.ISSUED:
+        held = case.__dict__.pop("_held_decision", None)
+        if held is not None:
+            held[1]["issued_in_same_step"] = True
+            events.announce(held[0], held[1], key=held[2])
+            payload["approved_in_same_step"] = True
+    events.announce(topic, payload, key=key)
+
+
+def _release_held_decision(case: Case) -> None:
+    """A decision held by ``advance`` that no issue followed in the same run is announced alone."""
+    held = case.__dict__.pop("_held_decision", None)
+    if held is not None:
+        events.announce(held[0], held[1], key=held[2])
 
 
 def _next_number() -> str:
@@ -461,7 +476,9 @@ def advance(case_id: int, actor=None) -> Case:
                     break
         except BaseException:
             case.__dict__.pop("_pending_save", None)
+            case.__dict__.pop("_held_decision", None)
             raise
+        _release_held_decision(case)
         _issue_step_outputs(case)
         _flush_case(case)
         return case

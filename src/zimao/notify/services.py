@@ -54,6 +54,8 @@ def kind_of(topic: str, payload: dict) -> str | None:
     if topic == "case.correction_requested":
         return "correction_requested"
     if topic == "case.decided":
+        if payload.get("issued_in_same_step"):
+            return None  # 秒批: the issued message of the same step says it was approved
         return payload.get("status") if payload.get("status") in ("approved", "refused", "rejected") else None
     if topic == "case.issued":
         return "issued"
@@ -85,6 +87,7 @@ def compose(topic: str, key: str, payload: dict) -> Message | None:
         "service_name_en": payload.get("service_name_en") or payload.get("service_name", ""),
         "reason": payload.get("reason", ""),
         "delivery_method": payload.get("delivery_method", ""),
+        "approved_in_same_step": bool(payload.get("approved_in_same_step")),
         "url": _case_url(number),
     }
     parts = {}

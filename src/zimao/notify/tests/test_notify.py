@@ -84,14 +84,56 @@ def test_a_refusal_says_why_and_how_to_appeal(zone, applicant):
     assert sms.sandbox_messages(PHONE, purpose="notify.refused").count() == 1
 
 
-def test_an_approval_and_the_issued_result_are_told(zone, applicant):
+def test_approved_and_issued_in_the_same_step_is_one_message_that_says_both(zone, applicant):
     case, task = review_case(zone, applicant)
+    mail.outbox.clear()
     engine.decide(task.pk, zone.reviewer, "approve")
     assert Case.objects.get(pk=case.pk).status == "delivered"  # electronic: issued and delivered at once
+    # The engine still announces both (the decision is a fact), the decision marked as issued with it.
+    decided = OutboxEvent.objects.get(topic="case.decided", key=case.number)
+    assert decided.payload["issued_in_same_step"] and decided.delivered
+    [issued] = Notification.objects.filter(user=applicant)
+    assert issued.kind == "issued" and issued.event_key == f"case.issued:{case.number}"
+    assert issued.subject_zh == f"办件 {case.number} 已批准并出证"
+    assert issued.subject_en == f"Case {case.number}: approved and issued"
+    assert "已审核通过并出证" in issued.body_zh and "电子证照已可在办件页面查看" in issued.body_zh
+    assert "was approved and the result issued" in issued.body_en
+    [message] = mail.outbox
+    assert message.subject.startswith(f"办件 {case.number} 已批准并出证")
+    [text] = sms.sandbox_messages(PHONE)
+    assert "已批准并出证" in text.text and text.purpose == "notify.issued"
+
+
+def test_a_straight_through_case_is_told_once(zone, applicant):
+    mail.outbox.clear()
+    case = submit(applicant).case  # 秒批: no person between submission and the result
+    assert Case.objects.get(pk=case.pk).status == "delivered"
+    assert list(Notification.objects.filter(user=applicant).values_list("kind", flat=True)) == ["issued"]
+    assert len(mail.outbox) == 1 and sms.sandbox_messages(PHONE).count() == 1
+
+
+def test_a_decision_told_before_a_later_issue_keeps_both_messages(zone, applicant, monkeypatch):
+    """The case is approved in one step and its result issued in a later one (no engine path
+    does this today; a process whose issue waits would): two messages, the second the plain one."""
+    from django.db import transaction
+
+    from zimao.cases.workflow import CaseStatus
+
+    case, task = review_case(zone, applicant)
+    monkeypatch.setattr(engine, "schedule_advance", lambda case: None)  # the engine runs later
+    engine.decide(task.pk, zone.reviewer, "approve")
+    with transaction.atomic():  # the decision on its own, not inside an engine run
+        engine.transition(Case.objects.select_for_update().get(pk=case.pk), CaseStatus.APPROVED, zone.reviewer)
+    assert list(Notification.objects.filter(user=applicant).values_list("kind", flat=True)) == ["approved"]
+    assert "issued_in_same_step" not in OutboxEvent.objects.get(topic="case.decided").payload
+
+    engine.advance(case.pk)  # later: the engine issues the result
+    assert Case.objects.get(pk=case.pk).status == "delivered"
     kinds = list(Notification.objects.filter(user=applicant).order_by("id").values_list("kind", flat=True))
     assert kinds == ["approved", "issued"]
     issued = Notification.objects.get(user=applicant, kind="issued")
-    assert issued.subject_zh == f"办件 {case.number} 已出证" and "电子证照已可在办件页面查看" in issued.body_zh
+    assert issued.subject_zh == f"办件 {case.number} 已出证" and "已审核通过" not in issued.body_zh
+    assert sms.sandbox_messages(PHONE).count() == 2
 
 
 @pytest.mark.parametrize(
@@ -118,6 +160,15 @@ def test_an_approval_and_the_issued_result_are_told(zone, applicant):
             "免费邮寄",
         ),
         (
+            "case.issued",
+            "issued",
+            "window",
+            "issued",
+            "办件 N1 已批准并出证，可以领取",
+            "Case N1: approved, ready to collect",
+            "已批准并出证",
+        ),
+        (
             "case.correction_requested",
             "suspended",
             "",
@@ -135,6 +186,7 @@ def test_each_kind_has_its_words_in_both_languages(db, topic, status, method, ki
         "delivery_method": method,
         "service_name": "企业开办",
         "service_name_en": "Start a business",
+        "approved_in_same_step": "已批准并出证" in subject_zh,  # 秒批: the issued message says both
     }
     message = services.compose(topic, "N1", payload)
     assert message.kind == kind and message.event_key == f"{topic}:N1"
@@ -145,6 +197,11 @@ def test_each_kind_has_its_words_in_both_languages(db, topic, status, method, ki
 
 def test_nothing_is_told_for_a_status_without_words(db):
     assert services.compose("case.decided", "N1", {"number": "N1", "status": "withdrawn"}) is None
+    # An approval issued in the same step is told by the issued message.
+    assert (
+        services.compose("case.decided", "N1", {"number": "N1", "status": "approved", "issued_in_same_step": True})
+        is None
+    )
 
 
 def test_a_redelivered_event_sends_nothing_twice(zone, applicant):
