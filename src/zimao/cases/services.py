@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -947,13 +948,8 @@ def decide(task_id: int, user, outcome: str, reason: str = "", fields: dict | No
                     case=case, task=task, requested_by=user, reason=reason, requested_at=timezone.now()
                 )
                 case.suspended_at = timezone.now()
+                # The applicant is told by ``case.correction_requested`` (announced by transition).
                 transition(case, S.SUSPENDED, user, "case.correction_requested", reason=reason)
-                notify(
-                    case,
-                    user=case.applicant,
-                    zh=f"办件 {case.number} 需要补正：{reason}",
-                    en=f"Case {case.number} needs corrections: {reason}",
-                )
         schedule_advance(case)
         task.refresh_from_db()
         return task
@@ -1195,8 +1191,26 @@ def record_delivery(case_number: str, user, method: str, tracking_number: str = 
 # ---------------------------------------------------------------- timers and notifications
 
 
-def notify(case: Case, *, zh: str, en: str, user=None, department=None) -> Notification:
-    return Notification.objects.create(case=case, user=user, department=department, message_zh=zh, message_en=en)
+def notify(case: Case, *, zh: str, en: str, user=None, department=None) -> Notification | None:
+    """A message about the case. To a department's inbox (催办/督办, a stuck case, a follow-up
+    task): a ``Notification`` row here, for its officers. To a person (the applicant): announced
+    as ``case.message`` in this transaction; the notification centre (``zimao.notify``, which
+    subscribes) keeps it, and the case page reads it from there: one place for what a person is told."""
+    if user is None:
+        return Notification.objects.create(case=case, department=department, message_zh=zh, message_en=en)
+    events.announce(
+        "case.message",
+        {
+            "number": case.number,
+            "service": case.service.code,
+            "applicant": user.pk,
+            "message_zh": zh,
+            "message_en": en,
+            "at": timezone.now(),
+        },
+        key=f"{case.number}:{uuid.uuid4().hex}",
+    )
+    return None
 
 
 def sweep(
@@ -1617,10 +1631,6 @@ def open_correction(case: Case) -> Correction | None:
     if case.status != S.SUSPENDED:
         return None
     return case.corrections.filter(answered_at__isnull=True).order_by("-requested_at").first()
-
-
-def notifications_for(case: Case, user, limit: int = 20) -> list[Notification]:
-    return list(Notification.objects.filter(case=case, user=user).order_by("-created_at")[:limit])
 
 
 def get_material_for(user, token) -> Material:

@@ -24,6 +24,7 @@ from zimao.catalog import plugins
 from zimao.catalog import services as catalog
 from zimao.core import audit
 from zimao.core.errors import BusinessError, Problem
+from zimao.notify import services as notify
 from zimao.web import forms as web_forms
 from zimao.web.drafts import Draft
 from zimao.web.pages import field_errors, login_required, page, read_upload
@@ -353,7 +354,7 @@ def _case_context(request, case, **extra) -> dict:
     finished = case.status in FINAL
     follow_up = cases.awaiting_follow_up(rating)  # only after 回访核实
     history = list(audit.history("cases.case", case.pk))
-    notes = cases.notifications_for(case, request.user)
+    notes = notify.notifications_for_case(request.user, case.number)
     context = {
         "case": case,
         "tasks": [t for t in tasks if t.kind != Task.Kind.RECTIFICATION],
