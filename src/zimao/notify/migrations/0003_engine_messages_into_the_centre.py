@@ -14,7 +14,15 @@ def copy(apps, schema_editor):
     New = apps.get_model("notify", "Notification")
     # The centre's own rows, written before it kept a case-page line: their subject is the line.
     New.objects.filter(line_zh="").update(line_zh=F("subject_zh"), line_en=F("subject_en"))
-    New._meta.get_field("created_at").auto_now_add = False  # keep when each was written
+    created_at = New._meta.get_field("created_at")
+    created_at.auto_now_add = False  # keep when each was written
+    try:
+        _copy(Old, New)
+    finally:
+        created_at.auto_now_add = True
+
+
+def _copy(Old, New):
     rows = Old.objects.filter(user__isnull=False).select_related("case").order_by("pk")
     batch = []
     for old in rows.iterator(chunk_size=BATCH):

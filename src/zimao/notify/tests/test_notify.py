@@ -325,3 +325,84 @@ def test_the_api_lists_my_notifications_and_marks_one_read(zone, applicant):
     other.force_login(zone.applicant2)
     assert other.get("/api/v1/notify/notifications").json() == []
     assert other.post(f"/api/v1/notify/notifications/{row.pk}/read").status_code == 404
+
+
+# ---------------------------------------------------------------- one notion: the case page reads the centre
+
+
+def test_a_correction_is_told_once_and_the_case_page_shows_it_from_the_centre(zone, applicant):
+    from zimao.cases.models import Notification as CaseNotification
+
+    case, task = review_case(zone, applicant)
+    engine.decide(task.pk, zone.reviewer, "correct", "请补充章程第五条")
+    # One message, in the centre; the engine keeps no second copy of its own.
+    [row] = services.notifications_for_case(applicant, case.number)
+    assert row.kind == "correction_requested"
+    assert row.line_zh == f"办件 {case.number} 需要您补正材料：请补充章程第五条"
+    assert row.line_en == f"Case {case.number}: please correct your application: 请补充章程第五条"
+    assert not CaseNotification.objects.filter(case__number=case.number, user__isnull=False).exists()
+
+    client = Client()
+    client.force_login(applicant)
+    page = client.get(f"/cases/{case.number}/").content.decode()
+    assert page.count("需要您补正材料：请补充章程第五条") == 1
+    # Someone else's messages are not on the page, nor in their list for that case.
+    assert services.notifications_for_case(zone.applicant2, case.number) == []
+
+
+def test_the_mailing_note_reaches_the_centre_and_the_case_page_but_no_mail_or_text(zone, applicant):
+    from zimao.cases.services import submit as engine_submit
+    from zimao.testing import application, upload_materials
+
+    case = engine_submit(
+        applicant,
+        "QYKB-001",
+        application(),
+        materials=upload_materials(applicant),
+        delivery_method="mail",
+        mail_address="涧西区天津路1号",
+    ).case
+    mail.outbox.clear()
+    texts = sms.sandbox_messages(PHONE).count()
+    engine.record_delivery(case.number, zone.clerk, "mail", "SF1234567890")
+
+    [note, issued] = services.notifications_for_case(applicant, case.number)  # newest first
+    assert issued.kind == "issued"
+    assert note.kind == "message" and note.event_key.startswith(f"case.message:{case.number}:")
+    assert note.line_zh == f"办件 {case.number} 的结果已免费邮寄，运单号 SF1234567890"
+    assert note.subject_en.startswith(f"The result of case {case.number} was mailed")
+    assert mail.outbox == [] and sms.sandbox_messages(PHONE).count() == texts  # the centre only
+
+    client = Client()
+    client.force_login(applicant)
+    assert "运单号 SF1234567890" in client.get(f"/cases/{case.number}/").content.decode()
+    client.cookies["django_language"] = "en"
+    assert "tracking number SF1234567890" in client.get(f"/cases/{case.number}/?lang=en").content.decode()
+
+
+def test_department_reminders_stay_with_the_departments(zone, applicant):
+    """催办/督办 and a stuck case are for officers, not applicants: the engine's department inbox."""
+    from zimao.cases.models import Notification as CaseNotification
+
+    case, task = review_case(zone, applicant)
+    engine.notify(case, department=task.department, zh="催办", en="Reminder")
+    assert CaseNotification.objects.filter(case=case, department=task.department).count() == 1
+    assert services.notifications_for_case(applicant, case.number) == []
+
+
+def test_the_engines_earlier_messages_are_copied_into_the_centre(zone, applicant):
+    import importlib
+
+    from django.apps import apps
+
+    from zimao.cases.models import Notification as CaseNotification
+
+    case, task = review_case(zone, applicant)
+    old = CaseNotification.objects.create(case=case, user=applicant, message_zh="旧消息", message_en="Old message")
+    CaseNotification.objects.create(case=case, department=task.department, message_zh="催办", message_en="Reminder")
+    migration = importlib.import_module("zimao.notify.migrations.0003_engine_messages_into_the_centre")
+    migration.copy(apps, None)
+    migration.copy(apps, None)  # again: nothing twice
+    [row] = services.notifications_for_case(applicant, case.number)
+    assert (row.kind, row.line_zh, row.line_en) == ("message", "旧消息", "Old message")
+    assert row.event_key == f"cases.notification:{old.pk}" and row.created_at == old.created_at
