@@ -376,6 +376,8 @@ def test_the_mailing_note_reaches_the_centre_and_the_case_page_but_no_mail_or_te
     client = Client()
     client.force_login(applicant)
     assert "运单号 SF1234567890" in client.get(f"/cases/{case.number}/").content.decode()
+    centre = client.get("/notifications/").content.decode()
+    assert "运单号 SF1234567890" in centre and centre.count('class="notification-body"') == 1  # the issued one
     client.cookies["django_language"] = "en"
     assert "tracking number SF1234567890" in client.get(f"/cases/{case.number}/?lang=en").content.decode()
 
