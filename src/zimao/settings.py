@@ -186,6 +186,9 @@ UNATTACHED_UPLOAD_QUOTA_BYTES = int(os.environ.get("ZIMAO_UNATTACHED_QUOTA_BYTES
 UNATTACHED_UPLOAD_RETENTION_HOURS = int(os.environ.get("ZIMAO_UNATTACHED_RETENTION_HOURS", 72))
 # Counter intakes (前台综合受理) never confirmed are deleted, with their scans, after this many hours.
 INTAKE_RETENTION_HOURS = int(os.environ.get("ZIMAO_INTAKE_RETENTION_HOURS", 24))
+# A saved draft (暂存) not saved again for this many days is deleted by ``zimao sweep``, with the
+# uploads it held.
+DRAFT_RETENTION_DAYS = int(os.environ.get("ZIMAO_DRAFT_RETENTION_DAYS", 30))
 # Longest request target (path + query) Django answers; longer gets a bilingual 414. gunicorn's
 # own limit (``zimao serve``: --limit-request-line) is above it; beyond that gunicorn answers 414.
 MAX_REQUEST_TARGET = 4096
