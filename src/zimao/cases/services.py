@@ -10,6 +10,7 @@ a second click on "approve") has no second effect.
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -196,21 +197,36 @@ def _announce_change(case: Case, target: str, details: dict) -> None:
     key = case.number
     if target == S.SUSPENDED:
         key = f"{case.number}:{case.corrections.count()}"
-    events.announce(
-        topic,
-        {
-            "number": case.number,
-            "status": case.status,
-            "service": case.service.code,
-            "service_name": case.service.name_zh,
-            "service_name_en": case.service.name_en,
-            "applicant": case.applicant_id,
-            "delivery_method": case.delivery_method,
-            "reason": str(details.get("reason", ""))[:2000],
-            "at": timezone.now(),
-        },
-        key=key,
-    )
+    payload = {
+        "number": case.number,
+        "status": case.status,
+        "service": case.service.code,
+        "service_name": case.service.name_zh,
+        "service_name_en": case.service.name_en,
+        "applicant": case.applicant_id,
+        "delivery_method": case.delivery_method,
+        "reason": str(details.get("reason", ""))[:2000],
+        "at": timezone.now(),
+    }
+    if target == S.APPROVED and "_pending_save" in case.__dict__:
+        # Inside ``advance``: the decision is held until the run ends, for an issue in the same
+        # run (秒批, no person in between) tells the applicant once, not twice a moment apart.
+        case.__dict__["_held_decision"] = (topic, payload, key)
+        return
+    if target == S.ISSUED:
+        held = case.__dict__.pop("_held_decision", None)
+        if held is not None:
+            held[1]["issued_in_same_step"] = True
+            events.announce(held[0], held[1], key=held[2])
+            payload["approved_in_same_step"] = True
+    events.announce(topic, payload, key=key)
+
+
+def _release_held_decision(case: Case) -> None:
+    """A decision held by ``advance`` that no issue followed in the same run is announced alone."""
+    held = case.__dict__.pop("_held_decision", None)
+    if held is not None:
+        events.announce(held[0], held[1], key=held[2])
 
 
 def _next_number() -> str:
@@ -463,7 +479,9 @@ def advance(case_id: int, actor=None) -> Case:
                     break
         except BaseException:
             case.__dict__.pop("_pending_save", None)
+            case.__dict__.pop("_held_decision", None)
             raise
+        _release_held_decision(case)
         _issue_step_outputs(case)
         _flush_case(case)
         return case
@@ -957,13 +975,8 @@ def decide(task_id: int, user, outcome: str, reason: str = "", fields: dict | No
                     case=case, task=task, requested_by=user, reason=reason, requested_at=timezone.now()
                 )
                 case.suspended_at = timezone.now()
+                # The applicant is told by ``case.correction_requested`` (announced by transition).
                 transition(case, S.SUSPENDED, user, "case.correction_requested", reason=reason)
-                notify(
-                    case,
-                    user=case.applicant,
-                    zh=f"办件 {case.number} 需要补正：{reason}",
-                    en=f"Case {case.number} needs corrections: {reason}",
-                )
         schedule_advance(case)
         task.refresh_from_db()
         return task
@@ -1233,8 +1246,26 @@ def record_delivery(case_number: str, user, method: str, tracking_number: str = 
 # ---------------------------------------------------------------- timers and notifications
 
 
-def notify(case: Case, *, zh: str, en: str, user=None, department=None) -> Notification:
-    return Notification.objects.create(case=case, user=user, department=department, message_zh=zh, message_en=en)
+def notify(case: Case, *, zh: str, en: str, user=None, department=None) -> Notification | None:
+    """A message about the case. To a department's inbox (催办/督办, a stuck case, a follow-up
+    task): a ``Notification`` row here, for its officers. To a person (the applicant): announced
+    as ``case.message`` in this transaction; the notification centre (``zimao.notify``, which
+    subscribes) keeps it, and the case page reads it from there: one place for what a person is told."""
+    if user is None:
+        return Notification.objects.create(case=case, department=department, message_zh=zh, message_en=en)
+    events.announce(
+        "case.message",
+        {
+            "number": case.number,
+            "service": case.service.code,
+            "applicant": user.pk,
+            "message_zh": zh,
+            "message_en": en,
+            "at": timezone.now(),
+        },
+        key=f"{case.number}:{uuid.uuid4().hex}",
+    )
+    return None
 
 
 def sweep(
@@ -1697,10 +1728,6 @@ def open_correction(case: Case) -> Correction | None:
     if case.status != S.SUSPENDED:
         return None
     return case.corrections.filter(answered_at__isnull=True).order_by("-requested_at").first()
-
-
-def notifications_for(case: Case, user, limit: int = 20) -> list[Notification]:
-    return list(Notification.objects.filter(case=case, user=user).order_by("-created_at")[:limit])
 
 
 def get_material_for(user, token) -> Material:

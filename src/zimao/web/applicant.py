@@ -24,6 +24,7 @@ from zimao.catalog import forms as engine
 from zimao.catalog import plugins
 from zimao.catalog import services as catalog
 from zimao.core.errors import BusinessError, Problem
+from zimao.notify import services as notify
 from zimao.web import forms as web_forms
 from zimao.web.drafts import Draft
 from zimao.web.pages import field_errors, login_required, page, read_upload
@@ -374,7 +375,7 @@ def _case_context(request, case, **extra) -> dict:
     finished = case.status in FINAL
     follow_up = cases.awaiting_follow_up(rating)  # only after 回访核实
     history = cases.case_history(case)
-    notes = cases.notifications_for(case, request.user)
+    notes = notify.notifications_for_case(request.user, case.number)
     context = {
         "case": case,
         "tasks": [t for t in tasks if t.kind != Task.Kind.RECTIFICATION],
