@@ -49,6 +49,10 @@ class CaseContext:
     submitted_at: object = None
     delivered_at: object = None
     status: str = ""  # the case's status when the plugin runs (e.g. why an on_close hook runs)
+    # Shared by every context built for one loaded case (one engine run, under the case's lock):
+    # a plugin may keep what it read or wrote for this case here, so that the next plugin of the
+    # same run need not read it again. Never persisted; empty for a context built on its own.
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass
