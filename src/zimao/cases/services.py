@@ -9,6 +9,7 @@ a second click on "approve") has no second effect.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -238,7 +239,6 @@ def submit(
 def request_fingerprint(service_code, data, materials, delivery_method, mail_address) -> str:
     """SHA-256 of what was asked, so a key reused for a *different* request is told apart."""
     import hashlib
-    import json
 
     body = {
         "service": service_code,
@@ -412,6 +412,8 @@ def advance(case_id: int, actor=None) -> Case:
         )
         case.__dict__["_pending_save"] = set()
         case.__dict__["_pending_tasks"] = {}
+        # Plugins may leave writes for the end of the run (``plugins.at_end_of_run``), in bulk.
+        case.__dict__.setdefault("_plugin_memo", {})[plugins.AT_END] = []
         definition = case.process.definition
         try:
             for _ in range(len(definition.get("stages", [])) + 2):
@@ -423,7 +425,7 @@ def advance(case_id: int, actor=None) -> Case:
                 if not _run_stage(case, stage, actor):
                     break
         except BaseException:
-            for name in ("_pending_save", "_pending_tasks", "_tasks"):
+            for name in ("_pending_save", "_pending_tasks", "_tasks", "_plugin_memo"):
                 case.__dict__.pop(name, None)
             raise
         _flush_case(case)
@@ -441,14 +443,32 @@ def _save_case(case: Case, fields: list[str] | None = None) -> None:
 
 
 def _flush_case(case: Case) -> None:
+    memo = case.__dict__.get("_plugin_memo", {})
+    for write in memo.pop(plugins.AT_END, None) or []:
+        write()
     pending = case.__dict__.pop("_pending_save", None)
     if pending:
         case.save() if "__all__" in pending else case.save(update_fields=sorted(pending | {"updated_at"}))
     tasks = case.__dict__.pop("_pending_tasks", None)
     case.__dict__.pop("_tasks", None)
-    if tasks:  # every task the run moved, in one UPDATE
-        fields = sorted(set().union(*(changed for _, changed in tasks.values())))
-        Task.objects.bulk_update([task for task, _ in tasks.values()], fields)
+    case.__dict__.pop("_run_now", None)
+    # The tasks the run moved: one UPDATE per set of equal values (the run's automatic decisions
+    # share status, reason and time, so usually one UPDATE for all of them).
+    groups: dict[str, tuple[dict, list[int]]] = {}
+    for task, changed in (tasks or {}).values():
+        values = {f: getattr(task, Task._meta.get_field(f).attname) for f in sorted(changed)}
+        key = json.dumps(values, sort_keys=True, default=str)
+        groups.setdefault(key, (values, []))[1].append(task.pk)
+    for values, pks in groups.values():
+        Task.objects.filter(pk__in=pks).update(**{Task._meta.get_field(f).attname: v for f, v in values.items()})
+
+
+def _run_now(task: Task):
+    """Inside ``advance``, the run's one decision time; else now."""
+    case = task._state.fields_cache.get("case")
+    if case is None or "_pending_tasks" not in case.__dict__:
+        return timezone.now()
+    return case.__dict__.setdefault("_run_now", timezone.now())
 
 
 def _case_tasks(case: Case) -> dict[str, Task] | None:
@@ -694,7 +714,7 @@ def move_task(task: Task, status: str, user, reason: str = "") -> None:
         _save_task(task, ["status"])
         return
     task.reason = reason
-    task.decided_at = timezone.now()
+    task.decided_at = _run_now(task)
     task.decided_by = user if user is not None and not isinstance(user, str) else None
     _save_task(task, ["status", "reason", "decided_at", "decided_by"])
     audit.record(

@@ -55,6 +55,20 @@ class CaseContext:
     memo: dict = field(default_factory=dict, repr=False, compare=False)
 
 
+AT_END = "engine.at_end"  # the memo key of the writes left for the end of the engine's run
+
+
+def at_end_of_run(ctx: CaseContext, write: Callable[[], None]) -> bool:
+    """Leave ``write`` for the end of the engine's run (still in its transaction, before its audit
+    events are written), so that a plugin called once per task can write once per run. False
+    outside an engine run (the caller writes now)."""
+    pending = ctx.memo.get(AT_END)
+    if pending is None:
+        return False
+    pending.append(write)
+    return True
+
+
 @dataclass
 class Plugin:
     key: str

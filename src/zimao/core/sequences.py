@@ -72,5 +72,5 @@ def close_own_connection() -> None:
     if own is not None:
         try:
             own.close()
-        except Exception:  # noqa: BLE001 — closing a broken connection may fail; it is gone either way
+        except Exception:
             pass

@@ -30,7 +30,6 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from zimao.catalog import forms, zone
-from zimao.catalog.plugins import RuleResult, checks, effects, outputs, rules
+from zimao.catalog.plugins import RuleResult, at_end_of_run, checks, effects, outputs, rules
 from zimao.core import audit, events, identifiers, wording
 from zimao.core.errors import Conflict, Problem
 from zimao.registry import names
@@ -271,10 +271,33 @@ def record_step(ctx) -> dict:
         # The engine holds the case's lock: no other run can record this step meanwhile (the
         # unique (entity, step) constraint stands behind that), so no get_or_create savepoint.
         details = STEP_OUTPUTS.get(step, lambda e, d: dict(d))(entity, ctx.data.get(step) or {})
-        record = EstablishmentStep.objects.create(entity=entity, step=step, details=details, case_number=ctx.number)
-        steps[step] = record
-        audit.record(ctx.actor, "entity.step_done", record, after={"step": step, **record.details})
+        record = steps[step] = EstablishmentStep(entity=entity, step=step, details=details, case_number=ctx.number)
+        _save_steps(ctx, record)
     return {f"step_{step}": record.details}
+
+
+_NEW_STEPS = "registry.new_steps"
+
+
+def _save_steps(ctx, record: EstablishmentStep) -> None:
+    """Insert the step with its audit event — inside an engine run, with the run's other new steps
+    in one INSERT at its end."""
+    pending = ctx.memo.get(_NEW_STEPS)
+    if pending is None:
+        pending = ctx.memo[_NEW_STEPS] = []
+
+        def write():
+            records = ctx.memo.pop(_NEW_STEPS)
+            EstablishmentStep.objects.bulk_create([r for r, _ in records])
+            for r, actor in records:
+                audit.record(actor, "entity.step_done", r, after={"step": r.step, **r.details})
+
+        if not at_end_of_run(ctx, write):
+            ctx.memo.pop(_NEW_STEPS)
+            record.save()
+            audit.record(ctx.actor, "entity.step_done", record, after={"step": record.step, **record.details})
+            return
+    pending.append((record, ctx.actor))
 
 
 # ---------------------------------------------------------------- the business licence
