@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 from django.conf import settings
@@ -70,7 +71,5 @@ def close_own_connection() -> None:
     own = getattr(_own, "connection", None)
     _own.connection = None
     if own is not None:
-        try:
+        with contextlib.suppress(Exception):  # closing a broken connection may fail; it is gone anyway
             own.close()
-        except Exception:
-            pass
