@@ -129,7 +129,7 @@ def child(database: str, cases: int) -> dict:
     clock = LockClock(connections["default"])
     from zimao.core import sequences
 
-    own = sequences._on_own_connection
+    own = getattr(sequences, "_on_own_connection", None)  # absent in builds before it (A/B runs)
 
     def timed_own(name):  # PostgreSQL: a counter's own transaction holds its row for this long
         started = time.perf_counter()
@@ -138,7 +138,8 @@ def child(database: str, cases: int) -> dict:
         finally:
             clock.counter_hold += time.perf_counter() - started
 
-    sequences._on_own_connection = timed_own
+    if own is not None:
+        sequences._on_own_connection = timed_own
     locks, locks_cpu, holds, statements, delivered = [], [], [], [], 0
     started, started_cpu = time.perf_counter(), time.thread_time()
     for m in materials[3:]:

@@ -57,6 +57,12 @@ def _on_own_connection(name: str) -> int:
         own = getattr(_own, "connection", None)
         if own is None:
             own = _own.connection = connections.create_connection(DEFAULT_DB_ALIAS)
+            with own.cursor() as cur:
+                # The row is locked until the commit returns: do not wait for the WAL flush. Safe —
+                # a value is used only by a transaction that commits later, whose own (synchronous)
+                # commit flushes the WAL up to and past this one; a value lost in a crash before that
+                # was used by nothing committed, and may be handed out again.
+                cur.execute("SET synchronous_commit TO off")
         try:
             return _upsert(own, name)
         except (OperationalError, InterfaceError):
