@@ -120,6 +120,13 @@ PAGES: dict[str, list[Check]] = {
     # A's case pages: A only; everyone else, officers included, sees "not found"
     "web:case": [Check(OWNER_ONLY, args=REVIEW), Check(OWNER_ONLY, args=DONE)],
     "web:case_submitted": [Check(OWNER_ONLY, args=REVIEW)],
+    "web:case_step_output": [
+        Check(OWNER_ONLY, args={"number": Ref("case_done"), "kind": "tax_registration_confirmation"})
+    ],
+    "web:case_step_output_pdf": [
+        Check(OWNER_ONLY, args={"number": Ref("case_done"), "kind": "tax_registration_confirmation"})
+    ],
+    "web:documents": [Check(SIGNED_IN)],
     "web:case_withdraw": [
         Check(OWNER_ONLY, "POST", args=REVIEW, data={"reason": "不办了"}),
         Check(NOT_THIS_METHOD, args=REVIEW),
@@ -214,6 +221,11 @@ PAGES: dict[str, list[Check]] = {
     "web:claim": [Check(PUBLIC), Check(PUBLIC, "POST", data={"step": "find", "id_number": w.RAW_ID, "phone": "1"})],
     "web:intake": [Check(WINDOW_CLERK), Check(WINDOW_CLERK, "POST", data={"id_number": w.RAW_ID})],
     "web:intake_applicant": [Check(WINDOW_CLERK, "POST", data={"name": "赵六", "phone": "13912345678"})],
+    "web:intake_phone": [Check(WINDOW_CLERK, "POST", data={"phone": "13912345678"})],
+    "web:intake_attach": [
+        Check(WINDOW_CLERK, "POST", data={"account": "1"}),
+        Check(WINDOW_CLERK, "POST", data={"action": "confirm", "code": "000000"}),
+    ],
     "web:intake_start": [Check(WINDOW_CLERK, "POST", data={"service": "QYKB-001"})],
     "web:intake_tasks": [Check(WINDOW_CLERK, args=INTAKE, setup=_intake)],
     "web:intake_section": [Check(WINDOW_CLERK, args={**INTAKE, "section_key": "name"}, setup=_intake)],

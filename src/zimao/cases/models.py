@@ -254,3 +254,38 @@ class RatingAppeal(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("rating appeal")
+
+
+class StepOutput(models.Model):
+    """What a department's step produced — 办理结果文书 (a tax registration confirmation, a seal
+    filing record, a social insurance registration…): a document, not a licence. Declared by the
+    task in the catalogue (``outputs``), issued once per case and kind when the task is approved,
+    in the name of the department's authority."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="step_outputs")
+    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.SET_NULL, related_name="step_outputs")
+    task_key = models.CharField(max_length=40)
+    kind = models.CharField(max_length=64)
+    title_zh = models.CharField(max_length=200)
+    title_en = models.CharField(max_length=200)
+    number = models.CharField(max_length=64, help_text="编号, from the catalogue's number scheme")
+    holder_uscc = models.CharField(max_length=18, blank=True, default="")
+    holder_name = models.CharField(max_length=200, blank=True, default="")
+    issuer_department = models.CharField(max_length=40, blank=True, default="")
+    issuer_name_zh = models.CharField(max_length=200)
+    issuer_name_en = models.CharField(max_length=200, blank=True, default="")
+    issuer_uscc = models.CharField(max_length=18, blank=True, default="")
+    details = models.JSONField(default=dict, blank=True)
+    issued_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["case_id", "id"]
+        constraints = [
+            # Issued once: a step run again (a retry, a re-run) never issues a second document.
+            models.UniqueConstraint(fields=["case", "kind"], name="one_step_output_per_case_kind"),
+            models.UniqueConstraint(fields=["kind", "number"], name="step_output_number_unique"),
+        ]
+        verbose_name = _("step output")
+
+    def __str__(self):
+        return f"{self.title_zh} {self.number}"

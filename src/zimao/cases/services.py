@@ -9,6 +9,7 @@ a second click on "approve") has no second effect.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from django.db.models import Case as Case_
 from django.db.models import Prefetch, Q, Value, When, prefetch_related_objects
 from django.utils import timezone
 
-from zimao.cases.models import Case, Correction, Material, Notification, Rating, Task, Timer
+from zimao.cases.models import Case, Correction, Material, Notification, Rating, StepOutput, Task, Timer
 from zimao.cases.workflow import (
     FINAL,
     TASK_DECIDED,
@@ -31,10 +32,10 @@ from zimao.cases.workflow import (
     can_move_task,
     can_transition,
 )
-from zimao.catalog import forms, plugins, process
+from zimao.catalog import forms, plugins, process, zone
 from zimao.catalog import services as catalog
 from zimao.catalog.models import Department, Officer
-from zimao.core import audit, calendar, events, sequences, sitebase
+from zimao.core import audit, calendar, events, idempotency, sequences, sitebase
 from zimao.core.errors import BusinessError, Conflict, Problem, forbidden, not_found
 from zimao.core.uploads import check_upload
 
@@ -242,28 +243,20 @@ def submit(
 
 def request_fingerprint(service_code, data, materials, delivery_method, mail_address) -> str:
     """SHA-256 of what was asked, so a key reused for a *different* request is told apart."""
-    import hashlib
-
-    body = {
-        "service": service_code,
-        "data": data or {},
-        "materials": materials or {},
-        "delivery_method": delivery_method,
-        "mail_address": (mail_address or "").strip(),
-    }
-    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str, ensure_ascii=True).encode()).hexdigest()
+    return idempotency.fingerprint(
+        {
+            "service": service_code,
+            "data": data or {},
+            "materials": materials or {},
+            "delivery_method": delivery_method,
+            "mail_address": (mail_address or "").strip(),
+        }
+    )
 
 
 def _same_request(existing: Case, fingerprint: str) -> Case:
     """The IETF idempotency-key draft: a key reused with another body is a client error (422)."""
-    if fingerprint and existing.idempotency_fingerprint and existing.idempotency_fingerprint != fingerprint:
-        raise BusinessError.of(
-            "Idempotency-Key",
-            "key_reused",
-            "该幂等键已用于另一份不同的申请，请为新申请使用新的键",
-            "This Idempotency-Key was used for a different request; use a new key for a new request",
-            status=422,
-        )
+    idempotency.same_request(existing.idempotency_fingerprint, fingerprint)
     return existing
 
 
@@ -327,7 +320,10 @@ def _submit_new(
     refused = {p.field for p in problems}
     for name in service.checks:
         # A field the form already refused is missing from ``cleaned``: not "required" twice.
-        problems += [p for p in plugins.checks[name].func(cleaned, applicant=applicant) if p.field not in refused]
+        # A check that names a ``service`` parameter is told which service it runs for.
+        func = plugins.checks[name].func
+        extra = {"service": service} if "service" in inspect.signature(func).parameters else {}
+        problems += [p for p in func(cleaned, applicant=applicant, **extra) if p.field not in refused]
     if problems:
         raise BusinessError(*problems, status=422)
     with transaction.atomic(), audit.buffered():
@@ -438,6 +434,7 @@ def advance(case_id: int, actor=None) -> Case:
             for name in ("_pending_save", "_pending_tasks", "_tasks", "_plugin_memo"):
                 case.__dict__.pop(name, None)
             raise
+        _issue_step_outputs(case)
         _flush_case(case)
         return case
 
@@ -703,6 +700,139 @@ def _approve_task(case: Case, task: Task, user, reason: str, spec: dict) -> None
         ctx.results.update(produced)
     _save_case(case, ["results", "updated_at"])
     _close_task(task, Task.Status.APPROVED, user, reason)
+    if spec.get("outputs"):
+        pending = case.__dict__.setdefault("_pending_outputs", [])
+        pending += [(task, out, ctx.actor) for out in spec["outputs"]]
+        if "_pending_save" not in case.__dict__:  # an officer's decision: issue now
+            _issue_step_outputs(case)
+
+
+# ---------------------------------------------------------------- step outputs (办理结果)
+
+
+def _choice_label(case: Case, dotted: str) -> tuple[str, str]:
+    """The label (zh, en) of the choice the applicant made in field ``section.key``."""
+    value = process.lookup(case.data, dotted)
+    section_key, _, field_key = dotted.partition(".")
+    for section in case.service.form.get("sections", []):
+        if section.get("key") != section_key:
+            continue
+        for field in section.get("fields", []):
+            if field.get("key") == field_key:
+                for choice in field.get("choices", []):
+                    if choice[0] == value:
+                        return choice[1], choice[2] if len(choice) > 2 else choice[1]
+    return str(value or ""), str(value or "")
+
+
+def _output_fields(case: Case, out: dict) -> list[dict]:
+    """The lines the document prints, fixed at issue: each from what the task's effects produced
+    (``details`` names the result) or from the applicant's choice (``from_field``)."""
+    produced = case.results.get(out["details"]) if out.get("details") else None
+    produced = produced if isinstance(produced, dict) else {}
+    lines = []
+    for field in out.get("fields", []):
+        if field.get("from_field"):
+            zh, en = _choice_label(case, field["from_field"])
+        else:
+            value = produced.get(field.get("key", ""), "")
+            zh = en = "" if value is None else str(value)
+        lines.append({"label_zh": field["label_zh"], "label_en": field["label_en"], "value_zh": zh, "value_en": en})
+    return lines
+
+
+def _issue_step_outputs(case: Case) -> list[StepOutput]:
+    """Issue the documents the approved tasks declared, in one INSERT: each kind once per case
+    (a task approved again on a re-run issues nothing new), numbered by the catalogue's scheme,
+    in the name of the authority the zone profile names for the task's department. The counters
+    come last, as ``sequences`` asks."""
+    pending = case.__dict__.pop("_pending_outputs", None)
+    if not pending:
+        return []
+    issued = set(StepOutput.objects.filter(case=case).values_list("kind", flat=True))
+    profile = zone.current()
+    now = timezone.now()
+    uscc = str(case.results.get("uscc") or "")
+    values = {
+        "year": f"{timezone.localdate():%Y}",
+        "date": f"{timezone.localdate():%Y%m%d}",
+        "uscc": uscc,
+        "division": uscc[2:8] if len(uscc) == 18 else profile.division,
+        "org_code": uscc[8:17],
+    }
+    rows = []
+    for task, out, actor in pending:
+        if out["kind"] in issued:
+            continue
+        issued.add(out["kind"])
+        authority = profile.authority(task.department.code)
+        name_zh, name_en, issuer_uscc = authority.name_zh, authority.name_en, authority.uscc
+        if out.get("issuer_from_field"):
+            (name_zh, name_en), issuer_uscc = _choice_label(case, out["issuer_from_field"]), ""
+        details = _output_fields(case, out)
+        rows.append(
+            (
+                actor,
+                StepOutput(
+                    case=case,
+                    task=task,
+                    task_key=task.key,
+                    kind=out["kind"],
+                    title_zh=out["title_zh"],
+                    title_en=out["title_en"],
+                    holder_uscc=uscc,
+                    holder_name=str(case.results.get("entity_name") or ""),
+                    issuer_department=task.department.code,
+                    issuer_name_zh=name_zh,
+                    issuer_name_en=name_en,
+                    issuer_uscc=issuer_uscc,
+                    details={"fields": details},
+                    issued_at=now,
+                ),
+                out["number"],
+            )
+        )
+    counters = {row.kind: f"output:{row.kind}:{process.number_counter(scheme, values)}" for _a, row, scheme in rows}
+    drawn = sequences.next_values(counters.values())  # one statement for every counter
+    for _actor, row, scheme in rows:
+        row.number = process.render_number(scheme, values, drawn[counters[row.kind]])
+    created = StepOutput.objects.bulk_create([row for _a, row, _s in rows])
+    for actor, row, _s in rows:
+        audit.record(
+            actor,
+            "step_output.issued",
+            row,
+            after={
+                "case": case.number,
+                "kind": row.kind,
+                "number": row.number,
+                "task": row.task_key,
+                "issuer": row.issuer_name_zh,
+            },
+        )
+    return created
+
+
+def step_outputs_of(case: Case) -> list[StepOutput]:
+    return list(case.step_outputs.all())
+
+
+def step_outputs_of_applicant(applicant) -> list[StepOutput]:
+    """The documents the applicant's steps produced — for "my documents", newest first."""
+    if not getattr(applicant, "is_authenticated", False):
+        return []
+    return list(
+        StepOutput.objects.filter(case__applicant=applicant).select_related("case").order_by("-issued_at", "-id")
+    )
+
+
+def get_step_output_for(user, number: str, kind: str) -> StepOutput:
+    """One step output of a case the user may see (the applicant, or an officer), else 404."""
+    case = get_case_for(user, number)
+    output = case.step_outputs.filter(kind=kind).first()
+    if output is None:
+        raise not_found("output")
+    return output
 
 
 def move_task(task: Task, status: str, user, reason: str = "") -> None:

@@ -109,12 +109,28 @@ def bundle_members(service: ServiceItem) -> list[ServiceItem]:
 
 
 def bundles_with(code: str) -> list[ServiceItem]:
-    """Published bundles that hold the item ``code`` (the catalogue is small: filtered here)."""
+    """Published bundles that hold the item ``code`` (the catalogue is small: filtered here); a
+    bundle's existing-company variant is offered on the bundle's own page, not listed again."""
     return [
         s
         for s in published_services()
-        if s.is_bundle and code in [m["code"] if isinstance(m, dict) else m for m in s.bundle.get("members", [])]
+        if s.is_bundle
+        and not is_bundle_variant(s)
+        and code in [m["code"] if isinstance(m, dict) else m for m in s.bundle.get("members", [])]
     ]
+
+
+def is_bundle_variant(service: ServiceItem) -> bool:
+    """A bundle's way in for an existing company (``variant_of`` the bundle)."""
+    return bool((service.bundle or {}).get("variant_of"))
+
+
+def bundle_for_existing_company(service: ServiceItem) -> ServiceItem | None:
+    """The published existing-company variant of a bundle (一件事 for a company that exists)."""
+    code = ((service.bundle or {}).get("existing_company") or {}).get("code")
+    if not code:
+        return None
+    return ServiceItem.objects.filter(code=code, published=True).first()
 
 
 def activities():

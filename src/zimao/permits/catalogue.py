@@ -7,9 +7,10 @@ Everything here reads catalogue data only; a new permit is a new catalogue entry
 from __future__ import annotations
 
 import hashlib
+import re
 
 from zimao.catalog import services as catalog
-from zimao.catalog.models import ReformMode, ServiceItem
+from zimao.catalog.models import Activity, ReformMode, ServiceItem
 
 MODE_WORDS = {
     ReformMode.CANCELLED: ("直接取消审批", "Approval abolished"),
@@ -64,6 +65,38 @@ def commitment_items(service: ServiceItem) -> list[ServiceItem]:
             if covered.reform_mode == ReformMode.COMMITMENT:
                 out.setdefault(covered.code, covered)
     return list(out.values())
+
+
+# Brackets and what they hold (（含散装食品）, (excl. …)) and every separator and space: a
+# registered scope says 食品销售 where the standard wording says 食品销售（含散装食品）.
+_BRACKETED = re.compile(r"[（(][^）)]*[）)]")
+_NOT_WORDS = re.compile(r"[\s，,；;、。.：:]+")
+
+
+def _scope_words(text: str) -> str:
+    return _NOT_WORDS.sub("", _BRACKETED.sub("", text or ""))
+
+
+def scope_covers(business_scope: str, activity: Activity) -> bool:
+    """Does the registered business scope (经营范围, free text) name ``activity`` — its standard
+    wording, brackets aside?"""
+    words = _scope_words(activity.name_zh)
+    return bool(words) and words in _scope_words(business_scope)
+
+
+def out_of_scope(service: ServiceItem, business_scope: str) -> list[tuple[ServiceItem, list[Activity]]]:
+    """The 告知承诺 items of ``service`` the company's registered scope does not cover, each with
+    the activities one of which the scope must name (the advisor's scope↔permit mapping read
+    backwards). An item tied to no activity is not checked."""
+    items = commitment_items(service)
+    keys = {k for item in items for k in item.activities or []}
+    acts = {a.key: a for a in Activity.objects.filter(key__in=keys)}
+    gaps = []
+    for item in items:
+        needed = [acts[k] for k in item.activities or [] if k in acts]
+        if needed and not any(scope_covers(business_scope, a) for a in needed):
+            gaps.append((item, needed))
+    return gaps
 
 
 def conditions_hash(item: ServiceItem) -> str:

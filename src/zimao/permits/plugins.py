@@ -141,21 +141,80 @@ def company_registered(data: dict, applicant=None) -> list[Problem]:
     return []
 
 
-@checks.register("permits.commitment_agreed", "已勾选告知承诺", "The commitment box is ticked")
-def commitment_agreed(data: dict, applicant=None) -> list[Problem]:
-    """A box the form engine cannot require to be *ticked* (a bool is answered either way)."""
+@checks.register(
+    "permits.commitment_agreed",
+    "已勾选告知承诺且在经营范围内",
+    "The commitment box is ticked, within the business scope",
+)
+def commitment_agreed(data: dict, applicant=None, service: ServiceItem | None = None) -> list[Problem]:
+    """A box the form engine cannot require to be *ticked* (a bool is answered either way); and,
+    told the service, a commitment only for what the company's registered business scope names:
+    a software company cannot commit its way to a printing permit (变更经营范围 first)."""
     if "commitment" not in data:
         return []
+    problems = []
     if (data.get("commitment") or {}).get("agree") is not True:
-        return [
+        problems.append(
             Problem(
                 "commitment.agree",
                 "required",
                 "请阅读告知的许可条件，并勾选承诺",
                 "Read the published conditions and tick the box to commit",
             )
-        ]
-    return []
+        )
+    if service is not None:
+        uscc = (data.get("company") or {}).get("uscc") or ""
+        registering = (data.get("registration") or {}).get("business_scope")
+        if uscc:
+            problems += scope_problems(service, uscc)
+        elif registering is not None:  # 一件事 that registers the company: the scope it asks for
+            problems += new_scope_problems(service, registering)
+    return problems
+
+
+def _gap_words(needed) -> tuple[str, str]:
+    return "、".join(f"“{a.name_zh}”" for a in needed), ", ".join(f"'{a.name_en}'" for a in needed)
+
+
+def scope_problems(service: ServiceItem, uscc: str) -> list[Problem]:
+    """One problem per 告知承诺 item the company's registered scope does not name (none when the
+    company is unknown: ``permits.company_registered`` says so)."""
+    entity = _entity(uscc)
+    if not _active(entity):
+        return []
+    problems = []
+    for item, needed in catalogue.out_of_scope(service, entity.business_scope):
+        names_zh, names_en = _gap_words(needed)
+        problems.append(
+            Problem(
+                "company.uscc",
+                "out_of_business_scope",
+                f"{entity.name}的登记经营范围（{entity.business_scope or '未登记'}）不含{names_zh}，"
+                f"不能以告知承诺方式申请“{item.name_zh}”。请先办理变更经营范围（变更登记），再申请。",
+                f"The registered business scope of {entity.name} ({entity.business_scope or 'none registered'}) "
+                f"does not include {names_en}, so '{item.name_en}' cannot be granted on a commitment. "
+                "Change the business scope first (a change of registration), then apply.",
+            )
+        )
+    return problems
+
+
+def new_scope_problems(service: ServiceItem, scope: str) -> list[Problem]:
+    """The same check for a company registered in the same application: its scope must name what
+    the commitment is for."""
+    problems = []
+    for item, needed in catalogue.out_of_scope(service, scope):
+        names_zh, names_en = _gap_words(needed)
+        problems.append(
+            Problem(
+                "registration.business_scope",
+                "out_of_business_scope",
+                f"经营范围未包含{names_zh}，不能以告知承诺方式申请“{item.name_zh}”。请在经营范围中写明。",
+                f"The business scope does not include {names_en}, so '{item.name_en}' cannot be granted on a "
+                "commitment. Add it to the business scope.",
+            )
+        )
+    return problems
 
 
 @effects.register("permits.holder_of_applicant", "核对申请企业", "Check the company is the applicant's own")
@@ -391,50 +450,48 @@ def issuing_authority(item: ServiceItem):
     return zone.authority_for(item.department.code)
 
 
-def food_permit_number(form_code: str, division: str) -> str:
-    """食品经营许可证编号 (SAMR Order 78 art. 27): ``JY`` + 1 主体业态 + 6 division (province,
-    city, county) + 6 serial + 1 check. The check algorithm is not published: ISO 7064 MOD 11,10
-    over the 13 digits stands in (see docs/documents.md)."""
-    from zimao.core import sequences
-
-    serial = sequences.next_value(f"permits.jy.{form_code}{division}")
-    body = f"{form_code}{division}{serial % 1_000_000:06d}"
-    p = 10
-    for ch in body:
-        s = (p + int(ch)) % 10 or 10
-        p = (2 * s) % 11
-    return f"JY{body}{(11 - p) % 10}"
-
-
 def _document_fields(item: ServiceItem, entity, ctx, authority) -> dict:
     """The kind's own printed fields, as its catalogue entry lists them (``permit.fields``):
     ``{"key", "from": form path | "value": constant | "source": authority/legal_representative/address}``,
-    with ``words``: a form choice → printed words; and its number scheme (``permit.number``)."""
+    with ``words`` (a form choice → printed words), ``suffix`` (e.g. 万元) and ``label_zh``/``label_en``
+    (the words the document prints; a spec with labels only relabels a common field, such as
+    ``permit_scope`` printed as 经营范围). Its number follows ``permit.number`` (``numbers``).
+    Labels and their order travel in the subject as ``_labels`` (not printed as a field)."""
+    from zimao.catalog import zone
     from zimao.catalog.process import lookup
+    from zimao.permits import numbers
 
     cfg = item.permit or {}
     sources = {"authority": authority.name_zh, "legal_representative": entity.legal_rep_name, "address": entity.address}
     out = {}
+    labels = []
     for spec in cfg.get("fields", []):
+        if spec.get("label_zh"):
+            labels.append([spec["key"], spec["label_zh"], spec.get("label_en") or spec["label_zh"]])
         if "value" in spec:
             value = spec["value"]
         elif "source" in spec:
             value = sources.get(spec["source"], "")
-        else:
-            value = lookup(ctx.data, spec.get("from", ""))
+        elif "from" in spec:
+            value = lookup(ctx.data, spec["from"])
             if spec.get("words") and value in spec["words"]:
                 value = spec["words"][value]
             elif value not in (None, ""):
                 value = _choice_label(item, spec["from"], value)
+        else:
+            continue  # a label only
         if value not in (None, ""):
-            out[spec["key"]] = value
-    number = cfg.get("number") or {}
-    if number.get("scheme") == "JY":
-        chosen = lookup(ctx.data, number.get("form_code_from", ""))
-        code = (number.get("form_codes") or {}).get(chosen, "1")
-        from zimao.catalog import zone
-
-        out["permit_number"] = food_permit_number(code, zone.current().division)
+            out[spec["key"]] = f"{value}{spec['suffix']}" if spec.get("suffix") else value
+    number = cfg.get("number") or numbers.GENERIC
+    form_answer = lookup(ctx.data, number["form_code_from"]) if number.get("form_code_from") else None
+    out["permit_number"] = numbers.render(
+        number, division=zone.current().division, today=timezone.localdate(), form_answer=form_answer
+    )
+    default = (
+        ("备案编号", "Filing number") if item.reform_mode == ReformMode.FILING else ("许可证编号", "Permit number")
+    )
+    labels.insert(0, ["permit_number", number.get("label_zh", default[0]), number.get("label_en", default[1])])
+    out["_labels"] = labels
     return out
 
 

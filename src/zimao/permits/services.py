@@ -357,7 +357,11 @@ def advise(activity_keys) -> Advice:
             industry.append(target)
         else:
             by_mode.setdefault(target.reform_mode, []).append(target)
-    bundles = [s for s in catalog.published_services() if s.is_bundle and chosen & set(s.activities)]
+    bundles = [
+        s
+        for s in catalog.published_services()
+        if s.is_bundle and not catalog.is_bundle_variant(s) and chosen & set(s.activities)
+    ]
     return Advice(
         activities=[acts[k] for k in keys if k in acts],
         unknown=[k for k in keys if k not in acts],

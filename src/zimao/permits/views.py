@@ -76,7 +76,7 @@ def catalogue_page(request):
     departments = Department.objects.filter(code__in={i.department.code for i in catalogue.permit_items()}).order_by(
         "code"
     )
-    bundles = [s for s in catalog.published_services() if s.is_bundle]
+    bundles = [s for s in catalog.published_services() if s.is_bundle and not catalog.is_bundle_variant(s)]
     return render(
         request,
         "permits/catalogue.html",
@@ -368,6 +368,8 @@ def bundle(request, code: str):
             "outputs": outputs,
             "sections": [bi(s, "title") for s in item.form.get("sections", [])],
             "activities": list(catalog.activities().filter(key__in=item.activities)),
+            "existing": catalog.bundle_for_existing_company(item),
+            "companies": [c for c in permits.companies_of(request.user) if c.status == "active"],
         },
     )
 

@@ -241,23 +241,27 @@ def report_establishment(ctx) -> dict:
     return {"establishment_seconds": round(seconds, 3)}
 
 
+# 印章: the set a new company usually has engraved, in the order the PSB files them.
+SEAL_NAMES = ("公章", "财务专用章", "发票专用章", "合同专用章", "法定代表人名章")
+
+# What each step produced (its department's numbers are on the step's document: the catalogue
+# declares it, the engine issues it — cases.StepOutput).
 STEP_OUTPUTS = {
     "seal": lambda e, d: {
-        "seals": [f"{e.uscc}-{i:02d}" for i in range(1, int(d.get("seal_count") or 1) + 1)],
-        "maker": d.get("maker", ""),
+        "seals": "、".join(
+            SEAL_NAMES[i] if i < len(SEAL_NAMES) else f"其他印章{i - len(SEAL_NAMES) + 1}"
+            for i in range(int(d.get("seal_count") or 1))
+        ),
+        "seal_count": int(d.get("seal_count") or 1),
     },
     "tax": lambda e, d: {
-        "taxpayer_id": e.uscc,
+        "taxpayer_id": e.uscc,  # 多证合一: the USCC is the taxpayer identification number
         "invoice_type": d.get("invoice_type", ""),
         "invoice_quantity": d.get("invoice_quantity", 0),
     },
-    "social_insurance": lambda e, d: {"employer_number": f"SI{e.uscc[8:17]}", "employees": d.get("employees", 0)},
-    "housing_fund": lambda e, d: {"account": f"HF{e.uscc[8:17]}", "employees": d.get("employees", 0)},
-    "bank": lambda e, d: {
-        "bank": d.get("bank", ""),
-        "appointment_date": d.get("appointment_date", ""),
-        "reference": f"BK{e.uscc[-6:]}",
-    },
+    "social_insurance": lambda e, d: {"employees": d.get("employees", 0)},
+    "housing_fund": lambda e, d: {"employees": d.get("employees", 0)},
+    "bank": lambda e, d: {"bank": d.get("bank", ""), "appointment_date": d.get("appointment_date", "")},
 }
 
 

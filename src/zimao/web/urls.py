@@ -26,6 +26,9 @@ urlpatterns = [
     path("cases/<str:number>/correction/", applicant.correction, name="case_correction"),
     path("cases/<str:number>/rating/", applicant.rate, name="case_rating"),
     path("cases/<str:number>/follow-up/", applicant.follow_up, name="case_follow_up"),
+    path("cases/<str:number>/documents/<slug:kind>/", applicant.step_output, name="case_step_output"),
+    path("cases/<str:number>/documents/<slug:kind>/pdf/", applicant.step_output_pdf, name="case_step_output_pdf"),
+    path("documents/", applicant.my_documents, name="documents"),
     path("materials/<uuid:token>/", views.material, name="material"),
     # officers
     path("workbench/", officer.workbench, name="workbench"),
@@ -41,6 +44,8 @@ urlpatterns = [
     # counter intake (前台综合受理): the window clerk applies on a walk-in applicant's behalf
     path("window/intake/", counter.find, name="intake"),
     path("window/intake/applicant/", counter.register_applicant, name="intake_applicant"),
+    path("window/intake/phone/", counter.find_by_phone, name="intake_phone"),
+    path("window/intake/attach/", counter.attach, name="intake_attach"),
     path("window/intake/start/", counter.start, name="intake_start"),
     path("window/intake/<uuid:ref>/", counter.tasks, name="intake_tasks"),
     path("window/intake/<uuid:ref>/materials/", counter.materials, name="intake_materials"),

@@ -18,7 +18,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from zimao.catalog.models import Department, Officer
-from zimao.core import audit, calendar, sequences, signing
+from zimao.core import audit, calendar, idempotency, sequences, signing
 from zimao.core.errors import BusinessError, Conflict, Problem, forbidden, not_found
 from zimao.trade.access import can_view, exporter_usccs, exporters_of, is_trade_official, issuing_officer
 from zimao.trade.certificates import document as docs
@@ -133,9 +133,11 @@ def apply(user, data: dict, *, kind: str = Certificate.Kind.ORIGINAL, idempotenc
     repeated request returns the application already made.
     """
     idempotency_key = (idempotency_key or "").strip()[:64]
+    fingerprint = idempotency.fingerprint({"kind": kind, "data": data}) if idempotency_key else ""
     if idempotency_key:
         existing = Certificate.objects.filter(applicant=user, idempotency_key=idempotency_key).first()
         if existing:
+            idempotency.same_request(existing.idempotency_fingerprint, fingerprint)
             return existing
     if kind not in Certificate.Kind.values:
         raise BusinessError.of("kind", "invalid", "证书种类不正确", "unknown certificate kind", status=422)
@@ -143,16 +145,25 @@ def apply(user, data: dict, *, kind: str = Certificate.Kind.ORIGINAL, idempotenc
     cleaned = clean_application(user, data, kind=kind, today=today)
     try:
         with transaction.atomic():
-            return record_application(user, cleaned, idempotency_key=idempotency_key, today=today)
+            return record_application(
+                user, cleaned, idempotency_key=idempotency_key, idempotency_fingerprint=fingerprint, today=today
+            )
     except IntegrityError:
         existing = Certificate.objects.filter(applicant=user, idempotency_key=idempotency_key).first()
         if existing and idempotency_key:
+            idempotency.same_request(existing.idempotency_fingerprint, fingerprint)
             return existing
         raise
 
 
 def record_application(
-    user, cleaned: dict, *, idempotency_key: str = "", case_number: str = "", today: dt.date | None = None
+    user,
+    cleaned: dict,
+    *,
+    idempotency_key: str = "",
+    idempotency_fingerprint: str = "",
+    case_number: str = "",
+    today: dt.date | None = None,
 ) -> Certificate:
     """Record a checked application (``clean_application``) for the issuing body, holding the
     partial quantities a back-to-back certificate draws on its originals (Art. 3.19.1(e)) —
@@ -177,6 +188,7 @@ def record_application(
         departure_date=cleaned["transport"]["departure_date"],
         data=json_safe(cleaned),
         idempotency_key=idempotency_key,
+        idempotency_fingerprint=idempotency_fingerprint,
         submitted_at=timezone.now(),
         case_number=case_number,
         due_date=calendar.add_working_days(today, PROMISED_WORKING_DAYS).date,
