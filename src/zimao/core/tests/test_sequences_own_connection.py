@@ -56,3 +56,11 @@ def test_without_the_setting_the_counter_is_the_callers(settings):
         assert sequences.next_value("test-mine") == 3
         1 / 0  # noqa: B018
     assert sequences.next_value("test-mine") == 3  # rolled back with the caller: no gap
+
+
+@pytest.mark.django_db(transaction=True)
+def test_several_counters_at_once_are_taken_on_their_own_too(own_connection):
+    assert sequences.next_values(["test-b", "test-a"]) == {"test-a": 1, "test-b": 1}
+    with transaction.atomic():
+        assert sequences.next_values(["test-a", "test-b"]) == {"test-a": 2, "test-b": 2}
+        assert _row_is_free("test-a") and _row_is_free("test-b")
