@@ -108,10 +108,12 @@ PAGES: dict[str, list[Check]] = {
     "api:openapi-json": [Check(PUBLIC)],
     "api:openapi-view": [Check(PUBLIC)],
     "api:api-root": [Check(expect(HIDDEN), note="no view at the API root")],
-    # the applicant's journey: anyone signed in may apply (drafts live in their own session)
+    # the applicant's journey: anyone signed in may apply (each one's drafts are their own, on the server)
     "web:apply": [Check(SIGNED_IN, args=CODE)],
     "web:apply_materials": [Check(SIGNED_IN, args=CODE), Check(SIGNED_IN, "POST", args=CODE, data={})],
     "web:apply_check": [Check(SIGNED_IN, args=CODE)],
+    # deleting one's own saved draft: each person only ever reaches their own (keyed by user)
+    "web:apply_draft_delete": [Check(SIGNED_IN, "POST", args=CODE), Check(NOT_THIS_METHOD, args=CODE)],
     "web:apply_section": [
         Check(SIGNED_IN, args={"code": Ref("service"), "section_key": Ref("section")}),
         Check(SIGNED_IN, "POST", args={"code": Ref("service"), "section_key": Ref("section")}, data={}),

@@ -22,6 +22,7 @@ from django.db.models import Case as Case_
 from django.db.models import Prefetch, Q, Value, When, prefetch_related_objects
 from django.utils import timezone
 
+from zimao.cases.drafts import discard_on_submit, sweep_expired_drafts
 from zimao.cases.models import Case, Correction, Material, Notification, Rating, StepOutput, Task, Timer
 from zimao.cases.workflow import (
     FINAL,
@@ -84,7 +85,9 @@ def _material_keys(case: Case) -> list[str]:
     context for every rule and effect; the materials do not change while the case is locked)."""
     keys = case.__dict__.get("_material_keys")
     if keys is None:
-        keys = case.__dict__["_material_keys"] = sorted(set(case.materials.values_list("key", flat=True)))
+        keys = case.__dict__["_material_keys"] = sorted(
+            set(case.materials.filter(superseded_by__isnull=True).values_list("key", flat=True))
+        )
     return keys
 
 
@@ -150,6 +153,8 @@ def transition(case: Case, target: str, actor, action: str | None = None, **deta
         case.closed_reason = details.get("reason", "")
     _save_case(case)
     audit.record(actor, action or f"case.{target}", case, before=before, after={**_case_snapshot(case), **details})
+    if target in ANNOUNCED_CHANGES:
+        _announce_change(case, target, details)
     if target in FINAL:
         # on_complete: work when a result was delivered (e.g. report the establishment time);
         # on_close: undo what the submission held (e.g. the reserved name). Same transaction.
@@ -174,6 +179,41 @@ def _announce_finished(case: Case) -> None:
             "submitted_at": case.submitted_at,
         },
         key=case.number,
+    )
+
+
+# What the applicant is told about (zimao.notify subscribes): a correction asked for, the
+# decision (approved, refused, not accepted), the result issued (ready to collect or on its way).
+ANNOUNCED_CHANGES = {
+    S.SUSPENDED: "case.correction_requested",
+    S.APPROVED: "case.decided",
+    S.REFUSED: "case.decided",
+    S.REJECTED: "case.decided",
+    S.ISSUED: "case.issued",
+}
+
+
+def _announce_change(case: Case, target: str, details: dict) -> None:
+    """``case.correction_requested`` / ``case.decided`` / ``case.issued``, in this transaction.
+    A case may be sent back for corrections more than once: each request is its own event."""
+    topic = ANNOUNCED_CHANGES[target]
+    key = case.number
+    if target == S.SUSPENDED:
+        key = f"{case.number}:{case.corrections.count()}"
+    events.announce(
+        topic,
+        {
+            "number": case.number,
+            "status": case.status,
+            "service": case.service.code,
+            "service_name": case.service.name_zh,
+            "service_name_en": case.service.name_en,
+            "applicant": case.applicant_id,
+            "delivery_method": case.delivery_method,
+            "reason": str(details.get("reason", ""))[:2000],
+            "at": timezone.now(),
+        },
+        key=key,
     )
 
 
@@ -350,6 +390,7 @@ def _submit_new(
                 case=case, key=Case_(*[When(pk=pk, then=Value(key)) for key, pk in materials.items()])
             )
         case.__dict__["_material_keys"] = sorted(set(materials))
+        discard_on_submit(applicant, service)  # the saved draft (暂存) is sent: it goes
         Timer.objects.create(case=case, kind=Timer.Kind.CASE_DUE, fire_on=case.due_date)
         # Work that must happen with the submission itself (e.g. holding the company name).
         for name in proc.definition.get("on_submit", []):
@@ -563,7 +604,7 @@ def _run_stage(case: Case, stage: dict, actor) -> bool:
         if case.status == S.ACCEPTED:
             transition(case, S.IN_REVIEW, "system")
         if case.status == S.IN_REVIEW:
-            transition(case, S.APPROVED, "system")
+            transition(case, S.APPROVED, _approver(case))
         if case.status == S.APPROVED:
             ctx = context(case)
             issued = list(case.outputs)
@@ -580,6 +621,18 @@ def _run_stage(case: Case, stage: dict, actor) -> bool:
         _advance_stage(case)
         return True
     raise ValueError(f"unknown stage type {kind}")
+
+
+def _approver(case: Case):
+    """Who approved the case: the officer whose approval completed the review (the last review
+    task decided by a person), or the system when every step was approved by its rules (秒批)."""
+    last = (
+        case.tasks.filter(kind=Task.Kind.REVIEW, status=Task.Status.APPROVED, decided_by__isnull=False)
+        .select_related("decided_by")
+        .order_by("-decided_at", "-id")
+        .first()
+    )
+    return last.decided_by if last else "system"
 
 
 def _task_specs(case: Case, stage: dict) -> list[dict]:
@@ -1042,6 +1095,7 @@ def answer_correction(
         reused = reused_materials(materials)
         if reused:
             raise BusinessError(*reused, status=422)
+        now = timezone.now()
         for key, pk in (materials or {}).items():
             updated = Material.objects.filter(pk=pk, owner=applicant, case__isnull=True).update(case=case, key=key)
             _materials_changed(case)
@@ -1053,8 +1107,8 @@ def answer_correction(
                     "This uploaded file was not found",
                     status=422,
                 )
+            _supersede(case, key, pk, applicant, now)
         paused, _prov = calendar.working_days_between(_local_date(case.suspended_at), timezone.localdate())
-        now = timezone.now()
         correction.answered_at, correction.answer, correction.paused_days = now, (answer or "").strip()[:2000], paused
         correction.save()
         case.paused_days += paused
@@ -1069,6 +1123,33 @@ def answer_correction(
         move_task(task, Task.Status.OPEN, applicant)
         transition(case, S.IN_REVIEW, applicant, "case.corrected", paused_days=paused)
         return case
+
+
+def _supersede(case: Case, key: str, new_pk: int, actor, at) -> None:
+    """A material replaced during a correction stays on the case as an earlier version, marked
+    superseded by the new one (its upload time and digest unchanged), with an audit event."""
+    for old in case.materials.filter(key=key, superseded_by__isnull=True).exclude(pk=new_pk):
+        old.superseded_by_id, old.superseded_at = new_pk, at
+        old.save(update_fields=["superseded_by", "superseded_at"])
+        audit.record(
+            actor,
+            "material.superseded",
+            old,
+            after={"case": case.number, "key": key, "sha256": old.sha256, "superseded_by": new_pk},
+        )
+
+
+def material_versions(case: Case) -> list[dict]:
+    """The case's materials by kind, as officers compare them: the current version and the
+    earlier ones a correction replaced (newest first), each with its upload time and digest."""
+    by_key: dict[str, dict] = {}
+    for m in case.materials.order_by("key", "uploaded_at", "id"):
+        entry = by_key.setdefault(m.key, {"key": m.key, "current": None, "earlier": []})
+        if m.superseded_by_id is None:
+            entry["current"] = m
+        else:
+            entry["earlier"].insert(0, m)
+    return list(by_key.values())
 
 
 def _revealed_for_revalidation(form: dict, data: dict) -> dict:
@@ -1258,6 +1339,7 @@ def sweep(
         "overdue_cases": 0,
         "restarted": 0,
         "requeued": 0,
+        "drafts_deleted": sweep_expired_drafts(),
         "unattached_materials_deleted": sweep_unattached_materials(),
     }
     counts["requeued"] = len(requeue_orphaned_tasks(DEFAULT_TASK_TIMEOUT if task_timeout is None else task_timeout))
@@ -1516,32 +1598,36 @@ def discard_unattached_material(owner, pk: int) -> bool:
         material = Material.objects.select_for_update().filter(pk=pk, owner=owner, case__isnull=True).first()
         if material is None:
             return False
-        name = material.file.name
-        audit.record(owner, "material.discarded", material, after={"sha256": material.sha256, "size": material.size})
-        material.delete()
-        transaction.on_commit(lambda: Material.file.field.storage.delete(name))
+        delete_material_file(material, owner, "material.discarded")
         return True
+
+
+def delete_material_file(material: Material, actor, action: str) -> None:
+    """Delete an unsent upload, row now and file after commit, with its audit event (inside the
+    caller's transaction, the row locked)."""
+    name = material.file.name
+    audit.record(actor, action, material, after={"sha256": material.sha256, "size": material.size})
+    material.delete()
+    transaction.on_commit(lambda: Material.file.field.storage.delete(name))
 
 
 def sweep_unattached_materials(now=None, limit: int = 1000) -> int:
     """Delete uploads never attached to a case within ``settings.UNATTACHED_UPLOAD_RETENTION_HOURS``
     (rows and files): part of ``zimao sweep``. A material a submission attaches meanwhile is
-    skipped (the delete is conditional on it still being unattached)."""
+    skipped (the delete is conditional on it still being unattached), and so is one a saved draft
+    holds (``cases.drafts``: it goes with the draft)."""
     cutoff = (now or timezone.now()) - timedelta(hours=settings.UNATTACHED_UPLOAD_RETENTION_HOURS)
     removed = 0
     for pk in list(
-        Material.objects.filter(case__isnull=True, uploaded_at__lt=cutoff).values_list("pk", flat=True)[:limit]
+        Material.objects.filter(case__isnull=True, draft__isnull=True, uploaded_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )[:limit]
     ):
         with transaction.atomic():
-            material = Material.objects.select_for_update().filter(pk=pk, case__isnull=True).first()
+            material = Material.objects.select_for_update().filter(pk=pk, case__isnull=True, draft__isnull=True).first()
             if material is None:
                 continue
-            name = material.file.name
-            audit.record(
-                "system:sweep", "material.expired", material, after={"sha256": material.sha256, "size": material.size}
-            )
-            material.delete()
-            transaction.on_commit(lambda name=name: Material.file.field.storage.delete(name))
+            delete_material_file(material, "system:sweep", "material.expired")
             removed += 1
     return removed
 
@@ -1641,6 +1727,43 @@ def awaiting_handover(limit: int = 200) -> list[Case]:
     return list(
         Case.objects.filter(status=S.ISSUED).select_related("service", "applicant").order_by("issued_at", "id")[:limit]
     )
+
+
+# The steps' decisions a case's history shows beside the case's own events.
+STEP_ACTIONS = ("task.approved", "task.refused")
+
+
+def case_history(case: Case) -> list[dict]:
+    """The case's history as people read it, oldest first: the case's own audit events and each
+    step's decision, each naming who acted — the officer's or applicant's display name — or the
+    system (``system`` true) for what the engine did by itself."""
+    tasks = {str(t.pk): t for t in case.tasks.all()}
+    events = audit.history("cases.case", case.pk) + audit.events_of("cases.task", list(tasks), STEP_ACTIONS)
+    events.sort(key=lambda e: (e.at, e.object_type != "cases.case", e.pk or 0))
+    names = display_names({e.actor for e in events})
+    return [
+        {
+            "at": e.at,
+            "action": e.action,
+            "actor": e.actor,
+            "who": names.get(e.actor, ""),
+            "system": e.actor not in names,
+            "reason": (e.after or {}).get("reason", ""),
+            "after": e.after or {},
+            "step": tasks.get(e.object_id) if e.object_type == "cases.task" else None,
+        }
+        for e in events
+    ]
+
+
+def display_names(usernames) -> dict[str, str]:
+    """``{username: display name}`` for the people among audit actors (the system's actors,
+    ``system`` and ``system:…``, are not people and are left out)."""
+    from django.contrib.auth import get_user_model
+
+    wanted = {u for u in usernames if u and u != "system" and not u.startswith("system:")}
+    users = get_user_model().objects.filter(username__in=wanted)
+    return {u.username: (u.get_full_name() or u.first_name or u.username).strip() for u in users}
 
 
 def rating_of(case: Case) -> Rating | None:

@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from zimao.cases import drafts as saved_drafts
 from zimao.cases import services as cases
 from zimao.cases.models import Task
 from zimao.cases.ratings import REASONS, reason_words
@@ -22,7 +23,6 @@ from zimao.cases.workflow import FINAL, WITHDRAWABLE, CaseStatus
 from zimao.catalog import forms as engine
 from zimao.catalog import plugins
 from zimao.catalog import services as catalog
-from zimao.core import audit
 from zimao.core.errors import BusinessError, Problem
 from zimao.web import forms as web_forms
 from zimao.web.drafts import Draft
@@ -67,6 +67,8 @@ def task_list(request, code: str):
             "complete": draft.complete(),
             "done_count": done,
             "total_count": len(sections) + (1 if service.materials else 0),
+            "saved_at": draft.saved_at,
+            "retention_days": settings.DRAFT_RETENTION_DAYS,
         },
     )
 
@@ -324,7 +326,25 @@ def submitted(request, number: str):
 @login_required
 @require_safe
 def my_cases(request):
-    return render(request, "web/cases/list.html", {"cases": cases.cases_of(request.user)[:200]})
+    return render(
+        request,
+        "web/cases/list.html",
+        {
+            "cases": cases.cases_of(request.user)[:200],
+            "drafts": saved_drafts.drafts_of(request.user),
+            "retention_days": settings.DRAFT_RETENTION_DAYS,
+        },
+    )
+
+
+@page
+@login_required
+@require_POST
+def delete_draft(request, code: str):
+    """The applicant deletes a saved draft (暂存) from "my applications", with its unsent files."""
+    Draft(request, _service(code)).clear()
+    messages.success(request, _("The draft has been deleted."))
+    return redirect("web:cases")
 
 
 def _reason_groups(form) -> list[dict]:
@@ -352,7 +372,7 @@ def _case_context(request, case, **extra) -> dict:
     correction = cases.open_correction(case)
     finished = case.status in FINAL
     follow_up = cases.awaiting_follow_up(rating)  # only after 回访核实
-    history = list(audit.history("cases.case", case.pk))
+    history = cases.case_history(case)
     notes = cases.notifications_for(case, request.user)
     context = {
         "case": case,

@@ -122,6 +122,8 @@ ACTION_WORDS = {
     "case.rated": ("申请人评价", "Rated by the applicant"),
     "case.rating_follow_up": ("整改回访", "Follow-up answer after rectification"),
     "case.overdue": ("超过承诺时限", "Past the promised date"),
+    "task.approved": ("本环节审核通过", "Step approved"),
+    "task.refused": ("本环节不予通过", "Step refused"),
 }
 
 

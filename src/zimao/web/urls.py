@@ -18,6 +18,7 @@ urlpatterns = [
     path("apply/<str:code>/", applicant.task_list, name="apply"),
     path("apply/<str:code>/materials/", applicant.materials_page, name="apply_materials"),
     path("apply/<str:code>/check/", applicant.check_page, name="apply_check"),
+    path("apply/<str:code>/draft/delete/", applicant.delete_draft, name="apply_draft_delete"),
     path("apply/<str:code>/<slug:section_key>/", applicant.section_page, name="apply_section"),
     path("cases/", applicant.my_cases, name="cases"),
     path("cases/<str:number>/", applicant.case_page, name="case"),
