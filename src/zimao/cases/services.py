@@ -626,6 +626,15 @@ def _run_stage(case: Case, stage: dict, actor) -> bool:
 def _approver(case: Case):
     """Who approved the case: the officer whose approval completed the review (the last review
     task decided by a person), or the system when every step was approved by its rules (秒批)."""
+    known = _case_tasks(case)
+    if known is not None:  # inside ``advance``: the run's tasks, its own decisions included
+        people = [
+            t
+            for t in known.values()
+            if t.kind == Task.Kind.REVIEW and t.status == Task.Status.APPROVED and t.decided_by_id is not None
+        ]
+        last = max(people, key=lambda t: (t.decided_at, t.pk), default=None)
+        return last.decided_by if last else "system"
     last = (
         case.tasks.filter(kind=Task.Kind.REVIEW, status=Task.Status.APPROVED, decided_by__isnull=False)
         .select_related("decided_by")
