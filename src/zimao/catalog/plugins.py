@@ -51,6 +51,24 @@ class CaseContext:
     submitted_at: object = None
     delivered_at: object = None
     status: str = ""  # the case's status when the plugin runs (e.g. why an on_close hook runs)
+    # Shared by every context built for one loaded case (one engine run, under the case's lock):
+    # a plugin may keep what it read or wrote for this case here, so that the next plugin of the
+    # same run need not read it again. Never persisted; empty for a context built on its own.
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
+
+
+AT_END = "engine.at_end"  # the memo key of the writes left for the end of the engine's run
+
+
+def at_end_of_run(ctx: CaseContext, write: Callable[[], None]) -> bool:
+    """Leave ``write`` for the end of the engine's run (still in its transaction, before its audit
+    events are written), so that a plugin called once per task can write once per run. False
+    outside an engine run (the caller writes now)."""
+    pending = ctx.memo.get(AT_END)
+    if pending is None:
+        return False
+    pending.append(write)
+    return True
 
 
 @dataclass

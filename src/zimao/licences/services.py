@@ -30,7 +30,6 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -304,13 +303,13 @@ def bump_holder_version(holder_uscc: str) -> None:
     becomes visible exactly when the change does.
     """
     stamp = secrets.token_hex(8)
-    if HolderVersion.objects.filter(holder_uscc=holder_uscc).update(version=F("version") + 1, stamp=stamp):
-        return
-    try:
-        with transaction.atomic():  # savepoint: another transaction may create the row first
-            HolderVersion.objects.create(holder_uscc=holder_uscc, version=1, stamp=stamp)
-    except IntegrityError:
-        HolderVersion.objects.filter(holder_uscc=holder_uscc).update(version=F("version") + 1, stamp=stamp)
+    table = connection.ops.quote_name(HolderVersion._meta.db_table)
+    with connection.cursor() as cur:  # one upsert: no read, no savepoint, no lost race
+        cur.execute(
+            f"INSERT INTO {table} (holder_uscc, version, stamp) VALUES (%s, 1, %s) "  # noqa: S608 — the model's table
+            f"ON CONFLICT (holder_uscc) DO UPDATE SET version = {table}.version + 1, stamp = excluded.stamp",
+            [holder_uscc, stamp],
+        )
 
 
 def _keys_changed(sender, **kwargs) -> None:
@@ -383,7 +382,7 @@ def issue_credential(
         case_number=case_number,
     )
     cred.jws, cred.kid = signing.sign_content(credential_payload(cred))
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # all or nothing with the caller's transaction
         try:
             with transaction.atomic():  # savepoint: a lost race leaves the outer transaction usable
                 cred.save()
