@@ -285,9 +285,13 @@ def _application_for(world, service) -> dict:
         data = case_data(world.refs["uscc"])
         data["third_party"] = {"name": "Hong Kong Trading Ltd.", "country": "HK"}
         return data
+    from zimao.permits.tests.helpers import broad_scope
+
     data: dict = {}
     for section, spec in iter_fields(service.form):
         value = next(_NAMES) if spec["key"] == "trade_name" else _sample(spec, world.refs["uscc"])
+        if spec["key"] == "business_scope":  # a bundle that registers the company: its permits in scope
+            value = broad_scope()
         data.setdefault(section["key"], {})[spec["key"]] = value
     return data
 

@@ -110,7 +110,18 @@ def build_world() -> World:
     task_review = case_review.tasks.get(key="registration")
     secret_material = Material.objects.get(case=case_review, key="articles")
     # Straight through: a company, a USCC and a signed business licence.
-    case_done = _submit(a, "翠柏", registration={"business_scope": "软件开发；餐饮服务"})  # 告知承诺 for food below
+    # Its scope names every activity of the catalogue: it may commit to any permit (告知承诺 is
+    # refused outside the registered scope), as the hostile-input test applies for each service.
+    from django.apps import apps as installed
+
+    scope = "软件开发；餐饮服务"
+    if installed.is_installed("zimao.permits"):
+        from zimao.catalog.services import load_packaged
+        from zimao.permits.tests.helpers import broad_scope
+
+        load_packaged("permits")  # the activities the scope names (permits_world loads it again: idempotent)
+        scope = broad_scope()
+    case_done = _submit(a, "翠柏", registration={"business_scope": scope})
     credential = case_done.outputs[0]["identifier"]
     task_tax = case_done.tasks.get(key="tax")
     # Issued, to be handed out at the window.
