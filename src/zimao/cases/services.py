@@ -380,7 +380,7 @@ def _submit_new(
         ]
     if problems:
         raise BusinessError(*problems, status=422)
-    with transaction.atomic(), audit.buffered():
+    with transaction.atomic(), audit.buffered(), events.buffered():
         # The day's case-number counter is the one zone-wide row here, and the number is needed
         # by everything after it (the name reservation keys on it); all checks ran above.
         case = Case(
@@ -465,7 +465,7 @@ def advance(case_id: int, actor=None) -> Case:
     One transaction under the case's row lock; its audit events are buffered and written with one
     INSERT at the end, tasks and timers are created in bulk and the materials are read once.
     """
-    with transaction.atomic(), audit.buffered(), sitebase.memo_scope():
+    with transaction.atomic(), audit.buffered(), events.buffered(), sitebase.memo_scope():
         case = (
             Case.objects.select_for_update(of=("self",))
             .select_related("service", "process", "applicant")
@@ -1021,7 +1021,7 @@ def decide(task_id: int, user, outcome: str, reason: str = "", fields: dict | No
         plugins.follow_ups[follow_up_task.stage_key].func(follow_up_task, user, outcome, reason)
         follow_up_task.refresh_from_db()
         return follow_up_task
-    with transaction.atomic(), audit.buffered():
+    with transaction.atomic(), audit.buffered(), events.buffered():
         # Locks are taken case first, then task — the order every other writer of a case uses
         # (advance, withdraw, corrections) — so two of them can never wait for each other.
         case_id = Task.objects.filter(pk=task_id).values_list("case_id", flat=True).first()
