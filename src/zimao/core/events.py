@@ -140,7 +140,7 @@ def buffered():
 
 
 def _write(announced: list) -> None:
-    """Insert ``announced`` with one statement — a repeat of a (topic, key) already written is
+    """Insert ``announced`` with one statement (per few thousand rows) — a repeat of a (topic, key) already written is
     skipped by the database (the unique constraint), so no look-up first — and queue one delivery
     for the rows that are new. A repeated event gets the id of the row written first."""
     from zimao.core.models import OutboxEvent
@@ -165,8 +165,12 @@ def _write(announced: list) -> None:
         if event.pk is not None:
             event._state.adding = False
             new_ids.append(event.pk)
+    for event in announced:
+        if event.key and event.pk is None:  # repeated in this block: the first one's row
+            event.pk = first[(event.topic, event.key)].pk
+            event._state.adding = event.pk is None
     repeated = [e for e in announced if e.pk is None and e.key]
-    if repeated:  # already announced (by an earlier transaction, or earlier in this block)
+    if repeated:  # announced by an earlier transaction: its row
         found = {
             (topic, key): pk
             for pk, topic, key in OutboxEvent.objects.filter(
@@ -194,13 +198,17 @@ def _insert_new(events: list) -> list[tuple[int, str, str]]:
     from zimao.core.models import OutboxEvent
 
     fields = [f for f in OutboxEvent._meta.concrete_fields if not isinstance(f, AutoField)]
-    query = InsertQuery(OutboxEvent, on_conflict=OnConflict.IGNORE)
-    query.insert_values(fields, events)
-    [(sql, params)] = query.get_compiler(connection=connection).as_sql()
+    batch = max(connection.ops.bulk_batch_size(fields, events), 1)  # SQLite's parameter limit
     qn = connection.ops.quote_name
+    inserted = []
     with connection.cursor() as cur:
-        cur.execute(f"{sql} RETURNING {qn('id')}, {qn('topic')}, {qn('key')}", params)
-        return sorted(cur.fetchall())
+        for start in range(0, len(events), batch):
+            query = InsertQuery(OutboxEvent, on_conflict=OnConflict.IGNORE)
+            query.insert_values(fields, events[start : start + batch])
+            [(sql, params)] = query.get_compiler(connection=connection).as_sql()
+            cur.execute(f"{sql} RETURNING {qn('id')}, {qn('topic')}, {qn('key')}", params)
+            inserted += cur.fetchall()
+    return sorted(inserted)
 
 
 _buffer = TransactionBuffer(_write)

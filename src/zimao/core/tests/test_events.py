@@ -100,7 +100,7 @@ def test_a_transaction_s_announcements_are_one_insert_and_one_queued_delivery(he
     DBTaskResult.objects.all().delete()
     with transaction.atomic(), CaptureQueriesContext(connection) as queries, events.buffered():
         first = events.announce("test.happened", {"n": 1}, key="a")
-        events.announce("test.happened", {"n": 2}, key="a")  # the same event
+        same = events.announce("test.happened", {"n": 2}, key="a")  # the same event
         again = events.announce("test.happened", {"n": 3}, key="earlier")  # written before
         events.announce("test.other", {"n": 4})
         events.announce("test.other", {"n": 5})
@@ -110,7 +110,7 @@ def test_a_transaction_s_announcements_are_one_insert_and_one_queued_delivery(he
         assert first.pk is None  # written when the block ends
     inserts = [q["sql"] for q in queries.captured_queries if "core_outboxevent" in q["sql"]]
     assert len(inserts) == 2 and "INSERT" in inserts[0]  # and the id of the repeated "earlier"
-    assert first.pk and again.pk == earlier.pk
+    assert first.pk and same.pk == first.pk and again.pk == earlier.pk
     rows = list(OutboxEvent.objects.filter(topic__startswith="test.").values_list("key", "payload"))
     assert rows == [("earlier", {"n": 0}), ("a", {"n": 1}), ("", {"n": 4}), ("", {"n": 5})]
     [queued] = DBTaskResult.objects.all()
