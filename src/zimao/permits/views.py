@@ -27,9 +27,9 @@ from zimao.core.errors import BusinessError
 from zimao.permits import catalogue
 from zimao.permits import services as permits
 from zimao.permits.models import PostCheck
-from zimao.web import forms as web_forms
-from zimao.web.pages import login_required, officer_required, page
-from zimao.web.present import bi, problem_message
+from zimao.portal import forms as web_forms
+from zimao.portal.pages import login_required, officer_required, page
+from zimao.portal.present import bi, problem_message
 
 MODE_HELP = {
     ReformMode.CANCELLED: ("无需申请：营业执照在手即可经营。", "Nothing to apply for: the business licence is enough."),

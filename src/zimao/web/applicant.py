@@ -24,10 +24,10 @@ from zimao.catalog import plugins
 from zimao.catalog import services as catalog
 from zimao.core import audit
 from zimao.core.errors import BusinessError, Problem
-from zimao.web import forms as web_forms
+from zimao.portal import forms as web_forms
+from zimao.portal.pages import field_errors, login_required, page, read_upload
+from zimao.portal.present import RATING_LEVELS, bi, is_en, problem_message
 from zimao.web.drafts import Draft
-from zimao.web.pages import field_errors, login_required, page, read_upload
-from zimao.web.present import RATING_LEVELS, bi, is_en, problem_message
 
 # ---------------------------------------------------------------- the task list
 

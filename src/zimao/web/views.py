@@ -21,8 +21,8 @@ from zimao.catalog import services as catalog
 from zimao.core import audit, throttle
 from zimao.core.errors import NotFound
 from zimao.core.protected import mask_phone
+from zimao.portal.pages import login_required, not_found, page
 from zimao.web.forms import RegisterForm
-from zimao.web.pages import login_required, not_found, page
 
 ESTABLISHMENT = "QYKB-001"
 
