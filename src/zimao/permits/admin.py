@@ -3,7 +3,7 @@ through ``zimao.permits.services`` (which revokes and audits); nothing is edited
 
 from django.contrib import admin
 
-from zimao.permits.models import ActivityNote, Commitment, CreditRecord, PostCheck
+from zimao.permits.models import Activity, ActivityNote, Commitment, CreditRecord, PostCheck
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -40,3 +40,11 @@ class CreditRecordAdmin(ReadOnly):
 class ActivityNoteAdmin(ReadOnly):
     list_display = ["holder_uscc", "item_code", "noted_at"]
     search_fields = ["holder_uscc", "item_code"]
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    """Business-scope activities (经营范围): what tells a company which permits it needs."""
+
+    list_display = ("key", "name_zh", "name_en", "industry_code", "position")
+    search_fields = ("key", "name_zh", "name_en")

@@ -22,11 +22,11 @@ import datetime as dt
 
 from django.utils import timezone
 
-from zimao.catalog.models import ReformMode, ServiceItem
+from zimao.catalog.models import ServiceItem
 from zimao.catalog.plugins import RuleResult, checks, effects, outputs, rules, task_sources
 from zimao.core.errors import BusinessError, Problem
 from zimao.permits import catalogue, indicators
-from zimao.permits.models import Commitment
+from zimao.permits.models import Commitment, ReformMode
 
 # Labels for the subject fields a permit prints (the licence store prints unknown keys raw).
 PERMIT_FIELD_LABELS = {
@@ -210,8 +210,8 @@ def record_commitment(ctx) -> dict:
                 "signer_name": signer_name,
                 "signed_at": now,
                 "text_hash": catalogue.conditions_hash(item),
-                "conditions_zh": item.conditions_zh,
-                "conditions_en": item.conditions_en,
+                "conditions_zh": catalogue.facts(item).conditions_zh,
+                "conditions_en": catalogue.facts(item).conditions_en,
             },
         )
         if created:
@@ -240,7 +240,7 @@ def _items_for_rule(ctx, service: ServiceItem) -> list[ServiceItem]:
             [
                 c
                 for c in catalogue.covered_items(owner)
-                if c.department.code == dept and c.reform_mode == ReformMode.COMMITMENT
+                if c.department.code == dept and catalogue.reform_mode(c) == ReformMode.COMMITMENT
             ]
             if owner
             else []
@@ -289,7 +289,7 @@ def covered_item_tasks(ctx) -> list[dict]:
         for covered in catalogue.covered_items(item):
             groups.setdefault(covered.department.code, []).append(covered)
         for dept, group in groups.items():
-            modes = {c.reform_mode for c in group}
+            modes = {catalogue.reform_mode(c) for c in group}
             if modes <= {ReformMode.FILING, ReformMode.COMMITMENT}:
                 auto = ["permits.commitment_signed"] if ReformMode.COMMITMENT in modes else ["always"]
             else:
@@ -320,9 +320,9 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 def valid_until(item: ServiceItem, start: dt.date) -> dt.date | None:
     """有效期: ``validity_months`` from the day of issue (inclusive); empty is long-term (长期)."""
-    if not item.validity_months:
+    if not catalogue.facts(item).validity_months:
         return None
-    return add_months(start, item.validity_months) - dt.timedelta(days=1)
+    return add_months(start, catalogue.facts(item).validity_months) - dt.timedelta(days=1)
 
 
 def _choice_label(item: ServiceItem, dotted: str, value) -> str:
@@ -340,8 +340,8 @@ def _choice_label(item: ServiceItem, dotted: str, value) -> str:
 def _subject(item: ServiceItem, entity, ctx, covered: list[ServiceItem], today: dt.date) -> dict:
     from zimao.catalog.process import lookup
 
-    cfg = item.permit or {}
-    mode_zh, mode_en = catalogue.mode_words(item.reform_mode)
+    cfg = catalogue.facts(item).permit
+    mode_zh, mode_en = catalogue.mode_words(catalogue.reform_mode(item))
     scope = cfg.get("scope_zh", "")
     if cfg.get("scope_from"):
         chosen = lookup(ctx.data, cfg["scope_from"])
@@ -368,7 +368,9 @@ def _subject(item: ServiceItem, entity, ctx, covered: list[ServiceItem], today: 
         subject["premises"] = premises
     if covered:
         subject["covers"] = "；".join(c.name_zh for c in covered)
-    if item.reform_mode == ReformMode.COMMITMENT or any(c.reform_mode == ReformMode.COMMITMENT for c in covered):
+    if catalogue.reform_mode(item) == ReformMode.COMMITMENT or any(
+        catalogue.reform_mode(c) == ReformMode.COMMITMENT for c in covered
+    ):
         subject["commitment"] = f"申请人已签署告知承诺书（{today.isoformat()}），审批部门将事后核查"
     return subject
 
@@ -377,10 +379,10 @@ def type_code(item: ServiceItem, kind: str) -> str:
     """证照类型代码 of the item's permit kind (the catalogue's ``type_seq`` first)."""
     from zimao.licences import services as licences
 
-    seq = (item.permit or {}).get("type_seq")
+    seq = catalogue.facts(item).permit.get("type_seq")
     if kind not in licences.KIND_TYPE_SEQ and not seq:
         # A kind new to the catalogue: its own kind of receipt or permit, not another kind's code.
-        seq = licences.KIND_TYPE_SEQ["filing_receipt" if item.reform_mode == ReformMode.FILING else "permit"]
+        seq = licences.KIND_TYPE_SEQ["filing_receipt" if catalogue.reform_mode(item) == ReformMode.FILING else "permit"]
     return licences.type_code_for(kind, str(seq) if seq else None)
 
 
@@ -412,7 +414,7 @@ def _document_fields(item: ServiceItem, entity, ctx, authority) -> dict:
     with ``words``: a form choice → printed words; and its number scheme (``permit.number``)."""
     from zimao.catalog.process import lookup
 
-    cfg = item.permit or {}
+    cfg = catalogue.facts(item).permit
     sources = {"authority": authority.name_zh, "legal_representative": entity.legal_rep_name, "address": entity.address}
     out = {}
     for spec in cfg.get("fields", []):
@@ -439,7 +441,7 @@ def _document_fields(item: ServiceItem, entity, ctx, authority) -> dict:
 
 
 def credential_kind(item: ServiceItem) -> str:
-    return (item.permit or {}).get("kind") or f"permit.{item.code}"
+    return catalogue.facts(item).permit.get("kind") or f"permit.{item.code}"
 
 
 def issue_permit(item: ServiceItem, ctx):
@@ -453,7 +455,7 @@ def issue_permit(item: ServiceItem, ctx):
         raise BusinessError(
             Problem("company.uscc", "no_holder", "无法确定持证企业", "The permit holder is unknown"), status=409
         )
-    cfg = item.permit or {}
+    cfg = catalogue.facts(item).permit
     today = timezone.localdate()
     covered = catalogue.covered_items(item)
     kind = credential_kind(item)

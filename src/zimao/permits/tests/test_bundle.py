@@ -8,12 +8,12 @@ from django.utils import timezone
 
 from zimao.cases.models import Case, Timer
 from zimao.cases.services import decide, submit
-from zimao.catalog import bundles
 from zimao.catalog.forms import iter_fields
 from zimao.catalog.models import ServiceItem
 from zimao.core import calendar
 from zimao.core.errors import BusinessError
 from zimao.licences import services as licences
+from zimao.permits import bundles, catalogue
 from zimao.permits.models import Commitment, PostCheck
 from zimao.permits.tests.helpers import reviewer_for, upload_for
 from zimao.testing import application
@@ -41,7 +41,7 @@ def restaurant(user, trade_name="香满楼"):
 
 def test_the_bundle_form_asks_each_field_once(permit_zone):
     item = ServiceItem.objects.get(code="YJS-KCG")
-    assert item.is_bundle and item.reform_mode == ""
+    assert catalogue.is_bundle(item) and catalogue.reform_mode(item) == ""
     keys = [s["key"] for s in item.form["sections"]]
     assert len(keys) == len(set(keys))
     assert "company" not in keys  # the company is the one this case registers

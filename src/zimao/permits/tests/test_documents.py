@@ -13,7 +13,7 @@ from zimao.catalog.models import ServiceItem
 from zimao.core import elicence, wording
 from zimao.licences import pdf
 from zimao.licences import services as licences
-from zimao.permits import plugins
+from zimao.permits import catalogue, plugins
 from zimao.permits.tests.helpers import apply
 
 pytestmark = pytest.mark.django_db
@@ -118,6 +118,7 @@ def test_type_codes_follow_the_permit_kind_not_the_reform_mode(company):
     auction = apply(company.applicant, "ZZ-PM", company.uscc)
     codes = {elicence.parse_identifier(c.outputs[0]["identifier"]).type_code for c in (travel, auction)}
     assert len(codes) == 2  # both 告知承诺, two kinds of licence
-    kinds = [s.permit["kind"] for s in ServiceItem.objects.exclude(permit={}) if s.permit.get("kind")]
+    permits = [catalogue.facts(s).permit for s in ServiceItem.objects.all()]
+    kinds = [p["kind"] for p in permits if p.get("kind")]
     seqs = [licences.type_code_for(k)[-3:] for k in kinds]
     assert len(set(seqs)) == len(seqs) and licences.OTHER_TYPE_SEQ not in seqs
