@@ -105,6 +105,7 @@ def context(case: Case, task: Task | None = None, actor=None) -> plugins.CaseCon
         submitted_at=case.submitted_at,
         delivered_at=case.delivered_at,
         status=case.status,
+        reason=case.closed_reason,
     )
 
 

@@ -49,6 +49,7 @@ class CaseContext:
     submitted_at: object = None
     delivered_at: object = None
     status: str = ""  # the case's status when the plugin runs (e.g. why an on_close hook runs)
+    reason: str = ""  # why a finished case was closed (a refusal's reason), for on_close hooks
 
 
 @dataclass

@@ -203,7 +203,9 @@ def record_application(ctx) -> dict:
 
 @effects.register("trade.release_application", "释放预留数量", "Free the quantities the application held")
 def release_application(ctx) -> dict:
-    services.release_application(ctx.number, CLOSED_AS.get(ctx.status, Certificate.Status.WITHDRAWN), ctx.actor)
+    services.release_application(
+        ctx.number, CLOSED_AS.get(ctx.status, Certificate.Status.WITHDRAWN), ctx.actor, reason=ctx.reason
+    )
     return {}
 
 
