@@ -54,6 +54,8 @@ AMR_TASK_PAGE = expect(
     HIDDEN, anon=LOGIN, applicant=FORBIDDEN, applicant2=FORBIDDEN, partner=FORBIDDEN, reviewer=OK, admin=OK
 )
 WINDOW_DESK = expect(FORBIDDEN, anon=LOGIN, clerk=OK, admin=OK)
+# Counter intake (前台综合受理): the window's clerks only, not even the administrator.
+WINDOW_CLERK = expect(FORBIDDEN, anon=LOGIN, clerk=OK)
 NOT_THIS_METHOD = expect(METHOD, anon=LOGIN)
 
 
@@ -74,6 +76,16 @@ class Check:
 CODE = {"code": Ref("service")}
 REVIEW = {"number": Ref("case_review")}
 DONE = {"number": Ref("case_done")}
+
+INTAKE = {"ref": Ref("intake")}
+
+
+def _intake(world) -> dict:
+    """The window clerk has started an application for A at the counter."""
+    from zimao.web.intake import start
+
+    return {"intake": start(world.users["clerk"], world.users["applicant"], "QYKB-001").ref}
+
 
 PAGES: dict[str, list[Check]] = {
     # public
@@ -198,6 +210,20 @@ PAGES: dict[str, list[Check]] = {
     ],
     "web:window": [Check(WINDOW_DESK)],
     "web:window_deliver": [Check(WINDOW_DESK, "POST", args={"number": Ref("case_window")}, data={"method": "window"})],
+    # counter intake: the clerk takes A's application at the window
+    "web:claim": [Check(PUBLIC), Check(PUBLIC, "POST", data={"step": "find", "id_number": w.RAW_ID, "phone": "1"})],
+    "web:intake": [Check(WINDOW_CLERK), Check(WINDOW_CLERK, "POST", data={"id_number": w.RAW_ID})],
+    "web:intake_applicant": [Check(WINDOW_CLERK, "POST", data={"name": "赵六", "phone": "13912345678"})],
+    "web:intake_start": [Check(WINDOW_CLERK, "POST", data={"service": "QYKB-001"})],
+    "web:intake_tasks": [Check(WINDOW_CLERK, args=INTAKE, setup=_intake)],
+    "web:intake_section": [Check(WINDOW_CLERK, args={**INTAKE, "section_key": "name"}, setup=_intake)],
+    "web:intake_materials": [Check(WINDOW_CLERK, args=INTAKE, setup=_intake)],
+    "web:intake_check": [Check(WINDOW_CLERK, args=INTAKE, setup=_intake)],
+    "web:intake_confirm": [
+        Check(WINDOW_CLERK, args=INTAKE, setup=_intake),
+        Check(WINDOW_CLERK, "POST", args=INTAKE, data={"code": "000000"}, setup=_intake),
+    ],
+    "web:intake_done": [Check(WINDOW_CLERK, args=INTAKE, setup=_intake)],
     # the zone dashboard: zone administrators; its public page and export for everyone
     "monitor:dashboard": [Check(ZONE_ADMIN)],
     "monitor:public": [Check(PUBLIC)],

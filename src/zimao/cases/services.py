@@ -198,11 +198,14 @@ def submit(
     channel: str = "web",
     origin_zone: str = "",
     fingerprint: str | None = None,
+    agent=None,
 ) -> Submission:
     """Accept an application (提交申请). Returns the existing case when the idempotency key was
     seen before, so a double click or a retried request creates one case; the same key with a
     different request is refused (422). ``fingerprint=""`` skips that comparison for a caller
-    whose second click no longer carries the body (the portal's draft is cleared on success)."""
+    whose second click no longer carries the body (the portal's draft is cleared on success).
+    ``agent``: the officer who filed it on the applicant's behalf (代办, e.g. at the window),
+    named in the case history."""
     idempotency_key = (idempotency_key or "").strip()[:64]
     if fingerprint is None:
         fingerprint = request_fingerprint(service_code, data, materials, delivery_method, mail_address)
@@ -222,6 +225,7 @@ def submit(
             channel,
             origin_zone,
             fingerprint,
+            agent,
         )
     except (BusinessError, IntegrityError):
         # A request with the same key may have committed since we looked (a double click, a
@@ -273,6 +277,7 @@ def _submit_new(
     channel,
     origin_zone,
     fingerprint="",
+    agent=None,
 ) -> Submission:
     service = catalog.get_service(service_code)
     proc = catalog.current_process(service)
@@ -362,6 +367,11 @@ def _submit_new(
                 "due_date": case.due_date,
                 "materials": sorted(materials),
                 "idempotency_key": idempotency_key,
+                **(
+                    {"agent": agent.get_full_name() or agent.username, "agent_username": agent.username}
+                    if agent is not None
+                    else {}
+                ),
             },
         )
         schedule_advance(case)

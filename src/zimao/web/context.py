@@ -23,6 +23,8 @@ def nav_links(user) -> list[dict]:
         links.append({"key": "workbench", "url": reverse("web:workbench"), "label": _("Workbench")})
         if officer.role in (Officer.Role.CLERK, Officer.Role.ADMIN) or officer.department.is_window:
             links.append({"key": "window", "url": reverse("web:window"), "label": _("Window hand-out")})
+        if officer.role == Officer.Role.CLERK or officer.department.is_window:  # 前台综合受理
+            links.append({"key": "intake", "url": reverse("web:intake"), "label": _("Counter intake")})
         if officer.role in (Officer.Role.CLERK, Officer.Role.ADMIN):  # 回访核实 and 申诉复核
             links.append({"key": "ratings", "url": reverse("web:ratings"), "label": _("Ratings follow-up")})
     # Each area of the platform adds its own links (AppConfig.nav_links), so a new app needs no

@@ -13,7 +13,15 @@ from django.db import transaction
 DEMO_PASSWORD = "zimao-demo-2026"  # noqa: S105 — the demo's logins are public by design
 
 USERS = [
-    {"username": "applicant", "role_zh": "申请人", "role_en": "applicant (company)", "first_name": "李明"},
+    {
+        "username": "applicant",
+        "role_zh": "申请人",
+        "role_en": "applicant (company)",
+        "first_name": "李明",
+        # GB 11643's own sample number and a made-up phone: the window finds 李明 by it (前台综合受理).
+        "id_number": "11010519491231002X",
+        "phone": "13812345678",
+    },
     {"username": "applicant2", "role_zh": "申请人2", "role_en": "another applicant", "first_name": "王芳"},
     {
         "username": "clerk",
@@ -85,6 +93,8 @@ def ensure_users() -> int:
             user.is_staff = user.is_superuser = bool(spec.get("staff"))
             user.save()
             created += 1
+        if spec.get("id_number"):
+            _ensure_profile(user, spec["id_number"], spec["phone"])
         if spec.get("department"):
             Officer.objects.update_or_create(
                 user=user,
@@ -95,6 +105,22 @@ def ensure_users() -> int:
             )
             user.groups.add(group)
     return created
+
+
+def _ensure_profile(user, id_number: str, phone: str) -> None:
+    from zimao.core import protected
+    from zimao.web.models import Profile
+
+    Profile.objects.update_or_create(
+        user=user,
+        defaults={
+            "phone": phone,
+            "phone_masked": protected.mask_phone(phone),
+            "id_number": id_number,
+            "id_masked": protected.mask_id_number(id_number),
+            "id_digest": protected.lookup_digest(id_number),
+        },
+    )
 
 
 def load() -> dict:

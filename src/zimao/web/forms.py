@@ -61,3 +61,39 @@ class RegisterForm(UserCreationForm):
                 _("Enter an 11-digit mobile number or a landline with its area code"), code="invalid"
             )
         return phone
+
+
+class ClaimForm(djforms.Form):
+    """Claim an account a window clerk opened (认领账户): the code from the text message, then the
+    username and password the holder chooses (Django's password validators)."""
+
+    code = djforms.CharField(label=_("Code from the text message"), max_length=6)
+    username = djforms.CharField(
+        label=_("Username"),
+        max_length=150,
+        help_text=_("Letters, digits and @/./+/-/_ only; 150 characters or fewer."),
+    )
+    password1 = djforms.CharField(label=_("Password"), strip=False, widget=djforms.PasswordInput)
+    password2 = djforms.CharField(label=_("Password confirmation"), strip=False, widget=djforms.PasswordInput)
+
+    def clean_username(self):
+        User = get_user_model()
+        username = self.cleaned_data["username"].strip()
+        User.username_validator(username)
+        if User.objects.filter(username__iexact=username).exists():
+            raise djforms.ValidationError(_("A user with that username already exists."), code="unique")
+        return username
+
+    def clean(self):
+        from django.contrib.auth import password_validation
+
+        data = super().clean()
+        one, two = data.get("password1"), data.get("password2")
+        if one and two and one != two:
+            self.add_error("password2", djforms.ValidationError(_("The two password fields didn’t match.")))
+        elif one:
+            try:
+                password_validation.validate_password(one)
+            except djforms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from zimao.web import applicant, officer, ratings, views
+from zimao.web import applicant, counter, officer, ratings, views
 
 urlpatterns = [
     # public
@@ -13,6 +13,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("register/", views.register, name="register"),
+    path("account/claim/", views.claim, name="claim"),
     # the applicant's journey (materials and check come before the section pattern)
     path("apply/<str:code>/", applicant.task_list, name="apply"),
     path("apply/<str:code>/materials/", applicant.materials_page, name="apply_materials"),
@@ -37,4 +38,14 @@ urlpatterns = [
     path("workbench/ratings/appeals/<int:appeal_id>/decision/", ratings.review, name="rating_review"),
     path("window/", officer.window, name="window"),
     path("window/<str:number>/delivery/", officer.deliver, name="window_deliver"),
+    # counter intake (前台综合受理): the window clerk applies on a walk-in applicant's behalf
+    path("window/intake/", counter.find, name="intake"),
+    path("window/intake/applicant/", counter.register_applicant, name="intake_applicant"),
+    path("window/intake/start/", counter.start, name="intake_start"),
+    path("window/intake/<uuid:ref>/", counter.tasks, name="intake_tasks"),
+    path("window/intake/<uuid:ref>/materials/", counter.materials, name="intake_materials"),
+    path("window/intake/<uuid:ref>/check/", counter.check, name="intake_check"),
+    path("window/intake/<uuid:ref>/confirm/", counter.confirm, name="intake_confirm"),
+    path("window/intake/<uuid:ref>/done/", counter.done, name="intake_done"),
+    path("window/intake/<uuid:ref>/<slug:section_key>/", counter.section, name="intake_section"),
 ]

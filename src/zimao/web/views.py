@@ -14,12 +14,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from zimao.cases import services as cases
 from zimao.catalog import services as catalog
 from zimao.core import audit, throttle
-from zimao.core.errors import NotFound
+from zimao.core.errors import BusinessError, NotFound
 from zimao.core.protected import mask_phone
 from zimao.permits import catalogue as permit_catalogue
 from zimao.portal.pages import login_required, not_found, page
@@ -29,8 +29,33 @@ ESTABLISHMENT = "QYKB-001"
 
 
 class LoginView(auth_views.LoginView):
+    """Log in; then where the person works: officers on their workbench, applicants on their
+    applications — unless a safe ``next`` says otherwise (Django's own host and scheme check)."""
+
     template_name = "web/login.html"
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        return landing_url(self.request.user)
+
+
+def landing_url(user) -> str:
+    """Where a person lands after logging in: officers (reviewers, window clerks, administrators,
+    customs) on the workbench; the bonded zone's customs officers and gate keepers on the bonded
+    zone; staff without an officer record on the administration; everyone else on their
+    applications."""
+    from django.apps import apps
+
+    if catalog.officer_of(user) is not None:
+        return reverse("web:workbench")
+    if apps.is_installed("zimao.bonded"):
+        from zimao.bonded import access
+
+        if access.is_customs(user) or access.is_gate(user):
+            return reverse("bonded:home")
+    if user.is_staff:
+        return reverse("admin:index")
+    return reverse("web:cases")
 
 
 def _establishment():
@@ -150,3 +175,55 @@ def material(request, token):
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+CLAIM_KEY = "zimao.claim"  # the profile a claim code went to (0 when none did), in the session
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def claim(request):
+    """Claim the account a window clerk opened (认领账户): identity number and phone, a code by
+    text message, then a username and password. The page answers the same whether or not such an
+    account exists, so it tells nobody who has one."""
+    from zimao.web import intake
+    from zimao.web.forms import ClaimForm
+
+    if request.user.is_authenticated:
+        return redirect(landing_url(request.user))
+    step = "claim" if CLAIM_KEY in request.session else "find"
+    form = ClaimForm(request.POST if request.POST.get("step") == "claim" else None)
+    status = 200
+    if request.method == "POST" and request.POST.get("step") == "find":
+        address = throttle.client_address(request)
+        if not throttle.registration_allowed(address):
+            messages.error(request, throttle.REGISTRATION_MESSAGE)
+            return render(request, "web/claim.html", {"step": "find", "form": form}, status=429)
+        throttle.record_registration(address)
+        request.session[CLAIM_KEY] = (
+            intake.request_claim(request.POST.get("id_number", ""), request.POST.get("phone", "")) or 0
+        )
+        return redirect("web:claim")
+    if request.method == "POST" and step == "claim" and request.POST.get("step") == "claim":
+        if form.is_valid():
+            try:
+                intake.complete_claim(
+                    request.session.get(CLAIM_KEY),
+                    form.cleaned_data["code"],
+                    form.cleaned_data["username"],
+                    form.cleaned_data["password1"],
+                )
+            except BusinessError as exc:
+                from zimao.web.present import problem_message
+
+                form.add_error("code", problem_message(exc.problems[0]))
+            else:
+                request.session.pop(CLAIM_KEY, None)
+                messages.success(
+                    request, _("Your account is yours now. Log in with the username and password you chose.")
+                )
+                return redirect("web:login")
+        status = 422
+    if request.method == "POST" and request.POST.get("step") == "restart":
+        request.session.pop(CLAIM_KEY, None)
+        return redirect("web:claim")
+    return render(request, "web/claim.html", {"step": step, "form": form}, status=status)

@@ -163,7 +163,7 @@ def test_nav_links_per_role(client, zone):
 
     assert links(zone.applicant) == {"cases", "permits", "trade"}
     assert links(zone.reviewer) == {"workbench", "post_checks"}
-    assert links(zone.clerk) == {"workbench", "window", "ratings", "post_checks"}
+    assert links(zone.clerk) == {"workbench", "window", "intake", "ratings", "post_checks"}
     assert links(zone.admin) == {"workbench", "window", "ratings", "post_checks", "dashboard", "admin"}
 
 
