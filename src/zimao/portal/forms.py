@@ -6,6 +6,8 @@ checkboxes for many, a text box with the right keyboard for numbers.
 
 from __future__ import annotations
 
+import json
+
 from django.utils.translation import gettext
 
 from zimao.catalog import forms as engine
@@ -44,6 +46,10 @@ def widget_for(field: dict) -> str:
         return "select"
     if kind == "date":
         return "date"
+    if kind == "table":
+        return "table"
+    if kind == "json":
+        return "textarea"
     return "text"
 
 
@@ -52,7 +58,61 @@ AUTOCOMPLETE = {"phone": "tel"}
 
 
 def empty_value(field: dict):
-    return [] if field.get("type") == "multichoice" else ""
+    return [] if field.get("type") in ("multichoice", "table") else ""
+
+
+SPARE_ROWS = 2  # blank rows a table offers below its answers (no script needed to add one)
+
+
+def cell_name(key: str, row: int, column: str) -> str:
+    """The POST name of a table cell: ``goods[0].quantity``."""
+    return f"{key}[{row}].{column}"
+
+
+def _read_table(field: dict, post) -> list[dict]:
+    """The rows of a table field from a POST, in order, blank rows left out."""
+    key, columns = field["key"], [c["key"] for c in field.get("columns", [])]
+    rows = []
+    for i in range(int(field.get("max_rows", 50)) + SPARE_ROWS):
+        row = {c: (post.get(cell_name(key, i, c)) or "").strip() for c in columns}
+        if any(row.values()):
+            rows.append({c: v for c, v in row.items() if v != ""})
+    return rows
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _table_rows(field: dict, value) -> list[dict]:
+    """What the template draws for a table: the rows answered, then blank rows to add more."""
+    key = field["key"]
+    answered = [r for r in (value if isinstance(value, list) else []) if isinstance(r, dict)]
+    high = int(field.get("max_rows", 50))
+    count = min(high, max(len(answered) + SPARE_ROWS, int(field.get("min_rows", 1))))
+    rows = []
+    for i in range(max(count, len(answered))):
+        row = answered[i] if i < len(answered) else {}
+        cells = []
+        for column in field.get("columns", []):
+            kind = column.get("type", "text")
+            name = cell_name(key, i, column["key"])
+            cells.append(
+                {
+                    "name": name,
+                    "id": dom_id(name),
+                    "header_id": dom_id(f"{key}.{column['key']}") + "-head",
+                    "widget": "textarea" if kind == "json" else ("date" if kind == "date" else "text"),
+                    "inputmode": INPUT_MODES.get(kind, ""),
+                    "value": _cell_text(row.get(column["key"])),
+                }
+            )
+        rows.append({"number": i + 1, "id": dom_id(f"{key}[{i}]") + "-row", "cells": cells})
+    return rows
 
 
 def read_post(section: dict, post, saved: dict) -> tuple[dict, dict]:
@@ -66,6 +126,8 @@ def read_post(section: dict, post, saved: dict) -> tuple[dict, dict]:
         key, kind = field["key"], field.get("type", "text")
         if kind == "multichoice":
             raw = [v for v in post.getlist(key) if v]
+        elif kind == "table":
+            raw = _read_table(field, post)
         elif kind == "bool":
             # An unticked box is "no"; for a box that must be ticked, it is "not answered".
             raw = "true" if post.get(key) else ("" if field.get("required") else "false")
@@ -106,6 +168,9 @@ def bound_fields(
                 masked = stored.get("masked", "")
             stored = None
         value = typed[key] if typed is not None and key in typed else stored
+        table = _table_rows(field, value) if widget == "table" else []
+        if kind == "json" and isinstance(value, (dict, list)):
+            value = _cell_text(value)
         if isinstance(value, dict):
             value = ""
         if widget == "checkboxes":
@@ -141,6 +206,17 @@ def bound_fields(
                 "maxlength": field.get("max_length") if kind in ("text", "textarea") else None,
                 "masked": masked,
                 "error": errors.get(key, ""),
+                "columns": [
+                    {
+                        "label": bi(c, "label") or c["key"],
+                        "required": bool(c.get("required")),
+                        "id": dom_id(f"{key}.{c['key']}") + "-head",
+                    }
+                    for c in field.get("columns", [])
+                ]
+                if widget == "table"
+                else [],
+                "rows": table,
             }
         )
     return out
@@ -186,6 +262,15 @@ def summary_data(form: dict, data: dict) -> dict:
             value = f"{labels[value]}（{value}）" if value in labels else value
         elif kind == "bool":
             value = gettext("Yes") if value is True else gettext("No")
+        elif kind == "table" and isinstance(value, list):
+            keys = [c["key"] for c in field.get("columns", [])]
+            value = "；".join(
+                f"{i}. " + " · ".join(_cell_text(row[k]) for k in keys if row.get(k) not in (None, ""))
+                for i, row in enumerate(value, 1)
+                if isinstance(row, dict)
+            )
+        elif kind == "json":
+            value = _cell_text(value)
         out.setdefault(section["key"], {})[field["key"]] = value
     return out
 
