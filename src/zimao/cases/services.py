@@ -1400,6 +1400,31 @@ def create_follow_up_task(
         return task
 
 
+def add_follow_up_output(case_number: str, output: dict, actor="system") -> Case:
+    """A result issued after the case's own — 后续证照, e.g. a certified true copy (副本) of a
+    certificate: appended to the case's outputs once (by ``identifier``) and recorded in its
+    history. Only a case that issued its result gains one."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(number=case_number)
+        if case.status not in (S.ISSUED, S.DELIVERED):
+            raise Conflict(
+                Problem(
+                    "status",
+                    "invalid_transition",
+                    "办件尚未出证，不能出具后续证照",
+                    "A case that has not issued its result cannot issue a follow-up one",
+                )
+            )
+        if any(o.get("identifier") == output.get("identifier") for o in case.outputs):
+            return case
+        case.outputs = [*case.outputs, output]
+        _save_case(case, ["outputs", "updated_at"])
+        audit.record(
+            actor, "case.output_added", case, after={"identifier": output.get("identifier"), "kind": output.get("kind")}
+        )
+        return case
+
+
 def get_task_for(user, task_id: int) -> Task:
     """A task the officer's department works on (any task for an administrator); "not found" for
     anyone else, the same answer as for a task that does not exist."""

@@ -122,6 +122,7 @@ ACTION_WORDS = {
     "case.rated": ("申请人评价", "Rated by the applicant"),
     "case.rating_follow_up": ("整改回访", "Follow-up answer after rectification"),
     "case.overdue": ("超过承诺时限", "Past the promised date"),
+    "case.output_added": ("出具后续证照", "Follow-up result issued"),
 }
 
 

@@ -586,6 +586,7 @@ def invalidate(number: str, user, reason: str) -> Certificate:
 
             if licences.get_credential(cert.credential_identifier).status != "revoked":
                 licences.revoke(cert.credential_identifier, reason, user)
+            case_service().revoke_true_copies(cert, reason, user)
         audit.record(
             user, "coo.invalidate", cert, before={"status": S.ISSUED}, after={"status": S.INVALIDATED, "reason": reason}
         )

@@ -543,3 +543,24 @@ def test_applying_through_the_service_function_makes_a_case_like_the_pages(trade
     case.refresh_from_db()
     assert refused.status == "refused" and refused.refusal_reason == "发票与货物不符"
     assert case.status == "refused" and case.closed_reason == "发票与货物不符"
+
+
+def test_a_true_copy_is_a_follow_up_output_of_the_case_in_the_licence_store(trade):
+    """副本 on the engine: the copy is a credential of the same case (same number and validity),
+    listed among the case's outputs; invalidating the original revokes the copy too."""
+    from zimao.cases.models import Case
+    from zimao.licences import services as licences
+
+    cert = services.issue(apply(trade).reference, trade.coo)
+    copy = services.request_true_copy(trade.applicant, cert.number, "The original was lost in the mail")
+    services.issue_true_copy(copy.reference, trade.coo)
+    case = Case.objects.get(number=cert.case_number)
+    kinds = [o["kind"] for o in case.outputs]
+    assert kinds == ["rcep_certificate_of_origin", "rcep_certificate_true_copy"]
+    (cred,) = licences.credentials_of_case(case.number, "rcep_certificate_true_copy")
+    assert cred.subject["number"] == cert.number and cred.subject["true_copy_of"] == cert.credential_identifier
+    assert cred.valid_until == cert.valid_until and licences.verify(cred.identifier).status == "valid"
+    assert licences.get_credential(case.outputs[1]["identifier"]) == cred
+
+    services.invalidate(cert.number, trade.coo, "replaced by a corrected certificate")
+    assert licences.get_credential(cred.identifier).status == "revoked"
