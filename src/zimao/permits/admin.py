@@ -1,5 +1,6 @@
-"""Admin for permits: look-up only. Commitments are signed by applicants, checks are recorded
-through ``zimao.permits.services`` (which revokes and audits); nothing is edited here."""
+"""Admin for permits. Commitments, checks, credit records and activity notes are look-up only:
+commitments are signed by applicants, checks recorded through ``zimao.permits.services`` (which
+revokes and audits). The business-scope activities (经营范围) are catalogue data and editable."""
 
 from django.contrib import admin
 
