@@ -158,3 +158,42 @@ def test_a_walk_in_applies_at_the_counter_and_follows_the_case_online(page, zone
     expect(page.locator("#case-status")).to_have_text("已办结")
     expect(page.locator("main")).to_contain_text("由窗口工作人员clerk代办")
     assert page.console_errors == []
+
+
+def test_an_account_registered_online_without_identity_number_gets_it_at_the_window(page, zone):
+    """Registering online now asks for the identity number (a taken one is refused beside its
+    field); an older account without one is found at the window by phone, and the number is
+    added with the code sent to that phone. axe-core on each changed page state."""
+    from django.contrib.auth import get_user_model
+
+    from zimao.web.intake import phone_fields
+    from zimao.web.models import Profile
+
+    page.goto("/register/")
+    page.fill("#id_username", "someone")
+    page.fill("#id_first_name", "钱二")
+    page.fill("#id_id_number", "11010519491231002X")  # the demo applicant's
+    page.fill("#id_password1", NEW_PASSWORD)
+    page.fill("#id_password2", NEW_PASSWORD)
+    page.click("#register-submit")
+    expect(page.locator("#id_id_number-error")).to_contain_text("该身份证号码不能用于开立新账户")
+    assert_accessible(page, context="register, identity number taken")
+
+    early = get_user_model().objects.create_user("early", password=NEW_PASSWORD, first_name="孙小美")
+    Profile.objects.create(user=early, **phone_fields("13712345678"))
+    log_in(page, "clerk")
+    page.click("[data-nav='intake']")
+    page.fill("#f-id_number", "440524199001010018")
+    page.click("#find-applicant")
+    page.fill("#f-find_phone", "13712345678")
+    page.click("#find-by-phone")
+    expect(page.locator("#phone-accounts")).to_contain_text("孙**")
+    expect(page.locator("#phone-accounts")).to_contain_text("137****5678")
+    assert_accessible(page, context="intake accounts found by phone")
+    page.click("#send-attach-1")
+    expect(page.locator("#attach-sent")).to_be_visible()
+    assert_accessible(page, context="intake attach code")
+    page.fill("#f-code", last_code("13712345678", "intake.attach"))
+    page.click("#attach-id")
+    expect(page.locator("#applicant-id")).to_have_text("4405**********0018")
+    assert page.console_errors == []

@@ -126,6 +126,7 @@ def test_a_new_applicant_starts_a_company_and_opens_the_licence(browser_page, zo
     page.goto("/register/")
     page.fill("#id_username", "zhangsan")
     page.fill("#id_first_name", "张三")
+    page.fill("#id_id_number", "440524199001010018")
     page.fill("#id_phone", "13912345678")
     page.fill("#id_password1", NEW_PASSWORD)
     page.fill("#id_password2", NEW_PASSWORD)

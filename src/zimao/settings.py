@@ -183,6 +183,8 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # Uploaded but not (yet) attached to a case: at most this many bytes per user, kept this long.
 UNATTACHED_UPLOAD_QUOTA_BYTES = int(os.environ.get("ZIMAO_UNATTACHED_QUOTA_BYTES", 30 * 1024 * 1024))
 UNATTACHED_UPLOAD_RETENTION_HOURS = int(os.environ.get("ZIMAO_UNATTACHED_RETENTION_HOURS", 72))
+# Counter intakes (前台综合受理) never confirmed are deleted, with their scans, after this many hours.
+INTAKE_RETENTION_HOURS = int(os.environ.get("ZIMAO_INTAKE_RETENTION_HOURS", 24))
 # Longest request target (path + query) Django answers; longer gets a bilingual 414. gunicorn's
 # own limit (``zimao serve``: --limit-request-line) is above it; beyond that gunicorn answers 414.
 MAX_REQUEST_TARGET = 4096

@@ -50,6 +50,15 @@ def appointment_date() -> str:
     return (timezone.localdate() + timedelta(days=30)).isoformat()
 
 
+def resident_id(serial: int) -> str:
+    """A valid resident identity number (GB 11643 check character) for test person ``serial``
+    (1–999), distinct from the demo people's."""
+    from zimao.core.identifiers import id_check_char
+
+    first17 = f"44052419900101{serial:03d}"
+    return first17 + id_check_char(first17)
+
+
 def application(trade_name: str = "智远", **sections) -> dict:
     data = copy.deepcopy(BASE_APPLICATION)
     data["name"]["trade_name"] = trade_name

@@ -214,6 +214,11 @@ PAGES: dict[str, list[Check]] = {
     "web:claim": [Check(PUBLIC), Check(PUBLIC, "POST", data={"step": "find", "id_number": w.RAW_ID, "phone": "1"})],
     "web:intake": [Check(WINDOW_CLERK), Check(WINDOW_CLERK, "POST", data={"id_number": w.RAW_ID})],
     "web:intake_applicant": [Check(WINDOW_CLERK, "POST", data={"name": "赵六", "phone": "13912345678"})],
+    "web:intake_phone": [Check(WINDOW_CLERK, "POST", data={"phone": "13912345678"})],
+    "web:intake_attach": [
+        Check(WINDOW_CLERK, "POST", data={"account": "1"}),
+        Check(WINDOW_CLERK, "POST", data={"action": "confirm", "code": "000000"}),
+    ],
     "web:intake_start": [Check(WINDOW_CLERK, "POST", data={"service": "QYKB-001"})],
     "web:intake_tasks": [Check(WINDOW_CLERK, args=INTAKE, setup=_intake)],
     "web:intake_section": [Check(WINDOW_CLERK, args={**INTAKE, "section_key": "name"}, setup=_intake)],

@@ -46,7 +46,13 @@ def test_passwords_are_hashed_with_argon2(world, settings):
     assert get_hasher().algorithm == "argon2"
     response = Client().post(
         "/register/",
-        {"username": "hashed", "first_name": "钱八", "password1": "a-Long-passw0rd!", "password2": "a-Long-passw0rd!"},
+        {
+            "username": "hashed",
+            "first_name": "钱八",
+            "id_number": "440524199001010018",
+            "password1": "a-Long-passw0rd!",
+            "password2": "a-Long-passw0rd!",
+        },
     )
     assert response.status_code == 302
     from django.contrib.auth import get_user_model
@@ -130,11 +136,14 @@ def test_one_address_guessing_across_many_usernames_is_refused(world, settings):
 
 
 def _register(client, username, address="203.0.113.9"):
+    from zimao.testing import resident_id
+
     return client.post(
         "/register/",
         {
             "username": username,
             "first_name": "张三",
+            "id_number": resident_id(int(username[-1]) + 100),
             "phone": "",
             "password1": "a-Long-passphrase-2026",
             "password2": "a-Long-passphrase-2026",
@@ -381,6 +390,7 @@ def test_identity_and_phone_numbers_are_encrypted_at_rest(world):
         {
             "username": "newcomer",
             "first_name": "赵六",
+            "id_number": "110105198001010024",
             "phone": RAW_PHONE,
             "password1": "a-Long-passw0rd!",
             "password2": "a-Long-passw0rd!",
@@ -391,6 +401,7 @@ def test_identity_and_phone_numbers_are_encrypted_at_rest(world):
     for table, value in _every_stored_value():
         cells += 1
         assert RAW_ID not in value and RAW_PHONE not in value, f"{table} holds a plain personal number"
+        assert "110105198001010024" not in value, f"{table} holds the registered identity number in plain"
     assert cells > 500
     from zimao.web.models import Profile
 
@@ -438,6 +449,7 @@ def test_personal_numbers_are_masked_in_every_page_of_the_journey_and_in_the_log
             {
                 "username": "journey",
                 "first_name": "周七",
+                "id_number": "320102198505050038",
                 "phone": RAW_PHONE,
                 "password1": "a-Long-passw0rd!",
                 "password2": "a-Long-passw0rd!",

@@ -32,7 +32,7 @@ from zimao.cases.workflow import (
 from zimao.catalog import forms, plugins, process
 from zimao.catalog import services as catalog
 from zimao.catalog.models import Department, Officer
-from zimao.core import audit, calendar, events, sequences
+from zimao.core import audit, calendar, events, idempotency, sequences
 from zimao.core.errors import BusinessError, Conflict, Problem, forbidden, not_found
 from zimao.core.uploads import check_upload
 
@@ -240,29 +240,20 @@ def submit(
 
 def request_fingerprint(service_code, data, materials, delivery_method, mail_address) -> str:
     """SHA-256 of what was asked, so a key reused for a *different* request is told apart."""
-    import hashlib
-    import json
-
-    body = {
-        "service": service_code,
-        "data": data or {},
-        "materials": materials or {},
-        "delivery_method": delivery_method,
-        "mail_address": (mail_address or "").strip(),
-    }
-    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str, ensure_ascii=True).encode()).hexdigest()
+    return idempotency.fingerprint(
+        {
+            "service": service_code,
+            "data": data or {},
+            "materials": materials or {},
+            "delivery_method": delivery_method,
+            "mail_address": (mail_address or "").strip(),
+        }
+    )
 
 
 def _same_request(existing: Case, fingerprint: str) -> Case:
     """The IETF idempotency-key draft: a key reused with another body is a client error (422)."""
-    if fingerprint and existing.idempotency_fingerprint and existing.idempotency_fingerprint != fingerprint:
-        raise BusinessError.of(
-            "Idempotency-Key",
-            "key_reused",
-            "该幂等键已用于另一份不同的申请，请为新申请使用新的键",
-            "This Idempotency-Key was used for a different request; use a new key for a new request",
-            status=422,
-        )
+    idempotency.same_request(existing.idempotency_fingerprint, fingerprint)
     return existing
 
 

@@ -168,3 +168,48 @@ def all_divisions(on: date | None = None) -> list[Division]:
     if on is None:
         return [d for divs in _table().values() for d in divs]
     return [d for code in sorted(_table()) if (d := lookup(code, on)) is not None]
+
+
+# Province-level short names 简称 (printed at the head of many licence numbers, e.g. 豫) and the
+# ISO 3166-2:CN subdivision letters, by the first two digits of the GB/T 2260 code.
+PROVINCE_SHORT = {
+    "11": ("京", "BJ"),
+    "12": ("津", "TJ"),
+    "13": ("冀", "HE"),
+    "14": ("晋", "SX"),
+    "15": ("蒙", "NM"),
+    "21": ("辽", "LN"),
+    "22": ("吉", "JL"),
+    "23": ("黑", "HL"),
+    "31": ("沪", "SH"),
+    "32": ("苏", "JS"),
+    "33": ("浙", "ZJ"),
+    "34": ("皖", "AH"),
+    "35": ("闽", "FJ"),
+    "36": ("赣", "JX"),
+    "37": ("鲁", "SD"),
+    "41": ("豫", "HA"),
+    "42": ("鄂", "HB"),
+    "43": ("湘", "HN"),
+    "44": ("粤", "GD"),
+    "45": ("桂", "GX"),
+    "46": ("琼", "HI"),
+    "50": ("渝", "CQ"),
+    "51": ("川", "SC"),
+    "52": ("贵", "GZ"),
+    "53": ("云", "YN"),
+    "54": ("藏", "XZ"),
+    "61": ("陕", "SN"),
+    "62": ("甘", "GS"),
+    "63": ("青", "QH"),
+    "64": ("宁", "NX"),
+    "65": ("新", "XJ"),
+    "71": ("台", "TW"),
+    "81": ("港", "HK"),
+    "82": ("澳", "MO"),
+}
+
+
+def province_short(code: str) -> tuple[str, str]:
+    """(简称, ISO 3166-2 letters) of the province a division code belongs to; ("", "") if unknown."""
+    return PROVINCE_SHORT.get((code or "")[:2], ("", ""))

@@ -184,13 +184,16 @@ def subject_fields(subject: dict, *, masked: bool, holder: Credential | None = N
         for key, same in (("name", holder.holder_name), ("uscc", holder.holder_uscc)):
             if data.get(key) == same:
                 data.pop(key)
-    # PostgreSQL's jsonb does not keep key order, so print the known fields in licence order.
-    order = list(FIELD_LABELS)
+    # A document may name its own fields and their order (``_labels``: [key, zh, en] rows, e.g. a
+    # permit kind's catalogue entry); PostgreSQL's jsonb does not keep key order, so print the
+    # known fields in licence order, the document's own after them in its order.
+    own = {row[0]: (row[1], row[2]) for row in (subject or {}).get("_labels") or [] if len(row) == 3}
+    order = list(FIELD_LABELS) + [k for k in own if k not in FIELD_LABELS]
     keys = sorted(data, key=lambda k: (order.index(k) if k in order else len(order), str(k)))
     rows = []
     for key in keys:
         value = data[key]
-        zh, en = FIELD_LABELS.get(key, (key, key.replace("_", " ").capitalize()))
+        zh, en = own.get(key) or FIELD_LABELS.get(key, (key, key.replace("_", " ").capitalize()))
         rows.append({"key": key, "label_zh": zh, "label_en": en, "value": value})
     return rows
 

@@ -393,50 +393,50 @@ def issuing_authority(item: ServiceItem):
     return zone.authority_for(item.department.code)
 
 
-def food_permit_number(form_code: str, division: str) -> str:
-    """食品经营许可证编号 (SAMR Order 78 art. 27): ``JY`` + 1 主体业态 + 6 division (province,
-    city, county) + 6 serial + 1 check. The check algorithm is not published: ISO 7064 MOD 11,10
-    over the 13 digits stands in (see docs/documents.md)."""
-    from zimao.core import sequences
-
-    serial = sequences.next_value(f"permits.jy.{form_code}{division}")
-    body = f"{form_code}{division}{serial % 1_000_000:06d}"
-    p = 10
-    for ch in body:
-        s = (p + int(ch)) % 10 or 10
-        p = (2 * s) % 11
-    return f"JY{body}{(11 - p) % 10}"
-
-
 def _document_fields(item: ServiceItem, entity, ctx, authority) -> dict:
     """The kind's own printed fields, as its catalogue entry lists them (``permit.fields``):
     ``{"key", "from": form path | "value": constant | "source": authority/legal_representative/address}``,
-    with ``words``: a form choice → printed words; and its number scheme (``permit.number``)."""
+    with ``words`` (a form choice → printed words), ``suffix`` (e.g. 万元) and ``label_zh``/``label_en``
+    (the words the document prints; a spec with labels only relabels a common field, such as
+    ``permit_scope`` printed as 经营范围). Its number follows ``permit.number`` (``numbers``).
+    Labels and their order travel in the subject as ``_labels`` (not printed as a field)."""
+    from zimao.catalog import zone
     from zimao.catalog.process import lookup
+    from zimao.permits import numbers
 
     cfg = catalogue.facts(item).permit
     sources = {"authority": authority.name_zh, "legal_representative": entity.legal_rep_name, "address": entity.address}
     out = {}
+    labels = []
     for spec in cfg.get("fields", []):
+        if spec.get("label_zh"):
+            labels.append([spec["key"], spec["label_zh"], spec.get("label_en") or spec["label_zh"]])
         if "value" in spec:
             value = spec["value"]
         elif "source" in spec:
             value = sources.get(spec["source"], "")
-        else:
-            value = lookup(ctx.data, spec.get("from", ""))
+        elif "from" in spec:
+            value = lookup(ctx.data, spec["from"])
             if spec.get("words") and value in spec["words"]:
                 value = spec["words"][value]
             elif value not in (None, ""):
                 value = _choice_label(item, spec["from"], value)
+        else:
+            continue  # a label only
         if value not in (None, ""):
-            out[spec["key"]] = value
-    number = cfg.get("number") or {}
-    if number.get("scheme") == "JY":
-        chosen = lookup(ctx.data, number.get("form_code_from", ""))
-        code = (number.get("form_codes") or {}).get(chosen, "1")
-        from zimao.catalog import zone
-
-        out["permit_number"] = food_permit_number(code, zone.current().division)
+            out[spec["key"]] = f"{value}{spec['suffix']}" if spec.get("suffix") else value
+    number = cfg.get("number") or numbers.GENERIC
+    form_answer = lookup(ctx.data, number["form_code_from"]) if number.get("form_code_from") else None
+    out["permit_number"] = numbers.render(
+        number, division=zone.current().division, today=timezone.localdate(), form_answer=form_answer
+    )
+    default = (
+        ("备案编号", "Filing number")
+        if catalogue.reform_mode(item) == ReformMode.FILING
+        else ("许可证编号", "Permit number")
+    )
+    labels.insert(0, ["permit_number", number.get("label_zh", default[0]), number.get("label_en", default[1])])
+    out["_labels"] = labels
     return out
 
 

@@ -95,6 +95,9 @@ class Certificate(models.Model):
     departure_date = models.DateField()
     data = models.JSONField(help_text="the application as submitted, with the engine's determinations")
     idempotency_key = models.CharField(max_length=64, blank=True, default="")
+    idempotency_fingerprint = models.CharField(
+        max_length=64, blank=True, default="", help_text="SHA-256 of the request that carried the idempotency key"
+    )
     submitted_at = models.DateTimeField()
     due_date = models.DateField(null=True, blank=True, help_text="promised date of decision (working days)")
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -259,6 +262,9 @@ class OriginDeclaration(models.Model):
     jws = models.TextField()
     kid = models.CharField(max_length=64)
     idempotency_key = models.CharField(max_length=64, blank=True, default="")
+    idempotency_fingerprint = models.CharField(
+        max_length=64, blank=True, default="", help_text="SHA-256 of the request that carried the idempotency key"
+    )
 
     class Meta:
         ordering = ["-completed_at", "-id"]
@@ -303,6 +309,9 @@ class TradeDeclaration(models.Model):
     data = models.JSONField()
     agencies = models.JSONField(default=list)
     idempotency_key = models.CharField(max_length=64, blank=True, default="")
+    idempotency_fingerprint = models.CharField(
+        max_length=64, blank=True, default="", help_text="SHA-256 of the request that carried the idempotency key"
+    )
     submitted_at = models.DateTimeField()
 
     class Meta:

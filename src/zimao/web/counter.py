@@ -25,6 +25,8 @@ from zimao.web import intake as counter
 from zimao.web.applicant import _section_problems
 
 PERSON_KEY = "zimao.intake.person"  # the identity number being served, encrypted, in the clerk's session
+PHONE_KEY = "zimao.intake.phone"  # the phone an account without identity number was looked for by, encrypted
+ATTACH_KEY = "zimao.intake.attach"  # the account an attach code went to
 
 
 def window_clerk_only(view):
@@ -41,8 +43,8 @@ def window_clerk_only(view):
     return wrapper
 
 
-def _person(request) -> str:
-    token = request.session.get(PERSON_KEY) or ""
+def _person(request, key: str = PERSON_KEY) -> str:
+    token = request.session.get(key) or ""
     try:
         return protected.decrypt_text(token) if token else ""
     except ValueError:
@@ -67,7 +69,8 @@ def _services():
 @require_http_methods(["GET", "HEAD", "POST"])
 def find(request):
     if request.GET.get("restart"):
-        request.session.pop(PERSON_KEY, None)
+        for key in (PERSON_KEY, PHONE_KEY, ATTACH_KEY):
+            request.session.pop(key, None)
         return redirect("web:intake")
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -77,13 +80,18 @@ def find(request):
             errors = field_errors(exc)
         else:
             request.session[PERSON_KEY] = protected.encrypt_text(number)
+            request.session.pop(PHONE_KEY, None)
+            request.session.pop(ATTACH_KEY, None)
             return redirect("web:intake")
     return _find_page(request, errors=errors, status=422 if errors else 200)
 
 
-def _find_page(request, *, errors=None, form=None, status=200):
+def _find_page(request, *, errors=None, form=None, status=200, phone_in_use=False):
     number = _person(request) if not errors or "id_number" not in errors else ""
     profile = counter.find_applicant(number) if number else None
+    phone = _person(request, PHONE_KEY) if number and profile is None else ""
+    candidates = counter.accounts_without_id(phone) if phone else []
+    attach = next((c for c in candidates if c.pk == request.session.get(ATTACH_KEY)), None)
     return render(
         request,
         "web/intake/find.html",
@@ -92,6 +100,19 @@ def _find_page(request, *, errors=None, form=None, status=200):
             "masked": protected.mask_id_number(number) if number else "",
             "profile": profile,
             "services": _services() if profile else [],
+            "phone_searched": bool(phone),
+            "candidates": [
+                {
+                    "pk": c.pk,
+                    "name": counter.masked_name(c.user.first_name),
+                    "phone": c.phone_masked,
+                    "since": c.created_at,
+                }
+                for c in candidates
+            ],
+            "attach": attach,
+            "phone_in_use": phone_in_use,
+            "code_minutes": int(counter.CODE_TTL.total_seconds() // 60),
             "errors": errors or {},
             "form": form or {},
             "error_list": [{"href": f"#f-{k}", "message": v} for k, v in (errors or {}).items()],
@@ -109,12 +130,76 @@ def register_applicant(request):
         return redirect("web:intake")
     try:
         counter.create_applicant(
-            request.user, name=request.POST.get("name", ""), id_number=number, phone=request.POST.get("phone", "")
+            request.user,
+            name=request.POST.get("name", ""),
+            id_number=number,
+            phone=request.POST.get("phone", ""),
+            phone_shared=request.POST.get("phone_shared") == "1",
         )
     except BusinessError as exc:
-        return _find_page(request, errors=field_errors(exc), form=request.POST, status=exc.status)
+        return _find_page(
+            request,
+            errors=field_errors(exc),
+            form=request.POST,
+            status=exc.status,
+            phone_in_use=any(p.code == "in_use" for p in exc.problems),
+        )
     messages.success(request, _("The applicant's account has been opened."))
     return redirect("web:intake")
+
+
+@page
+@window_clerk_only
+@require_POST
+def find_by_phone(request):
+    """No account holds the identity number: look for one registered online with the applicant's
+    phone and no identity number yet (shown masked)."""
+    if not _person(request):
+        return redirect("web:intake")
+    try:
+        phone = counter.checked_phone(request.POST.get("phone", ""))
+    except BusinessError as exc:
+        return _find_page(request, errors=_attach_errors(exc), status=exc.status)
+    request.session[PHONE_KEY] = protected.encrypt_text(phone)
+    request.session.pop(ATTACH_KEY, None)
+    return redirect("web:intake")
+
+
+@page
+@window_clerk_only
+@require_POST
+def attach(request):
+    """Send the code to the account's own phone (``send``), then attach the identity number being
+    served once the holder gives the code (``confirm``): a clerk cannot attach a number to a
+    stranger's account."""
+    number, phone = _person(request), _person(request, PHONE_KEY)
+    if not number or not phone:
+        return redirect("web:intake")
+    try:
+        if request.POST.get("action") == "confirm":
+            counter.attach_id(
+                request.user, request.session.get(ATTACH_KEY), phone, number, request.POST.get("code", "")
+            )
+            for key in (PHONE_KEY, ATTACH_KEY):
+                request.session.pop(key, None)
+            messages.success(request, _("The identity number is now on the applicant's account."))
+        else:
+            try:
+                profile_id = int(request.POST.get("account", ""))
+            except ValueError:
+                profile_id = None
+            profile = counter.send_attach_code(request.user, profile_id, phone)
+            request.session[ATTACH_KEY] = profile.pk
+    except BusinessError as exc:
+        return _find_page(request, errors=_attach_errors(exc), status=exc.status)
+    return redirect("web:intake")
+
+
+def _attach_errors(exc: BusinessError) -> dict:
+    """The phone search's and the attach form's errors, keyed by their own fields on the page
+    (the open-an-account form below has a phone field too)."""
+    names = {"phone": "find_phone", "id_number": "attach_id"}
+    return {names.get(k, k): v for k, v in field_errors(exc).items()}
 
 
 @page

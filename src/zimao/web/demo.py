@@ -108,19 +108,10 @@ def ensure_users() -> int:
 
 
 def _ensure_profile(user, id_number: str, phone: str) -> None:
-    from zimao.core import protected
+    from zimao.web.intake import identity_fields, phone_fields
     from zimao.web.models import Profile
 
-    Profile.objects.update_or_create(
-        user=user,
-        defaults={
-            "phone": phone,
-            "phone_masked": protected.mask_phone(phone),
-            "id_number": id_number,
-            "id_masked": protected.mask_id_number(id_number),
-            "id_digest": protected.lookup_digest(id_number),
-        },
-    )
+    Profile.objects.update_or_create(user=user, defaults={**phone_fields(phone), **identity_fields(id_number)})
 
 
 def load() -> dict:

@@ -32,9 +32,21 @@ from zimao.portal.forms import (  # noqa: F401
 
 
 class RegisterForm(UserCreationForm):
-    """A new applicant's account: username, name, an optional phone, the password twice."""
+    """A new applicant's account: username, name, identity number (one account per number; optional,
+    since foreign, Hong Kong, Macao and Taiwan applicants hold no resident identity card), an
+    optional phone, the password twice."""
 
     first_name = djforms.CharField(label=_("Your name"), max_length=150, help_text=_("As on your identity document."))
+    id_number = djforms.CharField(
+        label=_("Your identity number"),
+        max_length=24,
+        required=False,
+        help_text=_(
+            "18 characters, from your resident identity card; leave it empty if you hold none (foreign, Hong "
+            "Kong, Macao or Taiwan applicants). One account per identity number: the service window finds your "
+            "account by it. It is stored encrypted and shown masked."
+        ),
+    )
     phone = djforms.CharField(
         label=_("Mobile phone (optional)"),
         max_length=20,
@@ -53,6 +65,17 @@ class RegisterForm(UserCreationForm):
         if not name:
             raise djforms.ValidationError(_("Enter your name"), code="required")
         return name
+
+    def clean_id_number(self):
+        from zimao.core.identifiers import validate_id_number
+        from zimao.web.present import problem_message
+
+        if not (self.cleaned_data.get("id_number") or "").strip():
+            return ""  # no mainland identity card: the account is found by its phone at the window
+        result = validate_id_number(self.cleaned_data["id_number"], field_name="id_number")
+        if result.problems:
+            raise djforms.ValidationError(problem_message(result.problems[0]), code=result.problems[0].code)
+        return result.value
 
     def clean_phone(self):
         phone = (self.cleaned_data.get("phone") or "").strip().replace(" ", "")

@@ -65,8 +65,10 @@ def find_applicant(id_number: str) -> Profile | None:
     return Profile.objects.select_related("user").filter(id_digest=protected.lookup_digest(number)).first()
 
 
-def create_applicant(clerk, *, name: str, id_number: str, phone: str) -> Profile:
-    """Open an account for a walk-in applicant: no usable password until they claim it."""
+def create_applicant(clerk, *, name: str, id_number: str, phone: str, phone_shared: bool = False) -> Profile:
+    """Open an account for a walk-in applicant: no usable password until they claim it. When an
+    account registered online without an identity number uses the same phone, it is probably the
+    applicant's: refused (409) unless the clerk says it belongs to someone else (``phone_shared``)."""
     problems = []
     name = (name or "").strip()
     phone = (phone or "").strip().replace(" ", "")
@@ -98,18 +100,24 @@ def create_applicant(clerk, *, name: str, id_number: str, phone: str) -> Profile
                 "An account with this identity number already exists; find it instead",
                 status=409,
             )
+        if (
+            not phone_shared
+            and Profile.objects.filter(phone_digest=protected.lookup_digest(phone), id_digest="").exists()
+        ):
+            raise BusinessError.of(
+                "phone",
+                "in_use",
+                "有网上注册的账户使用该手机号码但未登记身份证号码：如是申请人本人的，请按手机号码查找并登记身份证号码；"
+                "如属他人，请勾选“该账户属于他人”后再开立",
+                "An account registered online uses this mobile number and has no identity number: if it is the "
+                "applicant's, find it by phone and add the number; if it is someone else's, tick "
+                "“That account is someone else's” and open the account",
+                status=409,
+            )
         user = get_user_model()(username=f"walkin-{uuid.uuid4().hex[:12]}", first_name=name)
         user.set_unusable_password()
         user.save()
-        profile = Profile.objects.create(
-            user=user,
-            phone=phone,
-            phone_masked=protected.mask_phone(phone),
-            id_number=number,
-            id_masked=protected.mask_id_number(number),
-            id_digest=digest,
-            at_counter=True,
-        )
+        profile = Profile.objects.create(user=user, **phone_fields(phone), **identity_fields(number), at_counter=True)
         audit.record(
             clerk,
             "user.registered_at_window",
@@ -121,6 +129,163 @@ def create_applicant(clerk, *, name: str, id_number: str, phone: str) -> Profile
 
 def profile_of(user) -> Profile | None:
     return Profile.objects.filter(user=user).first()
+
+
+# ---------------------------------------------------------------- identity and phone on file
+
+
+def identity_fields(number: str) -> dict:
+    """A checked identity number as ``Profile`` keeps it: encrypted, masked, and its keyed digest."""
+    return {
+        "id_number": number,
+        "id_masked": protected.mask_id_number(number),
+        "id_digest": protected.lookup_digest(number),
+    }
+
+
+def phone_fields(phone: str) -> dict:
+    """A phone number as ``Profile`` keeps it: encrypted, masked, and its keyed digest."""
+    if not phone:
+        return {"phone": "", "phone_masked": "", "phone_digest": ""}
+    return {"phone": phone, "phone_masked": protected.mask_phone(phone), "phone_digest": protected.lookup_digest(phone)}
+
+
+def id_number_taken(number: str) -> bool:
+    return Profile.objects.filter(id_digest=protected.lookup_digest(number)).exists()
+
+
+ID_TAKEN = (
+    "该身份证号码不能用于开立新账户。如您已有账户，请直接登录；如账户是在政务服务窗口为您开立的，请认领账户；"
+    "如有疑问，请携带居民身份证到服务中心综合窗口办理",
+    "This identity number cannot be used to open a new account. If you already have an account, log in; "
+    "if one was opened for you at the service window, claim it; otherwise bring your identity card to the "
+    "service centre's comprehensive window",
+)
+
+
+def id_taken_problem(field: str = "id_number") -> Problem:
+    """One account per identity number. The refusal says no more than the rule makes unavoidable:
+    not which account, nor how it was opened, nor its phone — and the registration that asks is
+    throttled like any other (docs/window.md)."""
+    return Problem(field, "taken", *ID_TAKEN)
+
+
+def register_profile(user, *, id_number: str, phone: str = "") -> Profile:
+    """The profile of an account registered online: its identity number (checked by the caller)
+    and optional phone, protected. Raises ``BusinessError`` (409) when the number is taken, also
+    when a concurrent registration took it a moment ago (the unique constraint)."""
+    from django.db import IntegrityError
+
+    try:
+        with transaction.atomic():
+            identity = identity_fields(id_number) if id_number else {}
+            return Profile.objects.create(user=user, **phone_fields(phone), **identity)
+    except IntegrityError:
+        raise BusinessError(id_taken_problem(), status=409) from None
+
+
+def masked_name(name: str) -> str:
+    """``张三丰`` → ``张**``: enough for the applicant to recognise, not to identify a stranger."""
+    name = (name or "").strip()
+    return name[:1] + "*" * (len(name) - 1) if name else ""
+
+
+# ---------------------------------------------------------------- attaching an identity number at the window
+
+ATTACH_PURPOSE = "intake.attach"
+ATTACH_RESEND = timedelta(minutes=1)  # at most one attach code a minute per account
+
+
+def checked_phone(phone: str) -> str:
+    phone = (phone or "").strip().replace(" ", "")
+    if not sms.PHONE.match(phone):
+        raise BusinessError.of(
+            "phone",
+            "invalid",
+            "请填写申请人注册时使用的11位手机号码",
+            "Enter the 11-digit mobile number the applicant registered with",
+            status=422,
+        )
+    return phone
+
+
+def accounts_without_id(phone: str) -> list[Profile]:
+    """Accounts registered with this phone (by keyed digest) that have no identity number yet: an
+    account holding another identity number is someone else's and is never offered."""
+    phone = checked_phone(phone)
+    return list(
+        Profile.objects.select_related("user")
+        .filter(phone_digest=protected.lookup_digest(phone), id_digest="")
+        .order_by("created_at", "pk")
+    )
+
+
+def _attachable(profile_id, phone: str):
+    return (
+        Profile.objects.select_for_update()
+        .select_related("user")
+        .filter(pk=profile_id, phone_digest=protected.lookup_digest(phone), id_digest="")
+        .first()
+    )
+
+
+def _no_such_account() -> BusinessError:
+    return BusinessError.of(
+        "phone",
+        "not_found",
+        "没有使用该手机号码且未登记身份证号码的账户",
+        "No account without an identity number uses this mobile number",
+        status=404,
+    )
+
+
+def send_attach_code(clerk, profile_id, phone: str) -> Profile:
+    """Text a code to the phone of an account that has no identity number, so its holder — and
+    only its holder — lets the clerk attach the number presented at the window."""
+    phone = checked_phone(phone)
+    with transaction.atomic():
+        profile = _attachable(profile_id, phone)
+        if profile is None:
+            raise _no_such_account()
+        now = timezone.now()
+        if profile.code_hash and profile.code_expires_at and profile.code_expires_at - CODE_TTL + ATTACH_RESEND > now:
+            return profile  # a code was sent a moment ago and still works
+        code = new_code(profile)
+        profile.save(update_fields=["code_hash", "code_expires_at", "code_attempts"])
+        audit.record(clerk, "user.id_attach_code_sent", profile.user, after={"phone": profile.phone_masked})
+        minutes = int(CODE_TTL.total_seconds() // 60)
+        sms.send_sms(
+            profile.phone,
+            f"验证码{code}：窗口工作人员{clerk_name(clerk)}正为您的账户登记身份证号码，{minutes}分钟内有效，"
+            f"如非本人在窗口办理请勿告知他人。 Code {code} lets the window clerk add your identity number to "
+            f"your account; valid {minutes} minutes. Do not share it unless you are at the window.",
+            purpose=ATTACH_PURPOSE,
+            secret=True,
+        )
+        return profile
+
+
+def attach_id(clerk, profile_id, phone: str, id_number: str, code: str) -> Profile:
+    """The holder's code is right: the account gets the identity number (one account per number)."""
+    number = checked_id(id_number)
+    phone = checked_phone(phone)
+    error = None
+    with transaction.atomic():
+        profile = _attachable(profile_id, phone)
+        if profile is None:
+            raise _no_such_account()
+        error = code_problem(profile, code)
+        if error is None:
+            if id_number_taken(number):
+                raise BusinessError(id_taken_problem(), status=409)
+            for name, value in identity_fields(number).items():
+                setattr(profile, name, value)
+            profile.code_hash = ""
+            profile.save(update_fields=["id_number", "id_masked", "id_digest", "code_hash", "code_attempts"])
+            audit.record(clerk, "user.id_attached", profile.user, after={"id_number": profile.id_masked})
+            return profile
+        profile.save(update_fields=["code_hash", "code_attempts"])
+    raise BusinessError(error, status=422)
 
 
 # ---------------------------------------------------------------- the application
@@ -137,6 +302,34 @@ def start(clerk, applicant, service_code: str) -> Intake:
     )
     audit.record(clerk, "intake.started", intake, after={"service": service.code, "applicant": applicant.username})
     return intake
+
+
+def sweep_abandoned(now=None, limit: int = 1000) -> int:
+    """Delete intakes never confirmed within ``settings.INTAKE_RETENTION_HOURS`` of being started,
+    with the scans uploaded for them (``zimao intake sweep``). Each is locked as ``confirm`` locks
+    it, so an intake confirmed meanwhile is kept."""
+    from django.conf import settings
+
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.INTAKE_RETENTION_HOURS)
+    removed = 0
+    stale = Intake.objects.filter(case_number="", created_at__lt=cutoff).values_list("pk", flat=True)
+    for pk in list(stale[:limit]):
+        with transaction.atomic():
+            intake = Intake.objects.select_for_update().select_related("applicant").filter(pk=pk).first()
+            if intake is None or intake.case_number:
+                continue
+            for item in (intake.materials or {}).values():
+                if item.get("id"):
+                    cases.discard_unattached_material(intake.applicant, item["id"])
+            audit.record(
+                "system:sweep",
+                "intake.expired",
+                intake,
+                after={"service": intake.service_code, "applicant": intake.applicant.username},
+            )
+            intake.delete()
+            removed += 1
+    return removed
 
 
 def get_intake(ref) -> Intake:

@@ -16,6 +16,9 @@ class Profile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portal_profile")
     phone = EncryptedTextField(blank=True, default="")
     phone_masked = models.CharField(max_length=20, blank=True, default="")
+    # The phone number's keyed digest: the window finds an account that has no identity number yet
+    # by the phone it was registered with (several accounts may share one phone).
+    phone_digest = models.CharField(max_length=64, blank=True, default="", db_index=True)
     # The resident identity number (GB 11643): encrypted, masked, and looked up by keyed digest only.
     id_number = EncryptedTextField(blank=True, default="")
     id_masked = models.CharField(max_length=24, blank=True, default="")

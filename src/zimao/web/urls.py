@@ -41,6 +41,8 @@ urlpatterns = [
     # counter intake (前台综合受理): the window clerk applies on a walk-in applicant's behalf
     path("window/intake/", counter.find, name="intake"),
     path("window/intake/applicant/", counter.register_applicant, name="intake_applicant"),
+    path("window/intake/phone/", counter.find_by_phone, name="intake_phone"),
+    path("window/intake/attach/", counter.attach, name="intake_attach"),
     path("window/intake/start/", counter.start, name="intake_start"),
     path("window/intake/<uuid:ref>/", counter.tasks, name="intake_tasks"),
     path("window/intake/<uuid:ref>/materials/", counter.materials, name="intake_materials"),

@@ -20,7 +20,6 @@ from zimao.cases import services as cases
 from zimao.catalog import services as catalog
 from zimao.core import audit, throttle
 from zimao.core.errors import BusinessError, NotFound
-from zimao.core.protected import mask_phone
 from zimao.permits import catalogue as permit_catalogue
 from zimao.portal.pages import login_required, not_found, page
 from zimao.web.forms import RegisterForm
@@ -122,20 +121,29 @@ def register(request):
         if not throttle.registration_allowed(address):
             form.add_error(None, throttle.REGISTRATION_MESSAGE)
             return render(request, "web/register.html", {"form": form}, status=429)
-        with transaction.atomic():
-            throttle.record_registration(address)
-            user = form.save()
-            phone = form.cleaned_data.get("phone") or ""
-            if phone:
-                from zimao.web.models import Profile
+        from zimao.web import intake
 
-                Profile.objects.create(user=user, phone=phone, phone_masked=mask_phone(phone))
-            audit.record(
-                user,
-                "user.registered",
-                user,
-                after={"username": user.username, "phone": mask_phone(phone) if phone else ""},
-            )
+        # Counted before the identity number is looked at: asking whether a number is taken costs
+        # a registration, like any other attempt (docs/window.md).
+        throttle.record_registration(address)
+        phone = form.cleaned_data.get("phone") or ""
+        try:
+            with transaction.atomic():
+                if form.cleaned_data["id_number"] and intake.id_number_taken(form.cleaned_data["id_number"]):
+                    raise BusinessError(intake.id_taken_problem(), status=409)
+                user = form.save()
+                profile = intake.register_profile(user, id_number=form.cleaned_data["id_number"], phone=phone)
+                audit.record(
+                    user,
+                    "user.registered",
+                    user,
+                    after={"username": user.username, "phone": profile.phone_masked, "id_number": profile.id_masked},
+                )
+        except BusinessError as exc:
+            from zimao.web.present import problem_message
+
+            form.add_error("id_number", problem_message(exc.problems[0]))
+            return render(request, "web/register.html", {"form": form}, status=409)
         messages.success(request, _("Your account has been created. Log in to start an application."))
         login_url = reverse("web:login")
         next_url = request.GET.get("next") or ""

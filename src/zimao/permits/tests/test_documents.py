@@ -13,7 +13,7 @@ from zimao.catalog.models import ServiceItem
 from zimao.core import elicence, wording
 from zimao.licences import pdf
 from zimao.licences import services as licences
-from zimao.permits import catalogue, plugins
+from zimao.permits import catalogue
 from zimao.permits.tests.helpers import apply
 
 pytestmark = pytest.mark.django_db
@@ -90,12 +90,98 @@ def _mod11_10_ok(digits: str) -> bool:
     return (p + int(digits[-1])) % 10 == 1
 
 
-def test_food_permit_number_check_digit():
-    number = plugins.food_permit_number("2", "410300")
+def test_food_permit_number_check_digit(permit_zone):
+    import datetime as dt
+
+    from zimao.permits import numbers
+
+    spec = catalogue.facts(ServiceItem.objects.get(code="ZZ-SPJY")).permit["number"]
+    number = numbers.render(spec, division="410300", today=dt.date(2026, 12, 5), form_answer="catering")
     assert re.fullmatch(r"JY2410300\d{7}", number)
+    assert re.fullmatch(numbers.pattern(spec, division="410300", today=dt.date(2026, 12, 5)), number)
     assert _mod11_10_ok(number[2:])
     typo = number[:5] + str((int(number[5]) + 1) % 10) + number[6:]
     assert not _mod11_10_ok(typo[2:])
+
+
+# Each permit kind's own printed fields (label → value or None for "any value"), per its catalogue entry.
+OWN_FIELDS = {
+    "ZZ-YPLS": {"许可证编号": None, "经营方式": "零售", "经营范围": None, "质量负责人": None, "日常监管机构": None},
+    "ZZ-GGCS": {"许可证编号": None, "法定代表人（负责人）": None, "许可项目": None, "地址": None},
+    "ZZ-LXS": {"许可证编号": None, "经营范围": "国内旅游业务、入境旅游业务", "出境旅游业务": "不含出境旅游业务"},
+    "ZZ-PM": {"证书编号": None, "注册资本": None, "经营范围": "拍卖业务"},
+    "ZZ-RLZY": {"许可证编号": None, "服务范围": None},
+    "ZZ-CBWLS": {"许可证编号": None, "经营方式": "零售", "经营范围": None},
+    "ZZ-YSJY": {"许可证编号": None, "经营范围": None},
+    "ZZ-DLHY": {"经营许可证号": None, "经营范围": "道路普通货物运输", "营运车辆": None},
+    "ZZ-WHHX": {"许可证编号": None, "主要负责人": None, "经营方式": None, "许可范围": None},
+    "ZZ-YCLS": {"许可证号": None, "负责人": None, "经营场所": None, "经营范围": "卷烟、雪茄烟零售", "经营业态": None},
+    # no layout of its own: the documented generic one
+    "ZZ-NYJY": {"许可证编号": None},
+    "ZZ-YBZSP": {"备案编号": None},
+}
+
+
+def _granted(permit_zone, company, code):
+    """Apply with the item's sample data; an officer (the zone administrator) approves what needs it."""
+    from zimao.cases.services import decide
+
+    case = apply(company.applicant, code, company.uscc)
+    for _stage in range(3):
+        for task in case.tasks.filter(status="open", kind="review").exclude(stage_key="post_check"):
+            decide(task.pk, permit_zone.admin, "approve")
+    case.refresh_from_db()
+    return licences.get_credential(case.outputs[0]["identifier"])
+
+
+@pytest.mark.parametrize("code", sorted(OWN_FIELDS))
+def test_each_permit_kind_prints_its_own_fields_and_a_number_in_its_format(permit_zone, company, code):
+    from django.utils import timezone
+
+    from zimao.licences import services as store
+    from zimao.permits import numbers
+
+    item = ServiceItem.objects.get(code=code)
+    cred = _granted(permit_zone, company, code)
+    division = zone.current().division
+    spec = catalogue.facts(item).permit.get("number") or numbers.GENERIC
+    number = cred.subject["permit_number"]
+    assert re.fullmatch(numbers.pattern(spec, division=division, today=timezone.localdate()), number), number
+    rows = {r["label_zh"]: r["value"] for r in store.subject_fields(cred.subject, masked=False, holder=cred)}
+    for label, value in OWN_FIELDS[code].items():
+        assert rows.get(label), (label, rows)
+        if value is not None:
+            assert rows[label] == value, (label, rows[label])
+    assert "_labels" not in {r["key"] for r in store.subject_fields(cred.subject, masked=True)}
+    html = pdf.render_html(cred)
+    for label in OWN_FIELDS[code]:
+        assert label in html, label
+    assert number in html
+    # A second permit of the kind gets another number in the same format.
+    again = _granted(permit_zone, company, code)
+    assert again.subject["permit_number"] != number
+    assert re.fullmatch(
+        numbers.pattern(spec, division=division, today=timezone.localdate()), again.subject["permit_number"]
+    )
+
+
+def test_number_layouts_are_catalogue_data_with_the_zone_province(permit_zone):
+    import datetime as dt
+
+    from zimao.permits import numbers
+
+    day = dt.date(2026, 12, 5)
+    drug = catalogue.facts(ServiceItem.objects.get(code="ZZ-YPLS")).permit["number"]
+    assert re.fullmatch(r"豫DA4103\d{5}", numbers.render(drug, division="410300", today=day))
+    assert re.fullmatch(r"鲁DA3702\d{5}", numbers.render(drug, division="370200", today=day))
+    hr = catalogue.facts(ServiceItem.objects.get(code="ZZ-RLZY")).permit["number"]
+    assert re.fullmatch(r"（豫）人服证字〔2026〕第410300\d{4}号", numbers.render(hr, division="410300", today=day))
+    tobacco = catalogue.facts(ServiceItem.objects.get(code="ZZ-YCLS")).permit["number"]
+    assert re.fullmatch(r"410300\d{6}", numbers.render(tobacco, division="410300", today=day))
+    # The generic layout: one serial for every kind without its own, so no two share a number.
+    first = numbers.render(numbers.GENERIC, division="410300", today=day)
+    second = numbers.render(numbers.GENERIC, division="410300", today=day)
+    assert re.fullmatch(r"4103002026\d{6}", first) and first != second
 
 
 @pytest.mark.parametrize("code", ["ZZ-SPJY", "ZZ-XFJC", "ZZ-LGTZ", "ZZ-PM", "ZZ-LXS", "ZZ-GGCS", "ZZ-YLQX2", "ZZ-YSJY"])

@@ -138,7 +138,13 @@ def apply(user, data: dict, *, kind: str = Certificate.Kind.ORIGINAL, idempotenc
 
 
 def record_application(
-    user, cleaned: dict, *, idempotency_key: str = "", case_number: str = "", today: dt.date | None = None
+    user,
+    cleaned: dict,
+    *,
+    idempotency_key: str = "",
+    idempotency_fingerprint: str = "",
+    case_number: str = "",
+    today: dt.date | None = None,
 ) -> Certificate:
     """Record a checked application (``clean_application``) for the issuing body, holding the
     partial quantities a back-to-back certificate draws on its originals (Art. 3.19.1(e)) —
@@ -163,6 +169,7 @@ def record_application(
         departure_date=cleaned["transport"]["departure_date"],
         data=json_safe(cleaned),
         idempotency_key=idempotency_key,
+        idempotency_fingerprint=idempotency_fingerprint,
         submitted_at=timezone.now(),
         case_number=case_number,
         due_date=calendar.add_working_days(today, PROMISED_WORKING_DAYS).date,

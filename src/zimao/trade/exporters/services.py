@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from zimao.core import audit, sequences, signing
+from zimao.core import audit, idempotency, sequences, signing
 from zimao.core.errors import BusinessError, Conflict, Problem, forbidden, not_found
 from zimao.trade.access import competent_officer, exporter_usccs, is_trade_official
 from zimao.trade.certificates import document as docs
@@ -106,9 +106,11 @@ def complete_declaration(user, data: dict, *, idempotency_key: str = "") -> Orig
     """An approved exporter completes a declaration of origin — 出具原产地声明 (Art. 3.18.1(a),
     Annex 3B part 2): authorisation code, unique reference, goods with determinations, signed."""
     idempotency_key = (idempotency_key or "").strip()[:64]
+    fingerprint = idempotency.fingerprint(data if isinstance(data, dict) else {}) if idempotency_key else ""
     if idempotency_key:
         existing = OriginDeclaration.objects.filter(completed_by=user, idempotency_key=idempotency_key).first()
         if existing:
+            idempotency.same_request(existing.idempotency_fingerprint, fingerprint)
             return existing
     today = timezone.localdate()
     p = Problems()
@@ -204,6 +206,7 @@ def complete_declaration(user, data: dict, *, idempotency_key: str = "") -> Orig
             completed_at=timezone.now().replace(microsecond=0),
             content=content,
             idempotency_key=idempotency_key,
+            idempotency_fingerprint=fingerprint,
         )
         dec.jws, dec.kid = signing.sign_content(docs.declaration_payload(dec))
         dec.save()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from zimao.core.apiauth import issue_token
 from zimao.trade.models import Certificate
@@ -257,3 +258,96 @@ def test_single_window_declaration_over_the_api(trade, settings):
     assert client_for(trade.applicant2).get(f"{API}/declarations/{data['number']}").status_code == 404
     bad = post(client, "declarations", {**body, "agencies": ["police"]})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"].startswith("agencies")
+
+
+def _reused(response) -> None:
+    assert response.status_code == 422, response.content[:300]
+    [error] = response.json()["errors"]
+    assert error["code"] == "key_reused" and error["field"] == "Idempotency-Key"
+    assert error["message_zh"] and error["message_en"]
+
+
+def test_an_idempotency_key_reused_with_another_body_is_refused_on_every_trade_operation(trade, settings):
+    """The IETF idempotency-key draft on trade's three keys: the same body again is the first
+    result (200); another body under the same key is 422, bilingual, and creates nothing."""
+    from zimao.trade.models import OriginDeclaration, TradeDeclaration
+
+    settings.ZIMAO_TRADE_SANDBOX = {
+        "seed": 3,
+        "default": {"outage_rate": 0, "reject_rate": 0, "min_delay": 0, "max_delay": 0, "fail_first": 0},
+    }
+    exporter, customs = client_for(trade.applicant), client_for(trade.customs)
+    key = {"HTTP_IDEMPOTENCY_KEY": "k-1"}
+
+    # 1. certificates of origin (a case of RCEP-CO)
+    body = application(trade.exporter.uscc)
+    first = post(exporter, "certificates", body, **key)
+    assert first.status_code == 201, first.content[:300]
+    same = post(exporter, "certificates", body, **key)
+    assert same.status_code == 200 and same.json()["reference"] == first.json()["reference"]
+    _reused(post(exporter, "certificates", {**body, "remarks": "another shipment"}, **key))
+    assert Certificate.objects.filter(applicant=trade.applicant).count() == 1
+
+    # 2. declarations of origin by an approved exporter
+    code = post(
+        customs,
+        "approved-exporters",
+        {"uscc": trade.exporter.uscc, "name_en": "Zhimao Co.", "address_en": "No. 1 Road", "hs_chapters": ["94"]},
+    ).json()["code"]
+    goods = {
+        "bom": chair_bom(),
+        "description": "Oak chairs",
+        "packages": "10 CARTONS",
+        "quantity": "100",
+        "unit": "PCS",
+        "fob_value": "10000.00",
+    }
+    dec = {
+        "authorisation_code": code,
+        "currency": "USD",
+        "signatory": "Li Ming",
+        "importer": {"name": "Seoul Living Co.", "address": "1 Sejong-daero, Seoul", "country": "KR"},
+        "goods": [goods],
+    }
+    first = post(exporter, "declarations-of-origin", dec, **key)
+    assert first.status_code == 201, first.content[:300]
+    same = post(exporter, "declarations-of-origin", dec, **key)
+    assert same.status_code == 200 and same.json()["reference"] == first.json()["reference"]
+    _reused(post(exporter, "declarations-of-origin", {**dec, "goods": [{**goods, "quantity": "99"}]}, **key))
+    assert OriginDeclaration.objects.filter(completed_by=trade.applicant).count() == 1
+
+    # 3. single-window declarations
+    today = timezone.localdate().isoformat()
+    sw = {
+        "trader_uscc": trade.exporter.uscc,
+        "destination_country": "JP",
+        "consignee": {"name": "Osaka Furniture K.K.", "address": "1-1 Umeda, Osaka"},
+        "transport": {
+            "mode": "sea",
+            "departure_date": today,
+            "vessel": "COSCO",
+            "port_of_loading": "Qingdao",
+            "port_of_discharge": "Osaka",
+        },
+        "currency": "USD",
+        "invoice": {"number": "ZM-1", "date": today},
+        "goods": [{"hs": "940360", "description": "Oak chairs", "quantity": "500", "unit": "PCS", "value": "50000"}],
+    }
+    first = post(exporter, "declarations", sw, **key)
+    assert first.status_code == 201, first.content[:300]
+    same = post(exporter, "declarations", sw, **key)
+    assert same.status_code == 200 and same.json()["number"] == first.json()["number"]
+    _reused(post(exporter, "declarations", {**sw, "destination_country": "KR"}, **key))
+    assert TradeDeclaration.objects.filter(trader=trade.applicant).count() == 1
+
+
+def test_the_certificate_service_compares_the_body_of_a_reused_key_too(trade):
+    from zimao.core.errors import BusinessError
+    from zimao.trade.certificates import services
+
+    body = application(trade.exporter.uscc)
+    cert = services.apply(trade.applicant, body, idempotency_key="svc-1")
+    assert services.apply(trade.applicant, body, idempotency_key="svc-1").pk == cert.pk
+    with pytest.raises(BusinessError) as refused:
+        services.apply(trade.applicant, {**body, "remarks": "other"}, idempotency_key="svc-1")
+    assert refused.value.status == 422 and refused.value.problems[0].code == "key_reused"

@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from zimao.core import audit, sequences
+from zimao.core import audit, idempotency, sequences
 from zimao.core.errors import BusinessError, not_found
 from zimao.trade.models import AgencySubmission, Certificate, TradeDeclaration
 from zimao.trade.window import sandbox  # noqa: F401 — registers the sandbox adapter
@@ -174,9 +174,11 @@ def _number() -> str:
 def declare(user, data: dict, *, idempotency_key: str = "") -> TradeDeclaration:
     """Declare once — 一次申报 — to every agency concerned; returns at once, the answers come later."""
     idempotency_key = (idempotency_key or "").strip()[:64]
+    fingerprint = idempotency.fingerprint(data) if idempotency_key else ""
     if idempotency_key:
         existing = TradeDeclaration.objects.filter(trader=user, idempotency_key=idempotency_key).first()
         if existing:
+            idempotency.same_request(existing.idempotency_fingerprint, fingerprint)
             return existing
     cleaned, agencies = _clean(user, data)
     now = timezone.now()
@@ -192,6 +194,7 @@ def declare(user, data: dict, *, idempotency_key: str = "") -> TradeDeclaration:
                 data=cleaned,
                 agencies=agencies,
                 idempotency_key=idempotency_key,
+                idempotency_fingerprint=fingerprint,
                 submitted_at=now,
             )
             subs = [
@@ -218,6 +221,7 @@ def declare(user, data: dict, *, idempotency_key: str = "") -> TradeDeclaration:
     except IntegrityError:
         existing = TradeDeclaration.objects.filter(trader=user, idempotency_key=idempotency_key).first()
         if existing and idempotency_key:
+            idempotency.same_request(existing.idempotency_fingerprint, fingerprint)
             return existing
         raise
     decl.refresh_from_db()

@@ -105,7 +105,14 @@ def test_register_shows_each_error_beside_its_field(client, zone):
     english(client)
     response = client.post(
         "/register/",
-        {"username": "newco", "first_name": "", "phone": "12345", "password1": "password", "password2": "different"},
+        {
+            "username": "newco",
+            "first_name": "",
+            "id_number": "",
+            "phone": "12345",
+            "password1": "password",
+            "password2": "different",
+        },
     )
     assert response.status_code == 200
     body = text(response)
@@ -130,6 +137,7 @@ def test_register_then_log_in(client, zone):
         {
             "username": "newco",
             "first_name": "张三",
+            "id_number": "440524199001010018",
             "phone": "13912345678",
             "password1": "Zimao-secure-2026",
             "password2": "Zimao-secure-2026",
@@ -845,12 +853,13 @@ def test_register_keeps_where_the_applicant_was_going(client, zone):
     data = {
         "username": "newco2",
         "first_name": "王五",
+        "id_number": "110105198001010024",
         "password1": "Zimao-secure-2026",
         "password2": "Zimao-secure-2026",
     }
     response = client.post(f"/register/?next=/apply/{ESTABLISHMENT}/", data)
     assert response["Location"] == f"/login/?next=%2Fapply%2F{ESTABLISHMENT}%2F"
-    data["username"] = "newco3"
+    data["username"], data["id_number"] = "newco3", "320102198505050038"
     assert client.post("/register/?next=https://evil.example/", data)["Location"] == "/login/"
     response = client.post(
         f"/login/?next=/apply/{ESTABLISHMENT}/",
