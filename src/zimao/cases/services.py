@@ -1391,10 +1391,12 @@ def create_follow_up_task(
         return task
 
 
-def add_follow_up_output(case_number: str, output: dict, actor="system") -> Case:
+def add_follow_up_output(case_number: str, name: str, ref: dict, actor="system") -> Case:
     """A result issued after the case's own — 后续证照, e.g. a certified true copy (副本) of a
-    certificate: appended to the case's outputs once (by ``identifier``) and recorded in its
+    certificate: ``ref`` (the credential reference an output plugin would return) appended to the
+    case's outputs under the output name ``name``, once (by ``identifier``), and recorded in its
     history. Only a case that issued its result gains one."""
+    output = {"output": name, **ref}
     with transaction.atomic():
         case = Case.objects.select_for_update().get(number=case_number)
         if case.status not in (S.ISSUED, S.DELIVERED):

@@ -331,7 +331,7 @@ def true_copy_output(copy, actor) -> dict | None:
         "title_en": "Certificate of Origin (Form RCEP), certified true copy",
         "certificate_number": cert.number,
     }
-    cases.add_follow_up_output(cert.case_number, output, actor)
+    cases.add_follow_up_output(cert.case_number, TRUE_COPY_KIND, output, actor)
     return output
 
 

@@ -36,8 +36,11 @@ def test_rows_are_read_in_order_and_blank_rows_left_out():
 
 
 def test_a_table_is_drawn_with_its_answers_and_spare_rows_up_to_the_limit():
+    from django.utils import translation
+
     saved = {"items": [{"description": "Chairs", "quantity": "5", "bom": {"materials": [1]}}]}
-    (field,) = forms.bound_fields(SECTION, saved=saved)
+    with translation.override("zh-hans"):
+        (field,) = forms.bound_fields(SECTION, saved=saved)
     assert field["widget"] == "table" and [c["label"] for c in field["columns"]] == ["品名", "数量", "物料清单"]
     assert len(field["rows"]) == 3  # one answered, two spare, at most max_rows
     first = {c["name"]: c for c in field["rows"][0]["cells"]}
