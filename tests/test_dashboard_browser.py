@@ -104,3 +104,37 @@ def test_admin_imports_statistics_sees_them_charted_and_exports(page, zone_admin
     page.wait_for_selector("#chart-chain-hydrogen[data-rendered=true] canvas")
     assert page.console_errors == []
     assert refused == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_dashboard_says_what_each_figure_is_and_where_it_comes_from(page, zone_admin, settings):
+    """Issue 14 item 10: a small live figure in its own unit, report and live cards labelled,
+    a source under every chart, whole-number ticks on counts; WCAG 2.1 AA still holds."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from conftest import assert_accessible
+    from zimao.monitor import services
+    from zimao.monitor.demo import load_demo
+
+    settings.TASKS = IMMEDIATE
+    load_demo()
+    services.record_event(
+        "trade.rcep_certificates", datetime.now(ZoneInfo("Asia/Shanghai")), event_key="rcep-b1", value=355_000
+    )
+    page.goto("/admin/login/?next=/dashboard/")
+    page.fill("#id_username", "guanweihui")
+    page.fill("#id_password", "Luoyang-2022-ftz")
+    page.click("input[type=submit]")
+    page.wait_for_url("**/dashboard/")
+    rcep = page.locator(".indicator-card[data-code='trade.rcep_fob_value']").first
+    assert "35.5" in rcep.inner_text() and "万元" in rcep.inner_text() and "实时" in rcep.inner_text()
+    assert page.locator(".indicator-card [data-kind=report]").count() >= 1
+    page.wait_for_selector("#chart-tiers[data-rendered=true] canvas")
+    charts = page.locator("figure.chart-box").count()
+    assert charts >= 2 and page.locator("figure.chart-box .chart-source").count() == charts
+    ticks = page.evaluate("() => echarts.getInstanceByDom(document.getElementById('chart-tiers')).getOption().xAxis[0]")
+    assert ticks["minInterval"] == 1
+    assert_accessible(page, context="dashboard")
+    assert page.console_errors == []

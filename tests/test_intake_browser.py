@@ -156,7 +156,7 @@ def test_a_walk_in_applies_at_the_counter_and_follows_the_case_online(page, zone
     expect(page).to_have_url(re.compile(r".*/cases/$"))  # applicants land on their applications
     page.click(f"a[href='/cases/{number}/']")
     expect(page.locator("#case-status")).to_have_text("已办结")
-    expect(page.locator("main")).to_contain_text("由窗口工作人员clerk代办")
+    expect(page.locator("main")).to_contain_text("由窗口工作人员赵敏代办")
     assert page.console_errors == []
 
 

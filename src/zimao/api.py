@@ -41,6 +41,10 @@ TAGS = [
     },
     {"name": "monitor", "description": "运行监测 — the zone's indicators, published and internal."},
     {
+        "name": "notify",
+        "description": "消息通知 — the caller's notifications: a case needing a correction, decided, issued.",
+    },
+    {
         "name": "bonded",
         "description": "综合保税区 — bonded account books, 核注清单 movements, release notes "
         "(核放单), the gate and reconciliation.",

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "zimao.trade",
     "zimao.bonded",
     "zimao.monitor",
+    "zimao.notify",
     "zimao.web",
 ]
 
@@ -185,6 +186,9 @@ UNATTACHED_UPLOAD_QUOTA_BYTES = int(os.environ.get("ZIMAO_UNATTACHED_QUOTA_BYTES
 UNATTACHED_UPLOAD_RETENTION_HOURS = int(os.environ.get("ZIMAO_UNATTACHED_RETENTION_HOURS", 72))
 # Counter intakes (前台综合受理) never confirmed are deleted, with their scans, after this many hours.
 INTAKE_RETENTION_HOURS = int(os.environ.get("ZIMAO_INTAKE_RETENTION_HOURS", 24))
+# A saved draft (暂存) not saved again for this many days is deleted by ``zimao sweep``, with the
+# uploads it held.
+DRAFT_RETENTION_DAYS = int(os.environ.get("ZIMAO_DRAFT_RETENTION_DAYS", 30))
 # Longest request target (path + query) Django answers; longer gets a bilingual 414. gunicorn's
 # own limit (``zimao serve``: --limit-request-line) is above it; beyond that gunicorn answers 414.
 MAX_REQUEST_TARGET = 4096
@@ -222,3 +226,19 @@ LOGGING = {
 # Text messages (短信): the gateway behind zimao.core.sms.send_sms. The sandbox keeps messages in
 # the database instead of sending them; a zone names its operator's gateway class here.
 SMS_BACKEND = os.environ.get("ZIMAO_SMS_BACKEND", "zimao.core.sms.SandboxGateway")
+
+# E-mail (zimao.notify): Django's e-mail backend. With ZIMAO_EMAIL_HOST set, messages go to that
+# SMTP server; without it they are written to the console (development). The tests use Django's
+# in-memory backend (and a real SMTP server in the notification tests).
+EMAIL_HOST = os.environ.get("ZIMAO_EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "ZIMAO_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = int(os.environ.get("ZIMAO_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("ZIMAO_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("ZIMAO_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("ZIMAO_EMAIL_TLS", False)
+EMAIL_USE_SSL = _env_bool("ZIMAO_EMAIL_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("ZIMAO_EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("ZIMAO_EMAIL_FROM", "zimao <noreply@localhost>")

@@ -108,10 +108,12 @@ PAGES: dict[str, list[Check]] = {
     "api:openapi-json": [Check(PUBLIC)],
     "api:openapi-view": [Check(PUBLIC)],
     "api:api-root": [Check(expect(HIDDEN), note="no view at the API root")],
-    # the applicant's journey: anyone signed in may apply (drafts live in their own session)
+    # the applicant's journey: anyone signed in may apply (each one's drafts are their own, on the server)
     "web:apply": [Check(SIGNED_IN, args=CODE)],
     "web:apply_materials": [Check(SIGNED_IN, args=CODE), Check(SIGNED_IN, "POST", args=CODE, data={})],
     "web:apply_check": [Check(SIGNED_IN, args=CODE)],
+    # deleting one's own saved draft: each person only ever reaches their own (keyed by user)
+    "web:apply_draft_delete": [Check(SIGNED_IN, "POST", args=CODE), Check(NOT_THIS_METHOD, args=CODE)],
     "web:apply_section": [
         Check(SIGNED_IN, args={"code": Ref("service"), "section_key": Ref("section")}),
         Check(SIGNED_IN, "POST", args={"code": Ref("service"), "section_key": Ref("section")}, data={}),
@@ -120,6 +122,13 @@ PAGES: dict[str, list[Check]] = {
     # A's case pages: A only; everyone else, officers included, sees "not found"
     "web:case": [Check(OWNER_ONLY, args=REVIEW), Check(OWNER_ONLY, args=DONE)],
     "web:case_submitted": [Check(OWNER_ONLY, args=REVIEW)],
+    "web:case_step_output": [
+        Check(OWNER_ONLY, args={"number": Ref("case_done"), "kind": "tax_registration_confirmation"})
+    ],
+    "web:case_step_output_pdf": [
+        Check(OWNER_ONLY, args={"number": Ref("case_done"), "kind": "tax_registration_confirmation"})
+    ],
+    "web:documents": [Check(SIGNED_IN)],
     "web:case_withdraw": [
         Check(OWNER_ONLY, "POST", args=REVIEW, data={"reason": "不办了"}),
         Check(NOT_THIS_METHOD, args=REVIEW),

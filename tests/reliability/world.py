@@ -110,7 +110,7 @@ def build_world() -> World:
     task_review = case_review.tasks.get(key="registration")
     secret_material = Material.objects.get(case=case_review, key="articles")
     # Straight through: a company, a USCC and a signed business licence.
-    case_done = _submit(a, "翠柏")
+    case_done = _submit(a, "翠柏", registration={"business_scope": "软件开发；餐饮服务"})  # 告知承诺 for food below
     credential = case_done.outputs[0]["identifier"]
     task_tax = case_done.tasks.get(key="tax")
     # Issued, to be handed out at the window.

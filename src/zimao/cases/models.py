@@ -140,10 +140,42 @@ class Material(models.Model):
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    # A material replaced during a correction (补正) is kept as an earlier version: officers see
+    # both side by side; the case's current materials are those not superseded.
+    superseded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="earlier_versions"
+    )
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    # An upload a saved draft holds (暂存): the unattached-upload sweep leaves it alone while the
+    # draft lives; when the draft goes it is an ordinary unattached upload again.
+    draft = models.ForeignKey("Draft", null=True, blank=True, on_delete=models.SET_NULL, related_name="uploads")
 
     class Meta:
         ordering = ["uploaded_at"]
         verbose_name = _("material")
+
+
+class Draft(models.Model):
+    """An application in progress (暂存草稿), kept on the server per applicant and service so it
+    can be resumed on any device. ``sections`` are as the form engine cleaned them — identity and
+    phone numbers encrypted with their mask beside them (``catalog.forms.protect``), never plain;
+    ``materials`` names the uploads (``{key: {id, name, size}}``). Deleted when the application is
+    submitted, by the applicant, or after ``settings.DRAFT_RETENTION_DAYS`` without a save."""
+
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="drafts")
+    service = models.ForeignKey("catalog.ServiceItem", on_delete=models.CASCADE, related_name="drafts")
+    sections = models.JSONField(default=dict, blank=True)
+    materials = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [models.UniqueConstraint(fields=["applicant", "service"], name="one_draft_per_service")]
+        verbose_name = _("draft application")
+
+    def __str__(self):
+        return f"{self.applicant} {self.service_id}"
 
 
 class Correction(models.Model):
@@ -254,3 +286,38 @@ class RatingAppeal(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("rating appeal")
+
+
+class StepOutput(models.Model):
+    """What a department's step produced — 办理结果文书 (a tax registration confirmation, a seal
+    filing record, a social insurance registration…): a document, not a licence. Declared by the
+    task in the catalogue (``outputs``), issued once per case and kind when the task is approved,
+    in the name of the department's authority."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="step_outputs")
+    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.SET_NULL, related_name="step_outputs")
+    task_key = models.CharField(max_length=40)
+    kind = models.CharField(max_length=64)
+    title_zh = models.CharField(max_length=200)
+    title_en = models.CharField(max_length=200)
+    number = models.CharField(max_length=64, help_text="编号, from the catalogue's number scheme")
+    holder_uscc = models.CharField(max_length=18, blank=True, default="")
+    holder_name = models.CharField(max_length=200, blank=True, default="")
+    issuer_department = models.CharField(max_length=40, blank=True, default="")
+    issuer_name_zh = models.CharField(max_length=200)
+    issuer_name_en = models.CharField(max_length=200, blank=True, default="")
+    issuer_uscc = models.CharField(max_length=18, blank=True, default="")
+    details = models.JSONField(default=dict, blank=True)
+    issued_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["case_id", "id"]
+        constraints = [
+            # Issued once: a step run again (a retry, a re-run) never issues a second document.
+            models.UniqueConstraint(fields=["case", "kind"], name="one_step_output_per_case_kind"),
+            models.UniqueConstraint(fields=["kind", "number"], name="step_output_number_unique"),
+        ]
+        verbose_name = _("step output")
+
+    def __str__(self):
+        return f"{self.title_zh} {self.number}"

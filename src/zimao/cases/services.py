@@ -9,6 +9,7 @@ a second click on "approve") has no second effect.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -19,7 +20,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 
-from zimao.cases.models import Case, Correction, Material, Notification, Rating, Task, Timer
+from zimao.cases.drafts import discard_on_submit, sweep_expired_drafts
+from zimao.cases.models import Case, Correction, Material, Notification, Rating, StepOutput, Task, Timer
 from zimao.cases.workflow import (
     FINAL,
     TASK_DECIDED,
@@ -29,7 +31,7 @@ from zimao.cases.workflow import (
     can_move_task,
     can_transition,
 )
-from zimao.catalog import forms, plugins, process
+from zimao.catalog import forms, plugins, process, zone
 from zimao.catalog import services as catalog
 from zimao.catalog.models import Department, Officer
 from zimao.core import audit, calendar, events, idempotency, sequences
@@ -81,7 +83,9 @@ def _material_keys(case: Case) -> list[str]:
     context for every rule and effect; the materials do not change while the case is locked)."""
     keys = case.__dict__.get("_material_keys")
     if keys is None:
-        keys = case.__dict__["_material_keys"] = sorted(set(case.materials.values_list("key", flat=True)))
+        keys = case.__dict__["_material_keys"] = sorted(
+            set(case.materials.filter(superseded_by__isnull=True).values_list("key", flat=True))
+        )
     return keys
 
 
@@ -147,6 +151,8 @@ def transition(case: Case, target: str, actor, action: str | None = None, **deta
         case.closed_reason = details.get("reason", "")
     _save_case(case)
     audit.record(actor, action or f"case.{target}", case, before=before, after={**_case_snapshot(case), **details})
+    if target in ANNOUNCED_CHANGES:
+        _announce_change(case, target, details)
     if target in FINAL:
         # on_complete: work when a result was delivered (e.g. report the establishment time);
         # on_close: undo what the submission held (e.g. the reserved name). Same transaction.
@@ -171,6 +177,41 @@ def _announce_finished(case: Case) -> None:
             "submitted_at": case.submitted_at,
         },
         key=case.number,
+    )
+
+
+# What the applicant is told about (zimao.notify subscribes): a correction asked for, the
+# decision (approved, refused, not accepted), the result issued (ready to collect or on its way).
+ANNOUNCED_CHANGES = {
+    S.SUSPENDED: "case.correction_requested",
+    S.APPROVED: "case.decided",
+    S.REFUSED: "case.decided",
+    S.REJECTED: "case.decided",
+    S.ISSUED: "case.issued",
+}
+
+
+def _announce_change(case: Case, target: str, details: dict) -> None:
+    """``case.correction_requested`` / ``case.decided`` / ``case.issued``, in this transaction.
+    A case may be sent back for corrections more than once: each request is its own event."""
+    topic = ANNOUNCED_CHANGES[target]
+    key = case.number
+    if target == S.SUSPENDED:
+        key = f"{case.number}:{case.corrections.count()}"
+    events.announce(
+        topic,
+        {
+            "number": case.number,
+            "status": case.status,
+            "service": case.service.code,
+            "service_name": case.service.name_zh,
+            "service_name_en": case.service.name_en,
+            "applicant": case.applicant_id,
+            "delivery_method": case.delivery_method,
+            "reason": str(details.get("reason", ""))[:2000],
+            "at": timezone.now(),
+        },
+        key=key,
     )
 
 
@@ -317,7 +358,10 @@ def _submit_new(
     refused = {p.field for p in problems}
     for name in service.checks:
         # A field the form already refused is missing from ``cleaned``: not "required" twice.
-        problems += [p for p in plugins.checks[name].func(cleaned, applicant=applicant) if p.field not in refused]
+        # A check that names a ``service`` parameter is told which service it runs for.
+        func = plugins.checks[name].func
+        extra = {"service": service} if "service" in inspect.signature(func).parameters else {}
+        problems += [p for p in func(cleaned, applicant=applicant, **extra) if p.field not in refused]
     if problems:
         raise BusinessError(*problems, status=422)
     with transaction.atomic(), audit.buffered():
@@ -342,6 +386,7 @@ def _submit_new(
         for key, pk in materials.items():
             Material.objects.filter(pk=pk).update(case=case, key=key)
         case.__dict__["_material_keys"] = sorted(set(materials))
+        discard_on_submit(applicant, service)  # the saved draft (暂存) is sent: it goes
         Timer.objects.create(case=case, kind=Timer.Kind.CASE_DUE, fire_on=case.due_date)
         # Work that must happen with the submission itself (e.g. holding the company name).
         for name in proc.definition.get("on_submit", []):
@@ -422,6 +467,7 @@ def advance(case_id: int, actor=None) -> Case:
         except BaseException:
             case.__dict__.pop("_pending_save", None)
             raise
+        _issue_step_outputs(case)
         _flush_case(case)
         return case
 
@@ -501,7 +547,7 @@ def _run_stage(case: Case, stage: dict, actor) -> bool:
         if case.status == S.ACCEPTED:
             transition(case, S.IN_REVIEW, "system")
         if case.status == S.IN_REVIEW:
-            transition(case, S.APPROVED, "system")
+            transition(case, S.APPROVED, _approver(case))
         if case.status == S.APPROVED:
             ctx = context(case)
             issued = list(case.outputs)
@@ -518,6 +564,18 @@ def _run_stage(case: Case, stage: dict, actor) -> bool:
         _advance_stage(case)
         return True
     raise ValueError(f"unknown stage type {kind}")
+
+
+def _approver(case: Case):
+    """Who approved the case: the officer whose approval completed the review (the last review
+    task decided by a person), or the system when every step was approved by its rules (秒批)."""
+    last = (
+        case.tasks.filter(kind=Task.Kind.REVIEW, status=Task.Status.APPROVED, decided_by__isnull=False)
+        .select_related("decided_by")
+        .order_by("-decided_at", "-id")
+        .first()
+    )
+    return last.decided_by if last else "system"
 
 
 def _task_specs(case: Case, stage: dict) -> list[dict]:
@@ -604,6 +662,139 @@ def _approve_task(case: Case, task: Task, user, reason: str, spec: dict) -> None
         ctx.results.update(produced)
     _save_case(case, ["results", "updated_at"])
     _close_task(task, Task.Status.APPROVED, user, reason)
+    if spec.get("outputs"):
+        pending = case.__dict__.setdefault("_pending_outputs", [])
+        pending += [(task, out, ctx.actor) for out in spec["outputs"]]
+        if "_pending_save" not in case.__dict__:  # an officer's decision: issue now
+            _issue_step_outputs(case)
+
+
+# ---------------------------------------------------------------- step outputs (办理结果)
+
+
+def _choice_label(case: Case, dotted: str) -> tuple[str, str]:
+    """The label (zh, en) of the choice the applicant made in field ``section.key``."""
+    value = process.lookup(case.data, dotted)
+    section_key, _, field_key = dotted.partition(".")
+    for section in case.service.form.get("sections", []):
+        if section.get("key") != section_key:
+            continue
+        for field in section.get("fields", []):
+            if field.get("key") == field_key:
+                for choice in field.get("choices", []):
+                    if choice[0] == value:
+                        return choice[1], choice[2] if len(choice) > 2 else choice[1]
+    return str(value or ""), str(value or "")
+
+
+def _output_fields(case: Case, out: dict) -> list[dict]:
+    """The lines the document prints, fixed at issue: each from what the task's effects produced
+    (``details`` names the result) or from the applicant's choice (``from_field``)."""
+    produced = case.results.get(out["details"]) if out.get("details") else None
+    produced = produced if isinstance(produced, dict) else {}
+    lines = []
+    for field in out.get("fields", []):
+        if field.get("from_field"):
+            zh, en = _choice_label(case, field["from_field"])
+        else:
+            value = produced.get(field.get("key", ""), "")
+            zh = en = "" if value is None else str(value)
+        lines.append({"label_zh": field["label_zh"], "label_en": field["label_en"], "value_zh": zh, "value_en": en})
+    return lines
+
+
+def _issue_step_outputs(case: Case) -> list[StepOutput]:
+    """Issue the documents the approved tasks declared, in one INSERT: each kind once per case
+    (a task approved again on a re-run issues nothing new), numbered by the catalogue's scheme,
+    in the name of the authority the zone profile names for the task's department. The counters
+    come last, as ``sequences`` asks."""
+    pending = case.__dict__.pop("_pending_outputs", None)
+    if not pending:
+        return []
+    issued = set(StepOutput.objects.filter(case=case).values_list("kind", flat=True))
+    profile = zone.current()
+    now = timezone.now()
+    uscc = str(case.results.get("uscc") or "")
+    values = {
+        "year": f"{timezone.localdate():%Y}",
+        "date": f"{timezone.localdate():%Y%m%d}",
+        "uscc": uscc,
+        "division": uscc[2:8] if len(uscc) == 18 else profile.division,
+        "org_code": uscc[8:17],
+    }
+    rows = []
+    for task, out, actor in pending:
+        if out["kind"] in issued:
+            continue
+        issued.add(out["kind"])
+        authority = profile.authority(task.department.code)
+        name_zh, name_en, issuer_uscc = authority.name_zh, authority.name_en, authority.uscc
+        if out.get("issuer_from_field"):
+            (name_zh, name_en), issuer_uscc = _choice_label(case, out["issuer_from_field"]), ""
+        details = _output_fields(case, out)
+        rows.append(
+            (
+                actor,
+                StepOutput(
+                    case=case,
+                    task=task,
+                    task_key=task.key,
+                    kind=out["kind"],
+                    title_zh=out["title_zh"],
+                    title_en=out["title_en"],
+                    holder_uscc=uscc,
+                    holder_name=str(case.results.get("entity_name") or ""),
+                    issuer_department=task.department.code,
+                    issuer_name_zh=name_zh,
+                    issuer_name_en=name_en,
+                    issuer_uscc=issuer_uscc,
+                    details={"fields": details},
+                    issued_at=now,
+                ),
+                out["number"],
+            )
+        )
+    counters = {row.kind: f"output:{row.kind}:{process.number_counter(scheme, values)}" for _a, row, scheme in rows}
+    drawn = sequences.next_values(counters.values())  # one statement for every counter
+    for _actor, row, scheme in rows:
+        row.number = process.render_number(scheme, values, drawn[counters[row.kind]])
+    created = StepOutput.objects.bulk_create([row for _a, row, _s in rows])
+    for actor, row, _s in rows:
+        audit.record(
+            actor,
+            "step_output.issued",
+            row,
+            after={
+                "case": case.number,
+                "kind": row.kind,
+                "number": row.number,
+                "task": row.task_key,
+                "issuer": row.issuer_name_zh,
+            },
+        )
+    return created
+
+
+def step_outputs_of(case: Case) -> list[StepOutput]:
+    return list(case.step_outputs.all())
+
+
+def step_outputs_of_applicant(applicant) -> list[StepOutput]:
+    """The documents the applicant's steps produced — for "my documents", newest first."""
+    if not getattr(applicant, "is_authenticated", False):
+        return []
+    return list(
+        StepOutput.objects.filter(case__applicant=applicant).select_related("case").order_by("-issued_at", "-id")
+    )
+
+
+def get_step_output_for(user, number: str, kind: str) -> StepOutput:
+    """One step output of a case the user may see (the applicant, or an officer), else 404."""
+    case = get_case_for(user, number)
+    output = case.step_outputs.filter(kind=kind).first()
+    if output is None:
+        raise not_found("output")
+    return output
 
 
 def move_task(task: Task, status: str, user, reason: str = "") -> None:
@@ -813,6 +1004,7 @@ def answer_correction(
         reused = reused_materials(materials)
         if reused:
             raise BusinessError(*reused, status=422)
+        now = timezone.now()
         for key, pk in (materials or {}).items():
             updated = Material.objects.filter(pk=pk, owner=applicant, case__isnull=True).update(case=case, key=key)
             _materials_changed(case)
@@ -824,8 +1016,8 @@ def answer_correction(
                     "This uploaded file was not found",
                     status=422,
                 )
+            _supersede(case, key, pk, applicant, now)
         paused, _prov = calendar.working_days_between(_local_date(case.suspended_at), timezone.localdate())
-        now = timezone.now()
         correction.answered_at, correction.answer, correction.paused_days = now, (answer or "").strip()[:2000], paused
         correction.save()
         case.paused_days += paused
@@ -840,6 +1032,33 @@ def answer_correction(
         move_task(task, Task.Status.OPEN, applicant)
         transition(case, S.IN_REVIEW, applicant, "case.corrected", paused_days=paused)
         return case
+
+
+def _supersede(case: Case, key: str, new_pk: int, actor, at) -> None:
+    """A material replaced during a correction stays on the case as an earlier version, marked
+    superseded by the new one (its upload time and digest unchanged), with an audit event."""
+    for old in case.materials.filter(key=key, superseded_by__isnull=True).exclude(pk=new_pk):
+        old.superseded_by_id, old.superseded_at = new_pk, at
+        old.save(update_fields=["superseded_by", "superseded_at"])
+        audit.record(
+            actor,
+            "material.superseded",
+            old,
+            after={"case": case.number, "key": key, "sha256": old.sha256, "superseded_by": new_pk},
+        )
+
+
+def material_versions(case: Case) -> list[dict]:
+    """The case's materials by kind, as officers compare them: the current version and the
+    earlier ones a correction replaced (newest first), each with its upload time and digest."""
+    by_key: dict[str, dict] = {}
+    for m in case.materials.order_by("key", "uploaded_at", "id"):
+        entry = by_key.setdefault(m.key, {"key": m.key, "current": None, "earlier": []})
+        if m.superseded_by_id is None:
+            entry["current"] = m
+        else:
+            entry["earlier"].insert(0, m)
+    return list(by_key.values())
 
 
 def _revealed_for_revalidation(form: dict, data: dict) -> dict:
@@ -1029,6 +1248,7 @@ def sweep(
         "overdue_cases": 0,
         "restarted": 0,
         "requeued": 0,
+        "drafts_deleted": sweep_expired_drafts(),
         "unattached_materials_deleted": sweep_unattached_materials(),
     }
     counts["requeued"] = len(requeue_orphaned_tasks(DEFAULT_TASK_TIMEOUT if task_timeout is None else task_timeout))
@@ -1287,32 +1507,36 @@ def discard_unattached_material(owner, pk: int) -> bool:
         material = Material.objects.select_for_update().filter(pk=pk, owner=owner, case__isnull=True).first()
         if material is None:
             return False
-        name = material.file.name
-        audit.record(owner, "material.discarded", material, after={"sha256": material.sha256, "size": material.size})
-        material.delete()
-        transaction.on_commit(lambda: Material.file.field.storage.delete(name))
+        delete_material_file(material, owner, "material.discarded")
         return True
+
+
+def delete_material_file(material: Material, actor, action: str) -> None:
+    """Delete an unsent upload, row now and file after commit, with its audit event (inside the
+    caller's transaction, the row locked)."""
+    name = material.file.name
+    audit.record(actor, action, material, after={"sha256": material.sha256, "size": material.size})
+    material.delete()
+    transaction.on_commit(lambda: Material.file.field.storage.delete(name))
 
 
 def sweep_unattached_materials(now=None, limit: int = 1000) -> int:
     """Delete uploads never attached to a case within ``settings.UNATTACHED_UPLOAD_RETENTION_HOURS``
     (rows and files): part of ``zimao sweep``. A material a submission attaches meanwhile is
-    skipped (the delete is conditional on it still being unattached)."""
+    skipped (the delete is conditional on it still being unattached), and so is one a saved draft
+    holds (``cases.drafts``: it goes with the draft)."""
     cutoff = (now or timezone.now()) - timedelta(hours=settings.UNATTACHED_UPLOAD_RETENTION_HOURS)
     removed = 0
     for pk in list(
-        Material.objects.filter(case__isnull=True, uploaded_at__lt=cutoff).values_list("pk", flat=True)[:limit]
+        Material.objects.filter(case__isnull=True, draft__isnull=True, uploaded_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )[:limit]
     ):
         with transaction.atomic():
-            material = Material.objects.select_for_update().filter(pk=pk, case__isnull=True).first()
+            material = Material.objects.select_for_update().filter(pk=pk, case__isnull=True, draft__isnull=True).first()
             if material is None:
                 continue
-            name = material.file.name
-            audit.record(
-                "system:sweep", "material.expired", material, after={"sha256": material.sha256, "size": material.size}
-            )
-            material.delete()
-            transaction.on_commit(lambda name=name: Material.file.field.storage.delete(name))
+            delete_material_file(material, "system:sweep", "material.expired")
             removed += 1
     return removed
 
@@ -1439,6 +1663,43 @@ def awaiting_handover(limit: int = 200) -> list[Case]:
     return list(
         Case.objects.filter(status=S.ISSUED).select_related("service", "applicant").order_by("issued_at", "id")[:limit]
     )
+
+
+# The steps' decisions a case's history shows beside the case's own events.
+STEP_ACTIONS = ("task.approved", "task.refused")
+
+
+def case_history(case: Case) -> list[dict]:
+    """The case's history as people read it, oldest first: the case's own audit events and each
+    step's decision, each naming who acted — the officer's or applicant's display name — or the
+    system (``system`` true) for what the engine did by itself."""
+    tasks = {str(t.pk): t for t in case.tasks.all()}
+    events = audit.history("cases.case", case.pk) + audit.events_of("cases.task", list(tasks), STEP_ACTIONS)
+    events.sort(key=lambda e: (e.at, e.object_type != "cases.case", e.pk or 0))
+    names = display_names({e.actor for e in events})
+    return [
+        {
+            "at": e.at,
+            "action": e.action,
+            "actor": e.actor,
+            "who": names.get(e.actor, ""),
+            "system": e.actor not in names,
+            "reason": (e.after or {}).get("reason", ""),
+            "after": e.after or {},
+            "step": tasks.get(e.object_id) if e.object_type == "cases.task" else None,
+        }
+        for e in events
+    ]
+
+
+def display_names(usernames) -> dict[str, str]:
+    """``{username: display name}`` for the people among audit actors (the system's actors,
+    ``system`` and ``system:…``, are not people and are left out)."""
+    from django.contrib.auth import get_user_model
+
+    wanted = {u for u in usernames if u and u != "system" and not u.startswith("system:")}
+    users = get_user_model().objects.filter(username__in=wanted)
+    return {u.username: (u.get_full_name() or u.first_name or u.username).strip() for u in users}
 
 
 def rating_of(case: Case) -> Rating | None:

@@ -14,15 +14,65 @@ A definition is ``{"stages": [...]}``; each stage has a ``key`` and a ``type``:
 ``on_complete`` those run when its result is delivered.
 
 A task is ``{"key", "department", "name_zh", "name_en", "auto_approve_if": [...],
-"effects": [...]}``: when every auto-approve rule passes the system approves it (秒批).
+"effects": [...], "outputs": [...]}``: when every auto-approve rule passes the system approves it
+(秒批). A task's ``outputs`` are the documents its department issues on approval (办理结果 — a tax
+registration confirmation, a seal filing record; not licences): ``{"kind", "title_zh",
+"title_en", "number", "details"?, "fields"?, "issuer_from_field"?}``. ``number`` is the number scheme, a
+template of ``{year}``, ``{date}`` (YYYYMMDD), ``{uscc}``, ``{division}`` (the company's, else the
+zone's), ``{org_code}`` (the USCC's organisation code) and ``{seq}`` / ``{seq:N}`` (a counter per
+kind and prefix, zero-padded to N); ``details`` names a result the task's effects produced and ``fields`` the lines printed
+(``{"key" | "from_field", "label_zh", "label_en"}``: a key of that result, or the label of the
+applicant's choice in a form field ``section.key``); the
+issuer is the authority the zone profile names for the task's department, or the choice the
+applicant made in ``issuer_from_field`` (e.g. the bank).
 """
 
 from __future__ import annotations
+
+import re
 
 from zimao.catalog import plugins
 from zimao.core.errors import Problem
 
 STAGE_TYPES = {"intake", "review", "issue"}
+
+NUMBER_FIELDS = {"year", "date", "uscc", "division", "org_code"}
+_PLACEHOLDER = re.compile(r"\{(\w+)(?::(\d{1,2}))?\}")
+
+
+def number_problems(template) -> list[str]:
+    """What is wrong with a number scheme (empty: nothing)."""
+    if not isinstance(template, str) or not template.strip():
+        return ["empty"]
+    names = [m.group(1) for m in _PLACEHOLDER.finditer(template)]
+    unknown = [n for n in names if n != "seq" and n not in NUMBER_FIELDS]
+    problems = [f"unknown placeholder {n}" for n in unknown]
+    if names.count("seq") != 1:
+        problems.append("exactly one {seq} is needed")
+    if _PLACEHOLDER.sub("", template).count("{") or _PLACEHOLDER.sub("", template).count("}"):
+        problems.append("unbalanced braces")
+    return problems
+
+
+def number_counter(template: str, values: dict) -> str:
+    """The counter a number draws from: the text before ``{seq}``, fields filled in — one counter
+    per kind and prefix, so numbers never repeat."""
+    filled = _PLACEHOLDER.sub(
+        lambda m: m.group(0) if m.group(1) == "seq" else str(values.get(m.group(1), "")), template
+    )
+    return filled[: next(m for m in _PLACEHOLDER.finditer(filled) if m.group(1) == "seq").start()]
+
+
+def render_number(template: str, values: dict, seq: int) -> str:
+    """A number from its scheme, the fields filled in and ``{seq}`` (zero-padded to N) = ``seq``."""
+
+    def fill(match):
+        name, width = match.group(1), match.group(2)
+        if name == "seq":
+            return str(seq).zfill(int(width)) if width else str(seq)
+        return str(values.get(name, ""))
+
+    return _PLACEHOLDER.sub(fill, template)
 
 
 def _problem(path: str, zh: str, en: str) -> Problem:
@@ -95,6 +145,7 @@ def validate_definition(definition: dict, department_codes: set[str]) -> list[Pr
                                 f"{tpath}.effects", f"未注册的处理 {effect}", f"effect {effect!r} is not registered"
                             )
                         )
+                problems += _output_problems(f"{tpath}.outputs", task.get("outputs", []))
             if stage.get("escalate_to") and stage["escalate_to"] not in department_codes:
                 problems.append(
                     _problem(f"{path}.escalate_to", "升级部门不存在", "escalation department does not exist")
@@ -105,6 +156,38 @@ def validate_definition(definition: dict, department_codes: set[str]) -> list[Pr
                     problems.append(
                         _problem(f"{path}.outputs", f"未注册的出件 {out}", f"output {out!r} is not registered")
                     )
+    return problems
+
+
+def _output_problems(path: str, outputs) -> list[Problem]:
+    problems: list[Problem] = []
+    if not isinstance(outputs, list):
+        return [_problem(path, "办理结果应为列表", "a task's outputs must be a list")]
+    kinds = set()
+    for k, out in enumerate(outputs):
+        opath = f"{path}[{k}]"
+        if not isinstance(out, dict) or not all(out.get(f) for f in ("kind", "title_zh", "title_en")):
+            problems.append(_problem(opath, "办理结果需有类别和中英文名称", "an output needs a kind and both titles"))
+            continue
+        if out["kind"] in kinds:
+            problems.append(_problem(f"{opath}.kind", "办理结果类别重复", "an output kind appears twice"))
+        kinds.add(out["kind"])
+        for f, line in enumerate(out.get("fields", [])):
+            if not (isinstance(line, dict) and line.get("label_zh") and line.get("label_en")):
+                problems.append(_problem(f"{opath}.fields[{f}]", "每一项需有中英文名称", "each line needs both labels"))
+            elif not (line.get("key") or line.get("from_field")):
+                problems.append(
+                    _problem(
+                        f"{opath}.fields[{f}]", "每一项需有 key 或 from_field", "each line needs key or from_field"
+                    )
+                )
+        wrong = number_problems(out.get("number"))
+        if wrong:
+            problems.append(
+                _problem(
+                    f"{opath}.number", f"编号规则有误：{'；'.join(wrong)}", f"bad number scheme: {'; '.join(wrong)}"
+                )
+            )
     return problems
 
 

@@ -203,6 +203,14 @@ def history(object_type: str, object_id) -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(object_type=object_type, object_id=str(object_id)).order_by("object_seq"))
 
 
+def events_of(object_type: str, object_ids, actions=None) -> list[AuditEvent]:
+    """The events of several objects of one type (optionally only these actions), oldest first."""
+    qs = AuditEvent.objects.filter(object_type=object_type, object_id__in=[str(i) for i in object_ids])
+    if actions:
+        qs = qs.filter(action__in=list(actions))
+    return list(qs.order_by("at", "id"))
+
+
 # ---------------------------------------------------------------- checkpoints (RFC 9162)
 
 

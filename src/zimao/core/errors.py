@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass
 from django.utils.translation import get_language
 from ninja import Schema
 
+from zimao.core.fieldnames import field_label, register_field_labels  # noqa: F401 — the errors' API
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -122,6 +124,13 @@ _PYDANTIC_ZH = {
 }
 
 
+def field_problem(field: str, code: str, zh: str, en: str) -> Problem:
+    """A problem whose text starts with the field's words: ``出口商名称：此项必填`` / ``Exporter
+    name: is required``; ``field`` stays the machine path."""
+    label_zh, label_en = field_label(field)
+    return Problem(field, code, f"{label_zh}：{zh}", f"{label_en}: {en}")
+
+
 def problems_from_validation(errors: list[dict]) -> list[Problem]:
     """Turn pydantic/ninja validation errors into bilingual problems naming the field."""
     problems = []
@@ -131,7 +140,7 @@ def problems_from_validation(errors: list[dict]) -> list[Problem]:
         kind = err.get("type", "value_error")
         en = err.get("msg", "Invalid value")
         zh = _PYDANTIC_ZH.get(kind, "取值不正确")
-        problems.append(Problem(field, kind, f"{field}：{zh}", f"{field}: {en}"))
+        problems.append(field_problem(field, kind, zh, en))
     return problems or [Problem("request", "invalid", "请求格式不正确", "The request is malformed")]
 
 

@@ -56,8 +56,14 @@ class HolderOut(Schema):
 class VerificationOut(Schema):
     """核验结果. ``genuine``: issued by this store and the signature holds; ``current``: genuine and
     in force today. ``status`` is one of valid, expired, not_yet_valid, revoked, suspended,
-    not_genuine."""
+    not_genuine.
 
+    Asked with a unified social credit code instead (``lookup`` is "holder"): ``credentials`` are
+    the licences issued here to that company; ``found`` says whether there is any, ``genuine``
+    whether any of them verifies, ``current`` whether any is in force; ``status`` is holder_found,
+    not_issued (none issued here — which says nothing against the company) or invalid_code."""
+
+    lookup: str = "licence"
     identifier: str
     format_valid: bool
     found: bool
@@ -106,6 +112,25 @@ def _verification_data(result: services.VerificationResult) -> dict:
     return data
 
 
+def _holder_data(lookup: services.HolderLookup) -> dict:
+    data = {
+        "lookup": "holder",
+        "identifier": lookup.uscc,
+        "format_valid": lookup.format_ok,
+        "found": lookup.found,
+        "genuine": lookup.genuine,
+        "current": lookup.current,
+        "status": lookup.status,
+        "label_zh": lookup.label["label_zh"],
+        "label_en": lookup.label["label_en"],
+        "problems": [p.as_dict() for p in lookup.problems],
+        "credentials": [_brief(c, s) for c, s in lookup.credentials],
+    }
+    if lookup.holder_name:
+        data["holder"] = {"uscc": lookup.uscc, "name": lookup.holder_name}
+    return data
+
+
 def _render_verification(request, result: services.VerificationResult) -> bytes:
     """The JSON ninja would send for ``VerificationOut`` (validated and rendered the same way)."""
     from zimao.api import api
@@ -124,11 +149,21 @@ def _render_verification(request, result: services.VerificationResult) -> bytes:
 )
 def verify(
     request,
-    identifier: Annotated[str, Path(description="the licence identifier 证照标识, as printed and in the QR code")],
+    identifier: Annotated[
+        str,
+        Path(
+            description="the licence identifier 证照标识, as printed and in the QR code, or a company's "
+            "unified social credit code 统一社会信用代码 for every licence issued to it here"
+        ),
+    ],
 ):
     """Public: is this licence genuine and current? Personal values are masked. Every outcome,
-    including "not genuine", is a 200 answer whose ``genuine`` says so."""
+    including "not genuine", is a 200 answer whose ``genuine`` says so. A unified social credit
+    code lists the company's licences issued here (``lookup`` "holder")."""
     from zimao.api import api
+
+    if services.looks_like_uscc(identifier):
+        return VerificationOut.model_validate(_holder_data(services.lookup_holder(identifier)))
 
     result = services.verify(identifier)
     # Serialising the holder's 20-odd credentials costs far more than verifying them: the JSON is

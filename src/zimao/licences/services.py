@@ -35,7 +35,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from zimao.catalog import zone
-from zimao.core import audit, elicence, sequences, signing, sitebase
+from zimao.core import audit, elicence, identifiers, sequences, signing, sitebase
 from zimao.core.errors import BusinessError, Conflict, Problem, not_found
 from zimao.core.protected import mask_id_number, mask_phone
 from zimao.licences.models import Credential, HolderVersion
@@ -89,6 +89,10 @@ STATUS_LABELS = {
     "revoked": ("已吊销", "Revoked", "bad"),
     "suspended": ("已暂扣", "Suspended", "bad"),
     "not_genuine": ("无法核验", "Not genuine", "bad"),
+    # A lookup by the holder's unified social credit code (not one licence):
+    "holder_found": ("已查到本平台签发的证照", "Licences issued here found", "ok"),
+    "not_issued": ("本平台未签发", "None issued here", "neutral"),
+    "invalid_code": ("代码有误", "Not a valid code", "warn"),
 }
 
 
@@ -682,6 +686,98 @@ def verify(identifier: str, *, today: dt.date | None = None) -> VerificationResu
         (c, c.effective_status(today) if (c.pk == cred.pk or p is None) else "not_genuine") for c, p in answer.rows
     ]
     return result
+
+
+# --- lookup by the holder's USCC ---------------------------------------------------------------
+
+# Problems of a typed USCC that make it no code at all (a division missing from the table or an
+# organisation-code slip does not stop a lookup: the store answers for what it issued).
+_USCC_FORMAT_PROBLEMS = {"required", "length", "illegal_character", "check_character"}
+
+
+def normalise_uscc(value: str) -> str:
+    """A typed USCC as printed: full-width characters folded, spaces dropped, upper case."""
+    return identifiers.normalise(value).replace(" ", "").replace("\u3000", "")
+
+
+def looks_like_uscc(value: str) -> bool:
+    """True when ``value`` is meant as a unified social credit code rather than a licence
+    identifier: no dots, and 18 characters once full-width characters and spaces are folded."""
+    text = normalise_uscc(value)
+    return "." not in text and len(text) == 18
+
+
+@dataclass
+class HolderLookup:
+    """The answer to "which licences did this store issue to the company with this USCC?" —
+    按统一社会信用代码查询. Not finding any says nothing about whether the company is genuine."""
+
+    uscc: str
+    problems: list[Problem] = field(default_factory=list)
+    credentials: list[tuple[Credential, str]] = field(default_factory=list)
+    holder_name: str = ""
+
+    @property
+    def format_ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def found(self) -> bool:
+        return bool(self.credentials)
+
+    @property
+    def status(self) -> str:
+        if not self.format_ok:
+            return "invalid_code"
+        return "holder_found" if self.found else "not_issued"
+
+    @property
+    def label(self) -> dict:
+        return status_label(self.status)
+
+    @property
+    def genuine(self) -> bool:
+        return any(s != "not_genuine" for _, s in self.credentials)
+
+    @property
+    def current(self) -> bool:
+        return any(s == "valid" for _, s in self.credentials)
+
+
+def lookup_holder(uscc: str, *, today: dt.date | None = None) -> HolderLookup:
+    """Every credential issued here to the holder ``uscc``, each with its own status (a tampered
+    one is "not_genuine") — 多证集成 by USCC. The check character is checked first (GB 32100); a
+    wrong one is reported without saying which would be right."""
+    value = normalise_uscc(uscc)
+    today = today or timezone.localdate()
+    lookup = HolderLookup(uscc=value)
+    for p in identifiers.validate_uscc(value).problems:
+        if p.code not in _USCC_FORMAT_PROBLEMS:
+            continue
+        if p.code == "check_character":
+            p = Problem(
+                p.field,
+                p.code,
+                "第18位校验码不符：代码可能抄错了，请对照营业执照核对。",
+                "The check character (position 18) does not match: the code was probably mistyped; "
+                "compare it with the business licence.",
+            )
+        lookup.problems.append(p)
+    if lookup.problems:
+        return lookup
+    stamps = dict(
+        HolderVersion.objects.filter(holder_uscc__in=[value, HolderVersion.KEYS_ROW]).values_list(
+            "holder_uscc", "stamp"
+        )
+    )
+    if value in stamps:
+        rows = _holder_answer(value, (stamps[value], stamps.get(HolderVersion.KEYS_ROW)), today).rows
+    else:  # never issued to (or issued before versions were kept): nothing worth caching
+        keys = signing.verification_keys()
+        rows = tuple((c, signature_problem(c, keys)) for c in credentials_for(value))
+    lookup.credentials = [(c, c.effective_status(today) if p is None else "not_genuine") for c, p in rows]
+    lookup.holder_name = next((c.holder_name for c, s in lookup.credentials if s != "not_genuine"), "")
+    return lookup
 
 
 # --- changing status -------------------------------------------------------------------------

@@ -34,7 +34,12 @@ def _integrated(result: services.VerificationResult) -> list[dict]:
 @require_safe
 def verify(request, identifier: str):
     """Public verification — 电子证照核验. Not genuine (malformed, unknown, tampered) is a 404 page
-    that says so in plain words; revoked or expired licences are genuine and shown with 200."""
+    that says so in plain words; revoked or expired licences are genuine and shown with 200.
+
+    A unified social credit code instead of an identifier lists the licences issued here to that
+    company (多证集成), or says plainly that none was — which does not make the company fake."""
+    if services.looks_like_uscc(identifier):
+        return _verify_holder(request, identifier)
     result = services.verify(identifier)
     context = {"result": result, "label": result.label, "identifier": result.identifier}
 
@@ -74,6 +79,16 @@ def verify(request, identifier: str):
         context["body"] = mark_safe(html)  # noqa: S308
         response = render(request, "licences/verify.html", context, status=status)
     # Status can change at any moment (revocation): never let a cache answer for the store.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _verify_holder(request, uscc: str):
+    lookup = services.lookup_holder(uscc)
+    rows = [{"cred": c, "label": services.status_label(s), "is_this": False} for c, s in lookup.credentials]
+    context = {"lookup": lookup, "label": lookup.label, "integrated": rows, "holder_view": True}
+    context["body"] = render_to_string("licences/_holder_body.html", context, request=request)
+    response = render(request, "licences/verify.html", context, status=200 if lookup.found else 404)
     response["Cache-Control"] = "no-store"
     return response
 

@@ -25,8 +25,16 @@ PUBLIC_ERRORS = {400: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 class FigureOut(Schema):
+    """``value`` is in the indicator's catalogued unit; ``display`` and ``unit`` are the words
+    for people, in the unit that suits the figure's size (355,000 yuan: 35.5 万元, not 0 亿元).
+    ``kind`` is "report" (a published report's figure) or "live" (computed from cases)."""
+
     value: float | None
     display: str
+    unit: str = ""
+    kind: str = ""
+    kind_label: str = ""
+    source_line: str = ""
     period: str
     period_label: str
     dimension: str = ""

@@ -7,6 +7,7 @@ turns it into ECharts options), so tests can read exactly what a chart draws.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from datetime import date
 from decimal import Decimal
@@ -53,6 +54,48 @@ TIERS = [
     "innovation.national_platforms",
     "innovation.incubators",
 ]
+
+
+# --- what every chart carries: readable axes and its source ------------------------------------
+
+AXIS_WIDTH = 64  # about how many Latin characters fit along a chart's category axis
+SLANTED = 3  # the room one slanted label takes along the axis
+
+
+def _width(text) -> int:
+    """Display width: a Chinese character takes two Latin ones' room."""
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in str(text))
+
+
+def category_axis(categories: list, horizontal: bool = False) -> dict:
+    """ECharts ``axisLabel`` settings for the category axis — 坐标轴标签: every label while even
+    slanted ones fit, else every n-th (``interval``); slanted (45°) only when level ones collide."""
+    n = len(categories)
+    if horizontal or not n:
+        return {"interval": 0, "rotate": 0}
+    interval = 0 if n * SLANTED <= AXIS_WIDTH else math.ceil(n * SLANTED / AXIS_WIDTH) - 1
+    shown = math.ceil(n / (interval + 1))
+    widest = max(_width(c) for c in categories)
+    return {"interval": interval, "rotate": 0 if shown * (widest + 2) <= AXIS_WIDTH else 45}
+
+
+def finish_chart(chart: dict, source: str, *, counts: bool = False) -> dict:
+    """Axis settings, whole-number ticks for counts (``minInterval`` 1: no "2.5 enterprises"),
+    and the source line shown under the chart — 来源."""
+    if chart.get("type") not in ("tree", "pie"):
+        chart["category_axis"] = category_axis(chart.get("categories") or [], bool(chart.get("horizontal")))
+        chart["value_axis"] = {"minInterval": 1} if counts else {}
+    chart["source"] = source
+    return chart
+
+
+def _live_source() -> str:
+    return _("Live, computed from the cases on this platform")
+
+
+def _report_source(years) -> str:
+    years = [y for y in years if y]
+    return f"{_('Zone development report')} ({max(years)})" if years else _("Zone development report")
 
 
 def is_en(language: str | None) -> bool:
@@ -165,18 +208,20 @@ def industry_output(language: str, until=None, since=None) -> dict:
             {"name": _("Growth year on year (%)"), "kind": "line", "axis": 1, "data": [r["yoy"] for r in rows]},
         ],
     }
+    finish_chart(chart, readout.source_line(figures[0], language) if figures else _report_source([period.end.year]))
     return {"period": period.key, "period_label": period.label(language), "unit": unit, "rows": rows, "chart": chart}
 
 
 def tiers(language: str, until=None, published_only=False) -> dict:
     """Enterprise tiers (企业梯队) against the year's targets."""
     inds = {i.code: i for i in _indicators(published_only).filter(code__in=TIERS)}
-    rows = []
+    rows, figures = [], []
     for code in TIERS:
         ind = inds.get(code)
         if not ind:
             continue
         fig = readout.latest(ind, until=until)
+        figures.append(fig)
         target = readout.target_for(ind, fig.period if fig else None)
         info = readout.target_info(target, fig, language)
         rows.append(
@@ -201,6 +246,9 @@ def tiers(language: str, until=None, published_only=False) -> dict:
             {"name": _("Target"), "kind": "bar", "data": [r["target"]["value"] if r["target"] else None for r in rows]},
         ],
     }
+    shown = [f for f in figures if f is not None]
+    source = readout.source_line(max(shown, key=lambda f: f.period.end), language) if shown else _report_source([])
+    finish_chart(chart, source, counts=True)
     return {"rows": rows, "chart": chart}
 
 
@@ -212,17 +260,18 @@ def trend(ind: Indicator, language: str, since=None, until=None, dimension: str 
     else:
         kind = fig.period.kind if fig else None
         points = readout.series(ind, dimension, since=since, until=until, kind=kind)
-    return {
+    unit = readout.choose_unit(ind, [p.value for p in points])
+    chart = {
         "type": "line" if len(points) > 2 else "bar",
         "id": f"trend-{ind.code}",
         "title": ind.name(language),
-        "unit": ind.unit(language),
+        "unit": unit.name(language),
         "categories": [p.period.label(language) for p in points],
         "series": [
             {
-                "name": f"{ind.name(language)} ({ind.unit(language)})",
+                "name": f"{ind.name(language)} ({unit.name(language)})",
                 "kind": "bar" if len(points) <= 2 else "line",
-                "data": [readout.number(p.value) for p in points],
+                "data": [readout.number(readout.in_unit(p.value, unit)) for p in points],
             },
             {
                 "name": _("Growth year on year (%)"),
@@ -233,6 +282,8 @@ def trend(ind: Indicator, language: str, since=None, until=None, dimension: str 
         ],
         "points": [readout.figure_dict(p, language) for p in points],
     }
+    last = points[-1] if points else fig
+    return finish_chart(chart, readout.source_line(last, language) if last else "", counts=readout.is_count(ind))
 
 
 def establishment(language: str, since=None, until=None) -> dict | None:
@@ -256,7 +307,7 @@ def establishment(language: str, since=None, until=None) -> dict | None:
     cats = [label(e) for e in edges] + [f">{edges[-1] / 86400:g}{days}"]
     last = max(agg.buckets) if agg.buckets else 0
     cats = cats[: max(last + 1, edges.index(86400) + 1)]
-    return {
+    chart = {
         "type": "bar",
         "id": "establishment",
         "title": _("Enterprise establishment time"),
@@ -270,6 +321,7 @@ def establishment(language: str, since=None, until=None) -> dict | None:
         ],
         "count": agg.count,
     }
+    return finish_chart(chart, _live_source(), counts=True)
 
 
 # --- chains, projects, ledgers ------------------------------------------------------------------
@@ -319,7 +371,10 @@ def chains(language: str) -> list[dict]:
                 "industry": chain.industry.name(language) if chain.industry else "",
                 "links": links,
                 "gaps": [ln["name"] for ln in links if ln["gap"]],
-                "chart": {"type": "tree", "id": f"chain-{chain.key}", "title": chain.name(language), "data": tree},
+                "chart": finish_chart(
+                    {"type": "tree", "id": f"chain-{chain.key}", "title": chain.name(language), "data": tree},
+                    _report_source([]),
+                ),
             }
         )
     return out
@@ -388,6 +443,7 @@ def projects(language: str) -> dict:
         "categories": [str(stages[s]) for s in Project.PIPELINE],
         "series": [{"name": _("Projects"), "kind": "bar", "data": [counts.get(s, 0) for s in Project.PIPELINE]}],
     }
+    finish_chart(chart, _report_source([r["year"] for r in rows]), counts=True)
     figures = []
     for code in (
         "projects.key_provincial_municipal",
@@ -471,6 +527,7 @@ def ledgers(language: str) -> dict:
         "categories": [str(levels[k]) for k in level_counts],
         "series": [{"name": _("Outcomes"), "kind": "pie", "data": list(level_counts.values())}],
     }
+    finish_chart(chart, _report_source([o["year"] for o in outcomes]))
     return {"outcomes": outcomes, "pilots": pilots, "talent": talent, "bonded": bonded, "chart": chart}
 
 

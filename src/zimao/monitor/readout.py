@@ -355,15 +355,116 @@ def fmt(value: Decimal | None, decimals: int = 0, language: str | None = None) -
 QUALIFIER_TEXT = {"over": ("超过", "over "), "about": ("约", "about "), "nearly": ("近", "nearly ")}
 
 
-def display(fig: Figure | None, language: str | None = None) -> str:
+def display(fig: Figure | None, language: str | None = None, unit: DisplayUnit | None = None) -> str:
+    """The figure as text, in ``unit`` when given (``choose_unit``), else in the catalogued unit."""
     if fig is None or fig.value is None:
         return "—"
     language = language or get_language() or "zh-hans"
-    text = fmt(fig.value, fig.indicator.decimals, language)
+    if unit is None:
+        text = fmt(fig.value, fig.indicator.decimals, language)
+    else:
+        text = fmt(in_unit(fig.value, unit), unit.decimals, language)
     if fig.qualifier in QUALIFIER_TEXT:
         zh, en = QUALIFIER_TEXT[fig.qualifier]
         text = (en if language.startswith("en") else zh) + text
     return text
+
+
+# --- the unit for the magnitude -----------------------------------------------------------------
+#
+# 355,000 yuan in 亿元 is "0"; 12 minutes in hours is "0". An indicator whose catalogued unit is
+# one rung of a ladder (money: 亿元/万元/元; time: 天/小时/分钟/秒) is shown in the rung that suits
+# the figure: the largest whose threshold it reaches. Values stay in the catalogued unit in the
+# API's ``value``; the words on the page (``display`` and ``unit``) follow the magnitude.
+
+
+@dataclass(frozen=True)
+class Rung:
+    zh: str
+    en: str
+    factor: Decimal  # base units (yuan, seconds) in one of this unit
+    shown_from: Decimal  # the smallest base amount shown in this unit
+    decimals: int
+
+
+MONEY_UNITS = (
+    Rung("亿元", "100 million CNY", Decimal(100_000_000), Decimal(100_000_000), 2),
+    Rung("万元", "10,000 CNY", Decimal(10_000), Decimal(10_000), 2),
+    Rung("元", "CNY", Decimal(1), Decimal(0), 0),
+)
+TIME_UNITS = (
+    Rung("天", "days", Decimal(86_400), Decimal(3 * 86_400), 1),  # under 3 days: hours (the 24-hour limit)
+    Rung("小时", "hours", Decimal(3_600), Decimal(3_600), 1),
+    Rung("分钟", "minutes", Decimal(60), Decimal(60), 0),
+    Rung("秒", "seconds", Decimal(1), Decimal(0), 0),
+)
+
+
+@dataclass(frozen=True)
+class DisplayUnit:
+    """How to show an indicator's figures: divide the catalogued value by ``divisor``."""
+
+    zh: str
+    en: str
+    divisor: Decimal
+    decimals: int
+
+    def name(self, language: str | None = None) -> str:
+        return self.en if (language or get_language() or "zh-hans").startswith("en") else self.zh
+
+
+def _ladder_of(ind: Indicator) -> tuple[tuple[Rung, ...], Rung] | None:
+    for ladder in (MONEY_UNITS, TIME_UNITS):
+        for rung in ladder:
+            if rung.zh == ind.unit_zh and rung.factor == (ind.scale or Decimal(1)):
+                return ladder, rung
+    return None
+
+
+def choose_unit(ind: Indicator, values) -> DisplayUnit:
+    """The unit for figures of this size — 按量级选单位: the rung the largest of ``values`` (in the
+    catalogued unit) reaches; the catalogued unit when the indicator has no ladder or no figure."""
+    same = DisplayUnit(ind.unit_zh, ind.unit_en, Decimal(1), ind.decimals)
+    found = _ladder_of(ind)
+    numbers = [abs(Decimal(v)) for v in values if v is not None]
+    if found is None or not numbers or not max(numbers):
+        return same
+    ladder, own = found
+    base = max(numbers) * own.factor
+    rung = next(r for r in ladder if base >= r.shown_from)
+    if rung is own:
+        return same
+    return DisplayUnit(rung.zh, rung.en, rung.factor / own.factor, rung.decimals)
+
+
+def is_count(ind: Indicator) -> bool:
+    """Whole things counted (户, 家, 件, 个…): axes tick in whole numbers."""
+    return ind.decimals == 0 and _ladder_of(ind) is None and ind.unit_zh not in ("%", "％")
+
+
+def in_unit(value: Decimal | None, unit: DisplayUnit) -> Decimal | None:
+    return None if value is None else Decimal(value) / unit.divisor
+
+
+def kind_label(source: str) -> str:
+    """What kind of figure it is, said on every card: 报告数据 (a published report) or 实时 (live,
+    computed from the cases on this platform)."""
+    from django.utils.translation import gettext
+
+    return gettext("Live") if source == "computed" else gettext("Report figure")
+
+
+def source_line(fig: Figure | None, language: str | None = None) -> str:
+    """来源 / Source under a chart or card: the report and its year, or "live, computed from cases"."""
+    from django.utils.translation import gettext
+
+    if fig is None:
+        return ""
+    if fig.source == "computed":
+        return gettext("Live, computed from the cases on this platform")
+    report = fig.note or gettext("Reported figures")
+    en = (language or get_language() or "zh-hans").startswith("en")
+    return f"{report} ({fig.period.end.year})" if en else f"{report}（{fig.period.end.year}）"
 
 
 def number(value: Decimal | None, decimals: int = 4) -> float | None:
@@ -404,9 +505,14 @@ def figure_dict(fig: Figure | None, language: str | None = None) -> dict | None:
         return None
     language = language or get_language() or "zh-hans"
     ind = fig.indicator
+    unit = choose_unit(ind, [fig.value])
     return {
         "value": number(fig.value),
-        "display": display(fig, language),
+        "display": display(fig, language, unit),
+        "unit": unit.name(language),
+        "kind": "live" if fig.source == "computed" else "report",
+        "kind_label": kind_label(fig.source),
+        "source_line": source_line(fig, language),
         "period": fig.period.key,
         "period_label": fig.period.label(language),
         "dimension": fig.dimension,

@@ -19,7 +19,13 @@ Spec (one row of ``bundles`` in catalogue data)::
 
     {"code", "name_zh", "name_en", "department", "members": ["QYKB-001", {"code": "ZZ-SPJY", "phase": 1}],
      "skip_sections": ["company"], "activities": ["catering"], "guide_zh", "guide_en",
-     "legal_limit_days"?, "promised_limit_days"?, "intake_department"?}
+     "legal_limit_days"?, "promised_limit_days"?, "intake_department"?,
+     "existing_company"?: {"code", "name_zh", "name_en", "without": "QYKB-001", "guide_zh"?, "guide_en"?}}
+
+``existing_company`` offers the bundle to a company that already exists: a second item (its
+``variant_of`` names the bundle) built the same way from the members but ``without`` the one that
+founds the company, and asking for the company (the members' ``company`` section) instead of
+skipping it. Listings show the bundle once; its page offers both ways in.
 """
 
 from __future__ import annotations
@@ -303,6 +309,8 @@ def build(spec: dict) -> tuple[dict, list[Problem]]:
                     "legal_limit_days",
                     "promised_limit_days",
                     "intake_department",
+                    "existing_company",
+                    "variant_of",
                 )
                 if k in spec
             },
@@ -325,7 +333,48 @@ def load_bundle(spec: dict, actor=None) -> tuple[ServiceItem, bool, int]:
     service.save(update_fields=["attributes"])
     before = service.processes.count()
     catalog.publish_process(service, built["process"], actor)
+    if spec.get("existing_company"):
+        load_bundle(variant_for_existing_company(spec), actor)
     return service, created, service.processes.count() - before
+
+
+def variant_for_existing_company(spec: dict) -> dict:
+    """The bundle for a company that already exists: the same members but the one that founds the
+    company, and the company asked for (not skipped)."""
+    ec = spec["existing_company"]
+    without = ec.get("without")
+    missing = [f for f in ("code", "name_zh", "name_en", "without") if not ec.get(f)]
+    if missing:
+        raise BusinessError(
+            *[
+                Problem(
+                    f"bundles.{spec.get('code')}.existing_company.{f}",
+                    "required",
+                    "已有企业办理的主题服务需要此项",
+                    "the existing-company variant needs this",
+                )
+                for f in missing
+            ]
+        )
+    members = [m for m in spec.get("members", []) if (m if isinstance(m, str) else m.get("code")) != without]
+    variant = {
+        "code": ec["code"],
+        "name_zh": ec["name_zh"],
+        "name_en": ec["name_en"],
+        "department": spec.get("department"),
+        "members": members,
+        "skip_sections": [k for k in spec.get("skip_sections", []) if k != "company"],
+        "activities": list(spec.get("activities", [])),
+        "published": spec.get("published", True),
+        "variant_of": spec["code"],
+    }
+    for k in ("theme_zh", "theme_en", "intake_department"):
+        if k in spec:
+            variant[k] = spec[k]
+    for lang in ("zh", "en"):
+        if ec.get(f"guide_{lang}") or spec.get(f"guide_{lang}"):
+            variant[f"guide_{lang}"] = ec.get(f"guide_{lang}") or spec[f"guide_{lang}"]
+    return variant
 
 
 def rebuild_all(actor=None) -> int:
@@ -333,7 +382,7 @@ def rebuild_all(actor=None) -> int:
     n = 0
     for service in ServiceItem.objects.all():
         f = facts(service)
-        if f.is_bundle:
+        if f.is_bundle and not f.bundle.get("variant_of"):  # a variant follows its bundle
             spec = {
                 "code": service.code,
                 "name_zh": service.name_zh,

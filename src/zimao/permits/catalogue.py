@@ -10,12 +10,13 @@ themed bundle's members (``bundle``) — is registered here with the catalogue a
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 from zimao.catalog import extensions
 from zimao.catalog import services as catalog
 from zimao.catalog.models import ServiceItem
-from zimao.permits.models import ReformMode
+from zimao.permits.models import Activity, ReformMode
 
 # The item attributes permits registers with the catalogue (its vocabulary, the list's columns).
 ATTRIBUTES = {
@@ -172,8 +173,6 @@ def route_row(row: dict) -> tuple[str, dict] | None:
 
 
 def load_activities(rows: list[dict], actor=None) -> dict:
-    from zimao.permits.models import Activity
-
     made = 0
     for position, row in enumerate(rows):
         _, created = Activity.objects.update_or_create(
@@ -190,8 +189,6 @@ def load_activities(rows: list[dict], actor=None) -> dict:
 
 
 def activities():
-    from zimao.permits.models import Activity
-
     return Activity.objects.all()
 
 
@@ -229,13 +226,27 @@ def bundle_members(service: ServiceItem) -> list[ServiceItem]:
 
 
 def bundles_with(code: str) -> list[ServiceItem]:
-    """Published bundles that hold the item ``code`` (the catalogue is small: filtered here)."""
+    """Published bundles that hold the item ``code`` (the catalogue is small: filtered here); a
+    bundle's existing-company variant is offered on the bundle's own page, not listed again."""
     out = []
     for s in catalog.published_services():
         members = facts(s).bundle.get("members", [])
-        if members and code in [m["code"] if isinstance(m, dict) else m for m in members]:
+        if members and not is_bundle_variant(s) and code in [m["code"] if isinstance(m, dict) else m for m in members]:
             out.append(s)
     return out
+
+
+def is_bundle_variant(service: ServiceItem) -> bool:
+    """A bundle's way in for an existing company (``variant_of`` the bundle)."""
+    return bool(facts(service).bundle.get("variant_of"))
+
+
+def bundle_for_existing_company(service: ServiceItem) -> ServiceItem | None:
+    """The published existing-company variant of a bundle (一件事 for a company that exists)."""
+    code = (facts(service).bundle.get("existing_company") or {}).get("code")
+    if not code:
+        return None
+    return ServiceItem.objects.filter(code=code, published=True).first()
 
 
 def covered_items(item: ServiceItem) -> list[ServiceItem]:
@@ -263,6 +274,38 @@ def commitment_items(service: ServiceItem) -> list[ServiceItem]:
             if reform_mode(covered) == ReformMode.COMMITMENT:
                 out.setdefault(covered.code, covered)
     return list(out.values())
+
+
+# Brackets and what they hold (（含散装食品）, (excl. …)) and every separator and space: a
+# registered scope says 食品销售 where the standard wording says 食品销售（含散装食品）.
+_BRACKETED = re.compile(r"[（(][^）)]*[）)]")
+_NOT_WORDS = re.compile(r"[\s，,；;、。.：:]+")
+
+
+def _scope_words(text: str) -> str:
+    return _NOT_WORDS.sub("", _BRACKETED.sub("", text or ""))
+
+
+def scope_covers(business_scope: str, activity: Activity) -> bool:
+    """Does the registered business scope (经营范围, free text) name ``activity`` — its standard
+    wording, brackets aside?"""
+    words = _scope_words(activity.name_zh)
+    return bool(words) and words in _scope_words(business_scope)
+
+
+def out_of_scope(service: ServiceItem, business_scope: str) -> list[tuple[ServiceItem, list[Activity]]]:
+    """The 告知承诺 items of ``service`` the company's registered scope does not cover, each with
+    the activities one of which the scope must name (the advisor's scope↔permit mapping read
+    backwards). An item tied to no activity is not checked."""
+    items = commitment_items(service)
+    keys = {k for item in items for k in facts(item).activities}
+    acts = {a.key: a for a in Activity.objects.filter(key__in=keys)}
+    gaps = []
+    for item in items:
+        needed = [acts[k] for k in facts(item).activities if k in acts]
+        if needed and not any(scope_covers(business_scope, a) for a in needed):
+            gaps.append((item, needed))
+    return gaps
 
 
 def conditions_hash(item: ServiceItem) -> str:

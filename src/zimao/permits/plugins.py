@@ -141,21 +141,80 @@ def company_registered(data: dict, applicant=None) -> list[Problem]:
     return []
 
 
-@checks.register("permits.commitment_agreed", "已勾选告知承诺", "The commitment box is ticked")
-def commitment_agreed(data: dict, applicant=None) -> list[Problem]:
-    """A box the form engine cannot require to be *ticked* (a bool is answered either way)."""
+@checks.register(
+    "permits.commitment_agreed",
+    "已勾选告知承诺且在经营范围内",
+    "The commitment box is ticked, within the business scope",
+)
+def commitment_agreed(data: dict, applicant=None, service: ServiceItem | None = None) -> list[Problem]:
+    """A box the form engine cannot require to be *ticked* (a bool is answered either way); and,
+    told the service, a commitment only for what the company's registered business scope names:
+    a software company cannot commit its way to a printing permit (变更经营范围 first)."""
     if "commitment" not in data:
         return []
+    problems = []
     if (data.get("commitment") or {}).get("agree") is not True:
-        return [
+        problems.append(
             Problem(
                 "commitment.agree",
                 "required",
                 "请阅读告知的许可条件，并勾选承诺",
                 "Read the published conditions and tick the box to commit",
             )
-        ]
-    return []
+        )
+    if service is not None:
+        uscc = (data.get("company") or {}).get("uscc") or ""
+        registering = (data.get("registration") or {}).get("business_scope")
+        if uscc:
+            problems += scope_problems(service, uscc)
+        elif registering is not None:  # 一件事 that registers the company: the scope it asks for
+            problems += new_scope_problems(service, registering)
+    return problems
+
+
+def _gap_words(needed) -> tuple[str, str]:
+    return "、".join(f"“{a.name_zh}”" for a in needed), ", ".join(f"'{a.name_en}'" for a in needed)
+
+
+def scope_problems(service: ServiceItem, uscc: str) -> list[Problem]:
+    """One problem per 告知承诺 item the company's registered scope does not name (none when the
+    company is unknown: ``permits.company_registered`` says so)."""
+    entity = _entity(uscc)
+    if not _active(entity):
+        return []
+    problems = []
+    for item, needed in catalogue.out_of_scope(service, entity.business_scope):
+        names_zh, names_en = _gap_words(needed)
+        problems.append(
+            Problem(
+                "company.uscc",
+                "out_of_business_scope",
+                f"{entity.name}的登记经营范围（{entity.business_scope or '未登记'}）不含{names_zh}，"
+                f"不能以告知承诺方式申请“{item.name_zh}”。请先办理变更经营范围（变更登记），再申请。",
+                f"The registered business scope of {entity.name} ({entity.business_scope or 'none registered'}) "
+                f"does not include {names_en}, so '{item.name_en}' cannot be granted on a commitment. "
+                "Change the business scope first (a change of registration), then apply.",
+            )
+        )
+    return problems
+
+
+def new_scope_problems(service: ServiceItem, scope: str) -> list[Problem]:
+    """The same check for a company registered in the same application: its scope must name what
+    the commitment is for."""
+    problems = []
+    for item, needed in catalogue.out_of_scope(service, scope):
+        names_zh, names_en = _gap_words(needed)
+        problems.append(
+            Problem(
+                "registration.business_scope",
+                "out_of_business_scope",
+                f"经营范围未包含{names_zh}，不能以告知承诺方式申请“{item.name_zh}”。请在经营范围中写明。",
+                f"The business scope does not include {names_en}, so '{item.name_en}' cannot be granted on a "
+                "commitment. Add it to the business scope.",
+            )
+        )
+    return problems
 
 
 @effects.register("permits.holder_of_applicant", "核对申请企业", "Check the company is the applicant's own")

@@ -360,7 +360,7 @@ def advise(activity_keys) -> Advice:
     bundles = [
         s
         for s in catalog.published_services()
-        if catalogue.is_bundle(s) and chosen & set(catalogue.facts(s).activities)
+        if catalogue.is_bundle(s) and not catalogue.is_bundle_variant(s) and chosen & set(catalogue.facts(s).activities)
     ]
     return Advice(
         activities=[acts[k] for k in keys if k in acts],

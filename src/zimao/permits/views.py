@@ -80,7 +80,7 @@ def catalogue_page(request):
     departments = Department.objects.filter(code__in={i.department.code for i in catalogue.permit_items()}).order_by(
         "code"
     )
-    bundles = [s for s in catalog.published_services() if catalogue.is_bundle(s)]
+    bundles = [s for s in catalog.published_services() if catalogue.is_bundle(s) and not catalogue.is_bundle_variant(s)]
     return render(
         request,
         "permits/catalogue.html",
@@ -372,6 +372,8 @@ def bundle(request, code: str):
             "outputs": outputs,
             "sections": [bi(s, "title") for s in item.form.get("sections", [])],
             "activities": list(catalogue.activities().filter(key__in=catalogue.facts(item).activities)),
+            "existing": catalogue.bundle_for_existing_company(item),
+            "companies": [c for c in permits.companies_of(request.user) if c.status == "active"],
         },
     )
 

@@ -123,6 +123,8 @@ ACTION_WORDS = {
     "case.rating_follow_up": ("整改回访", "Follow-up answer after rectification"),
     "case.overdue": ("超过承诺时限", "Past the promised date"),
     "case.output_added": ("出具后续证照", "Follow-up result issued"),
+    "task.approved": ("本环节审核通过", "Step approved"),
+    "task.refused": ("本环节不予通过", "Step refused"),
 }
 
 

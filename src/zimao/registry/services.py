@@ -5,10 +5,12 @@ the business licence as output.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from zimao.catalog import forms, zone
@@ -216,23 +218,27 @@ def report_establishment(ctx) -> dict:
     return {"establishment_seconds": round(seconds, 3)}
 
 
+# 印章: the set a new company usually has engraved, in the order the PSB files them.
+SEAL_NAMES = ("公章", "财务专用章", "发票专用章", "合同专用章", "法定代表人名章")
+
+# What each step produced (its department's numbers are on the step's document: the catalogue
+# declares it, the engine issues it — cases.StepOutput).
 STEP_OUTPUTS = {
     "seal": lambda e, d: {
-        "seals": [f"{e.uscc}-{i:02d}" for i in range(1, int(d.get("seal_count") or 1) + 1)],
-        "maker": d.get("maker", ""),
+        "seals": "、".join(
+            SEAL_NAMES[i] if i < len(SEAL_NAMES) else f"其他印章{i - len(SEAL_NAMES) + 1}"
+            for i in range(int(d.get("seal_count") or 1))
+        ),
+        "seal_count": int(d.get("seal_count") or 1),
     },
     "tax": lambda e, d: {
-        "taxpayer_id": e.uscc,
+        "taxpayer_id": e.uscc,  # 多证合一: the USCC is the taxpayer identification number
         "invoice_type": d.get("invoice_type", ""),
         "invoice_quantity": d.get("invoice_quantity", 0),
     },
-    "social_insurance": lambda e, d: {"employer_number": f"SI{e.uscc[8:17]}", "employees": d.get("employees", 0)},
-    "housing_fund": lambda e, d: {"account": f"HF{e.uscc[8:17]}", "employees": d.get("employees", 0)},
-    "bank": lambda e, d: {
-        "bank": d.get("bank", ""),
-        "appointment_date": d.get("appointment_date", ""),
-        "reference": f"BK{e.uscc[-6:]}",
-    },
+    "social_insurance": lambda e, d: {"employees": d.get("employees", 0)},
+    "housing_fund": lambda e, d: {"employees": d.get("employees", 0)},
+    "bank": lambda e, d: {"bank": d.get("bank", ""), "appointment_date": d.get("appointment_date", "")},
 }
 
 
@@ -240,14 +246,26 @@ STEP_OUTPUTS = {
 def record_step(ctx) -> dict:
     """Seal, tax, social insurance, housing fund, bank: what each step produced, once."""
     step = ctx.task_key
-    record = EstablishmentStep.objects.filter(entity__case_number=ctx.number, step=step).first()
-    if record is None:
-        # The engine holds the case's lock: no other run can record this step meanwhile (the
-        # unique (entity, step) constraint stands behind that), so no get_or_create savepoint.
-        entity = MarketEntity.objects.only("id", "uscc").get(case_number=ctx.number)
-        details = STEP_OUTPUTS.get(step, lambda e, d: dict(d))(entity, ctx.data.get(step) or {})
-        record = EstablishmentStep.objects.create(entity=entity, step=step, details=details, case_number=ctx.number)
-        audit.record(ctx.actor, "entity.step_done", record, after={"step": step, **record.details})
+    # One read: the entity, with this step's record if it has one (a re-run finds it).
+    entity = (
+        MarketEntity.objects.only("id", "uscc")
+        .annotate(
+            step_details=Subquery(
+                EstablishmentStep.objects.filter(entity=OuterRef("pk"), step=step).values("details")[:1]
+            )
+        )
+        .get(case_number=ctx.number)
+    )
+    if entity.step_details is not None:
+        details = entity.step_details
+        if isinstance(details, str):  # a JSON subquery comes back as text on some databases
+            details = json.loads(details)
+        return {f"step_{step}": details}
+    # The engine holds the case's lock: no other run can record this step meanwhile (the unique
+    # (entity, step) constraint stands behind that), so no get_or_create savepoint.
+    details = STEP_OUTPUTS.get(step, lambda e, d: dict(d))(entity, ctx.data.get(step) or {})
+    record = EstablishmentStep.objects.create(entity=entity, step=step, details=details, case_number=ctx.number)
+    audit.record(ctx.actor, "entity.step_done", record, after={"step": step, **record.details})
     return {f"step_{step}": record.details}
 
 

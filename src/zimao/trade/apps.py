@@ -9,6 +9,7 @@ class TradeConfig(AppConfig):
     def ready(self):
         # The sandbox agency registers itself with the adapter registry on import.
         # The certificate of origin's plugins for its catalogue entry (RCEP-CO) on the case engine.
+        from zimao.trade import labels  # noqa: F401 — field words for errors (出口商名称 / Exporter name)
         from zimao.trade.certificates import case_service
         from zimao.trade.window import sandbox  # noqa: F401
 

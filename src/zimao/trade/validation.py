@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from zimao.catalog.models import Department
 from zimao.core import audit
-from zimao.core.errors import BusinessError, Problem
+from zimao.core.errors import BusinessError, Problem, field_problem
 from zimao.trade.access import exporter_usccs
 from zimao.trade.certificates import document as docs
 from zimao.trade.certificates.document import DEFAULT_ISSUING_BODY, EXPORTING_PARTY, ISSUING_BODIES
@@ -32,7 +32,7 @@ class Problems:
         self.items: list[Problem] = []
 
     def add(self, field: str, code: str, zh: str, en: str) -> None:
-        self.items.append(Problem(field, code, f"{field}：{zh}", f"{field}: {en}"))
+        self.items.append(field_problem(field, code, zh, en))
 
     def raise_if_any(self, status: int = 422) -> None:
         if self.items:

@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from zimao.cases import drafts as saved_drafts
 from zimao.cases import services as cases
 from zimao.cases.models import Task
 from zimao.cases.ratings import REASONS, reason_words
@@ -22,7 +23,6 @@ from zimao.cases.workflow import FINAL, WITHDRAWABLE, CaseStatus
 from zimao.catalog import forms as engine
 from zimao.catalog import plugins
 from zimao.catalog import services as catalog
-from zimao.core import audit
 from zimao.core.errors import BusinessError, Problem
 from zimao.portal import forms as web_forms
 from zimao.portal.pages import field_errors, login_required, page, read_upload
@@ -67,6 +67,8 @@ def task_list(request, code: str):
             "complete": draft.complete(),
             "done_count": done,
             "total_count": len(sections) + (1 if service.materials else 0),
+            "saved_at": draft.saved_at,
+            "retention_days": settings.DRAFT_RETENTION_DAYS,
         },
     )
 
@@ -114,6 +116,9 @@ def section_page(request, code: str, section_key: str):
             return redirect("web:apply", code)
         for p in problems:
             errors.setdefault(p.field.split(".", 1)[-1], problem_message(p))
+    companies = _companies_for(request.user, section)
+    if saved is None and typed is None and len(companies) == 1:  # the one company, filled in
+        saved = {f["key"]: companies[0].uscc for f in section.get("fields", []) if f.get("type") == "uscc"}
     fields = web_forms.bound_fields(section, saved=saved, typed=typed, errors=errors)
     return render(
         request,
@@ -124,8 +129,33 @@ def section_page(request, code: str, section_key: str):
             "title": bi(section, "title") or section_key,
             "fields": fields,
             "error_list": [{"href": f"#{f['id']}", "message": f["error"]} for f in fields if f["error"]],
+            "conditions": _conditions_for(service, section_key),
+            "companies": companies,
         },
     )
+
+
+def _conditions_for(service, section_key: str) -> list:
+    """告知承诺: the conditions the applicant commits to, from each item's catalogue entry, on the
+    page where they sign (not "see the guide")."""
+    if section_key != "commitment":
+        return []
+    from zimao.permits import catalogue as permit_catalogue
+
+    return [
+        i
+        for i in permit_catalogue.commitment_items(service)
+        if permit_catalogue.facts(i).conditions_zh or permit_catalogue.facts(i).conditions_en
+    ]
+
+
+def _companies_for(user, section: dict) -> list:
+    """The active companies registered in the applicant's name, where a section asks for one."""
+    if not any(f.get("type") == "uscc" for f in section.get("fields", [])):
+        return []
+    from zimao.registry import services as registry
+
+    return [e for e in registry.entities_of(user) if e.status == "active"]
 
 
 # ---------------------------------------------------------------- materials
@@ -300,7 +330,25 @@ def submitted(request, number: str):
 @login_required
 @require_safe
 def my_cases(request):
-    return render(request, "web/cases/list.html", {"cases": cases.cases_of(request.user)[:200]})
+    return render(
+        request,
+        "web/cases/list.html",
+        {
+            "cases": cases.cases_of(request.user)[:200],
+            "drafts": saved_drafts.drafts_of(request.user),
+            "retention_days": settings.DRAFT_RETENTION_DAYS,
+        },
+    )
+
+
+@page
+@login_required
+@require_POST
+def delete_draft(request, code: str):
+    """The applicant deletes a saved draft (暂存) from "my applications", with its unsent files."""
+    Draft(request, _service(code)).clear()
+    messages.success(request, _("The draft has been deleted."))
+    return redirect("web:cases")
 
 
 def _reason_groups(form) -> list[dict]:
@@ -328,12 +376,13 @@ def _case_context(request, case, **extra) -> dict:
     correction = cases.open_correction(case)
     finished = case.status in FINAL
     follow_up = cases.awaiting_follow_up(rating)  # only after 回访核实
-    history = list(audit.history("cases.case", case.pk))
+    history = cases.case_history(case)
     notes = cases.notifications_for(case, request.user)
     context = {
         "case": case,
         "tasks": [t for t in tasks if t.kind != Task.Kind.RECTIFICATION],
         "outputs": [o for o in case.outputs if o.get("identifier")],
+        "step_outputs": cases.step_outputs_of(case),
         "correction": correction,
         "can_withdraw": case.status in WITHDRAWABLE,
         "can_rate": finished and case.status != CaseStatus.WITHDRAWN and rating is None,
@@ -354,6 +403,57 @@ def _case_context(request, case, **extra) -> dict:
         context["follow_up_word"] = context["rating_label"].get(rating.follow_up_level, "")
     context.update(extra)
     return context
+
+
+@page
+@login_required
+@require_safe
+def step_output(request, number: str, kind: str):
+    """One step's document (办理结果), as a page to read and print: what was issued, by whom."""
+    case = _own_case(request, number)
+    output = case.step_outputs.filter(kind=kind).first()
+    if output is None:
+        from django.http import Http404
+
+        raise Http404
+    return render(request, "web/cases/step_output.html", {"case": case, "output": output})
+
+
+@page
+@login_required
+@require_safe
+def step_output_pdf(request, number: str, kind: str):
+    """The step's document as a PDF, signed in the issuer's name (core.pdfsign)."""
+    from django.http import Http404, HttpResponse
+
+    from zimao.cases.pdf import render_pdf
+
+    case = _own_case(request, number)
+    output = case.step_outputs.filter(kind=kind).first()
+    if output is None:
+        raise Http404
+    response = HttpResponse(render_pdf(output), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{output.kind}-{case.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@page
+@login_required
+@require_safe
+def my_documents(request):
+    """我的证照和文书: the licences of the companies the applicant founded and every document
+    their cases' steps produced (tax confirmation, seal filing record, accounts…)."""
+    from zimao.licences import services as licences
+
+    return render(
+        request,
+        "web/cases/documents.html",
+        {
+            "credentials": licences.credentials_of_user(request.user),
+            "step_outputs": cases.step_outputs_of_applicant(request.user),
+        },
+    )
 
 
 @page

@@ -19,6 +19,7 @@ def nav_links(user) -> list[dict]:
     links = []
     if officer is None:
         links.append({"key": "cases", "url": reverse("web:cases"), "label": _("My applications")})
+        links.append({"key": "documents", "url": reverse("web:documents"), "label": _("My licences and documents")})
     else:
         links.append({"key": "workbench", "url": reverse("web:workbench"), "label": _("Workbench")})
         if officer.role in (Officer.Role.CLERK, Officer.Role.ADMIN) or officer.department.is_window:

@@ -25,6 +25,7 @@ USERS = [
     {"username": "applicant2", "role_zh": "申请人2", "role_en": "another applicant", "first_name": "王芳"},
     {
         "username": "clerk",
+        "first_name": "赵敏",
         "role_zh": "综合窗口",
         "role_en": "window clerk",
         "department": "WINDOW",
@@ -32,6 +33,7 @@ USERS = [
     },
     {
         "username": "reviewer",
+        "first_name": "陈静",
         "role_zh": "市场监管审核",
         "role_en": "reviewer, market regulation",
         "department": "AMR",
@@ -39,6 +41,7 @@ USERS = [
     },
     {
         "username": "reviewer_tax",
+        "first_name": "刘洋",
         "role_zh": "税务审核",
         "role_en": "reviewer, taxation",
         "department": "TAX",
@@ -46,6 +49,7 @@ USERS = [
     },
     {
         "username": "admin",
+        "first_name": "周平",
         "role_zh": "管委会管理员",
         "role_en": "zone administrator",
         "department": "ADMIN",
@@ -93,6 +97,9 @@ def ensure_users() -> int:
             user.is_staff = user.is_superuser = bool(spec.get("staff"))
             user.save()
             created += 1
+        elif spec.get("first_name") and not user.first_name:  # named since: history shows who acted
+            user.first_name = spec["first_name"]
+            user.save(update_fields=["first_name"])
         if spec.get("id_number"):
             _ensure_profile(user, spec["id_number"], spec["phone"])
         if spec.get("department"):

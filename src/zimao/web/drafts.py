@@ -1,26 +1,54 @@
-"""An application in progress (草稿), kept in the applicant's session until it is submitted.
+"""An application in progress (草稿, 暂存), saved on the server until it is submitted
+(``cases.drafts``): logging out, or another browser, does not lose it.
 
-Each section is kept as the form engine cleaned it, so identity and phone numbers sit in the
-session encrypted with their mask beside them (``catalog.forms.protect``) — never as plain text,
-and never shown again unmasked. On submission they are revealed once and handed to the engine,
-which validates everything again.
+Each section is kept as the form engine cleaned it, so identity and phone numbers are stored
+encrypted with their mask beside them (``catalog.forms.protect``) — never as plain text, and
+never shown again unmasked. On submission they are revealed once and handed to the engine,
+which validates everything again (and deletes the draft).
 """
 
 from __future__ import annotations
 
+from zimao.cases import drafts as saved
 from zimao.catalog import forms as engine
 
+# Where drafts lived before they were saved on the server: one found there is moved over once.
 SESSION_KEY = "zimao.drafts"
 
 
 class Draft:
+    saved_at = None  # when the server last kept it (a subclass may keep drafts elsewhere)
+
     def __init__(self, request, service):
         self.request = request
         self.service = service
-        store = request.session.get(SESSION_KEY) or {}
-        data = store.get(service.code) or {}
-        self.sections: dict = data.get("sections") or {}
-        self.materials: dict = data.get("materials") or {}
+        row = saved.get_draft(request.user, service)
+        if row is None:
+            row = self._from_session()
+        else:
+            self._forget_session()
+        self._load(row)
+
+    def _load(self, row) -> None:
+        self.sections: dict = dict(row.sections) if row else {}
+        self.materials: dict = dict(row.materials) if row else {}
+        self.saved_at = row.updated_at if row else None
+
+    def _from_session(self):
+        store = self.request.session.get(SESSION_KEY) or {}
+        data = store.get(self.service.code)
+        if not data:
+            return None
+        self._forget_session()
+        return saved.import_session_draft(
+            self.request.user, self.service, data.get("sections") or {}, data.get("materials") or {}
+        )
+
+    def _forget_session(self) -> None:
+        store = self.request.session.get(SESSION_KEY)
+        if store and self.service.code in store:
+            store.pop(self.service.code)
+            self.request.session[SESSION_KEY] = store
 
     # -------------------------------------------------------------- the catalogue's shape
 
@@ -52,28 +80,17 @@ class Draft:
     # -------------------------------------------------------------- changing it
 
     def save_section(self, key: str, values: dict) -> None:
-        self.sections[key] = values
-        self._store()
+        self._load(saved.save_section(self.request.user, self.service, key, values))
 
     def save_material(self, key: str, material) -> None:
-        replaced = (self.materials.get(key) or {}).get("id")
-        if replaced and replaced != material.pk:  # the old upload would only hold the owner's quota
-            from zimao.cases.services import discard_unattached_material
-
-            discard_unattached_material(self.request.user, replaced)
-        self.materials[key] = {"id": material.pk, "name": material.original_name, "size": material.size}
-        self._store()
+        self._load(saved.save_material(self.request.user, self.service, key, material))
 
     def clear(self) -> None:
-        store = self.request.session.get(SESSION_KEY) or {}
-        store.pop(self.service.code, None)
-        self.request.session[SESSION_KEY] = store
-        self.sections, self.materials = {}, {}
-
-    def _store(self) -> None:
-        store = self.request.session.get(SESSION_KEY) or {}
-        store[self.service.code] = {"sections": self.sections, "materials": self.materials}
-        self.request.session[SESSION_KEY] = store
+        """After submission (the engine has deleted the row already) or when the applicant deletes
+        the draft: unsent uploads it held go with it."""
+        saved.delete_draft(self.request.user, self.service)
+        self._forget_session()
+        self._load(None)
 
     # -------------------------------------------------------------- submission
 

@@ -22,7 +22,6 @@ from zimao.cases import services as cases
 from zimao.cases.models import Task
 from zimao.catalog import services as catalog
 from zimao.catalog.models import Officer
-from zimao.core import audit
 from zimao.core.errors import BusinessError, NotFound
 from zimao.portal import forms as web_forms
 from zimao.portal.pages import field_errors, forbidden, not_found, officer_required, page, safe_next
@@ -137,17 +136,19 @@ def _task_context(request, task: Task, **extra) -> dict:
         "task": task,
         "case": case,
         "groups": [g for g in groups if g["rows"]],
-        "materials": list(case.materials.order_by("key", "uploaded_at")),
+        "material_versions": cases.material_versions(case),
         "material_names": {m["key"]: bi(m, "name") for m in case.service.materials},
         "notes": [bi(n) for n in task.auto_notes or []],
         "other_tasks": list(case.tasks.select_related("department").exclude(pk=task.pk).order_by("id")),
-        "history": audit.history("cases.case", case.pk),
+        "history": cases.case_history(case),
         "rating": rating,
         "can_decide": task.status == Task.Status.OPEN
         and task.kind != Task.Kind.RECTIFICATION
         and cases.officer_can_act(request.user, task),
         "can_rectify": task.status == Task.Status.OPEN and task.kind == Task.Kind.RECTIFICATION,
-        "corrections": list(case.corrections.filter(task=task).order_by("requested_at")),
+        # Every correction of the case, with the applicant's reply: whichever step asked, the
+        # reviewer reads what the applicant answered (and compares the materials replaced).
+        "corrections": list(case.corrections.select_related("task", "requested_by").order_by("-requested_at", "-id")),
         "errors": {},
         "form": {},
         "today": timezone.localdate(),

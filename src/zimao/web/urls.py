@@ -18,6 +18,7 @@ urlpatterns = [
     path("apply/<str:code>/", applicant.task_list, name="apply"),
     path("apply/<str:code>/materials/", applicant.materials_page, name="apply_materials"),
     path("apply/<str:code>/check/", applicant.check_page, name="apply_check"),
+    path("apply/<str:code>/draft/delete/", applicant.delete_draft, name="apply_draft_delete"),
     path("apply/<str:code>/<slug:section_key>/", applicant.section_page, name="apply_section"),
     path("cases/", applicant.my_cases, name="cases"),
     path("cases/<str:number>/", applicant.case_page, name="case"),
@@ -26,6 +27,9 @@ urlpatterns = [
     path("cases/<str:number>/correction/", applicant.correction, name="case_correction"),
     path("cases/<str:number>/rating/", applicant.rate, name="case_rating"),
     path("cases/<str:number>/follow-up/", applicant.follow_up, name="case_follow_up"),
+    path("cases/<str:number>/documents/<slug:kind>/", applicant.step_output, name="case_step_output"),
+    path("cases/<str:number>/documents/<slug:kind>/pdf/", applicant.step_output_pdf, name="case_step_output_pdf"),
+    path("documents/", applicant.my_documents, name="documents"),
     path("materials/<uuid:token>/", views.material, name="material"),
     # officers
     path("workbench/", officer.workbench, name="workbench"),

@@ -20,6 +20,7 @@ from zimao.cases import services as cases
 from zimao.catalog import services as catalog
 from zimao.core import audit, throttle
 from zimao.core.errors import BusinessError, NotFound
+from zimao.licences import services as licence_services
 from zimao.permits import catalogue as permit_catalogue
 from zimao.portal.pages import login_required, not_found, page
 from zimao.web.forms import RegisterForm
@@ -158,6 +159,10 @@ def verify_form(request):
     from django.urls import NoReverseMatch
 
     identifier = (request.GET.get("identifier") or "").strip()
+    if identifier and licence_services.looks_like_uscc(identifier):
+        # A company's unified social credit code: the licences issued to it (full-width
+        # characters, spaces and lower case from a phone keyboard folded first).
+        identifier = licence_services.normalise_uscc(identifier)
     if identifier:
         try:
             return redirect(reverse("licences:verify", args=[identifier]))

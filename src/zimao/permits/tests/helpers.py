@@ -11,12 +11,22 @@ from zimao.catalog.forms import iter_fields
 from zimao.catalog.models import Department, Officer, ServiceItem
 
 
-def start_company(user, trade_name: str, industry: str = "科技"):
-    """企业开办, straight through: the registered entity (with its business licence)."""
+def broad_scope() -> str:
+    """A business scope naming every activity of the catalogue: a company that may commit to any
+    permit (告知承诺 is refused outside the registered scope)."""
+    from zimao.permits.models import Activity
+
+    return "；".join(["软件开发", *Activity.objects.values_list("name_zh", flat=True)])[:1000]
+
+
+def start_company(user, trade_name: str, industry: str = "科技", scope: str | None = None):
+    """企业开办, straight through: the registered entity (with its business licence). Its scope
+    names every activity unless ``scope`` is given."""
     from zimao.registry.services import entity_by_uscc
     from zimao.testing import submit
 
-    case = submit(user, trade_name, name={"industry": industry}).case
+    scope = broad_scope() if scope is None else scope
+    case = submit(user, trade_name, name={"industry": industry}, registration={"business_scope": scope}).case
     case.refresh_from_db()
     assert case.status == "delivered", case.status
     return entity_by_uscc(case.results["uscc"])

@@ -31,7 +31,7 @@ RESTAURANT = {
 
 
 def restaurant(user, trade_name="香满楼"):
-    data = application(trade_name, name={"industry": "餐饮管理"})
+    data = application(trade_name, name={"industry": "餐饮管理"}, registration={"business_scope": "餐饮服务；食品销售"})
     data.update(RESTAURANT)
     item = ServiceItem.objects.get(code="YJS-KCG")
     case = submit(user, "YJS-KCG", data, materials=upload_for(user, item)).case
@@ -172,3 +172,67 @@ def test_the_other_industry_bundle_is_offered_for_drug_retail(permit_zone):
 
     assert [b.code for b in advise(["drug_retail"]).bundles] == ["YJS-KYD"]
     assert reviewer_for("AMR", "someone")  # helper works for existing departments too
+
+
+# ---------------------------------------------------------------- an existing company (已有企业)
+
+
+def test_an_existing_company_opens_a_restaurant_without_registering_again(permit_zone, company):
+    """我要开餐馆 for a company that exists: the same permits, no establishment part."""
+    user = permit_zone.applicant
+    item = ServiceItem.objects.get(code="YJS-KCG-E")
+    assert catalogue.facts(item).bundle["variant_of"] == "YJS-KCG" and item.published
+    keys = [s["key"] for s in item.form["sections"]]
+    assert keys[0] == "company" and not {"name", "registration", "steps", "seal"} & set(keys)
+    proc = item.processes.get(published=True).definition
+    assert "registry.reserve_name" not in proc.get("on_submit", [])
+    assert "business_licence" not in proc["stages"][-1]["outputs"]
+    entities_before = type(company).objects.count()
+    data = {"company": {"uscc": company.uscc}, **RESTAURANT}
+    case = submit(user, "YJS-KCG-E", data, materials=upload_for(user, item)).case
+    case.refresh_from_db()
+    assert case.status == "delivered"
+    assert type(company).objects.count() == entities_before  # no second company
+    assert "registration" not in {t.key for t in case.tasks.all()}
+    kinds = [o["kind"] for o in case.outputs]
+    assert kinds == [
+        "food_business_permit",
+        "fire_safety_permit",
+        "sewer_discharge_permit",
+        "filing.environmental_registration",
+    ]
+    assert {licences.get_credential(o["identifier"]).holder_uscc for o in case.outputs} == {company.uscc}
+    rows = Commitment.objects.filter(case_number=case.number)
+    assert {r.holder_uscc for r in rows} == {company.uscc}
+    # The business licence of the company now shows the new permits behind its QR code.
+    [lic] = [c for c in licences.credentials_for(company.uscc) if c.kind == "business_licence"]
+    assert len(licences.verify(lic.identifier).holder_credentials) == 5
+
+
+def test_the_existing_company_bundle_is_only_for_ones_own_company(permit_zone, other_company):
+    user = permit_zone.applicant
+    item = ServiceItem.objects.get(code="YJS-KCG-E")
+    with pytest.raises(BusinessError) as exc:
+        submit(
+            user, "YJS-KCG-E", {"company": {"uscc": other_company.uscc}, **RESTAURANT}, materials=upload_for(user, item)
+        )
+    assert exc.value.problems[0].field == "company.uscc"
+
+
+def test_the_variant_is_listed_once_with_its_bundle(permit_zone):
+
+    assert [b.code for b in catalogue.bundles_with("ZZ-SPJY")] == ["YJS-KCG"]
+    assert catalogue.bundle_for_existing_company(ServiceItem.objects.get(code="YJS-KCG")).code == "YJS-KCG-E"
+    assert catalogue.bundle_for_existing_company(ServiceItem.objects.get(code="YJS-KYD")).code == "YJS-KYD-E"
+    assert bundles.rebuild_all() == 0  # regenerated from the stored specs: nothing changed
+
+
+def test_an_existing_company_variant_needs_its_code_and_the_member_it_leaves_out(permit_zone):
+    spec = {"code": "YJS-X", "name_zh": "某", "name_en": "X", "members": ["QYKB-001", {"code": "ZZ-SPJY", "phase": 1}]}
+    with pytest.raises(BusinessError) as exc:
+        bundles.load_bundle({**spec, "existing_company": {"code": "YJS-X-E"}})
+    assert {p.field for p in exc.value.problems} == {
+        "bundles.YJS-X.existing_company.name_zh",
+        "bundles.YJS-X.existing_company.name_en",
+        "bundles.YJS-X.existing_company.without",
+    }

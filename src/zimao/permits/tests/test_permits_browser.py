@@ -195,3 +195,103 @@ def test_a_restaurant_is_opened_through_the_bundle_in_one_submission(browser_pag
     expect(page.locator("section.company tbody tr")).to_have_count(5)
     assert page.console_errors == []
     assert script_errors(page) == []
+
+
+def test_a_commitment_outside_the_business_scope_is_refused_with_a_scope_change_to_make(browser_page, catalogue):
+    """A software company asks for a printing permit on a commitment: refused beside the company,
+    in words that say to change the business scope first; nothing is granted."""
+    from conftest import assert_accessible
+    from zimao.permits.models import Commitment
+    from zimao.permits.tests.helpers import start_company
+
+    page = browser_page
+    company = start_company(catalogue.applicant, "码农", scope="软件开发；信息技术咨询服务")
+    log_in(page, "applicant")
+    page.goto("/permits/items/ZZ-YSJY/commit/")
+    page.select_option("#f-uscc", company.uscc)
+    page.fill("#f-premises__address", "洛阳市涧西区天津路8号")
+    page.fill("#f-premises__area_m2", "120")
+    page.check("#f-printing__printing_scope")
+    page.fill("#f-printing__equipment", "胶印机一台")
+    page.fill("#f-signer_name", "李明")
+    page.check("#f-agree")
+    page.click("#sign")
+    expect(page.locator(".error-summary")).to_contain_text("变更经营范围")
+    expect(page.locator("#f-uscc-error")).to_contain_text("软件开发；信息技术咨询服务")
+    expect(page.locator("#f-uscc-error")).to_contain_text("包装装潢印刷品和其他印刷品印刷")
+    assert_accessible(page, context="commitment refused: out of scope")
+    assert not Commitment.objects.exists()
+    assert script_errors(page, allow_status=(422,)) == []
+
+
+def test_an_existing_company_opens_a_restaurant_through_the_bundle_without_registering(browser_page, catalogue):
+    """我要开餐馆 for a company the applicant already has: the bundle page offers it, the form asks
+    for the company (filled in: the one company), the commitment page shows the conditions
+    themselves, and only the permits are issued — to that company."""
+    from conftest import assert_accessible
+    from zimao.cases.models import Case
+    from zimao.permits.tests.helpers import start_company
+
+    page = browser_page
+    company = start_company(catalogue.applicant, "嘉禾")
+    log_in(page, "applicant")
+    page.goto("/permits/bundles/YJS-KCG/")
+    expect(page.locator("#existing-companies")).to_contain_text(company.name)
+    assert_accessible(page, context="bundle page")
+    page.click("#start-existing")
+    task_list = re.compile(r".*/apply/YJS-KCG-E/$")
+    expect(page).to_have_url(task_list)
+    expect(page.locator("#task-name")).to_have_count(0)  # no establishment part
+
+    def section(key: str, fill: dict | None = None, check: tuple = (), on_page=None) -> None:
+        page.click(f"#task-{key}")
+        if on_page:
+            on_page()
+        for field, value in (fill or {}).items():
+            page.fill(f"#f-{field}", value)
+        for field in check:
+            page.check(f"#f-{field}")
+        page.click("#save-section")
+        expect(page).to_have_url(task_list)
+        expect(page.locator(f"#status-{key}")).to_have_class(re.compile(r"\bok\b"))
+
+    def company_page():
+        expect(page.locator("#your-companies")).to_contain_text(company.uscc)
+        expect(page.locator("#f-uscc")).to_have_value(company.uscc)  # the one company, filled in
+
+    def commitment_page():
+        conditions = page.locator("#commitment-conditions")
+        expect(conditions).to_contain_text("食品安全管理人员")  # food business permit
+        expect(conditions).to_contain_text("疏散通道")  # fire safety inspection
+        assert "见办事指南" not in page.content()
+        assert_accessible(page, context="commitment with its conditions")
+
+    section("company", on_page=company_page)
+    section("premises", {"address": "洛阳市洛龙区开元大道1号", "area_m2": "180"})
+    section("food", {"food_safety_manager": "王芳", "staff_with_health_certificate": "6"}, ("business_type",))
+    section("commitment", {"signer_name": "李明"}, ("agree",), on_page=commitment_page)
+    section("fire", {"building_area": "200", "max_occupancy": "80"})
+    section("drainage", {"discharge_m3_per_day": "3"}, ("pretreatment",))
+    section("environment", {"project_name": "嘉禾餐馆"}, ("fume_treatment",))
+
+    page.click("#task-check")
+    page.check("#f-delivery_method")
+    page.click("#submit-application")
+    expect(page).to_have_url(re.compile(r".*/cases/[A-Z]{2}\d+/submitted/$"))
+    number = page.locator("#case-number").inner_text().strip()
+    page.click("#view-case")
+    expect(page.locator("#case-status")).to_have_text("已办结")
+    expect(page.locator("#outputs a.output-link")).to_have_count(4)  # the permits, no new licence
+    case = Case.objects.get(number=number)
+    assert case.service.code == "YJS-KCG-E" and "uscc" not in case.results
+    assert case.results["holder_uscc"] == company.uscc
+    assert_accessible(page, context="case page")
+
+    # The company's own establishment documents are in "my licences and documents".
+    page.goto("/documents/")
+    expect(page.locator("#my-step-outputs tbody tr")).to_have_count(5)
+    assert_accessible(page, context="my documents")
+    page.click("#my-step-outputs tr[data-kind=tax_registration_confirmation] a >> nth=0")
+    expect(page.locator("#step-output-number")).to_contain_text("税通")
+    assert_accessible(page, context="a step document")
+    assert not script_errors(page) and not page.console_errors

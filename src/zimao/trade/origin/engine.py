@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from zimao.core.fieldnames import field_label
+
 from .explain import (
     Line,
     Ref,
@@ -187,8 +189,8 @@ def _ops_lines(ops: Operations) -> tuple[list[Line], list[Line]]:
         w = line(
             art("3.6"),
             "no operations were declared, so whether production went beyond minimal operations "
-            "was not checked (nothing is assumed); declare product.operations to have it checked",
-            "未申报加工工序，未审查是否超出微小加工及处理（不作任何推定）；请填写 product.operations",
+            "was not checked (nothing is assumed); declare the operations carried out to have it checked",
+            "未申报加工工序，未审查是否超出微小加工及处理（不作任何推定）；请填写加工工序",
         )
         return [w], [w]
     if ops.minimal_only:
@@ -228,7 +230,7 @@ def _material_line(m: Material, scn: Scenario) -> tuple[Line, dict]:
     country = m.country
     where = f"{fmt_hs(m.hs)}, {party_name(country) if country != UNKNOWN_COUNTRY else 'country unknown'}"
     where_zh = f"{fmt_hs(m.hs)}，{party_name_zh(country)}"
-    head, head_zh = f"{m.label} ({where}, value {money(m.value)})", f"{m.label}（{where_zh}，价值 {money(m.value)}）"
+    head, head_zh = f"{m.label} ({where}, value {money(m.value)})", f"{m.label_zh}（{where_zh}，价值 {money(m.value)}）"
     info = {
         "index": m.index,
         "description": m.description,
@@ -327,8 +329,8 @@ def check_wo(scn: Scenario) -> Outcome:
             lines=[
                 line(
                     art("3.3"),
-                    "no wholly-obtained claim (product.wholly_obtained) was made",
-                    "未申明完全获得（product.wholly_obtained）",
+                    "no wholly-obtained claim (the product's “wholly obtained” answer) was made",
+                    "未申明完全获得（产品的“完全获得”一项）",
                 )
             ],
         )
@@ -336,6 +338,7 @@ def check_wo(scn: Scenario) -> Outcome:
     offending = [m for m in scn.direct() if not (m.originating is True and m.country == product.country)]
     if offending:
         names = ", ".join(m.label for m in offending)
+        names_zh = "、".join(m.label_zh for m in offending)
         return Outcome(
             "WO",
             False,
@@ -344,7 +347,7 @@ def check_wo(scn: Scenario) -> Outcome:
                     (art("3.3", f"({claim})"), art("3.3", "(j)")),
                     f"claimed as {en}, but {names} is not an originating material of {party_name(product.country)}; "
                     "a wholly obtained good contains only goods wholly obtained in the same Party",
-                    f"申明为{zh}，但{names}不是{party_name_zh(product.country)}的原产材料；完全获得货物只能含同一缔约方完全获得的货物",
+                    f"申明为{zh}，但{names_zh}不是{party_name_zh(product.country)}的原产材料；完全获得货物只能含同一缔约方完全获得的货物",
                 )
             ],
         )
@@ -384,6 +387,7 @@ def check_pe(scn: Scenario) -> Outcome:
         )
     if nonorig:
         names = ", ".join(m.label for m in nonorig)
+        names_zh = "、".join(m.label_zh for m in nonorig)
         return Outcome(
             "PE",
             False,
@@ -392,7 +396,7 @@ def check_pe(scn: Scenario) -> Outcome:
                     art("3.2", "(b)"),
                     f"not produced exclusively from originating materials: {names} "
                     f"{'is' if len(nonorig) == 1 else 'are'} non-originating or of undetermined origin",
-                    f"并非完全由原产材料生产：{names}为非原产或原产资格不明的材料",
+                    f"并非完全由原产材料生产：{names_zh}为非原产或原产资格不明的材料",
                 )
             ],
         )
@@ -434,7 +438,7 @@ def check_ctc(scn: Scenario, test: Test) -> Outcome:
                 f"{test}: {', '.join(m.label for m in skipped)} "
                 f"{'is' if len(skipped) == 1 else 'are'} originating; a tariff change is required only of "
                 "non-originating materials",
-                f"{test}：{'、'.join(m.label for m in skipped)}为原产材料；税则归类改变仅适用于非原产材料",
+                f"{test}：{'、'.join(m.label_zh for m in skipped)}为原产材料；税则归类改变仅适用于非原产材料",
             )
         )
     for m in scn.bom.materials:
@@ -443,7 +447,7 @@ def check_ctc(scn: Scenario, test: Test) -> Outcome:
                 line(
                     art("3.8", "2(c)"),
                     f"{test}: {m.label} (retail packaging) is disregarded",
-                    f"{test}：{m.label}（零售包装）不予考虑",
+                    f"{test}：{m.label_zh}（零售包装）不予考虑",
                 )
             )
         elif m.role == "accessory" and m.accessory_relief:
@@ -451,7 +455,7 @@ def check_ctc(scn: Scenario, test: Test) -> Outcome:
                 line(
                     art("3.9", "1"),
                     f"{test}: {m.label} (accessory) is disregarded",
-                    f"{test}：{m.label}（附件）不予考虑",
+                    f"{test}：{m.label_zh}（附件）不予考虑",
                 )
             )
     if not examined:
@@ -495,7 +499,7 @@ def check_ctc(scn: Scenario, test: Test) -> Outcome:
             line(
                 hn,
                 f"{test}: {m.label} changes from {level} {source} to {target} — met",
-                f"{test}：{m.label}由{_LEVEL_ZH[level]} {source} 改变为 {target}——满足",
+                f"{test}：{m.label_zh}由{_LEVEL_ZH[level]} {source} 改变为 {target}——满足",
             )
         )
     for m, why, why_zh, refs in failing:
@@ -503,7 +507,7 @@ def check_ctc(scn: Scenario, test: Test) -> Outcome:
             line(
                 refs,
                 f"{test}: {m.label} does not undergo the change — {why}",
-                f"{test}：{m.label}未发生所要求的归类改变——{why_zh}",
+                f"{test}：{m.label_zh}未发生所要求的归类改变——{why_zh}",
             )
         )
     if not failing:
@@ -530,14 +534,16 @@ def check_ctc(scn: Scenario, test: Test) -> Outcome:
     if int(product.chapter) in TEXTILE_CHAPTERS:
         missing = [m for m, *_ in failing if m.weight_kg is None]
         if product.weight_kg is None or missing:
-            what = (
-                "product.weight_kg" if product.weight_kg is None else ", ".join(f"{m.label}.weight_kg" for m in missing)
-            )
+            if product.weight_kg is None:
+                what, what_zh = "the product's weight (kg)", "产品重量（千克）"
+            else:
+                what = ", ".join(f"the weight (kg) of {m.label}" for m in missing)
+                what_zh = "、".join(f"{m.label_zh}的重量（千克）" for m in missing)
             lines.append(
                 line(
                     art("3.7", "1(b)"),
                     f"de minimis by weight (Chapters 50–63) cannot be applied: {what} not given",
-                    f"按重量计的微小含量（第50至63章）无法适用：未提供 {what}",
+                    f"按重量计的微小含量（第50至63章）无法适用：未提供{what_zh}",
                 )
             )
         else:
@@ -588,7 +594,7 @@ def check_ctc(scn: Scenario, test: Test) -> Outcome:
             f"{money(value)}, {money_ceil(value - limit)} too much) to use de minimis (Art. 3.7)"
         ),
         "zh": (
-            f"{test}：{'、'.join(m.label for m, *_ in failing)}须发生归类改变（或改用原产材料），或其合计价值降至 "
+            f"{test}：{'、'.join(m.label_zh for m, *_ in failing)}须发生归类改变（或改用原产材料），或其合计价值降至 "
             f"{money_floor(limit)} 以下（离岸价格的10%；现为 {money(value)}，超出 {money_ceil(value - limit)}）以适用微小含量（第3.7条）"
         ),
     }
@@ -664,16 +670,17 @@ def check_rvc(scn: Scenario, test: Test) -> Outcome:
             lines.append(
                 line(
                     art("3.5", "1(b)"),
-                    f"build_up items not given count as zero: {', '.join(bu.missing)}",
-                    f"未填写的累加法成本项按零计：{', '.join(bu.missing)}",
+                    f"build-up costs not given count as zero: {', '.join(field_label(k)[1].lower() for k in bu.missing)}",
+                    f"未填写的累加法成本项按零计：{'、'.join(field_label(k)[0] for k in bu.missing)}",
                 )
             )
     else:
         lines.append(
             line(
                 art("3.5", "1(b)"),
-                "build-up RVC not computed: no build_up costs were given",
-                "未提供 build_up 成本，未计算累加法区域价值成分",
+                "build-up RVC not computed: no build-up costs (direct labour, direct overheads, profit, other "
+                "costs) were given",
+                "未提供累加法成本（直接人工成本、直接经营费用、利润、其他成本），未计算累加法区域价值成分",
             )
         )
     if down_ok or up_ok:
@@ -729,7 +736,7 @@ def _rvc_hint(scn: Scenario, test: Test, f: RvcFigures) -> dict:
         "zh": (
             f"{test}（扣减法）：非原产材料价值不得超过 {money_floor(max_vnm)}（离岸价格 {money(f.fob)} 的 {100 - thr}%）；"
             f"现为 {money(f.vnm)}，须减少 {money_ceil(reduce)}——例如改从 RCEP 缔约方采购原产的"
-            f"{'、'.join(m.label for m in candidates)}（第3.4条）"
+            f"{'、'.join(m.label_zh for m in candidates)}（第3.4条）"
         ),
     }
     if f.build_up is not None:
@@ -774,8 +781,8 @@ def check_cr(scn: Scenario, test: Test) -> Outcome:
         [
             line(
                 hn,
-                f"CR: a chemical reaction is {stated} occurred in a Party (product.chemical_reaction)",
-                f"CR：{stated_zh}在缔约方发生化学反应（product.chemical_reaction）",
+                f"CR: a chemical reaction is {stated} occurred in a Party (the product's “chemical reaction” answer)",
+                f"CR：{stated_zh}在缔约方发生化学反应（产品的“化学反应”一项）",
             )
         ],
         [
@@ -783,8 +790,8 @@ def check_cr(scn: Scenario, test: Test) -> Outcome:
                 "kind": "chemical_reaction",
                 "articles": [hn.en()],
                 "en": "CR: the good qualifies if it is the product of a chemical reaction that occurred in a Party "
-                "(declare product.chemical_reaction: true with evidence)",
-                "zh": "CR：如货物系在缔约方发生的化学反应的产物即可满足（以证据支持并填写 product.chemical_reaction: true）",
+                "(declare that a chemical reaction occurred, with evidence)",
+                "zh": "CR：如货物系在缔约方发生的化学反应的产物即可满足（申明发生了化学反应，并以证据支持）",
             }
         ],
     )
@@ -824,12 +831,13 @@ def check_alternative(scn: Scenario, alt: Alternative, ops: Operations) -> Outco
     if barred:
         # "Notwithstanding any provisions of this Chapter" — Art. 3.6 overrides every PSR test.
         names = ", ".join(m.label for m in barred)
+        names_zh = "、".join(m.label_zh for m in barred)
         lines.append(
             line(
                 art("3.6"),
                 f"{alt}: only minimal operations were undertaken on the non-originating "
                 f"materials ({names}), which cannot confer origin whatever the test shows",
-                f"{alt}：对非原产材料（{names}）仅进行了微小加工及处理，无论上述标准结果如何均不能授予原产资格",
+                f"{alt}：对非原产材料（{names_zh}）仅进行了微小加工及处理，无论上述标准结果如何均不能授予原产资格",
             )
         )
         passed = False
@@ -1136,7 +1144,7 @@ def _pe_hint(scn: Scenario) -> dict:
         "en": f"whatever the rule, the good qualifies as PE if every material is originating: source {names} "
         "originating from RCEP Parties, with proof of origin",
         "zh": f"无论适用何种规则，如全部材料均为原产材料，货物即可按 PE 获得原产资格：请从 RCEP 缔约方采购原产的"
-        f"{'、'.join(m.label for m in missing)}（附原产地证明）",
+        f"{'、'.join(m.label_zh for m in missing)}（附原产地证明）",
     }
 
 
@@ -1175,7 +1183,7 @@ def _switch_hints(bom: BillOfMaterials, rule: Rule, ops: Operations) -> list[dic
                 f"supplier it counts as originating (Art. 3.4), and the good would qualify under {label}"
             )
             zh = (
-                f"{m.label}来自缔约方{party_name_zh(m.country)}：如供应商提供其 RCEP 原产地证明，即可视为原产材料（第3.4条），"
+                f"{m.label_zh}来自缔约方{party_name_zh(m.country)}：如供应商提供其 RCEP 原产地证明，即可视为原产材料（第3.4条），"
                 f"货物将满足{label}"
             )
         else:
@@ -1183,7 +1191,7 @@ def _switch_hints(bom: BillOfMaterials, rule: Rule, ops: Operations) -> list[dic
                 f"sourcing {m.label} originating from an RCEP Party (with proof of origin; Art. 3.4) would make the "
                 f"good qualify under {label}"
             )
-            zh = f"如改从 RCEP 缔约方采购原产的{m.label}（附原产地证明；第3.4条），货物将满足{label}"
+            zh = f"如改从 RCEP 缔约方采购原产的{m.label_zh}（附原产地证明；第3.4条），货物将满足{label}"
         hints.append(
             {
                 "kind": "source_from_party",

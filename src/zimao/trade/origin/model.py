@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from zimao.core.fieldnames import field_label
+from zimao.trade import labels  # noqa: F401 — registers the BOM's field words
+
 # The 15 RCEP Parties — RCEP 十五个缔约方 (ISO 3166-1 alpha-2).
 PARTIES: dict[str, tuple[str, str]] = {
     "AU": ("Australia", "澳大利亚"),
@@ -303,7 +306,12 @@ class Material:
 
     @property
     def label(self) -> str:
-        return f"materials[{self.index}] “{self.description}”"
+        """The material as people name it (not its machine path ``materials[0]``)."""
+        return f"Material {self.index + 1} “{self.description}”"
+
+    @property
+    def label_zh(self) -> str:
+        return f"第{self.index + 1}项原材料“{self.description}”"
 
     @property
     def vnm_value(self) -> Decimal:
@@ -355,7 +363,8 @@ class _Collector:
         self.errors: list[tuple[str, str, str]] = []
 
     def add(self, path: str, zh: str, en: str) -> None:
-        self.errors.append((path, f"{path}：{zh}", f"{path}: {en}"))
+        label_zh, label_en = field_label(path)
+        self.errors.append((path, f"{label_zh}：{zh}", f"{label_en}: {en}"))
 
     def obj(self, value, path: str, allowed: set[str] | tuple[str, ...]) -> dict | None:
         if not isinstance(value, dict):
@@ -498,9 +507,9 @@ def load_bom(data) -> BillOfMaterials:
         if not any(m.role == "material" for m in materials):
             c.add(
                 "materials",
-                "至少列明一项生产所用材料（role 为 material），完全获得货物除外（product.wholly_obtained）",
-                'list at least one material used in production (role "material"), unless the good is wholly '
-                "obtained (product.wholly_obtained)",
+                "至少列明一项生产所用材料（用途为“材料”），完全获得货物除外（产品的“完全获得”一项）",
+                "list at least one material used in production (role: material), unless the good is wholly "
+                "obtained (the product's “wholly obtained” answer)",
             )
 
     if c.errors:

@@ -173,8 +173,9 @@ def test_the_flag_must_be_a_boolean(trade):
         window.declare(trade.applicant, declaration(trade.exporter.uscc, bonded_zone="yes"))
     problem = exc.value.problems[0]
     assert exc.value.status == 422 and problem.field == "bonded_zone"
-    assert "bonded_zone" in problem.zh and "综合保税区" in problem.zh
-    assert "bonded_zone" in problem.en and "true or false" in problem.en
+    # The field is named in words, not by its key (issue 14 item 8).
+    assert problem.zh.startswith("综合保税区申报：") and "bonded_zone" not in problem.zh
+    assert problem.en.startswith("Bonded-zone declaration: ") and "true or false" in problem.en
 
 
 def test_the_api_takes_the_flag_and_refuses_anything_but_a_boolean(trade, settings):
@@ -186,7 +187,8 @@ def test_the_api_takes_the_flag_and_refuses_anything_but_a_boolean(trade, settin
         assert response.status_code == 422, wrong
         error = response.json()["errors"][0]
         assert error["field"] == "bonded_zone"
-        assert error["message_zh"].startswith("bonded_zone：") and error["message_en"].startswith("bonded_zone: ")
+        assert error["message_zh"].startswith("综合保税区申报：")
+        assert error["message_en"].startswith("Bonded-zone declaration: ")
     assert rollups() == []
     response = client.post(f"{API}/declarations", body, content_type="application/json")
     assert response.status_code == 201 and response.json()["data"]["bonded_zone"] is True

@@ -9,6 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from zimao.core.fieldnames import field_label
 from zimao.trade.origin.psr import SHIPPED_PSR
 
 from .origin_helpers import make_bom, mat
@@ -121,8 +122,10 @@ def test_invalid_input_exits_2_naming_the_field_in_both_languages(tmp_path, bad,
     assert code == 2
     error = json.loads(out)["error"]
     assert error["field"] == field
-    assert field in error["message_zh"] and has_chinese(error["message_zh"])
-    assert field in error["message_en"] and en_fragment in error["message_en"]
+    # The message names the field in words (第1项原材料 价值 / Material 1, value), not by its path.
+    words_zh, words_en = field_label(field) if field != "BOM" else ("BOM", "BOM")
+    assert error["message_zh"].startswith(words_zh) and has_chinese(error["message_zh"])
+    assert error["message_en"].startswith(words_en) and en_fragment in error["message_en"]
     assert error["errors"][0]["field"] == field
     assert en_fragment in err and has_chinese(err)
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from zimao.core.fieldnames import field_label
 from zimao.trade.origin import MINIMAL_OPERATIONS, BomError, determine, load_bom
 
 from .origin_helpers import assert_cited, make_bom, mat
@@ -597,7 +598,8 @@ def test_bad_fields_are_all_named():
         "materials[1].value",
     ]
     for field, zh, en in info.value.errors:
-        assert zh.startswith(field) and en.startswith(field)
+        assert zh.startswith(field_label(field)[0] + "：") and en.startswith(field_label(field)[1] + ": ")
+        assert "materials[" not in zh + en and "product." not in zh + en
         assert any("\u4e00" <= ch <= "\u9fff" for ch in zh)
 
 

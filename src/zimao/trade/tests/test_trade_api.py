@@ -131,9 +131,9 @@ def test_application_errors_in_both_languages(trade):
     response = post(exporter, "certificates", data)
     errors = {e["field"]: e for e in response.json()["errors"]}
     assert response.status_code == 422 and set(errors) == {"importer.country"}
-    assert errors["importer.country"]["message_zh"] == "importer.country：US 不是 RCEP 缔约方"
-    assert errors["importer.country"]["message_en"] == "importer.country: US is not an RCEP Party"
-    assert response.json()["detail"].startswith("importer.country：")
+    assert errors["importer.country"]["message_zh"] == "进口国：US 不是 RCEP 缔约方"
+    assert errors["importer.country"]["message_en"] == "Importing country: US is not an RCEP Party"
+    assert response.json()["detail"].startswith("进口国：")
     not_originating = application(trade.exporter.uscc)
     not_originating["goods"][0]["bom"] = failing_bom()
     response = post(exporter, "certificates", not_originating)

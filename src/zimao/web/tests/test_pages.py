@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from zimao.cases import services
-from zimao.cases.models import Case, Material, Rating, Task
+from zimao.cases.models import Case, Draft, Material, Rating, Task
 from zimao.cases.workflow import CaseStatus
 from zimao.testing import ESTABLISHMENT, PDF, application, submit, upload_materials
 
@@ -18,6 +18,12 @@ pytestmark = pytest.mark.django_db
 
 ID_NUMBER = "11010519491231002X"
 ID_MASK = "1101**********002X"
+
+
+def saved_sections(user) -> dict:
+    """The sections of the user's saved draft (暂存) of the establishment, as the server keeps them."""
+    draft = Draft.objects.filter(applicant=user, service__code=ESTABLISHMENT).first()
+    return draft.sections if draft else {}
 
 
 def text(response) -> str:
@@ -169,7 +175,7 @@ def test_nav_links_per_role(client, zone):
         client.force_login(user)
         return set(re.findall(r'data-nav="(\w+)"', text(client.get("/"))))
 
-    assert links(zone.applicant) == {"cases", "permits", "trade"}
+    assert links(zone.applicant) == {"cases", "documents", "permits", "trade", "notifications"}
     assert links(zone.reviewer) == {"workbench", "post_checks"}
     assert links(zone.clerk) == {"workbench", "window", "intake", "ratings", "post_checks"}
     assert links(zone.admin) == {"workbench", "window", "ratings", "post_checks", "dashboard", "admin"}
@@ -304,7 +310,7 @@ def test_section_errors_are_shown_beside_fields_with_a_summary(client, zone):
     assert 'id="f-registered_capital-error"' in body
     # What was typed comes back so it can be corrected; nothing was saved.
     assert 'value="abc"' in body
-    assert "registration" not in client.session.get("zimao.drafts", {}).get(ESTABLISHMENT, {}).get("sections", {})
+    assert "registration" not in saved_sections(zone.applicant)
 
 
 def test_a_saved_id_number_never_comes_back_unmasked(client, zone):
@@ -313,8 +319,8 @@ def test_a_saved_id_number_never_comes_back_unmasked(client, zone):
     body = text(client.get(f"/apply/{ESTABLISHMENT}/registration/"))
     assert ID_NUMBER not in body and "13812345678" not in body
     assert ID_MASK in body and "138****5678" in body
-    # The session holds it encrypted, with the mask beside it.
-    stored = client.session["zimao.drafts"][ESTABLISHMENT]["sections"]["registration"]["legal_rep_id"]
+    # The saved draft holds it encrypted, with the mask beside it.
+    stored = saved_sections(zone.applicant)["registration"]["legal_rep_id"]
     assert stored["masked"] == ID_MASK and ID_NUMBER not in str(stored)
     # Saving again with the box left blank keeps it; typing a new one replaces it.
     values = as_post(application()["registration"])
@@ -338,7 +344,7 @@ def test_the_service_check_runs_on_the_section_it_names(client, zone):
 def test_unticking_every_step_is_kept_as_nothing_not_the_default(client, zone):
     client.force_login(zone.applicant)
     fill_sections(client, steps={"selected": []})
-    case_data = client.session["zimao.drafts"][ESTABLISHMENT]["sections"]["steps"]
+    case_data = saved_sections(zone.applicant)["steps"]
     assert case_data == {"selected": []}
     upload_all(client)
     response = send(client)
@@ -359,7 +365,7 @@ def test_full_journey_by_the_test_client(client, zone):
     assert f'href="/licences/{identifier}/"' in page
     assert client.get(f"/licences/{identifier}/").status_code == 200
     # The draft is gone once sent.
-    assert ESTABLISHMENT not in client.session.get("zimao.drafts", {})
+    assert not Draft.objects.filter(applicant=zone.applicant).exists()
     listing = text(client.get("/cases/"))
     assert case.number in listing and "已办结" in listing
 
@@ -404,7 +410,7 @@ def test_submit_problems_name_the_field_and_link_to_its_page(client, zone):
     assert 'href="#f-mail_address"' in body and "选择邮寄时请填写邮寄地址" in body
     assert Case.objects.filter(applicant=zone.applicant).count() == 0
     # Nothing accepted is lost: the draft is still there.
-    assert "registration" in client.session["zimao.drafts"][ESTABLISHMENT]["sections"]
+    assert "registration" in saved_sections(zone.applicant)
 
 
 def test_wrong_upload_type_shows_the_bilingual_error(client, zone):

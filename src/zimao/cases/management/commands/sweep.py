@@ -1,5 +1,6 @@
-"""``zimao sweep``: fire due timers — escalate overdue tasks and cases, restart stalled cases —
-and deliver announced events still waiting (``zimao events drain``).
+"""``zimao sweep``: fire due timers — escalate overdue tasks and cases, restart stalled cases,
+delete unsent uploads and saved drafts past their retention (``ZIMAO_UNATTACHED_RETENTION_HOURS``,
+``ZIMAO_DRAFT_RETENTION_DAYS``) — and deliver announced events still waiting (``zimao events drain``).
 
 Run it from cron or a systemd timer (e.g. every 10 minutes), or ``--enqueue`` it for the worker.
 """

@@ -15,8 +15,14 @@
   function cartesian(spec) {
     var horizontal = !!spec.horizontal;
     var hasSecond = !horizontal && spec.series.some(function (s) { return s.axis === 1; });
-    var category = { type: "category", data: spec.categories, axisLabel: { interval: 0, rotate: (!horizontal && spec.categories.length > 4) ? 30 : 0 } };
-    var values = [{ type: "value", name: spec.unit || "" }];
+    // Label spacing and slant, and whole-number ticks on count axes, are decided with the data
+    // (monitor.picture.finish_chart), so tests read them from the chart's JSON.
+    var labels = spec.category_axis || { interval: 0, rotate: 0 };
+    var category = { type: "category", data: spec.categories,
+      axisLabel: { interval: labels.interval, rotate: labels.rotate, hideOverlap: true } };
+    var first = { type: "value", name: spec.unit || "" };
+    if (spec.value_axis && spec.value_axis.minInterval) first.minInterval = spec.value_axis.minInterval;
+    var values = [first];
     if (hasSecond) values.push({ type: "value", name: "%", splitLine: { show: false } });
     var series = spec.series.map(function (s) {
       return {

@@ -1,0 +1,250 @@
+"""Notifications — 消息通知: what the applicant is told when the engine announces that a case needs
+a correction, was decided, or its result was issued (ready to collect, in the post, or in
+"my licences").
+
+Three channels, each its own subscriber of the outbox (``subscribers``), each idempotent per
+event, recipient and channel:
+
+* the notification centre (站内消息): one ``Notification`` row per event and recipient;
+* e-mail through Django's e-mail backend (``EMAIL_*`` settings, ``ZIMAO_EMAIL_*`` in the
+  environment); a ``Delivery`` row records it was sent, so a repeated delivery sends nothing;
+* text message through ``zimao.core.sms.send_sms`` (the zone's gateway, the sandbox by default),
+  recorded the same way.
+
+The words are templates, one per event kind and language:
+``notify/messages/<kind>/{subject,body,sms}.<zh-hans|en>.txt``. A person who chose a language
+gets that one; otherwise both, Chinese first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage
+from django.core.validators import validate_email
+from django.db import transaction
+from django.template import Context
+from django.template.loader import get_template
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+
+from zimao.core import audit, sitebase, sms
+from zimao.core.errors import not_found
+from zimao.notify import contacts
+from zimao.notify.models import Channel, Delivery, Notification, Preference
+
+LANGUAGES = ("zh-hans", "en")
+# What each announced topic tells the applicant; ``case.decided`` by the case's new status.
+TOPICS = ("case.correction_requested", "case.decided", "case.issued")
+KINDS = ("correction_requested", "approved", "refused", "rejected", "issued")
+
+
+@dataclass(frozen=True)
+class Message:
+    kind: str
+    event_key: str
+    case_number: str
+    subject: dict  # language → text
+    body: dict
+    sms: dict
+
+
+def kind_of(topic: str, payload: dict) -> str | None:
+    if topic == "case.correction_requested":
+        return "correction_requested"
+    if topic == "case.decided":
+        return payload.get("status") if payload.get("status") in ("approved", "refused", "rejected") else None
+    if topic == "case.issued":
+        return "issued"
+    return None
+
+
+def _case_url(number: str) -> str:
+    try:
+        return sitebase.absolute(reverse("web:case", kwargs={"number": number}))
+    except NoReverseMatch:  # a node without the portal
+        return ""
+
+
+def _render(name: str, context: dict, language: str) -> str:
+    with translation.override(language):
+        # Plain text: no HTML escaping (an officer's reason may hold "<" or "&").
+        return get_template(name).template.render(Context(context, autoescape=False)).strip()
+
+
+def compose(topic: str, key: str, payload: dict) -> Message | None:
+    """The message for an announced event, in both languages (None: nothing to tell)."""
+    kind = kind_of(topic, payload)
+    if kind is None:
+        return None
+    number = payload.get("number", "")
+    context = {
+        "number": number,
+        "service_name": payload.get("service_name", ""),
+        "service_name_en": payload.get("service_name_en") or payload.get("service_name", ""),
+        "reason": payload.get("reason", ""),
+        "delivery_method": payload.get("delivery_method", ""),
+        "url": _case_url(number),
+    }
+    parts = {}
+    for part in ("subject", "body", "sms"):
+        parts[part] = {lang: _render(f"notify/messages/{kind}/{part}.{lang}.txt", context, lang) for lang in LANGUAGES}
+    parts["subject"] = {lang: " ".join(text.split()) for lang, text in parts["subject"].items()}
+    return Message(kind, f"{topic}:{key}", number, parts["subject"], parts["body"], parts["sms"])
+
+
+def in_language(texts: dict, language: str, joiner: str) -> str:
+    """One language's text, or both (Chinese first) when no language was chosen."""
+    if language in texts:
+        return texts[language]
+    return joiner.join(texts[lang] for lang in LANGUAGES)
+
+
+# ---------------------------------------------------------------- recipients and preferences
+
+
+def recipients(payload: dict) -> list:
+    """Who is told: the applicant of the case (an account that is still active), with their
+    preference read in the same query."""
+    pk = payload.get("applicant")
+    if not pk:
+        return []
+    return list(get_user_model().objects.filter(pk=pk, is_active=True).select_related("notify_preference"))
+
+
+def preference_of(user) -> Preference:
+    try:
+        return user.notify_preference
+    except Preference.DoesNotExist:
+        return Preference(user=user)
+
+
+def set_email(user, address: str) -> None:
+    """The person's e-mail address (Django's ``User.email``); blank removes it. ValidationError
+    when it is not an address."""
+    address = (address or "").strip()
+    if address:
+        validate_email(address)
+    if address != user.email:
+        user.email = address
+        user.save(update_fields=["email"])
+        audit.record(user, "user.email_changed", user, after={"email": contacts.mask_email(address) if address else ""})
+
+
+def set_preference(user, *, email: bool, sms: bool, language: str) -> Preference:
+    if language not in Preference.Language.values:
+        language = ""
+    pref, _ = Preference.objects.update_or_create(
+        user=user, defaults={"email": bool(email), "sms": bool(sms), "language": language}
+    )
+    return pref
+
+
+# ---------------------------------------------------------------- channels (one subscriber each)
+
+
+def to_centre(topic: str, key: str, payload: dict) -> int:
+    """Notification-centre rows; a repeated event adds none. Returns how many were written."""
+    message = compose(topic, key, payload)
+    if message is None:
+        return 0
+    # The applicant's case exists, so the account does (cases keep it: PROTECT). One statement
+    # that adds nothing when the event is handed over again.
+    rows = [
+        Notification(
+            user_id=pk,
+            event_key=message.event_key,
+            kind=message.kind,
+            case_number=message.case_number,
+            subject_zh=message.subject["zh-hans"][:300],
+            subject_en=message.subject["en"][:300],
+            body_zh=message.body["zh-hans"],
+            body_en=message.body["en"],
+        )
+        for pk in [payload.get("applicant")]
+        if pk
+    ]
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def _already_sent(user, event_key: str, channel: str) -> bool:
+    return Delivery.objects.filter(user=user, event_key=event_key, channel=channel).exists()
+
+
+def _record(user, event_key: str, channel: str, masked: str) -> None:
+    Delivery.objects.create(
+        user=user, event_key=event_key, channel=channel, address_masked=masked, sent_at=timezone.now()
+    )
+
+
+def by_email(topic: str, key: str, payload: dict) -> int:
+    """E-mail through Django's backend. A failure raises: the outbox retries the event later,
+    and what was already sent (recorded in ``Delivery``) is not sent again."""
+    message = compose(topic, key, payload)
+    if message is None:
+        return 0
+    sent = 0
+    for user in recipients(payload):
+        pref = preference_of(user)
+        address = contacts.email_of(user) if pref.email else ""
+        if not address or _already_sent(user, message.event_key, Channel.EMAIL):
+            continue
+        EmailMessage(
+            subject=in_language(message.subject, pref.language, " / "),
+            body=in_language(message.body, pref.language, "\n\n————————\n\n"),
+            to=[address],
+        ).send()
+        _record(user, message.event_key, Channel.EMAIL, contacts.mask_email(address))
+        sent += 1
+    return sent
+
+
+def by_sms(topic: str, key: str, payload: dict) -> int:
+    """A text message through the zone's gateway (``zimao.core.sms``), to a mobile number only."""
+    message = compose(topic, key, payload)
+    if message is None:
+        return 0
+    sent = 0
+    for user in recipients(payload):
+        pref = preference_of(user)
+        phone = contacts.mobile_of(user) if pref.sms else ""
+        if not phone or _already_sent(user, message.event_key, Channel.SMS):
+            continue
+        sms.send_sms(phone, in_language(message.sms, pref.language, " "), purpose=f"notify.{message.kind}")
+        _record(user, message.event_key, Channel.SMS, contacts.mask_phone(phone))
+        sent += 1
+    return sent
+
+
+# ---------------------------------------------------------------- the notification centre
+
+
+def notifications_of(user, *, unread_only: bool = False, limit: int = 50) -> list[Notification]:
+    rows = Notification.objects.filter(user=user)
+    if unread_only:
+        rows = rows.filter(read_at__isnull=True)
+    return list(rows[: max(1, min(limit, 200))])
+
+
+def unread_count(user) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def mark_read(user, pk: int) -> Notification:
+    """Someone else's notification is "not found", exactly like one that does not exist."""
+    with transaction.atomic():
+        row = Notification.objects.select_for_update().filter(pk=pk, user=user).first()
+        if row is None:
+            raise not_found("notification")
+        if row.read_at is None:
+            row.read_at = timezone.now()
+            row.save(update_fields=["read_at"])
+        return row
+
+
+def mark_all_read(user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
