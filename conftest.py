@@ -59,6 +59,14 @@ def _tasks_run_inline(settings):
 
 
 @pytest.fixture(autouse=True)
+def _counters_in_the_test_transaction(settings):
+    """Counters in the caller's transaction, rolled back with each test (tests that set a counter
+    themselves would otherwise wait on their own row); tests of the counters' own connection turn
+    it on (see core/tests/test_sequences_own_connection.py)."""
+    settings.COUNTERS_OWN_CONNECTION = False
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Argon2 takes ~0.4 s a hash here by design; tests that are not about hashing use a fast one
     (tests about hashing set PASSWORD_HASHERS back to the production list)."""

@@ -200,13 +200,20 @@ class PermitsBench:
         )
         load(self.port, "GET", "/healthz", None, {}, 1, threads)  # warm up
         load(self.port, "GET", path, None, {}, 1, threads)
-        n, lat, err = load(self.port, "GET", "/healthz", None, {}, seconds, threads)
-        base = {"rps": n / seconds, "median_ms": median_ms(lat), "errors": err}
-        n, lat, err = load(self.port, "GET", path, None, {}, seconds, threads)
-        page_ = {"rps": n / seconds, "median_ms": median_ms(lat), "p90_ms": p90_ms(lat), "errors": err}
         api = f"/api/v1/licences/verify/{self.licence}"
-        n, lat, err = load(self.port, "GET", api, None, {}, seconds, threads)
-        api_ = {"rps": n / seconds, "median_ms": median_ms(lat), "p90_ms": p90_ms(lat), "errors": err}
+        # Two rounds of the three, alternating, and the best round of each: what ran just before
+        # (the worker still delivering the commitments' events, a neighbour's burst) must not make
+        # the ratio — one order would favour whichever runs last.
+        best: dict[str, dict] = {}
+        errors = {"baseline": 0, "page": 0, "api": 0}  # over both rounds
+        for _ in range(2):
+            for key, where in (("baseline", "/healthz"), ("page", path), ("api", api)):
+                n, lat, err = load(self.port, "GET", where, None, {}, seconds, threads)
+                run = {"rps": n / seconds, "median_ms": median_ms(lat), "p90_ms": p90_ms(lat), "errors": err}
+                errors[key] += err
+                if key not in best or run["rps"] > best[key]["rps"]:
+                    best[key] = run
+        base, page_, api_ = ({**best[k], "errors": errors[k]} for k in ("baseline", "page", "api"))
         self.results["verify"] = {
             "baseline": base,
             "page": page_,
@@ -245,6 +252,7 @@ class PermitsBench:
             "credential with its signature checked — is cached per process under that version, which every "
             "issue, revocation, suspension and reinstatement bumps in its own transaction, so a revocation "
             "shows on the very next request. Target (issue 11): verify ÷ /healthz ≥ 0.7. "
+            "Each figure is the better of two rounds run in turn (/healthz, page, API, then again). "
             f"The machine is shared by other sessions while this runs (load average at the start "
             f"{self.results.get('loadavg', '?')}): absolute figures are noisy, the ratios less so.",
             END,

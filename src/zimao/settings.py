@@ -203,6 +203,10 @@ TASKS = {
 # Run a case's engine in the web process right after its submitting transaction commits, taking
 # the queued task over (the worker still runs it if this process dies first). See cases.tasks.
 ADVANCE_INLINE = _env_bool("ZIMAO_ADVANCE_INLINE", True)
+# PostgreSQL: take each counter (case number, USCC, licence serial) in its own short transaction
+# on a connection of its own, so no transaction holds a zone-wide counter row until it commits; a
+# value whose transaction then rolls back is a gap, never a duplicate. See core.sequences.
+COUNTERS_OWN_CONNECTION = _env_bool("ZIMAO_COUNTERS_OWN_CONNECTION", True)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

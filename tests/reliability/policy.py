@@ -263,6 +263,7 @@ API_OWNER_ONLY = expect(HIDDEN, anon=LOGIN, applicant=OK)
 # Reading a case: A, the window (hands every result out), the departments with a task on it, the
 # administrator. Another applicant, another department and a partner node: not found.
 API_CASE_READERS = expect(HIDDEN, anon=LOGIN, applicant=OK, clerk=OK, reviewer=OK, admin=OK)
+API_DONE_READERS = expect(HIDDEN, anon=LOGIN, applicant=OK, clerk=OK, reviewer=OK, reviewer_tax=OK, admin=OK)
 API_DECIDERS = expect(FORBIDDEN, anon=LOGIN, applicant=HIDDEN, applicant2=HIDDEN, partner=HIDDEN, reviewer=OK, admin=OK)
 API_OFFICERS = expect(OK, anon=LOGIN, applicant=FORBIDDEN, applicant2=FORBIDDEN, partner=FORBIDDEN)
 API_WINDOW = expect(FORBIDDEN, anon=LOGIN, clerk=OK, admin=OK)
@@ -283,6 +284,14 @@ API: dict[str, list[Check]] = {
         ),
     ],
     "GET /api/v1/cases/{number}/history": [Check(API_CASE_READERS, args=REVIEW)],
+    # A straight-through case has a task for every department (the tax reviewer's too).
+    "GET /api/v1/cases/{number}/documents": [Check(API_DONE_READERS, args=DONE)],
+    "GET /api/v1/cases/{number}/documents/{kind}": [
+        Check(API_DONE_READERS, args={**DONE, "kind": "tax_registration_confirmation"})
+    ],
+    "GET /api/v1/cases/{number}/documents/{kind}/pdf": [
+        Check(API_DONE_READERS, args={**DONE, "kind": "tax_registration_confirmation"})
+    ],
     "POST /api/v1/cases/{number}/withdraw": [Check(API_OWNER_ONLY, "POST", args=REVIEW, data={"reason": "不办了"})],
     "POST /api/v1/cases/{number}/correction": [
         Check(API_OWNER_ONLY, "POST", args=REVIEW, data={"answer": "已补充"}, setup=w.suspend_for_correction)

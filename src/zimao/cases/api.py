@@ -341,6 +341,112 @@ def case_history(request: HttpRequest, number: CaseNumber):
     return audit.history("cases.case", case.pk)
 
 
+DocumentKind = Annotated[
+    str,
+    Path(
+        description="the document's kind 文书种类, as listed by listCaseDocuments",
+        examples=["tax_registration_confirmation"],
+    ),
+]
+
+
+class StepDocumentLineOut(Schema):
+    label_zh: str
+    label_en: str
+    value_zh: str
+    value_en: str
+
+
+class StepDocumentOut(Schema):
+    """A document a step of the case produced — 办理结果文书 (seal filing record, tax
+    registration confirmation, social insurance and housing fund registrations, bank account
+    appointment), not a licence."""
+
+    kind: str = Field(description="文书种类 the document's kind", examples=["tax_registration_confirmation"])
+    task_key: str = Field(description="the step that issued it 办理环节", examples=["tax"])
+    title_zh: str = Field(description="文书名称", examples=["税务登记确认书"])
+    title_en: str = Field(description="the document's title", examples=["Tax registration confirmation"])
+    number: str = Field(description="文书编号", examples=["SWDJ-2026-000001"])
+    holder_uscc: str = Field(description="the company's unified social credit code 统一社会信用代码")
+    holder_name: str = Field(description="the company's name 企业名称")
+    issuer_name_zh: str = Field(description="出具机关")
+    issuer_name_en: str = Field(description="the issuing authority")
+    issuer_uscc: str = Field(description="the issuer's code; empty for a party outside the zone (a bank)")
+    signed: bool = Field(description="the PDF carries the issuer's electronic signature 电子签名")
+    issued_at: datetime
+    lines: list[StepDocumentLineOut] = Field(description="what the document states 文书内容")
+    pdf: str = Field(description="where to fetch its PDF (getCaseDocumentPdf)")
+
+
+def step_document_out(output) -> dict:
+    return {
+        "kind": output.kind,
+        "task_key": output.task_key,
+        "title_zh": output.title_zh,
+        "title_en": output.title_en,
+        "number": output.number,
+        "holder_uscc": output.holder_uscc,
+        "holder_name": output.holder_name,
+        "issuer_name_zh": output.issuer_name_zh,
+        "issuer_name_en": output.issuer_name_en,
+        "issuer_uscc": output.issuer_uscc,
+        "signed": bool(output.issuer_uscc),
+        "issued_at": output.issued_at,
+        "lines": (output.details or {}).get("fields", []),
+        "pdf": f"/api/v1/cases/{output.case.number}/documents/{output.kind}/pdf",
+    }
+
+
+@router.get(
+    "cases/{number}/documents",
+    response={200: list[StepDocumentOut], **ERRORS},
+    summary="The case's step documents 办理结果文书",
+    operation_id="listCaseDocuments",
+)
+def case_documents(request: HttpRequest, number: CaseNumber):
+    """What the case's steps issued (seal filing, tax, social insurance, housing fund, bank
+    appointment), in the order issued. Another applicant's case is not found (404)."""
+    case = services.get_case_for(request.user, number)
+    return [step_document_out(o) for o in services.step_outputs_of(case)]
+
+
+@router.get(
+    "cases/{number}/documents/{kind}",
+    response={200: StepDocumentOut, **ERRORS},
+    summary="One step document 办理结果文书",
+    operation_id="getCaseDocument",
+)
+def case_document(request: HttpRequest, number: CaseNumber, kind: DocumentKind):
+    return step_document_out(services.get_step_output_for(request.user, number, kind))
+
+
+@router.get(
+    "cases/{number}/documents/{kind}/pdf",
+    response={200: None, **ERRORS},
+    summary="A step document's PDF 办理结果文书版式文件",
+    operation_id="getCaseDocumentPdf",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "the PDF, PAdES-signed in the issuer's name when the issuer is an authority of the zone",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def case_document_pdf(request: HttpRequest, number: CaseNumber, kind: DocumentKind):
+    """The document as a PDF (check it on the public verify-document page)."""
+    from django.http import HttpResponse
+
+    from zimao.cases.pdf import render_pdf
+
+    output = services.get_step_output_for(request.user, number, kind)
+    response = HttpResponse(render_pdf(output), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{output.kind}-{output.case.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @router.post(
     "cases/{number}/withdraw", response={200: CaseOut, **ERRORS}, summary="Withdraw 撤回", operation_id="withdrawCase"
 )

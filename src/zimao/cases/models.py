@@ -209,7 +209,10 @@ class Timer(models.Model):
 
 
 class Notification(models.Model):
-    """A message to a user or to a department's inbox (催办/督办)."""
+    """A message to a department's inbox (催办/督办, a stuck case, a follow-up task), for its
+    officers. A person's messages are announced (``case.message``) and kept by the notification
+    centre (``zimao.notify``); ``user`` is only set on rows written before that (copied into the
+    centre by notify's migration 0003)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"

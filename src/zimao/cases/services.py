@@ -9,15 +9,17 @@ a second click on "approve") has no second effect.
 
 from __future__ import annotations
 
-import inspect
+import json
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.db.models import Case as Case_
+from django.db.models import Prefetch, Q, Value, When, prefetch_related_objects
 from django.utils import timezone
 
 from zimao.cases.drafts import discard_on_submit, sweep_expired_drafts
@@ -34,7 +36,7 @@ from zimao.cases.workflow import (
 from zimao.catalog import forms, plugins, process, zone
 from zimao.catalog import services as catalog
 from zimao.catalog.models import Department, Officer
-from zimao.core import audit, calendar, events, idempotency, sequences
+from zimao.core import audit, calendar, events, idempotency, sequences, sitebase
 from zimao.core.errors import BusinessError, Conflict, Problem, forbidden, not_found
 from zimao.core.uploads import check_upload
 
@@ -110,6 +112,7 @@ def context(case: Case, task: Task | None = None, actor=None) -> plugins.CaseCon
         delivered_at=case.delivered_at,
         status=case.status,
         reason=case.closed_reason,
+        memo=case.__dict__.setdefault("_plugin_memo", {}),
     )
 
 
@@ -198,21 +201,36 @@ def _announce_change(case: Case, target: str, details: dict) -> None:
     key = case.number
     if target == S.SUSPENDED:
         key = f"{case.number}:{case.corrections.count()}"
-    events.announce(
-        topic,
-        {
-            "number": case.number,
-            "status": case.status,
-            "service": case.service.code,
-            "service_name": case.service.name_zh,
-            "service_name_en": case.service.name_en,
-            "applicant": case.applicant_id,
-            "delivery_method": case.delivery_method,
-            "reason": str(details.get("reason", ""))[:2000],
-            "at": timezone.now(),
-        },
-        key=key,
-    )
+    payload = {
+        "number": case.number,
+        "status": case.status,
+        "service": case.service.code,
+        "service_name": case.service.name_zh,
+        "service_name_en": case.service.name_en,
+        "applicant": case.applicant_id,
+        "delivery_method": case.delivery_method,
+        "reason": str(details.get("reason", ""))[:2000],
+        "at": timezone.now(),
+    }
+    if target == S.APPROVED and "_pending_save" in case.__dict__:
+        # Inside ``advance``: the decision is held until the run ends, for an issue in the same
+        # run (秒批, no person in between) tells the applicant once, not twice a moment apart.
+        case.__dict__["_held_decision"] = (topic, payload, key)
+        return
+    if target == S.ISSUED:
+        held = case.__dict__.pop("_held_decision", None)
+        if held is not None:
+            held[1]["issued_in_same_step"] = True
+            events.announce(held[0], held[1], key=held[2])
+            payload["approved_in_same_step"] = True
+    events.announce(topic, payload, key=key)
+
+
+def _release_held_decision(case: Case) -> None:
+    """A decision held by ``advance`` that no issue followed in the same run is announced alone."""
+    held = case.__dict__.pop("_held_decision", None)
+    if held is not None:
+        events.announce(held[0], held[1], key=held[2])
 
 
 def _next_number() -> str:
@@ -358,10 +376,9 @@ def _submit_new(
     refused = {p.field for p in problems}
     for name in service.checks:
         # A field the form already refused is missing from ``cleaned``: not "required" twice.
-        # A check that names a ``service`` parameter is told which service it runs for.
-        func = plugins.checks[name].func
-        extra = {"service": service} if "service" in inspect.signature(func).parameters else {}
-        problems += [p for p in func(cleaned, applicant=applicant, **extra) if p.field not in refused]
+        problems += [
+            p for p in plugins.run_check(name, cleaned, applicant=applicant, service=service) if p.field not in refused
+        ]
     if problems:
         raise BusinessError(*problems, status=422)
     with transaction.atomic(), audit.buffered():
@@ -383,8 +400,10 @@ def _submit_new(
         )
         _set_due_dates(case)
         case.save()
-        for key, pk in materials.items():
-            Material.objects.filter(pk=pk).update(case=case, key=key)
+        if materials:  # one UPDATE for every material of the submission
+            Material.objects.filter(pk__in=list(materials.values())).update(
+                case=case, key=Case_(*[When(pk=pk, then=Value(key)) for key, pk in materials.items()])
+            )
         case.__dict__["_material_keys"] = sorted(set(materials))
         discard_on_submit(applicant, service)  # the saved draft (暂存) is sent: it goes
         Timer.objects.create(case=case, kind=Timer.Kind.CASE_DUE, fire_on=case.due_date)
@@ -447,13 +466,16 @@ def advance(case_id: int, actor=None) -> Case:
     One transaction under the case's row lock; its audit events are buffered and written with one
     INSERT at the end, tasks and timers are created in bulk and the materials are read once.
     """
-    with transaction.atomic(), audit.buffered():
+    with transaction.atomic(), audit.buffered(), sitebase.memo_scope():
         case = (
             Case.objects.select_for_update(of=("self",))
             .select_related("service", "process", "applicant")
             .get(pk=case_id)
         )
         case.__dict__["_pending_save"] = set()
+        case.__dict__["_pending_tasks"] = {}
+        # Plugins may leave writes for the end of the run (``plugins.at_end_of_run``), in bulk.
+        case.__dict__.setdefault("_plugin_memo", {})[plugins.AT_END] = []
         definition = case.process.definition
         try:
             for _ in range(len(definition.get("stages", [])) + 2):
@@ -465,8 +487,10 @@ def advance(case_id: int, actor=None) -> Case:
                 if not _run_stage(case, stage, actor):
                     break
         except BaseException:
-            case.__dict__.pop("_pending_save", None)
+            for name in ("_pending_save", "_held_decision", "_pending_tasks", "_tasks", "_plugin_memo"):
+                case.__dict__.pop(name, None)
             raise
+        _release_held_decision(case)
         _issue_step_outputs(case)
         _flush_case(case)
         return case
@@ -483,9 +507,54 @@ def _save_case(case: Case, fields: list[str] | None = None) -> None:
 
 
 def _flush_case(case: Case) -> None:
+    memo = case.__dict__.get("_plugin_memo", {})
+    for write in memo.pop(plugins.AT_END, None) or []:
+        write()
     pending = case.__dict__.pop("_pending_save", None)
     if pending:
         case.save() if "__all__" in pending else case.save(update_fields=sorted(pending | {"updated_at"}))
+    tasks = case.__dict__.pop("_pending_tasks", None)
+    case.__dict__.pop("_tasks", None)
+    case.__dict__.pop("_run_now", None)
+    # The tasks the run moved: one UPDATE per set of equal values (the run's automatic decisions
+    # share status, reason and time, so usually one UPDATE for all of them).
+    groups: dict[str, tuple[dict, list[int]]] = {}
+    for task, changed in (tasks or {}).values():
+        values = {f: getattr(task, Task._meta.get_field(f).attname) for f in sorted(changed)}
+        key = json.dumps(values, sort_keys=True, default=str)
+        groups.setdefault(key, (values, []))[1].append(task.pk)
+    for values, pks in groups.values():
+        Task.objects.filter(pk__in=pks).update(**{Task._meta.get_field(f).attname: v for f, v in values.items()})
+
+
+def _run_now(task: Task):
+    """Inside ``advance``, the run's one decision time; else now."""
+    case = task._state.fields_cache.get("case")
+    if case is None or "_pending_tasks" not in case.__dict__:
+        return timezone.now()
+    return case.__dict__.setdefault("_run_now", timezone.now())
+
+
+def _case_tasks(case: Case) -> dict[str, Task] | None:
+    """Inside ``advance``: the case's tasks by key, read once per run and kept up to date by the
+    run (the case's row lock keeps every other writer out). None outside ``advance``."""
+    if "_pending_save" not in case.__dict__:
+        return None
+    tasks = case.__dict__.get("_tasks")
+    if tasks is None:
+        tasks = case.__dict__["_tasks"] = {t.key: t for t in case.tasks.all()}
+    return tasks
+
+
+def _save_task(task: Task, fields: list[str]) -> None:
+    """Save the task now — or, inside ``advance``, with the run's other task changes at its end."""
+    case = task._state.fields_cache.get("case")
+    pending = case.__dict__.get("_pending_tasks") if case is not None else None
+    if pending is None:
+        task.save(update_fields=fields)
+        return
+    _, changed = pending.setdefault(task.pk, (task, set()))
+    changed.update(fields)
 
 
 def _advance_stage(case: Case) -> None:
@@ -523,7 +592,11 @@ def _run_stage(case: Case, stage: dict, actor) -> bool:
             if case.status == S.SUBMITTED:
                 transition(case, S.ACCEPTED, "system:intake", "case.accepted.auto")
             transition(case, S.IN_REVIEW, "system")
-        tasks = list(case.tasks.filter(stage_key=stage["key"], kind=Task.Kind.REVIEW))
+        known = _case_tasks(case)
+        if known is None:
+            tasks = list(case.tasks.filter(stage_key=stage["key"], kind=Task.Kind.REVIEW))
+        else:
+            tasks = [t for t in known.values() if t.stage_key == stage["key"] and t.kind == Task.Kind.REVIEW]
         if not tasks:
             specs = _task_specs(case, stage)
             tasks = _create_tasks(case, stage, specs)
@@ -569,6 +642,15 @@ def _run_stage(case: Case, stage: dict, actor) -> bool:
 def _approver(case: Case):
     """Who approved the case: the officer whose approval completed the review (the last review
     task decided by a person), or the system when every step was approved by its rules (秒批)."""
+    known = _case_tasks(case)
+    if known is not None:  # inside ``advance``: the run's tasks, its own decisions included
+        people = [
+            t
+            for t in known.values()
+            if t.kind == Task.Kind.REVIEW and t.status == Task.Status.APPROVED and t.decided_by_id is not None
+        ]
+        last = max(people, key=lambda t: (t.decided_at, t.pk), default=None)
+        return last.decided_by if last else "system"
     last = (
         case.tasks.filter(kind=Task.Kind.REVIEW, status=Task.Status.APPROVED, decided_by__isnull=False)
         .select_related("decided_by")
@@ -606,8 +688,12 @@ def _create_tasks(case: Case, stage: dict, specs: list[dict], kind=Task.Kind.REV
     key, from an earlier run) is returned as it is, never created twice."""
     if not specs:
         return []
-    existing = {t.key: t for t in case.tasks.filter(key__in=[s["key"] for s in specs])}
-    departments = {d.code: d for d in Department.objects.filter(code__in={s["department"] for s in specs})}
+    known = _case_tasks(case)
+    if known is None:
+        existing = {t.key: t for t in case.tasks.filter(key__in=[s["key"] for s in specs])}
+    else:
+        existing = {s["key"]: known[s["key"]] for s in specs if s["key"] in known}
+    departments = _departments(case, {s["department"] for s in specs})
     start = timezone.localdate()
     days = stage.get("deadline_days", case.service.promised_limit_days)
     due = min(deadline(start, days).date, case.legal_due_date) if days else start
@@ -631,6 +717,8 @@ def _create_tasks(case: Case, stage: dict, specs: list[dict], kind=Task.Kind.REV
         new.append(task)
     if new:
         Task.objects.bulk_create(new)
+        if known is not None:
+            known.update((t.key, t) for t in new)
         Timer.objects.bulk_create([Timer(case=case, task=t, kind=Timer.Kind.TASK_DUE, fire_on=due) for t in new])
         for t in new:
             audit.record(
@@ -642,6 +730,34 @@ def _create_tasks(case: Case, stage: dict, specs: list[dict], kind=Task.Kind.REV
     return [existing[s["key"]] for s in specs]
 
 
+def _departments(case: Case, codes: set[str]) -> dict[str, Department]:
+    """Departments by code; inside ``advance``, every department the process names is read at the
+    first need, once per run."""
+    memo = case.__dict__.get("_departments") if "_pending_save" in case.__dict__ else None
+    if memo is None:
+        wanted = set(codes)
+        if "_pending_save" in case.__dict__:
+            wanted |= _process_departments(case.process.definition)
+        memo = {d.code: d for d in Department.objects.filter(code__in=wanted)}
+        if "_pending_save" in case.__dict__:
+            case.__dict__["_departments"] = memo
+    missing = set(codes) - memo.keys()
+    if missing:
+        memo.update({d.code: d for d in Department.objects.filter(code__in=missing)})
+    return {c: memo[c] for c in codes if c in memo}
+
+
+def _process_departments(definition: dict) -> set[str]:
+    codes = set()
+    for stage in definition.get("stages", []):
+        if stage.get("department"):
+            codes.add(stage["department"])
+        codes.update(t["department"] for t in stage.get("tasks", []) if t.get("department"))
+        multi = (stage.get("tasks_from_field") or {}).get("tasks") or {}
+        codes.update(t["department"] for t in multi.values() if isinstance(t, dict) and t.get("department"))
+    return codes
+
+
 def _try_auto_approve(case: Case, task: Task, spec: dict) -> None:
     rules = spec.get("auto_approve_if", [])
     if not rules:
@@ -649,7 +765,7 @@ def _try_auto_approve(case: Case, task: Task, spec: dict) -> None:
     failed = evaluate_rules(rules, context(case, task))
     if failed:
         task.auto_notes = failed
-        task.save(update_fields=["auto_notes"])
+        _save_task(task, ["auto_notes"])
         return
     _approve_task(case, task, None, "秒批：全部规则通过 / auto-approved: every rule passed", spec)
 
@@ -797,6 +913,19 @@ def get_step_output_for(user, number: str, kind: str) -> StepOutput:
     return output
 
 
+def step_output_by_reference(reference: str) -> StepOutput | None:
+    """The step document a signed PDF names — its signature's reference is the case number and
+    the kind (``cases.pdf.signed_reference``) — or None when no such document was issued."""
+    number, _, kind = (reference or "").rpartition(".")
+    if not number or not kind:
+        return None
+    return (
+        StepOutput.objects.select_related("case", "case__service")
+        .filter(case__number=number, kind=kind.replace("-", "_"))
+        .first()
+    )
+
+
 def move_task(task: Task, status: str, user, reason: str = "") -> None:
     """The one writer of a task's status: refused unless ``TASK_TRANSITIONS`` allows the move.
     A decision keeps who, when and why, with its audit event; a task waiting for corrections
@@ -813,12 +942,12 @@ def move_task(task: Task, status: str, user, reason: str = "") -> None:
     before = {"status": task.status}
     task.status = status
     if status not in TASK_DECIDED:
-        task.save(update_fields=["status"])
+        _save_task(task, ["status"])
         return
     task.reason = reason
-    task.decided_at = timezone.now()
+    task.decided_at = _run_now(task)
     task.decided_by = user if user is not None and not isinstance(user, str) else None
-    task.save(update_fields=["status", "reason", "decided_at", "decided_by"])
+    _save_task(task, ["status", "reason", "decided_at", "decided_by"])
     audit.record(
         user or "system:rules", f"task.{status}", task, before=before, after={"status": status, "reason": reason}
     )
@@ -947,13 +1076,8 @@ def decide(task_id: int, user, outcome: str, reason: str = "", fields: dict | No
                     case=case, task=task, requested_by=user, reason=reason, requested_at=timezone.now()
                 )
                 case.suspended_at = timezone.now()
+                # The applicant is told by ``case.correction_requested`` (announced by transition).
                 transition(case, S.SUSPENDED, user, "case.correction_requested", reason=reason)
-                notify(
-                    case,
-                    user=case.applicant,
-                    zh=f"办件 {case.number} 需要补正：{reason}",
-                    en=f"Case {case.number} needs corrections: {reason}",
-                )
         schedule_advance(case)
         task.refresh_from_db()
         return task
@@ -1223,8 +1347,26 @@ def record_delivery(case_number: str, user, method: str, tracking_number: str = 
 # ---------------------------------------------------------------- timers and notifications
 
 
-def notify(case: Case, *, zh: str, en: str, user=None, department=None) -> Notification:
-    return Notification.objects.create(case=case, user=user, department=department, message_zh=zh, message_en=en)
+def notify(case: Case, *, zh: str, en: str, user=None, department=None) -> Notification | None:
+    """A message about the case. To a department's inbox (催办/督办, a stuck case, a follow-up
+    task): a ``Notification`` row here, for its officers. To a person (the applicant): announced
+    as ``case.message`` in this transaction; the notification centre (``zimao.notify``, which
+    subscribes) keeps it, and the case page reads it from there: one place for what a person is told."""
+    if user is None:
+        return Notification.objects.create(case=case, department=department, message_zh=zh, message_en=en)
+    events.announce(
+        "case.message",
+        {
+            "number": case.number,
+            "service": case.service.code,
+            "applicant": user.pk,
+            "message_zh": zh,
+            "message_en": en,
+            "at": timezone.now(),
+        },
+        key=f"{case.number}:{uuid.uuid4().hex}",
+    )
+    return None
 
 
 def sweep(
@@ -1714,10 +1856,6 @@ def open_correction(case: Case) -> Correction | None:
     if case.status != S.SUSPENDED:
         return None
     return case.corrections.filter(answered_at__isnull=True).order_by("-requested_at").first()
-
-
-def notifications_for(case: Case, user, limit: int = 20) -> list[Notification]:
-    return list(Notification.objects.filter(case=case, user=user).order_by("-created_at")[:limit])
 
 
 def get_material_for(user, token) -> Material:

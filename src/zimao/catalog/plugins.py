@@ -11,7 +11,8 @@ key is registered once by the app that owns it, in its ``AppConfig.ready``.
 - ``task_sources``: multi-instance routing, the department tasks computed from the application:
   ``fn(ctx) -> list[dict]`` of ``{"key", "department", "name_zh", "name_en"}``
 - ``checks``: submission checks a service lists in ``ServiceItem.checks``:
-  ``fn(data, applicant=None) -> list[Problem]`` (e.g. the company name is taken)
+  ``fn(data, applicant=None[, service=None]) -> list[Problem]`` (e.g. the company name is taken),
+  run by ``run_check``
 - ``follow_ups``: who decides a follow-up task on a finished case (e.g. 告知承诺事后核查), keyed
   by the task's ``stage_key``: ``fn(task, user, outcome, reason)``
 - ``field_types``: extra form field types: ``fn(value, field) -> normalised value`` raising
@@ -20,6 +21,7 @@ key is registered once by the app that owns it, in its ``AppConfig.ready``.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -50,6 +52,24 @@ class CaseContext:
     delivered_at: object = None
     status: str = ""  # the case's status when the plugin runs (e.g. why an on_close hook runs)
     reason: str = ""  # why a finished case was closed (a refusal's reason), for on_close hooks
+    # Shared by every context built for one loaded case (one engine run, under the case's lock):
+    # a plugin may keep what it read or wrote for this case here, so that the next plugin of the
+    # same run need not read it again. Never persisted; empty for a context built on its own.
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
+
+
+AT_END = "engine.at_end"  # the memo key of the writes left for the end of the engine's run
+
+
+def at_end_of_run(ctx: CaseContext, write: Callable[[], None]) -> bool:
+    """Leave ``write`` for the end of the engine's run (still in its transaction, before its audit
+    events are written), so that a plugin called once per task can write once per run. False
+    outside an engine run (the caller writes now)."""
+    pending = ctx.memo.get(AT_END)
+    if pending is None:
+        return False
+    pending.append(write)
+    return True
 
 
 @dataclass
@@ -94,3 +114,13 @@ task_sources = Registry("task source")
 checks = Registry("check")
 follow_ups = Registry("follow-up")
 field_types = Registry("field type")
+
+
+def run_check(name: str, data: dict, *, applicant=None, service=None) -> list:
+    """Run the submission check ``name`` on ``data``: the one way the engine (at submission) and
+    the applicant's section pages (as early as the section) call a check. A check that names a
+    ``service`` parameter is told which service it runs for (e.g. 告知承诺 within the company's
+    business scope)."""
+    func = checks[name].func
+    extra = {"service": service} if service is not None and "service" in inspect.signature(func).parameters else {}
+    return func(data, applicant=applicant, **extra)

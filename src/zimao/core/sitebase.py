@@ -10,6 +10,7 @@ in a context variable: correct under threads and async alike, and gone when the 
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.conf import settings
@@ -40,6 +41,21 @@ def request_base() -> str:
 def request_memo() -> dict | None:
     """A dict that lives as long as the current request (None outside one: do not memoise)."""
     return _request_memo.get()
+
+
+@contextmanager
+def memo_scope():
+    """The request memo for one unit of work run outside a request (e.g. the engine's run right
+    after a commit, or a worker's task): values read once per request are read once per block.
+    Inside a request (or another such block) the memo already there is used."""
+    if _request_memo.get() is not None:
+        yield
+        return
+    token = _request_memo.set({})
+    try:
+        yield
+    finally:
+        _request_memo.reset(token)
 
 
 def absolute(path: str, configured: str = "") -> str:

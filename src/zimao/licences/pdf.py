@@ -104,6 +104,7 @@ DOCUMENT_REASONS = {
     "changed_after_signing": ("签名后文件又被追加了内容。", "Content was added to the file after it was signed."),
     "no_reference": ("签名中没有电子证照标识。", "The signature names no e-licence identifier."),
     "wrong_signer": ("签名机关与证照的发证机关不符。", "The signing authority is not the licence's issuer."),
+    "wrong_document_signer": ("签名机关与文书的出具机关不符。", "The signing authority is not the document's issuer."),
 }
 
 
@@ -114,9 +115,14 @@ class DocumentCheck:
     signature: pdfsign.PdfCheck
     result: services.VerificationResult | None = None
     problem: str = ""
+    # A step's document (办理结果文书: seal filing record, tax notice…) the signature names,
+    # when the file is one: a document, not a licence, so it has no status to be current in.
+    step_output: object = None
 
     @property
     def genuine(self) -> bool:
+        if self.step_output is not None:
+            return not self.problem
         return not self.problem and self.result is not None and self.result.genuine
 
     @property
@@ -133,10 +139,19 @@ class DocumentCheck:
 
 
 def verify_document(data: bytes) -> DocumentCheck:
-    """Is ``data`` a licence PDF this zone issued, unchanged, and is that licence current?"""
+    """Is ``data`` a licence PDF this zone issued, unchanged, and is that licence current? Or a
+    step's document (``cases.pdf``), unchanged and signed by the authority that issued it?"""
+    from zimao.cases import services as cases
+
     check = pdfsign.check_pdf(data)
     doc = DocumentCheck(signature=check, problem=check.problem)
     if doc.problem:
+        return doc
+    output = cases.step_output_by_reference(check.reference)
+    if output is not None:
+        doc.step_output = output
+        if not output.issuer_uscc or output.issuer_uscc != check.signer_uscc:
+            doc.problem = "wrong_document_signer"
         return doc
     doc.result = services.verify(check.reference)
     if doc.result.format_ok and elicence.parse_identifier(check.reference).issuer_uscc != check.signer_uscc:

@@ -30,7 +30,6 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -89,6 +88,8 @@ STATUS_LABELS = {
     "revoked": ("已吊销", "Revoked", "bad"),
     "suspended": ("已暂扣", "Suspended", "bad"),
     "not_genuine": ("无法核验", "Not genuine", "bad"),
+    # An uploaded step document (办理结果文书): signed by its issuer, unchanged; no status of its own.
+    "document_genuine": ("文书真实", "Genuine document", "ok"),
     # A lookup by the holder's unified social credit code (not one licence):
     "holder_found": ("已查到本平台签发的证照", "Licences issued here found", "ok"),
     "not_issued": ("本平台未签发", "None issued here", "neutral"),
@@ -302,13 +303,13 @@ def bump_holder_version(holder_uscc: str) -> None:
     becomes visible exactly when the change does.
     """
     stamp = secrets.token_hex(8)
-    if HolderVersion.objects.filter(holder_uscc=holder_uscc).update(version=F("version") + 1, stamp=stamp):
-        return
-    try:
-        with transaction.atomic():  # savepoint: another transaction may create the row first
-            HolderVersion.objects.create(holder_uscc=holder_uscc, version=1, stamp=stamp)
-    except IntegrityError:
-        HolderVersion.objects.filter(holder_uscc=holder_uscc).update(version=F("version") + 1, stamp=stamp)
+    table = connection.ops.quote_name(HolderVersion._meta.db_table)
+    with connection.cursor() as cur:  # one upsert: no read, no savepoint, no lost race
+        cur.execute(
+            f"INSERT INTO {table} (holder_uscc, version, stamp) VALUES (%s, 1, %s) "  # noqa: S608 — the model's table
+            f"ON CONFLICT (holder_uscc) DO UPDATE SET version = {table}.version + 1, stamp = excluded.stamp",
+            [holder_uscc, stamp],
+        )
 
 
 def _keys_changed(sender, **kwargs) -> None:
@@ -381,7 +382,7 @@ def issue_credential(
         case_number=case_number,
     )
     cred.jws, cred.kid = signing.sign_content(credential_payload(cred))
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # all or nothing with the caller's transaction
         try:
             with transaction.atomic():  # savepoint: a lost race leaves the outer transaction usable
                 cred.save()

@@ -39,6 +39,8 @@ class Notification(models.Model):
     subject_en = models.CharField(max_length=300)
     body_zh = models.TextField()
     body_en = models.TextField()
+    line_zh = models.TextField(blank=True, default="", help_text="the one line shown on the case page")
+    line_en = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 

@@ -38,6 +38,10 @@ LANGUAGES = ("zh-hans", "en")
 # What each announced topic tells the applicant; ``case.decided`` by the case's new status.
 TOPICS = ("case.correction_requested", "case.decided", "case.issued")
 KINDS = ("correction_requested", "approved", "refused", "rejected", "issued")
+# The engine's other messages to a person about a case (the mailing note with its tracking number,
+# an extension of the time limit, the answers to a rating, a post-approval check): in the centre
+# and on the case page only, in the engine's own words (kind ``message``).
+CENTRE_ONLY_TOPICS = ("case.message",)
 
 
 @dataclass(frozen=True)
@@ -48,15 +52,23 @@ class Message:
     subject: dict  # language → text
     body: dict
     sms: dict
+    line: dict  # the one line shown on the case page
+
+
+SEPARATOR = {"zh-hans": "：", "en": ": "}
 
 
 def kind_of(topic: str, payload: dict) -> str | None:
     if topic == "case.correction_requested":
         return "correction_requested"
     if topic == "case.decided":
+        if payload.get("issued_in_same_step"):
+            return None  # 秒批: the issued message of the same step says it was approved
         return payload.get("status") if payload.get("status") in ("approved", "refused", "rejected") else None
     if topic == "case.issued":
         return "issued"
+    if topic == "case.message":
+        return "message" if payload.get("message_zh") or payload.get("message_en") else None
     return None
 
 
@@ -79,19 +91,27 @@ def compose(topic: str, key: str, payload: dict) -> Message | None:
     if kind is None:
         return None
     number = payload.get("number", "")
+    if kind == "message":  # the engine's words, both languages given
+        texts = {"zh-hans": payload.get("message_zh") or payload.get("message_en", "")}
+        texts["en"] = payload.get("message_en") or texts["zh-hans"]
+        subject = {lang: " ".join(text.split()) for lang, text in texts.items()}
+        return Message(kind, f"{topic}:{key}", number, subject, texts, subject, texts)
     context = {
         "number": number,
         "service_name": payload.get("service_name", ""),
         "service_name_en": payload.get("service_name_en") or payload.get("service_name", ""),
         "reason": payload.get("reason", ""),
         "delivery_method": payload.get("delivery_method", ""),
+        "approved_in_same_step": bool(payload.get("approved_in_same_step")),
         "url": _case_url(number),
     }
     parts = {}
     for part in ("subject", "body", "sms"):
         parts[part] = {lang: _render(f"notify/messages/{kind}/{part}.{lang}.txt", context, lang) for lang in LANGUAGES}
     parts["subject"] = {lang: " ".join(text.split()) for lang, text in parts["subject"].items()}
-    return Message(kind, f"{topic}:{key}", number, parts["subject"], parts["body"], parts["sms"])
+    reason = context["reason"]
+    line = {lang: text + (SEPARATOR[lang] + reason if reason else "") for lang, text in parts["subject"].items()}
+    return Message(kind, f"{topic}:{key}", number, parts["subject"], parts["body"], parts["sms"], line)
 
 
 def in_language(texts: dict, language: str, joiner: str) -> str:
@@ -161,6 +181,8 @@ def to_centre(topic: str, key: str, payload: dict) -> int:
             subject_en=message.subject["en"][:300],
             body_zh=message.body["zh-hans"],
             body_en=message.body["en"],
+            line_zh=message.line["zh-hans"],
+            line_en=message.line["en"],
         )
         for pk in [payload.get("applicant")]
         if pk
@@ -226,6 +248,13 @@ def notifications_of(user, *, unread_only: bool = False, limit: int = 50) -> lis
     if unread_only:
         rows = rows.filter(read_at__isnull=True)
     return list(rows[: max(1, min(limit, 200))])
+
+
+def notifications_for_case(user, case_number: str, limit: int = 20) -> list[Notification]:
+    """What the person was told about one case, newest first — the case page's "Messages"."""
+    if not case_number or not getattr(user, "is_authenticated", False):
+        return []
+    return list(Notification.objects.filter(user=user, case_number=case_number)[: max(1, min(limit, 200))])
 
 
 def unread_count(user) -> int:

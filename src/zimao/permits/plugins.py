@@ -150,10 +150,10 @@ def commitment_agreed(data: dict, applicant=None, service: ServiceItem | None = 
     """A box the form engine cannot require to be *ticked* (a bool is answered either way); and,
     told the service, a commitment only for what the company's registered business scope names:
     a software company cannot commit its way to a printing permit (变更经营范围 first)."""
-    if "commitment" not in data:
-        return []
     problems = []
-    if (data.get("commitment") or {}).get("agree") is not True:
+    # The box when its section is there; the scope as soon as the company is (the section pages
+    # run this before the commitment section is filled in).
+    if "commitment" in data and (data.get("commitment") or {}).get("agree") is not True:
         problems.append(
             Problem(
                 "commitment.agree",

@@ -5,16 +5,15 @@ the business licence as output.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Value
 from django.utils import timezone
 
 from zimao.catalog import forms, zone
-from zimao.catalog.plugins import RuleResult, checks, effects, outputs, rules
+from zimao.catalog.plugins import RuleResult, at_end_of_run, checks, effects, outputs, rules
 from zimao.core import audit, events, identifiers, wording
 from zimao.core.errors import Conflict, Problem
 from zimao.registry import names
@@ -32,13 +31,15 @@ def entities_of(user):
 
 
 def name_taken(full_name: str, *, except_case: str = "") -> bool:
-    if MarketEntity.objects.filter(name=full_name).exists():
-        return True
-    return (
+    """Registered, or held by another application — one statement for both."""
+    registered = MarketEntity.objects.filter(name=full_name).order_by().values_list(Value(1))
+    reserved = (
         NameReservation.objects.filter(full_name=full_name, status=NameReservation.Status.RESERVED)
         .exclude(case_number=except_case)
-        .exists()
+        .order_by()
+        .values_list(Value(1))
     )
+    return bool(list(registered.union(reserved, all=True)[:1]))
 
 
 def full_name_of(data: dict) -> str:
@@ -83,20 +84,23 @@ def check_name(data: dict, applicant=None) -> list[Problem]:
     return problems
 
 
-def reserve_name(case_number: str, data: dict) -> NameReservation:
+def reserve_name(case_number: str, data: dict, *, new_case: bool = False) -> NameReservation:
+    """Hold the name for the case (once per case). ``new_case``: the case is being submitted in
+    this transaction, so it holds no reservation yet — one INSERT, and a clash (the name was just
+    reserved by another application) fails the whole submission rather than a savepoint."""
     n = data["name"]
+    fields = {
+        "full_name": full_name_of(data),
+        "division": n["division"],
+        "trade_name": n["trade_name"],
+        "industry": n["industry"],
+        "org_form": n["org_form"],
+    }
     try:
+        if new_case:
+            return NameReservation.objects.create(case_number=case_number, **fields)
         # get_or_create puts its INSERT in a savepoint: a clash leaves the transaction usable.
-        reservation, _ = NameReservation.objects.get_or_create(
-            case_number=case_number,
-            defaults={
-                "full_name": full_name_of(data),
-                "division": n["division"],
-                "trade_name": n["trade_name"],
-                "industry": n["industry"],
-                "org_form": n["org_form"],
-            },
-        )
+        reservation, _ = NameReservation.objects.get_or_create(case_number=case_number, defaults=fields)
     except IntegrityError:
         full = full_name_of(data)
         raise Conflict(
@@ -112,7 +116,7 @@ def reserve_name(case_number: str, data: dict) -> NameReservation:
 
 @effects.register("registry.reserve_name", "预留名称", "Hold the company name for this application")
 def reserve_name_effect(ctx) -> dict:
-    return {"reserved_name": reserve_name(ctx.number, ctx.data).full_name}
+    return {"reserved_name": reserve_name(ctx.number, ctx.data, new_case=ctx.status == "submitted").full_name}
 
 
 # ---------------------------------------------------------------- 秒批 rules
@@ -150,10 +154,25 @@ def entity_registered(ctx) -> RuleResult:
 # ---------------------------------------------------------------- effects
 
 
+_ENTITY, _STEPS = "registry.entity", "registry.steps"  # keys of a case context's memo
+
+
+def _entity_of(ctx, *, missing_ok: bool = False) -> MarketEntity | None:
+    """The market entity the case registered, read once per engine run (the context's memo)."""
+    entity = ctx.memo.get(_ENTITY)
+    if entity is None:
+        entity = MarketEntity.objects.filter(case_number=ctx.number).first()
+        if entity is None and not missing_ok:
+            raise MarketEntity.DoesNotExist(f"no market entity registered by case {ctx.number}")
+        if entity is not None:
+            ctx.memo[_ENTITY] = entity
+    return entity
+
+
 @effects.register("registry.register_entity", "设立登记并赋码", "Register the company and issue its USCC")
 def register_entity(ctx) -> dict:
     """设立登记: the entity, its new USCC (never reused) and the name, used. Idempotent per case."""
-    existing = MarketEntity.objects.filter(case_number=ctx.number).first()
+    existing = _entity_of(ctx, missing_ok=True)
     if existing:
         return {
             "uscc": existing.uscc,
@@ -163,7 +182,12 @@ def register_entity(ctx) -> dict:
     n, reg = ctx.data["name"], ctx.data.get("registration") or {}
     full = full_name_of(ctx.data)
     with transaction.atomic(savepoint=False):  # all or nothing with the caller's transaction
-        reservation = reserve_name(ctx.number, ctx.data)
+        # The name the submission reserved becomes used (one UPDATE); held again if it was not.
+        used = NameReservation.Status.USED
+        if not NameReservation.objects.filter(case_number=ctx.number).update(status=used):
+            reservation = reserve_name(ctx.number, ctx.data)
+            reservation.status = used
+            reservation.save(update_fields=["status"])
         uscc = identifiers.issue_uscc(n["division"], authority="9", entity_type="1")
         id_entry = reg.get("legal_rep_id")
         entity = MarketEntity.objects.create(
@@ -182,8 +206,7 @@ def register_entity(ctx) -> dict:
             case_number=ctx.number,
             applicant_id=ctx.applicant_id,
         )
-        reservation.status = NameReservation.Status.USED
-        reservation.save(update_fields=["status"])
+        ctx.memo[_ENTITY], ctx.memo[_STEPS] = entity, {}  # a new entity: no steps recorded yet
         audit.record(ctx.actor, "entity.registered", entity, after={"uscc": uscc, "name": full, "case": ctx.number})
         _announce_registered(entity)
     return {"uscc": uscc, "entity_name": full, "established_on": entity.established_on.isoformat()}
@@ -246,27 +269,42 @@ STEP_OUTPUTS = {
 def record_step(ctx) -> dict:
     """Seal, tax, social insurance, housing fund, bank: what each step produced, once."""
     step = ctx.task_key
-    # One read: the entity, with this step's record if it has one (a re-run finds it).
-    entity = (
-        MarketEntity.objects.only("id", "uscc")
-        .annotate(
-            step_details=Subquery(
-                EstablishmentStep.objects.filter(entity=OuterRef("pk"), step=step).values("details")[:1]
-            )
-        )
-        .get(case_number=ctx.number)
-    )
-    if entity.step_details is not None:
-        details = entity.step_details
-        if isinstance(details, str):  # a JSON subquery comes back as text on some databases
-            details = json.loads(details)
-        return {f"step_{step}": details}
-    # The engine holds the case's lock: no other run can record this step meanwhile (the unique
-    # (entity, step) constraint stands behind that), so no get_or_create savepoint.
-    details = STEP_OUTPUTS.get(step, lambda e, d: dict(d))(entity, ctx.data.get(step) or {})
-    record = EstablishmentStep.objects.create(entity=entity, step=step, details=details, case_number=ctx.number)
-    audit.record(ctx.actor, "entity.step_done", record, after={"step": step, **record.details})
+    entity = _entity_of(ctx)
+    steps = ctx.memo.get(_STEPS)
+    if steps is None:  # the steps of this case, read once per engine run
+        steps = ctx.memo[_STEPS] = {r.step: r for r in EstablishmentStep.objects.filter(entity=entity)}
+    record = steps.get(step)
+    if record is None:
+        # The engine holds the case's lock: no other run can record this step meanwhile (the
+        # unique (entity, step) constraint stands behind that), so no get_or_create savepoint.
+        details = STEP_OUTPUTS.get(step, lambda e, d: dict(d))(entity, ctx.data.get(step) or {})
+        record = steps[step] = EstablishmentStep(entity=entity, step=step, details=details, case_number=ctx.number)
+        _save_steps(ctx, record)
     return {f"step_{step}": record.details}
+
+
+_NEW_STEPS = "registry.new_steps"
+
+
+def _save_steps(ctx, record: EstablishmentStep) -> None:
+    """Insert the step with its audit event — inside an engine run, with the run's other new steps
+    in one INSERT at its end."""
+    pending = ctx.memo.get(_NEW_STEPS)
+    if pending is None:
+        pending = ctx.memo[_NEW_STEPS] = []
+
+        def write():
+            records = ctx.memo.pop(_NEW_STEPS)
+            EstablishmentStep.objects.bulk_create([r for r, _ in records])
+            for r, actor in records:
+                audit.record(actor, "entity.step_done", r, after={"step": r.step, **r.details})
+
+        if not at_end_of_run(ctx, write):
+            ctx.memo.pop(_NEW_STEPS)
+            record.save()
+            audit.record(ctx.actor, "entity.step_done", record, after={"step": record.step, **record.details})
+            return
+    pending.append((record, ctx.actor))
 
 
 # ---------------------------------------------------------------- the business licence
@@ -313,7 +351,7 @@ def business_licence(ctx) -> list[dict]:
     """营业执照, issued and signed in the name of the registration authority (登记机关)."""
     from zimao.licences import services as licences
 
-    entity = MarketEntity.objects.get(case_number=ctx.number)
+    entity = _entity_of(ctx)
     cred = licences.issue_credential(
         kind="business_licence",
         title_zh="营业执照",

@@ -24,6 +24,7 @@ from zimao.catalog import forms as engine
 from zimao.catalog import plugins
 from zimao.catalog import services as catalog
 from zimao.core.errors import BusinessError, Problem
+from zimao.notify import services as notify
 from zimao.portal import forms as web_forms
 from zimao.portal.pages import field_errors, login_required, page, read_upload
 from zimao.portal.present import RATING_LEVELS, bi, is_en, problem_message
@@ -76,9 +77,10 @@ def task_list(request, code: str):
 # ---------------------------------------------------------------- one section per page
 
 
-def _section_problems(service, draft: Draft, section: dict, cleaned: dict) -> list[Problem]:
-    """The service's own checks (e.g. "the company name is taken") as early as the section they
-    concern, so the applicant hears it on that page, not at the end."""
+def _section_problems(service, draft: Draft, section: dict, cleaned: dict, applicant=None) -> list[Problem]:
+    """The service's own checks (e.g. "the company name is taken", "告知承诺 outside the business
+    scope") as early as the section they concern, so the applicant hears it on that page, not at
+    the end. Run as at submission (``plugins.run_check``: told the service and the applicant)."""
     if not service.checks:
         return []
     data = {**dict(draft.sections.items()), section["key"]: cleaned.get(section["key"], {})}
@@ -87,7 +89,7 @@ def _section_problems(service, draft: Draft, section: dict, cleaned: dict) -> li
         if name not in plugins.checks:
             continue
         try:
-            found += plugins.checks[name].func(data)
+            found += plugins.run_check(name, data, applicant=applicant, service=service)
         except (KeyError, TypeError, ValueError, AttributeError):
             continue  # a check written for the whole application: it runs again at submission
     return [p for p in found if p.field.startswith(section["key"] + ".")]
@@ -110,7 +112,7 @@ def section_page(request, code: str, section_key: str):
         values, typed = web_forms.read_post(section, request.POST, saved or {})
         cleaned, problems = engine.validate({"sections": [section]}, {section_key: values}, partial=False)
         if not problems:
-            problems = _section_problems(service, draft, section, cleaned)
+            problems = _section_problems(service, draft, section, cleaned, applicant=request.user)
         if not problems:
             draft.save_section(section_key, web_forms.draft_values(section, cleaned.get(section_key, {})))
             return redirect("web:apply", code)
@@ -377,7 +379,7 @@ def _case_context(request, case, **extra) -> dict:
     finished = case.status in FINAL
     follow_up = cases.awaiting_follow_up(rating)  # only after 回访核实
     history = cases.case_history(case)
-    notes = cases.notifications_for(case, request.user)
+    notes = notify.notifications_for_case(request.user, case.number)
     context = {
         "case": case,
         "tasks": [t for t in tasks if t.kind != Task.Kind.RECTIFICATION],

@@ -153,6 +153,10 @@ def test_a_visitors_page_is_kept_but_its_csrf_token_is_each_requests_own(holder_
         switched = client.post("/i18n/setlang/", {"language": "en", "next": page, "csrfmiddlewaretoken": token})
         assert switched.status_code == 302
         tokens.append(token)
+        # Again with the visitor's cookie: a newly masked token for the same secret, also accepted.
+        again = client.get(page).content.decode().split('name="csrfmiddlewaretoken" value="', 1)[1][:64]
+        assert again != token and client.cookies["csrftoken"].value
+        assert client.post("/i18n/setlang/", {"language": "zh-hans", "csrfmiddlewaretoken": again}).status_code == 302
     assert tokens[0] != tokens[1]
     services.revoke(ident, "吊销 revoked", actor="officer")
     assert services.STATUS_LABELS["revoked"][0] in Client().get(page).content.decode()

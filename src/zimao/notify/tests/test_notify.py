@@ -84,14 +84,56 @@ def test_a_refusal_says_why_and_how_to_appeal(zone, applicant):
     assert sms.sandbox_messages(PHONE, purpose="notify.refused").count() == 1
 
 
-def test_an_approval_and_the_issued_result_are_told(zone, applicant):
+def test_approved_and_issued_in_the_same_step_is_one_message_that_says_both(zone, applicant):
     case, task = review_case(zone, applicant)
+    mail.outbox.clear()
     engine.decide(task.pk, zone.reviewer, "approve")
     assert Case.objects.get(pk=case.pk).status == "delivered"  # electronic: issued and delivered at once
+    # The engine still announces both (the decision is a fact), the decision marked as issued with it.
+    decided = OutboxEvent.objects.get(topic="case.decided", key=case.number)
+    assert decided.payload["issued_in_same_step"] and decided.delivered
+    [issued] = Notification.objects.filter(user=applicant)
+    assert issued.kind == "issued" and issued.event_key == f"case.issued:{case.number}"
+    assert issued.subject_zh == f"办件 {case.number} 已批准并出证"
+    assert issued.subject_en == f"Case {case.number}: approved and issued"
+    assert "已审核通过并出证" in issued.body_zh and "电子证照已可在办件页面查看" in issued.body_zh
+    assert "was approved and the result issued" in issued.body_en
+    [message] = mail.outbox
+    assert message.subject.startswith(f"办件 {case.number} 已批准并出证")
+    [text] = sms.sandbox_messages(PHONE)
+    assert "已批准并出证" in text.text and text.purpose == "notify.issued"
+
+
+def test_a_straight_through_case_is_told_once(zone, applicant):
+    mail.outbox.clear()
+    case = submit(applicant).case  # 秒批: no person between submission and the result
+    assert Case.objects.get(pk=case.pk).status == "delivered"
+    assert list(Notification.objects.filter(user=applicant).values_list("kind", flat=True)) == ["issued"]
+    assert len(mail.outbox) == 1 and sms.sandbox_messages(PHONE).count() == 1
+
+
+def test_a_decision_told_before_a_later_issue_keeps_both_messages(zone, applicant, monkeypatch):
+    """The case is approved in one step and its result issued in a later one (no engine path
+    does this today; a process whose issue waits would): two messages, the second the plain one."""
+    from django.db import transaction
+
+    from zimao.cases.workflow import CaseStatus
+
+    case, task = review_case(zone, applicant)
+    monkeypatch.setattr(engine, "schedule_advance", lambda case: None)  # the engine runs later
+    engine.decide(task.pk, zone.reviewer, "approve")
+    with transaction.atomic():  # the decision on its own, not inside an engine run
+        engine.transition(Case.objects.select_for_update().get(pk=case.pk), CaseStatus.APPROVED, zone.reviewer)
+    assert list(Notification.objects.filter(user=applicant).values_list("kind", flat=True)) == ["approved"]
+    assert "issued_in_same_step" not in OutboxEvent.objects.get(topic="case.decided").payload
+
+    engine.advance(case.pk)  # later: the engine issues the result
+    assert Case.objects.get(pk=case.pk).status == "delivered"
     kinds = list(Notification.objects.filter(user=applicant).order_by("id").values_list("kind", flat=True))
     assert kinds == ["approved", "issued"]
     issued = Notification.objects.get(user=applicant, kind="issued")
-    assert issued.subject_zh == f"办件 {case.number} 已出证" and "电子证照已可在办件页面查看" in issued.body_zh
+    assert issued.subject_zh == f"办件 {case.number} 已出证" and "已审核通过" not in issued.body_zh
+    assert sms.sandbox_messages(PHONE).count() == 2
 
 
 @pytest.mark.parametrize(
@@ -118,6 +160,15 @@ def test_an_approval_and_the_issued_result_are_told(zone, applicant):
             "免费邮寄",
         ),
         (
+            "case.issued",
+            "issued",
+            "window",
+            "issued",
+            "办件 N1 已批准并出证，可以领取",
+            "Case N1: approved, ready to collect",
+            "已批准并出证",
+        ),
+        (
             "case.correction_requested",
             "suspended",
             "",
@@ -135,6 +186,7 @@ def test_each_kind_has_its_words_in_both_languages(db, topic, status, method, ki
         "delivery_method": method,
         "service_name": "企业开办",
         "service_name_en": "Start a business",
+        "approved_in_same_step": "已批准并出证" in subject_zh,  # 秒批: the issued message says both
     }
     message = services.compose(topic, "N1", payload)
     assert message.kind == kind and message.event_key == f"{topic}:N1"
@@ -145,6 +197,11 @@ def test_each_kind_has_its_words_in_both_languages(db, topic, status, method, ki
 
 def test_nothing_is_told_for_a_status_without_words(db):
     assert services.compose("case.decided", "N1", {"number": "N1", "status": "withdrawn"}) is None
+    # An approval issued in the same step is told by the issued message.
+    assert (
+        services.compose("case.decided", "N1", {"number": "N1", "status": "approved", "issued_in_same_step": True})
+        is None
+    )
 
 
 def test_a_redelivered_event_sends_nothing_twice(zone, applicant):
@@ -268,3 +325,86 @@ def test_the_api_lists_my_notifications_and_marks_one_read(zone, applicant):
     other.force_login(zone.applicant2)
     assert other.get("/api/v1/notify/notifications").json() == []
     assert other.post(f"/api/v1/notify/notifications/{row.pk}/read").status_code == 404
+
+
+# ---------------------------------------------------------------- one notion: the case page reads the centre
+
+
+def test_a_correction_is_told_once_and_the_case_page_shows_it_from_the_centre(zone, applicant):
+    from zimao.cases.models import Notification as CaseNotification
+
+    case, task = review_case(zone, applicant)
+    engine.decide(task.pk, zone.reviewer, "correct", "请补充章程第五条")
+    # One message, in the centre; the engine keeps no second copy of its own.
+    [row] = services.notifications_for_case(applicant, case.number)
+    assert row.kind == "correction_requested"
+    assert row.line_zh == f"办件 {case.number} 需要您补正材料：请补充章程第五条"
+    assert row.line_en == f"Case {case.number}: please correct your application: 请补充章程第五条"
+    assert not CaseNotification.objects.filter(case__number=case.number, user__isnull=False).exists()
+
+    client = Client()
+    client.force_login(applicant)
+    page = client.get(f"/cases/{case.number}/").content.decode()
+    assert page.count("需要您补正材料：请补充章程第五条") == 1
+    # Someone else's messages are not on the page, nor in their list for that case.
+    assert services.notifications_for_case(zone.applicant2, case.number) == []
+
+
+def test_the_mailing_note_reaches_the_centre_and_the_case_page_but_no_mail_or_text(zone, applicant):
+    from zimao.cases.services import submit as engine_submit
+    from zimao.testing import application, upload_materials
+
+    case = engine_submit(
+        applicant,
+        "QYKB-001",
+        application(),
+        materials=upload_materials(applicant),
+        delivery_method="mail",
+        mail_address="涧西区天津路1号",
+    ).case
+    mail.outbox.clear()
+    texts = sms.sandbox_messages(PHONE).count()
+    engine.record_delivery(case.number, zone.clerk, "mail", "SF1234567890")
+
+    [note, issued] = services.notifications_for_case(applicant, case.number)  # newest first
+    assert issued.kind == "issued"
+    assert note.kind == "message" and note.event_key.startswith(f"case.message:{case.number}:")
+    assert note.line_zh == f"办件 {case.number} 的结果已免费邮寄，运单号 SF1234567890"
+    assert note.subject_en.startswith(f"The result of case {case.number} was mailed")
+    assert mail.outbox == [] and sms.sandbox_messages(PHONE).count() == texts  # the centre only
+
+    client = Client()
+    client.force_login(applicant)
+    assert "运单号 SF1234567890" in client.get(f"/cases/{case.number}/").content.decode()
+    centre = client.get("/notifications/").content.decode()
+    assert "运单号 SF1234567890" in centre and centre.count('class="notification-body"') == 1  # the issued one
+    client.cookies["django_language"] = "en"
+    assert "tracking number SF1234567890" in client.get(f"/cases/{case.number}/?lang=en").content.decode()
+
+
+def test_department_reminders_stay_with_the_departments(zone, applicant):
+    """催办/督办 and a stuck case are for officers, not applicants: the engine's department inbox."""
+    from zimao.cases.models import Notification as CaseNotification
+
+    case, task = review_case(zone, applicant)
+    engine.notify(case, department=task.department, zh="催办", en="Reminder")
+    assert CaseNotification.objects.filter(case=case, department=task.department).count() == 1
+    assert services.notifications_for_case(applicant, case.number) == []
+
+
+def test_the_engines_earlier_messages_are_copied_into_the_centre(zone, applicant):
+    import importlib
+
+    from django.apps import apps
+
+    from zimao.cases.models import Notification as CaseNotification
+
+    case, task = review_case(zone, applicant)
+    old = CaseNotification.objects.create(case=case, user=applicant, message_zh="旧消息", message_en="Old message")
+    CaseNotification.objects.create(case=case, department=task.department, message_zh="催办", message_en="Reminder")
+    migration = importlib.import_module("zimao.notify.migrations.0003_engine_messages_into_the_centre")
+    migration.copy(apps, None)
+    migration.copy(apps, None)  # again: nothing twice
+    [row] = services.notifications_for_case(applicant, case.number)
+    assert (row.kind, row.line_zh, row.line_en) == ("message", "旧消息", "Old message")
+    assert row.event_key == f"cases.notification:{old.pk}" and row.created_at == old.created_at

@@ -221,6 +221,12 @@ def test_a_commitment_outside_the_business_scope_is_refused_with_a_scope_change_
     expect(page.locator("#f-uscc-error")).to_contain_text("包装装潢印刷品和其他印刷品印刷")
     assert_accessible(page, context="commitment refused: out of scope")
     assert not Commitment.objects.exists()
+    # The same refusal on the generic journey's company section, before any other section.
+    page.goto("/apply/ZZ-YSJY/company/")
+    page.fill("#f-uscc", company.uscc)
+    page.click("#save-section")
+    expect(page.locator(".error-summary")).to_contain_text("变更经营范围")
+    expect(page).to_have_url(re.compile(r"/apply/ZZ-YSJY/company/$"))
     assert script_errors(page, allow_status=(422,)) == []
 
 

@@ -12,6 +12,7 @@ from zimao.cases.models import Notification, Task
 from zimao.cases.services import sweep
 from zimao.core.errors import BusinessError, Conflict
 from zimao.licences import services as licences
+from zimao.notify.models import Notification as NotifyNotification
 from zimao.permits import services as permits
 from zimao.permits.models import Commitment, CreditRecord, PostCheck
 from zimao.permits.tests.helpers import reviewer_for
@@ -50,7 +51,10 @@ def test_a_false_commitment_revokes_records_and_shows_on_verification_at_once(co
     assert Commitment.objects.get().status == "false"
     task = Task.objects.get(pk=check.task_id)
     assert task.status == "refused" and task.decided_by == officer
-    assert Notification.objects.filter(user=company.applicant, message_zh__contains="许可已撤销").exists()
+    # The applicant is told in the notification centre (zimao.notify subscribes to case.message).
+    assert NotifyNotification.objects.filter(
+        user=company.applicant, kind="message", line_zh__contains="许可已撤销"
+    ).exists()
     assert permits.company_record(company.applicant, company.uscc).credit_records == [record]
 
 

@@ -76,3 +76,20 @@ def test_a_bundle_that_registers_the_company_checks_the_scope_it_asks_for(permit
     assert problem.field == "registration.business_scope" and "餐饮服务" in problem.zh
     data["registration"]["business_scope"] = "餐饮服务；食品销售"
     assert commitment_agreed(data, service=bundle) == []
+
+
+def test_the_company_section_page_refuses_an_out_of_scope_commitment(client, permit_zone):
+    """The scope is checked on the company section itself (the section checks are told the
+    service, as at submission), not only when the application is finally sent."""
+    from django.urls import reverse
+
+    software = start_company(permit_zone.applicant, "码农", scope="软件开发；信息技术咨询服务")
+    printer = start_company(permit_zone.applicant, "墨香", scope="包装装潢印刷品和其他印刷品印刷；软件开发")
+    client.force_login(permit_zone.applicant)
+    url = reverse("web:apply_section", args=["ZZ-YSJY", "company"])
+    response = client.post(url, {"uscc": software.uscc})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "变更经营范围" in page and "包装装潢印刷品和其他印刷品印刷" in page
+    response = client.post(url, {"uscc": printer.uscc})
+    assert response.status_code == 302 and response["Location"] == reverse("web:apply", args=["ZZ-YSJY"])

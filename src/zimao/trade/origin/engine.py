@@ -230,7 +230,8 @@ def _material_line(m: Material, scn: Scenario) -> tuple[Line, dict]:
     country = m.country
     where = f"{fmt_hs(m.hs)}, {party_name(country) if country != UNKNOWN_COUNTRY else 'country unknown'}"
     where_zh = f"{fmt_hs(m.hs)}，{party_name_zh(country)}"
-    head, head_zh = f"{m.label} ({where}, value {money(m.value)})", f"{m.label_zh}（{where_zh}，价值 {money(m.value)}）"
+    value = money(m.value)  # once per material, for both languages
+    head, head_zh = f"{m.label} ({where}, value {value})", f"{m.label_zh}（{where_zh}，价值 {value}）"
     info = {
         "index": m.index,
         "description": m.description,
