@@ -111,6 +111,7 @@ def context(case: Case, task: Task | None = None, actor=None) -> plugins.CaseCon
         submitted_at=case.submitted_at,
         delivered_at=case.delivered_at,
         status=case.status,
+        reason=case.closed_reason,
         memo=case.__dict__.setdefault("_plugin_memo", {}),
     )
 
@@ -1754,6 +1755,33 @@ def create_follow_up_task(
             en=f"Case {case.number} has a follow-up task '{task.name_en}' due {due}",
         )
         return task
+
+
+def add_follow_up_output(case_number: str, name: str, ref: dict, actor="system") -> Case:
+    """A result issued after the case's own — 后续证照, e.g. a certified true copy (副本) of a
+    certificate: ``ref`` (the credential reference an output plugin would return) appended to the
+    case's outputs under the output name ``name``, once (by ``identifier``), and recorded in its
+    history. Only a case that issued its result gains one."""
+    output = {"output": name, **ref}
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(number=case_number)
+        if case.status not in (S.ISSUED, S.DELIVERED):
+            raise Conflict(
+                Problem(
+                    "status",
+                    "invalid_transition",
+                    "办件尚未出证，不能出具后续证照",
+                    "A case that has not issued its result cannot issue a follow-up one",
+                )
+            )
+        if any(o.get("identifier") == output.get("identifier") for o in case.outputs):
+            return case
+        case.outputs = [*case.outputs, output]
+        _save_case(case, ["outputs", "updated_at"])
+        audit.record(
+            actor, "case.output_added", case, after={"identifier": output.get("identifier"), "kind": output.get("kind")}
+        )
+        return case
 
 
 def get_task_for(user, task_id: int) -> Task:
