@@ -105,6 +105,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "zimao.urls"
+# The benchmark's bare write endpoint (POST /bench/write, zimao.core.bench): routed only when on;
+# bench/ turns it on for the server it starts. Never on in a deployment.
+BENCH_ENDPOINTS = _env_bool("ZIMAO_BENCH_ENDPOINTS", False)
 WSGI_APPLICATION = "zimao.wsgi.application"
 
 TEMPLATES = [

@@ -236,3 +236,14 @@ class SandboxSms(models.Model):
 
     def __str__(self):
         return f"{self.phone_masked} {self.purpose}".strip()
+
+
+class BenchWrite(models.Model):
+    """One row per call of the benchmark's bare write endpoint (``zimao.core.bench``, routed only
+    when ``ZIMAO_BENCH_ENDPOINTS=1``): the cheapest write the server can acknowledge — one INSERT
+    and its commit — that ``make bench`` divides the submission throughput by. Never used otherwise."""
+
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("benchmark write")

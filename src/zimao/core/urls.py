@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import JsonResponse
 from django.urls import path
 
@@ -15,3 +16,7 @@ urlpatterns = [
     path(".well-known/zimao/audit/inclusion", transparency.inclusion_proof, name="audit-inclusion"),
     path(".well-known/zimao/audit/consistency", transparency.consistency_proof, name="audit-consistency"),
 ]
+if settings.BENCH_ENDPOINTS:  # off unless ZIMAO_BENCH_ENDPOINTS=1: the benchmark's bare write (zimao.core.bench)
+    from zimao.core import bench
+
+    urlpatterns += bench.urlpatterns
