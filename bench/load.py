@@ -3,11 +3,14 @@ and time. ``.venv/bin/python bench/load.py`` (``--quick`` for a smoke run).
 
 1. A fresh installation (SQLite under a temporary directory, or a new PostgreSQL database when
    ``DATABASE_URL`` names a server), ``zimao serve`` (gunicorn 2×4 + the task worker).
-2. Baseline: only ``GET /healthz``, no pauses, at the scenario's user count → the bare throughput.
+2. Baselines: only ``GET /healthz``, then only ``POST /bench/write`` (the bare write endpoint: one
+   INSERT and its commit, routed because the server runs with ``ZIMAO_BENCH_ENDPOINTS=1``), no
+   pauses, at the scenario's user count → the bare read and the bare write throughput.
 3. Scenario: applicants, officers and the bare endpoint together → per operation: throughput and
    95th-percentile latency, each as a ratio to ``GET /healthz`` measured *in the same run*.
 4. Step load: more users each step until the error rate reaches 0.1 % or the users run out;
-   the peak is the highest throughput of a step that kept the error rate under 0.1 %.
+   the peak is the highest throughput of a step that kept the error rate under 0.1 %, reported
+   ÷ the bare write endpoint (issue 11's figure) and ÷ ``GET /healthz``.
 
 Figures go to docs/benchmarks.md between ``<!-- bench:load:start -->`` and ``<!-- bench:load:end -->``.
 The machine is small and shared with the load generator: ratios, not absolute promises.
@@ -31,11 +34,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from run import write_block  # noqa: E402 — bench/run.py's shared helper
+from run import loadavg, write_block  # noqa: E402 — bench/run.py's shared helpers
 
 BIN = Path(sys.executable).parent
 START, END = "<!-- bench:load:start -->", "<!-- bench:load:end -->"
 BARE = "GET /healthz"
+BARE_WRITE = "POST /bench/write"
 SNAPPY_P95_MS = 500
 
 
@@ -51,6 +55,7 @@ class Installation:
             "ZIMAO_DATA_DIR": str(self.tmp),
             "DJANGO_SETTINGS_MODULE": "zimao.settings",
             "ZIMAO_LOG_LEVEL": "ERROR",
+            "ZIMAO_BENCH_ENDPOINTS": "1",
         }
         base = os.environ.get("DATABASE_URL", "")
         if base.startswith("postgres"):
@@ -184,9 +189,10 @@ def error_rate(stats: dict) -> float:
     return agg["failures"] / agg["count"] if agg["count"] else 1.0
 
 
-def report(args, inst, baseline, scenario, steps, peak) -> str:
+def report(args, inst, baseline, write_baseline, scenario, steps, peak, loads) -> str:
     bare = scenario.get(BARE) or {"p95": float("nan"), "rps": float("nan")}
     base = baseline.get(BARE, {})
+    write = write_baseline.get(BARE_WRITE) or {"rps": float("nan"), "p95": float("nan"), "failures": 0}
     agg = scenario["Aggregated"]
     lines = [
         START,
@@ -195,11 +201,14 @@ def report(args, inst, baseline, scenario, steps, peak) -> str:
         f"Run {time.strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} cores (shared by server, worker and load generator), "
         f"database {inst.vendor}, `zimao serve` = gunicorn 2 workers × 4 threads + 1 task worker, loopback only. "
         f"Scenario: {args.users} users ({args.applicants} applicant accounts; users split 6 applicants : 2 officers : 1 bare "
-        f"`GET /healthz`, each pausing 0.5–1.5 s between requests like a person) for {args.seconds} s; baseline: the same "
-        f"number of users calling only `GET /healthz` without pausing. A connection the server closed just as "
-        f"the client reused it is retried once (as a browser or reverse proxy does); HTTP errors never are.",
+        f"`GET /healthz`, each pausing 0.5–1.5 s between requests like a person) for {args.seconds} s; baselines: the same "
+        f"number of users calling only `GET /healthz`, then only `POST /bench/write`, without pausing. A connection the server closed just as "
+        f"the client reused it is retried once (as a browser or reverse proxy does); HTTP errors never are. "
+        f"Load average at the start {loads[0]}, at the end {loads[1]}. {args.note}".rstrip(),
         "",
-        f"Bare endpoint alone: **{base.get('rps', 0):.0f} req/s**, p95 {base.get('p95', 0):.0f} ms. "
+        f"Bare endpoint alone: **{base.get('rps', 0):.0f} req/s**, p95 {base.get('p95', 0):.0f} ms; "
+        f"bare write `POST /bench/write` alone: **{write['rps']:.0f} req/s**, p95 {write['p95']:.0f} ms, "
+        f"failures {write['failures']}. "
         f"Scenario total: **{agg['rps']:.1f} req/s** (×{agg['rps'] / base['rps']:.2f} of the bare throughput), "
         f"error rate {error_rate(scenario) * 100:.2f} %.",
         "",
@@ -235,7 +244,8 @@ def report(args, inst, baseline, scenario, steps, peak) -> str:
         lines += [
             "",
             f"**Peak held with an error rate under 0.1 %: {peak[1]:.1f} req/s at {peak[0]} users** "
-            f"(×{peak[1] / base['rps']:.2f} of the bare endpoint's throughput).",
+            f"— **÷ bare write endpoint: ×{peak[1] / write['rps']:.2f}** (target ≥ 0.4); "
+            f"÷ `GET /healthz`: ×{peak[1] / base['rps']:.2f}.",
         ]
     else:
         lines += ["", "**No step kept the error rate under 0.1 %.**"]
@@ -266,16 +276,21 @@ def main():
     parser.add_argument("--applicants", type=int, default=20, help="applicant accounts")
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--doc", default=str(ROOT / "docs" / "benchmarks.md"))
+    parser.add_argument("--note", default="", help="what else ran on the machine (goes into the doc)")
     parser.add_argument("--quick", action="store_true", help="a smoke run: few users, few seconds, doc not written")
     args = parser.parse_args()
     if args.quick:
         args.users, args.seconds, args.steps, args.step_seconds = 6, 8, "6", 6
+    load_before = loadavg()
     inst = Installation(args)
     try:
         tokens = inst.prepare()
         inst.serve()
         locust(inst, tokens, 4, 3, ["BareUser"], "warmup", 0)
         baseline = locust(inst, tokens, args.users, max(10, args.seconds // 3), ["BareFloodUser"], "baseline", 0)
+        write_baseline = locust(
+            inst, tokens, args.users, max(10, args.seconds // 3), ["BareWriteFloodUser"], "baseline-write", 0
+        )
         scenario = locust(
             inst, tokens, args.users, args.seconds, ["ApplicantUser", "OfficerUser", "BareUser"], "scenario", 1_000_000
         )
@@ -299,11 +314,17 @@ def main():
                 break
             if not peak or stats["Aggregated"]["rps"] > peak[1]:
                 peak = (users, stats["Aggregated"]["rps"])
-        block = report(args, inst, baseline, scenario, steps, peak)
+        block = report(args, inst, baseline, write_baseline, scenario, steps, peak, (load_before, loadavg()))
         print(block)
         if not args.quick:
             write_block(block, START, END, Path(args.doc))
-        return {"baseline": baseline, "scenario": scenario, "steps": steps, "peak": peak}
+        return {
+            "baseline": baseline,
+            "write_baseline": write_baseline,
+            "scenario": scenario,
+            "steps": steps,
+            "peak": peak,
+        }
     finally:
         inst.close()
 

@@ -8,6 +8,8 @@ ApplicantUser OfficerUser BareUser`` (name the classes: ``BareFloodUser`` is for
   need a reviewer), follows its cases, lists them, verifies its licences, reads the guide.
 - ``OfficerUser`` reads the department's worklist and decides tasks (a 409 because a colleague
   decided first is the system working, not an error).
+- ``BareFloodUser`` / ``BareWriteFloodUser``: the bare read / bare write endpoint with no pause,
+  alone, for the baselines.
 - ``BareUser`` calls ``GET /healthz`` (a bare Django view) in the same run, so every latency can
   be given as a ratio to what the same server, under the same load, answers with no work at all.
 
@@ -208,3 +210,15 @@ class BareFloodUser(ZoneUser):
     @task
     def healthz(self):
         self.client.get("/healthz", name="GET /healthz")
+
+
+class BareWriteFloodUser(ZoneUser):
+    """``POST /bench/write`` (one INSERT and its commit, routed when the server runs with
+    ``ZIMAO_BENCH_ENDPOINTS=1``) with no pause: the cheapest write the server acknowledges, flat
+    out — the baseline the scenario's peak is divided by (the baseline run only)."""
+
+    wait_time = constant(0)
+
+    @task
+    def write(self):
+        self.client.post("/bench/write", name="POST /bench/write")
