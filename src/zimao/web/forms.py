@@ -237,7 +237,7 @@ def plain_field(
     }
 
 
-def summary_data(form: dict, data: dict) -> dict:
+def summary_data(form: dict, data: dict, language: str = "zh-hans") -> dict:
     """The data ``catalog.forms.summary`` shows, with the few things it does not put into words:
     blank answers left out, a division shown by its name, yes/no for a box."""
     out = {}
@@ -248,7 +248,8 @@ def summary_data(form: dict, data: dict) -> dict:
         kind = field.get("type")
         if kind == "division" and field.get("choices"):
             labels = {choice_value(c): choice_label(c) for c in field["choices"]}
-            value = f"{labels[value]}（{value}）" if value in labels else value
+            if value in labels:
+                value = f"{labels[value]} ({value})" if language.startswith("en") else f"{labels[value]}（{value}）"
         elif kind == "bool":
             value = gettext("Yes") if value is True else gettext("No")
         out.setdefault(section["key"], {})[field["key"]] = value
@@ -257,7 +258,7 @@ def summary_data(form: dict, data: dict) -> dict:
 
 def grouped_summary(form: dict, data: dict, language: str) -> list[dict]:
     """Check-your-answers rows grouped by section (one summary list per section)."""
-    rows = engine.summary(form, summary_data(form, data), language)
+    rows = engine.summary(form, summary_data(form, data, language), language)
     groups: list[dict] = []
     titles = {s["key"]: bi(s, "title") or s["key"] for s in form.get("sections", [])}
     for section in form.get("sections", []):

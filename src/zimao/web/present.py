@@ -17,6 +17,17 @@ def is_en() -> bool:
     return (get_language() or "zh-hans").startswith("en")
 
 
+def enumerate_words(values) -> str:
+    """A list in the reader's language: 顿号 between Chinese items, a comma between English ones."""
+    return (", " if is_en() else "、").join(str(v) for v in values or ())
+
+
+def aside(value) -> str:
+    """A short aside after a name (a code, a number): full-width brackets in Chinese, a space and
+    ASCII brackets in English."""
+    return f" ({value})" if is_en() else f"（{value}）"
+
+
 def bi(obj, stem: str = ""):
     """The reader's language of a bilingual value.
 
