@@ -44,6 +44,6 @@ def test_display_joins_a_list_the_readers_way():
 
 @pytest.mark.parametrize(("language", "expected"), [("en", "A, B · Seal (X1)"), ("zh-hans", "A、B · Seal（X1）")])
 def test_the_words_and_aside_filters(language, expected):
-    template = Template('{% load zimao_web %}{{ items|words }} · {{ name }}{{ code|aside }}')
+    template = Template("{% load zimao_web %}{{ items|words }} · {{ name }}{{ code|aside }}")
     with translation.override(language):
         assert template.render(Context({"items": ["A", "B"], "name": "Seal", "code": "X1"})) == expected
