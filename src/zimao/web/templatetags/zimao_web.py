@@ -30,6 +30,11 @@ def status_word(status):
 
 
 @register.filter
+def officer_status_word(status):
+    return present.officer_status_word(status)
+
+
+@register.filter
 def status_tag(status):
     return present.status_tag(status)
 
