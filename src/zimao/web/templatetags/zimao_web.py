@@ -18,6 +18,12 @@ def words(values):
     return present.enumerate_words(values)
 
 
+@register.simple_tag
+def separator():
+    """``{% if not forloop.last %}{% separator %}{% endif %}``: 、 between Chinese items, ", " in English."""
+    return present.enumerate_words(["", ""])
+
+
 @register.filter
 def aside(value):
     """``{{ s|bi:"name" }}{{ s.code|aside }}``: （code） in Chinese, " (code)" in English."""

@@ -47,3 +47,12 @@ def test_the_words_and_aside_filters(language, expected):
     template = Template("{% load zimao_web %}{{ items|words }} · {{ name }}{{ code|aside }}")
     with translation.override(language):
         assert template.render(Context({"items": ["A", "B"], "name": "Seal", "code": "X1"})) == expected
+
+
+@pytest.mark.parametrize(("language", "expected"), [("en", "a, b, c"), ("zh-hans", "a、b、c")])
+def test_the_separator_tag_between_items_of_a_loop(language, expected):
+    template = Template(
+        "{% load zimao_web %}{% for x in xs %}{{ x }}{% if not forloop.last %}{% separator %}{% endif %}{% endfor %}"
+    )
+    with translation.override(language):
+        assert template.render(Context({"xs": ["a", "b", "c"]})) == expected
