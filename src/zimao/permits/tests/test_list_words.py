@@ -19,4 +19,3 @@ def test_a_bundles_departments_and_form_sections_are_listed_with_commas_in_engli
     sections = between(page, "Form sections</dt><dd>")
     assert ", " in departments and "、" not in departments
     assert ", " in sections and "、" not in sections
-
