@@ -39,3 +39,22 @@ def test_a_broken_contract_fails(tmp_path):
     assert result.returncode != 0
     assert "web must not know cases BROKEN" in result.stdout
     assert "lazy imports count BROKEN" in result.stdout
+
+
+def test_the_portal_helpers_have_one_home():
+    """The services' pages share ``zimao.portal``; what ``zimao.web.pages``/``present``/``forms``
+    offer under a portal helper's name is that same object re-exported (older code imports them
+    there), never a second copy."""
+    from zimao.portal import forms, pages, present
+    from zimao.web import forms as web_forms
+    from zimao.web import pages as web_pages
+    from zimao.web import present as web_present
+
+    for home, alias in ((pages, web_pages), (present, web_present), (forms, web_forms)):
+        public = [name for name in vars(home) if not name.startswith("_") and callable(getattr(home, name))]
+        own = [name for name in public if getattr(getattr(home, name), "__module__", "") == home.__name__]
+        assert own, home.__name__
+        shared = [name for name in own if hasattr(alias, name)]
+        assert shared, alias.__name__
+        for name in shared:
+            assert getattr(alias, name) is getattr(home, name), f"{alias.__name__}.{name}"

@@ -178,3 +178,21 @@ def test_certificate_and_company_in_one_session_each_reviewer_on_the_one_workben
     page.reload()
     assert "已作废" in page.locator("#verdict").inner_text()
     assert page.console_errors == []
+
+
+def test_goods_table_on_the_generic_apply_page_is_accessible(page, trade_zone, axe):
+    """RCEP-CO's bill of goods drawn by the portal's generic forms: typed in a row, saved, shown
+    again — WCAG 2.1 AA with an error and without."""
+    log_in(page, "applicant", trade_zone, "/apply/RCEP-CO/goods/")
+    page.fill("#f-items-0-description", "Oak chairs")
+    page.fill("#f-items-0-quantity", "many")
+    page.click("#save-section")
+    assert page.locator("#f-items-error").is_visible()
+    axe(page, context="goods table with an error")
+    for cell, value in (("packages", "10 cartons"), ("quantity", "500"), ("unit", "PCS"), ("fob-value", "500")):
+        page.fill(f"#f-items-0-{cell}", value)
+    page.click("#save-section")
+    page.wait_for_url("**/apply/RCEP-CO/")
+    page.goto("/apply/RCEP-CO/goods/")
+    assert page.input_value("#f-items-0-description") == "Oak chairs"
+    axe(page, context="goods table")

@@ -21,5 +21,5 @@ for config in apps.get_app_configs():
         module = import_module(f"{config.name}.urls")
         urlpatterns.append(path(getattr(module, "prefix", ""), include((module.urlpatterns, config.label))))
 
-handler404 = "zimao.web.pages.not_found"
-handler403 = "zimao.web.pages.forbidden"
+handler404 = "zimao.portal.pages.not_found"
+handler403 = "zimao.portal.pages.forbidden"

@@ -227,8 +227,8 @@ def permits_world(users: dict, refs: dict) -> dict:
     )
     assert grant.granted, grant.case.status
     check = PostCheck.objects.get(commitment__case_number=grant.case.number)
-    bundle = next(s for s in ServiceItem.objects.all() if s.is_bundle)
-    cancelled = ServiceItem.objects.filter(reform_mode="cancelled").order_by("code").first()
+    bundle = next(s for s in ServiceItem.objects.all() if catalogue.is_bundle(s))
+    cancelled = next(s for s in ServiceItem.objects.order_by("code") if catalogue.reform_mode(s) == "cancelled")
     return {
         "permit_item": item.code,
         "permit_case": grant.case.number,

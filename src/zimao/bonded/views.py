@@ -20,8 +20,8 @@ from zimao.bonded import access
 from zimao.bonded import services as bonded
 from zimao.bonded.models import InventoryList
 from zimao.core.errors import BusinessError, not_found
-from zimao.web.pages import field_errors, login_required, page
-from zimao.web.present import problem_message
+from zimao.portal.pages import field_errors, login_required, page
+from zimao.portal.present import problem_message
 
 MAX_LINES = 5
 

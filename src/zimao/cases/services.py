@@ -111,6 +111,7 @@ def context(case: Case, task: Task | None = None, actor=None) -> plugins.CaseCon
         submitted_at=case.submitted_at,
         delivered_at=case.delivered_at,
         status=case.status,
+        reason=case.closed_reason,
         memo=case.__dict__.setdefault("_plugin_memo", {}),
     )
 
@@ -380,7 +381,7 @@ def _submit_new(
         ]
     if problems:
         raise BusinessError(*problems, status=422)
-    with transaction.atomic(), audit.buffered():
+    with transaction.atomic(), audit.buffered(), events.buffered():
         # The day's case-number counter is the one zone-wide row here, and the number is needed
         # by everything after it (the name reservation keys on it); all checks ran above.
         case = Case(
@@ -465,7 +466,7 @@ def advance(case_id: int, actor=None) -> Case:
     One transaction under the case's row lock; its audit events are buffered and written with one
     INSERT at the end, tasks and timers are created in bulk and the materials are read once.
     """
-    with transaction.atomic(), audit.buffered(), sitebase.memo_scope():
+    with transaction.atomic(), audit.buffered(), events.buffered(), sitebase.memo_scope():
         case = (
             Case.objects.select_for_update(of=("self",))
             .select_related("service", "process", "applicant")
@@ -1025,7 +1026,7 @@ def decide(task_id: int, user, outcome: str, reason: str = "", fields: dict | No
         plugins.follow_ups[follow_up_task.stage_key].func(follow_up_task, user, outcome, reason)
         follow_up_task.refresh_from_db()
         return follow_up_task
-    with transaction.atomic(), audit.buffered():
+    with transaction.atomic(), audit.buffered(), events.buffered():
         # Locks are taken case first, then task — the order every other writer of a case uses
         # (advance, withdraw, corrections) — so two of them can never wait for each other.
         case_id = Task.objects.filter(pk=task_id).values_list("case_id", flat=True).first()
@@ -1758,6 +1759,33 @@ def create_follow_up_task(
             en=f"Case {case.number} has a follow-up task '{task.name_en}' due {due}",
         )
         return task
+
+
+def add_follow_up_output(case_number: str, name: str, ref: dict, actor="system") -> Case:
+    """A result issued after the case's own — 后续证照, e.g. a certified true copy (副本) of a
+    certificate: ``ref`` (the credential reference an output plugin would return) appended to the
+    case's outputs under the output name ``name``, once (by ``identifier``), and recorded in its
+    history. Only a case that issued its result gains one."""
+    output = {"output": name, **ref}
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(number=case_number)
+        if case.status not in (S.ISSUED, S.DELIVERED):
+            raise Conflict(
+                Problem(
+                    "status",
+                    "invalid_transition",
+                    "办件尚未出证，不能出具后续证照",
+                    "A case that has not issued its result cannot issue a follow-up one",
+                )
+            )
+        if any(o.get("identifier") == output.get("identifier") for o in case.outputs):
+            return case
+        case.outputs = [*case.outputs, output]
+        _save_case(case, ["outputs", "updated_at"])
+        audit.record(
+            actor, "case.output_added", case, after={"identifier": output.get("identifier"), "kind": output.get("kind")}
+        )
+        return case
 
 
 def get_task_for(user, task_id: int) -> Task:

@@ -4,8 +4,8 @@ checked against the registered rules, effects and outputs before it is saved."""
 from django import forms as djforms
 from django.contrib import admin
 
-from zimao.catalog import process
-from zimao.catalog.models import Activity, Department, Officer, ProcessDefinition, ServiceItem, ZoneProfile
+from zimao.catalog import extensions, process
+from zimao.catalog.models import Department, Officer, ProcessDefinition, ServiceItem, ZoneProfile
 from zimao.catalog.services import department_codes
 from zimao.core import identifiers
 
@@ -118,18 +118,63 @@ class ProcessInline(admin.TabularInline):
     show_change_link = True
 
 
+class ServiceItemForm(djforms.ModelForm):
+    class Meta:
+        model = ServiceItem
+        fields = (
+            "code",
+            "name_zh",
+            "name_en",
+            "department",
+            "legal_basis",
+            "legal_limit_days",
+            "promised_limit_days",
+            "rectification_days",
+            "materials",
+            "form",
+            "checks",
+            "guide_zh",
+            "guide_en",
+            "published",
+            "attributes",
+        )
+
+    def clean_attributes(self):
+        """Each app's attributes checked by the kinds it registered (``catalog.extensions``)."""
+        attributes = self.cleaned_data.get("attributes") or {}
+        if not isinstance(attributes, dict):
+            raise djforms.ValidationError('应为 {"应用": {"属性": 值}} / must be {"app": {"attribute": value}}')
+        errors, cleaned = [], {}
+        for app, values in attributes.items():
+            if not isinstance(values, dict):
+                errors.append(f"{app}: 应为 JSON 对象 / must be a JSON object")
+                continue
+            for name, value in values.items():
+                found = extensions.owner(name)
+                if found is None or found[0] != app:
+                    errors.append(f"{app}.{name}: 未注册的属性 / not a registered attribute")
+                    continue
+                value, problem = found[1].clean(name, value)
+                if problem:
+                    errors.append(f"{app}.{name}: {problem.zh} / {problem.en}")
+                cleaned.setdefault(app, {})[name] = value
+        if errors:
+            raise djforms.ValidationError(errors)
+        return cleaned
+
+
 @admin.register(ServiceItem)
 class ServiceItemAdmin(admin.ModelAdmin):
+    form = ServiceItemForm
     list_display = (
         "code",
         "name_zh",
         "department",
-        "reform_mode",
         "legal_limit_days",
         "promised_limit_days",
         "published",
     )
-    list_filter = ("reform_mode", "department", "published")
+    list_filter = ("department", "published")
     search_fields = ("code", "name_zh", "name_en", "legal_basis")
     inlines = [ProcessInline]
 
@@ -145,11 +190,3 @@ class ProcessDefinitionAdmin(admin.ModelAdmin):
         if obj and obj.cases.exists():
             return ("service", "version", "definition")
         return ()
-
-
-@admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
-    """Business-scope activities (经营范围): what tells a company which permits it needs."""
-
-    list_display = ("key", "name_zh", "name_en", "industry_code", "position")
-    search_fields = ("key", "name_zh", "name_en")

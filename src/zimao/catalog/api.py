@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from ninja import Path, Router, Schema
+from ninja import Field, Path, Router, Schema
 
 from zimao.catalog import services
 from zimao.core.errors import ErrorOut
@@ -21,7 +21,9 @@ class ServiceOut(Schema):
     name_zh: str
     name_en: str
     department: DepartmentOut
-    reform_mode: str
+    attributes: dict = Field(
+        description='what apps registered about the item, keyed by app (e.g. {"permits": {"reform_mode": "commitment"}})'
+    )
     legal_basis: str
     legal_limit_days: int
     promised_limit_days: int

@@ -1,9 +1,11 @@
 """The catalogue as an Excel workbook (事项清单导入导出), the way officials exchange item lists.
 
-``export_workbook`` writes one row per service item (code, name, department, reform mode, legal
-basis, limits, validity, activities, conditions, guide…, and the structured parts — materials,
-form, process, permit, bundle — as JSON cells so a round trip loses nothing), plus the
-departments and business-scope activities on their own sheets.
+``export_workbook`` writes one row per service item (code, name, department, legal basis,
+limits, guide…, and the structured parts — materials, form, process — as JSON cells so a round
+trip loses nothing), plus the departments on their own sheet. The attributes apps registered
+with the catalogue (``catalog.extensions``: e.g. permits' reform mode, validity, conditions,
+bundle) are columns of their own, checked by their kind, and an app's sheets (e.g. the
+business-scope activities) are written and read beside them.
 
 ``import_workbook`` reads such a workbook back. Every cell is checked first and every problem is
 reported with its sheet, row and column; if there is any problem nothing is changed, and the
@@ -22,29 +24,24 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from zimao.catalog import plugins, process
-from zimao.catalog.models import Activity, Department, ReformMode, ServiceItem
+from zimao.catalog import extensions, plugins, process
+from zimao.catalog.models import Department, ServiceItem
 from zimao.core.errors import BusinessError
 
 ITEMS_SHEET = "事项清单 Items"
 DEPARTMENTS_SHEET = "部门 Departments"
-ACTIVITIES_SHEET = "经营活动 Activities"
 EXCEL_CELL_LIMIT = 32767  # characters Excel keeps in one cell
 
-# (key, Chinese header, kind, width). Kinds: text, int, int?, bool, mode, dept, list, json[], json{}
-ITEM_COLUMNS = [
+# (key, Chinese header, kind, width). Kinds: text, int, int?, bool, choice, dept, list, json[], json{}
+# The catalogue's own columns; ``item_columns()`` adds the attributes apps registered.
+BASE_COLUMNS = [
     ("code", "事项编码", "code", 16),
     ("name_zh", "事项名称", "text!", 36),
     ("name_en", "英文名称", "text!", 36),
     ("department", "实施部门", "dept", 12),
-    ("reform_mode", "改革方式", "mode", 14),
     ("legal_basis", "设定依据", "text", 50),
     ("legal_limit_days", "法定时限（工作日）", "int", 10),
     ("promised_limit_days", "承诺时限（工作日）", "int", 10),
-    ("validity_months", "有效期（月，空为长期）", "int?", 10),
-    ("activities", "涉及经营范围", "list", 24),
-    ("conditions_zh", "告知承诺条件", "text", 50),
-    ("conditions_en", "告知承诺条件（英文）", "text", 40),
     ("guide_zh", "办事指南", "text", 40),
     ("guide_en", "办事指南（英文）", "text", 30),
     ("rectification_days", "差评整改时限（工作日）", "int", 10),
@@ -53,43 +50,47 @@ ITEM_COLUMNS = [
     ("materials", "申请材料（JSON）", "json[]", 30),
     ("form", "申请表（JSON）", "json{}", 30),
     ("process", "办理流程（JSON）", "json{}?", 30),
-    ("permit", "证照配置（JSON）", "json{}", 30),
-    ("bundle", "主题服务配置（JSON）", "json{}", 30),
 ]
-REQUIRED_HEADERS = {
-    "code",
-    "name_zh",
-    "name_en",
-    "department",
-    "reform_mode",
-    "legal_limit_days",
-    "promised_limit_days",
-}
+BASE_REQUIRED = {"code", "name_zh", "name_en", "department", "legal_limit_days", "promised_limit_days"}
 DEPARTMENT_COLUMNS = [("code", "部门编码"), ("name_zh", "部门名称"), ("name_en", "英文名称"), ("is_window", "综合窗口")]
-ACTIVITY_COLUMNS = [
-    ("key", "活动编码"),
-    ("name_zh", "经营范围表述"),
-    ("name_en", "英文表述"),
-    ("industry_code", "国民经济行业代码"),
-]
+ATTRIBUTE_KINDS = {"text": "text", "choice": "choice", "int?": "int?", "list": "list", "object": "json{}"}
 
 
-def mode_cell(value: str) -> str:
-    """A reform mode as the list writes it, Chinese first with its code: 实行告知承诺（commitment）."""
+def item_columns() -> list[tuple]:
+    """The items sheet's columns: the catalogue's, each registered attribute after the column it
+    names (at the end when it names none)."""
+    columns = list(BASE_COLUMNS)
+    for ext in extensions.registered():
+        for name, attr in ext.attributes.items():
+            column = (name, attr.column or attr.label_zh, ATTRIBUTE_KINDS[attr.kind], attr.width)
+            keys = [c[0] for c in columns]
+            at = keys.index(attr.after) + 1 if attr.after in keys else len(columns)
+            columns.insert(at, column)
+    return columns
+
+
+def required_headers() -> set[str]:
+    return BASE_REQUIRED | {
+        name for ext in extensions.registered() for name, a in ext.attributes.items() if a.required_column
+    }
+
+
+def choice_cell(attr: extensions.Attribute, value: str) -> str:
+    """A choice as the list writes it, Chinese first with its code: 实行告知承诺（commitment）."""
     if not value:
         return ""
-    return f"{str(ReformMode(value).label).split(' ')[0]}（{value}）"
+    return f"{attr.choice_words(value)[0]}（{value}）"
+
+
+def choice_aliases(attr: extensions.Attribute) -> dict[str, str]:
+    """What a cell may say for each choice: the code, the Chinese, both, or the full label."""
+    out = {"": "", "无": "", "none": ""}
+    for value, zh, en in attr.choices:
+        out.update({value: value, zh: value, choice_cell(attr, value): value, f"{zh} {en}": value})
+    return out
 
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
-MODE_ALIASES = {
-    **{m.value: m.value for m in ReformMode},
-    **{str(m.label).split(" ")[0]: m.value for m in ReformMode if m.value},
-    **{mode_cell(m.value): m.value for m in ReformMode if m.value},
-    **{str(m.label): m.value for m in ReformMode},
-    "无": "",
-    "none": "",
-}
 TRUE_WORDS = {"1", "true", "yes", "是", "y", "公布"}
 FALSE_WORDS = {"0", "false", "no", "否", "n", "不公布"}
 
@@ -140,20 +141,32 @@ def _cell_json(value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=False)
 
 
+def _attribute_cell(attr: extensions.Attribute, value):
+    if attr.kind == "choice":
+        return choice_cell(attr, value)
+    if attr.kind == "list":
+        return "，".join(value)
+    if attr.kind == "object":
+        return _cell_json(value)
+    return value
+
+
 def _item_values(item: ServiceItem, proc) -> dict:
+    attributes = {
+        name: _attribute_cell(attr, value)
+        for ext in extensions.registered()
+        for name, attr in ext.attributes.items()
+        for value in [extensions.values(item, ext.app_label)[name]]
+    }
     return {
+        **attributes,
         "code": item.code,
         "name_zh": item.name_zh,
         "name_en": item.name_en,
         "department": item.department.code,
-        "reform_mode": mode_cell(item.reform_mode),
         "legal_basis": item.legal_basis,
         "legal_limit_days": item.legal_limit_days,
         "promised_limit_days": item.promised_limit_days,
-        "validity_months": item.validity_months,
-        "activities": "，".join(item.activities),
-        "conditions_zh": item.conditions_zh,
-        "conditions_en": item.conditions_en,
         "guide_zh": item.guide_zh,
         "guide_en": item.guide_en,
         "rectification_days": item.rectification_days,
@@ -162,8 +175,6 @@ def _item_values(item: ServiceItem, proc) -> dict:
         "materials": _cell_json(item.materials),
         "form": _cell_json(item.form),
         "process": _cell_json(proc.definition) if proc else "",
-        "permit": _cell_json(item.permit),
-        "bundle": _cell_json(item.bundle),
     }
 
 
@@ -183,6 +194,7 @@ def export_workbook(path_or_stream, services=None) -> int:
     wb = Workbook()
     ws = wb.active
     ws.title = ITEMS_SHEET
+    ITEM_COLUMNS = item_columns()
     _header(ws, ITEM_COLUMNS)
     services = services if services is not None else ServiceItem.objects.select_related("department").order_by("code")
     rows = 0
@@ -209,13 +221,16 @@ def export_workbook(path_or_stream, services=None) -> int:
     for r, d in enumerate(Department.objects.order_by("code"), 2):
         for c, value in enumerate((d.code, d.name_zh, d.name_en, "是" if d.is_window else "否"), 1):
             dep.cell(row=r, column=c, value=value)
-    act = wb.create_sheet(ACTIVITIES_SHEET)
-    _header(act, ACTIVITY_COLUMNS)
-    for r, a in enumerate(Activity.objects.order_by("position", "key"), 2):
-        for c, value in enumerate((a.key, a.name_zh, a.name_en, a.industry_code), 1):
-            act.cell(row=r, column=c, value=value)
-    for sheet in (dep, act):
-        for col, width in zip("ABCD", (16, 30, 40, 14), strict=True):
+    sheets = [dep]
+    for spec in (sheet for ext in extensions.registered() for sheet in ext.sheets):
+        extra = wb.create_sheet(spec.title)
+        _header(extra, spec.columns)
+        for r, values in enumerate(spec.rows(), 2):
+            for c, value in enumerate(values, 1):
+                extra.cell(row=r, column=c, value=value)
+        sheets.append(extra)
+    for sheet in sheets:
+        for col, width in zip("ABCD", (16, 30, 40, 14), strict=False):
             sheet.column_dimensions[col].width = width
     wb.save(path_or_stream)
     return rows
@@ -316,7 +331,10 @@ def read_workbook(path) -> tuple[dict, list[CellProblem]]:
                 ITEMS_SHEET, None, None, "sheet", f"缺少工作表“{ITEMS_SHEET}”", f"the sheet {ITEMS_SHEET!r} is missing"
             )
         ]
-    data: dict = {"departments": [], "activities": [], "services": [], "bundles": []}
+    data: dict = {"departments": [], "services": []}
+    for ext in extensions.registered():
+        for section in ext.sections:
+            data.setdefault(section, [])
 
     if DEPARTMENTS_SHEET in wb.sheetnames:
         _m, rows = _read_sheet(wb[DEPARTMENTS_SHEET], DEPARTMENT_COLUMNS, problems, DEPARTMENTS_SHEET)
@@ -345,24 +363,19 @@ def read_workbook(path) -> tuple[dict, list[CellProblem]]:
                     "is_window": row.get("is_window", "").lower() in TRUE_WORDS,
                 }
             )
-    if ACTIVITIES_SHEET in wb.sheetnames:
-        _m, rows = _read_sheet(wb[ACTIVITIES_SHEET], ACTIVITY_COLUMNS, problems, ACTIVITIES_SHEET)
+    for spec in (sheet for ext in extensions.registered() for sheet in ext.sheets):
+        if spec.title not in wb.sheetnames:
+            continue
+        _m, rows = _read_sheet(wb[spec.title], spec.columns, problems, spec.title)
         for r, cells in rows:
             row = {k: (str(v).strip() if not _blank(v) else "") for k, (_c, v) in cells.items()}
-            for key in ("key", "name_zh", "name_en"):
+            for key in spec.required:
                 if not row.get(key):
-                    problems.append(
-                        CellProblem(ACTIVITIES_SHEET, r, cells.get(key, (None,))[0], key, "必填", "is required")
-                    )
-            data["activities"].append(
-                {
-                    "key": row.get("key", ""),
-                    "name_zh": row.get("name_zh", ""),
-                    "name_en": row.get("name_en", ""),
-                    "industry_code": row.get("industry_code", ""),
-                }
-            )
+                    problems.append(CellProblem(spec.title, r, cells.get(key, (None,))[0], key, "必填", "is required"))
+            data[spec.section].append({key: row.get(key, "") for key, _zh in spec.columns})
 
+    ITEM_COLUMNS = item_columns()
+    REQUIRED_HEADERS = required_headers()
     mapping, rows = _read_sheet(wb[ITEMS_SHEET], ITEM_COLUMNS, problems, ITEMS_SHEET)
     missing = REQUIRED_HEADERS - set(mapping.values())
     for key in sorted(missing):
@@ -373,17 +386,17 @@ def read_workbook(path) -> tuple[dict, list[CellProblem]]:
         return data, problems
 
     departments = set(Department.objects.values_list("code", flat=True)) | {d["code"] for d in data["departments"]}
-    activity_keys = set(Activity.objects.values_list("key", flat=True)) | {a["key"] for a in data["activities"]}
     item_codes = set(ServiceItem.objects.values_list("code", flat=True))
     seen: dict[str, int] = {}
     kinds = {c[0]: c[2] for c in ITEM_COLUMNS}
     file_codes = {str(cells["code"][1]).strip() for _r, cells in rows if not _blank(cells["code"][1])}
+    context = {"item_codes": item_codes | file_codes, "data": data}
 
     for r, cells in rows:
         row: dict = {}
 
         def bad(key, zh, en, _r=r, _cells=cells):
-            problems.append(CellProblem(ITEMS_SHEET, _r, _cells[key][0], key, zh, en))
+            problems.append(CellProblem(ITEMS_SHEET, _r, _cells.get(key, (None,))[0], key, zh, en))
 
         for key, (_col, raw) in cells.items():
             kind = kinds[key]
@@ -429,15 +442,21 @@ def read_workbook(path) -> tuple[dict, list[CellProblem]]:
                         row[key] = False
                     else:
                         bad(key, "应为“是”或“否”", "must be yes or no")
-                elif kind == "mode":
+                elif kind == "choice":
+                    attr = extensions.owner(key)[1]
+                    aliases = choice_aliases(attr)
                     text = "" if _blank(raw) else str(raw).strip()
-                    if text not in MODE_ALIASES:
+                    if text not in aliases:
                         bad(
                             key,
-                            "改革方式应为：直接取消审批、审批改为备案、实行告知承诺、优化审批服务（或 cancelled/filing/commitment/optimised），非许可事项留空",
-                            "the reform mode must be cancelled, filing, commitment or optimised (blank for a non-permit item)",
+                            f"{attr.label_zh}应为："
+                            + "、".join(f"{zh}（{v}）" for v, zh, _en in attr.choices)
+                            + "，或留空",
+                            f"{attr.label_en.lower()} must be "
+                            + ", ".join(v for v, _zh, _en in attr.choices)
+                            + " (or blank)",
                         )
-                    row[key] = MODE_ALIASES.get(text, "")
+                    row[key] = aliases.get(text, "")
                 elif kind == "dept":
                     text = "" if _blank(raw) else str(raw).strip()
                     if text not in departments:
@@ -485,13 +504,6 @@ def read_workbook(path) -> tuple[dict, list[CellProblem]]:
                 "承诺时限不能长于法定时限",
                 "the promised limit cannot be longer than the legal limit",
             )
-        for key in row.get("activities") or []:
-            if key not in activity_keys:
-                bad(
-                    "activities",
-                    f"经营活动“{key}”不存在（见“{ACTIVITIES_SHEET}”工作表）",
-                    f"activity {key!r} does not exist",
-                )
         for name in row.get("checks") or []:
             if name not in plugins.checks:
                 bad("checks", f"未注册的提交检查 {name}", f"check {name!r} is not registered")
@@ -501,31 +513,21 @@ def read_workbook(path) -> tuple[dict, list[CellProblem]]:
         form = row.get("form")
         if isinstance(form, dict) and form and not isinstance(form.get("sections"), list):
             bad("form", "申请表应含 sections 数组", "the form needs a sections array")
-        if (
-            row.get("reform_mode") == ReformMode.COMMITMENT
-            and not row.get("conditions_zh")
-            and not (row.get("bundle") or {})
-        ):
-            bad("conditions_zh", "实行告知承诺的事项必须公布许可条件", "a commitment item must publish its conditions")
-        bundle = row.get("bundle") or {}
-        if bundle:
-            for m in bundle.get("members", []):
-                code = m.get("code") if isinstance(m, dict) else m
-                if code not in item_codes and code not in file_codes:
-                    bad("bundle", f"主题服务成员“{code}”不存在", f"bundle member {code!r} does not exist")
-        elif isinstance(row.get("process"), dict):
+        routed = None
+        for ext in extensions.registered():
+            for key, zh, en in ext.check_row(row, context) if ext.check_row else []:
+                bad(key, zh, en)
+            routed = routed or (ext.route_row(row) if ext.route_row else None)
+        if routed:
+            section, entry = routed
+            data[section].append(entry)
+            continue
+        if isinstance(row.get("process"), dict):
             for p in process.validate_definition(row["process"], departments):
                 bad("process", f"{p.field}：{p.zh}", f"{p.field}: {p.en}")
-        if bundle:
-            spec = {
-                k: row[k] for k in ("code", "name_zh", "name_en", "department", "activities", "published") if k in row
-            }
-            data["bundles"].append({**bundle, **spec})
-        else:
-            if row.get("process") is None:
-                row.pop("process", None)
-            row.pop("bundle", None)
-            data["services"].append(row)
+        if row.get("process") is None:
+            row.pop("process", None)
+        data["services"].append(row)
     return data, problems
 
 

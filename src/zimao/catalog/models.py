@@ -108,16 +108,6 @@ class Officer(models.Model):
         return f"{self.user} @ {self.department.code} ({self.role})"
 
 
-class ReformMode(models.TextChoices):
-    """The four 证照分离 reform modes (国发〔2021〕7号), plus items outside the reform."""
-
-    NONE = "", _("not a permit item")
-    CANCELLED = "cancelled", _("直接取消审批 approval abolished")
-    FILING = "filing", _("审批改为备案 approval replaced by filing")
-    COMMITMENT = "commitment", _("实行告知承诺 notification-commitment")
-    OPTIMISED = "optimised", _("优化审批服务 approval simplified")
-
-
 class ServiceItem(models.Model):
     """A service item (政务服务事项) as the public guide and the case engine see it."""
 
@@ -125,7 +115,6 @@ class ServiceItem(models.Model):
     name_zh = models.CharField(max_length=200)
     name_en = models.CharField(max_length=200)
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="services")
-    reform_mode = models.CharField(max_length=12, choices=ReformMode.choices, blank=True, default="")
     legal_basis = models.TextField(blank=True)
     legal_limit_days = models.PositiveIntegerField(help_text="法定时限, working days")
     promised_limit_days = models.PositiveIntegerField(help_text="承诺时限, working days (0 = same day)")
@@ -138,26 +127,11 @@ class ServiceItem(models.Model):
     guide_zh = models.TextField(blank=True)
     guide_en = models.TextField(blank=True)
     published = models.BooleanField(default=True)
-    # 证照分离 item list (事项清单) facts: what the public list publishes beside the mode.
-    conditions_zh = models.TextField(
-        blank=True, help_text="告知承诺: the published conditions the applicant commits to"
-    )
-    conditions_en = models.TextField(blank=True)
-    validity_months = models.PositiveIntegerField(
-        null=True, blank=True, help_text="有效期 in months; empty = long-term (长期)"
-    )
-    activities = models.JSONField(
-        default=list, blank=True, help_text="business-scope activities (经营范围, Activity keys) that need this item"
-    )
-    permit = models.JSONField(
-        default=dict,
-        blank=True,
-        help_text='what the item issues: {"kind", "title_zh", "title_en", "covers", "merged_into", "post_check_days"}',
-    )
-    bundle = models.JSONField(
-        default=dict,
-        blank=True,
-        help_text='themed bundle (一件事一次办): {"members": [{"code", "phase"}], "skip_sections", "activities"}',
+    # What apps registered about the item (``catalog.extensions``), keyed by app label, e.g.
+    # ``{"permits": {"reform_mode": "commitment", "validity_months": 60}}``: the catalogue stores
+    # and validates it; only the app that registered an attribute interprets it.
+    attributes = models.JSONField(
+        default=dict, blank=True, help_text='app-registered item attributes: {"<app>": {"<attribute>": value}}'
     )
 
     class Meta:
@@ -168,27 +142,12 @@ class ServiceItem(models.Model):
         return f"{self.code} {self.name_zh}"
 
     @property
-    def is_bundle(self) -> bool:
-        return bool((self.bundle or {}).get("members"))
+    def ext(self) -> dict:
+        """Every app's attributes of the item with their defaults (``service.ext.permits.x`` in a
+        template); code reads them through the owning app's service functions."""
+        from zimao.catalog import extensions
 
-
-class Activity(models.Model):
-    """A business-scope activity (经营范围规范表述条目), e.g. 餐饮服务: what a company says it will do,
-    and what tells it which permits it needs (``ServiceItem.activities``)."""
-
-    key = models.CharField(max_length=40, unique=True)
-    name_zh = models.CharField(max_length=100)
-    name_en = models.CharField(max_length=150)
-    industry_code = models.CharField(max_length=5, blank=True, help_text="GB/T 4754-2017 class, e.g. 6210")
-    position = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["position", "key"]
-        verbose_name = _("business-scope activity")
-        verbose_name_plural = _("business-scope activities")
-
-    def __str__(self):
-        return f"{self.key} {self.name_zh}"
+        return {e.app_label: extensions.values(self, e.app_label) for e in extensions.registered()}
 
 
 class ProcessDefinition(models.Model):

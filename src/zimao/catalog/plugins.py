@@ -51,6 +51,7 @@ class CaseContext:
     submitted_at: object = None
     delivered_at: object = None
     status: str = ""  # the case's status when the plugin runs (e.g. why an on_close hook runs)
+    reason: str = ""  # why a finished case was closed (a refusal's reason), for on_close hooks
     # Shared by every context built for one loaded case (one engine run, under the case's lock):
     # a plugin may keep what it read or wrote for this case here, so that the next plugin of the
     # same run need not read it again. Never persisted; empty for a context built on its own.

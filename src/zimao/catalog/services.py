@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from zimao.catalog import process
-from zimao.catalog.models import Activity, Department, Officer, ProcessDefinition, ServiceItem
+from zimao.catalog import extensions, process
+from zimao.catalog.models import Department, Officer, ProcessDefinition, ServiceItem
 from zimao.core import audit
 from zimao.core.errors import BusinessError, Problem, not_found
 
@@ -75,7 +75,8 @@ def window_department() -> Department | None:
     return Department.objects.filter(is_window=True).order_by("code").first()
 
 
-# What a catalogue row may set on a service item (the rest of a row is the process and the code).
+# What a catalogue row may set on a service item (the rest of a row is the process, the code and
+# the attributes apps registered, ``catalog.extensions``).
 SERVICE_FIELDS = (
     "name_zh",
     "name_en",
@@ -87,60 +88,17 @@ SERVICE_FIELDS = (
     "checks",
     "guide_zh",
     "guide_en",
-    "reform_mode",
     "rectification_days",
     "published",
-    "conditions_zh",
-    "conditions_en",
-    "validity_months",
-    "activities",
-    "permit",
-    "bundle",
 )
-
-
-def bundle_members(service: ServiceItem) -> list[ServiceItem]:
-    """The member items of a themed bundle (一件事一次办) in their order; ``[service]`` for a plain item."""
-    codes = [m["code"] if isinstance(m, dict) else m for m in (service.bundle or {}).get("members", [])]
-    if not codes:
-        return [service]
-    found = {s.code: s for s in ServiceItem.objects.filter(code__in=codes).select_related("department")}
-    return [found[c] for c in codes if c in found]
-
-
-def bundles_with(code: str) -> list[ServiceItem]:
-    """Published bundles that hold the item ``code`` (the catalogue is small: filtered here); a
-    bundle's existing-company variant is offered on the bundle's own page, not listed again."""
-    return [
-        s
-        for s in published_services()
-        if s.is_bundle
-        and not is_bundle_variant(s)
-        and code in [m["code"] if isinstance(m, dict) else m for m in s.bundle.get("members", [])]
-    ]
-
-
-def is_bundle_variant(service: ServiceItem) -> bool:
-    """A bundle's way in for an existing company (``variant_of`` the bundle)."""
-    return bool((service.bundle or {}).get("variant_of"))
-
-
-def bundle_for_existing_company(service: ServiceItem) -> ServiceItem | None:
-    """The published existing-company variant of a bundle (一件事 for a company that exists)."""
-    code = ((service.bundle or {}).get("existing_company") or {}).get("code")
-    if not code:
-        return None
-    return ServiceItem.objects.filter(code=code, published=True).first()
-
-
-def activities():
-    return Activity.objects.all()
 
 
 @transaction.atomic
 def load_catalogue(data: dict, actor=None) -> dict:
-    """Load departments, business-scope activities, services and themed bundles from catalogue
-    data (e.g. ``data/establishment.json``, ``data/permits.json``).
+    """Load departments and services from catalogue data (e.g. ``data/establishment.json``,
+    ``data/permits.json``), then the sections apps registered (``catalog.extensions``: e.g. the
+    business-scope activities and themed bundles of permits). A row's registered attributes go to
+    ``ServiceItem.attributes``, checked by the kind the app gave them.
 
     Idempotent: loading the same data twice changes nothing; a changed process becomes a new
     version while running cases keep theirs.
@@ -157,33 +115,29 @@ def load_catalogue(data: dict, actor=None) -> dict:
             },
         )
         counts["departments"] += created
-    for position, row in enumerate(data.get("activities", [])):
-        _, created = Activity.objects.update_or_create(
-            key=row["key"],
-            defaults={
-                "name_zh": row["name_zh"],
-                "name_en": row["name_en"],
-                "industry_code": row.get("industry_code", ""),
-                "position": row.get("position", position),
-            },
-        )
-        counts["activities"] = counts.get("activities", 0) + created
     for row in data.get("services", []):
-        fields = {k: row[k] for k in SERVICE_FIELDS if k in row}
+        own, attributes, problems = extensions.split_row(row)
+        if problems:
+            raise BusinessError(
+                *[Problem(f"services.{row.get('code')}.{p.field}", p.code, p.zh, p.en) for p in problems]
+            )
+        fields = {k: own[k] for k in SERVICE_FIELDS if k in own}
         fields["department"] = Department.objects.get(code=row["department"])
         service, created = ServiceItem.objects.update_or_create(code=row["code"], defaults=fields)
+        if attributes:
+            service.attributes = extensions.merged(service.attributes, attributes)
+            service.save(update_fields=["attributes"])
         counts["services"] += created
         if "process" in row:
             before = service.processes.count()
             publish_process(service, row["process"], actor)
             counts["process_versions"] += service.processes.count() - before
-    # Themed bundles last: their form and process are built from the members loaded above.
-    for row in data.get("bundles", []):
-        from zimao.catalog import bundles
-
-        service, created, versions = bundles.load_bundle(row, actor)
-        counts["bundles"] = counts.get("bundles", 0) + created
-        counts["process_versions"] += versions
+    # The apps' sections last (a themed bundle is built from the members loaded above).
+    for ext in extensions.registered():
+        for section, load in ext.sections.items():
+            if section in data:
+                for key, n in load(data[section], actor).items():
+                    counts[key] = counts.get(key, 0) + n
     if any(counts.values()):
         audit.record(actor, "catalogue.loaded", object_type="catalog.catalogue", object_id="-", after=counts)
     return counts

@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -37,6 +35,7 @@ from django.utils import timezone
 
 from zimao.core import merkle
 from zimao.core.models import AuditCheckpoint, AuditEvent
+from zimao.core.txbuffer import TransactionBuffer
 
 GENESIS = "0" * 64
 CHECKPOINT_TYPE = "zimao.audit.checkpoint/v1"
@@ -94,36 +93,22 @@ def origin() -> str:
 
 # ---------------------------------------------------------------- appending
 
-_local = threading.local()
+
+def _write(events: list[AuditEvent]) -> None:
+    _append(events)
 
 
-def _pending(event: AuditEvent) -> None:
-    """A marker Django drops from ``run_on_commit`` if the savepoint around it rolls back."""
+_buffer = TransactionBuffer(_write)
 
 
-@dataclass
-class _Buffer:
-    entries: list = field(default_factory=list)  # (event, marker)
-
-
-@contextmanager
 def buffered():
     """Collect the events recorded in this block and insert them together when it ends.
 
     Use it inside the transaction (``with transaction.atomic(), audit.buffered():``): the events
-    are written before the transaction commits. Nested blocks share the outermost buffer.
+    are written before the transaction commits. Nested blocks share the outermost buffer
+    (``zimao.core.txbuffer``).
     """
-    if getattr(_local, "buffer", None) is not None or not connection.in_atomic_block:
-        yield
-        return
-    buf = _local.buffer = _Buffer()
-    try:
-        yield
-        _local.buffer = None
-        survivors = {id(func) for _, func, _ in connection.run_on_commit}
-        _append([event for event, marker in buf.entries if id(marker) in survivors])
-    finally:
-        _local.buffer = None
+    return _buffer.block()
 
 
 def record(
@@ -146,14 +131,7 @@ def record(
         before=jsonable(before),
         after=jsonable(after),
     )
-    buf = getattr(_local, "buffer", None)
-    if buf is not None:
-
-        def marker():
-            return None
-
-        transaction.on_commit(marker)
-        buf.entries.append((event, marker))
+    if _buffer.add(event):
         return event
     with transaction.atomic(savepoint=False):  # the caller's transaction, or one of its own
         _append([event])

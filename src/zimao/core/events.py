@@ -39,6 +39,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from zimao.core.txbuffer import TransactionBuffer
+
 log = logging.getLogger(__name__)
 
 MAX_PAUSE = timedelta(hours=6)
@@ -111,23 +113,105 @@ def announce(topic: str, payload: dict | None = None, *, key: str = ""):
     """Record that ``topic`` happened, in the caller's transaction; delivered after commit.
 
     A repeat with the same topic and non-empty ``key`` (a retried run of the same change) is the
-    same event: nothing new is written and the first row is returned."""
+    same event: nothing new is written and the first row is returned.
+
+    Inside ``buffered()`` the row is written (and gets its id) when the block ends, together with
+    the block's other announcements — one INSERT and one queued delivery for all of them."""
     from zimao.core.models import OutboxEvent
-    from zimao.core.tasks import deliver_event
 
     if not topic or len(topic) > 64:
         raise ValueError("`topic` must be a non-empty string of at most 64 characters")
     key = key or ""
     if len(key) > 200:
         raise ValueError("`key` must be at most 200 characters")
-    if key:
-        existing = OutboxEvent.objects.filter(topic=topic, key=key).first()
-        if existing:
-            return existing
-    event = OutboxEvent.objects.create(topic=topic, key=key, payload=payload or {})
-    # The queued delivery commits with the row; were it lost, ``drain`` still finds the row.
-    deliver_event.enqueue(event.pk)
+    event = OutboxEvent(topic=topic, key=key, payload=payload or {}, created=timezone.now())
+    if _buffer.add(event):
+        return event
+    with transaction.atomic(savepoint=False):  # the caller's transaction, or one of its own
+        _write([event])
     return event
+
+
+def buffered():
+    """Collect the announcements made in this block and write them together when it ends (inside
+    the transaction: ``with transaction.atomic(), events.buffered():``), with one queued delivery
+    task for all of them. An announcement made in a savepoint that rolled back is dropped with it."""
+    return _buffer.block()
+
+
+def _write(announced: list) -> None:
+    """Insert ``announced`` with one statement (per few thousand rows) — a repeat of a (topic, key) already written is
+    skipped by the database (the unique constraint), so no look-up first — and queue one delivery
+    for the rows that are new. A repeated event gets the id of the row written first."""
+    from zimao.core.models import OutboxEvent
+    from zimao.core.tasks import deliver_event, deliver_events
+
+    if not announced:
+        return
+    first: dict[tuple[str, str], OutboxEvent] = {}
+    rows = []
+    for event in announced:
+        if event.key and (event.topic, event.key) in first:
+            continue  # repeated in the same block: the same event
+        if event.key:
+            first[(event.topic, event.key)] = event
+        rows.append(event)
+    inserted = _insert_new(rows)
+    unkeyed = iter(pk for pk, _, key in inserted if not key)
+    new_ids = []
+    by_key = {(topic, key): pk for pk, topic, key in inserted if key}
+    for event in rows:
+        event.pk = by_key.get((event.topic, event.key)) if event.key else next(unkeyed, None)
+        if event.pk is not None:
+            event._state.adding = False
+            new_ids.append(event.pk)
+    for event in announced:
+        if event.key and event.pk is None:  # repeated in this block: the first one's row
+            event.pk = first[(event.topic, event.key)].pk
+            event._state.adding = event.pk is None
+    repeated = [e for e in announced if e.pk is None and e.key]
+    if repeated:  # announced by an earlier transaction: its row
+        found = {
+            (topic, key): pk
+            for pk, topic, key in OutboxEvent.objects.filter(
+                topic__in={e.topic for e in repeated}, key__in={e.key for e in repeated}
+            ).values_list("pk", "topic", "key")
+        }
+        for event in repeated:
+            event.pk = found.get((event.topic, event.key))
+            event._state.adding = event.pk is None
+    # The queued delivery commits with the rows; were it lost, ``drain`` still finds them.
+    if len(new_ids) == 1:
+        deliver_event.enqueue(new_ids[0])
+    elif new_ids:
+        deliver_events.enqueue(sorted(new_ids))
+
+
+def _insert_new(events: list) -> list[tuple[int, str, str]]:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING id, topic, key`` (SQLite: ``INSERT OR IGNORE``):
+    (id, topic, key) of the rows that were new, in id order."""
+    from django.db import connection
+    from django.db.models.constants import OnConflict
+    from django.db.models.fields import AutoField
+    from django.db.models.sql import InsertQuery
+
+    from zimao.core.models import OutboxEvent
+
+    fields = [f for f in OutboxEvent._meta.concrete_fields if not isinstance(f, AutoField)]
+    batch = max(connection.ops.bulk_batch_size(fields, events), 1)  # SQLite's parameter limit
+    qn = connection.ops.quote_name
+    inserted = []
+    with connection.cursor() as cur:
+        for start in range(0, len(events), batch):
+            query = InsertQuery(OutboxEvent, on_conflict=OnConflict.IGNORE)
+            query.insert_values(fields, events[start : start + batch])
+            [(sql, params)] = query.get_compiler(connection=connection).as_sql()
+            cur.execute(f"{sql} RETURNING {qn('id')}, {qn('topic')}, {qn('key')}", params)
+            inserted += cur.fetchall()
+    return sorted(inserted)
+
+
+_buffer = TransactionBuffer(_write)
 
 
 @dataclass

@@ -208,6 +208,11 @@ class OutboxEvent(models.Model):
             models.Index(fields=["delivered", "next_attempt", "id"], name="outbox_undelivered"),
             models.Index(fields=["topic", "key"], name="outbox_topic_key"),
         ]
+        constraints = [
+            # A repeat with the same topic and key is the same event: the INSERT skips it
+            # (``ON CONFLICT DO NOTHING``) instead of looking it up first.
+            models.UniqueConstraint(fields=["topic", "key"], condition=~models.Q(key=""), name="outbox_topic_key_once"),
+        ]
         verbose_name = _("announced event")
 
     def __str__(self):

@@ -26,3 +26,12 @@ def checkpoint_audit() -> int:
 
     head = audit.checkpoint()
     return head.tree_size if head else 0
+
+
+@task()
+def deliver_events(event_ids: list[int]) -> int:
+    """Hand the events one transaction announced to their subscribers, one after another (one
+    queued task per transaction, not one per event); how many were delivered."""
+    from zimao.core.events import deliver
+
+    return sum(bool(deliver(pk)) for pk in event_ids)

@@ -432,6 +432,14 @@ def credentials_for(uscc: str) -> list[Credential]:
     return sorted(creds, key=_kind_order)
 
 
+def credentials_of_case(case_number: str, kind: str | None = None) -> list[Credential]:
+    """What the store issued for a case (its result and any follow-up output), oldest first."""
+    qs = Credential.objects.filter(case_number=case_number)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return list(qs.order_by("issued_at", "id"))
+
+
 def credentials_of_user(user) -> list[Credential]:
     """Credentials of the companies this user applied for (for now: subject.applicant_user_id)."""
     if not getattr(user, "is_authenticated", False):

@@ -1,9 +1,10 @@
-"""Admin for permits: look-up only. Commitments are signed by applicants, checks are recorded
-through ``zimao.permits.services`` (which revokes and audits); nothing is edited here."""
+"""Admin for permits. Commitments, checks, credit records and activity notes are look-up only:
+commitments are signed by applicants, checks recorded through ``zimao.permits.services`` (which
+revokes and audits). The business-scope activities (经营范围) are catalogue data and editable."""
 
 from django.contrib import admin
 
-from zimao.permits.models import ActivityNote, Commitment, CreditRecord, PostCheck
+from zimao.permits.models import Activity, ActivityNote, Commitment, CreditRecord, PostCheck
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -40,3 +41,11 @@ class CreditRecordAdmin(ReadOnly):
 class ActivityNoteAdmin(ReadOnly):
     list_display = ["holder_uscc", "item_code", "noted_at"]
     search_fields = ["holder_uscc", "item_code"]
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    """Business-scope activities (经营范围): what tells a company which permits it needs."""
+
+    list_display = ("key", "name_zh", "name_en", "industry_code", "position")
+    search_fields = ("key", "name_zh", "name_en")

@@ -173,8 +173,9 @@ class PermitCheckIn(Schema):
 
 
 def item_out(item) -> dict:
-    zh, en = catalogue.mode_words(item.reform_mode)
-    cfg = item.permit or {}
+    f = catalogue.facts(item)
+    zh, en = catalogue.mode_words(f.reform_mode)
+    cfg = f.permit
     return {
         "code": item.code,
         "name_zh": item.name_zh,
@@ -182,22 +183,22 @@ def item_out(item) -> dict:
         "department": item.department.code,
         "department_zh": item.department.name_zh,
         "department_en": item.department.name_en,
-        "reform_mode": item.reform_mode,
+        "reform_mode": f.reform_mode,
         "reform_mode_zh": zh,
         "reform_mode_en": en,
         "legal_basis": item.legal_basis,
         "legal_limit_days": item.legal_limit_days,
         "promised_limit_days": item.promised_limit_days,
-        "validity_months": item.validity_months,
-        "activities": item.activities,
+        "validity_months": f.validity_months,
+        "activities": f.activities,
         "materials": item.materials,
-        "conditions_zh": item.conditions_zh,
-        "conditions_en": item.conditions_en,
+        "conditions_zh": f.conditions_zh,
+        "conditions_en": f.conditions_en,
         "conditions_version": catalogue.conditions_version(item) if catalogue.commitment_items(item) else None,
         "covers": list(cfg.get("covers", [])),
         "merged_into": cfg.get("merged_into"),
         "industry": bool(cfg.get("industry")),
-        "bundles": [b.code for b in catalog.bundles_with(item.code)],
+        "bundles": [b.code for b in catalogue.bundles_with(item.code)],
     }
 
 
@@ -244,7 +245,7 @@ def items(
     the activities that need it and, for 告知承诺, the published conditions and their version."""
     out = catalogue.permit_items()
     if reform_mode:
-        out = [i for i in out if i.reform_mode == reform_mode]
+        out = [i for i in out if catalogue.reform_mode(i) == reform_mode]
     if department:
         out = [i for i in out if i.department.code == department]
     return [item_out(i) for i in out]
@@ -292,7 +293,7 @@ def advice(
                 "code": b.code,
                 "name_zh": b.name_zh,
                 "name_en": b.name_en,
-                "members": [m["code"] for m in b.bundle.get("members", [])],
+                "members": [m["code"] for m in catalogue.facts(b).bundle.get("members", [])],
                 "promised_limit_days": b.promised_limit_days,
             }
             for b in result.bundles

@@ -8,9 +8,11 @@ class PermitsConfig(AppConfig):
 
     def ready(self):
         # Registers the rules, effects, outputs, checks and task source the permit catalogue names,
-        # and the licence kinds and field labels permits print.
-        from zimao.permits import plugins
+        # and the licence kinds and field labels permits print; the reform's vocabulary as item
+        # attributes of the catalogue (catalog.extensions).
+        from zimao.permits import catalogue, plugins
 
+        catalogue.register()
         plugins.register_licence_vocabulary()
         _register_history()
 

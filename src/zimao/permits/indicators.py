@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import logging
 
-from zimao.catalog.models import ReformMode
 from zimao.core import events
+from zimao.permits.models import ReformMode
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +43,12 @@ def permit_label(cred) -> str:
 def permit_issued(item, cred) -> None:
     """A permit or filing receipt was issued for ``item`` (called again for the same credential on
     a retried run: the event key counts it once)."""
+    from zimao.permits import catalogue
+
     _report(
         cred.issued_at,
         event_key=permit_key(cred.identifier),
-        dimension=item.reform_mode,
+        dimension=catalogue.reform_mode(item),
         ref=cred.identifier,
         label=permit_label(cred),
     )
@@ -83,7 +85,7 @@ def _kind_modes() -> dict[str, str]:
     from zimao.permits import catalogue
     from zimao.permits.plugins import credential_kind
 
-    return {credential_kind(item): item.reform_mode for item in catalogue.permit_items(published_only=False)}
+    return {credential_kind(item): catalogue.reform_mode(item) for item in catalogue.permit_items(published_only=False)}
 
 
 def monitor_events():

@@ -5,7 +5,10 @@
 - ``PostCheck`` — the department's check after approval (事后核查), a task with a deadline;
 - ``CreditRecord`` — a false commitment recorded against the company (失信记录);
 - ``ActivityNote`` — an activity whose approval was abolished (直接取消审批), noted on the
-  company's record instead of a case.
+  company's record instead of a case;
+- ``Activity`` — the business-scope activities (经营范围) that tell a company which permits it needs;
+- ``ReformMode`` — the reform's four modes, an item attribute permits registers with the catalogue
+  (``permits.catalogue.ATTRIBUTES``).
 
 Permits themselves are credentials in the licence store; the permit *types* are catalogue data.
 """
@@ -15,6 +18,35 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+class ReformMode(models.TextChoices):
+    """The four 证照分离 reform modes (国发〔2021〕7号), plus items outside the reform."""
+
+    NONE = "", _("not a permit item")
+    CANCELLED = "cancelled", _("直接取消审批 approval abolished")
+    FILING = "filing", _("审批改为备案 approval replaced by filing")
+    COMMITMENT = "commitment", _("实行告知承诺 notification-commitment")
+    OPTIMISED = "optimised", _("优化审批服务 approval simplified")
+
+
+class Activity(models.Model):
+    """A business-scope activity (经营范围规范表述条目), e.g. 餐饮服务: what a company says it will do,
+    and what tells it which permits it needs (the items' ``activities`` attribute)."""
+
+    key = models.CharField(max_length=40, unique=True)
+    name_zh = models.CharField(max_length=100)
+    name_en = models.CharField(max_length=150)
+    industry_code = models.CharField(max_length=5, blank=True, help_text="GB/T 4754-2017 class, e.g. 6210")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "key"]
+        verbose_name = _("business-scope activity")
+        verbose_name_plural = _("business-scope activities")
+
+    def __str__(self):
+        return f"{self.key} {self.name_zh}"
 
 
 class Commitment(models.Model):

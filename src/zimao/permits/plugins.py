@@ -22,11 +22,11 @@ import datetime as dt
 
 from django.utils import timezone
 
-from zimao.catalog.models import ReformMode, ServiceItem
+from zimao.catalog.models import ServiceItem
 from zimao.catalog.plugins import RuleResult, checks, effects, outputs, rules, task_sources
 from zimao.core.errors import BusinessError, Problem
 from zimao.permits import catalogue, indicators
-from zimao.permits.models import Commitment
+from zimao.permits.models import Commitment, ReformMode
 
 # Labels for the subject fields a permit prints (the licence store prints unknown keys raw).
 PERMIT_FIELD_LABELS = {
@@ -269,8 +269,8 @@ def record_commitment(ctx) -> dict:
                 "signer_name": signer_name,
                 "signed_at": now,
                 "text_hash": catalogue.conditions_hash(item),
-                "conditions_zh": item.conditions_zh,
-                "conditions_en": item.conditions_en,
+                "conditions_zh": catalogue.facts(item).conditions_zh,
+                "conditions_en": catalogue.facts(item).conditions_en,
             },
         )
         if created:
@@ -299,7 +299,7 @@ def _items_for_rule(ctx, service: ServiceItem) -> list[ServiceItem]:
             [
                 c
                 for c in catalogue.covered_items(owner)
-                if c.department.code == dept and c.reform_mode == ReformMode.COMMITMENT
+                if c.department.code == dept and catalogue.reform_mode(c) == ReformMode.COMMITMENT
             ]
             if owner
             else []
@@ -348,7 +348,7 @@ def covered_item_tasks(ctx) -> list[dict]:
         for covered in catalogue.covered_items(item):
             groups.setdefault(covered.department.code, []).append(covered)
         for dept, group in groups.items():
-            modes = {c.reform_mode for c in group}
+            modes = {catalogue.reform_mode(c) for c in group}
             if modes <= {ReformMode.FILING, ReformMode.COMMITMENT}:
                 auto = ["permits.commitment_signed"] if ReformMode.COMMITMENT in modes else ["always"]
             else:
@@ -379,9 +379,9 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 def valid_until(item: ServiceItem, start: dt.date) -> dt.date | None:
     """有效期: ``validity_months`` from the day of issue (inclusive); empty is long-term (长期)."""
-    if not item.validity_months:
+    if not catalogue.facts(item).validity_months:
         return None
-    return add_months(start, item.validity_months) - dt.timedelta(days=1)
+    return add_months(start, catalogue.facts(item).validity_months) - dt.timedelta(days=1)
 
 
 def _choice_label(item: ServiceItem, dotted: str, value) -> str:
@@ -399,8 +399,8 @@ def _choice_label(item: ServiceItem, dotted: str, value) -> str:
 def _subject(item: ServiceItem, entity, ctx, covered: list[ServiceItem], today: dt.date) -> dict:
     from zimao.catalog.process import lookup
 
-    cfg = item.permit or {}
-    mode_zh, mode_en = catalogue.mode_words(item.reform_mode)
+    cfg = catalogue.facts(item).permit
+    mode_zh, mode_en = catalogue.mode_words(catalogue.reform_mode(item))
     scope = cfg.get("scope_zh", "")
     if cfg.get("scope_from"):
         chosen = lookup(ctx.data, cfg["scope_from"])
@@ -427,7 +427,9 @@ def _subject(item: ServiceItem, entity, ctx, covered: list[ServiceItem], today: 
         subject["premises"] = premises
     if covered:
         subject["covers"] = "；".join(c.name_zh for c in covered)
-    if item.reform_mode == ReformMode.COMMITMENT or any(c.reform_mode == ReformMode.COMMITMENT for c in covered):
+    if catalogue.reform_mode(item) == ReformMode.COMMITMENT or any(
+        catalogue.reform_mode(c) == ReformMode.COMMITMENT for c in covered
+    ):
         subject["commitment"] = f"申请人已签署告知承诺书（{today.isoformat()}），审批部门将事后核查"
     return subject
 
@@ -436,10 +438,10 @@ def type_code(item: ServiceItem, kind: str) -> str:
     """证照类型代码 of the item's permit kind (the catalogue's ``type_seq`` first)."""
     from zimao.licences import services as licences
 
-    seq = (item.permit or {}).get("type_seq")
+    seq = catalogue.facts(item).permit.get("type_seq")
     if kind not in licences.KIND_TYPE_SEQ and not seq:
         # A kind new to the catalogue: its own kind of receipt or permit, not another kind's code.
-        seq = licences.KIND_TYPE_SEQ["filing_receipt" if item.reform_mode == ReformMode.FILING else "permit"]
+        seq = licences.KIND_TYPE_SEQ["filing_receipt" if catalogue.reform_mode(item) == ReformMode.FILING else "permit"]
     return licences.type_code_for(kind, str(seq) if seq else None)
 
 
@@ -461,7 +463,7 @@ def _document_fields(item: ServiceItem, entity, ctx, authority) -> dict:
     from zimao.catalog.process import lookup
     from zimao.permits import numbers
 
-    cfg = item.permit or {}
+    cfg = catalogue.facts(item).permit
     sources = {"authority": authority.name_zh, "legal_representative": entity.legal_rep_name, "address": entity.address}
     out = {}
     labels = []
@@ -488,7 +490,9 @@ def _document_fields(item: ServiceItem, entity, ctx, authority) -> dict:
         number, division=zone.current().division, today=timezone.localdate(), form_answer=form_answer
     )
     default = (
-        ("备案编号", "Filing number") if item.reform_mode == ReformMode.FILING else ("许可证编号", "Permit number")
+        ("备案编号", "Filing number")
+        if catalogue.reform_mode(item) == ReformMode.FILING
+        else ("许可证编号", "Permit number")
     )
     labels.insert(0, ["permit_number", number.get("label_zh", default[0]), number.get("label_en", default[1])])
     out["_labels"] = labels
@@ -496,7 +500,7 @@ def _document_fields(item: ServiceItem, entity, ctx, authority) -> dict:
 
 
 def credential_kind(item: ServiceItem) -> str:
-    return (item.permit or {}).get("kind") or f"permit.{item.code}"
+    return catalogue.facts(item).permit.get("kind") or f"permit.{item.code}"
 
 
 def issue_permit(item: ServiceItem, ctx):
@@ -510,7 +514,7 @@ def issue_permit(item: ServiceItem, ctx):
         raise BusinessError(
             Problem("company.uscc", "no_holder", "无法确定持证企业", "The permit holder is unknown"), status=409
         )
-    cfg = item.permit or {}
+    cfg = catalogue.facts(item).permit
     today = timezone.localdate()
     covered = catalogue.covered_items(item)
     kind = credential_kind(item)

@@ -16,12 +16,12 @@ from django.utils import timezone
 from zimao.cases import services as cases
 from zimao.cases.models import Case
 from zimao.catalog import services as catalog
-from zimao.catalog.models import Activity, Officer, ReformMode, ServiceItem
+from zimao.catalog.models import Officer, ServiceItem
 from zimao.catalog.plugins import follow_ups
 from zimao.core import audit
 from zimao.core.errors import BusinessError, Conflict, Problem, forbidden, not_found
 from zimao.permits import catalogue, indicators
-from zimao.permits.models import ActivityNote, Commitment, CreditRecord, PostCheck
+from zimao.permits.models import Activity, ActivityNote, Commitment, CreditRecord, PostCheck, ReformMode
 
 DEFAULT_POST_CHECK_DAYS = 20  # working days, when the item does not say (核查时限)
 
@@ -112,7 +112,7 @@ def schedule_post_check(commitment: Commitment) -> PostCheck:
     if existing:
         return existing
     item = ServiceItem.objects.select_related("department").get(code=commitment.item_code)
-    days = int((item.permit or {}).get("post_check_days", DEFAULT_POST_CHECK_DAYS))
+    days = int(catalogue.facts(item).permit.get("post_check_days", DEFAULT_POST_CHECK_DAYS))
     task = cases.create_follow_up_task(
         commitment.case_number,
         stage_key="post_check",
@@ -286,7 +286,7 @@ def note_activity(user, uscc: str, code: str) -> ActivityNote:
     from zimao.registry import services as registry
 
     item = catalog.get_service(code)
-    if item.reform_mode != ReformMode.CANCELLED:
+    if catalogue.reform_mode(item) != ReformMode.CANCELLED:
         raise BusinessError.of(
             "service",
             "not_cancelled",
@@ -309,7 +309,7 @@ def note_activity(user, uscc: str, code: str) -> ActivityNote:
         note, created = ActivityNote.objects.get_or_create(
             holder_uscc=entity.uscc,
             item_code=item.code,
-            defaults={"activities": list(item.activities), "noted_by": user},
+            defaults={"activities": list(catalogue.facts(item).activities), "noted_by": user},
         )
         if created:
             audit.record(
@@ -347,20 +347,20 @@ def advise(activity_keys) -> Advice:
     by_mode: dict[str, list] = {m: [] for m in catalogue.MODE_ORDER}
     industry, seen = [], set()
     for item in catalogue.permit_items():
-        if not chosen & set(item.activities):
+        if not chosen & set(catalogue.facts(item).activities):
             continue
         target = catalogue.merged_into(item) or item  # 两证合一: apply for the merged permit
         if target.code in seen:
             continue
         seen.add(target.code)
-        if (target.permit or {}).get("covers") and (target.permit or {}).get("industry"):
+        if catalogue.facts(target).permit.get("covers") and catalogue.facts(target).permit.get("industry"):
             industry.append(target)
         else:
-            by_mode.setdefault(target.reform_mode, []).append(target)
+            by_mode.setdefault(catalogue.reform_mode(target), []).append(target)
     bundles = [
         s
         for s in catalog.published_services()
-        if s.is_bundle and not catalog.is_bundle_variant(s) and chosen & set(s.activities)
+        if catalogue.is_bundle(s) and not catalogue.is_bundle_variant(s) and chosen & set(catalogue.facts(s).activities)
     ]
     return Advice(
         activities=[acts[k] for k in keys if k in acts],

@@ -22,14 +22,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from zimao.cases import services as cases
 from zimao.catalog import forms as engine
 from zimao.catalog import services as catalog
-from zimao.catalog.models import Department, ReformMode
+from zimao.catalog.models import Department
 from zimao.core.errors import BusinessError
 from zimao.permits import catalogue
 from zimao.permits import services as permits
-from zimao.permits.models import PostCheck
-from zimao.web import forms as web_forms
-from zimao.web.pages import login_required, officer_required, page
-from zimao.web.present import bi, problem_message
+from zimao.permits.models import PostCheck, ReformMode
+from zimao.portal import forms as web_forms
+from zimao.portal.pages import login_required, officer_required, page
+from zimao.portal.present import bi, problem_message
 
 MODE_HELP = {
     ReformMode.CANCELLED: ("无需申请：营业执照在手即可经营。", "Nothing to apply for: the business licence is enough."),
@@ -46,8 +46,12 @@ MODE_HELP = {
 
 
 def _mode(item) -> dict:
-    zh, en = catalogue.mode_words(item.reform_mode)
-    return {"key": item.reform_mode, "label": bi((zh, en)), "help": bi(MODE_HELP.get(item.reform_mode, ("", "")))}
+    zh, en = catalogue.mode_words(catalogue.reform_mode(item))
+    return {
+        "key": catalogue.reform_mode(item),
+        "label": bi((zh, en)),
+        "help": bi(MODE_HELP.get(catalogue.reform_mode(item), ("", ""))),
+    }
 
 
 def _permit_item(code: str):
@@ -70,13 +74,13 @@ def catalogue_page(request):
         items = [i for i in items if i.department.code == dept]
     groups = []
     for mode in catalogue.MODE_ORDER:
-        mine = [i for i in items if i.reform_mode == mode]
+        mine = [i for i in items if catalogue.reform_mode(i) == mode]
         zh, en = catalogue.mode_words(mode)
         groups.append({"key": mode, "label": bi((zh, en)), "help": bi(MODE_HELP[mode]), "items": mine})
     departments = Department.objects.filter(code__in={i.department.code for i in catalogue.permit_items()}).order_by(
         "code"
     )
-    bundles = [s for s in catalog.published_services() if s.is_bundle and not catalog.is_bundle_variant(s)]
+    bundles = [s for s in catalog.published_services() if catalogue.is_bundle(s) and not catalogue.is_bundle_variant(s)]
     return render(
         request,
         "permits/catalogue.html",
@@ -105,8 +109,8 @@ def item_page(request, code: str):
     item = _permit_item(code)
     covered = catalogue.covered_items(item)
     merged = catalogue.merged_into(item)
-    activities = list(catalog.activities().filter(key__in=item.activities))
-    companies = permits.companies_of(request.user) if item.reform_mode == ReformMode.CANCELLED else []
+    activities = list(catalogue.activities().filter(key__in=catalogue.facts(item).activities))
+    companies = permits.companies_of(request.user) if catalogue.reform_mode(item) == ReformMode.CANCELLED else []
     noted = set()
     if companies:
         from zimao.permits.models import ActivityNote
@@ -125,7 +129,7 @@ def item_page(request, code: str):
             "covered": [(c, _mode(c)) for c in covered],
             "merged": merged,
             "activities": activities,
-            "bundles": catalog.bundles_with(item.code),
+            "bundles": catalogue.bundles_with(item.code),
             "commitment": bool(catalogue.commitment_items(item)) and not merged,
             "has_process": item.processes.filter(published=True).exists() and not merged,
             "companies": [{"entity": c, "noted": c.uscc in noted} for c in companies],
@@ -320,7 +324,7 @@ def advisor(request):
         request,
         "permits/advisor.html",
         {
-            "activities": list(catalog.activities()),
+            "activities": list(catalogue.activities()),
             "chosen": set(chosen),
             "advice": advice,
             "groups": groups,
@@ -353,9 +357,9 @@ def note_activity(request, code: str):
 def bundle(request, code: str):
     """一件事一次办: what the bundle holds, who does what, one clock, one output window."""
     item = catalog.get_service(code)
-    if not item.is_bundle:
+    if not catalogue.is_bundle(item):
         raise Http404
-    members = catalog.bundle_members(item)
+    members = catalogue.bundle_members(item)
     proc = catalog.current_process(item)
     outputs = [o for s in proc.definition["stages"] if s["type"] == "issue" for o in s.get("outputs", [])]
     return render(
@@ -363,12 +367,12 @@ def bundle(request, code: str):
         "permits/bundle.html",
         {
             "bundle": item,
-            "members": [(m, _mode(m) if m.reform_mode else None) for m in members],
+            "members": [(m, _mode(m) if catalogue.reform_mode(m) else None) for m in members],
             "departments": sorted({m.department.code: m.department for m in members}.values(), key=lambda d: d.code),
             "outputs": outputs,
             "sections": [bi(s, "title") for s in item.form.get("sections", [])],
-            "activities": list(catalog.activities().filter(key__in=item.activities)),
-            "existing": catalog.bundle_for_existing_company(item),
+            "activities": list(catalogue.activities().filter(key__in=catalogue.facts(item).activities)),
+            "existing": catalogue.bundle_for_existing_company(item),
             "companies": [c for c in permits.companies_of(request.user) if c.status == "active"],
         },
     )

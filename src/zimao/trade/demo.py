@@ -19,7 +19,7 @@ DEMO_EXPORTER = {"name": "洛阳智贸进出口有限公司", "org_form": "有�
 
 
 @transaction.atomic
-def load(password: str | None = None, applicant_username: str = "applicant") -> dict:
+def load(password: str, applicant_username: str = "applicant") -> dict:
     """Load the trade catalogue (CUSTOMS, COMMERCE, CCPIT), the officers and the demo exporter."""
     from django.contrib.auth.models import Group
 
@@ -27,8 +27,6 @@ def load(password: str | None = None, applicant_username: str = "applicant") -> 
     from zimao.catalog.services import load_packaged
     from zimao.registry.services import register_demo_entity
 
-    if password is None:
-        from zimao.web.demo import DEMO_PASSWORD as password
     summary = {"catalogue": sum(load_packaged("trade", actor="system:demo").values())}
     User = get_user_model()
     made = 0

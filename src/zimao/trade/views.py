@@ -19,13 +19,13 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from zimao.core.errors import BusinessError
+from zimao.portal.forms import plain_field as field
+from zimao.portal.pages import error_list, forbidden, login_required, page
+from zimao.portal.present import bi, is_en, problem_message
 from zimao.trade import services
 from zimao.trade.certificates import document as docs
 from zimao.trade.origin import PARTIES, OriginError
 from zimao.trade.origin.model import HS_VERSIONS, ROLES, parse_json
-from zimao.web.forms import plain_field as field
-from zimao.web.pages import error_list, forbidden, login_required, page
-from zimao.web.present import bi, is_en, problem_message
 
 BOM_ROWS = 4
 MAX_ROWS = 40
@@ -33,7 +33,7 @@ JSON_LIMIT = 512 * 1024
 
 
 # ---------------------------------------------------------------------------------------------
-# What the trade pages share (the portal's helpers come from zimao.web)
+# What the trade pages share (the portal's helpers come from zimao.portal)
 
 
 def issuer_required(view):

@@ -25,10 +25,10 @@ from zimao.catalog import plugins
 from zimao.catalog import services as catalog
 from zimao.core.errors import BusinessError, Problem
 from zimao.notify import services as notify
-from zimao.web import forms as web_forms
+from zimao.portal import forms as web_forms
+from zimao.portal.pages import field_errors, login_required, page, read_upload
+from zimao.portal.present import RATING_LEVELS, bi, is_en, problem_message
 from zimao.web.drafts import Draft
-from zimao.web.pages import field_errors, login_required, page, read_upload
-from zimao.web.present import RATING_LEVELS, bi, is_en, problem_message
 
 # ---------------------------------------------------------------- the task list
 
@@ -144,7 +144,11 @@ def _conditions_for(service, section_key: str) -> list:
         return []
     from zimao.permits import catalogue as permit_catalogue
 
-    return [i for i in permit_catalogue.commitment_items(service) if i.conditions_zh or i.conditions_en]
+    return [
+        i
+        for i in permit_catalogue.commitment_items(service)
+        if permit_catalogue.facts(i).conditions_zh or permit_catalogue.facts(i).conditions_en
+    ]
 
 
 def _companies_for(user, section: dict) -> list:

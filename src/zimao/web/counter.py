@@ -17,11 +17,12 @@ from zimao.catalog import forms as engine
 from zimao.catalog import services as catalog
 from zimao.core import protected
 from zimao.core.errors import BusinessError
-from zimao.web import forms as web_forms
+from zimao.permits import catalogue as permit_catalogue
+from zimao.portal import forms as web_forms
+from zimao.portal.pages import field_errors, forbidden, officer_required, page, read_upload
+from zimao.portal.present import bi, is_en, problem_message
 from zimao.web import intake as counter
 from zimao.web.applicant import _section_problems
-from zimao.web.pages import field_errors, forbidden, officer_required, page, read_upload
-from zimao.web.present import bi, is_en, problem_message
 
 PERSON_KEY = "zimao.intake.person"  # the identity number being served, encrypted, in the clerk's session
 PHONE_KEY = "zimao.intake.phone"  # the phone an account without identity number was looked for by, encrypted
@@ -53,7 +54,11 @@ def _person(request, key: str = PERSON_KEY) -> str:
 def _services():
     from zimao.web.views import can_apply
 
-    return [s for s in catalog.published_services() if can_apply(s) and not (s.permit or {}).get("merged_into")]
+    return [
+        s
+        for s in catalog.published_services()
+        if can_apply(s) and not permit_catalogue.facts(s).permit.get("merged_into")
+    ]
 
 
 # ---------------------------------------------------------------- find or register the applicant

@@ -136,7 +136,7 @@ def load() -> dict:
     summary["users"] = ensure_users()
     from zimao.trade.demo import load as load_trade
 
-    summary["trade"] = load_trade()
+    summary["trade"] = load_trade(password=DEMO_PASSWORD)
     from zimao.catalog import zone
 
     # The demo zone's profile (片区配置), unless an administrator already stored one: `make run`

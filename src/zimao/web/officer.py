@@ -23,9 +23,9 @@ from zimao.cases.models import Task
 from zimao.catalog import services as catalog
 from zimao.catalog.models import Officer
 from zimao.core.errors import BusinessError, NotFound
-from zimao.web import forms as web_forms
-from zimao.web.pages import field_errors, forbidden, not_found, officer_required, page, safe_next
-from zimao.web.present import bi, problem_message
+from zimao.portal import forms as web_forms
+from zimao.portal.pages import field_errors, forbidden, not_found, officer_required, page, safe_next
+from zimao.portal.present import bi, problem_message
 
 VIEWS = [
     ("open", "All open"),

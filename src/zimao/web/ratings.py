@@ -15,8 +15,8 @@ from zimao.cases import services as cases
 from zimao.cases.models import Rating, RatingAppeal, Task
 from zimao.catalog.models import Officer
 from zimao.core.errors import BusinessError
-from zimao.web.pages import field_errors, forbidden, not_found, officer_required, page, safe_next
-from zimao.web.present import RATING_LEVELS, bi, problem_message
+from zimao.portal.pages import field_errors, forbidden, not_found, officer_required, page, safe_next
+from zimao.portal.present import RATING_LEVELS, bi, problem_message
 
 CENTRE = (Officer.Role.CLERK, Officer.Role.ADMIN)
 

@@ -21,8 +21,9 @@ from zimao.catalog import services as catalog
 from zimao.core import audit, throttle
 from zimao.core.errors import BusinessError, NotFound
 from zimao.licences import services as licence_services
+from zimao.permits import catalogue as permit_catalogue
+from zimao.portal.pages import login_required, not_found, page
 from zimao.web.forms import RegisterForm
-from zimao.web.pages import login_required, not_found, page
 
 ESTABLISHMENT = "QYKB-001"
 
@@ -73,7 +74,7 @@ def services(request):
     return render(
         request,
         "web/services.html",
-        {"services": items, "abolished": [s for s in items if s.reform_mode == "cancelled"]},
+        {"services": items, "abolished": [s for s in items if permit_catalogue.reform_mode(s) == "cancelled"]},
     )
 
 
@@ -82,7 +83,7 @@ def can_apply(item) -> bool:
     published process to run them on."""
     from zimao.core.errors import BusinessError
 
-    if item.reform_mode == "cancelled":
+    if permit_catalogue.reform_mode(item) == "cancelled":
         return False
     try:
         catalog.current_process(item)
@@ -96,13 +97,15 @@ def can_apply(item) -> bool:
 def service(request, code: str):
     """The service guide (办事指南): who decides, how long it may take, what to bring."""
     item = catalog.get_service(code)
-    merged_into = (getattr(item, "permit", None) or {}).get("merged_into")
+    permit = permit_catalogue.facts(item)
+    merged_into = permit.permit.get("merged_into")
     merged = catalog.published_services().filter(code=merged_into).first() if merged_into else None
     return render(
         request,
         "web/service.html",
         {
             "service": item,
+            "permit": permit,
             "materials": item.materials,
             "can_apply": can_apply(item) and merged is None,
             "merged_into": merged,

@@ -87,6 +87,44 @@ def test_a_lost_delivery_is_drained_by_the_command(heard, settings, capsys):
     assert OutboxEvent.objects.get(pk=event.pk).delivered and len(heard) == 1
 
 
+def test_a_transaction_s_announcements_are_one_insert_and_one_queued_delivery(heard, settings):
+    """Inside ``events.buffered()``: no look-up by key, one INSERT for the block's announcements
+    (a repeat of a key already written, or earlier in the block, is skipped by the database) and
+    one delivery task for the new rows; one announced in a rolled-back savepoint is dropped."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    earlier = events.announce("test.happened", {"n": 0}, key="earlier")
+    DBTaskResult.objects.all().delete()
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries, events.buffered():
+        first = events.announce("test.happened", {"n": 1}, key="a")
+        same = events.announce("test.happened", {"n": 2}, key="a")  # the same event
+        again = events.announce("test.happened", {"n": 3}, key="earlier")  # written before
+        events.announce("test.other", {"n": 4})
+        events.announce("test.other", {"n": 5})
+        with pytest.raises(RuntimeError), transaction.atomic():
+            events.announce("test.happened", {"n": 6}, key="rolled-back")
+            raise RuntimeError("this part failed")
+        assert first.pk is None  # written when the block ends
+    inserts = [q["sql"] for q in queries.captured_queries if "core_outboxevent" in q["sql"]]
+    assert len(inserts) == 2 and "INSERT" in inserts[0]  # and the id of the repeated "earlier"
+    assert first.pk and same.pk == first.pk and again.pk == earlier.pk
+    rows = list(OutboxEvent.objects.filter(topic__startswith="test.").values_list("key", "payload"))
+    assert rows == [("earlier", {"n": 0}), ("a", {"n": 1}), ("", {"n": 4}), ("", {"n": 5})]
+    [queued] = DBTaskResult.objects.all()
+    assert queued.task_path.endswith("deliver_events") and heard == []
+    assert events.drain()["delivered"] == 4 and len(heard) == 4
+
+
+def test_a_rolled_back_transaction_leaves_no_buffered_announcement(heard):
+    with pytest.raises(RuntimeError), transaction.atomic(), events.buffered():
+        events.announce("test.happened", {"n": 1}, key="never")
+        raise RuntimeError("the change failed")
+    assert not OutboxEvent.objects.filter(key="never").exists() and heard == []
+
+
 def test_subscriptions_name_a_topic_or_an_area():
     with pytest.raises(ValueError):
         events.subscribe("case*")

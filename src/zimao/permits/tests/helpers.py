@@ -14,7 +14,7 @@ from zimao.catalog.models import Department, Officer, ServiceItem
 def broad_scope() -> str:
     """A business scope naming every activity of the catalogue: a company that may commit to any
     permit (告知承诺 is refused outside the registered scope)."""
-    from zimao.catalog.models import Activity
+    from zimao.permits.models import Activity
 
     return "；".join(["软件开发", *Activity.objects.values_list("name_zh", flat=True)])[:1000]
 

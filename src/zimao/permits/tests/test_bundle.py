@@ -8,12 +8,12 @@ from django.utils import timezone
 
 from zimao.cases.models import Case, Timer
 from zimao.cases.services import decide, submit
-from zimao.catalog import bundles
 from zimao.catalog.forms import iter_fields
 from zimao.catalog.models import ServiceItem
 from zimao.core import calendar
 from zimao.core.errors import BusinessError
 from zimao.licences import services as licences
+from zimao.permits import bundles, catalogue
 from zimao.permits.models import Commitment, PostCheck
 from zimao.permits.tests.helpers import reviewer_for, upload_for
 from zimao.testing import application
@@ -41,7 +41,7 @@ def restaurant(user, trade_name="香满楼"):
 
 def test_the_bundle_form_asks_each_field_once(permit_zone):
     item = ServiceItem.objects.get(code="YJS-KCG")
-    assert item.is_bundle and item.reform_mode == ""
+    assert catalogue.is_bundle(item) and catalogue.reform_mode(item) == ""
     keys = [s["key"] for s in item.form["sections"]]
     assert len(keys) == len(set(keys))
     assert "company" not in keys  # the company is the one this case registers
@@ -181,7 +181,7 @@ def test_an_existing_company_opens_a_restaurant_without_registering_again(permit
     """我要开餐馆 for a company that exists: the same permits, no establishment part."""
     user = permit_zone.applicant
     item = ServiceItem.objects.get(code="YJS-KCG-E")
-    assert item.bundle["variant_of"] == "YJS-KCG" and item.published
+    assert catalogue.facts(item).bundle["variant_of"] == "YJS-KCG" and item.published
     keys = [s["key"] for s in item.form["sections"]]
     assert keys[0] == "company" and not {"name", "registration", "steps", "seal"} & set(keys)
     proc = item.processes.get(published=True).definition
@@ -220,11 +220,10 @@ def test_the_existing_company_bundle_is_only_for_ones_own_company(permit_zone, o
 
 
 def test_the_variant_is_listed_once_with_its_bundle(permit_zone):
-    from zimao.catalog import services as catalog
 
-    assert [b.code for b in catalog.bundles_with("ZZ-SPJY")] == ["YJS-KCG"]
-    assert catalog.bundle_for_existing_company(ServiceItem.objects.get(code="YJS-KCG")).code == "YJS-KCG-E"
-    assert catalog.bundle_for_existing_company(ServiceItem.objects.get(code="YJS-KYD")).code == "YJS-KYD-E"
+    assert [b.code for b in catalogue.bundles_with("ZZ-SPJY")] == ["YJS-KCG"]
+    assert catalogue.bundle_for_existing_company(ServiceItem.objects.get(code="YJS-KCG")).code == "YJS-KCG-E"
+    assert catalogue.bundle_for_existing_company(ServiceItem.objects.get(code="YJS-KYD")).code == "YJS-KYD-E"
     assert bundles.rebuild_all() == 0  # regenerated from the stored specs: nothing changed
 
 

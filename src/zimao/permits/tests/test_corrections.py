@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from zimao.catalog import excel
 from zimao.catalog.models import Department, ServiceItem
 from zimao.core.errors import Forbidden, NotFound
+from zimao.permits import catalogue
 from zimao.permits.tests.helpers import apply, reviewer_for
 
 pytestmark = pytest.mark.django_db
@@ -83,11 +84,11 @@ def test_reform_mode_exports_in_chinese_with_its_code_and_imports_back(tmp_path,
     assert modes["ZZ-PTHY45"] == "直接取消审批（cancelled）"
     assert modes["ZZ-YBZSP"] == "审批改为备案（filing）" and modes["ZZ-YPLS"] == "优化审批服务（optimised）"
     assert not any(m in ("commitment", "filing", "optimised", "cancelled") for m in modes.values())
-    assert excel.MODE_ALIASES["实行告知承诺（commitment）"] == "commitment"
+    assert excel.choice_aliases(catalogue.ATTRIBUTES["reform_mode"])["实行告知承诺（commitment）"] == "commitment"
 
 
 def test_no_placeholder_legal_basis(permit_zone):
-    for service in ServiceItem.objects.exclude(reform_mode=""):
+    for service in catalogue.permit_items(published_only=False):
         assert service.legal_basis, service.code
         assert "（片区）" not in service.legal_basis and "实施细则（" not in service.legal_basis, service.code
     assert "国发〔2021〕7号" in item("ZZ-PM").legal_basis

@@ -13,6 +13,7 @@ from zimao.catalog.models import ServiceItem
 from zimao.core import elicence, wording
 from zimao.licences import pdf
 from zimao.licences import services as licences
+from zimao.permits import catalogue
 from zimao.permits.tests.helpers import apply
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +95,7 @@ def test_food_permit_number_check_digit(permit_zone):
 
     from zimao.permits import numbers
 
-    spec = ServiceItem.objects.get(code="ZZ-SPJY").permit["number"]
+    spec = catalogue.facts(ServiceItem.objects.get(code="ZZ-SPJY")).permit["number"]
     number = numbers.render(spec, division="410300", today=dt.date(2026, 12, 5), form_answer="catering")
     assert re.fullmatch(r"JY2410300\d{7}", number)
     assert re.fullmatch(numbers.pattern(spec, division="410300", today=dt.date(2026, 12, 5)), number)
@@ -143,7 +144,7 @@ def test_each_permit_kind_prints_its_own_fields_and_a_number_in_its_format(permi
     item = ServiceItem.objects.get(code=code)
     cred = _granted(permit_zone, company, code)
     division = zone.current().division
-    spec = item.permit.get("number") or numbers.GENERIC
+    spec = catalogue.facts(item).permit.get("number") or numbers.GENERIC
     number = cred.subject["permit_number"]
     assert re.fullmatch(numbers.pattern(spec, division=division, today=timezone.localdate()), number), number
     rows = {r["label_zh"]: r["value"] for r in store.subject_fields(cred.subject, masked=False, holder=cred)}
@@ -170,12 +171,12 @@ def test_number_layouts_are_catalogue_data_with_the_zone_province(permit_zone):
     from zimao.permits import numbers
 
     day = dt.date(2026, 12, 5)
-    drug = ServiceItem.objects.get(code="ZZ-YPLS").permit["number"]
+    drug = catalogue.facts(ServiceItem.objects.get(code="ZZ-YPLS")).permit["number"]
     assert re.fullmatch(r"豫DA4103\d{5}", numbers.render(drug, division="410300", today=day))
     assert re.fullmatch(r"鲁DA3702\d{5}", numbers.render(drug, division="370200", today=day))
-    hr = ServiceItem.objects.get(code="ZZ-RLZY").permit["number"]
+    hr = catalogue.facts(ServiceItem.objects.get(code="ZZ-RLZY")).permit["number"]
     assert re.fullmatch(r"（豫）人服证字〔2026〕第410300\d{4}号", numbers.render(hr, division="410300", today=day))
-    tobacco = ServiceItem.objects.get(code="ZZ-YCLS").permit["number"]
+    tobacco = catalogue.facts(ServiceItem.objects.get(code="ZZ-YCLS")).permit["number"]
     assert re.fullmatch(r"410300\d{6}", numbers.render(tobacco, division="410300", today=day))
     # The generic layout: one serial for every kind without its own, so no two share a number.
     first = numbers.render(numbers.GENERIC, division="410300", today=day)
@@ -203,6 +204,7 @@ def test_type_codes_follow_the_permit_kind_not_the_reform_mode(company):
     auction = apply(company.applicant, "ZZ-PM", company.uscc)
     codes = {elicence.parse_identifier(c.outputs[0]["identifier"]).type_code for c in (travel, auction)}
     assert len(codes) == 2  # both 告知承诺, two kinds of licence
-    kinds = [s.permit["kind"] for s in ServiceItem.objects.exclude(permit={}) if s.permit.get("kind")]
+    permits = [catalogue.facts(s).permit for s in ServiceItem.objects.all()]
+    kinds = [p["kind"] for p in permits if p.get("kind")]
     seqs = [licences.type_code_for(k)[-3:] for k in kinds]
     assert len(set(seqs)) == len(seqs) and licences.OTHER_TYPE_SEQ not in seqs

@@ -39,7 +39,7 @@ def commit(company, code="ZZ-PM", **kw):
 
 def test_abolished_approval_has_no_case_and_notes_the_activity(company):
     item = ServiceItem.objects.get(code="ZZ-PTHY45")
-    assert item.reform_mode == "cancelled"
+    assert catalogue.reform_mode(item) == "cancelled"
     assert "无需提出申请" in item.guide_zh and "without applying" in item.guide_en
     with pytest.raises(BusinessError) as exc:
         submit(company.applicant, "ZZ-PTHY45", {})
@@ -95,11 +95,14 @@ def test_commitment_grants_the_permit_in_the_same_visit_and_schedules_the_check(
     row = Commitment.objects.get(case_number=grant.case.number)
     item = ServiceItem.objects.get(code="ZZ-PM")
     assert row.signer_name == "李明" and row.signer == company.applicant and row.signed_at >= before
-    assert row.text_hash == catalogue.conditions_hash(item) and row.conditions_zh == item.conditions_zh
+    assert row.text_hash == catalogue.conditions_hash(item) and row.conditions_zh == catalogue.facts(item).conditions_zh
     assert row.credential_identifier == cred.identifier and row.status == "signed"
     check = PostCheck.objects.get(commitment=row)
     assert check.department.code == "COMMERCE"
-    assert check.due_date == calendar.add_working_days(timezone.localdate(), item.permit["post_check_days"]).date
+    assert (
+        check.due_date
+        == calendar.add_working_days(timezone.localdate(), catalogue.facts(item).permit["post_check_days"]).date
+    )
     assert check.task.status == "open" and check.task.department.code == "COMMERCE"
     assert Timer.objects.filter(task=check.task, kind="task_due", fire_on=check.due_date).exists()
 
@@ -114,8 +117,7 @@ def test_commitment_needs_the_tick_and_a_name(company):
 def test_commitment_binds_to_the_conditions_that_were_read(company):
     item = ServiceItem.objects.get(code="ZZ-PM")
     read = catalogue.conditions_version(item)
-    item.conditions_zh += "七、新增条件。"
-    item.save()
+    catalogue.update(item, conditions_zh=catalogue.facts(item).conditions_zh + "七、新增条件。")
     with pytest.raises(Conflict) as exc:
         commit(company, conditions_hash=read)
     assert exc.value.problems[0].code == "conditions_changed"
@@ -130,8 +132,7 @@ def test_a_commitment_signed_for_old_conditions_goes_to_the_window(company, monk
     monkeypatch.setattr(engine, "schedule_advance", lambda case: None)  # the worker comes later
     item = ServiceItem.objects.get(code="ZZ-PM")
     case = submit(company.applicant, "ZZ-PM", sample_data(item, company.uscc, skip=())).case
-    item.conditions_zh += "七、新增条件。"
-    item.save()
+    catalogue.update(item, conditions_zh=catalogue.facts(item).conditions_zh + "七、新增条件。")
     engine.advance(case.pk)
     case.refresh_from_db()
     assert case.status == "submitted" and not case.outputs
@@ -169,7 +170,7 @@ def test_commitment_is_idempotent(company):
 def test_an_optimised_approval_is_a_reviewed_case_with_shorter_limits(company):
     item = ServiceItem.objects.get(code="ZZ-YPLS")
     assert item.promised_limit_days < item.legal_limit_days
-    assert len(item.materials) < item.permit["materials_before"]
+    assert len(item.materials) < catalogue.facts(item).permit["materials_before"]
     case = apply(company.applicant, "ZZ-YPLS", company.uscc)
     assert case.status == "in_review"
     assert (

@@ -116,7 +116,7 @@ def test_rebuild_equals_the_live_figures(company, other_company, permit_zone):
 def test_rebuild_keeps_the_mode_printed_on_the_permit(company, permit_zone):
     """A permit counts under the mode it was issued in, even if the item changes mode later."""
     apply(company.applicant, "ZZ-YLQX2", company.uscc)
-    ServiceItem.objects.filter(code="ZZ-YLQX2").update(reform_mode="optimised")
+    catalogue.update(ServiceItem.objects.get(code="ZZ-YLQX2"), reform_mode="optimised")
     monitor.rebuild(PERMITS_ISSUED)
     assert by_mode() == {"filing": 1}
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from zimao.catalog.models import Activity, ServiceItem
+from zimao.catalog.models import ServiceItem
 from zimao.core.errors import BusinessError
 from zimao.permits import catalogue
 from zimao.permits import services as permits
-from zimao.permits.models import Commitment
+from zimao.permits.models import Activity, Commitment
 from zimao.permits.tests.helpers import sample_data, start_company
 
 pytestmark = pytest.mark.django_db

@@ -34,6 +34,9 @@ SERVICE_CODE = "RCEP-CO"
 CREDENTIAL_KIND = "rcep_certificate_of_origin"
 # Its 证照类型代码 sequence under the zone's own code (1xx–3xx are the permits').
 CREDENTIAL_TYPE_SEQ = "400"
+# A certified true copy (副本, Art. 3.17.9): a follow-up output of the same case.
+TRUE_COPY_KIND = "rcep_certificate_true_copy"
+TRUE_COPY_TYPE_SEQ = "401"
 # The reviewer's decision-time fields (``decision_fields`` of the catalogue's review task).
 DECISION_FIELDS = {"cny_rate", "retroactive_reason"}
 # How a case that ends without a certificate closes its application.
@@ -203,7 +206,9 @@ def record_application(ctx) -> dict:
 
 @effects.register("trade.release_application", "释放预留数量", "Free the quantities the application held")
 def release_application(ctx) -> dict:
-    services.release_application(ctx.number, CLOSED_AS.get(ctx.status, Certificate.Status.WITHDRAWN), ctx.actor)
+    services.release_application(
+        ctx.number, CLOSED_AS.get(ctx.status, Certificate.Status.WITHDRAWN), ctx.actor, reason=ctx.reason
+    )
     return {}
 
 
@@ -288,3 +293,54 @@ def register_credential_kind() -> None:
     from zimao.licences import services as licences
 
     licences.register_kind(CREDENTIAL_KIND, CREDENTIAL_TYPE_SEQ)
+    licences.register_kind(TRUE_COPY_KIND, TRUE_COPY_TYPE_SEQ)
+    for key, labels in (
+        ("true_copy_of", ("原件电子证照", "Copy of the credential")),
+        ("reference", ("副本申请编号", "Request reference")),
+    ):
+        licences.FIELD_LABELS.setdefault(key, labels)
+
+
+def true_copy_output(copy, actor) -> dict | None:
+    """A certified true copy of a certificate issued on the engine, as a credential in the licence
+    store and a follow-up output of its case (same number and date as the original; one per case:
+    a second copy is the same credential). Inside the caller's transaction; ``None`` for a
+    certificate recorded before applications became cases."""
+    from zimao.cases import services as cases
+    from zimao.licences import services as licences
+
+    cert = copy.certificate
+    if not cert.case_number or not cert.credential_identifier:
+        return None
+    cred = licences.issue_credential(
+        kind=TRUE_COPY_KIND,
+        title_zh="原产地证书（RCEP）经核准的副本",
+        title_en="Certificate of Origin (Form RCEP), certified true copy",
+        holder_uscc=cert.exporter_uscc,
+        holder_name=cert.exporter_name,
+        case_number=cert.case_number,
+        actor=actor,
+        valid_from=cert.issued_on,
+        valid_until=cert.valid_until,
+        subject={"number": cert.number, "true_copy_of": cert.credential_identifier, "reference": copy.reference},
+    )
+    output = {
+        "identifier": cred.identifier,
+        "kind": TRUE_COPY_KIND,
+        "title_zh": "原产地证书（RCEP）经核准的副本",
+        "title_en": "Certificate of Origin (Form RCEP), certified true copy",
+        "certificate_number": cert.number,
+    }
+    cases.add_follow_up_output(cert.case_number, TRUE_COPY_KIND, output, actor)
+    return output
+
+
+def revoke_true_copies(cert: Certificate, reason: str, actor) -> None:
+    """The original invalidated, its true copies go with it (revoked in the licence store)."""
+    from zimao.licences import services as licences
+
+    if not cert.case_number:
+        return
+    for cred in licences.credentials_of_case(cert.case_number, TRUE_COPY_KIND):
+        if cred.status != "revoked":
+            licences.revoke(cred.identifier, reason, actor)

@@ -18,14 +18,14 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from zimao.catalog.models import Department, Officer
-from zimao.core import audit, calendar, idempotency, sequences, signing
+from zimao.core import audit, calendar, sequences, signing
 from zimao.core.errors import BusinessError, Conflict, Problem, forbidden, not_found
 from zimao.trade.access import can_view, exporter_usccs, exporters_of, is_trade_official, issuing_officer
 from zimao.trade.certificates import document as docs
 from zimao.trade.certificates.document import EXPORTING_PARTY, country_en
 from zimao.trade.certificates.rates import rate_for, set_rate
 from zimao.trade.models import BackToBackDraw, Certificate, OriginalProof, TrueCopy
-from zimao.trade.validation import Problems, clean_application, json_safe
+from zimao.trade.validation import Problems, json_safe
 
 S = Certificate.Status
 
@@ -129,31 +129,12 @@ def _draw_originals(p: Problems, cert: Certificate | None, goods: list[dict]) ->
 def apply(user, data: dict, *, kind: str = Certificate.Kind.ORIGINAL, idempotency_key: str = "") -> Certificate:
     """Apply for a certificate of origin — 申请原产地证书 (Art. 3.17.1–2).
 
-    The application goes to the chosen issuing body's review queue. Idempotent per key: a
-    repeated request returns the application already made.
+    One path with the exporter's pages and the trade API: the application is a case of the
+    catalogue service RCEP-CO (``case_service.apply_through_engine``), so its review task, clock,
+    withdrawal and refusal come from the engine. Idempotent per key: a repeated request returns
+    the application already made.
     """
-    idempotency_key = (idempotency_key or "").strip()[:64]
-    fingerprint = idempotency.fingerprint({"kind": kind, "data": data}) if idempotency_key else ""
-    if idempotency_key:
-        existing = Certificate.objects.filter(applicant=user, idempotency_key=idempotency_key).first()
-        if existing:
-            idempotency.same_request(existing.idempotency_fingerprint, fingerprint)
-            return existing
-    if kind not in Certificate.Kind.values:
-        raise BusinessError.of("kind", "invalid", "证书种类不正确", "unknown certificate kind", status=422)
-    today = timezone.localdate()
-    cleaned = clean_application(user, data, kind=kind, today=today)
-    try:
-        with transaction.atomic():
-            return record_application(
-                user, cleaned, idempotency_key=idempotency_key, idempotency_fingerprint=fingerprint, today=today
-            )
-    except IntegrityError:
-        existing = Certificate.objects.filter(applicant=user, idempotency_key=idempotency_key).first()
-        if existing and idempotency_key:
-            idempotency.same_request(existing.idempotency_fingerprint, fingerprint)
-            return existing
-        raise
+    return case_service().apply_through_engine(user, data, kind=kind, idempotency_key=idempotency_key)
 
 
 def record_application(
@@ -213,16 +194,20 @@ def record_application(
     return cert
 
 
-def release_application(case_number: str, status: str, actor) -> None:
+def release_application(case_number: str, status: str, actor, *, reason: str = "") -> None:
     """A case that ends without a certificate (withdrawn, refused, not accepted) frees the
-    quantities its application held — 释放预留数量 — and closes the application."""
+    quantities its application held — 释放预留数量 — and closes the application; a refusal keeps
+    the engine's reason as the certificate's (不予签证理由)."""
     with transaction.atomic():
         for cert in Certificate.objects.select_for_update().filter(case_number=case_number, status=S.SUBMITTED):
             cert.status = status
             cert.decided_at = timezone.now()
-            cert.save(update_fields=["status", "decided_at", "updated_at"])
+            if status == S.REFUSED and reason:
+                cert.refusal_reason = reason
+            cert.save(update_fields=["status", "decided_at", "refusal_reason", "updated_at"])
             cert.draws.all().delete()
-            audit.record(actor, f"coo.{status}", cert, before={"status": S.SUBMITTED}, after={"status": status})
+            after = {"status": status, **({"reason": reason} if status == S.REFUSED and reason else {})}
+            audit.record(actor, f"coo.{status}", cert, before={"status": S.SUBMITTED}, after=after)
 
 
 def certificates_for(user, *, status: str = ""):
@@ -467,7 +452,8 @@ def issue(
 ) -> Certificate:
     """Issue the certificate — 签发原产地证书 (Art. 3.17): a unique number, the issuing body's
     electronic signature, validity of one year (Art. 3.16), "ISSUED RETROACTIVELY"
-    when issued after the departure date (Art. 3.17.8)."""
+    when issued after the departure date (Art. 3.17.8). ``today`` counts only for an application
+    made before applications became cases (desk-only rows); a case is decided on the engine's day."""
     today = today or timezone.localdate()
     engine_cert = _on_engine(reference)
     if engine_cert is not None:
@@ -607,6 +593,7 @@ def invalidate(number: str, user, reason: str) -> Certificate:
 
             if licences.get_credential(cert.credential_identifier).status != "revoked":
                 licences.revoke(cert.credential_identifier, reason, user)
+            case_service().revoke_true_copies(cert, reason, user)
         audit.record(
             user, "coo.invalidate", cert, before={"status": S.ISSUED}, after={"status": S.INVALIDATED, "reason": reason}
         )

@@ -98,7 +98,16 @@ def issue_true_copy(reference: str, user) -> TrueCopy:
         copy.decided_by = user
         copy.jws, copy.kid = signing.sign_content(docs.true_copy_payload(copy))
         copy.save()
-        audit.record(user, "coo.true_copy.issue", copy, after={"number": cert.number, "kid": copy.kid})
+        # On the engine: the copy is also a follow-up output of the case, in the licence store.
+        from zimao.trade.certificates import case_service
+
+        output = case_service.true_copy_output(copy, user)
+        audit.record(
+            user,
+            "coo.true_copy.issue",
+            copy,
+            after={"number": cert.number, "kid": copy.kid, "credential": (output or {}).get("identifier", "")},
+        )
     return copy
 
 

@@ -16,15 +16,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from zimao.core.errors import BusinessError
+from zimao.portal.forms import plain_field as field
+from zimao.portal.pages import error_list, field_errors, forbidden, login_required, page
+from zimao.portal.present import bi, is_en, problem_message
 from zimao.trade import services
 from zimao.trade.certificates import case_service
 from zimao.trade.certificates import document as docs
 from zimao.trade.certificates import services as certificate_services
 from zimao.trade.models import Certificate, TrueCopy
 from zimao.trade.views import country_label, issuer_required, party_choices
-from zimao.web.forms import plain_field as field
-from zimao.web.pages import error_list, field_errors, forbidden, login_required, page
-from zimao.web.present import bi, is_en, problem_message
 
 # ---------------------------------------------------------------------------------------------
 # Certificates — 原产地证书 (exporter)

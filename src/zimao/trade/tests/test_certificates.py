@@ -239,9 +239,11 @@ def test_retroactive_issue_within_a_year_of_shipment(trade):
     assert "too_late" in codes(exc)
 
 
-def test_issued_after_departure_becomes_retroactive_and_needs_a_reason(trade):
+def test_issued_after_departure_becomes_retroactive_and_needs_a_reason(trade, monkeypatch):
     cert = apply(trade)  # departs in three days
     later = cert.departure_date + dt.timedelta(days=5)
+    # The issuing body decides on the engine's case, on the engine's today.
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **kw: later)
     with pytest.raises(BusinessError) as exc:
         services.issue(cert.reference, trade.coo, today=later)
     assert "retroactive_reason" in fields(exc)
@@ -250,11 +252,13 @@ def test_issued_after_departure_becomes_retroactive_and_needs_a_reason(trade):
     )
     assert cert.retroactive and cert.issued_on == later
     too_late = apply(trade)
+    past_the_year = too_late.departure_date + dt.timedelta(days=370)
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **kw: past_the_year)
     with pytest.raises(BusinessError) as exc:
         services.issue(
             too_late.reference,
             trade.coo,
-            today=too_late.departure_date + dt.timedelta(days=370),
+            today=past_the_year,
             retroactive_reason="x",
             cny_rate="7.1",
         )
@@ -522,3 +526,41 @@ def test_monitor_rebuild_source_replays_issued_certificates(trade):
     cert = services.issue(apply(trade).reference, trade.coo)
     events = list(services.monitor_events())
     assert [(e.event_key, e.dimension, e.value) for e in events] == [(f"coo:{cert.number}", "JP", Decimal("355000.00"))]
+
+
+# -- one path through the engine ----------------------------------------------------------------
+
+
+def test_applying_through_the_service_function_makes_a_case_like_the_pages(trade):
+    """``services.apply`` (demo, bench, scripts) takes the engine's path: a case of RCEP-CO with its
+    review task on the one workbench; the desk's refusal is the task's, its reason the certificate's."""
+    from zimao.cases.models import Case
+
+    cert = services.apply(trade.applicant, application(trade.exporter.uscc))
+    case = Case.objects.get(number=cert.case_number)
+    assert case.service.code == "RCEP-CO" and case.tasks.filter(status="open").exists()
+    refused = services.refuse(cert.reference, trade.coo, "发票与货物不符")
+    case.refresh_from_db()
+    assert refused.status == "refused" and refused.refusal_reason == "发票与货物不符"
+    assert case.status == "refused" and case.closed_reason == "发票与货物不符"
+
+
+def test_a_true_copy_is_a_follow_up_output_of_the_case_in_the_licence_store(trade):
+    """副本 on the engine: the copy is a credential of the same case (same number and validity),
+    listed among the case's outputs; invalidating the original revokes the copy too."""
+    from zimao.cases.models import Case
+    from zimao.licences import services as licences
+
+    cert = services.issue(apply(trade).reference, trade.coo)
+    copy = services.request_true_copy(trade.applicant, cert.number, "The original was lost in the mail")
+    services.issue_true_copy(copy.reference, trade.coo)
+    case = Case.objects.get(number=cert.case_number)
+    kinds = [(o["output"], o["kind"]) for o in case.outputs]
+    assert kinds[1] == ("rcep_certificate_true_copy", "rcep_certificate_true_copy") and len(kinds) == 2
+    (cred,) = licences.credentials_of_case(case.number, "rcep_certificate_true_copy")
+    assert cred.subject["number"] == cert.number and cred.subject["true_copy_of"] == cert.credential_identifier
+    assert cred.valid_until == cert.valid_until and licences.verify(cred.identifier).status == "valid"
+    assert licences.get_credential(case.outputs[1]["identifier"]) == cred
+
+    services.invalidate(cert.number, trade.coo, "replaced by a corrected certificate")
+    assert licences.get_credential(cred.identifier).status == "revoked"

@@ -12,13 +12,13 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from zimao.core.errors import BusinessError
+from zimao.portal.forms import plain_field as field
+from zimao.portal.pages import error_list, field_errors, login_required, page
+from zimao.portal.present import bi
 from zimao.trade import services
 from zimao.trade.models import Certificate
 from zimao.trade.window import services as window
 from zimao.trade.window.agencies import AGENCIES
-from zimao.web.forms import plain_field as field
-from zimao.web.pages import error_list, field_errors, login_required, page
-from zimao.web.present import bi
 
 # ---------------------------------------------------------------------------------------------
 # The single window — 单一窗口

@@ -2,7 +2,7 @@
 
 from django import template
 
-from zimao.web import present
+from zimao.portal import present
 
 register = template.Library()
 

@@ -1,6 +1,7 @@
 """Themed bundles (主题服务, 一件事一次办, "我要…") built from their members' catalogue data.
 
-A bundle is a service item whose ``bundle`` names member items. Its form, materials, checks,
+A bundle is a service item whose ``bundle`` attribute (registered by permits with the catalogue)
+names member items. Its form, materials, checks,
 time limits and process are *generated* from the members, so a bundle is one more catalogue
 entry and a member changed in the catalogue changes every bundle that holds it on the next load:
 
@@ -33,8 +34,10 @@ import copy
 
 from django.db import transaction
 
+from zimao.catalog import extensions
 from zimao.catalog.models import Department, ServiceItem
 from zimao.core.errors import BusinessError, Problem
+from zimao.permits.catalogue import facts
 
 
 def member_specs(spec: dict) -> list[dict]:
@@ -197,7 +200,7 @@ def _guide(spec: dict, items: list[ServiceItem], promised: int, lang: str) -> st
         lines.append(f"{i}. {name}（{dept}）" if zh else f"{i}. {name} ({dept})")
     lines.append(f"承诺时限：{promised}个工作日。" if zh else f"Promised time limit: {promised} working day(s).")
     for item in items:
-        text = item.conditions_zh if zh else item.conditions_en
+        text = facts(item).conditions_zh if zh else facts(item).conditions_en
         if text:
             name = item.name_zh if zh else item.name_en
             lines.append((f"【告知承诺条件 · {name}】" if zh else f"[Conditions you commit to · {name}] ") + text)
@@ -231,7 +234,7 @@ def build(spec: dict) -> tuple[dict, list[Problem]]:
                 )
             )
             continue
-        if item.is_bundle:
+        if facts(item).is_bundle:
             problems.append(
                 Problem(
                     f"members.{m['code']}", "nested_bundle", "主题服务不能嵌套", "a bundle cannot hold another bundle"
@@ -279,7 +282,6 @@ def build(spec: dict) -> tuple[dict, list[Problem]]:
         "name_zh": spec["name_zh"],
         "name_en": spec["name_en"],
         "department": department,
-        "reform_mode": "",
         "legal_basis": spec.get("legal_basis") or "；".join(_union([i.legal_basis] for i in ordered if i.legal_basis)),
         "legal_limit_days": legal,
         "promised_limit_days": promised,
@@ -289,8 +291,11 @@ def build(spec: dict) -> tuple[dict, list[Problem]]:
         "form": _merge_form(ordered, set(spec.get("skip_sections", []))),
         "guide_zh": _guide(spec, ordered, promised, "zh"),
         "guide_en": _guide(spec, ordered, promised, "en"),
-        "activities": list(spec.get("activities", [])),
         "published": spec.get("published", True),
+    }
+    attributes = {
+        "reform_mode": "",
+        "activities": list(spec.get("activities", [])),
         "bundle": {
             "members": members,
             "skip_sections": list(spec.get("skip_sections", [])),
@@ -312,7 +317,7 @@ def build(spec: dict) -> tuple[dict, list[Problem]]:
         },
     }
     problems += catalog.process.validate_definition(definition, catalog.department_codes())
-    return {"fields": fields, "process": definition}, problems
+    return {"fields": fields, "attributes": attributes, "process": definition}, problems
 
 
 @transaction.atomic
@@ -324,6 +329,8 @@ def load_bundle(spec: dict, actor=None) -> tuple[ServiceItem, bool, int]:
     if problems:
         raise BusinessError(*[Problem(f"bundles.{spec.get('code')}.{p.field}", p.code, p.zh, p.en) for p in problems])
     service, created = ServiceItem.objects.update_or_create(code=spec["code"], defaults=built["fields"])
+    service.attributes = extensions.merged(service.attributes, {"permits": built["attributes"]})
+    service.save(update_fields=["attributes"])
     before = service.processes.count()
     catalog.publish_process(service, built["process"], actor)
     if spec.get("existing_company"):
@@ -374,15 +381,26 @@ def rebuild_all(actor=None) -> int:
     """Regenerate every bundle from its stored spec (after members changed, e.g. an Excel import)."""
     n = 0
     for service in ServiceItem.objects.all():
-        if service.is_bundle and not service.bundle.get("variant_of"):  # a variant follows its bundle
+        f = facts(service)
+        if f.is_bundle and not f.bundle.get("variant_of"):  # a variant follows its bundle
             spec = {
                 "code": service.code,
                 "name_zh": service.name_zh,
                 "name_en": service.name_en,
                 "department": service.department.code,
-                "activities": service.activities,
+                "activities": f.activities,
                 "published": service.published,
-                **service.bundle,
+                **f.bundle,
             }
             n += load_bundle(spec, actor)[2]
     return n
+
+
+def load_section(rows: list[dict], actor=None) -> dict:
+    """The ``bundles`` section of catalogue data (loaded after the items: built from them)."""
+    counts = {"bundles": 0, "process_versions": 0}
+    for row in rows:
+        _service, created, versions = load_bundle(row, actor)
+        counts["bundles"] += created
+        counts["process_versions"] += versions
+    return counts
