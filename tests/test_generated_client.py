@@ -27,7 +27,12 @@ from zimao.core.apiauth import issue_token
 from zimao.testing import ESTABLISHMENT, PDF, application
 
 PACKAGE = "zimao_client"
-CONFIG = "post_hooks: []\nproject_name_override: zimao_client\npackage_name_override: zimao_client\n"
+# PDFs (application/pdf) are files to the generator once mapped to octet-stream, its one binary type;
+# docs/api.md gives integrators the same line.
+CONFIG = (
+    "post_hooks: []\nproject_name_override: zimao_client\npackage_name_override: zimao_client\n"
+    "content_type_overrides:\n  application/pdf: application/octet-stream\n"
+)
 
 
 def generator() -> str:

@@ -56,7 +56,9 @@ CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("ZIMAO_CSRF_TRUSTED_OR
 # This node's identity in the alliance of zones (云端自贸审批互助联盟) and the zone it serves.
 ZONE_CODE = os.environ.get("ZIMAO_ZONE_CODE", "LY")
 ZONE_DIVISION = os.environ.get("ZIMAO_ZONE_DIVISION", "410300")
-SITE_URL = os.environ.get("ZIMAO_SITE_URL", "http://127.0.0.1:8000")
+# Links made outside a request (e.g. in a notification the worker sends): the configured public
+# address, else the address `zimao serve` listens on (it tells its children), else the default.
+SITE_URL = os.environ.get("ZIMAO_SITE_URL") or os.environ.get("ZIMAO_SERVED_AT") or "http://127.0.0.1:8000"
 # The configured public address, only when the deployment sets one: printed QR codes and verify
 # links otherwise follow the address each request came to (zimao.core.sitebase).
 PUBLIC_URL = os.environ.get("ZIMAO_SITE_URL", "")

@@ -805,7 +805,8 @@ def _choice_label(case: Case, dotted: str) -> tuple[str, str]:
 
 def _output_fields(case: Case, out: dict) -> list[dict]:
     """The lines the document prints, fixed at issue: each from what the task's effects produced
-    (``details`` names the result) or from the applicant's choice (``from_field``)."""
+    (``details`` names the result; a ``<key>_en`` beside a value is its English) or from the
+    applicant's choice (``from_field``)."""
     produced = case.results.get(out["details"]) if out.get("details") else None
     produced = produced if isinstance(produced, dict) else {}
     lines = []
@@ -815,6 +816,9 @@ def _output_fields(case: Case, out: dict) -> list[dict]:
         else:
             value = produced.get(field.get("key", ""), "")
             zh = en = "" if value is None else str(value)
+            english = produced.get(f"{field.get('key', '')}_en")  # words a step produced in both languages
+            if english:
+                en = str(english)
         lines.append({"label_zh": field["label_zh"], "label_en": field["label_en"], "value_zh": zh, "value_en": en})
     return lines
 

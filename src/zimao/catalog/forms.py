@@ -211,11 +211,13 @@ def reveal(value):
     return value
 
 
-def display(value):
+def display(value, language: str = "zh-hans"):
+    """A value as shown to a person: personal data masked, a list joined the reader's way
+    (顿号 in Chinese, a comma in English)."""
     if isinstance(value, dict) and "masked" in value:
         return value["masked"]
     if isinstance(value, list):
-        return "、".join(map(str, value))
+        return (", " if language.startswith("en") else "、").join(map(str, value))
     return value
 
 
@@ -300,7 +302,7 @@ def summary(form: dict, data: dict, language: str = "zh-hans") -> list[dict]:
                 "section": section.get("title_en" if en else "title_zh", section["key"]),
                 "section_key": section["key"],
                 "label": field.get("label_en" if en else "label_zh", field["key"]),
-                "value": display(value),
+                "value": display(value, language),
             }
         )
     return rows

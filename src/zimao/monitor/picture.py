@@ -260,7 +260,7 @@ def trend(ind: Indicator, language: str, since=None, until=None, dimension: str 
     else:
         kind = fig.period.kind if fig else None
         points = readout.series(ind, dimension, since=since, until=until, kind=kind)
-    unit = readout.choose_unit(ind, [p.value for p in points])
+    unit = readout.choose_unit(ind, [p.value for p in points], language)
     chart = {
         "type": "line" if len(points) > 2 else "bar",
         "id": f"trend-{ind.code}",

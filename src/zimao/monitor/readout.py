@@ -421,9 +421,15 @@ def _ladder_of(ind: Indicator) -> tuple[tuple[Rung, ...], Rung] | None:
     return None
 
 
-def choose_unit(ind: Indicator, values) -> DisplayUnit:
+def choose_unit(ind: Indicator, values, language: str | None = None) -> DisplayUnit:
     """The unit for figures of this size — 按量级选单位: the rung the largest of ``values`` (in the
-    catalogued unit) reaches; the catalogued unit when the indicator has no ladder or no figure."""
+    catalogued unit) reaches; the catalogued unit when the indicator has no ladder or no figure.
+    In English, Chinese myriad units are said the English way (``english_magnitude``)."""
+    unit = _chosen_unit(ind, values)
+    return english_magnitude(unit) if (language or get_language() or "zh-hans").startswith("en") else unit
+
+
+def _chosen_unit(ind: Indicator, values) -> DisplayUnit:
     same = DisplayUnit(ind.unit_zh, ind.unit_en, Decimal(1), ind.decimals)
     found = _ladder_of(ind)
     numbers = [abs(Decimal(v)) for v in values if v is not None]
@@ -435,6 +441,25 @@ def choose_unit(ind: Indicator, values) -> DisplayUnit:
     if rung is own:
         return same
     return DisplayUnit(rung.zh, rung.en, rung.factor / own.factor, rung.decimals)
+
+
+# 亿 and 万 have no English word: "4.29 100 million USD" reads as two numbers. English counts in
+# thousands and millions, so the same figure is shown as 429 million USD (×100) or 35.5 thousand →
+# 355 thousand CNY (×10); Chinese keeps 亿元/万元.
+_MYRIADS = (("100 million ", "million ", 100), ("10,000 ", "thousand ", 10))
+
+
+def english_magnitude(unit: DisplayUnit) -> DisplayUnit:
+    for chinese_way, english_way, times in _MYRIADS:
+        if unit.en.startswith(chinese_way):
+            places = len(str(times)) - 1
+            return DisplayUnit(
+                unit.zh,
+                english_way + unit.en[len(chinese_way) :],
+                unit.divisor / times,
+                max(unit.decimals - places, 0),
+            )
+    return unit
 
 
 def is_count(ind: Indicator) -> bool:
@@ -505,7 +530,7 @@ def figure_dict(fig: Figure | None, language: str | None = None) -> dict | None:
         return None
     language = language or get_language() or "zh-hans"
     ind = fig.indicator
-    unit = choose_unit(ind, [fig.value])
+    unit = choose_unit(ind, [fig.value], language)
     return {
         "value": number(fig.value),
         "display": display(fig, language, unit),

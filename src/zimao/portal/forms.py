@@ -248,10 +248,11 @@ def plain_field(
     }
 
 
-def summary_data(form: dict, data: dict) -> dict:
+def summary_data(form: dict, data: dict, language: str = "zh-hans") -> dict:
     """The data ``catalog.forms.summary`` shows, with the few things it does not put into words:
     blank answers left out, a division shown by its name, yes/no for a box."""
     out = {}
+    en = language.startswith("en")
     for section, field in engine.iter_fields(form):
         value = (data.get(section["key"]) or {}).get(field["key"])
         if value is None or value == "" or value == []:
@@ -259,12 +260,13 @@ def summary_data(form: dict, data: dict) -> dict:
         kind = field.get("type")
         if kind == "division" and field.get("choices"):
             labels = {choice_value(c): choice_label(c) for c in field["choices"]}
-            value = f"{labels[value]}（{value}）" if value in labels else value
+            if value in labels:
+                value = f"{labels[value]} ({value})" if en else f"{labels[value]}（{value}）"
         elif kind == "bool":
             value = gettext("Yes") if value is True else gettext("No")
         elif kind == "table" and isinstance(value, list):
             keys = [c["key"] for c in field.get("columns", [])]
-            value = "；".join(
+            value = ("; " if en else "；").join(
                 f"{i}. " + " · ".join(_cell_text(row[k]) for k in keys if row.get(k) not in (None, ""))
                 for i, row in enumerate(value, 1)
                 if isinstance(row, dict)
@@ -277,7 +279,7 @@ def summary_data(form: dict, data: dict) -> dict:
 
 def grouped_summary(form: dict, data: dict, language: str) -> list[dict]:
     """Check-your-answers rows grouped by section (one summary list per section)."""
-    rows = engine.summary(form, summary_data(form, data), language)
+    rows = engine.summary(form, summary_data(form, data, language), language)
     groups: list[dict] = []
     titles = {s["key"]: bi(s, "title") or s["key"] for s in form.get("sections", [])}
     for section in form.get("sections", []):

@@ -46,6 +46,28 @@ def status_word(status: str) -> str:
     return bi(words) if words else status
 
 
+# The status words speak to the applicant ("需要您补正材料 / We need you to correct your
+# application"); an officer reading the same case needs them in the third person.
+OFFICER_STATUS_WORDS = {"suspended": ("等待申请人补正", "Waiting for the applicant's corrections")}
+
+
+def officer_status_word(status: str) -> str:
+    """A case's status as an officer reads it (on the task page, at the counter)."""
+    words = OFFICER_STATUS_WORDS.get(status)
+    return bi(words) if words else status_word(status)
+
+
+def enumerate_words(values) -> str:
+    """A list in the reader's language: 顿号 between Chinese items, a comma between English ones."""
+    return (", " if is_en() else "、").join(str(v) for v in values or ())
+
+
+def aside(value) -> str:
+    """A short aside after a name (a code, a number): full-width brackets in Chinese, a space and
+    ASCII brackets in English."""
+    return f" ({value})" if is_en() else f"（{value}）"
+
+
 # The tag colour a status deserves: green when done, orange when the applicant must act,
 # red when the answer is no, grey for the rest.
 STATUS_TAGS = {

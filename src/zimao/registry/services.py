@@ -243,15 +243,20 @@ def report_establishment(ctx) -> dict:
 
 # 印章: the set a new company usually has engraved, in the order the PSB files them.
 SEAL_NAMES = ("公章", "财务专用章", "发票专用章", "合同专用章", "法定代表人名章")
+SEAL_NAMES_EN = ("Company seal", "Finance seal", "Invoice seal", "Contract seal", "Legal representative's seal")
+
+
+def _seal_names(count: int, en: bool = False) -> str:
+    names, other, sep = (SEAL_NAMES_EN, "Other seal {}", ", ") if en else (SEAL_NAMES, "其他印章{}", "、")
+    return sep.join(names[i] if i < len(names) else other.format(i - len(names) + 1) for i in range(count))
+
 
 # What each step produced (its department's numbers are on the step's document: the catalogue
 # declares it, the engine issues it — cases.StepOutput).
 STEP_OUTPUTS = {
     "seal": lambda e, d: {
-        "seals": "、".join(
-            SEAL_NAMES[i] if i < len(SEAL_NAMES) else f"其他印章{i - len(SEAL_NAMES) + 1}"
-            for i in range(int(d.get("seal_count") or 1))
-        ),
+        "seals": _seal_names(int(d.get("seal_count") or 1)),
+        "seals_en": _seal_names(int(d.get("seal_count") or 1), en=True),
         "seal_count": int(d.get("seal_count") or 1),
     },
     "tax": lambda e, d: {

@@ -27,7 +27,7 @@ from zimao.core.errors import BusinessError, Problem
 from zimao.notify import services as notify
 from zimao.portal import forms as web_forms
 from zimao.portal.pages import field_errors, login_required, page, read_upload
-from zimao.portal.present import RATING_LEVELS, bi, is_en, problem_message
+from zimao.portal.present import RATING_LEVELS, bi, enumerate_words, is_en, problem_message
 from zimao.web.drafts import Draft
 
 # ---------------------------------------------------------------- the task list
@@ -289,7 +289,7 @@ def check_page(request, code: str):
             "groups": groups,
             "materials": materials,
             "complete": draft.complete(),
-            "incomplete": (", " if is_en() else "、").join(bi(s, "title") for s in draft.incomplete_sections()),
+            "incomplete": enumerate_words(bi(s, "title") for s in draft.incomplete_sections()),
             "materials_done": draft.materials_done(),
             "problems": problems,
             "delivery": delivery,

@@ -25,7 +25,13 @@ YUAN_IN_YI = Decimal(100_000_000)
 
 def money(unit_zh="亿元", scale=YUAN_IN_YI, decimals=2):
     return Indicator(
-        code="t.money", name_zh="货值", name_en="Value", unit_zh=unit_zh, unit_en="x", scale=scale, decimals=decimals
+        code="t.money",
+        name_zh="货值",
+        name_en="Value",
+        unit_zh=unit_zh,
+        unit_en="100 million CNY",
+        scale=scale,
+        decimals=decimals,
     )
 
 
@@ -86,7 +92,10 @@ def test_durations_are_shown_in_the_unit_their_size_needs(ind, seconds, expected
 
 
 def test_units_follow_the_reader_s_language_and_leave_other_indicators_alone():
-    assert shown(money(), Decimal(355_000) / YUAN_IN_YI, "en") == ("35.5", "10,000 CNY")
+    assert shown(money(), Decimal(355_000) / YUAN_IN_YI, "en") == ("355", "thousand CNY")
+    assert shown(money(), Decimal(429_000_000) / YUAN_IN_YI, "en") == ("429", "million CNY")
+    assert shown(money(), Decimal(123_456_789_000) / YUAN_IN_YI, "en") == ("123,457", "million CNY")
+    assert shown(money(), Decimal(800) / YUAN_IN_YI, "en") == ("800", "CNY")
     count = Indicator(code="t.count", name_zh="户数", name_en="Count", unit_zh="户", unit_en="entities", decimals=0)
     assert readout.choose_unit(count, [Decimal("0.4")]).divisor == 1
     assert readout.is_count(count) and not readout.is_count(hours()) and not readout.is_count(money())

@@ -122,3 +122,14 @@ def test_a_task_output_without_titles_or_with_a_bad_scheme_is_refused():
     }
     paths = [p.field for p in process.validate_definition(definition, {"TAX"})]
     assert paths == ["stages[0].tasks[0].outputs[0].number", "stages[0].tasks[0].outputs[1]"]
+
+
+@pytest.mark.django_db
+def test_the_seal_filing_record_names_the_seals_in_english_on_an_english_page(zone):
+    """Walkthrough of issue 14: the English step document listed "公章、财务专用章、…"."""
+    case = submit(zone.applicant, seal={"seal_count": 6}).case
+    [line] = StepOutput.objects.get(case=case, kind="seal_filing_record").details["fields"]
+    assert line["value_zh"] == "公章、财务专用章、发票专用章、合同专用章、法定代表人名章、其他印章1"
+    assert line["value_en"] == (
+        "Company seal, Finance seal, Invoice seal, Contract seal, Legal representative's seal, Other seal 1"
+    )

@@ -13,8 +13,31 @@ def bi(obj, stem=""):
 
 
 @register.filter
+def words(values):
+    """``{{ reasons|words }}``: a list joined the reader's way (、 in Chinese, ", " in English)."""
+    return present.enumerate_words(values)
+
+
+@register.simple_tag
+def separator():
+    """``{% if not forloop.last %}{% separator %}{% endif %}``: 、 between Chinese items, ", " in English."""
+    return present.enumerate_words(["", ""])
+
+
+@register.filter
+def aside(value):
+    """``{{ s|bi:"name" }}{{ s.code|aside }}``: （code） in Chinese, " (code)" in English."""
+    return present.aside(value)
+
+
+@register.filter
 def status_word(status):
     return present.status_word(status)
+
+
+@register.filter
+def officer_status_word(status):
+    return present.officer_status_word(status)
 
 
 @register.filter

@@ -42,6 +42,8 @@ def test_a_step_document_page_prints_what_was_issued_and_by_whom(client, zone):
     client.cookies["django_language"] = "en"
     page = client.get(reverse("web:case_step_output", args=[case.number, tax.kind])).content.decode()
     assert "Tax matters notice" in page and zone_profile.authority_for("TAX").name_en in page
+    # The service is named in full above the title, not cut off ("Start a company (registration, seal, ta…").
+    assert case.service.name_en in page and "…" not in page
 
 
 def test_a_step_document_is_not_found_for_anyone_else_or_a_kind_not_issued(client, zone):

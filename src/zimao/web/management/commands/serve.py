@@ -69,6 +69,9 @@ class Command(BaseCommand):
         host, port = options["host"], int(options["port"])
         self.check_port(host, port)
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "zimao.settings")}
+        # Links the worker makes outside any request (notifications) point where this server
+        # listens, unless the deployment configured its public address (ZIMAO_SITE_URL).
+        env["ZIMAO_SERVED_AT"] = served_at(host, port)
         web = [
             sys.executable,
             "-m",
@@ -135,3 +138,10 @@ class Command(BaseCommand):
                 f"{name} 进程意外退出 exited on its own (code {proc.returncode}); zimao serve stops",
                 returncode=proc.returncode or 1,
             )
+
+
+def served_at(host: str, port: int) -> str:
+    """``http://host:port`` as a browser on this machine reaches it (a wildcard bind is reached
+    at the loopback address; an IPv6 address goes in brackets)."""
+    shown = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)  # noqa: S104 - reading a bind address, not binding
+    return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
