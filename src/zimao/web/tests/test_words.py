@@ -94,3 +94,22 @@ def test_log_out_is_退出登录_and_never_注销(client, zone, django_user_mode
     client.force_login(admin)
     page = client.get("/admin/").content.decode()
     assert "退出登录" in page and "注销" not in page  # Django's own catalogue says 注销; ours wins
+
+
+def test_no_table_caption_repeats_the_heading_just_above_it():
+    """A screen reader reads a heading and then a caption saying the same again: a table under its
+    own heading is labelled by it (``aria-labelledby``), not captioned a second time."""
+    from pathlib import Path
+
+    import zimao
+
+    pattern = re.compile(r"<h[1-6][^>]*>(.*?)</h[1-6]>|<caption[^>]*>(.*?)</caption>", re.S)
+    repeats = []
+    for template in Path(zimao.__file__).parent.rglob("templates/**/*.html"):
+        last_heading = None
+        for heading, caption in pattern.findall(template.read_text(encoding="utf-8")):
+            if heading:
+                last_heading = heading.strip()
+            elif caption.strip() == last_heading:
+                repeats.append(f"{template.name}: {caption.strip()}")
+    assert repeats == []
