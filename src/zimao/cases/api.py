@@ -213,6 +213,9 @@ class EventOut(Schema):
     seq: int
     at: datetime
     actor: str
+    actor_name: str = Field(
+        "", description="the display name of the person who acted (承办人/申请人); empty when the system acted"
+    )
     action: str
     object_type: str
     after: dict | None = None
@@ -338,7 +341,11 @@ def case_detail(request: HttpRequest, number: CaseNumber):
 )
 def case_history(request: HttpRequest, number: CaseNumber):
     case = services.get_case_for(request.user, number)
-    return audit.history("cases.case", case.pk)
+    events = audit.history("cases.case", case.pk)
+    names = services.display_names({e.actor for e in events})  # the officer is named, as on the page
+    for event in events:
+        event.actor_name = names.get(event.actor, "")
+    return events
 
 
 DocumentKind = Annotated[

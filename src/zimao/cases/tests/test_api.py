@@ -59,6 +59,9 @@ def test_apply_straight_through_and_read_status(zone):
     assert again.json()["number"] == case["number"]
     history = client.get(f"/api/v1/cases/{case['number']}/history").json()
     assert history[0]["action"] == "case.submitted"
+    # People are named as on the case page; what the engine did by itself names nobody.
+    assert history[0]["actor_name"] == (zone.applicant.get_full_name() or zone.applicant.first_name or "applicant")
+    assert {e["actor_name"] for e in history if e["actor"].startswith("system")} <= {""}
 
 
 def test_idempotency_key_returns_the_same_case(zone):
