@@ -42,13 +42,13 @@ SNAPSHOTS = [  # key, as-of date, description
 ]
 
 # Documented dates replacing the lenient window (code -> (valid_from, valid_to, note)).
-_LUOYANG_2021 = "国务院批复, announced by 河南省人民政府 2021-03-18"
+_HENAN_2021_DISTRICT_CHANGE = "国务院批复, announced by 河南省人民政府 2021-03-18"
 EXACT = {
-    "410306": (None, date(2021, 3, 17), _LUOYANG_2021),  # 吉利区 merged into 孟津区
-    "410322": (None, date(2021, 3, 17), _LUOYANG_2021),  # 孟津县 -> 孟津区
-    "410381": (None, date(2021, 3, 17), _LUOYANG_2021),  # 偃师市 -> 偃师区
-    "410307": (date(2021, 3, 18), None, _LUOYANG_2021),  # 偃师区
-    "410308": (date(2021, 3, 18), None, _LUOYANG_2021),  # 孟津区
+    "410306": (None, date(2021, 3, 17), _HENAN_2021_DISTRICT_CHANGE),  # 吉利区 merged into 孟津区
+    "410322": (None, date(2021, 3, 17), _HENAN_2021_DISTRICT_CHANGE),  # 孟津县 -> 孟津区
+    "410381": (None, date(2021, 3, 17), _HENAN_2021_DISTRICT_CHANGE),  # 偃师市 -> 偃师区
+    "410307": (date(2021, 3, 18), None, _HENAN_2021_DISTRICT_CHANGE),  # 偃师区
+    "410308": (date(2021, 3, 18), None, _HENAN_2021_DISTRICT_CHANGE),  # 孟津区
 }
 
 # Statistical-only units in the NBS list that are not administrative divisions.
