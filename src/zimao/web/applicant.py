@@ -183,11 +183,26 @@ def materials_page(request, code: str):
                 errors[item["key"]] = ("; " if is_en() else "；").join(field_errors(exc).values())
                 continue
             draft.save_material(item["key"], material)
-        for m in service.materials:
-            if m.get("required") and m["key"] not in draft.materials and m["key"] not in errors:
-                errors[m["key"]] = _("Choose the file: %(name)s") % {"name": bi(m, "name")}
+        require_materials(service, draft, errors)
         if not errors:
             return redirect("web:apply", code)
+    return render(
+        request,
+        "web/apply/materials.html",
+        {"service": service, **materials_context(service, draft, errors)},
+        status=422 if errors else 200,
+    )
+
+
+def require_materials(service, draft: Draft, errors: dict) -> None:
+    """Name each required material the draft still lacks (and that did not fail to upload)."""
+    for m in service.materials:
+        if m.get("required") and m["key"] not in draft.materials and m["key"] not in errors:
+            errors[m["key"]] = _("Choose the file: %(name)s") % {"name": bi(m, "name")}
+
+
+def materials_context(service, draft: Draft, errors: dict) -> dict:
+    """The materials page's rows and error summary — the portal's and the counter's alike."""
     rows = [
         {
             "key": m["key"],
@@ -199,21 +214,15 @@ def materials_page(request, code: str):
         }
         for m in service.materials
     ]
-    return render(
-        request,
-        "web/apply/materials.html",
-        {
-            "service": service,
-            "rows": rows,
-            "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
-            "error_list": [
-                {"href": f"#{r['id']}", "message": f"{r['name']}{': ' if is_en() else '：'}{r['error']}"}
-                for r in rows
-                if r["error"]
-            ],
-        },
-        status=422 if errors else 200,
-    )
+    return {
+        "rows": rows,
+        "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
+        "error_list": [
+            {"href": f"#{r['id']}", "message": f"{r['name']}{': ' if is_en() else '：'}{r['error']}"}
+            for r in rows
+            if r["error"]
+        ],
+    }
 
 
 # ---------------------------------------------------------------- check your answers and submit

@@ -22,7 +22,7 @@ from zimao.portal import forms as web_forms
 from zimao.portal.pages import field_errors, forbidden, officer_required, page, read_upload
 from zimao.portal.present import bi, is_en, problem_message
 from zimao.web import intake as counter
-from zimao.web.applicant import _section_problems
+from zimao.web.applicant import _section_problems, materials_context, require_materials
 
 PERSON_KEY = "zimao.intake.person"  # the identity number being served, encrypted, in the clerk's session
 PHONE_KEY = "zimao.intake.phone"  # the phone an account without identity number was looked for by, encrypted
@@ -323,35 +323,13 @@ def materials(request, ref):
                 counter.upload(draft, item["key"], upload.name, read_upload(upload, settings.UPLOAD_MAX_BYTES))
             except BusinessError as exc:
                 errors[item["key"]] = ("; " if is_en() else "；").join(field_errors(exc).values())
-        for m in service.materials:
-            if m.get("required") and m["key"] not in draft.materials and m["key"] not in errors:
-                errors[m["key"]] = _("Choose the file: %(name)s") % {"name": bi(m, "name")}
+        require_materials(service, draft, errors)
         if not errors:
             return redirect("web:intake_tasks", ref)
-    rows = [
-        {
-            "key": m["key"],
-            "id": f"m-{m['key']}",
-            "name": bi(m, "name"),
-            "required": bool(m.get("required")),
-            "uploaded": draft.materials.get(m["key"]),
-            "error": errors.get(m["key"], ""),
-        }
-        for m in service.materials
-    ]
     return render(
         request,
         "web/intake/materials.html",
-        {
-            **_common(intake, draft),
-            "rows": rows,
-            "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
-            "error_list": [
-                {"href": f"#{r['id']}", "message": f"{r['name']}{': ' if is_en() else '：'}{r['error']}"}
-                for r in rows
-                if r["error"]
-            ],
-        },
+        {**_common(intake, draft), **materials_context(service, draft, errors)},
         status=422 if errors else 200,
     )
 
