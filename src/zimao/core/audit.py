@@ -33,7 +33,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from zimao.core import merkle
+from zimao.core import fastsql, merkle
 from zimao.core.models import AuditCheckpoint, AuditEvent
 from zimao.core.txbuffer import TransactionBuffer
 
@@ -174,7 +174,7 @@ def _append(events: list[AuditEvent]) -> None:
         e.object_seq, e.prev_hash = seq + 1, prev
         e.hash = event_hash(prev, e.object_seq, e.at, e.actor, e.action, e.object_type, e.object_id, e.before, e.after)
         tips[(e.object_type, e.object_id)] = (e.object_seq, e.hash)
-    AuditEvent.objects.bulk_create(events)
+    fastsql.create(events)  # bulk_create's rows and ids, without its compiler (issue 11)
 
 
 def history(object_type: str, object_id) -> list[AuditEvent]:
