@@ -190,25 +190,9 @@ def _write(announced: list) -> None:
 def _insert_new(events: list) -> list[tuple[int, str, str]]:
     """``INSERT … ON CONFLICT DO NOTHING RETURNING id, topic, key`` (SQLite: ``INSERT OR IGNORE``):
     (id, topic, key) of the rows that were new, in id order."""
-    from django.db import connection
-    from django.db.models.constants import OnConflict
-    from django.db.models.fields import AutoField
-    from django.db.models.sql import InsertQuery
+    from zimao.core import fastsql
 
-    from zimao.core.models import OutboxEvent
-
-    fields = [f for f in OutboxEvent._meta.concrete_fields if not isinstance(f, AutoField)]
-    batch = max(connection.ops.bulk_batch_size(fields, events), 1)  # SQLite's parameter limit
-    qn = connection.ops.quote_name
-    inserted = []
-    with connection.cursor() as cur:
-        for start in range(0, len(events), batch):
-            query = InsertQuery(OutboxEvent, on_conflict=OnConflict.IGNORE)
-            query.insert_values(fields, events[start : start + batch])
-            [(sql, params)] = query.get_compiler(connection=connection).as_sql()
-            cur.execute(f"{sql} RETURNING {qn('id')}, {qn('topic')}, {qn('key')}", params)
-            inserted += cur.fetchall()
-    return sorted(inserted)
+    return sorted(fastsql.insert_new(events, ["id", "topic", "key"]))
 
 
 _buffer = TransactionBuffer(_write)
