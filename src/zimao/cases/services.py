@@ -716,10 +716,12 @@ def _create_tasks(case: Case, stage: dict, specs: list[dict], kind=Task.Kind.REV
         )
         new.append(task)
     if new:
-        Task.objects.bulk_create(new)
+        from zimao.core import fastsql  # bulk_create's rows without its compiler (issue 11)
+
+        fastsql.create(new)
         if known is not None:
             known.update((t.key, t) for t in new)
-        Timer.objects.bulk_create([Timer(case=case, task=t, kind=Timer.Kind.TASK_DUE, fire_on=due) for t in new])
+        fastsql.create([Timer(case=case, task=t, kind=Timer.Kind.TASK_DUE, fire_on=due) for t in new])
         for t in new:
             audit.record(
                 "system:router",
@@ -878,7 +880,9 @@ def _issue_step_outputs(case: Case) -> list[StepOutput]:
     drawn = sequences.next_values(counters.values())  # one statement for every counter
     for _actor, row, scheme in rows:
         row.number = process.render_number(scheme, values, drawn[counters[row.kind]])
-    created = StepOutput.objects.bulk_create([row for _a, row, _s in rows])
+    from zimao.core import fastsql  # bulk_create's rows without its compiler (issue 11)
+
+    created = fastsql.create([row for _a, row, _s in rows])
     for actor, row, _s in rows:
         audit.record(
             actor,
