@@ -10,7 +10,9 @@ and time. ``.venv/bin/python bench/load.py`` (``--quick`` for a smoke run).
    95th-percentile latency, each as a ratio to ``GET /healthz`` measured *in the same run*.
 4. Step load: more users each step until the error rate reaches 0.1 % or the users run out;
    the peak is the highest throughput of a step that kept the error rate under 0.1 %, reported
-   ÷ the bare write endpoint (issue 11's figure) and ÷ ``GET /healthz``.
+   ÷ the bare write endpoint (issue 11's figure) and ÷ ``GET /healthz``; with it, the server's CPU
+   per request at the peak step ÷ its CPU per bare write (``run.ServerCPU``): the ceiling on that
+   figure when the cores are the limit.
 
 Figures go to docs/benchmarks.md between ``<!-- bench:load:start -->`` and ``<!-- bench:load:end -->``.
 The machine is small and shared with the load generator: ratios, not absolute promises.

@@ -4,6 +4,9 @@
    endpoint POST /bench/write (one INSERT and its commit, zimao.core.bench — routed because this
    script starts the server with ZIMAO_BENCH_ENDPOINTS=1) and against GET /healthz, a bare Django
    JSON view, on the same gunicorn server with the same client, one after the other.
+   With each of the two write runs, the server's CPU (every process of its session, from /proc,
+   until it is quiet again) per bare write and per delivered case: their ratio is the steady-state
+   ceiling on cases ÷ bare write when the cores are the limit (``ServerCPU``).
 2. Straight-through time: from sending the application to the signed licence being verifiable.
 3. Reviewer worklist latency at 10k and at 1M cases: the cost must stay flat as cases grow.
 
