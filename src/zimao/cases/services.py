@@ -406,9 +406,7 @@ def _submit_new(
             if all(owned[pk].key == key for key, pk in materials.items()):
                 attached.update(case=case)  # each uploaded under the key it answers (the usual case)
             else:
-                attached.update(
-                    case=case, key=Case_(*[When(pk=pk, then=Value(key)) for key, pk in materials.items()])
-                )
+                attached.update(case=case, key=Case_(*[When(pk=pk, then=Value(key)) for key, pk in materials.items()]))
         case.__dict__["_material_keys"] = sorted(set(materials))
         discard_on_submit(applicant, service)  # the saved draft (暂存) is sent: it goes
         Timer.objects.create(case=case, kind=Timer.Kind.CASE_DUE, fire_on=case.due_date)
