@@ -686,3 +686,9 @@ def decide(request: HttpRequest, task_id: TaskId, payload: DecisionIn):
 def rectify(request: HttpRequest, task_id: TaskId, payload: RectifyIn):
     task = services.rectify(task_id, request.user, payload.answer)
     return task_out(Task.objects.select_related("case__service", "department").get(pk=task.pk))
+
+
+# Saved drafts (暂存草稿): their own module, under the same prefix and tag.
+from zimao.cases.api_drafts import router as drafts_router  # noqa: E402
+
+router.add_router("", drafts_router)
