@@ -181,6 +181,16 @@ def test_bad_input_names_each_field_in_chinese_and_english(zone):
     assert all(e["message_zh"] and e["message_en"] for e in malformed.json()["errors"])
     unknown = put(client, first_sections(), url="/api/v1/drafts/NO-SUCH")
     assert unknown.status_code == 404 and problems(unknown)["service"]["message_en"]
+    assert client.get("/api/v1/drafts/NO-SUCH").status_code == 404
+
+
+def test_a_service_that_takes_no_applications_keeps_no_drafts(zone):
+    from zimao.catalog.models import ProcessDefinition
+
+    ProcessDefinition.objects.filter(service__code=ESTABLISHMENT).update(published=False)
+    refused = put(client_for(zone.applicant), first_sections())
+    assert refused.status_code == 409 and problems(refused)["service"]["code"] == "no_process"
+    assert not Draft.objects.exists()
 
 
 def test_a_replaced_or_dropped_upload_is_discarded_and_delete_may_keep_the_uploads(zone):
