@@ -113,6 +113,7 @@ def context(case: Case, task: Task | None = None, actor=None) -> plugins.CaseCon
         status=case.status,
         reason=case.closed_reason,
         memo=case.__dict__.setdefault("_plugin_memo", {}),
+        new_case=case.__dict__.get("_new_in_run", False),
     )
 
 
@@ -410,8 +411,6 @@ def _submit_new(
         # Work that must happen with the submission itself (e.g. holding the company name).
         for name in proc.definition.get("on_submit", []):
             case.results.update(plugins.effects[name].func(context(case, actor=applicant)) or {})
-        if case.results:
-            case.save(update_fields=["results"])
         audit.record(
             applicant,
             "case.submitted",
@@ -429,9 +428,10 @@ def _submit_new(
                 ),
             },
         )
-        schedule_advance(case)
-    case.refresh_from_db()  # the engine may have moved it on already (秒批)
-    return Submission(case, True)
+        advanced = _advance_in_this_transaction(case)
+    if advanced is None:
+        case.refresh_from_db()  # a worker moves it on; what was committed is the answer
+    return Submission(advanced or case, True)
 
 
 def reused_materials(materials: dict) -> list[Problem]:
@@ -460,19 +460,46 @@ def schedule_advance(case: Case) -> None:
     run_after_commit(advance_case.enqueue(case.pk))
 
 
-def advance(case_id: int, actor=None) -> Case:
+def _advance_in_this_transaction(case: Case) -> Case | None:
+    """A new case's straight-through work (秒批), run in the submitting transaction itself, in a
+    savepoint: one write transaction per case instead of two, no queue row to claim, the case not
+    read back. If the run fails, the savepoint is rolled back and the work is queued instead, so
+    the submission still commits and a worker retries it (nothing accepted is lost). None when
+    the work was queued (``ZIMAO_ADVANCE_INLINE=0``, or the run failed)."""
+    results = dict(case.results)  # what the submission's own effects wrote (on_submit)
+    if getattr(settings, "ADVANCE_INLINE", True):
+        try:
+            with transaction.atomic():
+                # the run saves the case once at its end, the submission's results with it
+                case.__dict__["_pending_save"] = {"results"} if results else set()
+                return advance(case.pk, "system:worker", case=case)
+        except Exception:
+            logger.exception("straight-through run of case %s failed; queued for a worker", case.number)
+    if results:
+        Case.objects.filter(pk=case.pk).update(results=results)
+    schedule_advance(case)
+    return None
+
+
+def advance(case_id: int, actor=None, *, case: Case | None = None) -> Case:
     """Move the case through every stage the rules allow; stop where a person must act.
 
     One transaction under the case's row lock; its audit events are buffered and written with one
     INSERT at the end, tasks and timers are created in bulk and the materials are read once.
+    ``case``: the caller's own instance of a case it created in this very transaction (so it
+    holds the row, nothing else can have moved it and it has no tasks yet) — not read again.
     """
     with transaction.atomic(), audit.buffered(), events.buffered(), sitebase.memo_scope():
-        case = (
-            Case.objects.select_for_update(of=("self",))
-            .select_related("service", "process", "applicant")
-            .get(pk=case_id)
-        )
-        case.__dict__["_pending_save"] = set()
+        if case is None:
+            case = (
+                Case.objects.select_for_update(of=("self",))
+                .select_related("service", "process", "applicant")
+                .get(pk=case_id)
+            )
+        else:  # created in this transaction: no tasks, entity, licence or documents yet
+            case.__dict__["_tasks"] = {}
+            case.__dict__["_new_in_run"] = True
+        case.__dict__.setdefault("_pending_save", set())
         case.__dict__["_pending_tasks"] = {}
         # Plugins may leave writes for the end of the run (``plugins.at_end_of_run``), in bulk.
         case.__dict__.setdefault("_plugin_memo", {})[plugins.AT_END] = []
@@ -487,7 +514,7 @@ def advance(case_id: int, actor=None) -> Case:
                 if not _run_stage(case, stage, actor):
                     break
         except BaseException:
-            for name in ("_pending_save", "_held_decision", "_pending_tasks", "_tasks", "_plugin_memo"):
+            for name in ("_pending_save", "_held_decision", "_pending_tasks", "_tasks", "_plugin_memo", "_new_in_run"):
                 case.__dict__.pop(name, None)
             raise
         _release_held_decision(case)
@@ -515,6 +542,7 @@ def _flush_case(case: Case) -> None:
         case.save() if "__all__" in pending else case.save(update_fields=sorted(pending | {"updated_at"}))
     tasks = case.__dict__.pop("_pending_tasks", None)
     case.__dict__.pop("_tasks", None)
+    case.__dict__.pop("_new_in_run", None)
     case.__dict__.pop("_run_now", None)
     # The tasks the run moved: one UPDATE per set of equal values (the run's automatic decisions
     # share status, reason and time, so usually one UPDATE for all of them).
@@ -813,7 +841,8 @@ def _issue_step_outputs(case: Case) -> list[StepOutput]:
     pending = case.__dict__.pop("_pending_outputs", None)
     if not pending:
         return []
-    issued = set(StepOutput.objects.filter(case=case).values_list("kind", flat=True))
+    new_case = case.__dict__.get("_new_in_run", False)
+    issued = set() if new_case else set(StepOutput.objects.filter(case=case).values_list("kind", flat=True))
     profile = zone.current()
     now = timezone.now()
     uscc = str(case.results.get("uscc") or "")

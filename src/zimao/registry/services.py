@@ -160,6 +160,8 @@ _ENTITY, _STEPS = "registry.entity", "registry.steps"  # keys of a case context'
 def _entity_of(ctx, *, missing_ok: bool = False) -> MarketEntity | None:
     """The market entity the case registered, read once per engine run (the context's memo)."""
     entity = ctx.memo.get(_ENTITY)
+    if entity is None and ctx.new_case and missing_ok:
+        return None  # the case was created in this transaction: it registered nothing yet
     if entity is None:
         entity = MarketEntity.objects.filter(case_number=ctx.number).first()
         if entity is None and not missing_ok:
@@ -368,6 +370,7 @@ def business_licence(ctx) -> list[dict]:
         valid_from=entity.established_on,
         subject=licence_subject(entity, ctx.applicant_id),
         issuer=zone.registration_authority(),
+        new_case=ctx.new_case,
     )
     return [
         {
