@@ -402,9 +402,11 @@ def _submit_new(
         _set_due_dates(case)
         case.save()
         if materials:  # one UPDATE for every material of the submission
-            Material.objects.filter(pk__in=list(materials.values())).update(
-                case=case, key=Case_(*[When(pk=pk, then=Value(key)) for key, pk in materials.items()])
-            )
+            attached = Material.objects.filter(pk__in=list(materials.values()))
+            if all(owned[pk].key == key for key, pk in materials.items()):
+                attached.update(case=case)  # each uploaded under the key it answers (the usual case)
+            else:
+                attached.update(case=case, key=Case_(*[When(pk=pk, then=Value(key)) for key, pk in materials.items()]))
         case.__dict__["_material_keys"] = sorted(set(materials))
         discard_on_submit(applicant, service)  # the saved draft (暂存) is sent: it goes
         Timer.objects.create(case=case, kind=Timer.Kind.CASE_DUE, fire_on=case.due_date)

@@ -132,7 +132,11 @@ def name_clean(ctx) -> RuleResult:
             f"名称含有需审查的字词：{'、'.join(words)}",
             f"the name contains words an officer must check: {', '.join(words)}",
         )
-    if name_taken(full_name_of(ctx.data), except_case=ctx.number):
+    # A case created in this transaction was checked at submission a moment ago and holds its
+    # reservation (one live reservation per name); a name registered in between fails the
+    # entity's INSERT (names are unique), the run rolls back and a worker runs it again — with
+    # this look-up, which then sends it to a person.
+    if not ctx.new_case and name_taken(full_name_of(ctx.data), except_case=ctx.number):
         return RuleResult(False, "名称已被占用", "the name is already taken")
     return RuleResult(True)
 
