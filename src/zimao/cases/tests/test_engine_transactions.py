@@ -39,10 +39,10 @@ DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUE
 # SQLite, 112 on PostgreSQL (the engine bench: 51 → 44 on SQLite).
 # Reference data from the process's cache (core.refcache): the service item, its process version,
 # the departments and the zone profile are not read per case, and which signing key is active is
-# one plain-SQL query (the key's row is cached): 108 → 105 on SQLite, 109 → 106 on PostgreSQL (one
-# of them the key's row, read again after the warm-up created it; the engine bench: 40 → 36 on
+# one plain-SQL query (the key's row is cached): 105 → 102 on SQLite, 106 → 103 on PostgreSQL (one
+# of them the key's row, read again after the warm-up created it; the engine bench: 37 → 33 on
 # SQLite).
-STATEMENTS_PER_STRAIGHT_THROUGH_CASE = 106
+STATEMENTS_PER_STRAIGHT_THROUGH_CASE = 103
 
 
 @pytest.mark.django_db
