@@ -87,6 +87,8 @@ def invalidate(*models) -> None:
     connection = connections[DEFAULT_DB_ALIAS]
     block = _transaction_of(connection)
     if block is not None:
+        if _WRITTEN in connection.__dict__:
+            _written(connection)  # an earlier transaction's mark, if it has ended, goes first
         written = connection.__dict__.get(_WRITTEN)
         if written is not None and written[0] is block:
             written[1].update(labels)

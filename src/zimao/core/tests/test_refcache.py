@@ -161,3 +161,14 @@ def test_a_commit_drops_what_other_threads_kept_meanwhile():
     assert "t" not in refcache._entries
     assert refcache.get("t", load, MODELS) == {"AMR": "市场监督管理局"}
     assert refcache._WRITTEN not in transaction.get_connection().__dict__
+
+
+def test_a_second_transaction_does_not_forget_what_the_first_wrote():
+    dept = Department.objects.create(code="AMR", name_zh="市场监管局", name_en="AMR")
+    with transaction.atomic():
+        dept.save()  # marks this transaction as having written departments
+    # As if another thread kept an old row after that transaction ended (no on_commit in a test).
+    refcache._entries["t"] = (float("inf"), frozenset({"catalog.Department"}), "old")
+    with transaction.atomic():
+        SigningKey.objects.create(kid="k", algorithm="Ed25519", public_jwk={}, private_key_encrypted="x")
+        assert "t" not in refcache._entries  # the first transaction's mark was settled first
