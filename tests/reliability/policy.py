@@ -165,6 +165,24 @@ PAGES: dict[str, list[Check]] = {
     "licences:pdf": [Check(expect(HIDDEN, anon=LOGIN, applicant=OK, admin=OK), args={"identifier": Ref("credential")})],
     # officers
     "web:workbench": [Check(OFFICERS)],
+    # A department's reminders (催办/督办): its own officers only; another department's is "not found".
+    "web:reminder_read": [
+        Check(
+            expect(HIDDEN, anon=LOGIN, applicant=FORBIDDEN, applicant2=FORBIDDEN, partner=FORBIDDEN, reviewer=OK),
+            "POST",
+            args={"pk": Ref("reminder")},
+            setup=w.amr_reminder,
+        ),
+        Check(
+            expect(METHOD, anon=LOGIN, applicant=FORBIDDEN, applicant2=FORBIDDEN, partner=FORBIDDEN),
+            args={"pk": Ref("reminder")},
+            setup=w.amr_reminder,
+        ),
+    ],
+    "web:reminders_read_all": [
+        Check(OFFICERS, "POST"),
+        Check(expect(METHOD, anon=LOGIN, applicant=FORBIDDEN, applicant2=FORBIDDEN, partner=FORBIDDEN)),
+    ],
     "web:task": [
         Check(AMR_TASK_PAGE, args={"task_id": Ref("task_review")}),
         Check(

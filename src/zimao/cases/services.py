@@ -1290,6 +1290,7 @@ def extend(case_number: str, user, days: int, reason: str) -> Case:
         notify(
             case,
             user=case.applicant,
+            kind="extended",
             zh=f"办件 {case.number} 的办理时限延长 {int(days)} 个工作日，至 {case.due_date}：{reason}",
             en=f"The limits of case {case.number} were extended by {int(days)} working days, to {case.due_date}: {reason}",
         )
@@ -1350,6 +1351,7 @@ def record_delivery(case_number: str, user, method: str, tracking_number: str = 
             notify(
                 case,
                 user=case.applicant,
+                kind="mailed",
                 zh=f"办件 {case.number} 的结果已免费邮寄，运单号 {tracking_number}",
                 en=f"The result of case {case.number} was mailed free of charge, tracking number {tracking_number}",
             )
@@ -1364,11 +1366,13 @@ def record_delivery(case_number: str, user, method: str, tracking_number: str = 
 # ---------------------------------------------------------------- timers and notifications
 
 
-def notify(case: Case, *, zh: str, en: str, user=None, department=None) -> Notification | None:
+def notify(case: Case, *, zh: str, en: str, user=None, department=None, kind: str = "") -> Notification | None:
     """A message about the case. To a department's inbox (催办/督办, a stuck case, a follow-up
-    task): a ``Notification`` row here, for its officers. To a person (the applicant): announced
-    as ``case.message`` in this transaction; the notification centre (``zimao.notify``, which
-    subscribes) keeps it, and the case page reads it from there: one place for what a person is told."""
+    task): a ``Notification`` row here, for its officers (``cases.reminders``). To a person (the
+    applicant): announced as ``case.message`` in this transaction; the notification centre
+    (``zimao.notify``, which subscribes) keeps it, and the case page reads it from there: one place
+    for what a person is told. ``kind`` names the message (``mailed``…): notify e-mails every
+    message and texts only the kinds worth a text message."""
     if user is None:
         return Notification.objects.create(case=case, department=department, message_zh=zh, message_en=en)
     events.announce(
@@ -1379,6 +1383,7 @@ def notify(case: Case, *, zh: str, en: str, user=None, department=None) -> Notif
             "applicant": user.pk,
             "message_zh": zh,
             "message_en": en,
+            "message_kind": kind,
             "at": timezone.now(),
         },
         key=f"{case.number}:{uuid.uuid4().hex}",

@@ -33,6 +33,8 @@ urlpatterns = [
     path("materials/<uuid:token>/", views.material, name="material"),
     # officers
     path("workbench/", officer.workbench, name="workbench"),
+    path("workbench/reminders/<int:pk>/read/", officer.reminder_read, name="reminder_read"),
+    path("workbench/reminders/read/", officer.reminders_read_all, name="reminders_read_all"),
     path("workbench/tasks/<int:task_id>/", officer.task_page, name="task"),
     path("workbench/tasks/<int:task_id>/decision/", officer.decide, name="task_decide"),
     path("workbench/tasks/<int:task_id>/rectification/", officer.rectify, name="task_rectify"),
