@@ -26,9 +26,7 @@ from zimao.web import forms as account_forms
 from zimao.web import intake as counter
 from zimao.web.applicant import _section_problems, materials_context, require_materials
 
-PERSON_KEY = (
-    "zimao.intake.person"  # the identity document being served ("type:number"), encrypted, in the clerk's session
-)
+PERSON_KEY = "zimao.intake.person"  # the document being served ("type:number"), encrypted, in the clerk's session
 PHONE_KEY = "zimao.intake.phone"  # the phone an account without identity number was looked for by, encrypted
 ATTACH_KEY = "zimao.intake.attach"  # the account an attach code went to
 

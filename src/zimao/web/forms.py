@@ -28,21 +28,18 @@ from zimao.portal.forms import (  # noqa: F401
     summary_data,
     widget_for,
 )
+from zimao.portal.present import is_en
 
 # ---------------------------------------------------------------- accounts
 
 
 def id_document_choices() -> list[tuple[str, str]]:
     """The identity document types in the reader's language (resident identity card first)."""
-    from zimao.portal.present import is_en
-
     return [(code, id_document_label(code, "en" if is_en() else "zh")) for code in ID_DOCUMENT_TYPES]
 
 
 def id_document_name(code: str) -> str:
     """A document type's name in the reader's language; "" when none is on file."""
-    from zimao.portal.present import is_en
-
     return id_document_label(code, "en" if is_en() else "zh") if code else ""
 
 
@@ -52,7 +49,7 @@ class RegisterForm(UserCreationForm):
     account per document; optional for the resident card, as before, required for any other type),
     an optional phone, the password twice."""
 
-    field_order = ("username", "first_name", "id_type", "id_number", "phone", "password1", "password2")
+    field_order = ("username", "first_name", "password1", "password2", "id_type", "id_number", "phone")
 
     first_name = djforms.CharField(label=_("Your name"), max_length=150, help_text=_("As on your identity document."))
     id_type = djforms.ChoiceField(
