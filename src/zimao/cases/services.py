@@ -761,31 +761,13 @@ def _create_tasks(case: Case, stage: dict, specs: list[dict], kind=Task.Kind.REV
 
 
 def _departments(case: Case, codes: set[str]) -> dict[str, Department]:
-    """Departments by code; inside ``advance``, every department the process names is read at the
-    first need, once per run."""
-    memo = case.__dict__.get("_departments") if "_pending_save" in case.__dict__ else None
-    if memo is None:
-        wanted = set(codes)
-        if "_pending_save" in case.__dict__:
-            wanted |= _process_departments(case.process.definition)
-        memo = {d.code: d for d in Department.objects.filter(code__in=wanted)}
-        if "_pending_save" in case.__dict__:
-            case.__dict__["_departments"] = memo
-    missing = set(codes) - memo.keys()
-    if missing:
-        memo.update({d.code: d for d in Department.objects.filter(code__in=missing)})
-    return {c: memo[c] for c in codes if c in memo}
-
-
-def _process_departments(definition: dict) -> set[str]:
-    codes = set()
-    for stage in definition.get("stages", []):
-        if stage.get("department"):
-            codes.add(stage["department"])
-        codes.update(t["department"] for t in stage.get("tasks", []) if t.get("department"))
-        multi = (stage.get("tasks_from_field") or {}).get("tasks") or {}
-        codes.update(t["department"] for t in multi.values() if isinstance(t, dict) and t.get("department"))
-    return codes
+    """Departments by code, from the catalogue's reference cache; a code it does not know yet (one
+    another process added within the cache's seconds) is read from the table."""
+    known = catalog.departments()
+    found = {c: known[c] for c in codes if c in known}
+    if len(found) < len(codes):
+        found.update({d.code: d for d in Department.objects.filter(code__in=set(codes) - found.keys())})
+    return found
 
 
 def _try_auto_approve(case: Case, task: Task, spec: dict) -> None:

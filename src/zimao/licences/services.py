@@ -387,8 +387,11 @@ def issue_credential(
     cred.jws, cred.kid = signing.sign_content(credential_payload(cred))
     with transaction.atomic(savepoint=False):  # all or nothing with the caller's transaction
         try:
-            with transaction.atomic():  # savepoint: a lost race leaves the outer transaction usable
+            if new_case:  # no other request can be issuing for a case this transaction created
                 cred.save()
+            else:
+                with transaction.atomic():  # savepoint: a lost race leaves the outer transaction usable
+                    cred.save()
         except IntegrityError:
             if case_number:
                 existing = Credential.objects.filter(case_number=case_number, kind=kind).first()
