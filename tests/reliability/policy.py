@@ -238,6 +238,8 @@ PAGES: dict[str, list[Check]] = {
     "web:window": [Check(WINDOW_DESK)],
     "web:window_deliver": [Check(WINDOW_DESK, "POST", args={"number": Ref("case_window")}, data={"method": "window"})],
     # counter intake: the clerk takes A's application at the window
+    # the account's own page: each person sees only their own masked document and phone
+    "web:account": [Check(SIGNED_IN)],
     "web:claim": [Check(PUBLIC), Check(PUBLIC, "POST", data={"step": "find", "id_number": w.RAW_ID, "phone": "1"})],
     "web:intake": [Check(WINDOW_CLERK), Check(WINDOW_CLERK, "POST", data={"id_number": w.RAW_ID})],
     "web:intake_applicant": [Check(WINDOW_CLERK, "POST", data={"name": "赵六", "phone": "13912345678"})],

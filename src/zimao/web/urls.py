@@ -13,6 +13,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("register/", views.register, name="register"),
+    path("account/", views.account, name="account"),
     path("account/claim/", views.claim, name="claim"),
     # the applicant's journey (materials and check come before the section pattern)
     path("apply/<str:code>/", applicant.task_list, name="apply"),
