@@ -102,6 +102,16 @@ def _fresh_calendar_cache():
     calendar.clear_cache()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_reference_cache():
+    """A test's rollback sends no signals: what it cached from its own rows must not outlive it."""
+    from zimao.core import refcache
+
+    refcache.clear()
+    yield
+    refcache.clear()
+
+
 @pytest.fixture
 def zone(db):
     """The demo catalogue and one user per role (no report figures: tests make their own)."""

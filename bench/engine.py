@@ -8,8 +8,12 @@ production task setup (the database queue; the engine runs right after the submi
   and ``COMMIT`` of every transaction the case runs (plus autocommit writes);
 - PostgreSQL: the zone-wide rows are the counters (``core.Sequence``: case number, USCC, licence
   serial); per case, the time from a transaction's first counter upsert to its COMMIT;
-- statements per case (counted, not timed) and straight-through cases/s on SQLite (sequential,
-  in-process: the engine alone, no HTTP).
+- statements per case (counted, not timed) and straight-through cases/s (sequential, in-process:
+  the engine alone, no HTTP);
+- the same cases from P processes at once (``--procs``, default 2: the machine's cores), each its
+  own applicant, started together on one database: completed cases/s for the whole, and per case
+  the write lock's wait (``BEGIN IMMEDIATE`` until it returns) and hold, how much of the run the
+  lock was held and how much of the cores the processes used — whichever is near 1 is the bound.
 
 The machine is shared and small: medians only, and the run says what else was running.
 Figures go to docs/benchmarks.md between ``<!-- bench:engine:start -->`` and ``<!-- bench:engine:end -->``.
@@ -19,12 +23,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -42,6 +48,7 @@ class LockClock:
         self.began_cpu = None
         self.write_lock = 0.0  # SQLite: BEGIN IMMEDIATE … COMMIT
         self.write_lock_cpu = 0.0  # the same, this thread's CPU time only (what the load does not inflate)
+        self.write_wait = 0.0  # SQLite: BEGIN IMMEDIATE until it returns (another process holds the lock)
         self.counter_hold = 0.0  # first counter upsert … COMMIT
         self.statements = 0
         original_commit = connection._commit
@@ -49,8 +56,10 @@ class LockClock:
             original_begin = connection._start_transaction_under_autocommit
 
             def begin():
+                asked = time.perf_counter()
                 original_begin()
                 self.began, self.began_cpu = time.perf_counter(), time.thread_time()
+                self.write_wait += self.began - asked
 
             connection._start_transaction_under_autocommit = begin
         else:  # PostgreSQL: the transaction starts when autocommit goes off
@@ -80,7 +89,8 @@ class LockClock:
         self.statements += 1
         if self.counter_at is None and sql.startswith('INSERT INTO "core_sequence"'):
             self.counter_at = time.perf_counter()
-        if self.began is None and self.connection.get_autocommit() and not sql.lstrip().upper().startswith("SELECT"):
+        head = sql.lstrip()[:6].upper()  # BEGIN is the wait for the lock (timed by begin()), not a hold
+        if self.began is None and self.connection.get_autocommit() and not head.startswith(("SELECT", "BEGIN")):
             started, started_cpu = time.perf_counter(), time.thread_time()  # an autocommit write holds the lock
             try:
                 return execute(sql, params, many, context)
@@ -90,12 +100,13 @@ class LockClock:
         return execute(sql, params, many, context)
 
     def reset(self):
-        self.write_lock = self.write_lock_cpu = self.counter_hold = 0.0
+        self.write_lock = self.write_lock_cpu = self.write_wait = self.counter_hold = 0.0
         self.statements = 0
 
 
-def child(database: str, cases: int) -> dict:
-    """One database, one process (Django is set up once per process)."""
+def setup(database: str):
+    """Django on a fresh database (one database per process run), the zone built, the signing key
+    made; returns (zone, trade names)."""
     tmp = Path(tempfile.mkdtemp(prefix="zimao-bench-engine-"))
     os.environ["ZIMAO_DATA_DIR"] = str(tmp)
     os.environ["DJANGO_SETTINGS_MODULE"] = "zimao.settings"
@@ -111,25 +122,42 @@ def child(database: str, cases: int) -> dict:
         with connection.cursor() as cur:  # a fresh schema each run
             cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     call_command("migrate", verbosity=0)
-    from zimao.cases.services import submit, upload_material
-    from zimao.core import audit, signing
-    from zimao.testing import ESTABLISHMENT, PDF, application, build_zone
+    from zimao.core import signing
+    from zimao.testing import build_zone
 
     zone = build_zone()
     signing.active_key()
-    names = trade_names()
-    materials = [
-        {k: upload_material(zone.applicant, k, f"{k}.pdf", PDF).pk for k in ("articles", "id_copy", "premises")}
-        for _ in range(cases + 3)
+    return zone, trade_names()
+
+
+def materials_for(applicant, n: int) -> list[dict]:
+    from zimao.cases.services import upload_material
+    from zimao.testing import PDF
+
+    return [
+        {k: upload_material(applicant, k, f"{k}.pdf", PDF).pk for k in ("articles", "id_copy", "premises")}
+        for _ in range(n)
     ]
-    for m in materials[:3]:  # warm up: caches, first-use work
-        submit(zone.applicant, ESTABLISHMENT, application(next(names)), materials=m)
+
+
+def warm_up(applicant, materials: list[dict], names) -> None:
+    """First-use work (caches, the first statements compiled) before anything is timed."""
+    from zimao.cases.services import submit
+    from zimao.testing import ESTABLISHMENT, application
+
+    for m in materials:
+        submit(applicant, ESTABLISHMENT, application(next(names)), materials=m)
+
+
+def clocked():
+    """A LockClock on this process's default connection; on PostgreSQL the counters' own
+    connection is timed too (absent in builds before it: A/B runs)."""
     from django.db import connections
 
-    clock = LockClock(connections["default"])
     from zimao.core import sequences
 
-    own = getattr(sequences, "_on_own_connection", None)  # absent in builds before it (A/B runs)
+    clock = LockClock(connections["default"])
+    own = getattr(sequences, "_on_own_connection", None)
 
     def timed_own(name):  # PostgreSQL: a counter's own transaction holds its row for this long
         started = time.perf_counter()
@@ -140,42 +168,157 @@ def child(database: str, cases: int) -> dict:
 
     if own is not None:
         sequences._on_own_connection = timed_own
-    locks, locks_cpu, holds, statements, delivered = [], [], [], [], 0
-    started, started_cpu = time.perf_counter(), time.thread_time()
-    for m in materials[3:]:
+    return clock
+
+
+def run_cases(clock, applicant, materials: list[dict], names: list[str]) -> dict:
+    """Submit one straight-through case per materials set, one after another; per-case figures."""
+    from zimao.cases.services import submit
+    from zimao.testing import ESTABLISHMENT, application
+
+    out = {"locks": [], "locks_cpu": [], "waits": [], "holds": [], "statements": [], "case_ids": [], "delivered": 0}
+    started, started_cpu = time.perf_counter(), time.process_time()
+    for m, name in zip(materials, names, strict=True):
         clock.reset()
-        case = submit(zone.applicant, ESTABLISHMENT, application(next(names)), materials=m).case
-        delivered += case.status == "delivered"
-        locks.append(clock.write_lock)
-        locks_cpu.append(clock.write_lock_cpu)
-        holds.append(clock.counter_hold)
-        statements.append(clock.statements)
-    elapsed, elapsed_cpu = time.perf_counter() - started, time.thread_time() - started_cpu
+        case = submit(applicant, ESTABLISHMENT, application(name), materials=m).case
+        out["delivered"] += case.status == "delivered"
+        out["case_ids"].append(case.pk)
+        out["locks"].append(clock.write_lock)
+        out["locks_cpu"].append(clock.write_lock_cpu)
+        out["waits"].append(clock.write_wait)
+        out["holds"].append(clock.counter_hold)
+        out["statements"].append(clock.statements)
+    out["started"], out["ended"] = started, time.perf_counter()
+    out["cpu"] = time.process_time() - started_cpu
+    return out
+
+
+def child(database: str, cases: int) -> dict:
+    """One database, one process (Django is set up once per process): cases one after another."""
+    zone, names = setup(database)
+    from django.db import connection
+
+    from zimao.core import audit
+
+    materials = materials_for(zone.applicant, cases + 3)
+    warm_up(zone.applicant, materials[:3], names)
+    clock = clocked()
+    run = run_cases(clock, zone.applicant, materials[3:], [next(names) for _ in range(cases)])
+    elapsed = run["ended"] - run["started"]
     return {
         "vendor": connection.vendor,
         "cases": cases,
-        "delivered": delivered,
-        "write_lock_ms": statistics.median(locks) * 1000,
-        "write_lock_cpu_ms": statistics.median(locks_cpu) * 1000,
-        "counter_hold_ms": statistics.median(holds) * 1000,
-        "statements": statistics.median(statements),
+        "delivered": run["delivered"],
+        "write_lock_ms": statistics.median(run["locks"]) * 1000,
+        "write_lock_cpu_ms": statistics.median(run["locks_cpu"]) * 1000,
+        "counter_hold_ms": statistics.median(run["holds"]) * 1000,
+        "statements": statistics.median(run["statements"]),
         "cases_per_s": cases / elapsed,
-        "cases_per_cpu_s": cases / elapsed_cpu,
+        "cases_per_cpu_s": cases / run["cpu"],
         "loadavg": " / ".join(f"{x:.1f}" for x in os.getloadavg()),
         "audit_ok": audit.verify().ok,
     }
 
 
-def report(results: list[dict], note: str) -> str:
+def _submitter(applicant_id: int, materials: list[dict], names: list[str], barrier, results) -> None:
+    """One of the parallel processes (forked): warm up, wait for the others, submit, report."""
+    try:
+        from django.contrib.auth import get_user_model
+
+        applicant = get_user_model().objects.get(pk=applicant_id)
+        warm_up(applicant, materials[:1], iter(names[:1]))  # this process's connection, its first statements
+        clock = clocked()
+        barrier.wait(timeout=120)
+        results.put(run_cases(clock, applicant, materials[1:], names[1:]))
+    except BaseException:
+        results.put({"error": traceback.format_exc()})
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+
+
+def parallel_child(database: str, cases: int, procs: int) -> dict:
+    """``procs`` processes submitting into one database at once, ``cases // procs`` each."""
+    zone, names = setup(database)
+    from django.contrib.auth import get_user_model
+    from django.db import connection, connections
+
+    from zimao.cases.models import Case
+    from zimao.core import audit, sequences
+
+    per = max(1, cases // procs)
+    warm_up(zone.applicant, materials_for(zone.applicant, 3), names)  # inherited by the forks
+    plans = []
+    for i in range(procs):
+        applicant = get_user_model().objects.create_user(f"bench-parallel-{i}")
+        plans.append((applicant.pk, materials_for(applicant, per + 1), [next(names) for _ in range(per + 1)]))
+    vendor = connection.vendor
+    # A forked process must not inherit an open connection (two processes on one socket/handle).
+    connections.close_all()
+    getattr(sequences, "close_own_connection", lambda: None)()
+    ctx = multiprocessing.get_context("fork")
+    barrier, results = ctx.Barrier(procs), ctx.Queue()
+    workers = [ctx.Process(target=_submitter, args=(*plan, barrier, results)) for plan in plans]
+    for w in workers:
+        w.start()
+    runs = [results.get(timeout=600) for _ in workers]
+    for w in workers:
+        w.join(timeout=60)
+    errors = [r["error"] for r in runs if "error" in r]
+    if errors:
+        raise SystemExit("a parallel submitter failed:\n" + "\n".join(errors))
+    wall = max(r["ended"] for r in runs) - min(r["started"] for r in runs)
+    ids = [i for r in runs for i in r["case_ids"]]
+
+    def every(key):
+        return [x for r in runs for x in r[key]]
+
+    return {
+        "procs": procs,
+        "cases": len(ids),
+        "delivered": Case.objects.filter(pk__in=ids, status="delivered").count(),
+        "cases_per_s": len(ids) / wall,
+        "write_wait_ms": statistics.median(every("waits")) * 1000,
+        "write_wait_mean_ms": statistics.mean(every("waits")) * 1000,
+        "write_lock_mean_ms": statistics.mean(every("locks")) * 1000,
+        "write_lock_ms": statistics.median(every("locks")) * 1000,
+        "counter_hold_ms": statistics.median(every("holds")) * 1000,
+        # share of the run the zone-wide lock was held (1 = every case waited in line for it) …
+        "lock_busy": sum(every("locks" if vendor == "sqlite" else "holds")) / wall,
+        # … and of the cores the submitting processes computed (1 = the cores were the limit)
+        "cpu_busy": sum(r["cpu"] for r in runs) / (wall * (os.cpu_count() or 1)),
+        "cpu_per_case_ms": sum(r["cpu"] for r in runs) / len(ids) * 1000,
+        "audit_ok": audit.verify().ok,
+        "loadavg": " / ".join(f"{x:.1f}" for x in os.getloadavg()),
+    }
+
+
+def report(results: list[dict], note: str, procs: int = 0) -> str:
     rows = []
     for r in results:
-        target = "≤ 10 ms (write lock)" if r["vendor"] == "sqlite" else "≤ 5 ms (zone-wide lock)"
-        lock = r["write_lock_ms"] if r["vendor"] == "sqlite" else r["counter_hold_ms"]
-        cpu = f"{r['write_lock_cpu_ms']:.1f} ms" if r["vendor"] == "sqlite" else "—"
+        sqlite = r["vendor"] == "sqlite"
+        target = "≤ 10 ms (write lock)" if sqlite else "≤ 5 ms (zone-wide lock)"
+        lock = r["write_lock_ms"] if sqlite else r["counter_hold_ms"]
+        cpu = f"{r['write_lock_cpu_ms']:.1f} ms" if sqlite else "—"
+        par = r.get("parallel")
+        if par:
+            rate = f"{par['cases_per_s']:.1f}"
+            wait = (
+                f"{par['write_wait_ms']:.1f} / {par['write_wait_mean_ms']:.1f} / {par['write_lock_ms']:.1f} ms"
+                if sqlite
+                else f"— / — / {par['counter_hold_ms']:.1f} ms"  # the counters' hold; no write lock
+            )
+            busy = f"{par['lock_busy']:.2f} / {par['cpu_busy']:.2f} ({par['cpu_per_case_ms']:.0f} ms CPU a case)"
+            delivered = f"{r['delivered']}/{r['cases']} · {par['delivered']}/{par['cases']}"
+            ok = r["audit_ok"] and par["audit_ok"]
+        else:
+            rate = wait = busy = "—"
+            delivered, ok = f"{r['delivered']}/{r['cases']}", r["audit_ok"]
         rows.append(
             f"| {r['vendor']} | {lock:.1f} ms | {cpu} | {target} | {r['statements']:.0f} | "
-            f"{r['cases_per_s']:.1f} ({r['cases_per_cpu_s']:.0f} per CPU-second) | {r['delivered']}/{r['cases']} | "
-            f"{'yes' if r['audit_ok'] else 'NO'} | {r['loadavg']} |"
+            f"{r['cases_per_s']:.1f} ({r['cases_per_cpu_s']:.0f} per CPU-second) | {rate} | {wait} | {busy} | "
+            f"{delivered} | {'yes' if ok else 'NO'} | {r['loadavg']} |"
         )
     return "\n".join(
         [
@@ -183,11 +326,14 @@ def report(results: list[dict], note: str) -> str:
             "## Engine transactions — zone-wide lock per straight-through case (issue 11)",
             "",
             f"Run {time.strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} cores, in-process (no HTTP), one applicant after "
-            "another, database task queue with the engine run right after the submitting commit. " + note,
+            f"another, then {procs} processes at once (each its own applicant, started together, one database), "
+            "database task queue with the engine run right after the submitting commit. " + note,
             "",
             "| database | zone-wide lock per case (median) | of which this thread's CPU time | target | statements per case | "
-            "cases/s (sequential) | delivered | audit verifies | load average after the run |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+            f"cases/s (sequential) | cases/s ({procs} processes at once) | at once: lock wait per case (median / mean) / hold (median) | "
+            "at once: share of the run the lock was held / the cores computed | delivered (sequential · at once) | "
+            "audit verifies | load average after the run |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
             *rows,
             "",
             "SQLite: the lock is the database write lock (BEGIN IMMEDIATE … COMMIT, summed over the case's "
@@ -198,7 +344,13 @@ def report(results: list[dict], note: str) -> str:
             "on a connection of its own (`zimao.core.sequences`), so the engine's transactions hold no counter "
             "row; the audit trail takes no zone-wide lock at all (per-object chains). Statement counts include "
             "the dashboard's rows and the task-queue row. Cases per CPU-second: cases ÷ the thread's CPU time "
-            "for the whole run (what the rate would be with a core to itself).",
+            "for the whole run (what the rate would be with a core to itself). At once: completed (delivered) "
+            "cases of all processes ÷ the time from the first process's start to the last one's end; the wait is "
+            "BEGIN IMMEDIATE until it returns, the lock taken (SQLite's busy handler sleeps and retries, so a "
+            "waiter may wake after the lock was let go: most cases do not wait, the others wait long — "
+            "hence both the median and the mean; an autocommit write's wait counts as hold); lock held = the cases' holds summed ÷ the run (near 1: the lock is the bound, cases/s ≤ "
+            "1 ÷ hold), cores computed = the processes' CPU time ÷ (run × cores) (near 1: CPU is the bound, "
+            "cases/s ≤ cores ÷ CPU a case).",
             END,
         ]
     )
@@ -214,22 +366,32 @@ def main():
     )
     parser.add_argument("--note", default="", help="what else ran on the machine (goes into the doc)")
     parser.add_argument("--no-docs", action="store_true")
+    parser.add_argument("--procs", type=int, default=2, help="processes submitting at once (0: skip; 2 = the cores)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--parallel", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.cases)))
+        out = parallel_child(args.child, args.cases, args.procs) if args.parallel else child(args.child, args.cases)
+        print(json.dumps(out))
         return
-    results = []
-    for database in ["sqlite", *([args.postgres] if args.postgres else [])]:
+
+    def run_child(*argv):
         out = subprocess.run(
-            [sys.executable, __file__, "--child", database, "--cases", str(args.cases)],
+            [sys.executable, __file__, "--cases", str(args.cases), "--procs", str(args.procs), *argv],
             check=True,
             capture_output=True,
             text=True,
             cwd=ROOT,
         ).stdout
-        results.append(json.loads(out.strip().splitlines()[-1]))
-    block = report(results, args.note)
+        return json.loads(out.strip().splitlines()[-1])
+
+    results = []
+    for database in ["sqlite", *([args.postgres] if args.postgres else [])]:
+        result = run_child("--child", database)
+        if args.procs > 0:  # a fresh database of its own
+            result["parallel"] = run_child("--child", database, "--parallel")
+        results.append(result)
+    block = report(results, args.note, args.procs)
     print(block)
     if not args.no_docs:
         write_block(block, START, END)

@@ -10,7 +10,9 @@ and time. ``.venv/bin/python bench/load.py`` (``--quick`` for a smoke run).
    95th-percentile latency, each as a ratio to ``GET /healthz`` measured *in the same run*.
 4. Step load: more users each step until the error rate reaches 0.1 % or the users run out;
    the peak is the highest throughput of a step that kept the error rate under 0.1 %, reported
-   ÷ the bare write endpoint (issue 11's figure) and ÷ ``GET /healthz``.
+   ÷ the bare write endpoint (issue 11's figure) and ÷ ``GET /healthz``; with it, the server's CPU
+   per request at the peak step ÷ its CPU per bare write (``run.ServerCPU``): the ceiling on that
+   figure when the cores are the limit.
 
 Figures go to docs/benchmarks.md between ``<!-- bench:load:start -->`` and ``<!-- bench:load:end -->``.
 The machine is small and shared with the load generator: ratios, not absolute promises.
@@ -22,6 +24,7 @@ import argparse
 import csv
 import http.client
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -34,7 +37,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from run import loadavg, write_block  # noqa: E402 — bench/run.py's shared helpers
+from run import ServerCPU, loadavg, write_block  # noqa: E402 — bench/run.py's shared helpers
 
 BIN = Path(sys.executable).parent
 START, END = "<!-- bench:load:start -->", "<!-- bench:load:end -->"
@@ -111,6 +114,8 @@ class Installation:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
                 conn.request("GET", "/healthz")
                 if conn.getresponse().status == 200:
+                    # its session (start_new_session): zimao serve, gunicorn and workers, the task worker
+                    self.cpu = ServerCPU(self.server.pid)
                     return
             except OSError:
                 time.sleep(0.3)
@@ -160,9 +165,14 @@ def locust(
         "ERROR",
         *classes,
     ]
+    mark = inst.cpu.settled()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(
         cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=seconds + 120, check=False
     )  # locust exits 1 when any request failed: the figures say so
+    server_cpu = inst.cpu.spent_since(mark)  # work left after the run included
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    locust_cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
     rows = {"Aggregated": {"count": 0, "failures": 0, "rps": 0.0, "p50": 0.0, "p95": 0.0, "p99": 0.0}}
     with open(f"{prefix}_stats.csv", encoding="utf-8") as f:
         for row in csv.DictReader(f):
@@ -181,6 +191,10 @@ def locust(
         with open(f"{prefix}_failures.csv", encoding="utf-8") as f:
             reasons = [(r["Name"], r["Error"][:160], int(r["Occurrences"])) for r in csv.DictReader(f)]
     rows["Aggregated"]["reasons"] = reasons
+    answered = max(1, rows["Aggregated"]["count"])
+    rows["Aggregated"]["server_cpu_ms"] = server_cpu / answered * 1000  # per request, the server's CPU
+    rows["Aggregated"]["locust_cpu_ms"] = locust_cpu / answered * 1000  # the load generator's, same cores
+    rows["Aggregated"]["server_cores"] = server_cpu / seconds  # cores the server kept busy, on average
     return rows
 
 
@@ -246,6 +260,20 @@ def report(args, inst, baseline, write_baseline, scenario, steps, peak, loads) -
             f"**Peak held with an error rate under 0.1 %: {peak[1]:.1f} req/s at {peak[0]} users** "
             f"— **÷ bare write endpoint: ×{peak[1] / write['rps']:.2f}** (target ≥ 0.4); "
             f"÷ `GET /healthz`: ×{peak[1] / base['rps']:.2f}.",
+        ]
+        at_peak = dict(steps)[peak[0]]["Aggregated"]
+        cost, write_cost = at_peak["server_cpu_ms"], write_baseline["Aggregated"]["server_cpu_ms"]
+        with_locust = (write_cost + write_baseline["Aggregated"]["locust_cpu_ms"]) / (cost + at_peak["locust_cpu_ms"])
+        lines += [
+            "",
+            f"Steady-state bound, measured: the server's CPU per request at the peak step {cost:.2f} ms "
+            f"(the scenario run: {agg['server_cpu_ms']:.2f} ms) against {write_cost:.2f} ms per bare write — "
+            f"**CPU ceiling on peak ÷ bare write ×{write_cost / cost:.2f}**; with locust's own CPU counted "
+            f"(it shares the cores): ×{with_locust:.2f}; the server kept {at_peak['server_cores']:.2f} cores busy "
+            f"at the peak, {write_baseline['Aggregated']['server_cores']:.2f} on bare writes. Server CPU = every "
+            "process of `zimao serve` from /proc, from before a run until the server is quiet after it, less its "
+            f"idle rate ({inst.cpu.idle:.2f} cores, the task worker polling), ÷ requests answered; a mix that "
+            "costs this much a request cannot be answered faster than the cores allow.",
         ]
     else:
         lines += ["", "**No step kept the error rate under 0.1 %.**"]

@@ -4,6 +4,9 @@
    endpoint POST /bench/write (one INSERT and its commit, zimao.core.bench — routed because this
    script starts the server with ZIMAO_BENCH_ENDPOINTS=1) and against GET /healthz, a bare Django
    JSON view, on the same gunicorn server with the same client, one after the other.
+   With each of the two write runs, the server's CPU (every process of its session, from /proc,
+   until it is quiet again) per bare write and per delivered case: their ratio is the steady-state
+   ceiling on cases ÷ bare write when the cores are the limit (``ServerCPU``).
 2. Straight-through time: from sending the application to the signed licence being verifiable.
 3. Reviewer worklist latency at 10k and at 1M cases: the cost must stay flat as cases grow.
 
@@ -54,12 +57,14 @@ def load(port: int, method: str, path: str, bodies, headers, seconds: float, thr
     """Run ``threads`` keep-alive clients for ``seconds``; return (count, latencies, errors)."""
     latencies, errors, lock = [], [0], threading.Lock()
     stop = time.monotonic() + seconds
+    next_body = threading.Lock()  # one generator for all threads: running it twice at once raises
 
     def worker():
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         local = []
         while time.monotonic() < stop:
-            body = next(bodies) if bodies else None
+            with next_body:
+                body = next(bodies) if bodies else None
             started = time.perf_counter()
             try:
                 conn.request(method, path, body=body, headers=headers)
@@ -114,6 +119,65 @@ def write_block(block: str, start: str, end: str, doc: Path | None = None) -> No
 def loadavg() -> str:
     """The machine's 1/5/15-minute load average, for the note under the figures (it is shared)."""
     return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def stat_cpu_seconds(stat: str) -> tuple[int, float]:
+    """(session id, CPU seconds) from one ``/proc/<pid>/stat`` line: utime + stime + cutime + cstime.
+
+    The children's fields count the processes this one has reaped (a gunicorn worker replaced
+    mid-run), so summing them over the live processes of a session counts every process once."""
+    fields = stat[stat.rindex(")") + 2 :].split()  # the command name may hold spaces and parentheses
+    # fields[0] is field 3 (state): session is field 6, utime … cstime are fields 14–17
+    return int(fields[3]), sum(int(x) for x in fields[11:15]) / CLOCK_TICKS
+
+
+def session_cpu_seconds(session: int, proc: Path = Path("/proc")) -> float:
+    """CPU seconds used so far by every process of a session (a server started with
+    ``start_new_session=True``: its gunicorn master and workers, the task worker, ``zimao serve``)."""
+    total = 0.0
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            sid, cpu = stat_cpu_seconds((entry / "stat").read_text())
+        except (OSError, ValueError, IndexError):  # the process ended meanwhile
+            continue
+        if sid == session:
+            total += cpu
+    return total
+
+
+class ServerCPU:
+    """The CPU a server's processes spend on a run (every process of its session, from /proc), less
+    what they spend idle — the task worker polls its queue several times a second, which would
+    otherwise weigh on a slow run's figure per request."""
+
+    def __init__(self, session: int, idle_seconds: float = 2.0):
+        self.session = session
+        before = session_cpu_seconds(session)
+        time.sleep(idle_seconds)
+        self.idle = (session_cpu_seconds(session) - before) / idle_seconds  # cores, on average
+
+    def settled(self, interval: float = 0.5, timeout: float = 60) -> tuple[float, float]:
+        """(CPU seconds, monotonic time) once the server is back to idle (within a tenth of a core)."""
+        end = time.monotonic() + timeout
+        before = session_cpu_seconds(self.session)
+        while time.monotonic() < end:
+            time.sleep(interval)
+            now = session_cpu_seconds(self.session)
+            if now - before < (self.idle + 0.1) * interval:
+                return now, time.monotonic()
+            before = now
+        return before, time.monotonic()
+
+    def spent_since(self, mark: tuple[float, float]) -> float:
+        """CPU seconds of work since ``mark`` (a ``settled()``), counted until the server is quiet
+        again so that work left after the last response (the engine, deliveries) is in."""
+        cpu, at = self.settled()
+        return max(0.0, cpu - mark[0] - self.idle * (at - mark[1]))
 
 
 def median_ms(values):
@@ -179,6 +243,7 @@ class Bench:
             start_new_session=True,
         )
         wait_for(self.port)
+        self.cpu = ServerCPU(self.server.pid)  # its session (start_new_session): gunicorn, the task worker
 
     def stop(self):
         import signal
@@ -188,24 +253,53 @@ class Bench:
             self.server.wait(timeout=20)
             self.server = None
 
+    def costed(self, method, path, bodies, headers):
+        """One ``load`` run with the CPU it cost: the server's (all its processes, counted until it
+        has gone quiet again, so work left after the responses is in) and the load generator's."""
+        mark = self.cpu.settled()
+        client = time.process_time()
+        n, lat, err = load(self.port, method, path, bodies, headers, self.args.seconds, self.args.threads)
+        client = time.process_time() - client
+        return n, lat, err, self.cpu.spent_since(mark), client
+
     def throughput(self):
+        from zimao.cases.models import Case
+
         seconds, threads = self.args.seconds, self.args.threads
         headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
         load(self.port, "GET", "/healthz", None, {}, 1, threads)  # warm up
         n, lat, err = load(self.port, "GET", "/healthz", None, {}, seconds, threads)
         base = {"rps": n / seconds, "median_ms": median_ms(lat), "errors": err}
         load(self.port, "POST", "/bench/write", None, {}, 1, threads)  # warm up
-        n, lat, err = load(self.port, "POST", "/bench/write", None, {}, seconds, threads)
+        n, lat, err, server, client = self.costed("POST", "/bench/write", None, {})
         write = {"rps": n / seconds, "median_ms": median_ms(lat), "p90_ms": p90_ms(lat), "errors": err}
+        write |= {
+            "server_cpu_ms": server / max(1, n - err) * 1000,
+            "client_cpu_ms": client / max(1, n) * 1000,
+            "server_cores": server / seconds,  # cores the server kept busy, on average
+        }
         bodies = self.application_bodies(self.materials(int(seconds * 400)))
-        n, lat, err = load(self.port, "POST", "/api/v1/cases", bodies, headers, seconds, threads)
+        delivered_before = Case.objects.filter(status="delivered").count()
+        n, lat, err, server, client = self.costed("POST", "/api/v1/cases", bodies, headers)
+        delivered = Case.objects.filter(status="delivered").count() - delivered_before
         sub = {"rps": n / seconds, "median_ms": median_ms(lat), "p90_ms": p90_ms(lat), "errors": err}
+        sub |= {
+            "acknowledged": n - err,
+            "delivered": delivered,
+            "server_cpu_ms": server / max(1, delivered) * 1000,  # per completed case
+            "client_cpu_ms": client / max(1, n) * 1000,
+            "server_cores": server / seconds,
+        }
         self.results["throughput"] = {
             "baseline": base,
             "write": write,
             "submission": sub,
             "ratio": sub["rps"] / base["rps"],
             "write_ratio": sub["rps"] / write["rps"],
+            # steady state: acknowledged ≤ completed, and completed ≤ the cores ÷ CPU per case
+            "cpu_ceiling": write["server_cpu_ms"] / sub["server_cpu_ms"],
+            "machine_ceiling": (write["server_cpu_ms"] + write["client_cpu_ms"])
+            / (sub["server_cpu_ms"] + sub["client_cpu_ms"]),
         }
 
     def straight_through(self):
@@ -338,11 +432,26 @@ class Bench:
             f"**submit → signed licence verifiable: median {s['median_ms']:.0f} ms, p90 {s['p90_ms']:.0f} ms** "
             "(target p90 ≤ 300 ms).",
             "",
+            f"Steady-state bound on that ratio, measured in the same run: the server's CPU per completed case "
+            f"÷ its CPU per bare write gives a ceiling of **×{t['cpu_ceiling']:.3f}** (measured "
+            f"×{t['write_ratio']:.3f}; the server kept {t['submission']['server_cores']:.2f} cores busy on cases, "
+            f"{t['write']['server_cores']:.2f} on bare writes); counting the load generator's CPU too (same cores): "
+            f"×{t['machine_ceiling']:.3f}. Server CPU = every process of `zimao serve` (gunicorn master and "
+            "workers, task worker) from /proc, from before the run until the server has gone quiet after it (work "
+            "left after the responses included), less its idle rate "
+            f"({self.cpu.idle:.2f} cores, the task worker polling), ÷ requests answered (bare write) or cases "
+            "delivered (企业开办). "
+            "The throughput ratio is this CPU ratio × (cores busy on cases ÷ cores busy on bare writes); "
+            "acknowledged cases cannot outrun completed ones for long, so once cases keep the cores as busy as "
+            "bare writes do, the CPU ratio is the most the ratio can reach.",
+            "",
             "| measure | median | other | ratio to baseline |",
             "| --- | --- | --- | --- |",
             f"| baseline GET /healthz (bare Django JSON) | {t['baseline']['median_ms']:.1f} ms | {t['baseline']['rps']:.0f} req/s | 1 |",
             f"| bare write POST /bench/write (one INSERT + commit) | {t['write']['median_ms']:.1f} ms | {t['write']['rps']:.0f} req/s, p90 {t['write']['p90_ms']:.0f} ms, errors {t['write']['errors']} | throughput ×{t['write']['rps'] / t['baseline']['rps']:.3f} |",
             f"| POST /api/v1/cases (企业开办, acknowledged) | {t['submission']['median_ms']:.1f} ms | {t['submission']['rps']:.0f} req/s, p90 {t['submission']['p90_ms']:.0f} ms, errors {t['submission']['errors']} | throughput ×{t['ratio']:.3f} (÷ bare write ×{t['write_ratio']:.2f}) |",
+            f"| CPU per bare write (server / load generator) | {t['write']['server_cpu_ms']:.2f} ms | {t['write']['client_cpu_ms']:.2f} ms | — |",
+            f"| CPU per completed 企业开办 case (server / load generator) | {t['submission']['server_cpu_ms']:.1f} ms | {t['submission']['client_cpu_ms']:.2f} ms; {t['submission']['acknowledged']} acknowledged, {t['submission']['delivered']} delivered | CPU ceiling on ÷ bare write ×{t['cpu_ceiling']:.3f} |",
             f"| straight-through: submit → signed licence verifiable | {s['median_ms']:.0f} ms | p90 {s['p90_ms']:.0f} ms over {s['samples']} cases | — |",
         ]
         for size, v in w["sizes"].items():

@@ -19,6 +19,7 @@ PUBLIC = [
     "/services/QYKB-001/",
     "/login/",
     "/register/",
+    "/account/claim/",
     "/verify/",
     "/dashboard/public/",
     "/permits/",
@@ -26,7 +27,7 @@ PUBLIC = [
     "/coo/verify/",
 ]
 BY_USER = {
-    "applicant": ["/cases/", "/apply/QYKB-001/", "/permits/companies/", "/trade/", "/trade/certificates/"],
+    "applicant": ["/cases/", "/account/", "/apply/QYKB-001/", "/permits/companies/", "/trade/", "/trade/certificates/"],
     "reviewer": ["/workbench/", "/workbench/?view=done", "/permits/checks/"],
     "clerk": ["/window/"],
     "admin": [

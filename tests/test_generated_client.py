@@ -179,6 +179,50 @@ def test_generated_client_drives_an_establishment_from_upload_to_verified_licenc
     assert claims["identifier"] == licence.identifier and claims["holder"]["uscc"] == signed.holder_uscc
 
 
+def test_generated_client_saves_resumes_and_deletes_a_draft(generated_client, live_server, zone):
+    """暂存草稿 as an integrator's software keeps one: save, resume (identity numbers masked),
+    list, delete; submitting the application removes the draft."""
+    models = _module("models")
+    types = _module("types")
+
+    def api(name):
+        return _module(f"api.{name}")
+
+    me = generated_client.AuthenticatedClient(
+        base_url=live_server.url, token=issue_token(zone.applicant), raise_on_unexpected_status=True
+    )
+    form = application(trade_name="草稿")
+    body = models.DraftIn.from_dict({"data": {"name": form["name"], "registration": form["registration"]}})
+    saved = api("cases.save_draft").sync_detailed(client=me, service_code=ESTABLISHMENT, body=body)
+    assert saved.status_code == 201 and isinstance(saved.parsed, models.DraftOut), saved.content
+    assert saved.parsed.data["registration"]["legal_rep_id"] == "1101**********002X"
+    assert "steps" in saved.parsed.incomplete_sections and not saved.parsed.complete
+    again = api("cases.save_draft").sync_detailed(client=me, service_code=ESTABLISHMENT, body=body)
+    assert again.status_code == 200
+    resumed = api("cases.get_draft").sync(client=me, service_code=ESTABLISHMENT)
+    assert resumed.data["name"]["trade_name"] == "草稿"
+    assert [d.service for d in api("cases.list_my_drafts").sync(client=me)] == [ESTABLISHMENT]
+
+    deleted = api("cases.delete_draft").sync_detailed(client=me, service_code=ESTABLISHMENT, discard_uploads=True)
+    assert deleted.status_code == 204
+    gone = api("cases.get_draft").sync_detailed(client=me, service_code=ESTABLISHMENT)
+    assert gone.status_code == 404 and isinstance(gone.parsed, models.ErrorOut)
+    assert gone.parsed.errors[0].message_zh and gone.parsed.errors[0].message_en
+
+    # Saved again with its uploads, then sent: the draft is gone, its uploads are on the case.
+    materials = {}
+    for key in ("articles", "id_copy", "premises"):
+        upload = models.UploadMaterialMultiPartBodyParams(
+            key=key, file=types.File(payload=io.BytesIO(PDF), file_name=f"{key}.pdf", mime_type="application/pdf")
+        )
+        materials[key] = api("cases.upload_material").sync(client=me, body=upload).id
+    whole = models.DraftIn.from_dict({"data": form, "materials": materials})
+    assert api("cases.save_draft").sync(client=me, service_code=ESTABLISHMENT, body=whole).complete
+    request = models.CaseApplicationIn.from_dict({"service": ESTABLISHMENT, "data": form, "materials": materials})
+    assert api("cases.submit_case").sync_detailed(client=me, body=request).status_code == 201
+    assert api("cases.list_my_drafts").sync(client=me) == []
+
+
 def test_the_generated_client_knows_every_operation_by_its_readable_name(generated_client):
     """One generated module per operationId, in one package per ASCII tag (never ``licences_电子证照``)."""
     import re

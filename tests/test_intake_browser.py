@@ -197,3 +197,59 @@ def test_an_account_registered_online_without_identity_number_gets_it_at_the_win
     page.click("#attach-id")
     expect(page.locator("#applicant-id")).to_have_text("4405**********0018")
     assert page.console_errors == []
+
+
+def test_a_hong_kong_resident_registers_with_a_travel_permit_and_a_walk_in_with_a_residence_permit(page, zone):
+    """The identity document type (证件类型): registering with a travel permit needs its number
+    (refused beside the field when empty), the account page shows type and masked number; at the
+    window a residence permit holder is found by type and number and gets an account. axe-core
+    on each new page state."""
+    page.goto("/register/")
+    assert_accessible(page, context="register with document type")
+    page.fill("#id_username", "chan-taiman")
+    page.fill("#id_first_name", "陈大文")
+    page.select_option("#id_id_type", "hm_permit")
+    page.fill("#id_password1", NEW_PASSWORD)
+    page.fill("#id_password2", NEW_PASSWORD)
+    page.click("#register-submit")
+    expect(page.locator("#id_id_number-error")).to_contain_text("请填写港澳居民来往内地通行证号码")
+    expect(page.locator("#id_id_type")).to_have_value("hm_permit")
+    assert_accessible(page, context="register, travel permit number missing")
+    page.fill("#id_id_number", "H1234567(8)")
+    page.fill("#id_password1", NEW_PASSWORD)
+    page.fill("#id_password2", NEW_PASSWORD)
+    page.click("#register-submit")
+    expect(page).to_have_url(re.compile(r".*/login/"))
+    log_in(page, "chan-taiman", NEW_PASSWORD)
+    page.click("[data-nav='account']")
+    expect(page.locator("#account-id-type")).to_have_text("港澳居民来往内地通行证")
+    expect(page.locator("#account-id")).to_have_text("H******78")
+    assert_accessible(page, context="account page")
+    log_out(page)
+
+    log_in(page, "clerk")
+    page.click("[data-nav='intake']")
+    page.select_option("#f-id_type", "hmt_residence")
+    page.fill("#f-id_number", "440524188001010014")  # a mainland number is not a residence permit
+    page.click("#find-applicant")
+    expect(page.locator("#f-id_number-error")).to_contain_text("810000")
+    expect(page.locator("#f-id_type")).to_have_value("hmt_residence")
+    assert_accessible(page, context="intake find, wrong residence permit number")
+    page.fill("#f-id_number", "810000199001010019")
+    page.click("#find-applicant")
+    expect(page.locator("#no-account")).to_contain_text("港澳台居民居住证")
+    expect(page.locator("#no-account")).to_contain_text("8100**********0019")
+    assert_accessible(page, context="intake new account, residence permit")
+    page.fill("#f-name", "何美玲")
+    page.fill("#f-phone", "13512345678")
+    page.click("#open-account")
+    expect(page.locator("#applicant-id-type")).to_have_text("港澳台居民居住证")
+    expect(page.locator("#applicant-id")).to_have_text("8100**********0019")
+    expect(page.locator("main")).not_to_contain_text("810000199001010019")
+    assert_accessible(page, context="intake applicant found, residence permit")
+    page.click("#other-applicant")
+    page.select_option("#f-id_type", "hm_permit")
+    page.fill("#f-id_number", "H12345678")
+    page.click("#find-applicant")
+    expect(page.locator("#applicant-name")).to_have_text("陈大文")
+    assert page.console_errors == []

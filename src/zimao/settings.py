@@ -65,6 +65,10 @@ PUBLIC_URL = os.environ.get("ZIMAO_SITE_URL", "")
 # The packaged zone profile (catalog/data/zones/KEY.json) used until an administrator stores one
 # (admin page or `zimao zone import FILE`); `zimao demo` stores it.
 ZIMAO_ZONE_PROFILE = os.environ.get("ZIMAO_ZONE_PROFILE", "henan-ftz-410300")
+# Reference data (service items, process versions, departments, the zone profile) kept in each
+# process this many seconds: another process's change is seen within it; 0 turns it off.
+# zimao.core.refcache (a signing key's status is always read afresh).
+REFERENCE_CACHE_SECONDS = float(os.environ.get("ZIMAO_REFERENCE_CACHE_SECONDS", "5"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",

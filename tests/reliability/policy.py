@@ -165,6 +165,24 @@ PAGES: dict[str, list[Check]] = {
     "licences:pdf": [Check(expect(HIDDEN, anon=LOGIN, applicant=OK, admin=OK), args={"identifier": Ref("credential")})],
     # officers
     "web:workbench": [Check(OFFICERS)],
+    # A department's reminders (催办/督办): its own officers only; another department's is "not found".
+    "web:reminder_read": [
+        Check(
+            expect(HIDDEN, anon=LOGIN, applicant=FORBIDDEN, applicant2=FORBIDDEN, partner=FORBIDDEN, reviewer=OK),
+            "POST",
+            args={"pk": Ref("reminder")},
+            setup=w.amr_reminder,
+        ),
+        Check(
+            expect(METHOD, anon=LOGIN, applicant=FORBIDDEN, applicant2=FORBIDDEN, partner=FORBIDDEN),
+            args={"pk": Ref("reminder")},
+            setup=w.amr_reminder,
+        ),
+    ],
+    "web:reminders_read_all": [
+        Check(OFFICERS, "POST"),
+        Check(expect(METHOD, anon=LOGIN, applicant=FORBIDDEN, applicant2=FORBIDDEN, partner=FORBIDDEN)),
+    ],
     "web:task": [
         Check(AMR_TASK_PAGE, args={"task_id": Ref("task_review")}),
         Check(
@@ -220,6 +238,8 @@ PAGES: dict[str, list[Check]] = {
     "web:window": [Check(WINDOW_DESK)],
     "web:window_deliver": [Check(WINDOW_DESK, "POST", args={"number": Ref("case_window")}, data={"method": "window"})],
     # counter intake: the clerk takes A's application at the window
+    # the account's own page: each person sees only their own masked document and phone
+    "web:account": [Check(SIGNED_IN)],
     "web:claim": [Check(PUBLIC), Check(PUBLIC, "POST", data={"step": "find", "id_number": w.RAW_ID, "phone": "1"})],
     "web:intake": [Check(WINDOW_CLERK), Check(WINDOW_CLERK, "POST", data={"id_number": w.RAW_ID})],
     "web:intake_applicant": [Check(WINDOW_CLERK, "POST", data={"name": "赵六", "phone": "13912345678"})],
@@ -269,6 +289,21 @@ API_OFFICERS = expect(OK, anon=LOGIN, applicant=FORBIDDEN, applicant2=FORBIDDEN,
 API_WINDOW = expect(FORBIDDEN, anon=LOGIN, clerk=OK, admin=OK)
 API_ZONE_ADMIN = expect(FORBIDDEN, anon=LOGIN, admin=OK)
 
+DRAFT = {"service_code": Ref("service")}
+
+
+def _a_draft(world) -> dict:
+    """A has saved a draft: the registration section (identity and phone numbers) and the unsent
+    file ``A-unsent-draft.pdf``."""
+    from zimao.cases import drafts
+    from zimao.catalog.services import get_service
+
+    data = {"registration": dict(w.BASE_APPLICATION["registration"])}
+    materials = {"articles": world.refs["material_loose_pk"]}
+    drafts.replace_draft(world.users["applicant"], get_service(world.refs["service"]), data, materials)
+    return {}
+
+
 API: dict[str, list[Check]] = {
     "GET /api/v1/catalog/services": [Check(PUBLIC)],
     "GET /api/v1/catalog/services/{code}": [Check(PUBLIC, args=CODE)],
@@ -292,6 +327,15 @@ API: dict[str, list[Check]] = {
     "GET /api/v1/cases/{number}/documents/{kind}/pdf": [
         Check(API_DONE_READERS, args={**DONE, "kind": "tax_registration_confirmation"})
     ],
+    # Saved drafts (暂存): anyone signed in keeps their own, as on the portal (officers and partner
+    # nodes included: POST /cases is theirs too); nobody reaches another's — exactly "you have none".
+    "PUT /api/v1/drafts/{service_code}": [
+        Check(SIGNED_IN, "PUT", args=DRAFT, data={"data": {}, "materials": {}}),
+        Check(SIGNED_IN, "PUT", args=DRAFT, data={"data": {}, "materials": {}}, setup=_a_draft),
+    ],
+    "GET /api/v1/drafts": [Check(SIGNED_IN, setup=_a_draft)],
+    "GET /api/v1/drafts/{service_code}": [Check(API_OWNER_ONLY, args=DRAFT, setup=_a_draft)],
+    "DELETE /api/v1/drafts/{service_code}": [Check(API_OWNER_ONLY, "DELETE", args=DRAFT, setup=_a_draft)],
     "POST /api/v1/cases/{number}/withdraw": [Check(API_OWNER_ONLY, "POST", args=REVIEW, data={"reason": "不办了"})],
     "POST /api/v1/cases/{number}/correction": [
         Check(API_OWNER_ONLY, "POST", args=REVIEW, data={"answer": "已补充"}, setup=w.suspend_for_correction)

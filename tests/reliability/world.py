@@ -251,6 +251,16 @@ def suspend_for_correction(world: World) -> dict:
     return {}
 
 
+def amr_reminder(world: World) -> dict:
+    """A reminder (催办) in market regulation's inbox — the department of ``task_review``."""
+    from zimao.cases.models import Case
+    from zimao.cases.services import notify
+
+    case = Case.objects.get(number=world.refs["case_review"])
+    row = notify(case, department=case.tasks.get(key="registration").department, zh="催办", en="Reminder")
+    return {"reminder": row.pk}
+
+
 def poor_rating(world: World) -> dict:
     """A rates ``case_done`` poorly, by name: a rectification task for AMR."""
     from zimao.cases.services import rate

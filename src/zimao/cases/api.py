@@ -244,10 +244,12 @@ def task_out(task: Task) -> dict:
     }
 
 
-def case_out(case: Case) -> dict:
+def case_out(case: Case, *, new: bool = False) -> dict:
+    """``new``: the case was created by this request, so nobody can have rated it yet."""
     zh, en = STATUS_WORDS[case.status]
     services.with_progress(case)
-    rating = getattr(case, "rating", None)  # reverse one-to-one: absent → None (one query unless fetched)
+    # reverse one-to-one: absent → None (one query unless fetched)
+    rating = None if new else getattr(case, "rating", None)
     return {
         "number": case.number,
         "service": case.service.code,
@@ -315,8 +317,9 @@ def submit(
         mail_address=payload.mail_address,
         channel="api",
     )
-    case = services.get_case_for(request.user, result.case.number)
-    return Status(201 if result.created else 200, case_out(case))
+    if not result.created:  # the case an earlier request with this key made, as it is now
+        return Status(200, case_out(services.get_case_for(request.user, result.case.number)))
+    return Status(201, case_out(result.case, new=True))  # the engine's own instance: not read back
 
 
 @router.get(
@@ -683,3 +686,9 @@ def decide(request: HttpRequest, task_id: TaskId, payload: DecisionIn):
 def rectify(request: HttpRequest, task_id: TaskId, payload: RectifyIn):
     task = services.rectify(task_id, request.user, payload.answer)
     return task_out(Task.objects.select_related("case__service", "department").get(pk=task.pk))
+
+
+# Saved drafts (暂存草稿): their own module, under the same prefix and tag.
+from zimao.cases.api_drafts import router as drafts_router  # noqa: E402
+
+router.add_router("", drafts_router)

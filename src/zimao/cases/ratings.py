@@ -248,6 +248,7 @@ def rectify(task_id: int, user, answer: str) -> Task:
             engine.notify(
                 task.case,
                 user=task.case.applicant,
+                kind="rating_followed_up",
                 zh=f"您对办件 {task.case.number} 的评价已督办：{answer}",
                 en=f"Your rating of case {task.case.number} was followed up by the zone administration: {answer}",
             )
@@ -285,6 +286,7 @@ def verify_rectification(case_number: str, user, note: str) -> Rating:
         engine.notify(
             case,
             user=case.applicant,
+            kind="rating_rectified",
             zh=f"您对办件 {case.number} 的差评已整改：{rating.rectification.reason}。请再次评价。",
             en=f"Your poor rating of case {case.number} was rectified: {rating.rectification.reason}. Please rate again.",
         )
@@ -443,6 +445,7 @@ def review_appeal(appeal_id: int, user, decision: str, reason: str) -> RatingApp
         engine.notify(
             case,
             user=case.applicant,
+            kind="rating_reviewed",
             zh=f"您对办件 {case.number} 的评价经申诉复核{'予以维持' if decision == 'upheld' else '已撤销'}：{reason}",
             en=f"Your rating of case {case.number} was {decision} on review: {reason}",
         )

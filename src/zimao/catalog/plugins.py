@@ -52,6 +52,9 @@ class CaseContext:
     delivered_at: object = None
     status: str = ""  # the case's status when the plugin runs (e.g. why an on_close hook runs)
     reason: str = ""  # why a finished case was closed (a refusal's reason), for on_close hooks
+    # The case was created in the transaction this run is part of (its number was just drawn):
+    # nothing keyed by its number exists yet, so an idempotency look-up may be skipped.
+    new_case: bool = False
     # Shared by every context built for one loaded case (one engine run, under the case's lock):
     # a plugin may keep what it read or wrote for this case here, so that the next plugin of the
     # same run need not read it again. Never persisted; empty for a context built on its own.

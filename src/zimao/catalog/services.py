@@ -2,19 +2,37 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from django.db import transaction
 
 from zimao.catalog import extensions, process
 from zimao.catalog.models import Department, Officer, ProcessDefinition, ServiceItem
-from zimao.core import audit
+from zimao.core import audit, refcache
 from zimao.core.errors import BusinessError, Problem, not_found
+
+# What each cached value is read from (``core.refcache``: a save of one of them drops the value).
+_SERVICE_MODELS = (ServiceItem, Department)
+_PROCESS_MODELS = (ProcessDefinition,)
+_DEPARTMENT_MODELS = (Department,)
 
 
 def get_service(code: str, *, published_only: bool = True) -> ServiceItem:
-    qs = ServiceItem.objects.select_related("department")
+    """The service item ``code`` (with its department). Published items come from the reference
+    cache, as a copy: setting a field on it never reaches the shared one."""
     if published_only:
-        qs = qs.filter(published=True)
-    service = qs.filter(code=code).first()
+        return copy.copy(refcache.get(("catalog.service", code), lambda: _published_service(code), _SERVICE_MODELS))
+    return _found(ServiceItem.objects.select_related("department").filter(code=code).first(), code)
+
+
+def _published_service(code: str) -> ServiceItem:
+    # Raises when there is none: an unknown code is not cached (anyone may ask for any code).
+    return _found(ServiceItem.objects.select_related("department").filter(published=True, code=code).first(), code)
+
+
+def _found(service: ServiceItem | None, code: str) -> ServiceItem:
     if service is None:
         raise BusinessError(
             Problem("service", "unknown_service", f"没有编号为 {code} 的服务事项", f"There is no service item {code}"),
@@ -28,16 +46,30 @@ def published_services():
 
 
 def current_process(service: ServiceItem) -> ProcessDefinition:
-    proc = service.processes.filter(published=True).order_by("-version").first()
+    """The latest published process version of ``service`` (reference cache; a copy)."""
+    proc = refcache.get(("catalog.process", service.pk), lambda: _latest_process(service), _PROCESS_MODELS)
     if proc is None:
         raise BusinessError.of(
             "service", "no_process", "该事项尚未配置办理流程", "This service has no published process yet", status=409
         )
-    return proc
+    return copy.copy(proc)
+
+
+def _latest_process(service: ServiceItem) -> ProcessDefinition | None:
+    return service.processes.filter(published=True).order_by("-version").first()
 
 
 def department_codes() -> set[str]:
     return set(Department.objects.values_list("code", flat=True))
+
+
+def departments() -> Mapping[str, Department]:
+    """Every department by code (reference cache): shared instances, to be read, never changed."""
+    return refcache.get("catalog.departments", _read_departments, _DEPARTMENT_MODELS)
+
+
+def _read_departments() -> Mapping[str, Department]:
+    return MappingProxyType({d.code: d for d in Department.objects.order_by("code")})
 
 
 @transaction.atomic

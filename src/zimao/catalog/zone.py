@@ -21,14 +21,16 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 from django.conf import settings
 from django.db import transaction
 
 from zimao.catalog.models import Department, ZoneProfile
-from zimao.core import audit, divisions, identifiers, sitebase
+from zimao.core import audit, divisions, identifiers, refcache, sitebase
 from zimao.core.errors import BusinessError, Problem
 
 log = logging.getLogger(__name__)
@@ -72,7 +74,7 @@ class Zone:
     origin_place: str
     site_url: str
     demo_codes: bool
-    authorities: dict[str, Authority] = field(default_factory=dict)
+    authorities: Mapping[str, Authority] = field(default_factory=dict)  # read-only when read
     stored: bool = False
 
     @property
@@ -119,20 +121,28 @@ def _from_data(data: dict, *, stored: bool = False) -> Zone:
     }
     return Zone(
         **{k: data.get(k, "" if k != "demo_codes" else False) for k in PROFILE_FIELDS if k != "note"},
-        authorities=authorities,
+        authorities=MappingProxyType(authorities),  # shared by the whole process (core.refcache)
         stored=stored,
     )
 
 
+# What the profile in force is read from (``export_profile``: the departments' authorities).
+_MODELS = (ZoneProfile, Department)
+
+
 def current() -> Zone:
     """The zone profile in force — 当前片区配置 (the stored active one, else the packaged default);
-    read once per request."""
+    from the reference cache (``core.refcache``), once per request."""
     memo = sitebase.request_memo()
     if memo is not None:
         if "zone" not in memo:
-            memo["zone"] = _read()
+            memo["zone"] = _cached()
         return memo["zone"]
-    return _read()
+    return _cached()
+
+
+def _cached() -> Zone:
+    return refcache.get("catalog.zone", _read, _MODELS)
 
 
 def _read() -> Zone:
@@ -281,6 +291,7 @@ def import_profile(data: dict, actor=None) -> ZoneProfile:
         raise BusinessError(*problems)
     before = export_profile() if ZoneProfile.objects.filter(active=True).exists() else None
     ZoneProfile.objects.filter(active=True).exclude(key=data["key"]).update(active=False)
+    refcache.invalidate(ZoneProfile)  # update() sends no signal
     values = {k: data.get(k) for k in PROFILE_FIELDS if k != "key"}
     values.update(
         site_url=(values["site_url"] or "").rstrip("/"),
@@ -302,6 +313,7 @@ def import_profile(data: dict, actor=None) -> ZoneProfile:
     Department.objects.exclude(code__in=named).exclude(authority_uscc="").update(
         authority_name_zh="", authority_name_en="", authority_uscc=""
     )
+    refcache.invalidate(Department)
     after = export_profile(profile)
     if after != before:
         audit.record(actor, "zone.profile_imported", profile, before=before, after=after)

@@ -10,6 +10,10 @@ class CoreConfig(AppConfig):
         from zimao.core import calendar
 
         calendar.connect_signals()
+        from zimao.core import refcache
+        from zimao.core.models import SigningKey
+
+        refcache.watch(SigningKey)
         from zimao.core.storage import tighten_data_dir
 
         tighten_data_dir()  # an older installation's world-readable database and folders

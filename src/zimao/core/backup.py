@@ -41,6 +41,8 @@ from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
+from zimao.core import refcache
+
 FORMAT = "zimao-backup"
 VERSION = 1
 
@@ -289,6 +291,7 @@ def _restore(archive: Path, *, force: bool, alias: str) -> RestoreReport:
                 target = media / name[len("media/") :]
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(work / name, target)
+    refcache.clear()  # the rows this process kept are not the restored ones
     return verify_restored(manifest, alias)
 
 

@@ -12,6 +12,7 @@ what to fix ("position 18 should be 3"), never just "invalid".
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,7 +21,7 @@ from django.utils import timezone
 
 from zimao.core import divisions
 from zimao.core.errors import BusinessError, Problem
-from zimao.core.protected import mask_id_number
+from zimao.core.protected import mask_document_number, mask_id_number
 
 # --------------------------------------------------------------------------------------------
 # Unified social credit code — 统一社会信用代码 (GB 32100-2015)
@@ -575,3 +576,163 @@ def validate_id_number(value: str | None, today: date | None = None, field_name:
 
 def is_valid_id_number(value: str | None) -> bool:
     return validate_id_number(value).valid
+
+
+# --------------------------------------------------------------------------------------------
+# Identity documents — 证件类型: what a person registers and is found by at the window
+# --------------------------------------------------------------------------------------------
+
+ID_RESIDENT = "resident"  # 居民身份证 (GB 11643)
+ID_HMT_RESIDENCE = "hmt_residence"  # 港澳台居民居住证
+ID_FOREIGN_PERMANENT = "foreign_permanent"  # 外国人永久居留身份证
+ID_HM_PERMIT = "hm_permit"  # 港澳居民来往内地通行证
+ID_TW_PERMIT = "tw_permit"  # 台湾居民来往大陆通行证
+ID_PASSPORT = "passport"  # 护照
+
+#: Each document type: (Chinese name, English name). The order is the order people are offered.
+ID_DOCUMENT_TYPES: dict[str, tuple[str, str]] = {
+    ID_RESIDENT: ("居民身份证", "Resident identity card"),
+    ID_HMT_RESIDENCE: ("港澳台居民居住证", "Residence permit for Hong Kong, Macao and Taiwan residents"),
+    ID_FOREIGN_PERMANENT: ("外国人永久居留身份证", "Foreign permanent resident ID card"),
+    ID_HM_PERMIT: ("港澳居民来往内地通行证", "Mainland travel permit for Hong Kong and Macao residents"),
+    ID_TW_PERMIT: ("台湾居民来往大陆通行证", "Mainland travel permit for Taiwan residents"),
+    ID_PASSPORT: ("护照", "Passport"),
+}
+
+#: A residence permit's address code (positions 1–6) says where its holder comes from.
+HMT_AREA_CODES = {"810000": ("香港", "Hong Kong"), "820000": ("澳门", "Macao"), "830000": ("台湾", "Taiwan")}
+
+_HM_PERMIT = re.compile(r"[HM]\d{8,10}")
+# 8 digits on the card since 2015; older booklets carry 7–10 digits, some with a letter after them.
+_TW_PERMIT = re.compile(r"\d{8,10}|\d{7,9}[A-Z]")
+_PASSPORT = re.compile(r"[A-Z0-9]{5,20}")
+_OLD_FOREIGN_PERMANENT = re.compile(r"[A-Z]{3}\d{12}")
+
+
+def normalise_document_number(value: str | None) -> str:
+    """``normalise``, and the spaces, hyphens and brackets people copy from a permit or passport
+    (``H1234567(8)``, ``1234 5678``) dropped: they are not part of the number."""
+    return re.sub(r"[\s\-()（）]", "", normalise(value))
+
+
+def id_document_label(doc_type: str, lang: str = "zh") -> str:
+    zh, en = ID_DOCUMENT_TYPES.get(doc_type, ("", ""))
+    return en if lang == "en" else zh
+
+
+def validate_id_document(
+    doc_type: str | None,
+    value: str | None,
+    today: date | None = None,
+    field_name: str = "id_number",
+    type_field: str = "id_type",
+) -> ValidationResult:
+    """Check an identity document number of the given type (``ID_DOCUMENT_TYPES``).
+
+    The resident identity card is ``validate_id_number``. The residence permit for Hong Kong,
+    Macao and Taiwan residents has the same 18-character layout and GB 11643 check character,
+    with address code 810000, 820000 or 830000. The 2023 foreign permanent resident ID card has
+    18 characters starting with 9 and a GB 11643-style check character; the rest of its layout is
+    not confirmed here, so only those are checked (its older 15-character form, three letters and
+    12 digits, is accepted on its shape). The travel permits and passports are checked on their
+    shape only, leniently where older forms are still in people's hands (docs/window.md).
+    """
+    doc_type = (doc_type or "").strip() or ID_RESIDENT
+    if doc_type not in ID_DOCUMENT_TYPES:
+        result = ValidationResult(normalise_document_number(value))
+        result.problems.append(_p(type_field, "invalid", "请选择证件类型。", "Choose the type of identity document."))
+        return result
+    zh_name, en_name = ID_DOCUMENT_TYPES[doc_type]
+    en_name = en_name[0].lower() + en_name[1:]  # mid-sentence; "Hong Kong" keeps its capitals
+    if doc_type == ID_RESIDENT:
+        result = validate_id_number(value, today=today, field_name=field_name)
+        if result.valid and result.value[:2] in ("81", "82", "83"):
+            # No resident identity card carries these address codes: it is a residence permit.
+            result.problems.append(
+                _p(
+                    field_name,
+                    "document_type",
+                    "这是港澳台居民居住证号码，请将证件类型选为“港澳台居民居住证”。",
+                    "This is the number of a residence permit for Hong Kong, Macao or Taiwan residents: "
+                    "choose that document type.",
+                )
+            )
+        return result
+    number = normalise_document_number(value)
+    result = ValidationResult(number)
+    result.details["masked"] = mask_document_number(number)
+    problems = result.problems
+    if not number:
+        problems.append(_p(field_name, "required", f"请填写{zh_name}号码。", f"Enter the number of the {en_name}."))
+        return result
+    if doc_type == ID_HMT_RESIDENCE:
+        checked = validate_id_number(number, today=today, field_name=field_name)
+        for p in checked.problems:  # the resident number's wording, naming the permit
+            zh = p.zh.replace("公民身份号码", "居住证号码").replace("身份证号码", "居住证号码")
+            en = p.en.replace("An identity number", "A residence permit number")
+            problems.append(_p(field_name, p.code, zh, en))
+        if checked.valid:
+            area = HMT_AREA_CODES.get(number[:6])
+            if area is None:
+                problems.append(
+                    _p(
+                        field_name,
+                        "area",
+                        "港澳台居民居住证号码的第1–6位应为810000（香港）、820000（澳门）或830000（台湾）。",
+                        "Positions 1–6 of a residence permit number are 810000 (Hong Kong), 820000 (Macao) "
+                        "or 830000 (Taiwan).",
+                    )
+                )
+            else:
+                result.details.update(area_zh=area[0], area_en=area[1], birth_date=checked.details.get("birth_date"))
+        return result
+    if doc_type == ID_FOREIGN_PERMANENT:
+        if _OLD_FOREIGN_PERMANENT.fullmatch(number):
+            return result  # the 15-character card issued before 2023: its shape only
+        if len(number) != 18:
+            problems.append(
+                _p(
+                    field_name,
+                    "length",
+                    f"外国人永久居留身份证号码应为18位，现为{len(number)}位。",
+                    f"A foreign permanent resident ID number has 18 characters; this one has {len(number)}.",
+                )
+            )
+        elif not (number[:17].isdigit() and (number[17].isdigit() or number[17] == "X")):
+            problems.append(
+                _p(
+                    field_name,
+                    "illegal_character",
+                    "前17位应为数字，第18位为数字或 X。",
+                    "The first 17 characters are digits, the 18th a digit or X.",
+                )
+            )
+        elif number[0] != "9":
+            problems.append(
+                _p(
+                    field_name,
+                    "prefix",
+                    "外国人永久居留身份证号码以9开头。",
+                    "A foreign permanent resident ID number starts with 9.",
+                )
+            )
+        elif number[17] != id_check_char(number[:17]):
+            problems.append(
+                _p(
+                    field_name,
+                    "check_character",
+                    "第18位校验码与前17位不符，请核对证件号码。",
+                    "The check character (position 18) does not match the first 17 digits: check the number.",
+                )
+            )
+        return result
+    pattern, zh_shape, en_shape = {
+        ID_HM_PERMIT: (_HM_PERMIT, "应为字母 H 或 M 后接8位数字", "is the letter H or M followed by 8 digits"),
+        ID_TW_PERMIT: (_TW_PERMIT, "应为8位数字", "has 8 digits"),
+        ID_PASSPORT: (_PASSPORT, "应为5–20位字母或数字", "has 5–20 letters or digits"),
+    }[doc_type]
+    if not pattern.fullmatch(number):
+        problems.append(
+            _p(field_name, "format", f"{zh_name}号码{zh_shape}。", f"The number of a {en_name} {en_shape}.")
+        )
+    return result

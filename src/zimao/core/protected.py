@@ -157,6 +157,18 @@ def mask_id_number(value: str) -> str:
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
 
 
+def mask_document_number(value: str) -> str:
+    """Any identity document number: an 18-character one as ``mask_id_number``; a shorter one
+    (a travel permit, a passport) shows only its first character and last two (``H******78``),
+    since first 4 and last 4 of 9 would give most of it away."""
+    value = (value or "").strip()
+    if len(value) >= 15:
+        return mask_id_number(value)
+    if len(value) <= 4:
+        return "*" * len(value)
+    return value[:1] + "*" * (len(value) - 3) + value[-2:]
+
+
 def mask_phone(value: str) -> str:
     """``13812345678`` → ``138****5678``."""
     value = (value or "").strip()

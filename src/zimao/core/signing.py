@@ -32,7 +32,7 @@ from collections import OrderedDict
 from functools import lru_cache
 from typing import ClassVar, Protocol, runtime_checkable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 from joserfc import jws
@@ -40,7 +40,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
 from joserfc.jws import JWSRegistry
 
-from zimao.core import audit
+from zimao.core import audit, refcache
 from zimao.core.models import Sequence, SigningKey
 from zimao.core.protected import decrypt_text, encrypt_text
 
@@ -187,7 +187,31 @@ def _new_key(alg: str) -> SigningKey:
 
 
 def _current_active() -> SigningKey | None:
-    return SigningKey.objects.filter(status=SigningKey.Status.ACTIVE).order_by("-created_at", "-id").first()
+    """The active key. Which key is active is asked on every call, so a rotation, retirement or
+    revocation committed by any process applies at once (a revoked key never signs again); only
+    the key's row (its material never changes) comes from the reference cache."""
+    if refcache.seconds() <= 0:
+        return SigningKey.objects.filter(status=SigningKey.Status.ACTIVE).order_by("-created_at", "-id").first()
+    pk = _active_id()
+    if pk is None:
+        return None
+    return refcache.get(("core.signingkey", pk), lambda: SigningKey.objects.filter(pk=pk).first(), _KEY_MODELS)
+
+
+_KEY_MODELS = (SigningKey,)
+
+
+def _active_id() -> int | None:
+    # Plain SQL: building the ORM query cost more than running it.
+    q = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {q('id')} FROM {q(SigningKey._meta.db_table)} WHERE {q('status')} = %s"  # noqa: S608 — names from the model
+            f" ORDER BY {q('created_at')} DESC, {q('id')} DESC LIMIT 1",
+            [SigningKey.Status.ACTIVE.value],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def active_key(alg: str = DEFAULT_ALG) -> SigningKey:

@@ -334,6 +334,7 @@ def issue_credential(
     type_code: str | None = None,
     issuer: zone.Authority | None = None,
     issuer_name: str | None = None,
+    new_case: bool = False,
 ) -> Credential:
     """Issue and sign a credential — 签发电子证照 — in the name of ``issuer`` (the authority that
     decided it, from the zone profile; default the zone's own authority): its name is printed as
@@ -342,6 +343,8 @@ def issue_credential(
 
     Idempotent per (case_number, kind): issuing again for the same case returns the credential
     already issued (a retried task or a double click never produces two licences).
+    ``new_case``: the case was created in this very transaction, so nothing was issued for it yet
+    (the look-up is skipped; the engine's run right after submission says so).
     """
     holder_uscc = (holder_uscc or "").strip().upper()
     today = timezone.localdate()
@@ -351,7 +354,7 @@ def issue_credential(
     if problems:
         raise BusinessError(*problems)
     case_number = case_number or None
-    if case_number:
+    if case_number and not new_case:
         existing = Credential.objects.filter(case_number=case_number, kind=kind).first()
         if existing is not None:
             return existing
@@ -384,8 +387,11 @@ def issue_credential(
     cred.jws, cred.kid = signing.sign_content(credential_payload(cred))
     with transaction.atomic(savepoint=False):  # all or nothing with the caller's transaction
         try:
-            with transaction.atomic():  # savepoint: a lost race leaves the outer transaction usable
+            if new_case:  # no other request can be issuing for a case this transaction created
                 cred.save()
+            else:
+                with transaction.atomic():  # savepoint: a lost race leaves the outer transaction usable
+                    cred.save()
         except IntegrityError:
             if case_number:
                 existing = Credential.objects.filter(case_number=case_number, kind=kind).first()

@@ -459,7 +459,7 @@ def projects(language: str) -> dict:
                 {
                     "name": ind.name(language),
                     "display": readout.display(fig, language),
-                    "unit": ind.unit(language),
+                    "unit": readout.counted(ind.unit(language), readout.display(fig, language), language),
                     "section": fig.section if fig else "",
                     "url": reverse("monitor:indicator", args=[code]),
                 }
@@ -498,7 +498,12 @@ def ledgers(language: str) -> dict:
         for p in PilotTask.objects.all()
     ]
     talent = [
-        {"name": t.name(language), "count": t.count, "unit": t.unit(language), "section": t.section}
+        {
+            "name": t.name(language),
+            "count": t.count,
+            "unit": readout.counted(t.unit(language), str(t.count), language),
+            "section": t.section,
+        }
         for t in TalentProgramme.objects.all()
     ]
     bonded = []
@@ -509,7 +514,7 @@ def ledgers(language: str) -> dict:
                 "code": ind.code,
                 "name": ind.name(language),
                 "display": readout.display(fig, language),
-                "unit": ind.unit(language),
+                "unit": readout.counted(ind.unit(language), readout.display(fig, language), language),
                 "period_label": fig.period.label(language) if fig else "",
                 "section": fig.section if fig else "",
                 "source": ind.source,

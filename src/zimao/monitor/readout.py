@@ -413,6 +413,22 @@ class DisplayUnit:
         return self.en if (language or get_language() or "zh-hans").startswith("en") else self.zh
 
 
+def counted(unit_name: str, display: str, language: str | None = None) -> str:
+    """The unit as said after this figure: English says "1 entity", "1 hour" — units are
+    catalogued in the plural ("entities", "hours"); Chinese has no plural. Only whole count
+    words change: "1 %" or "1 100 million CNY" stay as they are."""
+    if display != "1" or not (language or get_language() or "zh-hans").startswith("en"):
+        return unit_name
+    head, _, word = unit_name.rpartition(" ")
+    if word == "people":
+        word = "person"
+    elif word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("s") and not word.endswith("ss") and word.isalpha():
+        word = word[:-1]
+    return f"{head} {word}" if head else word
+
+
 def _ladder_of(ind: Indicator) -> tuple[tuple[Rung, ...], Rung] | None:
     for ladder in (MONEY_UNITS, TIME_UNITS):
         for rung in ladder:
@@ -531,10 +547,11 @@ def figure_dict(fig: Figure | None, language: str | None = None) -> dict | None:
     language = language or get_language() or "zh-hans"
     ind = fig.indicator
     unit = choose_unit(ind, [fig.value], language)
+    shown = display(fig, language, unit)
     return {
         "value": number(fig.value),
-        "display": display(fig, language, unit),
-        "unit": unit.name(language),
+        "display": shown,
+        "unit": counted(unit.name(language), shown, language),
         "kind": "live" if fig.source == "computed" else "report",
         "kind_label": kind_label(fig.source),
         "source_line": source_line(fig, language),

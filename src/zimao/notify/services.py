@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
@@ -35,13 +36,23 @@ from zimao.notify import contacts
 from zimao.notify.models import Channel, Delivery, Notification, Preference
 
 LANGUAGES = ("zh-hans", "en")
-# What each announced topic tells the applicant; ``case.decided`` by the case's new status.
-TOPICS = ("case.correction_requested", "case.decided", "case.issued")
-KINDS = ("correction_requested", "approved", "refused", "rejected", "issued")
-# The engine's other messages to a person about a case (the mailing note with its tracking number,
-# an extension of the time limit, the answers to a rating, a post-approval check): in the centre
-# and on the case page only, in the engine's own words (kind ``message``).
-CENTRE_ONLY_TOPICS = ("case.message",)
+# What each announced topic tells the applicant; ``case.decided`` by the case's new status;
+# ``case.message`` is the engine's other messages to a person about a case, in its own words
+# (kind ``message``): the mailing note, an extended time limit, a rating's answer, a check's outcome.
+TOPICS = ("case.correction_requested", "case.decided", "case.issued", "case.message")
+KINDS = ("correction_requested", "approved", "refused", "rejected", "issued", "message")
+# Which of the engine's messages (``case.message``, by the ``message_kind`` the engine gives) are
+# worth a text message as well as the centre and e-mail: a text costs the zone money and too many
+# teach people to ignore them, so only what the applicant acts on soon or must not miss. A message
+# without a kind, or of another kind, is not texted. A zone changes the list with the setting
+# ``NOTIFY_SMS_MESSAGE_KINDS``.
+SMS_MESSAGE_KINDS = frozenset(
+    {
+        "mailed",  # the result is in the post: the tracking number, someone must be there to sign
+        "extended",  # the promised date moved: the applicant plans around it
+        "permit_revoked",  # 告知承诺 found false: the permit no longer holds, a credit record follows
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,11 @@ class Message:
     body: dict
     sms: dict
     line: dict  # the one line shown on the case page
+    # An engine message's own kind (``case.message``'s ``message_kind``) and its e-mail's words;
+    # the centre keeps the engine's text as subject and body, as the case page shows it.
+    message_kind: str = ""
+    mail_subject: dict | None = None
+    mail_body: dict | None = None
 
 
 SEPARATOR = {"zh-hans": "：", "en": ": "}
@@ -95,7 +111,26 @@ def compose(topic: str, key: str, payload: dict) -> Message | None:
         texts = {"zh-hans": payload.get("message_zh") or payload.get("message_en", "")}
         texts["en"] = payload.get("message_en") or texts["zh-hans"]
         subject = {lang: " ".join(text.split()) for lang, text in texts.items()}
-        return Message(kind, f"{topic}:{key}", number, subject, texts, subject, texts)
+        context = {"number": number, "url": _case_url(number)}
+        mail = {
+            part: {
+                lang: _render(f"notify/messages/message/{part}.{lang}.txt", {**context, "text": texts[lang]}, lang)
+                for lang in LANGUAGES
+            }
+            for part in ("subject", "body", "sms")
+        }
+        return Message(
+            kind,
+            f"{topic}:{key}",
+            number,
+            subject,
+            texts,
+            mail["sms"],
+            texts,
+            message_kind=payload.get("message_kind") or "",
+            mail_subject={lang: " ".join(text.split()) for lang, text in mail["subject"].items()},
+            mail_body=mail["body"],
+        )
     context = {
         "number": number,
         "service_name": payload.get("service_name", ""),
@@ -112,6 +147,14 @@ def compose(topic: str, key: str, payload: dict) -> Message | None:
     reason = context["reason"]
     line = {lang: text + (SEPARATOR[lang] + reason if reason else "") for lang, text in parts["subject"].items()}
     return Message(kind, f"{topic}:{key}", number, parts["subject"], parts["body"], parts["sms"], line)
+
+
+def texted(message: Message) -> bool:
+    """Whether the message goes by text message too (the engine's own messages: by their kind)."""
+    if message.kind != "message":
+        return True
+    kinds = getattr(settings, "NOTIFY_SMS_MESSAGE_KINDS", None)
+    return message.message_kind in (SMS_MESSAGE_KINDS if kinds is None else kinds)
 
 
 def in_language(texts: dict, language: str, joiner: str) -> str:
@@ -214,8 +257,8 @@ def by_email(topic: str, key: str, payload: dict) -> int:
         if not address or _already_sent(user, message.event_key, Channel.EMAIL):
             continue
         EmailMessage(
-            subject=in_language(message.subject, pref.language, " / "),
-            body=in_language(message.body, pref.language, "\n\n————————\n\n"),
+            subject=in_language(message.mail_subject or message.subject, pref.language, " / "),
+            body=in_language(message.mail_body or message.body, pref.language, "\n\n————————\n\n"),
             to=[address],
         ).send()
         _record(user, message.event_key, Channel.EMAIL, contacts.mask_email(address))
@@ -226,7 +269,7 @@ def by_email(topic: str, key: str, payload: dict) -> int:
 def by_sms(topic: str, key: str, payload: dict) -> int:
     """A text message through the zone's gateway (``zimao.core.sms``), to a mobile number only."""
     message = compose(topic, key, payload)
-    if message is None:
+    if message is None or not texted(message):
         return 0
     sent = 0
     for user in recipients(payload):
@@ -234,7 +277,8 @@ def by_sms(topic: str, key: str, payload: dict) -> int:
         phone = contacts.mobile_of(user) if pref.sms else ""
         if not phone or _already_sent(user, message.event_key, Channel.SMS):
             continue
-        sms.send_sms(phone, in_language(message.sms, pref.language, " "), purpose=f"notify.{message.kind}")
+        purpose = f"notify.{message.kind}" + (f".{message.message_kind}" if message.message_kind else "")
+        sms.send_sms(phone, in_language(message.sms, pref.language, " "), purpose=purpose)
         _record(user, message.event_key, Channel.SMS, contacts.mask_phone(phone))
         sent += 1
     return sent

@@ -1,6 +1,7 @@
 """What the notifications hear — 通知订阅: the engine's ``case.correction_requested``,
 ``case.decided`` and ``case.issued`` (``zimao.core.events``), and ``case.message`` (the engine's
-other messages to a person: the centre only). One subscriber per channel, so each
+other messages to a person; texted only for the kinds in ``services.SMS_MESSAGE_KINDS``). One
+subscriber per channel, so each
 runs in its own savepoint: an e-mail server that is down leaves the centre's row and the text
 message in place, and the retried event sends only what was not sent yet."""
 
@@ -23,8 +24,7 @@ def by_sms(event: events.Announcement) -> None:
 
 
 def register() -> None:
-    for topic in services.TOPICS + services.CENTRE_ONLY_TOPICS:
-        events.subscribe(topic, name="notify.centre")(to_centre)
     for topic in services.TOPICS:
+        events.subscribe(topic, name="notify.centre")(to_centre)
         events.subscribe(topic, name="notify.email")(by_email)
         events.subscribe(topic, name="notify.sms")(by_sms)

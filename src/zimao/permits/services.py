@@ -264,6 +264,7 @@ def record_post_check(check_id: int, user, outcome: str, findings: str) -> PostC
             cases.notify(
                 case,
                 user=case.applicant,
+                kind="permit_revoked",
                 zh=f"经事后核查，您对“{name_zh}”的告知承诺与实际不符，许可已撤销并记入企业信用记录。",
                 en=f"The post-approval check found your commitment for {name_en} false: the permit is revoked "
                 "and recorded against the company.",
@@ -272,6 +273,7 @@ def record_post_check(check_id: int, user, outcome: str, findings: str) -> PostC
             cases.notify(
                 case,
                 user=case.applicant,
+                kind="check_passed",
                 zh="告知承诺事后核查已完成，承诺属实，许可继续有效。",
                 en="The post-approval check is done: your commitment was true and the permit stands.",
             )

@@ -10,6 +10,7 @@ import json
 
 from django.utils.translation import gettext
 
+from zimao.cases import drafts as saved_drafts
 from zimao.catalog import forms as engine
 from zimao.portal.pages import dom_id
 from zimao.portal.present import bi
@@ -141,10 +142,8 @@ def read_post(section: dict, post, saved: dict) -> tuple[dict, dict]:
 
 
 def draft_values(section: dict, cleaned: dict) -> dict:
-    """What the draft keeps for a section: the cleaned values (identity and phone numbers
-    encrypted with their mask beside them), and an explicit empty answer where the applicant left
-    a field blank, so a catalogue default never silently replaces "nothing"."""
-    return {f["key"]: cleaned.get(f["key"], empty_value(f)) for f in section.get("fields", [])}
+    """What the draft keeps for a section (``cases.drafts.section_values``: the API saves drafts too)."""
+    return saved_drafts.section_values(section, cleaned)
 
 
 def bound_fields(

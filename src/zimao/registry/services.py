@@ -132,7 +132,11 @@ def name_clean(ctx) -> RuleResult:
             f"名称含有需审查的字词：{'、'.join(words)}",
             f"the name contains words an officer must check: {', '.join(words)}",
         )
-    if name_taken(full_name_of(ctx.data), except_case=ctx.number):
+    # A case created in this transaction was checked at submission a moment ago and holds its
+    # reservation (one live reservation per name); a name registered in between fails the
+    # entity's INSERT (names are unique), the run rolls back and a worker runs it again — with
+    # this look-up, which then sends it to a person.
+    if not ctx.new_case and name_taken(full_name_of(ctx.data), except_case=ctx.number):
         return RuleResult(False, "名称已被占用", "the name is already taken")
     return RuleResult(True)
 
@@ -160,6 +164,8 @@ _ENTITY, _STEPS = "registry.entity", "registry.steps"  # keys of a case context'
 def _entity_of(ctx, *, missing_ok: bool = False) -> MarketEntity | None:
     """The market entity the case registered, read once per engine run (the context's memo)."""
     entity = ctx.memo.get(_ENTITY)
+    if entity is None and ctx.new_case and missing_ok:
+        return None  # the case was created in this transaction: it registered nothing yet
     if entity is None:
         entity = MarketEntity.objects.filter(case_number=ctx.number).first()
         if entity is None and not missing_ok:
@@ -368,6 +374,7 @@ def business_licence(ctx) -> list[dict]:
         valid_from=entity.established_on,
         subject=licence_subject(entity, ctx.applicant_id),
         issuer=zone.registration_authority(),
+        new_case=ctx.new_case,
     )
     return [
         {

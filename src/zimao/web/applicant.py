@@ -21,7 +21,6 @@ from zimao.cases.models import Task
 from zimao.cases.ratings import REASONS, reason_words
 from zimao.cases.workflow import FINAL, WITHDRAWABLE, CaseStatus
 from zimao.catalog import forms as engine
-from zimao.catalog import plugins
 from zimao.catalog import services as catalog
 from zimao.core.errors import BusinessError, Problem
 from zimao.notify import services as notify
@@ -78,21 +77,10 @@ def task_list(request, code: str):
 
 
 def _section_problems(service, draft: Draft, section: dict, cleaned: dict, applicant=None) -> list[Problem]:
-    """The service's own checks (e.g. "the company name is taken", "告知承诺 outside the business
-    scope") as early as the section they concern, so the applicant hears it on that page, not at
-    the end. Run as at submission (``plugins.run_check``: told the service and the applicant)."""
-    if not service.checks:
-        return []
+    """The service's own checks (e.g. "the company name is taken") as early as the section they
+    concern, on the draft as it would be with this section saved (``cases.drafts``)."""
     data = {**dict(draft.sections.items()), section["key"]: cleaned.get(section["key"], {})}
-    found = []
-    for name in service.checks:
-        if name not in plugins.checks:
-            continue
-        try:
-            found += plugins.run_check(name, data, applicant=applicant, service=service)
-        except (KeyError, TypeError, ValueError, AttributeError):
-            continue  # a check written for the whole application: it runs again at submission
-    return [p for p in found if p.field.startswith(section["key"] + ".")]
+    return saved_drafts.section_problems(service, data, [section["key"]], applicant=applicant)
 
 
 @page

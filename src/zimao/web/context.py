@@ -20,6 +20,7 @@ def nav_links(user) -> list[dict]:
     if officer is None:
         links.append({"key": "cases", "url": reverse("web:cases"), "label": _("My applications")})
         links.append({"key": "documents", "url": reverse("web:documents"), "label": _("My licences and documents")})
+        links.append({"key": "account", "url": reverse("web:account"), "label": _("My account")})
     else:
         links.append({"key": "workbench", "url": reverse("web:workbench"), "label": _("Workbench")})
         if officer.role in (Officer.Role.CLERK, Officer.Role.ADMIN) or officer.department.is_window:

@@ -17,14 +17,16 @@ from zimao.catalog import forms as engine
 from zimao.catalog import services as catalog
 from zimao.core import protected
 from zimao.core.errors import BusinessError
+from zimao.core.identifiers import ID_RESIDENT
 from zimao.permits import catalogue as permit_catalogue
 from zimao.portal import forms as web_forms
 from zimao.portal.pages import field_errors, forbidden, officer_required, page, read_upload
 from zimao.portal.present import bi, is_en, problem_message
+from zimao.web import forms as account_forms
 from zimao.web import intake as counter
 from zimao.web.applicant import _section_problems, materials_context, require_materials
 
-PERSON_KEY = "zimao.intake.person"  # the identity number being served, encrypted, in the clerk's session
+PERSON_KEY = "zimao.intake.person"  # the document being served ("type:number"), encrypted, in the clerk's session
 PHONE_KEY = "zimao.intake.phone"  # the phone an account without identity number was looked for by, encrypted
 ATTACH_KEY = "zimao.intake.attach"  # the account an attach code went to
 
@@ -51,6 +53,18 @@ def _person(request, key: str = PERSON_KEY) -> str:
         return ""
 
 
+def _document(request) -> tuple[str, str]:
+    """(type, number) of the identity document being served; ("", "") when none. A session from
+    before document types holds the number alone: a resident card."""
+    value = _person(request)
+    id_type, _sep, number = value.rpartition(":")
+    return (id_type or ID_RESIDENT, number) if number else ("", "")
+
+
+def _serve(request, id_type: str, number: str) -> None:
+    request.session[PERSON_KEY] = protected.encrypt_text(f"{id_type}:{number}")
+
+
 def _services():
     from zimao.web.views import can_apply
 
@@ -73,22 +87,25 @@ def find(request):
             request.session.pop(key, None)
         return redirect("web:intake")
     errors: dict[str, str] = {}
+    form = {}
     if request.method == "POST":
+        id_type = request.POST.get("id_type") or ID_RESIDENT
+        form = {"id_type": id_type}
         try:
-            number = counter.checked_id(request.POST.get("id_number", ""))
+            number = counter.checked_id(request.POST.get("id_number", ""), id_type)
         except BusinessError as exc:
             errors = field_errors(exc)
         else:
-            request.session[PERSON_KEY] = protected.encrypt_text(number)
+            _serve(request, id_type, number)
             request.session.pop(PHONE_KEY, None)
             request.session.pop(ATTACH_KEY, None)
             return redirect("web:intake")
-    return _find_page(request, errors=errors, status=422 if errors else 200)
+    return _find_page(request, errors=errors, form=form, status=422 if errors else 200)
 
 
 def _find_page(request, *, errors=None, form=None, status=200, phone_in_use=False):
-    number = _person(request) if not errors or "id_number" not in errors else ""
-    profile = counter.find_applicant(number) if number else None
+    id_type, number = _document(request) if not errors or not {"id_number", "id_type"} & set(errors) else ("", "")
+    profile = counter.find_applicant(number, id_type) if number else None
     phone = _person(request, PHONE_KEY) if number and profile is None else ""
     candidates = counter.accounts_without_id(phone) if phone else []
     attach = next((c for c in candidates if c.pk == request.session.get(ATTACH_KEY)), None)
@@ -97,7 +114,11 @@ def _find_page(request, *, errors=None, form=None, status=200, phone_in_use=Fals
         "web/intake/find.html",
         {
             "number": number,
-            "masked": protected.mask_id_number(number) if number else "",
+            "masked": protected.mask_document_number(number) if number else "",
+            "id_type_name": account_forms.id_document_name(id_type),
+            "id_types": account_forms.id_document_choices(),
+            "chosen_type": (form or {}).get("id_type") or ID_RESIDENT,
+            "resident": id_type == ID_RESIDENT,
             "profile": profile,
             "services": _services() if profile else [],
             "phone_searched": bool(phone),
@@ -125,13 +146,14 @@ def _find_page(request, *, errors=None, form=None, status=200, phone_in_use=Fals
 @window_clerk_only
 @require_POST
 def register_applicant(request):
-    number = _person(request)
+    id_type, number = _document(request)
     if not number:
         return redirect("web:intake")
     try:
         counter.create_applicant(
             request.user,
             name=request.POST.get("name", ""),
+            id_type=id_type,
             id_number=number,
             phone=request.POST.get("phone", ""),
             phone_shared=request.POST.get("phone_shared") == "1",
@@ -172,13 +194,18 @@ def attach(request):
     """Send the code to the account's own phone (``send``), then attach the identity number being
     served once the holder gives the code (``confirm``): a clerk cannot attach a number to a
     stranger's account."""
-    number, phone = _person(request), _person(request, PHONE_KEY)
+    (id_type, number), phone = _document(request), _person(request, PHONE_KEY)
     if not number or not phone:
         return redirect("web:intake")
     try:
         if request.POST.get("action") == "confirm":
             counter.attach_id(
-                request.user, request.session.get(ATTACH_KEY), phone, number, request.POST.get("code", "")
+                request.user,
+                request.session.get(ATTACH_KEY),
+                phone,
+                number,
+                request.POST.get("code", ""),
+                id_type=id_type,
             )
             for key in (PHONE_KEY, ATTACH_KEY):
                 request.session.pop(key, None)
@@ -206,8 +233,8 @@ def _attach_errors(exc: BusinessError) -> dict:
 @window_clerk_only
 @require_POST
 def start(request):
-    number = _person(request)
-    profile = counter.find_applicant(number) if number else None
+    id_type, number = _document(request)
+    profile = counter.find_applicant(number, id_type) if number else None
     if profile is None:
         return redirect("web:intake")
     code = request.POST.get("service", "")
@@ -226,13 +253,23 @@ def _open(ref):
     return intake, counter.draft_of(intake)
 
 
+def _document_shown(profile) -> str:
+    """The applicant's identity document as the pages show it: masked, named unless it is the
+    resident identity card (what the window mostly sees, and what the pages showed before)."""
+    if profile is None or not profile.id_masked:
+        return ""
+    if profile.id_type in ("", ID_RESIDENT):
+        return profile.id_masked
+    return f"{account_forms.id_document_name(profile.id_type)} {profile.id_masked}"
+
+
 def _common(intake, draft) -> dict:
     profile = counter.profile_of(intake.applicant)
     return {
         "intake": intake,
         "service": draft.service,
         "applicant_name": intake.applicant.first_name or intake.applicant.username,
-        "applicant_id": profile.id_masked if profile else "",
+        "applicant_id": _document_shown(profile),
         "applicant_phone": profile.phone_masked if profile else "",
         "back_url": reverse("web:intake_tasks", args=[intake.ref]),
     }

@@ -12,6 +12,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from zimao.catalog import forms as engine
+from zimao.core.identifiers import ID_DOCUMENT_TYPES, ID_RESIDENT, id_document_label
 from zimao.portal.forms import (  # noqa: F401
     AUTOCOMPLETE,
     INPUT_MODES,
@@ -27,24 +28,47 @@ from zimao.portal.forms import (  # noqa: F401
     summary_data,
     widget_for,
 )
+from zimao.portal.present import is_en
 
 # ---------------------------------------------------------------- accounts
 
 
+def id_document_choices() -> list[tuple[str, str]]:
+    """The identity document types in the reader's language (resident identity card first)."""
+    return [(code, id_document_label(code, "en" if is_en() else "zh")) for code in ID_DOCUMENT_TYPES]
+
+
+def id_document_name(code: str) -> str:
+    """A document type's name in the reader's language; "" when none is on file."""
+    return id_document_label(code, "en" if is_en() else "zh") if code else ""
+
+
 class RegisterForm(UserCreationForm):
-    """A new applicant's account: username, name, identity number (one account per number; optional,
-    since foreign, Hong Kong, Macao and Taiwan applicants hold no resident identity card), an
-    optional phone, the password twice."""
+    """A new applicant's account: username, name, identity document — its type (resident identity
+    card by default; Hong Kong, Macao, Taiwan and foreign applicants choose theirs) and number (one
+    account per document; optional for the resident card, as before, required for any other type),
+    an optional phone, the password twice."""
+
+    field_order = ("username", "first_name", "password1", "password2", "id_type", "id_number", "phone")
 
     first_name = djforms.CharField(label=_("Your name"), max_length=150, help_text=_("As on your identity document."))
+    id_type = djforms.ChoiceField(
+        label=_("Identity document type"),
+        choices=id_document_choices,
+        initial=ID_RESIDENT,
+        required=False,  # a client that does not send it means the resident identity card, as before
+        help_text=_(
+            "Hong Kong, Macao, Taiwan and foreign applicants: choose the document you will show at the service window."
+        ),
+    )
     id_number = djforms.CharField(
-        label=_("Your identity number"),
+        label=_("Your identity document number"),
         max_length=24,
         required=False,
         help_text=_(
-            "18 characters, from your resident identity card; leave it empty if you hold none (foreign, Hong "
-            "Kong, Macao or Taiwan applicants). One account per identity number: the service window finds your "
-            "account by it. It is stored encrypted and shown masked."
+            "The number on the document chosen above; for a resident identity card, 18 characters, and you may "
+            "leave it empty if you hold no document yet. One account per identity document: the service "
+            "window finds your account by it. It is stored encrypted and shown masked."
         ),
     )
     phone = djforms.CharField(
@@ -66,16 +90,27 @@ class RegisterForm(UserCreationForm):
             raise djforms.ValidationError(_("Enter your name"), code="required")
         return name
 
-    def clean_id_number(self):
-        from zimao.core.identifiers import validate_id_number
+    def clean_id_type(self):
+        return self.cleaned_data.get("id_type") or ID_RESIDENT
+
+    def clean(self):
+        from zimao.core.identifiers import validate_id_document
         from zimao.web.present import problem_message
 
-        if not (self.cleaned_data.get("id_number") or "").strip():
-            return ""  # no mainland identity card: the account is found by its phone at the window
-        result = validate_id_number(self.cleaned_data["id_number"], field_name="id_number")
+        data = super().clean()
+        if "id_type" in self.errors:
+            return data  # the number is checked against the type it belongs to
+        id_type = data.get("id_type") or ID_RESIDENT
+        if not (data.get("id_number") or "").strip() and id_type == ID_RESIDENT:
+            data["id_number"] = ""  # no document yet: the account is found by its phone at the window
+            return data
+        result = validate_id_document(id_type, data.get("id_number"), field_name="id_number")
         if result.problems:
-            raise djforms.ValidationError(problem_message(result.problems[0]), code=result.problems[0].code)
-        return result.value
+            problem = result.problems[0]
+            self.add_error("id_number", djforms.ValidationError(problem_message(problem), code=problem.code))
+        else:
+            data["id_number"] = result.value
+        return data
 
     def clean_phone(self):
         phone = (self.cleaned_data.get("phone") or "").strip().replace(" ", "")

@@ -1,7 +1,7 @@
 """Counter intake (前台综合受理): a window clerk takes a walk-in applicant's application.
 
-The clerk finds the applicant by identity number (looked up by its keyed digest, never stored or
-shown in full) or opens an account for them (phone number protected, no usable password until
+The clerk finds the applicant by identity document — its type and number (looked up by the keyed
+digest of both, never stored or shown in full) or opens an account for them (phone number protected, no usable password until
 they claim it), fills in the same catalogue form the portal uses on their behalf (``IntakeDraft``
 is the portal's ``Draft`` kept on the server), scans the materials through the same upload checks,
 and sends a one-time code to the applicant's phone. Only the applicant's code submits the case —
@@ -25,7 +25,7 @@ from zimao.catalog import services as catalog
 from zimao.catalog.models import Officer
 from zimao.core import audit, protected, sms
 from zimao.core.errors import BusinessError, Problem, not_found
-from zimao.core.identifiers import validate_id_number
+from zimao.core.identifiers import ID_RESIDENT, validate_id_document
 from zimao.web.drafts import Draft
 from zimao.web.models import Intake, Profile
 
@@ -51,21 +51,23 @@ def clerk_name(user) -> str:
 # ---------------------------------------------------------------- the applicant
 
 
-def checked_id(id_number: str) -> str:
-    """The identity number as the standard writes it; a bilingual 422 when it is not one."""
-    result = validate_id_number(id_number, field_name="id_number")
+def checked_id(id_number: str, id_type: str = ID_RESIDENT) -> str:
+    """The identity document number as its type writes it; a bilingual 422 when it is not one."""
+    result = validate_id_document(id_type, id_number)
     if result.problems:
         raise BusinessError(*result.problems, status=422)
     return result.value
 
 
-def find_applicant(id_number: str) -> Profile | None:
-    """The applicant holding this identity number, by keyed digest; None when nobody does."""
-    number = checked_id(id_number)
-    return Profile.objects.select_related("user").filter(id_digest=protected.lookup_digest(number)).first()
+def find_applicant(id_number: str, id_type: str = ID_RESIDENT) -> Profile | None:
+    """The applicant holding this identity document, by keyed digest; None when nobody does."""
+    number = checked_id(id_number, id_type)
+    return Profile.objects.select_related("user").filter(id_digest=document_digest(id_type, number)).first()
 
 
-def create_applicant(clerk, *, name: str, id_number: str, phone: str, phone_shared: bool = False) -> Profile:
+def create_applicant(
+    clerk, *, name: str, id_number: str, phone: str, phone_shared: bool = False, id_type: str = ID_RESIDENT
+) -> Profile:
     """Open an account for a walk-in applicant: no usable password until they claim it. When an
     account registered online without an identity number uses the same phone, it is probably the
     applicant's: refused (409) unless the clerk says it belongs to someone else (``phone_shared``)."""
@@ -85,19 +87,22 @@ def create_applicant(clerk, *, name: str, id_number: str, phone: str, phone_shar
                 "Enter the applicant's own 11-digit mobile number: the confirmation code is sent to it",
             )
         )
-    result = validate_id_number(id_number, field_name="id_number")
+    result = validate_id_document(id_type, id_number)
     problems += result.problems
     if problems:
         raise BusinessError(*problems, status=422)
     number = result.value
-    digest = protected.lookup_digest(number)
+    digest = document_digest(id_type, number)
     with transaction.atomic():
         if Profile.objects.filter(id_digest=digest).exists():
+            resident = id_type == ID_RESIDENT
             raise BusinessError.of(
                 "id_number",
                 "exists",
-                "该身份证号码已有账户，请直接查找",
-                "An account with this identity number already exists; find it instead",
+                "该身份证号码已有账户，请直接查找" if resident else "该证件号码已有账户，请直接查找",
+                "An account with this identity number already exists; find it instead"
+                if resident
+                else "An account with this identity document already exists; find it instead",
                 status=409,
             )
         if (
@@ -117,12 +122,14 @@ def create_applicant(clerk, *, name: str, id_number: str, phone: str, phone_shar
         user = get_user_model()(username=f"walkin-{uuid.uuid4().hex[:12]}", first_name=name)
         user.set_unusable_password()
         user.save()
-        profile = Profile.objects.create(user=user, **phone_fields(phone), **identity_fields(number), at_counter=True)
+        profile = Profile.objects.create(
+            user=user, **phone_fields(phone), **identity_fields(number, id_type), at_counter=True
+        )
         audit.record(
             clerk,
             "user.registered_at_window",
             user,
-            after={"username": user.username, "phone": profile.phone_masked, "id_number": profile.id_masked},
+            after={"username": user.username, "phone": profile.phone_masked, **identity_audit(profile)},
         )
     return profile
 
@@ -134,13 +141,34 @@ def profile_of(user) -> Profile | None:
 # ---------------------------------------------------------------- identity and phone on file
 
 
-def identity_fields(number: str) -> dict:
-    """A checked identity number as ``Profile`` keeps it: encrypted, masked, and its keyed digest."""
+def document_digest(id_type: str, number: str) -> str:
+    """The keyed digest of an identity document: of (type, number), so one account per document.
+    A resident card's is the digest of its number alone, as before document types existed (the
+    accounts on file keep theirs; no other type's number can collide with it, each is prefixed)."""
+    if not id_type or id_type == ID_RESIDENT:
+        return protected.lookup_digest(number)
+    return protected.lookup_digest(f"{id_type}:{number}")
+
+
+def identity_fields(number: str, id_type: str = ID_RESIDENT) -> dict:
+    """A checked identity document as ``Profile`` keeps it: its type, the number encrypted and
+    masked, and the keyed digest of both."""
+    id_type = id_type or ID_RESIDENT
     return {
+        "id_type": id_type,
         "id_number": number,
-        "id_masked": protected.mask_id_number(number),
-        "id_digest": protected.lookup_digest(number),
+        "id_masked": protected.mask_document_number(number),
+        "id_digest": document_digest(id_type, number),
     }
+
+
+def identity_audit(profile: Profile) -> dict:
+    """The identity document as the audit trail records it: masked, with its type unless it is the
+    resident card (the events recorded before document types existed read the same)."""
+    after = {"id_number": profile.id_masked}
+    if profile.id_type and profile.id_type != ID_RESIDENT:
+        after["id_type"] = profile.id_type
+    return after
 
 
 def phone_fields(phone: str) -> dict:
@@ -150,8 +178,8 @@ def phone_fields(phone: str) -> dict:
     return {"phone": phone, "phone_masked": protected.mask_phone(phone), "phone_digest": protected.lookup_digest(phone)}
 
 
-def id_number_taken(number: str) -> bool:
-    return Profile.objects.filter(id_digest=protected.lookup_digest(number)).exists()
+def id_number_taken(number: str, id_type: str = ID_RESIDENT) -> bool:
+    return Profile.objects.filter(id_digest=document_digest(id_type, number)).exists()
 
 
 ID_TAKEN = (
@@ -163,25 +191,34 @@ ID_TAKEN = (
 )
 
 
-def id_taken_problem(field: str = "id_number") -> Problem:
-    """One account per identity number. The refusal says no more than the rule makes unavoidable:
+DOCUMENT_TAKEN = (
+    "该证件号码不能用于开立新账户。如您已有账户，请直接登录；如账户是在政务服务窗口为您开立的，请认领账户；"
+    "如有疑问，请携带该证件到服务中心综合窗口办理",
+    "This identity document cannot be used to open a new account. If you already have an account, log in; "
+    "if one was opened for you at the service window, claim it; otherwise bring the document to the "
+    "service centre's comprehensive window",
+)
+
+
+def id_taken_problem(field: str = "id_number", id_type: str = ID_RESIDENT) -> Problem:
+    """One account per identity document. The refusal says no more than the rule makes unavoidable:
     not which account, nor how it was opened, nor its phone — and the registration that asks is
     throttled like any other (docs/window.md)."""
-    return Problem(field, "taken", *ID_TAKEN)
+    return Problem(field, "taken", *(ID_TAKEN if id_type in ("", ID_RESIDENT) else DOCUMENT_TAKEN))
 
 
-def register_profile(user, *, id_number: str, phone: str = "") -> Profile:
-    """The profile of an account registered online: its identity number (checked by the caller)
+def register_profile(user, *, id_number: str, phone: str = "", id_type: str = ID_RESIDENT) -> Profile:
+    """The profile of an account registered online: its identity document (checked by the caller)
     and optional phone, protected. Raises ``BusinessError`` (409) when the number is taken, also
     when a concurrent registration took it a moment ago (the unique constraint)."""
     from django.db import IntegrityError
 
     try:
         with transaction.atomic():
-            identity = identity_fields(id_number) if id_number else {}
+            identity = identity_fields(id_number, id_type) if id_number else {}
             return Profile.objects.create(user=user, **phone_fields(phone), **identity)
     except IntegrityError:
-        raise BusinessError(id_taken_problem(), status=409) from None
+        raise BusinessError(id_taken_problem(id_type=id_type), status=409) from None
 
 
 def masked_name(name: str) -> str:
@@ -265,9 +302,9 @@ def send_attach_code(clerk, profile_id, phone: str) -> Profile:
         return profile
 
 
-def attach_id(clerk, profile_id, phone: str, id_number: str, code: str) -> Profile:
-    """The holder's code is right: the account gets the identity number (one account per number)."""
-    number = checked_id(id_number)
+def attach_id(clerk, profile_id, phone: str, id_number: str, code: str, id_type: str = ID_RESIDENT) -> Profile:
+    """The holder's code is right: the account gets the identity document (one account per document)."""
+    number = checked_id(id_number, id_type)
     phone = checked_phone(phone)
     error = None
     with transaction.atomic():
@@ -276,13 +313,13 @@ def attach_id(clerk, profile_id, phone: str, id_number: str, code: str) -> Profi
             raise _no_such_account()
         error = code_problem(profile, code)
         if error is None:
-            if id_number_taken(number):
-                raise BusinessError(id_taken_problem(), status=409)
-            for name, value in identity_fields(number).items():
+            if id_number_taken(number, id_type):
+                raise BusinessError(id_taken_problem(id_type=id_type), status=409)
+            for name, value in identity_fields(number, id_type).items():
                 setattr(profile, name, value)
             profile.code_hash = ""
-            profile.save(update_fields=["id_number", "id_masked", "id_digest", "code_hash", "code_attempts"])
-            audit.record(clerk, "user.id_attached", profile.user, after={"id_number": profile.id_masked})
+            profile.save(update_fields=["id_type", "id_number", "id_masked", "id_digest", "code_hash", "code_attempts"])
+            audit.record(clerk, "user.id_attached", profile.user, after=identity_audit(profile))
             return profile
         profile.save(update_fields=["code_hash", "code_attempts"])
     raise BusinessError(error, status=422)
@@ -522,12 +559,12 @@ CLAIM_PURPOSE = "account.claim"
 CLAIM_RESEND = timedelta(minutes=1)  # at most one claim code a minute per account
 
 
-def request_claim(id_number: str, phone: str) -> int | None:
-    """Text a claim code when the identity number and phone belong to an account opened at the
+def request_claim(id_number: str, phone: str, id_type: str = ID_RESIDENT) -> int | None:
+    """Text a claim code when the identity document and phone belong to an account opened at the
     window and never claimed. Returns the profile's id, or None — the caller says the same either
     way, so the page tells nobody whether such an account exists."""
     try:
-        number = checked_id(id_number)
+        number = checked_id(id_number, id_type)
     except BusinessError:
         return None
     phone = (phone or "").strip().replace(" ", "")
@@ -535,7 +572,7 @@ def request_claim(id_number: str, phone: str) -> int | None:
         profile = (
             Profile.objects.select_for_update()
             .select_related("user")
-            .filter(id_digest=protected.lookup_digest(number), at_counter=True)
+            .filter(id_digest=document_digest(id_type, number), at_counter=True)
             .first()
         )
         if profile is None or profile.user.has_usable_password() or not constant_time_compare(profile.phone, phone):

@@ -1,6 +1,6 @@
 """What the portal keeps about a person beyond Django's user: the phone number they gave when
-registering (or the window clerk took at the counter), and the identity number the counter finds
-them by — each encrypted at rest (PIPL) with its mask for display; the identity number is found
+registering (or the window clerk took at the counter), and the identity document (type and
+number) the counter finds them by — each encrypted at rest (PIPL) with its mask for display; the identity number is found
 by its keyed digest. And the window's counter intakes (前台综合受理) in progress."""
 
 import uuid
@@ -19,7 +19,10 @@ class Profile(models.Model):
     # The phone number's keyed digest: the window finds an account that has no identity number yet
     # by the phone it was registered with (several accounts may share one phone).
     phone_digest = models.CharField(max_length=64, blank=True, default="", db_index=True)
-    # The resident identity number (GB 11643): encrypted, masked, and looked up by keyed digest only.
+    # The identity document on file: its type (``zimao.core.identifiers.ID_DOCUMENT_TYPES``, "" when
+    # none) and number — encrypted, masked, and looked up by the keyed digest of (type, number) only
+    # (``intake.document_digest``), so the unique digest means one account per document.
+    id_type = models.CharField(max_length=20, blank=True, default="")
     id_number = EncryptedTextField(blank=True, default="")
     id_masked = models.CharField(max_length=24, blank=True, default="")
     id_digest = models.CharField(max_length=64, blank=True, default="", db_index=True)

@@ -18,6 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from zimao.cases import reminders
 from zimao.cases import services as cases
 from zimao.cases.models import Task
 from zimao.catalog import services as catalog
@@ -98,6 +99,7 @@ def workbench(request):
             + urlencode({"view": view, **base, "after_due": last.due_date.isoformat(), "after_id": last.pk})
         )
     rows = [{"task": t, **_actions(request.user, t)} for t in tasks]
+    unread, unread_total = reminders.unread_for(request.user)
     return render(
         request,
         "web/officer/workbench.html",
@@ -112,8 +114,31 @@ def workbench(request):
             "today": timezone.localdate(),
             "here": request.get_full_path(),
             "stuck": cases.stuck_cases(request.user),
+            "reminders": unread,
+            "reminders_total": unread_total,
         },
     )
+
+
+# ---------------------------------------------------------------- the department's reminders (催办/督办)
+
+
+@page
+@officer_required
+@require_POST
+def reminder_read(request, pk: int):
+    reminders.mark_read(request.user, pk)  # another department's: "not found" (``page``)
+    messages.success(request, _("Reminder marked as read."))
+    return redirect(safe_next(request, reverse("web:workbench")) + "#reminders")
+
+
+@page
+@officer_required
+@require_POST
+def reminders_read_all(request):
+    reminders.mark_all_read(request.user)
+    messages.success(request, _("All reminders marked as read."))
+    return redirect(safe_next(request, reverse("web:workbench")) + "#reminders")
 
 
 # ---------------------------------------------------------------- one task

@@ -13,6 +13,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("register/", views.register, name="register"),
+    path("account/", views.account, name="account"),
     path("account/claim/", views.claim, name="claim"),
     # the applicant's journey (materials and check come before the section pattern)
     path("apply/<str:code>/", applicant.task_list, name="apply"),
@@ -33,6 +34,8 @@ urlpatterns = [
     path("materials/<uuid:token>/", views.material, name="material"),
     # officers
     path("workbench/", officer.workbench, name="workbench"),
+    path("workbench/reminders/<int:pk>/read/", officer.reminder_read, name="reminder_read"),
+    path("workbench/reminders/read/", officer.reminders_read_all, name="reminders_read_all"),
     path("workbench/tasks/<int:task_id>/", officer.task_page, name="task"),
     path("workbench/tasks/<int:task_id>/decision/", officer.decide, name="task_decide"),
     path("workbench/tasks/<int:task_id>/rectification/", officer.rectify, name="task_rectify"),

@@ -128,17 +128,18 @@ def register(request):
         # a registration, like any other attempt (docs/window.md).
         throttle.record_registration(address)
         phone = form.cleaned_data.get("phone") or ""
+        id_type, id_number = form.cleaned_data["id_type"], form.cleaned_data["id_number"]
         try:
             with transaction.atomic():
-                if form.cleaned_data["id_number"] and intake.id_number_taken(form.cleaned_data["id_number"]):
-                    raise BusinessError(intake.id_taken_problem(), status=409)
+                if id_number and intake.id_number_taken(id_number, id_type):
+                    raise BusinessError(intake.id_taken_problem(id_type=id_type), status=409)
                 user = form.save()
-                profile = intake.register_profile(user, id_number=form.cleaned_data["id_number"], phone=phone)
+                profile = intake.register_profile(user, id_number=id_number, phone=phone, id_type=id_type)
                 audit.record(
                     user,
                     "user.registered",
                     user,
-                    after={"username": user.username, "phone": profile.phone_masked, "id_number": profile.id_masked},
+                    after={"username": user.username, "phone": profile.phone_masked, **intake.identity_audit(profile)},
                 )
         except BusinessError as exc:
             from zimao.web.present import problem_message
@@ -190,6 +191,26 @@ def material(request, token):
     return response
 
 
+@page
+@login_required
+@require_safe
+def account(request):
+    """The account's own page: name, username, and what the window knows the holder by — the
+    identity document's type and masked number, the masked phone (never the full numbers)."""
+    from zimao.web.forms import id_document_name
+    from zimao.web.intake import profile_of
+
+    profile = profile_of(request.user)
+    return render(
+        request,
+        "web/account.html",
+        {
+            "profile": profile,
+            "id_type_name": id_document_name(profile.id_type) if profile and profile.id_masked else "",
+        },
+    )
+
+
 CLAIM_KEY = "zimao.claim"  # the profile a claim code went to (0 when none did), in the session
 
 
@@ -199,7 +220,7 @@ def claim(request):
     text message, then a username and password. The page answers the same whether or not such an
     account exists, so it tells nobody who has one."""
     from zimao.web import intake
-    from zimao.web.forms import ClaimForm
+    from zimao.web.forms import ClaimForm, id_document_choices
 
     if request.user.is_authenticated:
         return redirect(landing_url(request.user))
@@ -210,10 +231,17 @@ def claim(request):
         address = throttle.client_address(request)
         if not throttle.registration_allowed(address):
             messages.error(request, throttle.REGISTRATION_MESSAGE)
-            return render(request, "web/claim.html", {"step": "find", "form": form}, status=429)
+            return render(
+                request, "web/claim.html", {"step": "find", "form": form, "id_types": id_document_choices()}, status=429
+            )
         throttle.record_registration(address)
         request.session[CLAIM_KEY] = (
-            intake.request_claim(request.POST.get("id_number", ""), request.POST.get("phone", "")) or 0
+            intake.request_claim(
+                request.POST.get("id_number", ""),
+                request.POST.get("phone", ""),
+                id_type=request.POST.get("id_type") or intake.ID_RESIDENT,
+            )
+            or 0
         )
         return redirect("web:claim")
     if request.method == "POST" and step == "claim" and request.POST.get("step") == "claim":
@@ -239,4 +267,6 @@ def claim(request):
     if request.method == "POST" and request.POST.get("step") == "restart":
         request.session.pop(CLAIM_KEY, None)
         return redirect("web:claim")
-    return render(request, "web/claim.html", {"step": step, "form": form}, status=status)
+    return render(
+        request, "web/claim.html", {"step": step, "form": form, "id_types": id_document_choices()}, status=status
+    )

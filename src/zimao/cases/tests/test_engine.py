@@ -322,3 +322,15 @@ def test_finished_cases_feed_the_dashboard(zone):
     keys = set(MonitorEvent.objects.values_list("event_key", flat=True))
     assert {f"case:{case.number}", f"establishment:{case.number}", f"rating:{case.number}"} <= keys
     assert any(k.startswith("entity:") for k in keys)
+
+
+@pytest.mark.django_db
+def test_a_material_sent_under_another_key_than_its_upload_is_filed_under_the_key_sent(zone):
+    from zimao.cases.models import Material
+    from zimao.testing import upload_materials
+
+    uploaded = upload_materials(zone.applicant)
+    swapped = {"articles": uploaded["premises"], "premises": uploaded["articles"], "id_copy": uploaded["id_copy"]}
+    case = submit(zone.applicant, "换键", materials=swapped).case
+    filed = dict(Material.objects.filter(case=case).values_list("pk", "key"))
+    assert filed == {pk: key for key, pk in swapped.items()}

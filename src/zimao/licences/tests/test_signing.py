@@ -217,3 +217,50 @@ def test_keys_command_errors():
         call_command("keys", "revoke", stdout=StringIO())
     with pytest.raises(CommandError):
         call_command("keys", "revoke", "unknown-kid", stdout=StringIO())
+
+
+# --- the active key and the reference cache (core.refcache) ------------------------------------
+
+
+def test_the_active_key_costs_one_plain_query_once_its_row_is_cached(django_assert_num_queries):
+    key = signing.active_key()
+    signing.active_key()
+    with django_assert_num_queries(1):  # which key is active; its row comes from the cache
+        assert signing.active_key().pk == key.pk
+
+
+def test_a_key_revoked_by_another_process_never_signs_again():
+    key = signing.active_key()
+    signing.active_key()
+    # Another process revokes it (declared compromised): no signal reaches this process.
+    SigningKey.objects.filter(pk=key.pk).update(status=SigningKey.Status.REVOKED)
+    token = signing.sign_jws({"n": 1})
+    assert signing.token_header(token)["kid"] != key.kid
+    assert signing.verify_jws(token) == {"n": 1}
+
+
+def test_a_rotation_by_another_process_is_followed_at_once():
+    old = signing.active_key()
+    signing.active_key()
+    # Another process rotates (bulk writes: no signal reaches this process).
+    SigningKey.objects.filter(pk=old.pk).update(status=SigningKey.Status.RETIRED)
+    [new] = SigningKey.objects.bulk_create(
+        [
+            SigningKey(
+                kid="other-process",
+                algorithm=old.algorithm,
+                public_jwk=old.public_jwk,
+                private_key_encrypted=old.private_key_encrypted,
+            )
+        ]
+    )
+    assert signing.active_key().pk == new.pk
+    assert signing.token_header(signing.sign_jws({"n": 1}))["kid"] == "other-process"
+
+
+def test_without_the_cache_keys_work_as_before(settings, django_assert_num_queries):
+    settings.REFERENCE_CACHE_SECONDS = 0
+    key = signing.active_key()
+    with django_assert_num_queries(1):
+        assert signing.active_key().pk == key.pk
+    assert signing.verify_jws(signing.sign_jws({"n": 2})) == {"n": 2}

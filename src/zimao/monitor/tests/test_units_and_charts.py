@@ -155,3 +155,39 @@ def test_the_dashboard_labels_cards_and_sources(client, admin_user, demo):
     assert charts and all(c.get("source") for c in charts), [c.get("id") for c in charts if not c.get("source")]
     assert body.count('class="chart-source"') == len(charts)
     assert "来源" in body
+
+
+@pytest.mark.parametrize(
+    ("unit", "display", "language", "said"),
+    [
+        ("entities", "1", "en", "entity"),
+        ("entities", "2", "en", "entities"),
+        ("entities", "1", "zh-hans", "entities"),  # Chinese has no plural (户 stays 户)
+        ("people", "1", "en", "person"),
+        ("hours", "1", "en", "hour"),
+        ("permit types", "1", "en", "permit type"),
+        ("companies", "1", "en", "company"),
+        ("%", "1", "en", "%"),
+        ("100 million CNY", "1", "en", "100 million CNY"),
+        ("km²", "1", "en", "km²"),
+        ("entities", "1.0", "en", "entities"),
+    ],
+)
+def test_one_of_a_count_is_said_in_the_singular_in_english(unit, display, language, said):
+    assert readout.counted(unit, display, language) == said
+
+
+def test_a_card_with_one_entity_says_entity(client, admin_user, demo):
+    from zimao.monitor import services
+
+    services.record_event(
+        "market.new_entities",
+        datetime.now(ZoneInfo("Asia/Shanghai")),
+        event_key="entity:1",
+        dimension="enterprise",
+        ref="91410300MA00000001",
+    )
+    ind = Indicator.objects.get(code="market.new_entities")
+    with translation.override("en"):
+        latest = readout.figure_dict(readout.latest(ind), "en")
+    assert (latest["display"], latest["unit"]) == ("1", "entity")

@@ -10,7 +10,7 @@ from django.test import Client
 from zimao.cases import services as engine
 from zimao.cases.models import Case
 from zimao.core import events, sms
-from zimao.core.models import OutboxEvent
+from zimao.core.models import OutboxEvent, SandboxSms
 from zimao.notify import services
 from zimao.notify.models import Delivery, Notification
 from zimao.testing import submit
@@ -350,28 +350,50 @@ def test_a_correction_is_told_once_and_the_case_page_shows_it_from_the_centre(zo
     assert services.notifications_for_case(zone.applicant2, case.number) == []
 
 
-def test_the_mailing_note_reaches_the_centre_and_the_case_page_but_no_mail_or_text(zone, applicant):
+def _mailed(zone, applicant, tracking="SF1234567890", trade_name="智远"):
+    """An issued case the window clerk puts in the post: the engine's mailing note (kind ``mailed``)."""
     from zimao.cases.services import submit as engine_submit
     from zimao.testing import application, upload_materials
 
     case = engine_submit(
         applicant,
         "QYKB-001",
-        application(),
+        application(trade_name),
         materials=upload_materials(applicant),
         delivery_method="mail",
         mail_address="涧西区天津路1号",
     ).case
     mail.outbox.clear()
-    texts = sms.sandbox_messages(PHONE).count()
-    engine.record_delivery(case.number, zone.clerk, "mail", "SF1234567890")
+    SandboxSms.objects.all().delete()
+    engine.record_delivery(case.number, zone.clerk, "mail", tracking)
+    return case
+
+
+def test_the_mailing_note_reaches_the_centre_the_case_page_the_mailbox_and_the_phone(zone, applicant):
+    case = _mailed(zone, applicant)
 
     [note, issued] = services.notifications_for_case(applicant, case.number)  # newest first
     assert issued.kind == "issued"
     assert note.kind == "message" and note.event_key.startswith(f"case.message:{case.number}:")
     assert note.line_zh == f"办件 {case.number} 的结果已免费邮寄，运单号 SF1234567890"
     assert note.subject_en.startswith(f"The result of case {case.number} was mailed")
-    assert mail.outbox == [] and sms.sandbox_messages(PHONE).count() == texts  # the centre only
+
+    # E-mail: no language chosen, both, Chinese first; a short subject, the engine's words in the body.
+    [message] = mail.outbox
+    assert message.to == ["applicant@example.cn"]
+    assert message.subject == f"办件 {case.number} 的新消息 / Case {case.number}: a new message"
+    assert message.body.index("运单号 SF1234567890") < message.body.index("tracking number SF1234567890")
+    assert f"/cases/{case.number}/" in message.body
+    # A tracking number is worth a text message.
+    [text] = sms.sandbox_messages(PHONE)
+    assert text.purpose == "notify.message.mailed"
+    assert text.text.startswith(f"办件 {case.number} 的结果已免费邮寄，运单号 SF1234567890")
+    assert "tracking number SF1234567890" in text.text
+    event_key = note.event_key
+    assert set(Delivery.objects.filter(event_key=event_key).values_list("channel", "address_masked")) == {
+        ("email", "a***@example.cn"),
+        ("sms", "139****5678"),
+    }
 
     client = Client()
     client.force_login(applicant)
@@ -380,6 +402,55 @@ def test_the_mailing_note_reaches_the_centre_and_the_case_page_but_no_mail_or_te
     assert "运单号 SF1234567890" in centre and centre.count('class="notification-body"') == 1  # the issued one
     client.cookies["django_language"] = "en"
     assert "tracking number SF1234567890" in client.get(f"/cases/{case.number}/?lang=en").content.decode()
+
+
+def test_an_engine_message_is_sent_once_per_channel_when_its_delivery_is_retried(zone, applicant, settings):
+    settings.EMAIL_BACKEND = "zimao.notify.tests.test_notify.BrokenBackend"
+    _mailed(zone, applicant)
+    event = OutboxEvent.objects.get(topic="case.message")
+    assert event.delivered is None and "notify.email" in event.last_error
+    # The centre and the text message did not wait for the mail server.
+    assert sms.sandbox_messages(PHONE).count() == 1
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert events.deliver(event.pk)
+    OutboxEvent.objects.filter(pk=event.pk).update(delivered=None)  # a worker died after delivering
+    assert events.deliver(event.pk)
+    assert len(mail.outbox) == 1 and sms.sandbox_messages(PHONE).count() == 1
+    assert Delivery.objects.filter(event_key=f"case.message:{event.key}").count() == 2
+    assert Notification.objects.filter(user=applicant, kind="message").count() == 1
+
+
+def test_an_engine_message_in_the_chosen_language_and_not_on_a_channel_turned_off(zone, applicant):
+    services.set_preference(applicant, email=True, sms=True, language="en")
+    case = _mailed(zone, applicant)
+    [message] = mail.outbox
+    assert message.subject == f"Case {case.number}: a new message"
+    assert "tracking number SF1234567890" in message.body and "运单号" not in message.body
+    [text] = sms.sandbox_messages(PHONE)
+    assert text.text == f"The result of case {case.number} was mailed free of charge, tracking number SF1234567890"
+
+    services.set_preference(applicant, email=False, sms=False, language="zh-hans")
+    case = _mailed(zone, applicant, "EMS987654321", "青松")
+    assert mail.outbox == [] and sms.sandbox_messages(PHONE).count() == 0
+    # The centre always.
+    assert "EMS987654321" in services.notifications_for_case(applicant, case.number)[0].line_zh
+
+
+def test_an_engine_message_not_worth_a_text_is_e_mailed_only(zone, applicant, settings):
+    case, _task = review_case(zone, applicant)
+    mail.outbox.clear()
+    engine.notify(case, user=applicant, kind="rating_rectified", zh="差评已整改", en="Rectified")
+    engine.notify(case, user=applicant, zh="无类别的消息", en="A message of no kind")
+    assert [m.body.split("\n")[2] for m in mail.outbox] == ["差评已整改", "无类别的消息"]
+    assert sms.sandbox_messages(PHONE).count() == 0
+    # A zone may text other kinds.
+    settings.NOTIFY_SMS_MESSAGE_KINDS = {"rating_rectified"}
+    engine.notify(case, user=applicant, kind="rating_rectified", zh="再次整改", en="Rectified again")
+    assert [t.purpose for t in sms.sandbox_messages(PHONE)] == ["notify.message.rating_rectified"]
+
+
+def test_each_engine_message_kind_is_texted_or_not_as_documented():
+    assert services.SMS_MESSAGE_KINDS == {"mailed", "extended", "permit_revoked"}
 
 
 def test_department_reminders_stay_with_the_departments(zone, applicant):

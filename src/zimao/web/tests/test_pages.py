@@ -175,7 +175,7 @@ def test_nav_links_per_role(client, zone):
         client.force_login(user)
         return set(re.findall(r'data-nav="(\w+)"', text(client.get("/"))))
 
-    assert links(zone.applicant) == {"cases", "documents", "permits", "trade", "notifications"}
+    assert links(zone.applicant) == {"cases", "documents", "account", "permits", "trade", "notifications"}
     assert links(zone.reviewer) == {"workbench", "post_checks"}
     assert links(zone.clerk) == {"workbench", "window", "intake", "ratings", "post_checks"}
     assert links(zone.admin) == {"workbench", "window", "ratings", "post_checks", "dashboard", "admin"}
