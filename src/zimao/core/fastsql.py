@@ -23,6 +23,8 @@ from types import NoneType
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.constants import OnConflict
 
+UNNEST_FROM = 10  # rows
+
 _INT_TYPES = {
     "IntegerField",
     "BigIntegerField",
@@ -102,6 +104,15 @@ class _Plan:
         self.columns = ", ".join(qn(f.column) for f in self.fields)
         self.row = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
         self.batch = max(connection.ops.bulk_batch_size(self.fields, [None] * 100_000), 1)
+        # PostgreSQL, many rows: one array per column (``SELECT * FROM UNNEST(…)``), as bulk_create
+        # sends it there — fewer parameters for the driver to adapt. Measured in the engine: less
+        # client CPU from about ten rows on (30 audit events), more for five (the outbox).
+        self.unnest = None
+        if connection.vendor == "postgresql" and all(
+            (f.target_field if f.is_relation else f).get_internal_type() in connection.data_types for f in self.fields
+        ):
+            arrays = ", ".join(f"(%s)::{f.db_type(connection).split('(')[0]}[]" for f in self.fields)
+            self.unnest = f"SELECT * FROM UNNEST({arrays})"  # noqa: S608 (the model's own column types)
 
 
 _plans: dict[tuple[type, str], _Plan] = {}
@@ -115,8 +126,8 @@ def _plan(model, connection) -> _Plan:
     return plan
 
 
-def _params(plan: _Plan, objs: Sequence[models.Model]) -> list:
-    params = []
+def _rows(plan: _Plan, objs: Sequence[models.Model]) -> list[list]:
+    rows = []
     for obj in objs:
         for _i, field in plan.auto:
             field.pre_save(obj, add=True)
@@ -130,8 +141,8 @@ def _params(plan: _Plan, objs: Sequence[models.Model]) -> list:
                         )
                     setattr(obj, field.name, related)
         d = obj.__dict__
-        params += [prep(d[a]) for prep, a in zip(plan.prepare, plan.attnames, strict=True)]
-    return params
+        rows.append([prep(d[a]) for prep, a in zip(plan.prepare, plan.attnames, strict=True)])
+    return rows
 
 
 def _run(model, objs, returning: Sequence[str], ignore: bool, using: str) -> list[tuple]:
@@ -139,7 +150,7 @@ def _run(model, objs, returning: Sequence[str], ignore: bool, using: str) -> lis
     plan = _plan(model, connection)
     ops = connection.ops
     on_conflict = OnConflict.IGNORE if ignore else None
-    head = f"{ops.insert_statement(on_conflict=on_conflict)} {plan.table} ({plan.columns}) VALUES "
+    head = f"{ops.insert_statement(on_conflict=on_conflict)} {plan.table} ({plan.columns}) "
     meta = model._meta
     tail = ops.on_conflict_suffix_sql(plan.fields, on_conflict, None, None)
     ret, _ = ops.return_insert_columns([meta.get_field(name) for name in returning])
@@ -148,8 +159,12 @@ def _run(model, objs, returning: Sequence[str], ignore: bool, using: str) -> lis
     with connection.cursor() as cur:
         for start in range(0, len(objs), plan.batch):
             chunk = objs[start : start + plan.batch]
-            sql = head + ", ".join([plan.row] * len(chunk)) + (" " + tail if tail else "")
-            cur.execute(sql, _params(plan, chunk))
+            rows = _rows(plan, chunk)
+            if plan.unnest and len(rows) > UNNEST_FROM:
+                sql, params = head + plan.unnest, [list(column) for column in zip(*rows, strict=True)]
+            else:
+                sql, params = head + "VALUES " + ", ".join([plan.row] * len(rows)), [v for row in rows for v in row]
+            cur.execute(sql + (" " + tail if tail else ""), params)
             out += cur.fetchall()
     return out
 

@@ -158,6 +158,10 @@ def test_insert_new_skips_what_exists_and_answers_the_new_rows():
     )
     assert [k for _pk, k in sorted(rows)] == ["b", "", ""] and all(pk > old[0] for pk, _k in rows)
     assert OutboxEvent.objects.get(key="a").payload == {}
+    many = [OutboxEvent(topic="test.many", key=f"m{i % 12}", payload={"i": i}, created=now) for i in range(15)]
+    rows = fastsql.insert_new(many, ["key"])  # past UNNEST_FROM: one array per column on PostgreSQL
+    assert sorted(k for (k,) in rows) == sorted(f"m{i}" for i in range(12))
+    assert OutboxEvent.objects.get(key="m1").payload == {"i": 1}
     assert fastsql.insert_new([], ["id"]) == [] and fastsql.create([]) == []
 
 
