@@ -35,11 +35,24 @@ _INT_TYPES = {
 }
 
 
+_CONVERSIONS = ("to_python", "get_prep_value", "get_db_prep_value", "get_db_prep_save")
+
+
+def _converts_as_its_kind(field: models.Field) -> bool:
+    """The field turns values into column values exactly as its built-in kind does — not, say,
+    an encrypted text field (``core.protected.EncryptedTextField``), whose ``get_prep_value``
+    encrypts: such a field always goes through its own ``get_db_prep_save``."""
+    base = getattr(models, field.get_internal_type(), None)
+    return base is not None and all(getattr(type(field), m) is getattr(base, m) for m in _CONVERSIONS)
+
+
 def _preparer(field: models.Field, connection) -> Callable:
     """value -> what the driver is handed for ``field``; the same result as ``get_db_prep_save``."""
     ops, slow = connection.ops, field.get_db_prep_save
     if hasattr(field, "get_placeholder"):
         raise TypeError(f"{field} needs its own placeholder; use bulk_create")
+    if not _converts_as_its_kind(field):
+        return lambda v: slow(v, connection)
     # None is NULL for every kind here, as get_db_prep_save makes it.
     if isinstance(field, models.JSONField):
         adapt_json, encoder = ops.adapt_json_value, field.encoder

@@ -177,3 +177,19 @@ def test_models_it_cannot_insert_exactly_are_refused():
         pytest.raises(TypeError, match="computes its value on save"),
     ):
         fastsql._Plan(CalendarYear, connection)
+
+
+def test_a_field_with_its_own_conversion_is_converted_by_it_encrypted_text_stays_encrypted():
+    from zimao.web.models import Profile
+
+    user = get_user_model().objects.create_user("fastsql-holder")
+    [profile] = fastsql.create([Profile(user=user, phone="13800138000", phone_masked="138****8000")])
+    with connection.cursor() as cur:
+        cur.execute("SELECT phone FROM web_profile WHERE id = %s", [profile.pk])
+        [(stored,)] = cur.fetchall()
+    assert stored and "13800138000" not in stored  # never the plain number in the table
+    assert Profile.objects.get(pk=profile.pk).phone == "13800138000"
+    field = Profile._meta.get_field("phone")
+    assert not fastsql._converts_as_its_kind(field)
+    assert fastsql._converts_as_its_kind(Profile._meta.get_field("phone_masked"))
+    assert fastsql._converts_as_its_kind(AuditEvent._meta.get_field("after"))  # plain JSON: fast path
