@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from zimao.catalog import forms, zone
 from zimao.catalog.plugins import RuleResult, at_end_of_run, checks, effects, outputs, rules
-from zimao.core import audit, events, identifiers, wording
+from zimao.core import audit, events, fastsql, identifiers, wording
 from zimao.core.errors import Conflict, Problem
 from zimao.registry import names
 from zimao.registry.models import EstablishmentStep, MarketEntity, NameReservation
@@ -196,7 +196,7 @@ def register_entity(ctx) -> dict:
             reservation.save(update_fields=["status"])
         uscc = identifiers.issue_uscc(n["division"], authority="9", entity_type="1")
         id_entry = reg.get("legal_rep_id")
-        entity = MarketEntity.objects.create(
+        entity = MarketEntity(
             uscc=uscc,
             name=full,
             org_form=n["org_form"],
@@ -212,6 +212,7 @@ def register_entity(ctx) -> dict:
             case_number=ctx.number,
             applicant_id=ctx.applicant_id,
         )
+        fastsql.create([entity])  # one INSERT without the ORM's compiler (issue 11)
         ctx.memo[_ENTITY], ctx.memo[_STEPS] = entity, {}  # a new entity: no steps recorded yet
         audit.record(ctx.actor, "entity.registered", entity, after={"uscc": uscc, "name": full, "case": ctx.number})
         _announce_registered(entity)
@@ -306,7 +307,7 @@ def _save_steps(ctx, record: EstablishmentStep) -> None:
 
         def write():
             records = ctx.memo.pop(_NEW_STEPS)
-            EstablishmentStep.objects.bulk_create([r for r, _ in records])
+            fastsql.create([r for r, _ in records])
             for r, actor in records:
                 audit.record(actor, "entity.step_done", r, after={"step": r.step, **r.details})
 
