@@ -140,6 +140,9 @@ DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'zimao.
 CONN_MAX_AGE = int(os.environ.get("ZIMAO_CONN_MAX_AGE", "60"))
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite back end, with writers queued on a lock that wakes the next one at once
+    # instead of SQLite's sleeping busy handler (zimao.core.db.sqlite3).
+    DATABASES["default"]["ENGINE"] = "zimao.core.db.sqlite3"
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN so
         # two writers queue instead of failing half-way ("database is locked").

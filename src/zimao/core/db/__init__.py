@@ -1,0 +1,1 @@
+"""Database back ends of zimao's own (``DATABASES["default"]["ENGINE"]``)."""
