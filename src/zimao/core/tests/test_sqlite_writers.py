@@ -150,3 +150,28 @@ def test_past_the_timeout_the_writer_goes_on_to_sqlites_own_answer(database):
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
     assert rows(database) == [("late", 0), ("late", 1)]
+
+
+def _take_the_process_lock(path, done):
+    from zimao.core.db.sqlite3 import base
+
+    if base._process_lock(f"{path}-writers.lock").acquire(timeout=2):
+        done.set()
+
+
+def test_a_process_forked_while_a_thread_writes_does_not_inherit_the_held_lock(database):
+    """(SQLite itself must not be used across a fork: gunicorn forks its workers before they
+    connect. What a child must not inherit is this process's lock held by a thread it lacks.)"""
+    from zimao.core.db.sqlite3 import base
+
+    context = multiprocessing.get_context("fork")
+    held = base._process_lock(f"{database}-writers.lock")
+    assert held.acquire(timeout=2)  # as a writing thread holds it
+    try:
+        done = context.Event()
+        child = context.Process(target=_take_the_process_lock, args=(str(database), done))
+        child.start()
+        child.join(20)
+        assert done.is_set() and child.exitcode == 0
+    finally:
+        held.release()

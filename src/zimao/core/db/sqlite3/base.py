@@ -34,6 +34,17 @@ def _process_lock(path: str) -> threading.Lock:
         return _process_locks.setdefault(path, threading.Lock())
 
 
+def _forget_locks_in_child() -> None:
+    # A process forked while one of its threads held a lock (e.g. gunicorn's workers) must not
+    # inherit it held: the thread that would release it does not exist in the child.
+    global _process_locks_guard
+    _process_locks.clear()
+    _process_locks_guard = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_locks_in_child)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     _writer_fd: int | None = None
     _writer_held: threading.Lock | None = None
