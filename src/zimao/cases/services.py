@@ -36,7 +36,7 @@ from zimao.cases.workflow import (
 from zimao.catalog import forms, plugins, process, zone
 from zimao.catalog import services as catalog
 from zimao.catalog.models import Department, Officer
-from zimao.core import audit, calendar, events, idempotency, sequences, sitebase
+from zimao.core import audit, calendar, events, fastsql, idempotency, sequences, sitebase
 from zimao.core.errors import BusinessError, Conflict, Problem, forbidden, not_found
 from zimao.core.uploads import check_upload
 
@@ -400,7 +400,7 @@ def _submit_new(
             origin_zone=origin_zone,
         )
         _set_due_dates(case)
-        case.save()
+        fastsql.create([case])  # one INSERT without the ORM's compiler, inside the write lock
         if materials:  # one UPDATE for every material of the submission
             attached = Material.objects.filter(pk__in=list(materials.values()))
             if all(owned[pk].key == key for key, pk in materials.items()):
@@ -746,8 +746,6 @@ def _create_tasks(case: Case, stage: dict, specs: list[dict], kind=Task.Kind.REV
         )
         new.append(task)
     if new:
-        from zimao.core import fastsql  # bulk_create's rows without its compiler (issue 11)
-
         fastsql.create(new)
         if known is not None:
             known.update((t.key, t) for t in new)
@@ -893,7 +891,6 @@ def _issue_step_outputs(case: Case) -> list[StepOutput]:
     drawn = sequences.next_values(counters.values())  # one statement for every counter
     for _actor, row, scheme in rows:
         row.number = process.render_number(scheme, values, drawn[counters[row.kind]])
-    from zimao.core import fastsql  # bulk_create's rows without its compiler (issue 11)
 
     created = fastsql.create([row for _a, row, _s in rows])
     for actor, row, _s in rows:
