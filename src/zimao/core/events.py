@@ -180,28 +180,11 @@ def _write(announced: list) -> None:
         for event in repeated:
             event.pk = found.get((event.topic, event.key))
             event._state.adding = event.pk is None
-    if new_ids:
-        _queue_delivery(*((deliver_event, new_ids[0]) if len(new_ids) == 1 else (deliver_events, sorted(new_ids))))
-
-
-def _queue_delivery(task, argument) -> None:
-    """Wake a worker to deliver. The outbox rows are the record of what is owed (``drain`` finds
-    any whose wake-up was lost), the queued task only the wake-up: with the database queue it is
-    queued right after the commit, outside the transaction and its write lock. Other back ends
-    (the tests' immediate one) run it in the transaction, as before."""
-    from django_tasks_db import DatabaseBackend
-
-    if not isinstance(task.get_backend(), DatabaseBackend):
-        task.enqueue(argument)
-        return
-
-    def wake():
-        try:
-            task.enqueue(argument)
-        except Exception:  # the periodic sweep's drain delivers them
-            log.exception("could not queue the delivery of announced events; the sweep will deliver them")
-
-    transaction.on_commit(wake)
+    # The queued delivery commits with the rows; were it lost, ``drain`` still finds them.
+    if len(new_ids) == 1:
+        deliver_event.enqueue(new_ids[0])
+    elif new_ids:
+        deliver_events.enqueue(sorted(new_ids))
 
 
 def _insert_new(events: list) -> list[tuple[int, str, str]]:

@@ -87,13 +87,10 @@ def test_a_lost_delivery_is_drained_by_the_command(heard, settings, capsys):
     assert OutboxEvent.objects.get(pk=event.pk).delivered and len(heard) == 1
 
 
-def test_a_transaction_s_announcements_are_one_insert_and_one_queued_delivery(
-    heard, settings, django_capture_on_commit_callbacks
-):
+def test_a_transaction_s_announcements_are_one_insert_and_one_queued_delivery(heard, settings):
     """Inside ``events.buffered()``: no look-up by key, one INSERT for the block's announcements
     (a repeat of a key already written, or earlier in the block, is skipped by the database) and
-    one delivery task for the new rows, queued once the transaction has committed (outside its
-    write lock); one announced in a rolled-back savepoint is dropped."""
+    one delivery task for the new rows; one announced in a rolled-back savepoint is dropped."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from django_tasks_db.models import DBTaskResult
@@ -101,12 +98,7 @@ def test_a_transaction_s_announcements_are_one_insert_and_one_queued_delivery(
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
     earlier = events.announce("test.happened", {"n": 0}, key="earlier")
     DBTaskResult.objects.all().delete()
-    with (
-        django_capture_on_commit_callbacks(execute=True) as after_commit,
-        transaction.atomic(),
-        CaptureQueriesContext(connection) as queries,
-        events.buffered(),
-    ):
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries, events.buffered():
         first = events.announce("test.happened", {"n": 1}, key="a")
         same = events.announce("test.happened", {"n": 2}, key="a")  # the same event
         again = events.announce("test.happened", {"n": 3}, key="earlier")  # written before
@@ -118,8 +110,6 @@ def test_a_transaction_s_announcements_are_one_insert_and_one_queued_delivery(
         assert first.pk is None  # written when the block ends
     inserts = [q["sql"] for q in queries.captured_queries if "core_outboxevent" in q["sql"]]
     assert len(inserts) == 2 and "INSERT" in inserts[0]  # and the id of the repeated "earlier"
-    assert not any("django_tasks" in q["sql"] for q in queries.captured_queries)  # not in the transaction
-    assert after_commit  # the wake-up, after it
     assert first.pk and same.pk == first.pk and again.pk == earlier.pk
     rows = list(OutboxEvent.objects.filter(topic__startswith="test.").values_list("key", "payload"))
     assert rows == [("earlier", {"n": 0}), ("a", {"n": 1}), ("", {"n": 4}), ("", {"n": 5})]
@@ -172,22 +162,3 @@ def test_a_finished_case_is_one_announcement_the_dashboard_counts_twice(zone):
     OutboxEvent.objects.filter(pk=announced.get().pk).update(delivered=None)
     assert events.deliver(announced.get().pk)
     assert MonitorEvent.objects.filter(event_key=f"case:{case.number}").count() == 1
-
-
-def test_a_lost_wake_up_is_made_good_by_the_sweep(heard, settings, django_capture_on_commit_callbacks, monkeypatch):
-    """The queued delivery is only a wake-up: if queuing it fails after the commit, the rows
-    are still owed and ``drain`` (the periodic sweep) delivers them."""
-    from zimao.core import tasks as core_tasks
-
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("the queue is down")
-
-    monkeypatch.setattr(type(core_tasks.deliver_event), "enqueue", broken)
-    with django_capture_on_commit_callbacks(execute=True), transaction.atomic(), events.buffered():
-        events.announce("test.happened", {"n": 1}, key="woken-never")
-    from django_tasks_db.models import DBTaskResult
-
-    assert heard == [] and not DBTaskResult.objects.exists()  # nothing queued, the change committed
-    assert events.drain()["delivered"] == 1 and len(heard) == 1
