@@ -130,6 +130,10 @@ def evaluate_rules(rule_names: list[str], ctx: plugins.CaseContext) -> list[dict
 # ---------------------------------------------------------------- lifecycle
 
 
+# What ``transition`` itself sets.
+TRANSITION_FIELDS = ["status", "accepted_at", "decided_at", "issued_at", "delivered_at", "closed_reason", "updated_at"]
+
+
 def transition(case: Case, target: str, actor, action: str | None = None, **details) -> None:
     if not can_transition(case.status, target):
         raise Conflict(
@@ -153,7 +157,12 @@ def transition(case: Case, target: str, actor, action: str | None = None, **deta
         case.delivered_at = now
     if target in FINAL and target != S.DELIVERED:
         case.closed_reason = details.get("reason", "")
-    _save_case(case)
+    if "_pending_save" in case.__dict__:
+        # Inside ``advance`` every other change names its fields (the run's one UPDATE then sets
+        # only what changed); outside it a caller may have set others first (e.g. suspended_at).
+        _save_case(case, TRANSITION_FIELDS)
+    else:
+        _save_case(case)
     audit.record(actor, action or f"case.{target}", case, before=before, after={**_case_snapshot(case), **details})
     if target in ANNOUNCED_CHANGES:
         _announce_change(case, target, details)
