@@ -418,7 +418,7 @@ def _submit_new(
                 attached.update(case=case, key=Case_(*[When(pk=pk, then=Value(key)) for key, pk in materials.items()]))
         case.__dict__["_material_keys"] = sorted(set(materials))
         discard_on_submit(applicant, service)  # the saved draft (暂存) is sent: it goes
-        Timer.objects.create(case=case, kind=Timer.Kind.CASE_DUE, fire_on=case.due_date)
+        fastsql.create([Timer(case=case, kind=Timer.Kind.CASE_DUE, fire_on=case.due_date)])
         # Work that must happen with the submission itself (e.g. holding the company name).
         for name in proc.definition.get("on_submit", []):
             case.results.update(plugins.effects[name].func(context(case, actor=applicant)) or {})

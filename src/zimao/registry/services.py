@@ -98,7 +98,7 @@ def reserve_name(case_number: str, data: dict, *, new_case: bool = False) -> Nam
     }
     try:
         if new_case:
-            return NameReservation.objects.create(case_number=case_number, **fields)
+            return fastsql.create([NameReservation(case_number=case_number, **fields)])[0]
         # get_or_create puts its INSERT in a savepoint: a clash leaves the transaction usable.
         reservation, _ = NameReservation.objects.get_or_create(case_number=case_number, defaults=fields)
     except IntegrityError:
