@@ -243,7 +243,9 @@ def test_random_sequences_of_case_operations_keep_the_lifecycle(zone):
     run_state_machine_as_test(
         CaseApi,
         settings=settings(
-            max_examples=25,
+            # 40, not 25: with derandomize the path follows the system's answers, and a run after
+            # other test modules (25 examples) drew no "correct" decision in 24 decisions.
+            max_examples=40,
             stateful_step_count=12,
             deadline=None,
             derandomize=True,
@@ -262,7 +264,7 @@ def test_random_sequences_of_case_operations_keep_the_lifecycle(zone):
         "withdraw from delivered",
         "idempotency key reused",
     ):
-        assert REACHED[reached], (reached, dict(REACHED))
+        assert REACHED[reached], (reached, sorted(REACHED.items()))
     assert audit.verify().ok
     usccs = list(MarketEntity.objects.values_list("uscc", flat=True))
     names = list(MarketEntity.objects.values_list("name", flat=True))
