@@ -179,7 +179,7 @@ def replace_draft(applicant, service, data: dict, materials: dict[str, int]) -> 
     draft held and no longer names is discarded, as when the portal replaces a file. The same
     request twice leaves one draft as the first left it. ``(draft, created)``; 422 naming every
     wrong field."""
-    from zimao.cases.services import discard_unattached_material, reused_materials
+    from zimao.cases.services import discard_unattached_material, reused_materials, unknown_material_kind
 
     form_sections = {s["key"]: s for s in service.form.get("sections", [])}
     with transaction.atomic():
@@ -203,14 +203,7 @@ def replace_draft(applicant, service, data: dict, materials: dict[str, int]) -> 
         }
         for key, pk in materials.items():
             if key not in known_kinds:
-                problems.append(
-                    Problem(
-                        f"materials.{key}",
-                        "unknown_material_kind",
-                        "该事项不需要这种材料",
-                        "This service does not take this material",
-                    )
-                )
+                problems.append(unknown_material_kind(key))
             elif pk not in usable:
                 problems.append(
                     Problem(

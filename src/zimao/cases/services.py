@@ -358,16 +358,7 @@ def _submit_new(
             )
     problems += reused_materials(materials)
     known_keys = {m["key"] for m in service.materials}
-    for key in materials:
-        if key not in known_keys:
-            problems.append(
-                Problem(
-                    f"materials.{key}",
-                    "unknown_material_kind",
-                    "该事项不需要这种材料",
-                    "This service does not take this material",
-                )
-            )
+    problems += [unknown_material_kind(key) for key in materials if key not in known_keys]
     if delivery_method not in ("electronic", "window", "mail"):
         problems.append(
             Problem(
@@ -443,6 +434,13 @@ def _submit_new(
     if advanced is None:
         case.refresh_from_db()  # a worker moves it on; what was committed is the answer
     return Submission(advanced or case, True)
+
+
+def unknown_material_kind(key: str) -> Problem:
+    """A material under a key the service does not ask for."""
+    return Problem(
+        f"materials.{key}", "unknown_material_kind", "该事项不需要这种材料", "This service does not take this material"
+    )
 
 
 def reused_materials(materials: dict) -> list[Problem]:
